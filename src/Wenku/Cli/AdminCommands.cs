@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Identity;
+using Wenku.Accounts;
+using Wenku.Data;
+
+namespace Wenku.Cli;
+
+/// <summary><c>wenku admin migrate | create-user | create-token</c>.</summary>
+public static class AdminCommands
+{
+    public static Command Build(Option<string?> data)
+    {
+        var admin = new Command("admin", "Administration: database, users, API tokens.");
+
+        var migrate = new Command("migrate", "Create or upgrade the database.") { data };
+        migrate.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            Console.WriteLine("Database is up to date.");
+            return 0;
+        });
+
+        var email = new Option<string>("--email") { Description = "The user's email address.", Required = true };
+        var password = new Option<string>("--password") { Description = "The user's password (at least 8 characters).", Required = true };
+        var role = new Option<string>("--role") { Description = "admin, moderator or user.", DefaultValueFactory = _ => Roles.User };
+        role.AcceptOnlyFromAmong(Roles.All);
+        var createUser = new Command("create-user", "Create a user (or reset the password and role of an existing one).") { data, email, password, role };
+        createUser.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            await using var scope = services.CreateAsyncScope();
+            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            var (user, errors) = await accounts.CreateOrUpdateAsync(p.GetValue(email)!, p.GetValue(password)!, p.GetValue(role)!);
+            if (user is null)
+            {
+                foreach (var e in errors) Console.Error.WriteLine(e);
+                return 1;
+            }
+            Console.WriteLine($"User {user.Email} ({p.GetValue(role)}) is ready.");
+            return 0;
+        });
+
+        var tokenEmail = new Option<string>("--email") { Description = "Whose token.", Required = true };
+        var createToken = new Command("create-token", "Create a personal API token and print it (it is shown only once).") { data, tokenEmail };
+        createToken.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            await using var scope = services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<WenkuUser>>();
+            var user = await users.FindByEmailAsync(p.GetValue(tokenEmail)!);
+            if (user is null)
+            {
+                Console.Error.WriteLine($"No user with email {p.GetValue(tokenEmail)}.");
+                return 1;
+            }
+            var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(user.Id, "cli", ct);
+            Console.WriteLine(token);
+            return 0;
+        });
+
+        admin.Subcommands.Add(migrate);
+        admin.Subcommands.Add(createUser);
+        admin.Subcommands.Add(createToken);
+        return admin;
+    }
+}
+
+/// <summary>The services of a one-shot command: the core, without the web site.</summary>
+public static class CliServices
+{
+    public static ServiceProvider Build(string? dataDir)
+    {
+        var config = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(dataDir is null ? [] : [new($"{WenkuOptions.Section}:DataDir", Path.GetFullPath(dataDir))])
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(config);
+        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        services.AddWenkuCore(config);
+        services.AddScoped<AccountService>();
+        services.AddScoped<ApiTokens>();
+        return services.BuildServiceProvider();
+    }
+}

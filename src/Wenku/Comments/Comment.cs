@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+using Wenku.Accounts;
+
+namespace Wenku.Comments;
+
+public sealed class Comment
+{
+    /// <summary>Longest comment, in characters (text elements), as on the reference site.</summary>
+    public const int MaxLength = 150;
+
+    public long Id { get; set; }
+    public long DocumentId { get; set; }
+
+    [MaxLength(450)]
+    public required string UserId { get; set; }
+    public WenkuUser User { get; set; } = null!;
+
+    [MaxLength(MaxLength * 4)]
+    public required string Body { get; set; }
+
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+}

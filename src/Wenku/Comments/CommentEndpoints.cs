@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Web;
+
+namespace Wenku.Comments;
+
+/// <summary>Posting and deleting comments from the document page's forms (antiforgery-checked, rate-limited).</summary>
+public static class CommentEndpoints
+{
+    public static void MapCommentEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/d/{id:long}/comments", PostAsync).RequireAuthorization().RequireRateLimiting(RateLimits.Comments).ExcludeFromDescription();
+        app.MapPost("/comments/{id:long}/delete", DeleteAsync).RequireAuthorization()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+    }
+
+    /// <summary>Why a comment is refused, or null if it may be posted.</summary>
+    public static string? Validate(string? body)
+    {
+        var text = (body ?? "").Trim();
+        if (text.Length == 0) return "empty";
+        if (TextChunker.VisibleLength(text) > Comment.MaxLength) return "toolong";
+        return null;
+    }
+
+    private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return Results.NotFound();
+        if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
+        db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = body!.Trim() });
+        await db.SaveChangesAsync(ct);
+        return Results.Redirect($"/d/{id}#comments");
+    }
+
+    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, CancellationToken ct)
+    {
+        var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (comment is null) return Results.NotFound();
+        if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.Forbid();
+        db.Comments.Remove(comment);
+        await db.SaveChangesAsync(ct);
+        return Results.Redirect($"/d/{comment.DocumentId}#comments");
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Jobs;
+using Wenku.Search;
+using Wenku.Storage;
+
+namespace Wenku.Conversion;
+
+/// <summary>The <c>convert</c> job: original file → page previews, page text, status <c>ready</c> or <c>failed</c>.</summary>
+public sealed class ConvertDocumentJob(
+    IDbContextFactory<WenkuDb> dbFactory,
+    IFileStore store,
+    IEnumerable<IDocumentConverter> converters,
+    ISearchIndex search,
+    IOptions<WenkuOptions> options,
+    ILogger<ConvertDocumentJob> log) : IJobHandler
+{
+    public string Kind => Job.Kinds.Convert;
+
+    public async Task RunAsync(ClaimedJob job, CancellationToken ct)
+    {
+        var id = job.DocumentId ?? throw new InvalidOperationException("convert job without a document");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null) return; // deleted meanwhile: nothing to do
+        if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed) return;
+
+        doc.Status = DocumentStatus.Processing;
+        await db.SaveChangesAsync(ct);
+
+        var converter = converters.FirstOrDefault(c => c.CanConvert(doc.Format));
+        if (converter is null)
+        {
+            await FailAsync(db, doc, $"暂不支持此格式（{doc.Format}）。The format {doc.Format} cannot be converted yet.", ct);
+            return;
+        }
+
+        var workDir = Path.Combine(options.Value.TempDir, "work", $"w{Environment.ProcessId}-doc{id}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(workDir);
+        try
+        {
+            var input = Path.Combine(workDir, "original." + doc.Format);
+            await using (var source = await store.OpenReadAsync(doc.StorageKey, ct)
+                ?? throw new ConversionException("原始文件已丢失。The original file is missing from storage."))
+            await using (var target = File.Create(input))
+                await source.CopyToAsync(target, ct);
+
+            ConversionResult result;
+            try
+            {
+                result = await converter.ConvertAsync(input, workDir, ct);
+            }
+            catch (ConversionException e)
+            {
+                log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
+                await FailAsync(db, doc, e.Message, ct);
+                return;
+            }
+
+            foreach (var page in result.Pages)
+                await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
+
+            // Idempotent: a retried job replaces what an earlier attempt wrote.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
+            db.DocumentPages.AddRange(result.Pages.Select(p => new DocumentPage
+            {
+                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
+            }));
+            doc.PageCount = result.Pages.Count;
+            doc.Status = DocumentStatus.Ready;
+            doc.ReadyAt = DateTime.UtcNow;
+            doc.Error = null;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+
+            await search.IndexAsync(id, ct);
+            log.LogInformation("Document {DocumentId} ready: {Pages} pages", id, result.Pages.Count);
+        }
+        finally
+        {
+            try { Directory.Delete(workDir, recursive: true); }
+            catch (IOException e) { log.LogWarning(e, "Could not remove {WorkDir}", workDir); }
+        }
+    }
+
+    public async Task GiveUpAsync(ClaimedJob job, string reason, CancellationToken ct)
+    {
+        if (job.DocumentId is not { } id) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || doc.Status == DocumentStatus.Ready) return;
+        await FailAsync(db, doc, reason, ct);
+    }
+
+    private static async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct)
+    {
+        doc.Status = DocumentStatus.Failed;
+        doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
+        await db.SaveChangesAsync(ct);
+    }
+}

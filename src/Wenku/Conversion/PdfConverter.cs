@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Wenku.Conversion;
+
+/// <summary>
+/// PDF to previews and text with poppler (<c>pdfinfo</c>, <c>pdftoppm</c>, <c>pdftotext</c>), each a child process
+/// with time and memory limits, in page batches run side by side.
+/// </summary>
+public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Watermarker watermarker, ILogger<PdfConverter> log) : IDocumentConverter
+{
+    private readonly ConversionOptions _o = options.Value;
+
+    public bool CanConvert(string format) => format == "pdf";
+
+    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    {
+        var pageCount = await CountPagesAsync(inputPath, ct);
+        var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
+            .Select(i => (First: i * _o.PageBatchSize + 1, Last: Math.Min(pageCount, (i + 1) * _o.PageBatchSize)))
+            .ToList();
+
+        var pages = new ConvertedPage[pageCount];
+        var textBudget = new TextBudget(_o.MaxTextChars);
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
+            async (batch, token) =>
+            {
+                foreach (var page in await ConvertBatchAsync(inputPath, workDir, batch.First, batch.Last, textBudget, token))
+                    pages[page.Number - 1] = page;
+            });
+        return new ConversionResult(pages);
+    }
+
+    private async Task<int> CountPagesAsync(string inputPath, CancellationToken ct)
+    {
+        var info = await RunAsync("pdfinfo", ["-enc", "UTF-8", inputPath], 64 * 1024, ct);
+        if (info.TimedOut) throw new ConversionException("读取 PDF 信息超时。Reading the PDF took too long; the file may be damaged or hostile.");
+        if (info.ExitCode != 0)
+        {
+            if (info.StdErr.Contains("password", StringComparison.OrdinalIgnoreCase))
+                throw new ConversionException("此 PDF 受密码保护，无法转换。This PDF is password-protected; upload a copy without a password.");
+            throw new ConversionException($"无法读取此 PDF。This file is not a readable PDF ({Describe(info)}).");
+        }
+        var match = PagesLine().Match(info.StdOut);
+        if (!match.Success || !int.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var pages) || pages <= 0)
+            throw new ConversionException("此 PDF 没有页面。This PDF has no pages.");
+        if (pages > _o.MaxPages)
+            throw new ConversionException($"此 PDF 有 {pages} 页，超过上限 {_o.MaxPages} 页。This PDF has {pages} pages; the limit is {_o.MaxPages}.");
+        return pages;
+    }
+
+    private async Task<List<ConvertedPage>> ConvertBatchAsync(string inputPath, string workDir, int first, int last, TextBudget budget, CancellationToken ct)
+    {
+        var prefix = Path.Combine(workDir, $"b{first}");
+        var renderTask = RunAsync("pdftoppm",
+            ["-f", N(first), "-l", N(last), "-scale-to", N(_o.PreviewSize), "-png", inputPath, prefix], 1024, ct);
+        var textTask = RunAsync("pdftotext",
+            ["-enc", "UTF-8", "-f", N(first), "-l", N(last), inputPath, "-"], budget.PerProcessLimit, ct);
+        var render = await renderTask;
+        var text = await textTask;
+
+        var images = Directory.EnumerateFiles(workDir, $"b{first}-*.png")
+            .Select(path => (Path: path, Number: int.Parse(PageNumber().Match(Path.GetFileName(path)).Groups[1].Value, CultureInfo.InvariantCulture)))
+            .Where(x => x.Number >= first && x.Number <= last)
+            .ToDictionary(x => x.Number, x => x.Path);
+        var missing = Enumerable.Range(first, last - first + 1).Where(n => !images.ContainsKey(n)).ToList();
+        if (missing.Count > 0)
+        {
+            var what = render.TimedOut ? "timed out" : render.Crashed ? "crashed" : Describe(render);
+            throw new ConversionException(
+                $"第 {missing[0]} 页无法渲染。Page {missing[0]} could not be rendered (the converter {what}); the file may be damaged.");
+        }
+        if (render.ExitCode != 0)
+            log.LogInformation("pdftoppm exited {Code} on pages {First}-{Last} but rendered them: {Error}", render.ExitCode, first, last, render.FirstErrorLine);
+
+        // pdftotext separates pages with form feeds; a failure here costs the text, not the document.
+        var texts = text.ExitCode == 0 && !text.TimedOut ? text.StdOut.Split('\f') : [];
+        if (text.ExitCode != 0 || text.TimedOut)
+            log.LogWarning("pdftotext failed on pages {First}-{Last}: {Error}", first, last, text.TimedOut ? "timed out" : Describe(text));
+        if (text.OutputTruncated)
+            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+        budget.Spend(text.StdOut.Length);
+
+        var result = new List<ConvertedPage>(last - first + 1);
+        for (var n = first; n <= last; n++)
+        {
+            var jpg = Path.Combine(workDir, $"page-{n}.jpg");
+            var (w, h) = watermarker.Apply(images[n], jpg);
+            File.Delete(images[n]);
+            var pageText = n - first < texts.Length ? texts[n - first] : "";
+            result.Add(new ConvertedPage(n, jpg, w, h, pageText));
+        }
+        return result;
+    }
+
+    private Task<ProcessOutcome> RunAsync(string program, string[] args, int maxStdOut, CancellationToken ct) =>
+        LimitedProcess.RunAsync(program, args, TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds),
+            (long)_o.ProcessMemoryMb * 1024 * 1024, maxStdOut, ct);
+
+    private static string Describe(ProcessOutcome o) =>
+        o.Crashed ? $"converter crashed, code {o.ExitCode}"
+        : o.FirstErrorLine is { Length: > 0 } line ? Truncate(line, 200)
+        : $"exit code {o.ExitCode}";
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^Pages:\s+(\d+)", RegexOptions.Multiline)]
+    private static partial Regex PagesLine();
+
+    [GeneratedRegex(@"-(\d+)\.png$")]
+    private static partial Regex PageNumber();
+
+    /// <summary>Bounds the text of the whole document across batches.</summary>
+    private sealed class TextBudget(int max)
+    {
+        private long _spent;
+        public int PerProcessLimit => max;
+        public void Spend(int chars)
+        {
+            if (Interlocked.Add(ref _spent, chars) > max)
+                throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Wenku.Data;
+
+/// <summary>Settings an operator edits on the site (one row). Deployment settings live in <see cref="WenkuOptions"/>.</summary>
+public sealed class SiteSettings
+{
+    public const int SingletonId = 1;
+
+    public int Id { get; set; } = SingletonId;
+
+    /// <summary>Pages a reader may preview before the 全文预览已结束 banner, unless the uploader chooses otherwise.</summary>
+    [Range(1, 50)]
+    public int DefaultPreviewPages { get; set; } = 5;
+
+    /// <summary>Site notices (温馨提示) shown on every document page, one per line.</summary>
+    [MaxLength(4000)]
+    public string Notices { get; set; } = DefaultNotices;
+
+    /// <summary>When the demo library was added (it is added once, to an empty install).</summary>
+    public DateTime? DemoSeededAt { get; set; }
+
+    public const string DefaultNotices =
+        "本站支持 PDF 文档；Office 文档、CAD 图纸与压缩包将陆续开放。Wenku accepts PDF documents.\n" +
+        "预览页面带有水印，完整内容请下载后阅读。Previews are watermarked; download to read the whole document.\n" +
+        "本站所有文档均由用户上传，本站仅提供信息存储空间服务。Documents are uploaded by users; the site only stores them.\n" +
+        "如文档侵犯了您的权益，请点击“举报或认领”。If a document infringes your rights, report or claim it.";
+}

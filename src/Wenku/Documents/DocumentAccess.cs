@@ -1,0 +1,42 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
+using Wenku.Data;
+
+namespace Wenku.Documents;
+
+/// <summary>
+/// Who may see what of a document. The preview limit is enforced here, for every door (site and API): a page past
+/// <see cref="Document.PreviewPages"/> and the original of a paid document go only to the uploader, staff, or
+/// someone entitled (who bought it).
+/// </summary>
+public sealed class DocumentAccess(WenkuDb db)
+{
+    /// <summary>Ready documents are public; one still converting or failed is seen only by its uploader and staff.</summary>
+    public static bool CanView(Document doc, ClaimsPrincipal user) =>
+        doc.Status == DocumentStatus.Ready || IsOwnerOrStaff(doc, user);
+
+    public static bool IsOwnerOrStaff(Document doc, ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true && (user.UserId() == doc.UploaderId || user.IsStaff());
+
+    public async Task<bool> IsEntitledAsync(Document doc, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (IsOwnerOrStaff(doc, user)) return true;
+        var userId = user.UserId();
+        return userId is not null && await db.Entitlements.AnyAsync(e => e.DocumentId == doc.Id && e.UserId == userId, ct);
+    }
+
+    /// <summary>Whether <paramref name="user"/> may see page <paramref name="page"/> (1-based).</summary>
+    public async Task<bool> CanSeePageAsync(Document doc, int page, ClaimsPrincipal user, CancellationToken ct) =>
+        page >= 1 && page <= doc.PageCount && CanView(doc, user)
+        && (page <= doc.PreviewPages || await IsEntitledAsync(doc, user, ct));
+
+    /// <summary>The last page <paramref name="user"/> may see.</summary>
+    public async Task<int> VisiblePagesAsync(Document doc, ClaimsPrincipal user, CancellationToken ct) =>
+        await IsEntitledAsync(doc, user, ct) ? doc.PageCount : Math.Min(doc.PreviewPages, doc.PageCount);
+
+    /// <summary>Free documents: any signed-in reader. Paid ones: the entitled (commerce comes later).</summary>
+    public async Task<bool> CanDownloadAsync(Document doc, ClaimsPrincipal user, CancellationToken ct) =>
+        user.Identity?.IsAuthenticated == true && doc.Status == DocumentStatus.Ready
+        && (doc.IsFree || await IsEntitledAsync(doc, user, ct));
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Antiforgery;
+using System.Net.Mime;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+using Wenku.Storage;
+
+namespace Wenku.Documents;
+
+/// <summary>The site's file endpoints: page previews and the download of the original.</summary>
+public static class DocumentFiles
+{
+    public static void MapDocumentFiles(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/d/{id:long}/page/{n:int}.jpg", PageImageAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/d/{id:long}/download", DownloadAsync).RequireAuthorization()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
+    }
+
+    /// <summary>Serves a preview image if the caller may see that page (shared by the site and the API).</summary>
+    public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> PageImageAsync(
+        long id, int n, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, http.User) || n < 1 || n > doc.PageCount) return TypedResults.NotFound();
+        if (!await access.CanSeePageAsync(doc, n, http.User, ct))
+            return TypedResults.Problem(statusCode: 403,
+                title: $"全文预览已结束：预览到第 {doc.PreviewPages} 页为止。The preview ends at page {doc.PreviewPages}.",
+                detail: "Download (or buy) the document to read the rest.");
+        var stream = await store.OpenReadAsync(Document.PageKey(id, n), ct);
+        if (stream is null) return TypedResults.NotFound();
+        // Public pages may be cached by anyone; pages past the limit only privately.
+        http.Response.Headers.CacheControl = n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
+        return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt);
+    }
+
+    private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> DownloadAsync(
+        long id, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
+        if (!await access.CanDownloadAsync(doc, http.User, ct))
+            return TypedResults.Problem(statusCode: 403, title: doc.IsFree
+                ? "文档尚未就绪。The document is not ready for download."
+                : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
+        var stream = await store.OpenReadAsync(doc.StorageKey, ct);
+        if (stream is null) return TypedResults.NotFound();
+        await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+        return TypedResults.Stream(stream, MediaTypeNames.Application.Pdf, fileDownloadName: doc.OriginalFileName);
+    }
+}

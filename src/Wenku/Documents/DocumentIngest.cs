@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wenku.Data;
+using Wenku.Jobs;
+using Wenku.Storage;
+
+namespace Wenku.Documents;
+
+/// <summary>The outcome of an upload that was refused: why, per field or for the file, and a duplicate it matches.</summary>
+public sealed record IngestRefusal(string Message, Dictionary<string, string> Errors, long? DuplicateOf = null, int StatusCode = 400);
+
+/// <summary>
+/// Takes an upload from any door (web form, API, <c>wenku import</c>, demo data): streams it to a temp file while
+/// hashing and counting, checks it by content, refuses exact duplicates, stores it and queues its conversion —
+/// the document row and its job in one transaction, so that a 202 always means "will be converted".
+/// </summary>
+public sealed class DocumentIngest(
+    WenkuDb db, IFileStore store, IOptions<WenkuOptions> options, IOptions<ConversionOptions> conversion, ILogger<DocumentIngest> log)
+{
+    private readonly WenkuOptions _o = options.Value;
+
+    public async Task<(Document? Document, IngestRefusal? Refusal)> IngestAsync(
+        Stream content, string fileName, UploadForm form, string uploaderId, CancellationToken ct)
+    {
+        Directory.CreateDirectory(_o.TempDir);
+        var temp = Path.Combine(_o.TempDir, $"upload-{Guid.NewGuid():N}.part");
+        try
+        {
+            var staged = await StageAsync(content, temp, ct);
+            if (staged.Refusal is not null) return (null, staged.Refusal);
+
+            var categories = await db.Categories.AsNoTracking().ToListAsync(ct);
+            var categoryIds = categories.ToDictionary(c => c.Slug, c => c.Id, StringComparer.OrdinalIgnoreCase);
+            foreach (var c in categories) categoryIds[c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = c.Id;
+            var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
+
+            var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages);
+            if (meta is null) return (null, new IngestRefusal("上传信息有误。Some fields need attention.", errors));
+
+            var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
+            if (existing is { } dup) return (null, Duplicate(dup));
+
+            var key = $"originals/{DateTime.UtcNow:yyyy}/{DateTime.UtcNow:MM}/{Guid.NewGuid():N}.{staged.Format}";
+            await store.PutFileAsync(key, temp, ct);
+
+            var doc = new Document
+            {
+                Title = meta.Title, Description = meta.Description, CategoryId = meta.CategoryId, Tags = meta.Tags,
+                Price = meta.Price, PreviewPages = meta.PreviewPages, UploaderId = uploaderId,
+                OriginalFileName = SafeFileName(fileName, staged.Format!), Format = staged.Format!, SizeBytes = staged.Size,
+                Sha256 = staged.Sha256!, StorageKey = key,
+            };
+            db.Documents.Add(doc);
+            db.Jobs.Add(Job.Convert(doc, conversion.Value.MaxAttempts));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Lost a race with an identical upload: the unique index on the hash decides.
+                await store.DeleteAsync(key, CancellationToken.None);
+                db.ChangeTracker.Clear();
+                var winner = await db.Documents.Where(d => d.Sha256 == staged.Sha256).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
+                if (winner is { } w) return (null, Duplicate(w));
+                throw;
+            }
+            log.LogInformation("Document {DocumentId} uploaded by {UserId}: {Size} bytes, queued", doc.Id, uploaderId, staged.Size);
+            return (doc, null);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private async Task<(string? Format, string? Sha256, long Size, IngestRefusal? Refusal)> StageAsync(Stream content, string temp, CancellationToken ct)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var head = new byte[1024];
+        var headLength = 0;
+        long size = 0;
+        var buffer = new byte[81920];
+        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+        {
+            int n;
+            while ((n = await content.ReadAsync(buffer, ct)) > 0)
+            {
+                size += n;
+                if (size > _o.MaxUploadBytes)
+                    return (null, null, size, TooLarge());
+                if (headLength < head.Length)
+                {
+                    var take = Math.Min(n, head.Length - headLength);
+                    Array.Copy(buffer, 0, head, headLength, take);
+                    headLength += take;
+                }
+                sha.AppendData(buffer, 0, n);
+                await file.WriteAsync(buffer.AsMemory(0, n), ct);
+            }
+        }
+        var (format, what) = FileSniffer.Sniff(head.AsSpan(0, headLength));
+        if (format is null)
+            return (null, null, size, new IngestRefusal(
+                $"不支持的文件：这是{(headLength == 0 ? "一个空文件" : "不受支持的格式")}。This file is {what}; Wenku accepts PDF documents.",
+                new() { ["file"] = $"This file is {what}." }, StatusCode: 415));
+        return (format, Convert.ToHexStringLower(sha.GetHashAndReset()), size, null);
+    }
+
+    private IngestRefusal TooLarge()
+    {
+        var mb = _o.MaxUploadBytes / (1024 * 1024);
+        return new IngestRefusal($"文件超过 {mb} MB 上限。The file is larger than the {mb} MB limit.",
+            new() { ["file"] = $"Larger than {mb} MB." }, StatusCode: 413);
+    }
+
+    private static IngestRefusal Duplicate(long id) =>
+        new($"此文档已存在：/d/{id}。This exact file is already in the library: /d/{id}.",
+            new() { ["file"] = "Exact duplicate." }, DuplicateOf: id, StatusCode: 409);
+
+    /// <summary>The name we keep for display and download: no path, no control characters, our extension.</summary>
+    private static string SafeFileName(string fileName, string format)
+    {
+        var name = DocumentRules.Clean(Path.GetFileNameWithoutExtension(fileName.Replace('\\', '/').Split('/')[^1]));
+        foreach (var c in Path.GetInvalidFileNameChars()) name = name.Replace(c, '_');
+        if (name.Length == 0) name = "document";
+        if (name.Length > 120) name = name[..120];
+        return $"{name}.{format}";
+    }
+}

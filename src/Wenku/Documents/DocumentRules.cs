@@ -1,0 +1,59 @@
+namespace Wenku.Documents;
+
+/// <summary>What a user submits with an upload, before validation.</summary>
+public sealed record UploadForm(
+    string? Title, string? Description, string? Category, string? Tags, int? Price, int? PreviewPages);
+
+/// <summary>Upload metadata after validation.</summary>
+public sealed record UploadMetadata(string Title, string Description, int CategoryId, string Tags, int Price, int PreviewPages);
+
+/// <summary>Bounds and validation of upload metadata. Messages are bilingual because users read them.</summary>
+public static class DocumentRules
+{
+    public const int MaxTitle = 200;
+    public const int MaxDescription = 2000;
+    public const int MaxTags = 10;
+    public const int MaxTagLength = 20;
+    public const int MaxPrice = 100_000;
+    public const int MaxPreviewPages = 50;
+
+    /// <summary>Validates a form; <paramref name="categoryIds"/> maps category slugs and ids to ids.</summary>
+    public static (UploadMetadata? Metadata, Dictionary<string, string> Errors) Validate(
+        UploadForm form, string fileName, IReadOnlyDictionary<string, int> categoryIds, int defaultPreviewPages)
+    {
+        var errors = new Dictionary<string, string>();
+
+        var title = Clean(form.Title);
+        if (title.Length == 0) title = Clean(Path.GetFileNameWithoutExtension(fileName));
+        if (title.Length == 0) errors["title"] = "请填写标题。A title is required.";
+        else if (title.Length > MaxTitle) errors["title"] = $"标题最多 {MaxTitle} 个字符。The title may have at most {MaxTitle} characters.";
+
+        var description = (form.Description ?? "").Trim();
+        if (description.Length > MaxDescription)
+            errors["description"] = $"简介最多 {MaxDescription} 个字符。The description may have at most {MaxDescription} characters.";
+
+        var categoryId = 0;
+        if (string.IsNullOrWhiteSpace(form.Category) || !categoryIds.TryGetValue(form.Category.Trim(), out categoryId))
+            errors["category"] = "请选择一个有效的分类。Choose one of the site's categories.";
+
+        var tags = (form.Tags ?? "")
+            .Split([',', '，', ';', '；', ' ', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(Clean).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (tags.Count > MaxTags) errors["tags"] = $"最多 {MaxTags} 个标签。At most {MaxTags} tags.";
+        else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = $"每个标签最多 {MaxTagLength} 个字符。A tag may have at most {MaxTagLength} characters.";
+
+        var price = form.Price ?? 0;
+        if (price is < 0 or > MaxPrice) errors["price"] = $"价格须在 0 到 {MaxPrice} 积分之间。The price must be 0 to {MaxPrice} points.";
+
+        var preview = form.PreviewPages ?? defaultPreviewPages;
+        if (preview is < 1 or > MaxPreviewPages) errors["previewPages"] = $"预览页数须在 1 到 {MaxPreviewPages} 之间。Preview pages must be 1 to {MaxPreviewPages}.";
+
+        return errors.Count > 0
+            ? (null, errors)
+            : (new UploadMetadata(title, description, categoryId, string.Join(',', tags), price, preview), errors);
+    }
+
+    /// <summary>Trims and removes control characters and line breaks from a one-line field.</summary>
+    public static string Clean(string? s) =>
+        new string((s ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
+}

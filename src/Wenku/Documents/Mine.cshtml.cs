@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
+using Wenku.Data;
+
+namespace Wenku.Documents;
+
+/// <summary>The uploader's own documents, with conversion status, views and downloads.</summary>
+[Authorize]
+public sealed class MineModel(WenkuDb db) : PageModel
+{
+    public IReadOnlyList<Document> Documents { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var userId = User.UserId();
+        Documents = await db.Documents.AsNoTracking().Where(d => d.UploaderId == userId)
+            .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(500).ToListAsync(ct);
+    }
+}

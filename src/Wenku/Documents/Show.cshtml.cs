@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
+using Wenku.Comments;
+using Wenku.Data;
+
+namespace Wenku.Documents;
+
+/// <summary>The document page: facts, previews up to the limit, the 全文预览已结束 banner, text chunks, notices, comments.</summary>
+public sealed class ShowModel(WenkuDb db, DocumentAccess access) : PageModel
+{
+    public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete);
+
+    public Document Doc { get; private set; } = null!;
+    public IReadOnlyList<DocumentPage> Pages { get; private set; } = [];
+    public IReadOnlyList<string> Chunks { get; private set; } = [];
+    public IReadOnlyList<string> Notices { get; private set; } = [];
+    public IReadOnlyList<CommentView> Comments { get; private set; } = [];
+    public IReadOnlyList<DocSummary> Related { get; private set; } = [];
+    public int RemainingPages { get; private set; }
+    public bool CanDownload { get; private set; }
+    public string? CommentError { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
+        Doc = doc;
+        CommentError = comment switch
+        {
+            "toolong" => $"评论最多 {Comment.MaxLength} 个字。A comment may have at most {Comment.MaxLength} characters.",
+            "empty" => "评论不能为空。A comment cannot be empty.",
+            _ => null,
+        };
+        var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
+        Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (doc.Status != DocumentStatus.Ready) return Page();
+
+        await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + 1), ct);
+        var visible = await access.VisiblePagesAsync(doc, User, ct);
+        Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number).ToListAsync(ct);
+        RemainingPages = doc.PageCount - visible;
+        var previewText = string.Join("\n", Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => p.Text));
+        Chunks = TextChunker.Chunk(previewText);
+        CanDownload = await access.CanDownloadAsync(doc, User, ct) || (User.Identity?.IsAuthenticated != true && doc.IsFree);
+
+        var userId = User.UserId();
+        var staff = User.IsStaff();
+        Comments = (await db.Comments.AsNoTracking().Where(c => c.DocumentId == id).OrderByDescending(c => c.CreatedAt).Take(100)
+                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId }).ToListAsync(ct))
+            .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId)).ToList();
+        Related = await DocSummary.Project(db.Documents.AsNoTracking()
+                .Where(d => d.CategoryId == doc.CategoryId && d.Id != id && d.Status == DocumentStatus.Ready)
+                .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id)).Take(6).ToListAsync(ct);
+        return Page();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text;
+
+namespace Wenku.Documents;
+
+/// <summary>Turns text as extracted from a PDF (hard line breaks, layout spaces) into flowing text.</summary>
+public static class TextNormalizer
+{
+    /// <summary>
+    /// Joins the lines of a page into paragraphs: a line break inside Chinese text is dropped, one between Latin
+    /// words becomes a space, and a blank line ends a paragraph. Control characters are removed.
+    /// </summary>
+    public static string CleanPageText(string raw)
+    {
+        var sb = new StringBuilder(raw.Length);
+        var lines = raw.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        var pendingBreak = false;
+        foreach (var rawLine in lines)
+        {
+            var line = CollapseSpaces(rawLine);
+            if (line.Length == 0)
+            {
+                if (sb.Length > 0) pendingBreak = true;
+                continue;
+            }
+            if (sb.Length > 0)
+            {
+                if (pendingBreak) sb.Append('\n');
+                else if (NeedsSpace(sb[^1], line[0])) sb.Append(' ');
+            }
+            pendingBreak = false;
+            sb.Append(line);
+        }
+        return sb.ToString();
+    }
+
+    private static string CollapseSpaces(string line)
+    {
+        var sb = new StringBuilder(line.Length);
+        var space = false;
+        foreach (var c in line)
+        {
+            if (char.IsWhiteSpace(c) || c == '\u3000') { space = sb.Length > 0; continue; }
+            if (char.IsControl(c)) continue;
+            if (space && NeedsSpace(sb[^1], c)) sb.Append(' ');
+            space = false;
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A space belongs between two characters unless either is CJK (Chinese text has no spaces).</summary>
+    private static bool NeedsSpace(char before, char after) => !IsCjk(before) && !IsCjk(after);
+
+    public static bool IsCjk(char c) =>
+        c is >= '\u2E80' and <= '\u9FFF' or >= '\uF900' and <= '\uFAFF' or >= '\uFF00' and <= '\uFFEF' or >= '\u3000' and <= '\u303F';
+}

@@ -1,0 +1,79 @@
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+
+namespace Wenku.Jobs;
+
+/// <summary>
+/// The queue in the site's own database. On SQLite the claim is a single <c>UPDATE … RETURNING</c>, which is
+/// atomic because SQLite has one writer at a time.
+/// </summary>
+public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvider clock) : IJobQueue
+{
+    public async Task<ClaimedJob?> ClaimAsync(string workerId, TimeSpan lease, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var until = now + (long)lease.TotalMilliseconds;
+        var rows = await db.Database.SqlQuery<ClaimRow>($"""
+            UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
+            WHERE "Id" = (
+                SELECT "Id" FROM "Jobs"
+                WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
+                ORDER BY "RunAfter", "Id" LIMIT 1)
+            RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
+            """).ToListAsync(ct);
+        return rows.Count == 0 ? null : new ClaimedJob(rows[0].Id, rows[0].Kind, rows[0].DocumentId, rows[0].Attempts, rows[0].MaxAttempts);
+    }
+
+    public async Task<bool> HeartbeatAsync(long jobId, string workerId, TimeSpan lease, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var until = clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)lease.TotalMilliseconds;
+        return await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct) == 1;
+    }
+
+    public async Task CompleteAsync(long jobId, string workerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Done)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct);
+    }
+
+    public async Task FailAsync(long jobId, string workerId, string error, bool final, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == jobId && j.LeaseOwner == workerId, ct);
+        if (job is null) return;
+        job.LastError = error.Length > 1000 ? error[..1000] : error;
+        job.LeaseOwner = null;
+        if (final || job.Attempts >= job.MaxAttempts)
+        {
+            job.State = JobState.Failed;
+            job.FinishedAt = DateTime.UtcNow;
+        }
+        else
+        {
+            job.State = JobState.Pending;
+            job.RunAfter = clock.GetUtcNow().ToUnixTimeMilliseconds() + Backoff(job.Attempts);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Exponential backoff: 2 s, 4 s, 8 s … capped at 5 minutes.</summary>
+    public static long Backoff(int attempts) => (long)Math.Min(300_000, 1000 * Math.Pow(2, Math.Max(1, attempts)));
+
+    private sealed class ClaimRow
+    {
+        public long Id { get; set; }
+        public string Kind { get; set; } = "";
+        public long? DocumentId { get; set; }
+        public int Attempts { get; set; }
+        public int MaxAttempts { get; set; }
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Options;
+
+namespace Wenku.Jobs;
+
+/// <summary>
+/// The loop of a <c>wenku worker</c> process: claim a job, keep its lease alive with heartbeats while it runs,
+/// then complete it or record the failure. A job whose worker died is taken again once its lease runs out.
+/// </summary>
+public sealed class JobWorker(
+    IJobQueue queue,
+    IEnumerable<IJobHandler> handlers,
+    IOptions<ConversionOptions> options,
+    ILogger<JobWorker> log) : BackgroundService
+{
+    public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>How long to wait when the queue is empty.</summary>
+    public static TimeSpan IdleDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        log.LogInformation("Worker {WorkerId} started", WorkerId);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ClaimedJob? job;
+            try
+            {
+                job = await queue.ClaimAsync(WorkerId, lease, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Could not claim a job");
+                await Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                continue;
+            }
+            if (job is null)
+            {
+                await Delay(IdleDelay, stoppingToken);
+                continue;
+            }
+            await RunOneAsync(job, lease, stoppingToken);
+        }
+    }
+
+    /// <summary>Runs one claimed job to its end (used by the loop and by tests).</summary>
+    public async Task RunOneAsync(ClaimedJob job, TimeSpan lease, CancellationToken ct)
+    {
+        var handler = handlers.FirstOrDefault(h => h.Kind == job.Kind);
+        if (handler is null)
+        {
+            await queue.FailAsync(job.Id, WorkerId, $"no handler for job kind '{job.Kind}'", final: true, ct);
+            return;
+        }
+        if (job.Attempts > job.MaxAttempts)
+        {
+            // Earlier attempts died without a word (the worker crashed or was killed): stop trying.
+            var reason = $"转换进程多次崩溃或超时，已放弃。The converter crashed or was killed {job.MaxAttempts} times on this file.";
+            await handler.GiveUpAsync(job, reason, ct);
+            await queue.FailAsync(job.Id, WorkerId, reason, final: true, ct);
+            return;
+        }
+
+        using var jobCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = HeartbeatAsync(job, lease, jobCts);
+        try
+        {
+            await handler.RunAsync(job, jobCts.Token);
+            await jobCts.CancelAsync();
+            await heartbeat;
+            await queue.CompleteAsync(job.Id, WorkerId, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the lease runs out and another worker takes the job.
+            throw;
+        }
+        catch (Exception e)
+        {
+            await jobCts.CancelAsync();
+            await heartbeat;
+            log.LogError(e, "Job {JobId} ({Kind}, document {DocumentId}) failed on attempt {Attempt}", job.Id, job.Kind, job.DocumentId, job.Attempts);
+            var final = job.Attempts >= job.MaxAttempts;
+            if (final)
+                await handler.GiveUpAsync(job, $"转换失败。Conversion failed after {job.Attempts} attempts: {e.Message}", CancellationToken.None);
+            await queue.FailAsync(job.Id, WorkerId, e.ToString(), final, CancellationToken.None);
+        }
+    }
+
+    private async Task HeartbeatAsync(ClaimedJob job, TimeSpan lease, CancellationTokenSource jobCts)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(lease / 3, jobCts.Token);
+                if (!await queue.HeartbeatAsync(job.Id, WorkerId, lease, jobCts.Token))
+                {
+                    log.LogWarning("Lost the lease on job {JobId}; stopping it", job.Id);
+                    await jobCts.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) { log.LogWarning(e, "Heartbeat for job {JobId} failed", job.Id); }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+using Wenku.Data;
+
+namespace Wenku.Jobs;
+
+/// <summary><c>wenku worker</c>: a process that only converts. It needs the database and the file store, nothing else.</summary>
+public static partial class WorkerHost
+{
+    public static async Task<int> RunAsync(string[] args, int? parentPid)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddWenkuCore(builder.Configuration);
+        builder.Services.AddHostedService<JobWorker>();
+        if (parentPid is { } pid) builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>()));
+        using var host = builder.Build();
+        await DatabaseSetup.InitializeAsync(host.Services);
+        await host.RunAsync();
+        return 0;
+    }
+
+    /// <summary>Ends the worker when the site that started it is gone (even after <c>kill -9</c>), so no worker is orphaned.</summary>
+    private sealed partial class ParentWatch(int parentPid, IHostApplicationLifetime lifetime) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (getppid() != parentPid)
+                {
+                    lifetime.StopApplication();
+                    // A job in hand could hold us for minutes; the lease makes it safe to go now.
+                    await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+                    Environment.Exit(0);
+                }
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); } catch (OperationCanceledException) { }
+            }
+        }
+
+        [LibraryImport("libc")]
+        private static partial int getppid();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Wenku.Jobs;
+
+/// <summary>
+/// On the embedded default, <c>serve</c> runs its conversion workers as child processes (<c>wenku worker</c>), so a
+/// hostile file can crash or hang a worker, never the site. A worker that exits is started again.
+/// </summary>
+public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log) : BackgroundService
+{
+    private readonly List<Process> _running = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var count = options.Value.Workers;
+        if (count == 0) return;
+        var loops = Enumerable.Range(1, count).Select(i => SuperviseAsync(i, stoppingToken)).ToList();
+        await Task.WhenAll(loops);
+    }
+
+    private async Task SuperviseAsync(int slot, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!ct.IsCancellationRequested)
+        {
+            var started = DateTime.UtcNow;
+            Process process;
+            try
+            {
+                process = Process.Start(StartInfo())!;
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                log.LogError(e, "Could not start worker {Slot}", slot);
+                await Delay(TimeSpan.FromSeconds(10), ct);
+                continue;
+            }
+            lock (_running) _running.Add(process);
+            log.LogInformation("Worker {Slot} started as process {Pid}", slot, process.Id);
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.LogDebug("worker {Slot}: {Line}", slot, e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.LogWarning("worker {Slot}: {Line}", slot, e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                await process.WaitForExitAsync(ct);
+                log.LogWarning("Worker {Slot} (process {Pid}) exited with code {Code}; starting another", slot, process.Id, process.ExitCode);
+            }
+            catch (OperationCanceledException)
+            {
+                Stop(process);
+            }
+            finally
+            {
+                lock (_running) _running.Remove(process);
+                process.Dispose();
+            }
+            // A worker that dies at once again and again gets a growing pause, up to a minute.
+            delay = DateTime.UtcNow - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            await Delay(delay, ct);
+        }
+    }
+
+    private ProcessStartInfo StartInfo()
+    {
+        var (program, prefix) = SelfCommand();
+        var psi = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in prefix) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("worker");
+        psi.ArgumentList.Add("--data");
+        psi.ArgumentList.Add(Path.GetFullPath(options.Value.DataDir));
+        psi.ArgumentList.Add("--parent-pid");
+        psi.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The worker gets the site's whole Wenku configuration, whichever source it came from.
+        foreach (var (key, value) in config.GetSection(WenkuOptions.Section).AsEnumerable())
+            if (value is not null) psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        psi.WorkingDirectory = AppContext.BaseDirectory;
+        return psi;
+    }
+
+    /// <summary>How to start this program again: its apphost, or <c>dotnet Wenku.dll</c> (as under <c>dotnet run</c> or tests).</summary>
+    public static (string Program, string[] Prefix) SelfCommand()
+    {
+        var dll = typeof(WorkerSupervisor).Assembly.Location;
+        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, "Wenku");
+        if (File.Exists(apphost)) return (apphost, []);
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        return (dotnet, [dll]);
+    }
+
+    private void Stop(Process process)
+    {
+        try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        lock (_running) foreach (var p in _running) Stop(p);
+    }
+
+    private static async Task Delay(TimeSpan d, CancellationToken ct)
+    {
+        try { await Task.Delay(d, ct); } catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Wenku.Search;
+
+public sealed class SearchModel(ISearchIndex index) : PageModel
+{
+    public string Query { get; private set; } = "";
+    public IReadOnlyList<string> Terms { get; private set; } = [];
+    public SearchResults? Results { get; private set; }
+
+    public async Task OnGetAsync(string? q, int? page, CancellationToken ct)
+    {
+        Query = (q ?? "").Trim();
+        Terms = DatabaseSearchIndex.Terms(Query);
+        if (Terms.Count > 0) Results = await index.SearchAsync(new SearchQuery(Query, page ?? 1), ct);
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Storage;
+
+/// <summary>
+/// After a crash (even <c>kill -9</c>) nothing is left behind: at start, unfinished uploads in the temp folder,
+/// originals that no document row points to, and page previews of documents that no longer exist are removed.
+/// </summary>
+public sealed class StorageJanitor(IServiceProvider services, IFileStore store, IOptions<WenkuOptions> options, ILogger<StorageJanitor> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await SweepAsync(TimeSpan.FromSeconds(options.Value.OrphanMinAgeSeconds), stoppingToken);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e)
+        {
+            log.LogError(e, "Storage sweep failed");
+        }
+    }
+
+    /// <summary>Removes orphans older than <paramref name="minAge"/> (younger ones may belong to an upload in flight).</summary>
+    public async Task<int> SweepAsync(TimeSpan minAge, CancellationToken ct)
+    {
+        var removed = 0;
+        var cutoff = DateTime.UtcNow - minAge;
+        var temp = options.Value.TempDir;
+        if (Directory.Exists(temp))
+        {
+            foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part"))
+                if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
+            // Work folders of workers that are gone (killed mid-job): named w{pid}-…, removed once no such process runs.
+            var work = Path.Combine(temp, "work");
+            if (Directory.Exists(work))
+                foreach (var dir in Directory.EnumerateDirectories(work, "w*-*"))
+                    if (int.TryParse(Path.GetFileName(dir)[1..].Split('-')[0], out var pid) && !IsRunning(pid))
+                    {
+                        Directory.Delete(dir, recursive: true);
+                        removed++;
+                    }
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
+        var keys = (await db.Documents.Select(d => d.StorageKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var orphans = new List<string>();
+        await foreach (var file in store.ListAsync("originals/", ct))
+            if (!keys.Contains(file.Key) && file.LastModifiedUtc < cutoff) orphans.Add(file.Key);
+        // Re-check against the database: an upload may have committed since the first read.
+        var stillOrphans = orphans.Count == 0 ? [] : orphans.Except(await db.Documents.Where(d => orphans.Contains(d.StorageKey)).Select(d => d.StorageKey).ToListAsync(ct)).ToList();
+        foreach (var key in stillOrphans)
+        {
+            await store.DeleteAsync(key, ct);
+            removed++;
+        }
+
+        var ids = (await db.Documents.Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        await foreach (var file in store.ListAsync("pages/", ct))
+        {
+            var parts = file.Key.Split('/');
+            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id))
+            {
+                await store.DeleteAsync(file.Key, ct);
+                removed++;
+            }
+        }
+        if (removed > 0) log.LogInformation("Storage sweep removed {Count} orphaned files", removed);
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+    }
+}
+
+public sealed class FileStoreHealthCheck(IFileStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await store.IsWritableAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("file store is not writable");
+}

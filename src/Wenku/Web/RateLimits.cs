@@ -1,0 +1,37 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Wenku.Accounts;
+
+namespace Wenku.Web;
+
+public static class RateLimits
+{
+    public const string SignIn = "sign-in";
+    public const string Comments = "comments";
+    public const string Uploads = "uploads";
+
+    /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
+    public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
+    {
+        services.AddRateLimiter(r =>
+        {
+            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            r.OnRejected = async (ctx, ct) =>
+            {
+                ctx.HttpContext.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: 429, title: "操作太频繁，请稍后再试。Too many requests; please wait a minute.")
+                    .ExecuteAsync(ctx.HttpContext);
+            };
+            r.AddPolicy(SignIn, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                "ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            r.AddPolicy(Comments, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.CommentsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));
+        });
+        return services;
+    }
+}

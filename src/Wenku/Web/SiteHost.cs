@@ -1,0 +1,78 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.WebEncoders;
+using Scalar.AspNetCore;
+using Wenku.Accounts;
+using Wenku.Comments;
+using Wenku.Data;
+using Wenku.Demo;
+using Wenku.Documents;
+using Wenku.Jobs;
+using Wenku.Search;
+using Wenku.Storage;
+
+namespace Wenku.Web;
+
+/// <summary><c>wenku serve</c>: the composition root of the web site and the API.</summary>
+public static class SiteHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+            builder.WebHost.UseUrls("http://127.0.0.1:5000");
+
+        var options = builder.Configuration.GetSection(WenkuOptions.Section).Get<WenkuOptions>() ?? new WenkuOptions();
+        builder.Services.AddWenkuCore(builder.Configuration);
+        builder.Services.AddWenkuAuthentication();
+        builder.Services.AddWenkuRateLimits(options);
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+        // Chinese text goes out as text, not as &#x…; entities (still HTML-encoded where it must be).
+        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Wenku API";
+            doc.Info.Description = "Upload, convert, preview and search documents. Authenticate with `Authorization: Bearer <token>` from `wenku admin create-token`.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<WenkuDb>("database")
+            .AddCheck<FileStoreHealthCheck>("files");
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 1024 * 1024);
+        builder.Services.AddScoped<AccountService>();
+        builder.Services.AddScoped<ApiTokens>();
+        builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddHostedService<StorageJanitor>();
+        builder.Services.AddHostedService<WorkerSupervisor>();
+        if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
+
+        var app = builder.Build();
+        await DatabaseSetup.InitializeAsync(app.Services);
+
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Wenku API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1").WithTags("Wenku");
+        api.MapDocumentsApi();
+        api.MapSearchApi();
+        app.MapDocumentFiles();
+        app.MapCommentEndpoints();
+        app.MapAccountEndpoints();
+        app.MapRazorPages();
+
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Wenku;
+
+/// <summary>Site-wide settings bound from the <c>Wenku</c> configuration section.</summary>
+public sealed class WenkuOptions
+{
+    public const string Section = "Wenku";
+
+    /// <summary>Folder holding everything of the embedded default: database, files, temp uploads.</summary>
+    [Required]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Name shown in the header and drawn as the watermark on page previews.</summary>
+    [Required, StringLength(40, MinimumLength = 1)]
+    public string SiteName { get; set; } = "Wenku 文库";
+
+    /// <summary>Largest accepted upload in bytes (default 200 MB).</summary>
+    [Range(1024, 10L * 1024 * 1024 * 1024)]
+    public long MaxUploadBytes { get; set; } = 200L * 1024 * 1024;
+
+    /// <summary>Number of conversion worker processes that <c>serve</c> starts itself (0 = none; run <c>wenku worker</c> separately).</summary>
+    [Range(0, 64)]
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Seed demo documents into an empty library on first start.</summary>
+    public bool Demo { get; set; } = true;
+
+    /// <summary>Comments a user may post per minute.</summary>
+    [Range(1, 10_000)]
+    public int CommentsPerMinute { get; set; } = 5;
+
+    /// <summary>Uploads a user may make per hour.</summary>
+    [Range(1, 100_000)]
+    public int UploadsPerHour { get; set; } = 60;
+
+    /// <summary>Sign-in attempts per client address per minute.</summary>
+    [Range(1, 10_000)]
+    public int SignInsPerMinute { get; set; } = 10;
+
+    /// <summary>Files without a document row are removed at start once they are this old (younger ones may be uploads in flight).</summary>
+    [Range(0, 86_400)]
+    public int OrphanMinAgeSeconds { get; set; } = 300;
+
+    public string DatabasePath => Path.Combine(DataDir, "wenku.db");
+    public string FilesDir => Path.Combine(DataDir, "files");
+    public string TempDir => Path.Combine(DataDir, "tmp");
+}
+
+/// <summary>Bounds for the conversion pipeline, bound from <c>Wenku:Conversion</c>.</summary>
+public sealed class ConversionOptions
+{
+    public const string Section = "Wenku:Conversion";
+
+    /// <summary>Documents with more pages than this fail with a clear reason.</summary>
+    [Range(1, 100_000)]
+    public int MaxPages { get; set; } = 2000;
+
+    /// <summary>Pages rendered by one converter process.</summary>
+    [Range(1, 1000)]
+    public int PageBatchSize { get; set; } = 10;
+
+    /// <summary>Converter processes a worker runs at once for one document.</summary>
+    [Range(1, 16)]
+    public int Parallelism { get; set; } = 2;
+
+    /// <summary>Longest side of a preview image, in pixels.</summary>
+    [Range(200, 4000)]
+    public int PreviewSize { get; set; } = 1400;
+
+    [Range(30, 100)]
+    public int JpegQuality { get; set; } = 80;
+
+    /// <summary>Wall-time limit of one converter process (one page batch).</summary>
+    [Range(1, 3600)]
+    public int ProcessTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Address-space limit of one converter process, in MB.</summary>
+    [Range(64, 65536)]
+    public int ProcessMemoryMb { get; set; } = 1024;
+
+    /// <summary>Largest text a document may yield, in characters.</summary>
+    [Range(1000, 1_000_000_000)]
+    public int MaxTextChars { get; set; } = 20_000_000;
+
+    /// <summary>How often a job is tried before its document is marked failed.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How long a worker holds a job without a heartbeat before another may take it.</summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; set; } = 60;
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Wenku.Accounts;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Conversion;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Jobs;
+using Wenku.Search;
+using Wenku.Storage;
+
+namespace Wenku;
+
+public static class WenkuServices
+{
+    /// <summary>
+    /// What every role of <c>wenku</c> needs: options, the database, the file store, the job queue, the search
+    /// index and the converters. The four seams (store, database, index, queue) are chosen here and nowhere else.
+    /// </summary>
+    public static IServiceCollection AddWenkuCore(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<WenkuOptions>().Bind(config.GetSection(WenkuOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConversionOptions>().Bind(config.GetSection(ConversionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+
+        var options = config.GetSection(WenkuOptions.Section).Get<WenkuOptions>() ?? new WenkuOptions();
+        Directory.CreateDirectory(options.DataDir);
+        var connection = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(options.DatabasePath),
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+        services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
+
+        services.AddIdentityCore<WenkuUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireDigit = false;
+                o.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<WenkuDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
+        services.AddSingleton<IJobQueue, DbJobQueue>();
+        services.AddSingleton<ISearchIndex, DatabaseSearchIndex>();
+
+        services.AddSingleton<Watermarker>();
+        services.AddSingleton<IDocumentConverter, PdfConverter>();
+        services.AddSingleton<IJobHandler, ConvertDocumentJob>();
+        services.AddScoped<DocumentIngest>();
+        return services;
+    }
+}
