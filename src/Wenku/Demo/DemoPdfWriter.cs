@@ -10,7 +10,8 @@ public static class DemoPdfWriter
     private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('中') ?? SKTypeface.Default;
 
     /// <summary>Writes <paramref name="title"/> and paragraphs to <paramref name="path"/>; returns the page count.</summary>
-    public static int Write(string path, string title, IEnumerable<string> paragraphs)
+    /// <param name="pagePerParagraph">Start every paragraph after the first on a new page (exact page counts for tests).</param>
+    public static int Write(string path, string title, IEnumerable<string> paragraphs, bool pagePerParagraph = false)
     {
         using var stream = File.Create(path);
         using var document = SKDocument.CreatePdf(stream, new SKDocumentPdfMetadata { Title = title, Creator = "Wenku demo" });
@@ -38,8 +39,11 @@ public static class DemoPdfWriter
             canvas!.DrawText(line, Margin, y, SKTextAlign.Left, titleFont, ink);
         }
         y += 16;
+        var first = true;
         foreach (var paragraph in paragraphs)
         {
+            if (pagePerParagraph && !first) NewPage();
+            first = false;
             foreach (var line in Wrap(paragraph.Trim(), bodyFont, Width - 2 * Margin))
             {
                 if (y + 20 > Height - Margin) NewPage();

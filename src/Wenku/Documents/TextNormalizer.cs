@@ -12,7 +12,7 @@ public static class TextNormalizer
     public static string CleanPageText(string raw)
     {
         var sb = new StringBuilder(raw.Length);
-        var lines = raw.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        var lines = FixRadicals(raw).Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
         var pendingBreak = false;
         foreach (var rawLine in lines)
         {
@@ -32,6 +32,35 @@ public static class TextNormalizer
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Many CJK fonts draw 文 and the Kangxi radical ⽂ with one glyph, and PDF writers then map that glyph back
+    /// to the radical, so extracted text reads "⽂库" for "文库" and search misses it. Radicals become the
+    /// ideographs they look like: Kangxi radicals by their Unicode compatibility mapping, the simplified forms of
+    /// the CJK Radicals Supplement by table.
+    /// </summary>
+    public static string FixRadicals(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('⺀', '⿟')) return text;
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is >= '⼀' and <= '⿕') sb.Append(c.ToString().Normalize(NormalizationForm.FormKC));
+            else if (RadicalSupplement.TryGetValue(c, out var ideograph)) sb.Append(ideograph);
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    // CJK Radicals Supplement code points whose glyph is a whole character (mostly simplified forms).
+    private static readonly Dictionary<char, char> RadicalSupplement = new()
+    {
+        ['⺟'] = '母', ['⺠'] = '民', ['⺮'] = '竹', ['⻄'] = '西', ['⻅'] = '见', ['⻆'] = '角',
+        ['⻉'] = '贝', ['⻋'] = '车', ['⻓'] = '长', ['⻔'] = '门', ['⻘'] = '青', ['⻙'] = '韦',
+        ['⻚'] = '页', ['⻛'] = '风', ['⻜'] = '飞', ['⻝'] = '食', ['⻢'] = '马', ['⻣'] = '骨',
+        ['⻤'] = '鬼', ['⻥'] = '鱼', ['⻦'] = '鸟', ['⻧'] = '卤', ['⻨'] = '麦', ['⻩'] = '黄',
+        ['⻪'] = '黾', ['⻬'] = '齐', ['⻮'] = '齿', ['⻰'] = '龙', ['⻳'] = '龟',
+    };
 
     private static string CollapseSpaces(string line)
     {

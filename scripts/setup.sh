@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what Wenku needs from Debian: poppler (PDF conversion), CJK fonts (rendering and demo PDFs),
+# prlimit (converter limits), and for the benchmarks wrk and nginx. Safe to run again: it installs only what is missing.
+set -euo pipefail
+packages=(poppler-utils fonts-noto-cjk util-linux wrk nginx-light)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet on PATH)." >&2; exit 1; }

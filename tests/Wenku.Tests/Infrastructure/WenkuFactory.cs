@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Wenku.Accounts;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Tests.Infrastructure;
+
+/// <summary>
+/// The real site on a real SQLite file in a fresh data folder, with real worker processes (poppler conversions) when
+/// <see cref="Workers"/> is above zero.
+/// </summary>
+public class WenkuFactory : WebApplicationFactory<Program>
+{
+    public string DataDir { get; } = TestPaths.NewTempDir("site");
+    protected virtual int Workers => 1;
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Wenku:DataDir", DataDir);
+        builder.UseSetting("Wenku:Workers", Workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Wenku:Demo", "false");
+        builder.UseSetting("Wenku:CommentsPerMinute", "1000");
+        builder.UseSetting("Wenku:SignInsPerMinute", "1000");
+        builder.UseSetting("Wenku:UploadsPerHour", "10000");
+        builder.UseSetting("Wenku:Conversion:LeaseSeconds", "10");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    public HttpClient Browser() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    public async Task<T> WithDbAsync<T>(Func<WenkuDb, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<WenkuDb>());
+    }
+
+    /// <summary>Creates a user with a role and returns its id.</summary>
+    public async Task<string> CreateUserAsync(string email, string role = Roles.User, string password = TestUsers.Password)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var (user, errors) = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateOrUpdateAsync(email, password, role);
+        return user?.Id ?? throw new InvalidOperationException(string.Join("; ", errors));
+    }
+
+    /// <summary>An API client authenticated with a new personal token of a new user.</summary>
+    public async Task<(HttpClient Client, string UserId)> ApiClientAsync(string email, string role = Roles.User)
+    {
+        var id = await CreateUserAsync(email, role);
+        await using var scope = Services.CreateAsyncScope();
+        var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(id, "test", CancellationToken.None);
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return (client, id);
+    }
+
+    /// <summary>A browser signed in through the real sign-in form.</summary>
+    public async Task<(HttpClient Browser, string UserId)> SignedInBrowserAsync(string email, string role = Roles.User)
+    {
+        var id = await CreateUserAsync(email, role);
+        var browser = Browser();
+        var response = await browser.PostFormAsync("/account/login", "/account/login",
+            new() { ["Email"] = email, ["Password"] = TestUsers.Password });
+        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"sign-in failed: {response.StatusCode}");
+        return (browser, id);
+    }
+
+    public async Task<Document> WaitForDocumentAsync(long id, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var doc = await WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id));
+            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed) return doc;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"document {id} still {doc.Status}");
+            await Task.Delay(200);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing) TestPaths.TryDelete(DataDir);
+    }
+}
+
+/// <summary>A site without workers: for tests that need no conversion.</summary>
+public sealed class WenkuNoWorkerFactory : WenkuFactory
+{
+    protected override int Workers => 0;
+}
+
+public static class TestUsers
+{
+    public const string Password = "correct horse battery";
+}
+
+public static partial class FormExtensions
+{
+    /// <summary>Loads <paramref name="pageUrl"/>, takes its antiforgery token, and posts the form to <paramref name="action"/>.</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(this HttpClient client, string pageUrl, string action, Dictionary<string, string> fields)
+    {
+        var page = await client.GetStringAsync(pageUrl);
+        var token = Token().Match(page);
+        if (!token.Success) throw new InvalidOperationException($"no antiforgery token on {pageUrl}");
+        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value) };
+        return await client.PostAsync(action, new FormUrlEncodedContent(form));
+    }
+
+    public static async Task<string> AntiforgeryTokenAsync(this HttpClient client, string pageUrl)
+    {
+        var page = await client.GetStringAsync(pageUrl);
+        return WebUtility.HtmlDecode(Token().Match(page).Groups[1].Value);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+}
