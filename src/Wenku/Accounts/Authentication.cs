@@ -32,7 +32,19 @@ public static class Authentication
             {
                 o.LoginPath = "/account/login";
                 o.LogoutPath = "/account/logout";
-                o.AccessDeniedPath = "/error?code=403";
+                // The cookie only ever signs in browsers (the API takes tokens), so a missing sign-in always goes to
+                // the sign-in form, also from endpoints ASP.NET would take for API ones (it answers those 401).
+                o.Events.OnRedirectToLogin = ctx =>
+                {
+                    ctx.Response.Redirect(ctx.RedirectUri);
+                    return Task.CompletedTask;
+                };
+                // A real 403, shown by the status-code pages as the 没有权限 page; a redirect would lose the status.
+                o.Events.OnRedirectToAccessDenied = ctx =>
+                {
+                    ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
                 o.Cookie.Name = "wenku.auth";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
