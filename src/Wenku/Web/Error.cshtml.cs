@@ -9,11 +9,14 @@ public sealed class ErrorModel : PageModel
     public string Title { get; private set; } = "出错了 Something went wrong";
     public string Message { get; private set; } = "The error has been logged; please try again.";
 
-    public void OnGet(int? code) => Describe(code);
-    public void OnPost(int? code) => Describe(code);
+    // No handler parameters: binding one would read the form of a re-executed POST, which ASP.NET refuses (with an
+    // exception) after a failed antiforgery check, turning the 400 page into a 500.
+    public void OnGet() => Describe();
+    public void OnPost() => Describe();
 
-    private void Describe(int? code)
+    private void Describe()
     {
+        int? code = int.TryParse(Request.Query["code"], out var c) ? c : null;
         (Title, Message) = code switch
         {
             404 => ("找不到页面 Not found", "这个页面不存在或已被删除。This page does not exist or was removed."),
