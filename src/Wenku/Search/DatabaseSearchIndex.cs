@@ -6,7 +6,8 @@ namespace Wenku.Search;
 
 /// <summary>
 /// The simplest index there is: substring search over titles and page text in the database. Correct for any
-/// language (no tokenizer to get wrong) but a scan, so it only suits small libraries.
+/// language (no tokenizer to get wrong) but a scan, so it only suits small libraries. Only the preview pages are
+/// searched: a snippet (or a phrase that matches or not) would otherwise read out pages past the preview limit.
 /// </summary>
 public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : ISearchIndex
 {
@@ -30,14 +31,14 @@ public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : 
             var pattern = "%" + EscapeLike(term) + "%";
             docs = docs.Where(d => EF.Functions.Like(d.Title, pattern, "\\")
                 || EF.Functions.Like(d.Tags, pattern, "\\")
-                || db.DocumentPages.Any(p => p.DocumentId == d.Id && EF.Functions.Like(p.Text, pattern, "\\")));
+                || db.DocumentPages.Any(p => p.DocumentId == d.Id && p.Number <= d.PreviewPages && EF.Functions.Like(p.Text, pattern, "\\")));
         }
         var total = await docs.CountAsync(ct);
         var found = await docs
             .OrderByDescending(d => EF.Functions.Like(d.Title, "%" + EscapeLike(terms[0]) + "%", "\\"))
             .ThenByDescending(d => d.Downloads).ThenByDescending(d => d.Id)
             .Skip((page - 1) * query.PageSize).Take(query.PageSize)
-            .Select(d => new { d.Id, d.Title })
+            .Select(d => new { d.Id, d.Title, d.PreviewPages })
             .ToListAsync(ct);
 
         var hits = new List<SearchHit>(found.Count);
@@ -46,7 +47,7 @@ public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : 
             var first = terms[0];
             var pattern = "%" + EscapeLike(first) + "%";
             var match = await db.DocumentPages.AsNoTracking()
-                .Where(p => p.DocumentId == d.Id && EF.Functions.Like(p.Text, pattern, "\\"))
+                .Where(p => p.DocumentId == d.Id && p.Number <= d.PreviewPages && EF.Functions.Like(p.Text, pattern, "\\"))
                 .OrderBy(p => p.Number).Select(p => new { p.Number, p.Text }).FirstOrDefaultAsync(ct);
             var snippet = match is null ? "" : Snippets.Around(match.Text, terms);
             hits.Add(new SearchHit(d.Id, d.Title, snippet, match?.Number, 1));

@@ -10,6 +10,7 @@ public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int
 /// <summary>
 /// The full-text index. It follows the pipeline: a document is indexed when ready and removed when taken down.
 /// Implementations: the database (foundation), Lucene (embedded), a shared backend (scale-out).
+/// Whatever the implementation, only text anyone may read is searchable: the pages within a document's preview limit.
 /// </summary>
 public interface ISearchIndex
 {
