@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Wenku.Accounts;
@@ -33,6 +34,11 @@ public static class WenkuServices
         }.ToString();
         services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
+
+        // Keys for cookies and tokens live with the data, so sign-ins survive restarts.
+        services.AddDataProtection()
+            .SetApplicationName("wenku")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
 
         services.AddIdentityCore<WenkuUser>(o =>
             {

@@ -21,8 +21,8 @@ public sealed class AccountService(UserManager<WenkuUser> users)
         }
         else
         {
-            var token = await users.GeneratePasswordResetTokenAsync(user);
-            result = await users.ResetPasswordAsync(user, token, password);
+            result = await users.RemovePasswordAsync(user);
+            if (result.Succeeded) result = await users.AddPasswordAsync(user, password);
         }
         if (!result.Succeeded) return (null, result.Errors.Select(e => e.Description).ToList());
 

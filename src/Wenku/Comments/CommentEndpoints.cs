@@ -40,7 +40,7 @@ public static class CommentEndpoints
     {
         var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
         if (comment is null) return Results.NotFound();
-        if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.Forbid();
+        if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.StatusCode(StatusCodes.Status403Forbidden);
         db.Comments.Remove(comment);
         await db.SaveChangesAsync(ct);
         return Results.Redirect($"/d/{comment.DocumentId}#comments");

@@ -15,7 +15,7 @@ public sealed class CategoryModel(WenkuDb db) : PageModel
     public int Pages { get; private set; }
     public IReadOnlyList<DocSummary> Documents { get; private set; } = [];
 
-    public async Task<IActionResult> OnGetAsync(string slug, int? page, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string slug, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         var category = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
         if (category is null) return NotFound();

@@ -16,7 +16,7 @@ public sealed class UploaderModel(WenkuDb db) : PageModel
     public int Pages { get; private set; }
     public IReadOnlyList<DocSummary> Documents { get; private set; } = [];
 
-    public async Task<IActionResult> OnGetAsync(string id, int? page, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
         if (user is null) return NotFound();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Wenku.Search;
@@ -8,7 +9,7 @@ public sealed class SearchModel(ISearchIndex index) : PageModel
     public IReadOnlyList<string> Terms { get; private set; } = [];
     public SearchResults? Results { get; private set; }
 
-    public async Task OnGetAsync(string? q, int? page, CancellationToken ct)
+    public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         Query = (q ?? "").Trim();
         Terms = DatabaseSearchIndex.Terms(Query);

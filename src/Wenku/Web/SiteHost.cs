@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.WebEncoders;
 using Scalar.AspNetCore;
@@ -58,6 +59,17 @@ public static class SiteHost
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
+        // The antiforgery middleware only records a failed check; endpoints that read no form would go on.
+        // Every POST that fails the check stops here, before any handler runs.
+        app.Use(async (context, next) =>
+        {
+            if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
+            await next();
+        });
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready").AllowAnonymous();

@@ -1,0 +1,116 @@
+using System.Net;
+using Wenku.Accounts;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Accounts;
+
+public sealed class AccountTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNoWorkerFactory>
+{
+    [Fact]
+    public async Task Reader_registers_is_signed_in_and_signs_out()
+    {
+        var browser = site.Browser();
+        var response = await browser.PostFormAsync("/account/register", "/account/register", new()
+        {
+            ["Email"] = "new-reader@test.local", ["DisplayName"] = "新读者", ["Password"] = "long enough password",
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var home = await browser.GetStringAsync("/");
+        home.ShouldContain("退出 Sign out");
+        home.ShouldContain("上传 Upload");
+
+        (await browser.PostFormAsync("/", "/account/logout", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await browser.GetStringAsync("/")).ShouldContain("登录 Sign in");
+        (await browser.GetAsync("/upload")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+    }
+
+    [Fact]
+    public async Task Registration_refuses_a_short_password_and_a_taken_email()
+    {
+        var browser = site.Browser();
+        var weak = await browser.PostFormAsync("/account/register", "/account/register", new()
+        {
+            ["Email"] = "weak@test.local", ["DisplayName"] = "弱", ["Password"] = "short",
+        });
+        weak.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await weak.Content.ReadAsStringAsync()).ShouldContain("至少 8 位");
+
+        await site.CreateUserAsync("taken@test.local");
+        var taken = await browser.PostFormAsync("/account/register", "/account/register", new()
+        {
+            ["Email"] = "taken@test.local", ["DisplayName"] = "重复", ["Password"] = "long enough password",
+        });
+        taken.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await taken.Content.ReadAsStringAsync()).ShouldContain("已注册");
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_refused_with_a_message()
+    {
+        await site.CreateUserAsync("wrong-pass@test.local");
+        var browser = site.Browser();
+        var response = await browser.PostFormAsync("/account/login", "/account/login", new() { ["Email"] = "wrong-pass@test.local", ["Password"] = "not the password" });
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("邮箱或密码错误");
+    }
+
+    [Fact]
+    public async Task Sign_in_redirects_back_only_to_local_urls()
+    {
+        await site.CreateUserAsync("return@test.local");
+        var browser = site.Browser();
+        var local = await browser.PostFormAsync("/account/login", "/account/login?returnUrl=%2Fme", new() { ["Email"] = "return@test.local", ["Password"] = TestUsers.Password });
+        local.Headers.Location!.ToString().ShouldBe("/me");
+        var evil = await site.Browser().PostFormAsync("/account/login", "/account/login?returnUrl=https%3A%2F%2Fevil.example", new() { ["Email"] = "return@test.local", ["Password"] = TestUsers.Password });
+        evil.Headers.Location!.ToString().ShouldBe("/");
+    }
+
+    [Fact]
+    public async Task Only_admins_edit_site_settings_and_notices_appear_on_document_pages()
+    {
+        var (user, _) = await site.SignedInBrowserAsync("settings-user@test.local");
+        var denied = await user.GetAsync("/admin/settings");
+        denied.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        denied.Headers.Location!.ToString().ShouldContain("code=403");
+
+        var (admin, _) = await site.SignedInBrowserAsync("settings-admin@test.local", Roles.Admin);
+        var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "7", ["Notices"] = "第一条提示\n第二条提示" });
+        saved.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var settings = await site.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.SiteSettings));
+        settings.DefaultPreviewPages.ShouldBe(7);
+        (await admin.GetStringAsync("/upload")).ShouldContain("value=\"7\"");
+
+        var invalid = await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "0", ["Notices"] = "x" });
+        invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+}
+
+public sealed class SignInRateLimitTests : IDisposable
+{
+    private sealed class StrictFactory : WenkuFactory
+    {
+        protected override int Workers => 0;
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Wenku:SignInsPerMinute"] = "5" };
+    }
+
+    private readonly StrictFactory _site = new();
+
+    [Fact]
+    public async Task Repeated_sign_in_attempts_from_one_address_are_throttled()
+    {
+        var browser = _site.Browser();
+        var token = await browser.AntiforgeryTokenAsync("/account/login");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            var r = await browser.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Email"] = "nobody@test.local", ["Password"] = "guess " + i, ["__RequestVerificationToken"] = token,
+            }));
+            statuses.Add(r.StatusCode);
+        }
+        statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+    }
+
+    public void Dispose() => _site.Dispose();
+}

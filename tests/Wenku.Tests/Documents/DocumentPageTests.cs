@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Documents;
+
+/// <summary>The document page and the site's browsing pages, as a reader sees them (server-rendered HTML).</summary>
+public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFactory>
+{
+    private async Task<long> UploadReadyAsync(string email, int pages, int previewPages, int price = 0, string title = "页面测试文档")
+    {
+        var (api, _) = await site.ApiClientAsync(email);
+        var response = await api.PostAsync("/api/v1/documents",
+            TestPdfs.Upload(TestPdfs.MultiPage(pages), category: "education", price: price, previewPages: previewPages, title: title));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        (await site.WaitForDocumentAsync(id)).Status.ShouldBe(DocumentStatus.Ready);
+        return id;
+    }
+
+    [Fact]
+    public async Task Document_page_has_every_part_of_the_reference_page()
+    {
+        var id = await UploadReadyAsync("page-parts@test.local", pages: 7, previewPages: 3, title: "创新驱动发展研究");
+        var html = await site.CreateClient().GetStringAsync($"/d/{id}");
+
+        html.ShouldContain("<h1>创新驱动发展研究</h1>");
+        html.ShouldContain("教育 Education");               // category
+        html.ShouldContain("页数 Pages: 7");
+        html.ShouldContain("PDF");
+        html.ShouldContain("免费 Free");
+        // Previews of the first N pages only, lazy-loaded, with the reference site's alt text.
+        html.ShouldContain($"src=\"/d/{id}/page/1.jpg\" alt=\"创新驱动发展研究_第1页\"");
+        html.ShouldContain($"alt=\"创新驱动发展研究_第3页\"");
+        html.ShouldNotContain($"/d/{id}/page/4.jpg");
+        html.ShouldContain("loading=\"lazy\"");
+        // The banner with the remaining pages and the download button.
+        html.ShouldContain("全文预览已结束");
+        html.ShouldContain("还剩 4 页");
+        html.ShouldContain("下载本文档");
+        // Copyright notice with report and claim.
+        html.ShouldContain("版权说明");
+        html.ShouldContain("收益归属内容提供方");
+        html.ShouldContain("举报");
+        html.ShouldContain("认领");
+        // The text in numbered chunks, from the preview pages only.
+        html.ShouldContain("文档简介");
+        html.ShouldContain("<p>1、 ");
+        html.ShouldContain("创新是引领发展的第一动力");
+        html.ShouldNotContain("第4段");
+        // Site notices and the comment counter.
+        html.ShouldContain("温馨提示");
+        html.ShouldContain("本站仅提供信息存储空间服务");
+        html.ShouldContain("0/150");
+    }
+
+    [Fact]
+    public async Task Viewing_the_page_counts_a_view()
+    {
+        var id = await UploadReadyAsync("views@test.local", pages: 1, previewPages: 1);
+        var client = site.CreateClient();
+        await client.GetStringAsync($"/d/{id}");
+        await client.GetStringAsync($"/d/{id}");
+        (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Views).SingleAsync())).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Paid_document_shows_its_price_and_a_disabled_button_and_refuses_download()
+    {
+        var id = await UploadReadyAsync("paid@test.local", pages: 2, previewPages: 1, price: 20);
+        var (reader, _) = await site.SignedInBrowserAsync("paid-reader@test.local");
+        var html = await reader.GetStringAsync($"/d/{id}");
+        html.ShouldContain("20 积分");
+        html.ShouldContain("<button type=\"button\" disabled>下载本文档（20 积分）");
+        html.ShouldNotContain($"action=\"/d/{id}/download\"");
+
+        var token = await reader.AntiforgeryTokenAsync($"/d/{id}");
+        var response = await reader.PostAsync($"/d/{id}/download", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Free_document_downloads_the_original_for_a_signed_in_reader_and_counts_it()
+    {
+        var (api, _) = await site.ApiClientAsync("free-owner@test.local");
+        var pdf = TestPdfs.MultiPage(2);
+        var created = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(pdf, fileName: "原文件.pdf"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await site.WaitForDocumentAsync(id);
+
+        var anonymous = site.Browser();
+        (await anonymous.GetStringAsync($"/d/{id}")).ShouldContain("登录后下载本文档");
+
+        var (reader, _) = await site.SignedInBrowserAsync("free-reader@test.local");
+        var response = await reader.PostFormAsync($"/d/{id}", $"/d/{id}/download", []);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsByteArrayAsync()).ShouldBe(pdf);
+        response.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe("原文件.pdf");
+        (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Downloads).SingleAsync())).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Document_still_converting_is_visible_to_its_uploader_with_status_and_hidden_from_others()
+    {
+        // A site without workers: the document stays queued.
+        using var idle = new WenkuNoWorkerFactory();
+        var (owner, _) = await idle.SignedInBrowserAsync("queued-owner@test.local");
+        var (api, _) = await idle.ApiClientAsync("queued-owner2@test.local");
+        var created = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1)));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        (await idle.CreateClient().GetAsync($"/d/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await owner.GetAsync($"/d/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var (moderator, _) = await idle.SignedInBrowserAsync("queued-mod@test.local", Roles.Moderator);
+        var html = await moderator.GetStringAsync($"/d/{id}");
+        html.ShouldContain("排队转换中");
+        html.ShouldContain("http-equiv=\"refresh\"");
+    }
+
+    [Fact]
+    public async Task Home_category_and_uploader_pages_list_ready_documents_with_paging()
+    {
+        var (api, uploaderId) = await site.ApiClientAsync("lister@test.local");
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var r = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1), category: "games", title: $"游戏攻略第{i}篇"));
+            ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
+        }
+        foreach (var id in ids) await site.WaitForDocumentAsync(id);
+
+        var client = site.CreateClient();
+        var home = await client.GetStringAsync("/");
+        home.ShouldContain("最新文档");
+        home.ShouldContain("下载最多");
+        home.ShouldContain("href=\"/c/games\"");
+        home.ShouldContain("游戏攻略第2篇");
+
+        var category = await client.GetStringAsync("/c/games");
+        foreach (var i in Enumerable.Range(0, 3)) category.ShouldContain($"游戏攻略第{i}篇");
+        (await client.GetAsync("/c/no-such-category")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.GetStringAsync("/c/games?page=99")).ShouldContain("游戏攻略"); // clamped to the last page
+
+        var uploader = await client.GetStringAsync($"/u/{uploaderId}");
+        uploader.ShouldContain("游戏攻略第0篇");
+        (await client.GetAsync("/u/nobody")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Category_paging_splits_long_lists()
+    {
+        var userId = await site.CreateUserAsync("fashion@test.local");
+        await site.WithDbAsync(async db =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == userId);
+            var category = await db.Categories.SingleAsync(c => c.Slug == "fashion");
+            for (var i = 0; i < CategoryModel.PageSize + 5; i++)
+                db.Documents.Add(new Document
+                {
+                    Title = $"时尚手册{i:00}", UploaderId = user.Id, CategoryId = category.Id, OriginalFileName = "a.pdf", Format = "pdf",
+                    Sha256 = $"paging-{i}", StorageKey = $"originals/paging-{i}.pdf", Status = DocumentStatus.Ready, PageCount = 1,
+                    PreviewPages = 1, CreatedAt = DateTime.UtcNow.AddMinutes(-i),
+                });
+            return await db.SaveChangesAsync();
+        });
+        var client = site.CreateClient();
+        var first = await client.GetStringAsync("/c/fashion");
+        first.ShouldContain("时尚手册00");
+        first.ShouldNotContain("时尚手册24");
+        first.ShouldContain("page=2");
+        var second = await client.GetStringAsync("/c/fashion?page=2");
+        second.ShouldContain("时尚手册24");
+        second.ShouldNotContain("时尚手册00");
+    }
+
+    [Fact]
+    public async Task Search_finds_ready_documents_by_title_and_text_with_marked_snippets()
+    {
+        var id = await UploadReadyAsync("search@test.local", pages: 2, previewPages: 2, title: "量子计算入门讲义");
+        var html = await site.CreateClient().GetStringAsync("/search?q=" + Uri.EscapeDataString("量子计算"));
+        html.ShouldContain($"href=\"/d/{id}\"");
+        var api = await site.CreateClient().GetFromJsonAsync<JsonElement>("/api/v1/search?q=" + Uri.EscapeDataString("第一动力"));
+        api.GetProperty("total").GetInt32().ShouldBeGreaterThan(0);
+        api.GetProperty("hits")[0].GetProperty("snippet").GetString()!.ShouldContain("«第一动力»");
+        // Broken syntax never errors.
+        (await site.CreateClient().GetAsync("/api/v1/search?q=%22unbalanced")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await site.CreateClient().GetAsync("/search?q=%25_%5C")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Documents;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Documents;
+
+/// <summary>The upload form of the site (cookie, antiforgery, multipart).</summary>
+public sealed partial class UploadFormTests : IDisposable
+{
+    private sealed class SmallLimitFactory : WenkuFactory
+    {
+        protected override int Workers => 0;
+        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Wenku:MaxUploadBytes"] = "300000" };
+    }
+
+    private readonly SmallLimitFactory _site = new();
+
+    private static async Task<HttpResponseMessage> PostUploadAsync(HttpClient browser, byte[] file, string fileName, Dictionary<string, string> fields)
+    {
+        var page = await browser.GetStringAsync("/upload");
+        var token = WebUtility.HtmlDecode(Token().Match(page).Groups[1].Value);
+        var content = new MultipartFormDataContent { { new ByteArrayContent(file), "file", fileName }, { new StringContent(token), "__RequestVerificationToken" } };
+        foreach (var (k, v) in fields) content.Add(new StringContent(v), k);
+        return await browser.PostAsync("/upload", content);
+    }
+
+    [Fact]
+    public async Task Upload_form_creates_a_queued_document_and_redirects_to_its_page()
+    {
+        var (browser, userId) = await _site.SignedInBrowserAsync("form@test.local");
+        var response = await PostUploadAsync(browser, TestPdfs.MultiPage(1), "讲义.pdf", new()
+        {
+            ["Title"] = "高等数学讲义", ["Description"] = "第一章", ["Category"] = "education", ["Tags"] = "数学，讲义, 大学", ["Price"] = "0", ["PreviewPages"] = "3",
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var doc = await _site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.UploaderId == userId));
+        response.Headers.Location!.ToString().ShouldBe($"/d/{doc.Id}");
+        doc.Title.ShouldBe("高等数学讲义");
+        doc.Tags.ShouldBe("数学,讲义,大学");
+        doc.PreviewPages.ShouldBe(3);
+        doc.Status.ShouldBe(DocumentStatus.Queued);
+        (await _site.WithDbAsync(db => db.Jobs.CountAsync(j => j.DocumentId == doc.Id))).ShouldBe(1);
+        (await browser.GetStringAsync(response.Headers.Location.ToString())).ShouldContain("排队转换中");
+        (await browser.GetStringAsync("/me")).ShouldContain("高等数学讲义");
+    }
+
+    [Fact]
+    public async Task Exact_duplicate_upload_is_refused_with_a_link_to_the_existing_document()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-dup@test.local");
+        var pdf = TestPdfs.MultiPage(1);
+        var first = await PostUploadAsync(browser, pdf, "a.pdf", new() { ["Category"] = "other" });
+        var existing = first.Headers.Location!.ToString();
+        var second = await PostUploadAsync(browser, pdf, "b.pdf", new() { ["Category"] = "other" });
+        second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await second.Content.ReadAsStringAsync()).ShouldContain($"href=\"{existing}\"");
+    }
+
+    [Fact]
+    public async Task Upload_over_the_size_limit_is_refused_in_words_and_leaves_nothing_behind()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-big@test.local");
+        var big = TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray();
+        var response = await PostUploadAsync(browser, big, "big.pdf", new() { ["Category"] = "other" });
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("MB");
+        (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
+        Directory.EnumerateFiles(_site.DataDir, "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
+        var originals = Path.Combine(_site.DataDir, "files", "originals");
+        (Directory.Exists(originals) ? Directory.EnumerateFiles(originals, "*", SearchOption.AllDirectories) : []).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Renamed_program_is_refused_by_content()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-exe@test.local");
+        var exe = new byte[] { 0x4D, 0x5A }.Concat(new byte[3000]).ToArray();
+        var response = await PostUploadAsync(browser, exe, "report.pdf", new() { ["Category"] = "other" });
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("Windows program");
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+
+    public void Dispose() => _site.Dispose();
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Wenku.Jobs;
+
+namespace Wenku.Tests.Infrastructure;
+
+/// <summary>The real <c>wenku</c> program as a separate process, for tests that must kill it.</summary>
+public sealed class WenkuProcess : IDisposable
+{
+    private readonly Process _process;
+    public Uri BaseAddress { get; }
+
+    private WenkuProcess(Process process, Uri baseAddress) => (_process, BaseAddress) = (process, baseAddress);
+
+    public static async Task<WenkuProcess> StartServeAsync(string dataDir, IDictionary<string, string>? env = null)
+    {
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        var psi = Command(["serve", "--data", dataDir, "--urls", url.ToString().TrimEnd('/')], env);
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var result = new WenkuProcess(process, url);
+        using var http = new HttpClient { BaseAddress = url };
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"wenku serve exited with {process.ExitCode}");
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return result;
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > until) throw new TimeoutException("wenku serve did not become ready");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Runs a one-shot command (e.g. <c>admin create-token</c>) and returns what it printed.</summary>
+    public static async Task<string> RunAsync(params string[] args)
+    {
+        var psi = Command(args, null);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        if (process.ExitCode != 0) throw new InvalidOperationException($"wenku {string.Join(' ', args)} failed: {await stderr}");
+        return (await stdout).Trim();
+    }
+
+    /// <summary>kill -9 of the site and every worker it started.</summary>
+    public void KillHard()
+    {
+        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        KillHard();
+        _process.Dispose();
+    }
+
+    private static ProcessStartInfo Command(string[] args, IDictionary<string, string>? env)
+    {
+        var (program, prefix) = WorkerSupervisor.SelfCommand();
+        var psi = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var a in prefix.Concat(args)) psi.ArgumentList.Add(a);
+        psi.Environment["Wenku__Demo"] = "false";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return psi;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

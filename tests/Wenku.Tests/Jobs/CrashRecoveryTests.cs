@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Wenku.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Wenku.Tests.Jobs;
+
+/// <summary><c>kill -9</c> of the real program during uploads and conversions loses nothing.</summary>
+public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _data = TestPaths.NewTempDir("crash");
+
+    private static readonly Dictionary<string, string> Env = new()
+    {
+        ["Wenku__Workers"] = "1",
+        ["Wenku__OrphanMinAgeSeconds"] = "0",
+        ["Wenku__UploadsPerHour"] = "100000",
+        ["Wenku__Conversion__LeaseSeconds"] = "5",
+        ["Wenku__Conversion__PageBatchSize"] = "2",
+    };
+
+    [Fact]
+    public async Task Kill_9_during_uploads_and_conversions_loses_nothing_and_leaves_no_orphans()
+    {
+        await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "crash@test.local", "--password", TestUsers.Password, "--role", "user");
+        var token = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "crash@test.local");
+
+        var accepted = new ConcurrentBag<long>();
+        var pdfs = Enumerable.Range(0, 24).Select(i => TestPdfs.MultiPage(4, salt: $"crash-{i}")).ToList();
+
+        using (var site = await WenkuProcess.StartServeAsync(_data, Env))
+        {
+            using var api = Client(site.BaseAddress, token);
+            // A few uploads whose conversions will be under way when the process dies…
+            foreach (var pdf in pdfs.Take(5)) accepted.Add(await UploadAsync(api, pdf));
+
+            // …and uploads in flight at the moment of the kill.
+            using var stop = new CancellationTokenSource();
+            var next = 5;
+            var uploaders = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var i = Interlocked.Increment(ref next) - 1;
+                    if (i >= pdfs.Count) return;
+                    try { accepted.Add(await UploadAsync(api, pdfs[i])); }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException) { return; }
+                }
+            })).ToList();
+            await Task.Delay(1500);
+            site.KillHard();
+            await stop.CancelAsync();
+            await Task.WhenAll(uploaders);
+        }
+        output.WriteLine($"{accepted.Count} uploads had been accepted when the site was killed");
+        accepted.Count.ShouldBeGreaterThan(5);
+
+        var restarted = DateTime.UtcNow;
+        using (var site = await WenkuProcess.StartServeAsync(_data, Env))
+        {
+            output.WriteLine($"restarted in {(DateTime.UtcNow - restarted).TotalSeconds:0.0}s");
+            using var api = Client(site.BaseAddress, token);
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            foreach (var id in accepted)
+            {
+                while (true)
+                {
+                    var response = await api.GetAsync($"/api/v1/documents/{id}");
+                    response.StatusCode.ShouldBe(HttpStatusCode.OK, $"accepted document {id} is missing after the restart");
+                    var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+                    if (status == "ready") break;
+                    status.ShouldNotBe("failed", $"document {id} failed after the restart");
+                    DateTime.UtcNow.ShouldBeLessThan(deadline, $"document {id} is stuck in {status}");
+                    await Task.Delay(250);
+                }
+            }
+
+            output.WriteLine($"all accepted documents ready {(DateTime.UtcNow - restarted).TotalSeconds:0.0}s after the restart");
+            // Every document row converts (also those whose 202 was lost in the crash), no job is stuck,
+            // and the files on disk are exactly those the database knows.
+            await WaitUntilAsync(() => Scalar("SELECT COUNT(*) FROM Jobs WHERE State IN ('Pending','Running')") == 0, deadline);
+            Scalar("SELECT COUNT(*) FROM Documents WHERE Status <> 'Ready'").ShouldBe(0);
+            var keys = Strings("SELECT StorageKey FROM Documents").ToHashSet();
+            var ids = Strings("SELECT Id FROM Documents").ToHashSet();
+            await WaitUntilAsync(() => OriginalsOnDisk().SetEquals(keys), DateTime.UtcNow.AddSeconds(20));
+            OriginalsOnDisk().ShouldBe(keys, ignoreOrder: true);
+            PageFolders().ShouldBeSubsetOf(ids);
+            Directory.EnumerateFiles(Path.Combine(_data, "tmp"), "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
+            var work = Path.Combine(_data, "tmp", "work");
+            (Directory.Exists(work) ? Directory.EnumerateFileSystemEntries(work) : []).ShouldBeEmpty();
+        }
+    }
+
+    private static HttpClient Client(Uri baseAddress, string token)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<long> UploadAsync(HttpClient api, byte[] pdf)
+    {
+        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(pdf));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+    }
+
+    private HashSet<string> OriginalsOnDisk()
+    {
+        var root = Path.Combine(_data, "files");
+        var dir = Path.Combine(root, "originals");
+        return Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).ToHashSet()
+            : [];
+    }
+
+    private IEnumerable<string> PageFolders()
+    {
+        var dir = Path.Combine(_data, "files", "pages");
+        return Directory.Exists(dir) ? Directory.EnumerateDirectories(dir).Select(d => Path.GetFileName(d)) : [];
+    }
+
+    private long Scalar(string sql)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private List<string> Strings(string sql)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(Convert.ToString(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        return list;
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection($"Data Source={Path.Combine(_data, "wenku.db")};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        return c;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, DateTime deadline)
+    {
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(250);
+    }
+
+    public void Dispose() => TestPaths.TryDelete(_data);
+}

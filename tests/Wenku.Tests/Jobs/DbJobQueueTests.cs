@@ -1,0 +1,100 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Wenku.Cli;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Jobs;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Jobs;
+
+/// <summary>The queue on a real SQLite file: leases, takeover after a crash, backoff, attempts.</summary>
+public sealed class DbJobQueueTests : IAsyncLifetime
+{
+    private readonly string _data = TestPaths.NewTempDir("queue");
+    private ServiceProvider _services = null!;
+    private IJobQueue Queue => _services.GetRequiredService<IJobQueue>();
+
+    public async Task InitializeAsync()
+    {
+        _services = CliServices.Build(_data);
+        await DatabaseSetup.InitializeAsync(_services);
+    }
+
+    private async Task<long> AddJobAsync(int maxAttempts = 3)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
+        var userId = await scope.ServiceProvider.GetRequiredService<Wenku.Accounts.AccountService>()
+            .CreateOrUpdateAsync($"{Guid.NewGuid():N}@q.local", TestUsers.Password, "user") is ({ } u, _) ? u.Id : throw new InvalidOperationException();
+        var doc = new Document
+        {
+            Title = "q", UploaderId = userId, CategoryId = 1, OriginalFileName = "q.pdf", Format = "pdf",
+            Sha256 = Guid.NewGuid().ToString("N"), StorageKey = $"originals/{Guid.NewGuid():N}.pdf",
+        };
+        var job = Job.Convert(doc, maxAttempts);
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync();
+        return job.Id;
+    }
+
+    private async Task<Job> JobAsync(long id)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<WenkuDb>().Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+    }
+
+    [Fact]
+    public async Task A_job_is_taken_by_one_worker_only()
+    {
+        var id = await AddJobAsync();
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Queue.ClaimAsync($"w{i}", TimeSpan.FromMinutes(1), CancellationToken.None)));
+        claims.Count(c => c?.Id == id).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_job_whose_lease_ran_out_is_taken_over_and_the_old_owner_loses_it()
+    {
+        var id = await AddJobAsync();
+        (await Queue.ClaimAsync("dead", TimeSpan.FromMilliseconds(200), CancellationToken.None))!.Id.ShouldBe(id);
+        (await Queue.ClaimAsync("alive", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeNull();
+        await Task.Delay(400);
+        var taken = await Queue.ClaimAsync("alive", TimeSpan.FromMinutes(1), CancellationToken.None);
+        taken!.Id.ShouldBe(id);
+        taken.Attempts.ShouldBe(2);
+        (await Queue.HeartbeatAsync(id, "dead", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeFalse();
+        (await Queue.HeartbeatAsync(id, "alive", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeTrue();
+        await Queue.CompleteAsync(id, "alive", CancellationToken.None);
+        (await JobAsync(id)).State.ShouldBe(JobState.Done);
+    }
+
+    [Fact]
+    public async Task A_failed_job_waits_with_backoff_and_fails_for_good_after_its_attempts()
+    {
+        var id = await AddJobAsync(maxAttempts: 2);
+        await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None);
+        await Queue.FailAsync(id, "w", "boom", final: false, CancellationToken.None);
+        var job = await JobAsync(id);
+        job.State.ShouldBe(JobState.Pending);
+        job.RunAfter.ShouldBeGreaterThan(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
+        (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeNull(); // still backing off
+
+        await using (var scope = _services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<WenkuDb>().Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAfter, 0L));
+        (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!.Attempts.ShouldBe(2);
+        await Queue.FailAsync(id, "w", "boom again", final: false, CancellationToken.None);
+        job = await JobAsync(id);
+        job.State.ShouldBe(JobState.Failed);
+        job.LastError.ShouldBe("boom again");
+    }
+
+    [Fact]
+    public void Backoff_grows_and_is_capped() =>
+        new[] { 1, 2, 3, 20 }.Select(DbJobQueue.Backoff).ShouldBe([2000L, 4000L, 8000L, 300_000L]);
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        TestPaths.TryDelete(_data);
+    }
+}
