@@ -1,5 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
-using Wenku.Web;
 
 namespace Wenku.Accounts;
 
@@ -11,6 +11,6 @@ public static class AccountEndpoints
         {
             await signIn.SignOutAsync();
             return Results.Redirect("/");
-        }).RequireAntiforgeryToken().ExcludeFromDescription();
+        }).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
     }
 }

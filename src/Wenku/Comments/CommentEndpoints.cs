@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
@@ -12,9 +13,9 @@ public static class CommentEndpoints
 {
     public static void MapCommentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/d/{id:long}/comments", PostAsync).RequireAuthorization().RequireRateLimiting(RateLimits.Comments)
-            .RequireAntiforgeryToken().ExcludeFromDescription();
-        app.MapPost("/comments/{id:long}/delete", DeleteAsync).RequireAuthorization().RequireAntiforgeryToken().ExcludeFromDescription();
+        app.MapPost("/d/{id:long}/comments", PostAsync).RequireAuthorization().RequireRateLimiting(RateLimits.Comments).ExcludeFromDescription();
+        app.MapPost("/comments/{id:long}/delete", DeleteAsync).RequireAuthorization()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
     }
 
     /// <summary>Why a comment is refused, or null if it may be posted.</summary>

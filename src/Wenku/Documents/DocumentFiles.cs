@@ -1,9 +1,9 @@
+using Microsoft.AspNetCore.Antiforgery;
 using System.Net.Mime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Storage;
-using Wenku.Web;
 
 namespace Wenku.Documents;
 
@@ -13,7 +13,8 @@ public static class DocumentFiles
     public static void MapDocumentFiles(this IEndpointRouteBuilder app)
     {
         app.MapGet("/d/{id:long}/page/{n:int}.jpg", PageImageAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/d/{id:long}/download", DownloadAsync).RequireAuthorization().RequireAntiforgeryToken().ExcludeFromDescription();
+        app.MapPost("/d/{id:long}/download", DownloadAsync).RequireAuthorization()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
     }
 
     /// <summary>Serves a preview image if the caller may see that page (shared by the site and the API).</summary>
