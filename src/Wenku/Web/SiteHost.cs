@@ -60,10 +60,12 @@ public static class SiteHost
         app.UseAuthorization();
         app.UseAntiforgery();
         // The antiforgery middleware only records a failed check; endpoints that read no form would go on.
-        // Every POST that fails the check stops here, before any handler runs.
+        // Every POST that fails the check stops here, before any handler runs. The verdict stays on the request when
+        // the status-code pages re-execute it into the error page, which takes no token and must still render.
         app.Use(async (context, next) =>
         {
-            if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+            if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+                && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
             {
                 context.Response.StatusCode = StatusCodes.Status400BadRequest;
                 return;
