@@ -70,8 +70,8 @@ public sealed class AccountTests(WenkuNoWorkerFactory site) : IClassFixture<Wenk
     {
         var (user, _) = await site.SignedInBrowserAsync("settings-user@test.local");
         var denied = await user.GetAsync("/admin/settings");
-        denied.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        denied.Headers.Location!.ToString().ShouldContain("code=403");
+        denied.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await denied.Content.ReadAsStringAsync()).ShouldContain("没有权限");
 
         var (admin, _) = await site.SignedInBrowserAsync("settings-admin@test.local", Roles.Admin);
         var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "7", ["Notices"] = "第一条提示\n第二条提示" });
