@@ -1,0 +1,489 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Wenku.Accounts;
+using Wenku.Comments;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Tests.Infrastructure;
+using static Wenku.Tests.Web.Answer;
+
+namespace Wenku.Tests.Web;
+
+/// <summary>
+/// Walks every route of the running site as anonymous, user, owner, moderator and admin. The routes come from the
+/// app's own endpoint list, so a route added without a row in <see cref="AuthorizationWalkTests.Table"/> fails the walk.
+/// </summary>
+public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSite>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// What each identity gets from each route. Keys are "METHOD pattern" as the app declares them ("*" when the
+    /// endpoint takes any method); a route may have several cases (a free, a paid, a failed document…).
+    /// </summary>
+    private static readonly Probe[] Table =
+    [
+        // Public pages.
+        new("GET /", "home", _ => "/", Everyone(Ok)),
+        new("GET /search", "search with words", _ => "/search?q=Paragraph", Everyone(Ok)),
+        new("GET /c/{slug}", "a category", _ => "/c/other", Everyone(Ok)),
+        new("GET /c/{slug}", "no such category", _ => "/c/no-such-category", Everyone(NotFound)),
+        new("GET /u/{id}", "the owner's profile", w => $"/u/{w.IdOf(Who.Owner)}", Everyone(Ok)),
+        new("GET /u/{id}", "no such user", _ => "/u/nobody", Everyone(NotFound)),
+        new("GET /error", "the error page", _ => "/error", Everyone(Ok)),
+        new("POST /error", "a failed form post re-executed into the error page", _ => "/error", Everyone(Ok)),
+        new("* /health/live", "liveness", _ => "/health/live", Everyone(Ok)),
+        new("* /health/ready", "readiness", _ => "/health/ready", Everyone(Ok)),
+        new("GET /openapi/{documentName}.json", "the OpenAPI document", _ => "/openapi/v1.json", Everyone(Ok)),
+        new("GET /openapi/{documentName}.json", "no such OpenAPI document", _ => "/openapi/nope.json", Everyone(NotFound)),
+
+        // Accounts. Sign-in, registration and sign-out change the session, so each runs in a session of its own.
+        new("GET /account/login", "the sign-in form", _ => "/account/login", Everyone(Ok)),
+        new("POST /account/login", "right password", _ => "/account/login", Everyone(Redirect))
+            { Form = (w, who) => new() { ["Email"] = w.EmailOf(who == Who.Anonymous ? Who.User : who), ["Password"] = TestUsers.Password }, FreshSession = true },
+        new("POST /account/login", "wrong password", _ => "/account/login", Everyone(BadRequest))
+            { Form = (w, _) => new() { ["Email"] = w.EmailOf(Who.User), ["Password"] = "not the password" } },
+        new("GET /account/register", "the registration form", _ => "/account/register", Everyone(Ok)),
+        new("POST /account/register", "a new account", _ => "/account/register", Everyone(Redirect))
+            { Form = (_, _) => new() { ["Email"] = $"new-{Guid.NewGuid():N}@walk.test", ["DisplayName"] = "新读者", ["Password"] = TestUsers.Password }, FreshSession = true },
+        new("POST /account/logout", "sign out", _ => "/account/logout", Everyone(Redirect)) { FreshSession = true },
+
+        // The document page.
+        new("GET /d/{id:long}", "ready free document", w => $"/d/{w.FreeDoc}", Everyone(Ok)),
+        new("GET /d/{id:long}", "ready paid document", w => $"/d/{w.PaidDoc}", Everyone(Ok)),
+        new("GET /d/{id:long}", "failed document", w => $"/d/{w.FailedDoc}", OwnerAndStaff(NotFound, Ok)),
+        new("GET /d/{id:long}", "queued document", w => $"/d/{w.QueuedDoc}", OwnerAndStaff(NotFound, Ok)),
+        new("GET /d/{id:long}", "no such document", _ => "/d/999999", Everyone(NotFound)),
+
+        // Page images on the site (cookie) …
+        new("GET /d/{id:long}/page/{n:int}.jpg", "first page", w => $"/d/{w.FreeDoc}/page/1.jpg", Everyone(Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "last preview page", w => $"/d/{w.FreeDoc}/page/2.jpg", Everyone(Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "first page past the preview", w => $"/d/{w.FreeDoc}/page/3.jpg", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "last page", w => $"/d/{w.FreeDoc}/page/6.jpg", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "paid, past the preview", w => $"/d/{w.PaidDoc}/page/3.jpg", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "page after the last", w => $"/d/{w.FreeDoc}/page/7.jpg", Everyone(NotFound)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "page zero", w => $"/d/{w.FreeDoc}/page/0.jpg", Everyone(NotFound)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "failed document", w => $"/d/{w.FailedDoc}/page/1.jpg", Everyone(NotFound)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "queued document", w => $"/d/{w.QueuedDoc}/page/1.jpg", Everyone(NotFound)),
+
+        // … downloads …
+        new("POST /d/{id:long}/download", "free document", w => $"/d/{w.FreeDoc}/download", SignedIn(ToLogin, Ok)),
+        new("POST /d/{id:long}/download", "paid document", w => $"/d/{w.PaidDoc}/download", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("POST /d/{id:long}/download", "failed document", w => $"/d/{w.FailedDoc}/download", new(ToLogin, NotFound, Forbidden, Forbidden, Forbidden)),
+        new("POST /d/{id:long}/download", "no such document", _ => "/d/999999/download", SignedIn(ToLogin, NotFound)),
+
+        // … and comments.
+        new("POST /d/{id:long}/comments", "comment on a ready document", w => $"/d/{w.FreeDoc}/comments", SignedIn(ToLogin, Redirect))
+            { Form = (_, who) => new() { ["body"] = $"{who} 走过这里 walked here" } },
+        new("POST /d/{id:long}/comments", "comment on a queued document", w => $"/d/{w.QueuedDoc}/comments", new(ToLogin, NotFound, Redirect, Redirect, Redirect))
+            { Form = (_, _) => new() { ["body"] = "还没转换完 not converted yet" } },
+        new("POST /d/{id:long}/comments", "no such document", _ => "/d/999999/comments", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["body"] = "无处 nowhere" } },
+        new("POST /comments/{id:long}/delete", "the owner's comment", async w => $"/comments/{await w.CommentByAsync(Who.Owner)}/delete", new(ToLogin, Forbidden, Redirect, Redirect, Redirect)),
+        new("POST /comments/{id:long}/delete", "the user's comment", async w => $"/comments/{await w.CommentByAsync(Who.User)}/delete", new(ToLogin, Redirect, Forbidden, Redirect, Redirect)),
+        new("POST /comments/{id:long}/delete", "no such comment", _ => "/comments/999999/delete", SignedIn(ToLogin, NotFound)),
+
+        // Uploading and one's own documents.
+        new("GET /upload", "the upload form", _ => "/upload", SignedIn(ToLogin, Ok)),
+        new("POST /upload", "a post without a file (the form comes back with the reason)", _ => "/upload", SignedIn(ToLogin, Ok))
+            { Form = (_, _) => new() { ["Title"] = "无文件 no file" } },
+        new("GET /me", "my documents", _ => "/me", SignedIn(ToLogin, Ok)),
+
+        // Administration.
+        new("GET /admin/settings", "site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST /admin/settings", "save site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
+            { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices } },
+
+        // The API: bearer tokens only.
+        new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
+            { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
+        new("GET /api/v1/documents/{id:long}", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}", Everyone(Ok)),
+        new("GET /api/v1/documents/{id:long}", "ready paid document", w => $"/api/v1/documents/{w.PaidDoc}", Everyone(Ok)),
+        new("GET /api/v1/documents/{id:long}", "failed document", w => $"/api/v1/documents/{w.FailedDoc}", OwnerAndStaff(NotFound, Ok)),
+        new("GET /api/v1/documents/{id:long}", "queued document", w => $"/api/v1/documents/{w.QueuedDoc}", OwnerAndStaff(NotFound, Ok)),
+        new("GET /api/v1/documents/{id:long}", "no such document", _ => "/api/v1/documents/999999", Everyone(NotFound)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "last preview page", w => $"/api/v1/documents/{w.FreeDoc}/pages/2", Everyone(Ok)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "first page past the preview", w => $"/api/v1/documents/{w.FreeDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "last page", w => $"/api/v1/documents/{w.FreeDoc}/pages/6", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "paid, past the preview", w => $"/api/v1/documents/{w.PaidDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "page after the last", w => $"/api/v1/documents/{w.FreeDoc}/pages/7", Everyone(NotFound)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/pages/1", Everyone(NotFound)),
+        new("GET /api/v1/documents/{id:long}/text", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}/text", Everyone(Ok)),
+        new("GET /api/v1/documents/{id:long}/text", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/text", OwnerAndStaff(NotFound, Ok)),
+        new("GET /api/v1/documents/{id:long}/text", "no such document", _ => "/api/v1/documents/999999/text", Everyone(NotFound)),
+        new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
+        new("GET /api/docs/{documentName?}", "the API reference", _ => "/api/docs/", Everyone(Ok)),
+        new("GET /api/docs/{documentName?}", "the API reference without its slash", _ => "/api/docs", Everyone(Redirect)),
+        new("GET /api/docs/scalar.js", "the API reference's script", _ => "/api/docs/scalar.js", Everyone(Ok)),
+        new("GET /api/docs/scalar.aspnetcore.js", "the API reference's script", _ => "/api/docs/scalar.aspnetcore.js", Everyone(Ok)),
+        new("GET /api/docs/favicon.svg", "the API reference's icon", _ => "/api/docs/favicon.svg", Everyone(Ok)),
+    ];
+
+    /// <summary>POST routes that deliberately take no antiforgery token, and why.</summary>
+    private static readonly Dictionary<string, string> NoAntiforgery = new()
+    {
+        ["POST /error"] = "status-code pages re-execute a failed POST into the error page; it changes nothing",
+    };
+
+    [Fact]
+    public async Task Every_route_of_the_app_is_in_the_table_and_every_row_is_a_route()
+    {
+        var discovered = await site.RoutesAsync();
+        var listed = Table.Select(p => p.Route).ToHashSet();
+        discovered.Except(listed).Order().ShouldBeEmpty("routes without a row in the table: add what each identity gets");
+        listed.Except(discovered).Order().ShouldBeEmpty("rows for routes the app no longer has");
+        NoAntiforgery.Keys.ShouldBeSubsetOf(listed);
+    }
+
+    [Fact]
+    public async Task Every_route_answers_each_identity_as_the_table_says()
+    {
+        var failures = new List<string>();
+        foreach (var probe in Table)
+            foreach (var who in Enum.GetValues<Who>())
+            {
+                var client = probe.FreshSession ? await site.NewSessionAsync(who, probe.IsApi) : site.ClientOf(who, probe.IsApi);
+                var (url, response) = await site.SendAsync(probe, who, client, withAntiforgeryToken: true);
+                var expected = probe.Expected.For(who);
+                if (!Matches(expected, url, response))
+                    failures.Add($"{probe.Route} [{probe.Case}] as {who}: expected {expected}, got {Describe(response)}");
+            }
+        failures.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Every_site_post_without_an_antiforgery_token_is_refused_for_whoever_may_do_it()
+    {
+        var failures = new List<string>();
+        var posts = Table.Where(p => p.Method == "POST" && !p.IsApi && !NoAntiforgery.ContainsKey(p.Route)).ToList();
+        foreach (var probe in posts)
+            foreach (var who in Enum.GetValues<Who>().Where(w => probe.Expected.For(w) is Ok or Redirect))
+            {
+                var client = probe.FreshSession ? await site.NewSessionAsync(who, api: false) : site.ClientOf(who, api: false);
+                var (_, response) = await site.SendAsync(probe, who, client, withAntiforgeryToken: false);
+                if (response.StatusCode != HttpStatusCode.BadRequest)
+                    failures.Add($"{probe.Route} [{probe.Case}] as {who} without a token: expected BadRequest, got {Describe(response)}");
+            }
+        failures.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_refused_post_changes_nothing()
+    {
+        var owner = await site.NewSessionAsync(Who.Owner, api: false);
+        var comment = await site.CommentByAsync(Who.Owner);
+        (await owner.PostAsync($"/comments/{comment}/delete", new FormUrlEncodedContent([]))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await site.WithDbAsync(db => db.Comments.AnyAsync(c => c.Id == comment))).ShouldBeTrue();
+
+        (await owner.PostAsync("/account/logout", new FormUrlEncodedContent([]))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await owner.GetAsync("/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var downloads = await site.WithDbAsync(db => db.Documents.Where(d => d.Id == site.FreeDoc).Select(d => d.Downloads).SingleAsync());
+        (await owner.PostAsync($"/d/{site.FreeDoc}/download", new FormUrlEncodedContent([]))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == site.FreeDoc).Select(d => d.Downloads).SingleAsync())).ShouldBe(downloads);
+    }
+
+    [Fact]
+    public async Task Refusals_on_the_site_are_explained_by_the_error_page()
+    {
+        var user = site.ClientOf(Who.User, api: false);
+        var denied = await user.GetAsync("/admin/settings");
+        denied.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await denied.Content.ReadAsStringAsync()).ShouldContain("没有权限");
+
+        foreach (var form in new[] { "/upload", $"/d/{site.FreeDoc}/comments", $"/d/{site.FreeDoc}/download" })
+        {
+            var refused = await user.PostAsync(form, new FormUrlEncodedContent(new Dictionary<string, string> { ["body"] = "没有令牌 no token" }));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, form);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("请求有误", customMessage: form);
+        }
+    }
+
+    [Fact]
+    public async Task The_api_never_accepts_the_site_cookie()
+    {
+        // A signed-in admin's browser, without a bearer token, is anonymous to every API route.
+        var failures = new List<string>();
+        foreach (var probe in Table.Where(p => p.IsApi))
+        {
+            var (url, response) = await site.SendAsync(probe, Who.Admin, site.ClientOf(Who.Admin, api: false), withAntiforgeryToken: true);
+            if (!Matches(probe.Expected.Anonymous, url, response))
+                failures.Add($"{probe.Route} [{probe.Case}] with the admin's cookie: expected {probe.Expected.Anonymous}, got {Describe(response)}");
+        }
+        failures.ShouldBeEmpty();
+
+        var browser = site.ClientOf(Who.Owner, api: false);
+        var upload = TestPdfs.Upload(TestPdfs.MultiPage(1));
+        upload.Add(new StringContent(await site.AntiforgeryTokenAsync(browser)), "__RequestVerificationToken");
+        var refused = await browser.PostAsync("/api/v1/documents", upload);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        refused.Headers.WwwAuthenticate.ToString().ShouldBe("Bearer");
+    }
+
+    [Theory]
+    [InlineData(Who.Anonymous, 2)]
+    [InlineData(Who.User, 2)]
+    [InlineData(Who.Owner, 6)]
+    [InlineData(Who.Moderator, 6)]
+    [InlineData(Who.Admin, 6)]
+    public async Task Document_page_and_text_show_pages_past_the_preview_only_to_owner_and_staff(Who who, int visible)
+    {
+        var page = await site.ClientOf(who, api: false).GetStringAsync($"/d/{site.FreeDoc}");
+        for (var n = 1; n <= 6; n++)
+            page.Contains($"src=\"/d/{site.FreeDoc}/page/{n}.jpg\"", StringComparison.Ordinal).ShouldBe(n <= visible, $"page {n}");
+
+        var text = await site.ClientOf(who, api: true).GetFromJsonAsync<DocumentText>($"/api/v1/documents/{site.FreeDoc}/text", Json);
+        text!.Pages.Select(p => p.Number).ShouldBe(Enumerable.Range(1, visible));
+        text.Truncated.ShouldBe(visible < 6);
+    }
+
+    [Theory]
+    [InlineData(Who.Anonymous)]
+    [InlineData(Who.User)]
+    public async Task Search_shows_no_text_past_the_preview_limit(Who who)
+    {
+        // Page 5 of the free document is past its preview; its words must not come back as a snippet.
+        var past = await site.ClientOf(who, api: true).GetFromJsonAsync<JsonElement>(
+            $"/api/v1/search?q={Uri.EscapeDataString($"\"Paragraph 5 of\" {site.FreeSalt}")}", Json);
+        past.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("snippet").GetString()).ShouldAllBe(s => !s!.Contains("Paragraph 5"));
+        var sitePage = await site.ClientOf(who, api: false).GetStringAsync($"/search?q={Uri.EscapeDataString($"\"Paragraph 5 of\" {site.FreeSalt}")}");
+        sitePage.ShouldNotContain("第5段"); // the words before the match on page 5
+
+        var inPreview = await site.ClientOf(who, api: true).GetFromJsonAsync<JsonElement>(
+            $"/api/v1/search?q={Uri.EscapeDataString($"\"Paragraph 2 of\" {site.FreeSalt}")}", Json);
+        inPreview.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("snippet").GetString()).ShouldContain(s => s!.Contains("Paragraph 2"));
+    }
+
+    private static bool Matches(Answer expected, string url, HttpResponseMessage response)
+    {
+        var location = response.Headers.Location is { } l ? (l.IsAbsoluteUri ? l.PathAndQuery : l.OriginalString) : "";
+        var toLogin = location.StartsWith("/account/login?ReturnUrl=", StringComparison.Ordinal)
+            && Uri.UnescapeDataString(location["/account/login?ReturnUrl=".Length..]) == url;
+        return (expected, response.StatusCode) switch
+        {
+            (Ok, HttpStatusCode.OK) => true,
+            (Redirect, HttpStatusCode.Redirect) => !location.StartsWith("/account/login", StringComparison.Ordinal) && !location.StartsWith("/error", StringComparison.Ordinal),
+            (ToLogin, HttpStatusCode.Redirect) => toLogin,
+            (BadRequest, HttpStatusCode.BadRequest) => true,
+            (Unauthorized, HttpStatusCode.Unauthorized) => true,
+            (Forbidden, HttpStatusCode.Forbidden) => true,
+            (NotFound, HttpStatusCode.NotFound) => true,
+            _ => false,
+        };
+    }
+
+    private static string Describe(HttpResponseMessage r) =>
+        $"{(int)r.StatusCode} {r.StatusCode}{(r.Headers.Location is { } l ? $" → {l}" : "")}";
+
+    private static Expected Everyone(Answer a) => new(a, a, a, a, a);
+    private static Expected SignedIn(Answer anonymous, Answer signedIn) => new(anonymous, signedIn, signedIn, signedIn, signedIn);
+    private static Expected OwnerAndStaff(Answer others, Answer ownerAndStaff) => new(others, others, ownerAndStaff, ownerAndStaff, ownerAndStaff);
+}
+
+/// <summary>Who is asking. Browsers sign in with the real form; API clients send a personal token.</summary>
+public enum Who { Anonymous, User, Owner, Moderator, Admin }
+
+/// <summary>What the asker gets back.</summary>
+public enum Answer
+{
+    /// <summary>200.</summary>
+    Ok,
+    /// <summary>302 somewhere other than the sign-in or error page: the action was done.</summary>
+    Redirect,
+    /// <summary>302 to the sign-in page, coming back to the same URL.</summary>
+    ToLogin,
+    BadRequest,
+    /// <summary>401: the API's answer to a missing token.</summary>
+    Unauthorized,
+    Forbidden,
+    NotFound,
+}
+
+public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
+{
+    public Answer For(Who who) => who switch
+    {
+        Who.Anonymous => Anonymous,
+        Who.User => User,
+        Who.Owner => Owner,
+        Who.Moderator => Moderator,
+        _ => Admin,
+    };
+}
+
+/// <summary>One request to one route, with what each identity should get.</summary>
+/// <param name="Route">"METHOD pattern" as the app declares it.</param>
+/// <param name="Case">What this request tries.</param>
+/// <param name="Url">The concrete URL; may prepare data (a fresh comment to delete).</param>
+public sealed record Probe(string Route, string Case, Func<WalkSite, Task<string>> Url, Expected Expected)
+{
+    public Probe(string route, string @case, Func<WalkSite, string> url, Expected expected)
+        : this(route, @case, w => Task.FromResult(url(w)), expected) { }
+
+    /// <summary>Form fields of a site POST; the walk adds the antiforgery token.</summary>
+    public Func<WalkSite, Who, Dictionary<string, string>>? Form { get; init; }
+
+    /// <summary>Body of an API POST.</summary>
+    public Func<HttpContent>? Body { get; init; }
+
+    /// <summary>The request changes the session (sign-in, sign-out), so it gets a session of its own.</summary>
+    public bool FreshSession { get; init; }
+
+    public string Method => Route[..Route.IndexOf(' ', StringComparison.Ordinal)];
+    public string Pattern => Route[(Route.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>Requests under /api authenticate with bearer tokens, everything else with the cookie.</summary>
+    public bool IsApi => Pattern.StartsWith("/api", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// The site with four people (user, owner, moderator, admin) and the owner's documents: a free one of six pages with
+/// two preview pages, a paid one like it, a failed one and a queued one, really uploaded and converted.
+/// </summary>
+public sealed class WalkSite : WenkuFactory, IAsyncLifetime
+{
+    private readonly Dictionary<Who, string> _ids = [];
+    private readonly Dictionary<Who, HttpClient> _browsers = [];
+    private readonly Dictionary<Who, HttpClient> _apis = [];
+    private readonly Dictionary<HttpClient, string> _antiforgery = [];
+
+    public string FreeSalt { get; } = $"walkfree{Guid.NewGuid():N}"[..20];
+    public long FreeDoc { get; private set; }
+    public long PaidDoc { get; private set; }
+    public long FailedDoc { get; private set; }
+    public long QueuedDoc { get; private set; }
+
+    public string EmailOf(Who who) => $"{who.ToString().ToLowerInvariant()}@walk.test";
+    public string IdOf(Who who) => _ids[who];
+
+    public HttpClient ClientOf(Who who, bool api) => (api ? _apis : _browsers)[who];
+
+    public async Task InitializeAsync()
+    {
+        foreach (var (who, role) in new[] { (Who.User, Roles.User), (Who.Owner, Roles.User), (Who.Moderator, Roles.Moderator), (Who.Admin, Roles.Admin) })
+        {
+            _ids[who] = await CreateUserAsync(EmailOf(who), role);
+            await using var scope = Services.CreateAsyncScope();
+            var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(_ids[who], "walk", CancellationToken.None);
+            _apis[who] = ApiClient(token);
+            _browsers[who] = await SignInAsync(who);
+        }
+        _apis[Who.Anonymous] = ApiClient(null);
+        _browsers[Who.Anonymous] = Browser();
+
+        var owner = _apis[Who.Owner];
+        var uploads = await Task.WhenAll(
+            UploadAsync(owner, TestPdfs.Upload(TestPdfs.MultiPage(6, salt: FreeSalt), previewPages: 2, title: "免费文档 free")),
+            UploadAsync(owner, TestPdfs.Upload(TestPdfs.MultiPage(6), previewPages: 2, price: 5, title: "付费文档 paid")),
+            UploadAsync(owner, TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")));
+        (FreeDoc, PaidDoc, FailedDoc) = (uploads[0], uploads[1], uploads[2]);
+        QueuedDoc = await WithDbAsync(async db =>
+        {
+            // A row without a job stays queued for as long as the test needs.
+            var doc = new Document
+            {
+                Title = "排队文档 queued", CategoryId = await db.Categories.Where(c => c.Slug == "other").Select(c => c.Id).SingleAsync(),
+                UploaderId = _ids[Who.Owner], OriginalFileName = "queued.pdf", Format = "pdf", SizeBytes = 1,
+                Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = "originals/walk/queued.pdf", PreviewPages = 2,
+            };
+            db.Documents.Add(doc);
+            await db.SaveChangesAsync();
+            return doc.Id;
+        });
+
+        var expected = new[] { (FreeDoc, DocumentStatus.Ready), (PaidDoc, DocumentStatus.Ready), (FailedDoc, DocumentStatus.Failed) };
+        foreach (var (id, status) in expected)
+        {
+            var doc = await WaitForDocumentAsync(id);
+            doc.Status.ShouldBe(status, doc.Error);
+            if (status == DocumentStatus.Ready) doc.PageCount.ShouldBe(6);
+        }
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>The routes of the running app, as "METHOD pattern"; Razor pages once per handler method.</summary>
+    public async Task<HashSet<string>> RoutesAsync()
+    {
+        var pages = Services.GetRequiredService<PageLoader>();
+        var routes = new HashSet<string>();
+        foreach (var endpoint in Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>())
+        {
+            var pattern = "/" + endpoint.RoutePattern.RawText?.TrimStart('/'); // Razor pages declare theirs without the slash
+            IEnumerable<string> methods;
+            if (endpoint.Metadata.GetMetadata<PageActionDescriptor>() is { } page)
+            {
+                var compiled = await pages.LoadAsync(page, endpoint.Metadata);
+                methods = compiled.HandlerMethods.Select(h => h.HttpMethod.ToUpperInvariant() + (h.Name is { } name ? $"?handler={name}" : ""));
+            }
+            else methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"];
+            foreach (var method in methods) routes.Add($"{method} {pattern}");
+        }
+        return routes;
+    }
+
+    public async Task<(string Url, HttpResponseMessage Response)> SendAsync(Probe probe, Who who, HttpClient client, bool withAntiforgeryToken)
+    {
+        var url = await probe.Url(this);
+        var request = new HttpRequestMessage(probe.Method == "*" ? HttpMethod.Get : new HttpMethod(probe.Method), url);
+        if (probe.Body is not null) request.Content = probe.Body();
+        else if (probe.Method == "POST")
+        {
+            var fields = probe.Form?.Invoke(this, who) ?? [];
+            if (withAntiforgeryToken) fields["__RequestVerificationToken"] = await AntiforgeryTokenAsync(client);
+            request.Content = new FormUrlEncodedContent(fields);
+        }
+        return (url, await client.SendAsync(request));
+    }
+
+    /// <summary>A client of its own for <paramref name="who"/>: a newly signed-in browser, or a token client.</summary>
+    public async Task<HttpClient> NewSessionAsync(Who who, bool api) =>
+        api ? _apis[who] : who == Who.Anonymous ? Browser() : await SignInAsync(who);
+
+    public async Task<string> AntiforgeryTokenAsync(HttpClient browser)
+    {
+        if (!_antiforgery.TryGetValue(browser, out var token))
+            _antiforgery[browser] = token = await browser.AntiforgeryTokenAsync("/account/login");
+        return token;
+    }
+
+    /// <summary>A new comment by <paramref name="author"/> on the free document.</summary>
+    public Task<long> CommentByAsync(Who author) => WithDbAsync(async db =>
+    {
+        var comment = new Comment { DocumentId = FreeDoc, UserId = _ids[author], Body = $"{author} 的评论 comment" };
+        db.Comments.Add(comment);
+        await db.SaveChangesAsync();
+        return comment.Id;
+    });
+
+    private async Task<HttpClient> SignInAsync(Who who)
+    {
+        var browser = Browser();
+        var response = await browser.PostFormAsync("/account/login", "/account/login",
+            new() { ["Email"] = EmailOf(who), ["Password"] = TestUsers.Password });
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect, $"sign-in of {who}");
+        return browser;
+    }
+
+    private HttpClient ApiClient(string? token)
+    {
+        var client = CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<long> UploadAsync(HttpClient api, MultipartFormDataContent content)
+    {
+        var response = await api.PostAsync("/api/v1/documents", content);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+    }
+}
