@@ -12,7 +12,6 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-dotnet build src/Wenku -c Release -r linux-x64 --self-contained false -o .artifacts/wenku -v quiet -nologo
-echo "Wenku is starting on $urls (data in $data). Create an admin with:"
-echo "  dotnet .artifacts/wenku/Wenku.dll admin create-user --data $data --email you@example.com --password '…' --role admin"
-exec dotnet .artifacts/wenku/Wenku.dll serve --urls "$urls" --data "$data"
+echo "Wenku starts on $urls (data in $data). Make yourself an admin with:"
+echo "  ./wenku admin create-user --data $data --email you@example.com --password '…' --role admin"
+exec ./wenku serve --urls "$urls" --data "$data"

@@ -29,7 +29,8 @@ public static class WenkuCli
         {
             serve, worker, AdminCommands.Build(data), ImportCommand.Build(data),
         };
-        return await root.Parse(args).InvokeAsync();
+        // The hosts handle SIGTERM/Ctrl+C themselves (graceful shutdown); System.CommandLine must not race them.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     /// <summary>Turns CLI options into host configuration arguments.</summary>

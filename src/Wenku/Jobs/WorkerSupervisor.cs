@@ -84,11 +84,11 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
         return psi;
     }
 
-    /// <summary>How to start this program again: its apphost, or <c>dotnet Wenku.dll</c> (as under <c>dotnet run</c> or tests).</summary>
+    /// <summary>How to start this program again: its apphost <c>wenku</c>, or <c>dotnet wenku.dll</c>.</summary>
     public static (string Program, string[] Prefix) SelfCommand()
     {
         var dll = typeof(WorkerSupervisor).Assembly.Location;
-        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, "Wenku");
+        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, Path.GetFileNameWithoutExtension(dll));
         if (File.Exists(apphost)) return (apphost, []);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         return (dotnet, [dll]);

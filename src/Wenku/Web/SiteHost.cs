@@ -3,6 +3,7 @@ using System.Text.Unicode;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.WebEncoders;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using Wenku.Accounts;
 using Wenku.Comments;
@@ -20,7 +21,13 @@ public static class SiteHost
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The CSS and JS are copied next to the program, so they are served wherever it is started from.
+        var webRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            WebRootPath = Directory.Exists(webRoot) ? webRoot : null,
+        });
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
 
@@ -36,6 +43,12 @@ public static class SiteHost
         {
             doc.Info.Title = "Wenku API";
             doc.Info.Description = "Upload, convert, preview and search documents. Authenticate with `Authorization: Bearer <token>` from `wenku admin create-token`.";
+            doc.Components ??= new OpenApiComponents();
+            doc.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+            {
+                [Authentication.Bearer] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "Personal API token" },
+            };
+            doc.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Authentication.Bearer, doc)] = [] }];
             return Task.CompletedTask;
         }));
         builder.Services.AddHealthChecks()

@@ -25,7 +25,16 @@ public sealed class SiteTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNo
             paths.TryGetProperty(path, out _).ShouldBeTrue(path);
         // Site-only endpoints are not part of the API description.
         paths.TryGetProperty("/d/{id}/download", out _).ShouldBeFalse();
+        doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString().ShouldBe("bearer");
         (await client.GetAsync("/api/docs")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Stylesheet_and_script_are_served()
+    {
+        var client = site.CreateClient();
+        (await client.GetAsync("/site.css")).Content.Headers.ContentType!.MediaType.ShouldBe("text/css");
+        (await client.GetStringAsync("/site.js")).ShouldContain("data-counter");
     }
 
     [Fact]
