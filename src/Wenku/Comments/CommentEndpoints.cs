@@ -30,7 +30,8 @@ public static class CommentEndpoints
     private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return Results.NotFound();
+        // Comments belong to published documents: on one still converting or failed nobody would see them.
+        if (doc is null || doc.Status != DocumentStatus.Ready) return Results.NotFound();
         if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
         db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = body!.Trim() });
         await db.SaveChangesAsync(ct);

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -68,6 +69,17 @@ public static class SiteHost
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
         app.UseStaticFiles();
+        // Razor pages answer GET (and HEAD) and POST only; any other method would render a page whose handler never ran.
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<PageActionDescriptor>() is not null
+                && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsPost(context.Request.Method))
+            {
+                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return;
+            }
+            await next();
+        });
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

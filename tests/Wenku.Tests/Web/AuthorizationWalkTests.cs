@@ -83,7 +83,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         // … and comments.
         new("POST /d/{id:long}/comments", "comment on a ready document", w => $"/d/{w.FreeDoc}/comments", SignedIn(ToLogin, Redirect))
             { Form = (_, who) => new() { ["body"] = $"{who} 走过这里 walked here" } },
-        new("POST /d/{id:long}/comments", "comment on a queued document", w => $"/d/{w.QueuedDoc}/comments", new(ToLogin, NotFound, Redirect, Redirect, Redirect))
+        new("POST /d/{id:long}/comments", "comment on a queued document", w => $"/d/{w.QueuedDoc}/comments", SignedIn(ToLogin, NotFound))
             { Form = (_, _) => new() { ["body"] = "还没转换完 not converted yet" } },
         new("POST /d/{id:long}/comments", "no such document", _ => "/d/999999/comments", SignedIn(ToLogin, NotFound))
             { Form = (_, _) => new() { ["body"] = "无处 nowhere" } },

@@ -38,6 +38,13 @@ public sealed class SiteTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNo
     }
 
     [Fact]
+    public async Task Pages_answer_only_get_and_post()
+    {
+        var response = await site.CreateClient().PutAsync("/", new StringContent(""));
+        response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
     public async Task Unknown_page_shows_a_readable_not_found_page()
     {
         var response = await site.CreateClient().GetAsync("/no/such/page");
