@@ -47,7 +47,7 @@ public static class LimitedProcess
         process.StandardInput.Close();
 
         var stdout = ReadBoundedAsync(process.StandardOutput, maxStdOutChars);
-        var stderr = ReadBoundedAsync(process.StandardError, 8192);
+        var stderr = ReadTailAsync(process.StandardError, 8192);
 
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeoutCts.CancelAfter(timeout);
@@ -64,8 +64,37 @@ public static class LimitedProcess
             if (!timedOut) throw;
         }
         var (outText, outTruncated) = await stdout;
-        var (errText, _) = await stderr;
+        var errText = await stderr;
         return new ProcessOutcome(process.ExitCode, outText, errText, timedOut, outTruncated, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// Reads all of a stream but keeps only its last <paramref name="max"/> characters, from a line start: a converter
+    /// that floods its errors (a fuzzed file yields thousands of lines) ends with the one that says why it gave up.
+    /// </summary>
+    private static async Task<string> ReadTailAsync(StreamReader reader, int max)
+    {
+        var sb = new StringBuilder();
+        var buffer = new char[8192];
+        var dropped = false;
+        int n;
+        while ((n = await reader.ReadAsync(buffer)) > 0)
+        {
+            sb.Append(buffer, 0, n);
+            if (sb.Length > 2 * max)
+            {
+                sb.Remove(0, sb.Length - max);
+                dropped = true;
+            }
+        }
+        if (sb.Length > max)
+        {
+            sb.Remove(0, sb.Length - max);
+            dropped = true;
+        }
+        var text = sb.ToString();
+        var firstBreak = text.IndexOf('\n', StringComparison.Ordinal);
+        return dropped && firstBreak >= 0 ? text[(firstBreak + 1)..] : text;
     }
 
     /// <summary>Reads all of a stream but keeps at most <paramref name="max"/> characters, so a flood cannot exhaust memory.</summary>

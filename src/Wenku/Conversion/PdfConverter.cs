@@ -40,7 +40,10 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         {
             if (info.StdErr.Contains("password", StringComparison.OrdinalIgnoreCase))
                 throw new ConversionException("此 PDF 受密码保护，无法转换。This PDF is password-protected; upload a copy without a password.");
-            throw new ConversionException($"无法读取此 PDF。This file is not a readable PDF ({Describe(info)}).");
+            // pdfinfo's way of saying that the page tree yields no page at all.
+            if (!info.Crashed && info.StdErr.Contains("Wrong page range", StringComparison.Ordinal))
+                throw new ConversionException($"此 PDF 的页面目录已损坏，找不到任何页面。This PDF is damaged: no page can be found in it ({Describe(info)}).");
+            throw new ConversionException($"无法读取此 PDF，文件可能已损坏。This file is not a readable PDF; it may be damaged ({Describe(info)}).");
         }
         var match = PagesLine().Match(info.StdOut);
         if (!match.Success || !int.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var pages) || pages <= 0)
@@ -62,14 +65,15 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
         var images = Directory.EnumerateFiles(workDir, $"b{first}-*.png")
             .Select(path => (Path: path, Number: int.Parse(PageNumber().Match(Path.GetFileName(path)).Groups[1].Value, CultureInfo.InvariantCulture)))
-            .Where(x => x.Number >= first && x.Number <= last)
+            // pdftoppm leaves an empty file behind for a page it gave up on.
+            .Where(x => x.Number >= first && x.Number <= last && new FileInfo(x.Path).Length > 0)
             .ToDictionary(x => x.Number, x => x.Path);
         var missing = Enumerable.Range(first, last - first + 1).Where(n => !images.ContainsKey(n)).ToList();
         if (missing.Count > 0)
         {
-            var what = render.TimedOut ? "timed out" : render.Crashed ? "crashed" : Describe(render);
+            var what = render.TimedOut ? $"the converter took longer than {_o.ProcessTimeoutSeconds} s" : Describe(render);
             throw new ConversionException(
-                $"第 {missing[0]} 页无法渲染。Page {missing[0]} could not be rendered (the converter {what}); the file may be damaged.");
+                $"第 {missing[0]} 页无法渲染，文件可能已损坏。Page {missing[0]} could not be rendered ({what}); the file may be damaged.");
         }
         if (render.ExitCode != 0)
             log.LogInformation("pdftoppm exited {Code} on pages {First}-{Last} but rendered them: {Error}", render.ExitCode, first, last, render.FirstErrorLine);
@@ -98,10 +102,22 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         LimitedProcess.RunAsync(program, args, TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds),
             (long)_o.ProcessMemoryMb * 1024 * 1024, maxStdOut, ct);
 
-    private static string Describe(ProcessOutcome o) =>
-        o.Crashed ? $"converter crashed, code {o.ExitCode}"
-        : o.FirstErrorLine is { Length: > 0 } line ? Truncate(line, 200)
-        : $"exit code {o.ExitCode}";
+    /// <summary>
+    /// What poppler said went wrong, briefly: its last error line, which is usually the conclusion ("Couldn't read
+    /// xref table") where the first is often a warning that led there. Lines about our command line or the image
+    /// writer only echo the damage and are skipped.
+    /// </summary>
+    private static string Describe(ProcessOutcome o)
+    {
+        if (o.Crashed) return $"the converter crashed, code {o.ExitCode}";
+        var line = o.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => l.Contains("Error", StringComparison.Ordinal)
+                && !l.StartsWith("Command Line Error", StringComparison.Ordinal)
+                && !l.Contains("PNGWriter", StringComparison.Ordinal));
+        if (line is null) return $"exit code {o.ExitCode}";
+        line = PopplerPrefix().Replace(line, "").Replace("<0a>", "", StringComparison.Ordinal).Trim();
+        return line.Length == 0 ? $"exit code {o.ExitCode}" : Truncate(line, 200);
+    }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
@@ -109,6 +125,9 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
     [GeneratedRegex(@"^Pages:\s+(\d+)", RegexOptions.Multiline)]
     private static partial Regex PagesLine();
+
+    [GeneratedRegex(@"^[A-Za-z/ ]*Error( \(-?\d+\))?:\s*")]
+    private static partial Regex PopplerPrefix();
 
     [GeneratedRegex(@"-(\d+)\.png$")]
     private static partial Regex PageNumber();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging.Console;
 using Wenku.Data;
 
 namespace Wenku.Jobs;
@@ -9,6 +10,8 @@ public static partial class WorkerHost
     public static async Task<int> RunAsync(string[] args, int? parentPid)
     {
         var builder = Host.CreateApplicationBuilder(args);
+        // One line per entry, so the supervising site can pass each on with its level.
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
         builder.Services.AddWenkuCore(builder.Configuration);
         builder.Services.AddHostedService<JobWorker>();
         if (parentPid is { } pid) builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>()));

@@ -38,7 +38,9 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
             }
             lock (_running) _running.Add(process);
             log.LogInformation("Worker {Slot} started as process {Pid}", slot, process.Id);
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.LogDebug("worker {Slot}: {Line}", slot, e.Data); };
+            // The worker logs one entry per line (see WorkerHost); each keeps its level here, so that a job's
+            // failure reaches the site's log instead of vanishing below the default level.
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Log(LevelOf(e.Data), "worker {Slot}: {Line}", slot, e.Data); };
             process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.LogWarning("worker {Slot}: {Line}", slot, e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
@@ -93,6 +95,17 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         return (dotnet, [dll]);
     }
+
+    /// <summary>The level of a line from the console logger: <c>fail: …</c>, <c>warn: …</c>, <c>info: …</c>.</summary>
+    public static LogLevel LevelOf(string line) =>
+        line.Length < 5 || line[4] != ':' ? LogLevel.Information : line[..4] switch
+        {
+            "crit" => LogLevel.Critical,
+            "fail" => LogLevel.Error,
+            "warn" => LogLevel.Warning,
+            "dbug" or "trce" => LogLevel.Debug,
+            _ => LogLevel.Information,
+        };
 
     private void Stop(Process process)
     {
