@@ -8,7 +8,7 @@ using Wenku.Data;
 namespace Wenku.Documents;
 
 /// <summary>The document page: facts, previews up to the limit, the 全文预览已结束 banner, text chunks, notices, comments.</summary>
-public sealed class ShowModel(WenkuDb db, DocumentAccess access) : PageModel
+public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views) : PageModel
 {
     public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete);
 
@@ -37,7 +37,8 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access) : PageModel
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) return Page();
 
-        await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + 1), ct);
+        views.Count(id);
+        doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);
         Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number).ToListAsync(ct);
         RemainingPages = doc.PageCount - visible;

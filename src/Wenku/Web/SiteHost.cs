@@ -59,6 +59,8 @@ public static class SiteHost
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddSingleton<ViewCounter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddHostedService<StorageJanitor>();
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Wenku.Accounts;
 using Wenku.Data;
 using Wenku.Documents;
@@ -65,7 +66,8 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         var id = await UploadReadyAsync("views@test.local", pages: 1, previewPages: 1);
         var client = site.CreateClient();
         await client.GetStringAsync($"/d/{id}");
-        await client.GetStringAsync($"/d/{id}");
+        (await client.GetStringAsync($"/d/{id}")).ShouldContain("浏览 Views: 2");
+        await site.Services.GetRequiredService<ViewCounter>().FlushAsync(CancellationToken.None);
         (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Views).SingleAsync())).ShouldBe(2);
     }
 
