@@ -45,7 +45,7 @@ cleanup() {
   fi
   if [ -f "$work/pids" ]; then
     while read -r pid; do
-      [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$work" || continue
+      [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -qF "$work" || continue
       pids+=("$pid" $(descendants "$pid"))
     done < "$work/pids"
   fi

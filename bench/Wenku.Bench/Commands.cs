@@ -76,6 +76,49 @@ public static partial class Commands
         }
     }
 
+    /// <summary>
+    /// Stops <paramref name="process"/> like <see cref="StopAsync(Process, TimeSpan)"/>, then any of its children that
+    /// outlived it (a site's conversion worker otherwise lingers until it notices its parent is gone).
+    /// </summary>
+    public static async Task StopTreeAsync(Process process, TimeSpan grace)
+    {
+        var children = process.HasExited ? [] : Descendants(process.Id);
+        await StopAsync(process, grace);
+        foreach (var pid in children)
+        {
+            Process child;
+            try { child = Process.GetProcessById(pid); }
+            catch (ArgumentException) { continue; } // already gone
+            using (child) await StopAsync(child, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Pids of a process's children and their children, from <c>/proc</c>.</summary>
+    public static List<int> Descendants(int pid)
+    {
+        var parents = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var id)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], out var parent))
+                (parents.TryGetValue(parent, out var list) ? list : parents[parent] = []).Add(id);
+        }
+        var result = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.TryDequeue(out var next))
+            foreach (var child in parents.GetValueOrDefault(next) ?? [])
+            {
+                result.Add(child);
+                queue.Enqueue(child);
+            }
+        return result;
+    }
+
     /// <summary>A free TCP port on the loopback address.</summary>
     public static int FreeLoopbackPort()
     {

@@ -115,7 +115,7 @@ public sealed class WenkuSite : IAsyncDisposable
     {
         Anonymous.Dispose();
         Admin.Dispose();
-        await Commands.StopAsync(_process, TimeSpan.FromSeconds(15));
+        await Commands.StopTreeAsync(_process, TimeSpan.FromSeconds(15));
         _process.Dispose();
     }
 }
