@@ -77,13 +77,14 @@ public static class BenchRun
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Page detail: {page.HtmlBytes} bytes of HTML; p50 wenku {Stats.Ms(page.Ours.P50Ms)} / nginx {Stats.Ms(page.Nginx.P50Ms)}; " +
-                $"{page.Ours.Requests} requests measured, {page.ViewsCounted} views counted meanwhile (one database write per GET)."));
+                $"{page.Ours.Requests} requests measured, {page.ViewsCounted} views counted meanwhile (one database write per GET); " +
+                $"{page.Ours.ShareOver150Ms:0.0}% of ours took 150 ms or more (p99.9 {Stats.Ms(page.Ours.P999Ms)})."));
             if (page.Endpoints.Count > 0)
             {
                 Console.WriteLine($"\nWhere the page's time goes (Wenku only, same load unless noted):");
-                var where = new List<string[]> { new[] { "endpoint", "req/s", "p50", "p99" } };
-                where.Add([$"/d/{{id}} (the benchmark above)", F(page.Ours.RequestsPerSecond), Stats.Ms(page.Ours.P50Ms), Stats.Ms(page.Ours.P99Ms)]);
-                where.AddRange(page.Endpoints.Select(d => new[] { d.Name, F(d.Result.RequestsPerSecond) + d.Result.Errors, Stats.Ms(d.Result.P50Ms), Stats.Ms(d.Result.P99Ms) }));
+                var where = new List<string[]> { new[] { "endpoint", "req/s", "p50", "p99", ">= 150 ms" } };
+                where.Add(Row("/d/{id} (the benchmark above)", page.Ours));
+                where.AddRange(page.Endpoints.Select(d => Row(d.Name, d.Result)));
                 PrintTable(where);
             }
             if (page.Probe.Count > 0)
@@ -95,6 +96,9 @@ public static class BenchRun
             }
         }
     }
+
+    private static string[] Row(string name, WrkResult r) =>
+        [name, F(r.RequestsPerSecond) + r.Errors, Stats.Ms(r.P50Ms), Stats.Ms(r.P99Ms), r.ShareOver150Ms.ToString("0.0", CultureInfo.InvariantCulture) + "%"];
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

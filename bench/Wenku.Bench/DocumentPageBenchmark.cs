@@ -68,11 +68,11 @@ public static class DocumentPageBenchmark
     {
         // The compared runs get the full warm-up; the diagnostic ones (shorter) one second, the site being warm by then.
         var warmup = seconds == s.WrkSeconds ? s.WrkWarmupSeconds : Math.Min(1, s.WrkWarmupSeconds);
-        if (warmup > 0) await Wrk.RunAsync(url, s.WrkThreads, s.WrkConnections, warmup);
+        if (warmup > 0) await Wrk.RunAsync(url, s.WrkThreads, s.WrkConnections, warmup, s.WorkDir);
         if (beforeMeasuring is not null) await beforeMeasuring();
-        var result = await Wrk.RunAsync(url, s.WrkThreads, s.WrkConnections, seconds);
+        var result = await Wrk.RunAsync(url, s.WrkThreads, s.WrkConnections, seconds, s.WorkDir);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {label,-50} {result.RequestsPerSecond,9:0} req/s   p50 {Stats.Ms(result.P50Ms),9}   p99 {Stats.Ms(result.P99Ms),9}{result.Errors}"));
+            $"  {label,-50} {result.RequestsPerSecond,9:0} req/s   p50 {Stats.Ms(result.P50Ms),9}   p90 {Stats.Ms(result.P90Ms),9}   p99 {Stats.Ms(result.P99Ms),9}   p99.9 {Stats.Ms(result.P999Ms),9}   ≥150 ms {result.ShareOver150Ms,4:0.0}%{result.Errors}"));
         return result;
     }
 

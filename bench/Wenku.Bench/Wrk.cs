@@ -4,7 +4,9 @@ using System.Text.RegularExpressions;
 namespace Wenku.Bench;
 
 /// <summary>What one <c>wrk --latency</c> run measured.</summary>
-public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors, string Raw)
+public sealed record WrkResult(
+    double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double ShareOver150Ms,
+    long Requests, long Non2xx, long SocketErrors, string Raw)
 {
     public string Errors => Non2xx + SocketErrors == 0 ? "" : $" ({Non2xx} non-2xx, {SocketErrors} socket errors)";
 }
@@ -12,11 +14,28 @@ public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P9
 /// <summary>Drives <c>wrk</c> against loopback addresses only, and reads its report.</summary>
 public static partial class Wrk
 {
-    public static async Task<WrkResult> RunAsync(Uri url, int threads, int connections, int seconds)
+    /// <summary>
+    /// wrk's report stops at p99; this adds p99.9 and the share of requests that took 150 ms or more (the pause
+    /// Microsoft.Data.Sqlite sleeps when the database is locked), in microseconds, from wrk's full histogram.
+    /// </summary>
+    private const string TailScript = """
+        done = function(summary, latency, requests)
+          io.write(string.format("p99.9 %d\n", latency:percentile(99.9)))
+          local share = 0
+          for i = 0, 1000 do
+            if latency:percentile(i / 10) >= 150000 then share = 100 - i / 10; break end
+          end
+          io.write(string.format("share>=150ms %.1f\n", share))
+        end
+        """;
+
+    public static async Task<WrkResult> RunAsync(Uri url, int threads, int connections, int seconds, string workDir)
     {
         if (!url.IsLoopback) throw new ArgumentException($"load only goes to loopback addresses, not {url}");
+        var script = Path.Combine(workDir, "tail.lua");
+        await File.WriteAllTextAsync(script, TailScript);
         var result = await Commands.CheckAsync("wrk",
-            ["-t", N(threads), "-c", N(connections), "-d", N(seconds) + "s", "--timeout", "10s", "--latency", url.ToString()],
+            ["-t", N(threads), "-c", N(connections), "-d", N(seconds) + "s", "--timeout", "10s", "--latency", "-s", script, url.ToString()],
             timeout: TimeSpan.FromSeconds(seconds + 60));
         return Parse(result.StdOut);
     }
@@ -36,15 +55,25 @@ public static partial class Wrk
         var non2xx = Non2xx().Match(output);
         var socket = SocketErrors().Match(output);
         long socketErrors = socket.Success ? socket.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture)) : 0;
+        var p999 = P999().Match(output);
+        var share = Share150().Match(output);
         return new WrkResult(
             double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture),
             Latency("50"), Latency("90"), Latency("99"),
+            p999.Success ? double.Parse(p999.Groups[1].Value, CultureInfo.InvariantCulture) / 1000 : double.NaN,
+            share.Success ? double.Parse(share.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
             total.Success ? long.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
             non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
             socketErrors, output);
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^p99\.9 (\d+)", RegexOptions.Multiline)]
+    private static partial Regex P999();
+
+    [GeneratedRegex(@"^share>=150ms ([\d.]+)", RegexOptions.Multiline)]
+    private static partial Regex Share150();
 
     [GeneratedRegex(@"^Requests/sec:\s+([\d.]+)", RegexOptions.Multiline)]
     private static partial Regex RequestsPerSec();
