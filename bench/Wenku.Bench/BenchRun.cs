@@ -68,10 +68,14 @@ public static class BenchRun
 
         if (ingest is not null)
         {
+            var conversion = new ConversionOptions();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"\nIngest detail: bare median = pdftoppm {Stats.Seconds(Stats.Median(ingest.BareRender))} + pdftotext {Stats.Seconds(Stats.Median(ingest.BareText))}; " +
                 $"Wenku upload request {Stats.Median(ingest.Ours.Select(r => r.Upload)).TotalMilliseconds:0} ms; " +
-                $"watermark + JPEG of all {ingest.Pages} pages on one thread {Stats.Seconds(ingest.WatermarkAll)}."));
+                $"watermark + JPEG of all {ingest.Pages} pages on one thread {Stats.Seconds(ingest.WatermarkAll)}.\n" +
+                $"CPU time, median: wenku {Stats.Median(ingest.Ours.Select(r => r.CpuSeconds)):0.0} s, bare {Stats.Median(ingest.BareCpuSeconds):0.0} s. " +
+                $"Wenku converts {conversion.PageBatchSize}-page batches {conversion.Parallelism} at a time, text beside images; bare runs one process after the other, " +
+                $"so on {Environment.ProcessorCount} CPUs wall time favours Wenku while CPU time shows its overhead."));
         }
         if (page is not null)
         {

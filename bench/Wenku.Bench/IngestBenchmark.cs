@@ -9,11 +9,11 @@ using Wenku.Conversion;
 namespace Wenku.Bench;
 
 /// <summary>One upload through Wenku: wall time from the start of the POST until the API says <c>ready</c>.</summary>
-public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload);
+public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload, double CpuSeconds);
 
 public sealed record IngestResult(
     int Pages, IReadOnlyList<IngestRun> Ours, IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> BareRender, IReadOnlyList<TimeSpan> BareText,
-    TimeSpan WatermarkAll, long ReadyDocumentId)
+    IReadOnlyList<double> BareCpuSeconds, TimeSpan WatermarkAll, long ReadyDocumentId)
 {
     public TimeSpan OursMedian => Stats.Median(Ours.Select(r => r.Total));
     public TimeSpan BareMedian => Stats.Median(Bare);
@@ -47,6 +47,7 @@ public static class IngestBenchmark
         var bare = new List<TimeSpan>();
         var render = new List<TimeSpan>();
         var text = new List<TimeSpan>();
+        var bareCpu = new List<double>();
         for (var run = 1; run <= settings.IngestRuns; run++)
         {
             var pdf = Path.Combine(dir, $"bench-{run}.pdf");
@@ -54,7 +55,7 @@ public static class IngestBenchmark
 
             // Alternate which goes first, so a drift in the machine's load does not always favour the same side.
             IngestRun o;
-            (TimeSpan Render, TimeSpan Text) b;
+            (TimeSpan Render, TimeSpan Text, double Cpu) b;
             if (run % 2 == 1)
             {
                 o = await IngestAsync(site, pdf);
@@ -69,18 +70,23 @@ public static class IngestBenchmark
             bare.Add(b.Render + b.Text);
             render.Add(b.Render);
             text.Add(b.Text);
+            bareCpu.Add(b.Cpu);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}: wenku {Stats.Seconds(o.Total)} (upload {o.Upload.TotalMilliseconds:0} ms)   bare {Stats.Seconds(b.Render + b.Text)} (pdftoppm {Stats.Seconds(b.Render)} + pdftotext {Stats.Seconds(b.Text)})"));
+                $"  run {run}: wenku {Stats.Seconds(o.Total)} (upload {o.Upload.TotalMilliseconds:0} ms, CPU {o.CpuSeconds:0.0} s)   " +
+                $"bare {Stats.Seconds(b.Render + b.Text)} (pdftoppm {Stats.Seconds(b.Render)} + pdftotext {Stats.Seconds(b.Text)}, CPU {b.Cpu:0.0} s)"));
         }
 
         // Diagnostic: what Wenku's watermark + JPEG step alone costs on the same pages, in one thread.
         var watermark = WatermarkAll(Path.Combine(dir, $"bare-{settings.IngestRuns}"));
-        return new IngestResult(settings.IngestPages, ours, bare, render, text, watermark, ours[0].DocumentId);
+        return new IngestResult(settings.IngestPages, ours, bare, render, text, bareCpu, watermark, ours[0].DocumentId);
     }
 
     /// <summary>POSTs the file and polls the document until it is ready.</summary>
     public static async Task<IngestRun> IngestAsync(WenkuSite site, string pdf)
     {
+        // CPU of the site and its worker (poppler children are counted into the worker once it reaps them).
+        var wenku = (int[])[site.Pid, .. Commands.Descendants(site.Pid)];
+        var cpuBefore = wenku.Sum(ProcessCpu.Seconds);
         var clock = Stopwatch.StartNew();
         using var form = new MultipartFormDataContent();
         var file = new StreamContent(File.OpenRead(pdf));
@@ -97,20 +103,21 @@ public static class IngestBenchmark
         {
             var doc = await site.Admin.GetFromJsonAsync<DocumentAnswer>($"/api/v1/documents/{accepted.Id}")
                 ?? throw new InvalidOperationException("empty document answer");
-            if (doc.Status == "ready") return new IngestRun(accepted.Id, clock.Elapsed, upload);
+            if (doc.Status == "ready") return new IngestRun(accepted.Id, clock.Elapsed, upload, wenku.Sum(ProcessCpu.Seconds) - cpuBefore);
             if (doc.Status == "failed") throw new InvalidOperationException($"document {accepted.Id} failed: {doc.Error}\n{site.Tail()}");
-            await Task.Delay(25);
+            await Task.Delay(100); // coarse enough not to steal CPU from the conversion it measures
         }
         throw new TimeoutException($"document {accepted.Id} not ready after 3 minutes\n{site.Tail()}");
     }
 
     /// <summary>poppler alone, one process after the other, as Wenku calls it (PdfConverter): PNG previews, then UTF-8 text.</summary>
-    private static async Task<(TimeSpan Render, TimeSpan Text)> BareAsync(string pdf, string outDir, int size)
+    private static async Task<(TimeSpan Render, TimeSpan Text, double Cpu)> BareAsync(string pdf, string outDir, int size)
     {
         Directory.CreateDirectory(outDir);
+        var cpuBefore = ProcessCpu.ReapedChildrenSeconds();
         var render = await Commands.CheckAsync("pdftoppm", ["-scale-to", size.ToString(CultureInfo.InvariantCulture), "-png", pdf, Path.Combine(outDir, "page")]);
         var text = await Commands.CheckAsync("pdftotext", ["-enc", "UTF-8", pdf, Path.Combine(outDir, "text.txt")]);
-        return (render.Elapsed, text.Elapsed);
+        return (render.Elapsed, text.Elapsed, ProcessCpu.ReapedChildrenSeconds() - cpuBefore);
     }
 
     private static TimeSpan WatermarkAll(string pngDir)

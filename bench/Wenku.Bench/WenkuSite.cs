@@ -15,6 +15,7 @@ public sealed class WenkuSite : IAsyncDisposable
 
     private readonly Process _process;
     public Uri BaseAddress { get; }
+    public int Pid => _process.Id;
     public string Token { get; }
     public string LogPath { get; }
 
