@@ -1,0 +1,67 @@
+using Wenku.Demo;
+
+namespace Wenku.Bench;
+
+/// <summary>
+/// Text PDFs of an exact page count, written with the demo library's writer from the demo news articles
+/// (real Chinese text, so rendering and extraction do real work).
+/// </summary>
+public static class BenchPdf
+{
+    private static readonly Dictionary<(int Pages, int TitleLength), int> KnownCounts = [];
+
+    /// <summary>Writes a PDF of exactly <paramref name="pages"/> pages; distinct titles give distinct files (uploads refuse exact duplicates).</summary>
+    public static void Write(string path, string title, int pages)
+    {
+        var paragraphs = Paragraphs().ToList();
+        // A title of the same length lays out the same: reuse the count found before.
+        if (KnownCounts.TryGetValue((pages, title.Length), out var known) && DemoPdfWriter.Write(path, title, paragraphs.Take(known)) == pages)
+            return;
+
+        // Fewest paragraphs that fill the pages; a paragraph is a few lines, so this lands on the page count exactly.
+        int low = 1, high = paragraphs.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (DemoPdfWriter.Write(path, title, paragraphs.Take(mid)) >= pages) high = mid;
+            else low = mid + 1;
+        }
+        var written = DemoPdfWriter.Write(path, title, paragraphs.Take(low));
+        if (written != pages) throw new InvalidOperationException($"wanted {pages} pages, wrote {written}");
+        KnownCounts[(pages, title.Length)] = low;
+    }
+
+    /// <summary>The demo articles split into paragraphs of a few sentences, repeated as often as needed (up to ~300 pages).</summary>
+    private static IEnumerable<string> Paragraphs()
+    {
+        var articles = ReadDemoArticles();
+        for (var round = 0; round < 8; round++)
+            foreach (var article in articles)
+                foreach (var p in Split(article))
+                    yield return p;
+    }
+
+    private static List<string> ReadDemoArticles()
+    {
+        var assembly = typeof(DemoPdfWriter).Assembly;
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("cnews-demo.tsv", StringComparison.Ordinal));
+        using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', 2)).Where(p => p.Length == 2).Select(p => p[1].Trim()).ToList();
+    }
+
+    private static IEnumerable<string> Split(string text)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in text.Replace('\u3000', ' '))
+        {
+            sb.Append(c);
+            if (c is '。' or '！' or '？' && sb.Length > 120)
+            {
+                yield return sb.ToString().Trim();
+                sb.Clear();
+            }
+        }
+        if (sb.ToString().Trim() is { Length: > 0 } rest) yield return rest;
+    }
+}

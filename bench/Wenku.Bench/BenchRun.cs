@@ -1,0 +1,122 @@
+using System.Globalization;
+
+namespace Wenku.Bench;
+
+/// <summary>Runs the chosen benchmarks against one Wenku site and prints the summary table.</summary>
+public static class BenchRun
+{
+    public static async Task<int> RunAsync(BenchSettings settings)
+    {
+        if (!File.Exists(settings.WenkuDll))
+        {
+            Console.Error.WriteLine($"{settings.WenkuDll} not found; build with `dotnet build -c Release` first.");
+            return 2;
+        }
+        Directory.CreateDirectory(settings.WorkDir);
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, {Environment.OSVersion}, .NET {Environment.Version}");
+        Console.WriteLine($"Work folder: {settings.WorkDir}");
+        Console.WriteLine($"Load average at start: {LoadAverage()} (other work on this machine skews every figure below)");
+
+        IngestResult? ingest = null;
+        PageResult? page = null;
+        await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
+        {
+            Console.WriteLine($"Wenku serving on {site.BaseAddress} (log: {site.LogPath})");
+            long documentId;
+            if (settings.Runs("ingest"))
+            {
+                Console.WriteLine($"\n== Ingest: {settings.IngestPages}-page PDF, Wenku end to end vs bare pdftoppm + pdftotext ({settings.IngestRuns} runs) ==");
+                ingest = await IngestBenchmark.RunAsync(site, settings);
+                documentId = ingest.ReadyDocumentId;
+            }
+            else
+            {
+                var pdf = Path.Combine(settings.WorkDir, "page-doc.pdf");
+                BenchPdf.Write(pdf, "基准文档 Page benchmark", settings.IngestPages);
+                documentId = (await IngestBenchmark.IngestAsync(site, pdf)).DocumentId;
+            }
+
+            if (settings.Runs("page"))
+            {
+                Console.WriteLine($"\n== Document page /d/{documentId} under load: wrk -t{settings.WrkThreads} -c{settings.WrkConnections} -d{settings.WrkSeconds}s (after {settings.WrkWarmupSeconds}s warm-up), anonymous ==");
+                page = await DocumentPageBenchmark.RunAsync(site, documentId, settings);
+            }
+        }
+
+        PrintSummary(settings, ingest, page);
+        Console.WriteLine($"\nLoad average at end: {LoadAverage()} on {Environment.ProcessorCount} CPUs");
+        return 0;
+    }
+
+    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page)
+    {
+        var rows = new List<string[]> { new[] { "benchmark", "wenku", "comparison", "ratio", "target", "" } };
+        if (ingest is not null)
+        {
+            rows.Add([$"ingest {ingest.Pages}-page PDF, median of {ingest.Ours.Count}", Stats.Seconds(ingest.OursMedian),
+                $"pdftoppm+pdftotext {Stats.Seconds(ingest.BareMedian)}", $"{Stats.Ratio(ingest.Ratio)} bare/ours", ">= 0.80×", Verdict(ingest.Ratio >= 0.8)]);
+        }
+        if (page is not null)
+        {
+            rows.Add([$"document page req/s (c={s.WrkConnections})", F(page.Ours.RequestsPerSecond) + page.Ours.Errors,
+                $"nginx static {F(page.Nginx.RequestsPerSecond)}{page.Nginx.Errors}", $"{Stats.Ratio(page.Ratio)} ours/nginx", ">= 0.30×", Verdict(page.Ratio >= 0.3)]);
+            rows.Add(["document page p99 latency", Stats.Ms(page.Ours.P99Ms), $"nginx static {Stats.Ms(page.Nginx.P99Ms)}", "", "< 50 ms", Verdict(page.Ours.P99Ms < 50)]);
+        }
+
+        Console.WriteLine("\n== Summary ==");
+        PrintTable(rows);
+
+        if (ingest is not null)
+        {
+            var conversion = new ConversionOptions();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\nIngest detail: bare median = pdftoppm {Stats.Seconds(Stats.Median(ingest.BareRender))} + pdftotext {Stats.Seconds(Stats.Median(ingest.BareText))}; " +
+                $"Wenku upload request {Stats.Median(ingest.Ours.Select(r => r.Upload)).TotalMilliseconds:0} ms; " +
+                $"watermark + JPEG of all {ingest.Pages} pages on one thread {Stats.Seconds(ingest.WatermarkAll)}.\n" +
+                $"CPU time, median: wenku {Stats.Median(ingest.Ours.Select(r => r.CpuSeconds)):0.0} s, bare {Stats.Median(ingest.BareCpuSeconds):0.0} s. " +
+                $"Wenku converts {conversion.PageBatchSize}-page batches {conversion.Parallelism} at a time, text beside images; bare runs one process after the other, " +
+                $"so on {Environment.ProcessorCount} CPUs wall time favours Wenku while CPU time shows its overhead."));
+        }
+        if (page is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Page detail: {page.HtmlBytes} bytes of HTML; p50 wenku {Stats.Ms(page.Ours.P50Ms)} / nginx {Stats.Ms(page.Nginx.P50Ms)}; " +
+                $"{page.Ours.Requests} requests measured, {page.ViewsCounted} views counted meanwhile (one database write per GET); " +
+                $"{page.Ours.ShareOver150Ms:0.0}% of ours took 150 ms or more (p99.9 {Stats.Ms(page.Ours.P999Ms)})."));
+            if (page.Endpoints.Count > 0)
+            {
+                Console.WriteLine($"\nWhere the page's time goes (Wenku only, same load unless noted):");
+                var where = new List<string[]> { new[] { "endpoint", "req/s", "p50", "p99", ">= 150 ms" } };
+                where.Add(Row("/d/{id} (the benchmark above)", page.Ours));
+                where.AddRange(page.Endpoints.Select(d => Row(d.Name, d.Result)));
+                PrintTable(where);
+            }
+            if (page.Probe.Count > 0)
+            {
+                Console.WriteLine("\nThe view counter's write alone (scratch SQLite file, Microsoft.Data.Sqlite as Wenku uses it):");
+                var probe = new List<string[]> { new[] { "configuration", "writers", "writes/s", "p50", "p99" } };
+                probe.AddRange(page.Probe.Select(r => new[] { r.Name, r.Writers.ToString(CultureInfo.InvariantCulture), F(r.WritesPerSecond), Stats.Ms(r.P50Ms), Stats.Ms(r.P99Ms) }));
+                PrintTable(probe);
+            }
+        }
+    }
+
+    private static string[] Row(string name, WrkResult r) =>
+        [name, F(r.RequestsPerSecond) + r.Errors, Stats.Ms(r.P50Ms), Stats.Ms(r.P99Ms), r.ShareOver150Ms.ToString("0.0", CultureInfo.InvariantCulture) + "%"];
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static string Verdict(bool met) => met ? "met" : "MISSED";
+
+    private static string F(double v) => v.ToString("0", CultureInfo.InvariantCulture);
+
+    private static void PrintTable(List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        string Line(string[] r) => "| " + string.Join(" | ", r.Select((c, i) => c.PadRight(widths[i]))) + " |";
+        Console.WriteLine(Line(rows[0]));
+        Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
+        foreach (var r in rows.Skip(1)) Console.WriteLine(Line(r));
+    }
+}

@@ -1,0 +1,62 @@
+namespace Wenku.Bench;
+
+/// <summary>What to run and how long; parsed from the command line.</summary>
+public sealed record BenchSettings(
+    string WorkDir,
+    string WenkuDll,
+    IReadOnlySet<string> Benchmarks,
+    int IngestRuns,
+    int IngestPages,
+    int WrkThreads,
+    int WrkConnections,
+    int WrkSeconds,
+    int WrkWarmupSeconds,
+    int DiagnosticSeconds)
+{
+    public const string Usage = """
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page] [--runs 3] [--pages 100]
+                           [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3]
+          --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
+          --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
+          --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
+        """;
+
+    public bool Runs(string benchmark) => Benchmarks.Contains(benchmark);
+
+    public static BenchSettings? Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length) return null;
+            values[args[i][2..]] = args[++i];
+        }
+        if (!values.TryGetValue("work", out var work)) return null;
+
+        int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+        var only = values.GetValueOrDefault("only");
+        var benchmarks = only is null ? new HashSet<string> { "ingest", "page" } : new HashSet<string> { only };
+        if (!benchmarks.IsSubsetOf(["ingest", "page"])) return null;
+
+        return new BenchSettings(
+            Path.GetFullPath(work),
+            Path.GetFullPath(values.GetValueOrDefault("wenku") ?? DefaultWenkuDll()),
+            benchmarks,
+            IngestRuns: Int("runs", 3),
+            IngestPages: Int("pages", 100),
+            WrkThreads: Int("threads", 2),
+            WrkConnections: Int("connections", 16),
+            WrkSeconds: Int("duration", 10),
+            WrkWarmupSeconds: Int("warmup", 3),
+            DiagnosticSeconds: Int("diagnostics", 3));
+    }
+
+    /// <summary>The Release build of the site in the repository this benchmark was built from.</summary>
+    private static string DefaultWenkuDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) dir = dir.Parent;
+        if (dir is null) throw new InvalidOperationException("Cannot find the repository (Wenku.slnx); pass --wenku.");
+        return Path.Combine(dir.FullName, "src", "Wenku", "bin", "Release", "net10.0", "Wenku.dll");
+    }
+}

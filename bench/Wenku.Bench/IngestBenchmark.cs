@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Options;
+using Wenku.Conversion;
+
+namespace Wenku.Bench;
+
+/// <summary>One upload through Wenku: wall time from the start of the POST until the API says <c>ready</c>.</summary>
+public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload, double CpuSeconds);
+
+public sealed record IngestResult(
+    int Pages, IReadOnlyList<IngestRun> Ours, IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> BareRender, IReadOnlyList<TimeSpan> BareText,
+    IReadOnlyList<double> BareCpuSeconds, TimeSpan WatermarkAll, long ReadyDocumentId)
+{
+    public TimeSpan OursMedian => Stats.Median(Ours.Select(r => r.Total));
+    public TimeSpan BareMedian => Stats.Median(Bare);
+
+    /// <summary>bare / ours: 1 = as fast as poppler alone, target at least 0.8.</summary>
+    public double Ratio => BareMedian / OursMedian;
+}
+
+/// <summary>
+/// Ingest: a PDF end to end through a running Wenku (upload → queue → worker → poppler → watermark → store → ready)
+/// against bare <c>pdftoppm</c> + <c>pdftotext</c> on the same file with the settings Wenku uses.
+/// </summary>
+public static class IngestBenchmark
+{
+    private sealed record UploadAnswer(long Id, string Status, string Url);
+    private sealed record DocumentAnswer(long Id, string Status, string? Error, int PageCount);
+
+    public static async Task<IngestResult> RunAsync(WenkuSite site, BenchSettings settings)
+    {
+        var dir = Path.Combine(settings.WorkDir, "ingest");
+        Directory.CreateDirectory(dir);
+        var size = new ConversionOptions().PreviewSize;
+
+        // Warm-up, not timed: the worker's and the site's first conversion pays for JIT and the font cache.
+        var warmup = Path.Combine(dir, "warmup.pdf");
+        BenchPdf.Write(warmup, "基准预热 Ingest warm-up", 4);
+        await IngestAsync(site, warmup);
+        await BareAsync(warmup, Path.Combine(dir, "warmup-bare"), size);
+
+        var ours = new List<IngestRun>();
+        var bare = new List<TimeSpan>();
+        var render = new List<TimeSpan>();
+        var text = new List<TimeSpan>();
+        var bareCpu = new List<double>();
+        for (var run = 1; run <= settings.IngestRuns; run++)
+        {
+            var pdf = Path.Combine(dir, $"bench-{run}.pdf");
+            BenchPdf.Write(pdf, $"基准文档 Ingest benchmark #{run}", settings.IngestPages);
+
+            // Alternate which goes first, so a drift in the machine's load does not always favour the same side.
+            IngestRun o;
+            (TimeSpan Render, TimeSpan Text, double Cpu) b;
+            if (run % 2 == 1)
+            {
+                o = await IngestAsync(site, pdf);
+                b = await BareAsync(pdf, Path.Combine(dir, $"bare-{run}"), size);
+            }
+            else
+            {
+                b = await BareAsync(pdf, Path.Combine(dir, $"bare-{run}"), size);
+                o = await IngestAsync(site, pdf);
+            }
+            ours.Add(o);
+            bare.Add(b.Render + b.Text);
+            render.Add(b.Render);
+            text.Add(b.Text);
+            bareCpu.Add(b.Cpu);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  run {run}: wenku {Stats.Seconds(o.Total)} (upload {o.Upload.TotalMilliseconds:0} ms, CPU {o.CpuSeconds:0.0} s)   " +
+                $"bare {Stats.Seconds(b.Render + b.Text)} (pdftoppm {Stats.Seconds(b.Render)} + pdftotext {Stats.Seconds(b.Text)}, CPU {b.Cpu:0.0} s)"));
+        }
+
+        // Diagnostic: what Wenku's watermark + JPEG step alone costs on the same pages, in one thread.
+        var watermark = WatermarkAll(Path.Combine(dir, $"bare-{settings.IngestRuns}"));
+        return new IngestResult(settings.IngestPages, ours, bare, render, text, bareCpu, watermark, ours[0].DocumentId);
+    }
+
+    /// <summary>POSTs the file and polls the document until it is ready.</summary>
+    public static async Task<IngestRun> IngestAsync(WenkuSite site, string pdf)
+    {
+        // CPU of the site and its worker (poppler children are counted into the worker once it reaps them).
+        var wenku = (int[])[site.Pid, .. Commands.Descendants(site.Pid)];
+        var cpuBefore = wenku.Sum(ProcessCpu.Seconds);
+        var clock = Stopwatch.StartNew();
+        using var form = new MultipartFormDataContent();
+        var file = new StreamContent(File.OpenRead(pdf));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        form.Add(file, "file", Path.GetFileName(pdf));
+        form.Add(new StringContent("other"), "category");
+        using var response = await site.Admin.PostAsync("/api/v1/documents", form);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"upload answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var accepted = await response.Content.ReadFromJsonAsync<UploadAnswer>() ?? throw new InvalidOperationException("empty upload answer");
+        var upload = clock.Elapsed;
+
+        while (clock.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            var doc = await site.Admin.GetFromJsonAsync<DocumentAnswer>($"/api/v1/documents/{accepted.Id}")
+                ?? throw new InvalidOperationException("empty document answer");
+            if (doc.Status == "ready") return new IngestRun(accepted.Id, clock.Elapsed, upload, wenku.Sum(ProcessCpu.Seconds) - cpuBefore);
+            if (doc.Status == "failed") throw new InvalidOperationException($"document {accepted.Id} failed: {doc.Error}\n{site.Tail()}");
+            await Task.Delay(100); // coarse enough not to steal CPU from the conversion it measures
+        }
+        throw new TimeoutException($"document {accepted.Id} not ready after 3 minutes\n{site.Tail()}");
+    }
+
+    /// <summary>poppler alone, one process after the other, as Wenku calls it (PdfConverter): PNG previews, then UTF-8 text.</summary>
+    private static async Task<(TimeSpan Render, TimeSpan Text, double Cpu)> BareAsync(string pdf, string outDir, int size)
+    {
+        Directory.CreateDirectory(outDir);
+        var cpuBefore = ProcessCpu.ReapedChildrenSeconds();
+        var render = await Commands.CheckAsync("pdftoppm", ["-scale-to", size.ToString(CultureInfo.InvariantCulture), "-png", pdf, Path.Combine(outDir, "page")]);
+        var text = await Commands.CheckAsync("pdftotext", ["-enc", "UTF-8", pdf, Path.Combine(outDir, "text.txt")]);
+        return (render.Elapsed, text.Elapsed, ProcessCpu.ReapedChildrenSeconds() - cpuBefore);
+    }
+
+    private static TimeSpan WatermarkAll(string pngDir)
+    {
+        var watermarker = new Watermarker(Options.Create(new WenkuOptions()), Options.Create(new ConversionOptions()));
+        var pngs = Directory.GetFiles(pngDir, "page-*.png");
+        watermarker.Apply(pngs[0], Path.Combine(pngDir, "warm.jpg"));
+        var clock = Stopwatch.StartNew();
+        foreach (var png in pngs) watermarker.Apply(png, Path.ChangeExtension(png, ".jpg"));
+        return clock.Elapsed;
+    }
+}

@@ -1,0 +1,11 @@
+using Wenku.Bench;
+
+// Benchmarks of the foundation: each prints Wenku's figure beside its named comparison.
+// Usually started by bench/run.sh, which builds Release first and cleans up afterwards.
+var settings = BenchSettings.Parse(args);
+if (settings is null)
+{
+    Console.Error.WriteLine(BenchSettings.Usage);
+    return 2;
+}
+return await BenchRun.RunAsync(settings);

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Wenku.Bench;
+
+/// <summary>
+/// The comparison for the document page: our own nginx (temp config, loopback port, pid and logs in the work folder)
+/// serving the same HTML as a static file at the same path.
+/// </summary>
+public sealed class StaticNginx : IAsyncDisposable
+{
+    private readonly Process _process;
+    public Uri BaseAddress { get; }
+
+    private StaticNginx(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>Serves <paramref name="html"/> for every path, as <c>text/html; charset=utf-8</c> like the site.</summary>
+    public static async Task<StaticNginx> StartAsync(string workDir, byte[] html)
+    {
+        var dir = Path.Combine(workDir, "nginx");
+        var www = Path.Combine(dir, "www");
+        Directory.CreateDirectory(www);
+        await File.WriteAllBytesAsync(Path.Combine(www, "page.html"), html);
+        var port = Commands.FreeLoopbackPort();
+        // As root, nginx's workers would switch to an account that cannot read the private work folder.
+        var user = Environment.UserName == "root" ? "user root;" : "";
+        var conf = Path.Combine(dir, "nginx.conf");
+        await File.WriteAllTextAsync(conf, $$"""
+            {{user}}
+            worker_processes auto;
+            pid {{dir}}/nginx.pid;
+            error_log {{dir}}/error.log warn;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                sendfile on;
+                tcp_nopush on;
+                keepalive_requests 100000;
+                client_body_temp_path {{dir}}/client_body;
+                proxy_temp_path {{dir}}/proxy;
+                fastcgi_temp_path {{dir}}/fastcgi;
+                uwsgi_temp_path {{dir}}/uwsgi;
+                scgi_temp_path {{dir}}/scgi;
+                server {
+                    listen 127.0.0.1:{{port}};
+                    root {{www}};
+                    default_type "text/html; charset=utf-8";
+                    location / { try_files /page.html =404; }
+                }
+            }
+            """);
+
+        var psi = new ProcessStartInfo(Commands.Find("nginx")) { UseShellExecute = false };
+        foreach (var a in new[] { "-p", dir, "-e", Path.Combine(dir, "error.log"), "-c", conf, "-g", "daemon off;" }) psi.ArgumentList.Add(a);
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start nginx");
+        await File.AppendAllTextAsync(Path.Combine(workDir, "pids"), process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
+        var nginx = new StaticNginx(process, new Uri($"http://127.0.0.1:{port}/"));
+
+        using var client = new HttpClient();
+        for (var i = 0; i < 100; i++)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {ErrorLog(dir)}");
+            try
+            {
+                using var response = await client.GetAsync(nginx.BaseAddress);
+                if (response.IsSuccessStatusCode) return nginx;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        await nginx.DisposeAsync();
+        throw new TimeoutException($"nginx did not answer on {nginx.BaseAddress}: {ErrorLog(dir)}");
+    }
+
+    private static string ErrorLog(string dir) =>
+        File.Exists(Path.Combine(dir, "error.log")) ? File.ReadAllText(Path.Combine(dir, "error.log")) : "";
+
+    public async ValueTask DisposeAsync()
+    {
+        // nginx stops its workers on SIGTERM (fast shutdown).
+        await Commands.StopAsync(_process, TimeSpan.FromSeconds(5));
+        _process.Dispose();
+    }
+}
