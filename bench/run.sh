@@ -73,6 +73,6 @@ echo "Building Release…"
 dotnet build bench/Wenku.Bench -c Release -v quiet -nologo -clp:ErrorsOnly
 # In the background and waited for, so that an interrupt runs the cleanup at once.
 dotnet bench/Wenku.Bench/bin/Release/net10.0/Wenku.Bench.dll \
-  --work "$work" --wenku src/Wenku/bin/Release/net10.0/Wenku.dll "$@" &
+  --work "$work" --wenku src/Wenku/bin/Release/net10.0/wenku.dll "$@" &
 bench_pid=$!
 wait "$bench_pid"

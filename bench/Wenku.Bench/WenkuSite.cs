@@ -64,15 +64,8 @@ public sealed class WenkuSite : IAsyncDisposable
     /// <summary>An admin and an API token, made with <c>wenku admin create-user</c> and <c>create-token</c>.</summary>
     private static async Task<string> CreateAdminAsync(string wenkuDll, string data, Dictionary<string, string> environment)
     {
-        var user = await Commands.RunAsync("dotnet", [wenkuDll, "admin", "create-user", "--data", data, "--email", Email, "--password", Password, "--role", "admin"], environment);
-        if (user.ExitCode == 0)
-            return (await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-token", "--data", data, "--email", Email], environment)).StdOut.Trim();
-
-        // Known defect at the time of writing: the admin commands build their services without data protection,
-        // which Identity's token providers need. Do what the commands do, in-process, so the benchmarks still run.
-        var why = (user.StdErr + user.StdOut).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
-        Console.WriteLine($"  note: `wenku admin create-user` failed ({why}); creating the admin and token in-process instead.");
-        return await InProcessAdmin.CreateAsync(data, Email, Password);
+        await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-user", "--data", data, "--email", Email, "--password", Password, "--role", "admin"], environment);
+        return (await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-token", "--data", data, "--email", Email], environment)).StdOut.Trim();
     }
 
     private static Dictionary<string, string> SiteEnvironment(string data) => new()

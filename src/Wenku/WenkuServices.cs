@@ -15,6 +15,13 @@ namespace Wenku;
 public static class WenkuServices
 {
     /// <summary>
+    /// Where <c>appsettings.json</c> is read from: the current folder if it has one (development, tests), otherwise
+    /// the program's own folder, so <c>./wenku serve</c> started anywhere has its settings.
+    /// </summary>
+    public static string? ContentRoot() =>
+        File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) ? null : AppContext.BaseDirectory;
+
+    /// <summary>
     /// What every role of <c>wenku</c> needs: options, the database, the file store, the job queue, the search
     /// index and the converters. The four seams (store, database, index, queue) are chosen here and nowhere else.
     /// </summary>
@@ -32,7 +39,7 @@ public static class WenkuServices
             DefaultTimeout = 30,
             Pooling = true,
         }.ToString();
-        services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection));
+        services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection).AddInterceptors(SqliteBusyTimeout.Instance));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
 
         // Keys for cookies and tokens live with the data, so sign-ins survive restarts.

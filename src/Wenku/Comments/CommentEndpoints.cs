@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
@@ -27,7 +28,7 @@ public static class CommentEndpoints
         return null;
     }
 
-    private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, CancellationToken ct)
+    private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, IOutputCacheStore cache, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         // Comments belong to published documents: on one still converting or failed nobody would see them.
@@ -35,16 +36,18 @@ public static class CommentEndpoints
         if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
         db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = body!.Trim() });
         await db.SaveChangesAsync(ct);
+        await DocumentPageCache.EvictAsync(cache, ct);
         return Results.Redirect($"/d/{id}#comments");
     }
 
-    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache, CancellationToken ct)
     {
         var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
         if (comment is null) return Results.NotFound();
         if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.StatusCode(StatusCodes.Status403Forbidden);
         db.Comments.Remove(comment);
         await db.SaveChangesAsync(ct);
+        await DocumentPageCache.EvictAsync(cache, ct);
         return Results.Redirect($"/d/{comment.DocumentId}#comments");
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
@@ -8,6 +9,7 @@ using Wenku.Data;
 namespace Wenku.Documents;
 
 /// <summary>The document page: facts, previews up to the limit, the 全文预览已结束 banner, text chunks, notices, comments.</summary>
+[OutputCache(PolicyName = DocumentPageCache.Policy)]
 public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views) : PageModel
 {
     public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete);
@@ -35,9 +37,12 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         };
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (doc.Status != DocumentStatus.Ready) return Page();
+        if (doc.Status != DocumentStatus.Ready)
+        {
+            ViewCounter.DoNotCount(HttpContext);
+            return Page();
+        }
 
-        views.Count(id);
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);
         Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number).ToListAsync(ct);

@@ -15,6 +15,27 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, ILogger<Vi
 
     public static TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(3);
 
+    private const string NoViewKey = "wenku.no-view";
+
+    /// <summary>Marks a response that is not a reader's view (a page still converting, refreshing itself).</summary>
+    public static void DoNotCount(HttpContext context) => context.Items[NoViewKey] = true;
+
+    /// <summary>
+    /// Counts every successful GET of a document page after it was answered, whether the page was rendered or came
+    /// from the output cache (which runs no page code).
+    /// </summary>
+    public async Task CountPageViewsAsync(HttpContext context, Func<Task> next)
+    {
+        await next();
+        if (context.Response.StatusCode == StatusCodes.Status200OK && HttpMethods.IsGet(context.Request.Method)
+            && !context.Items.ContainsKey(NoViewKey) && DocumentId(context.Request.Path) is { } id)
+            Count(id);
+    }
+
+    /// <summary>The id in <c>/d/{id}</c>, or null for any other path.</summary>
+    public static long? DocumentId(PathString path) =>
+        path.StartsWithSegments("/d", out var rest) && rest.Value is { Length: > 1 } v && long.TryParse(v.AsSpan(1), out var id) && id > 0 ? id : null;
+
     public void Count(long documentId) => _pending.AddOrUpdate(documentId, 1, (_, n) => n + 1);
 
     /// <summary>Views counted but not yet written, so a page can show an up-to-date figure.</summary>

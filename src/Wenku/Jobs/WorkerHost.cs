@@ -9,7 +9,7 @@ public static partial class WorkerHost
 {
     public static async Task<int> RunAsync(string[] args, int? parentPid)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = WenkuServices.ContentRoot() });
         // One line per entry, so the supervising site can pass each on with its level.
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
         builder.Services.AddWenkuCore(builder.Configuration);

@@ -27,6 +27,7 @@ public static class SiteHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            ContentRootPath = WenkuServices.ContentRoot(),
             WebRootPath = Directory.Exists(webRoot) ? webRoot : null,
         });
         if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
@@ -59,6 +60,7 @@ public static class SiteHost
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddDocumentPageCache();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddHostedService<StorageJanitor>();
@@ -99,6 +101,10 @@ public static class SiteHost
             }
             await next();
         });
+
+        var views = app.Services.GetRequiredService<ViewCounter>();
+        app.Use((context, next) => views.CountPageViewsAsync(context, () => next(context)));
+        app.UseOutputCache();
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready").AllowAnonymous();

@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.OutputCaching;
+using Wenku.Documents;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
@@ -10,7 +12,7 @@ namespace Wenku.Web.Admin;
 
 /// <summary>Site settings an operator edits: default preview pages and the 温馨提示 notices.</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class SettingsModel(WenkuDb db) : PageModel
+public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageModel
 {
     [BindProperty, Range(1, 50)] public int DefaultPreviewPages { get; set; }
     [BindProperty, MaxLength(4000)] public string Notices { get; set; } = "";
@@ -33,6 +35,7 @@ public sealed class SettingsModel(WenkuDb db) : PageModel
         s.DefaultPreviewPages = DefaultPreviewPages;
         s.Notices = Notices.Replace("\r\n", "\n").Trim();
         await db.SaveChangesAsync(ct);
+        await DocumentPageCache.EvictAsync(cache, ct);
         Saved = true;
         return Page();
     }
