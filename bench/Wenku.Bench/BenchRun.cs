@@ -81,7 +81,7 @@ public static class BenchRun
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Page detail: {page.HtmlBytes} bytes of HTML; p50 wenku {Stats.Ms(page.Ours.P50Ms)} / nginx {Stats.Ms(page.Nginx.P50Ms)}; " +
-                $"{page.Ours.Requests} requests measured, {page.ViewsCounted} views counted meanwhile (one database write per GET); " +
+                $"{page.Ours.Requests} requests measured, {page.ViewsCounted} views counted meanwhile; " +
                 $"{page.Ours.ShareOver150Ms:0.0}% of ours took 150 ms or more (p99.9 {Stats.Ms(page.Ours.P999Ms)})."));
             if (page.Endpoints.Count > 0)
             {
@@ -90,13 +90,6 @@ public static class BenchRun
                 where.Add(Row("/d/{id} (the benchmark above)", page.Ours));
                 where.AddRange(page.Endpoints.Select(d => Row(d.Name, d.Result)));
                 PrintTable(where);
-            }
-            if (page.Probe.Count > 0)
-            {
-                Console.WriteLine("\nThe view counter's write alone (scratch SQLite file, Microsoft.Data.Sqlite as Wenku uses it):");
-                var probe = new List<string[]> { new[] { "configuration", "writers", "writes/s", "p50", "p99" } };
-                probe.AddRange(page.Probe.Select(r => new[] { r.Name, r.Writers.ToString(CultureInfo.InvariantCulture), F(r.WritesPerSecond), Stats.Ms(r.P50Ms), Stats.Ms(r.P99Ms) }));
-                PrintTable(probe);
             }
         }
     }

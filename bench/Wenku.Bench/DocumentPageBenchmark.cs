@@ -5,7 +5,7 @@ namespace Wenku.Bench;
 
 public sealed record PageResult(
     long DocumentId, int HtmlBytes, WrkResult Ours, WrkResult Nginx, long ViewsCounted,
-    IReadOnlyList<(string Name, WrkResult Result)> Endpoints, IReadOnlyList<ProbeResult> Probe)
+    IReadOnlyList<(string Name, WrkResult Result)> Endpoints)
 {
     /// <summary>ours / nginx requests per second, target at least 0.3.</summary>
     public double Ratio => Ours.RequestsPerSecond / Nginx.RequestsPerSecond;
@@ -13,7 +13,8 @@ public sealed record PageResult(
 
 /// <summary>
 /// The document page <c>/d/{id}</c> of a ready document, read anonymously under load, against nginx serving the same
-/// HTML as a static file. Each GET of ours also counts a view (a database write); that is part of what is measured.
+/// HTML as a static file. Anonymous pages come from the site's output cache and each GET counts a view (in memory,
+/// written in batches); both are part of what is measured.
 /// </summary>
 public static class DocumentPageBenchmark
 {
@@ -40,9 +41,8 @@ public static class DocumentPageBenchmark
             nginx = await LoadAsync(new Uri(server.BaseAddress, path), settings, settings.WrkSeconds, "nginx, same HTML as a static file");
 
         // Where the time goes: the same page without concurrency, lighter endpoints of the same site under the
-        // same load, and the view counter's write alone.
+        // same load.
         var endpoints = new List<(string, WrkResult)>();
-        IReadOnlyList<ProbeResult> probe = [];
         if (settings.DiagnosticSeconds > 0)
         {
             Console.WriteLine($"\n  diagnostics, Wenku only ({settings.DiagnosticSeconds}s each):");
@@ -55,13 +55,8 @@ public static class DocumentPageBenchmark
                 ("/health/live (pipeline only, no DB)", "/health/live"),
             })
                 endpoints.Add((name, await LoadAsync(new Uri(site.BaseAddress, p), settings, settings.DiagnosticSeconds, p)));
-
-            probe = SqliteWriteProbe.Run(settings.WorkDir, settings.WrkConnections, TimeSpan.FromSeconds(Math.Min(2, settings.DiagnosticSeconds)));
-            foreach (var r in probe)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  sqlite view-counter write, {r.Writers,2} writer(s), {r.Name,-58} {r.WritesPerSecond,7:0} writes/s   p50 {Stats.Ms(r.P50Ms),9}   p99 {Stats.Ms(r.P99Ms),9}"));
         }
-        return new PageResult(documentId, html.Length, ours, nginx, viewsCounted, endpoints, probe);
+        return new PageResult(documentId, html.Length, ours, nginx, viewsCounted, endpoints);
     }
 
     private static async Task<WrkResult> LoadAsync(Uri url, BenchSettings s, int seconds, string label, Func<Task>? beforeMeasuring = null)
