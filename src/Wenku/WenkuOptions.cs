@@ -34,6 +34,10 @@ public sealed class WenkuOptions
     [Range(1, 100_000)]
     public int UploadsPerHour { get; set; } = 60;
 
+    /// <summary>Searches per client address per minute (each one scans text).</summary>
+    [Range(1, 1_000_000)]
+    public int SearchesPerMinute { get; set; } = 120;
+
     /// <summary>Sign-in attempts per client address per minute.</summary>
     [Range(1, 10_000)]
     public int SignInsPerMinute { get; set; } = 10;

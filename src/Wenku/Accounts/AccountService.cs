@@ -9,6 +9,16 @@ namespace Wenku.Accounts;
 /// <summary>Creates users with a role (CLI and registration).</summary>
 public sealed class AccountService(UserManager<WenkuUser> users)
 {
+    /// <summary>Registers a new reader; never touches an existing account.</summary>
+    public async Task<(WenkuUser? User, IReadOnlyList<string> Errors)> RegisterAsync(string email, string password, string displayName)
+    {
+        var user = new WenkuUser { UserName = email, Email = email, DisplayName = displayName };
+        var result = await users.CreateAsync(user, password);
+        if (result.Succeeded) result = await users.AddToRoleAsync(user, Roles.User);
+        return result.Succeeded ? (user, []) : (null, result.Errors.Select(e => e.Description).ToList());
+    }
+
+    /// <summary>Creates a user, or resets an existing one's password and role (the CLI's create-user).</summary>
     public async Task<(WenkuUser? User, IReadOnlyList<string> Errors)> CreateOrUpdateAsync(string email, string password, string role, string? displayName = null)
     {
         if (!Roles.All.Contains(role)) return (null, [$"Unknown role {role}; use admin, moderator or user."]);

@@ -31,7 +31,7 @@ public sealed class RegisterModel(AccountService accounts, SignInManager<WenkuUs
             Response.StatusCode = 400;
             return Page();
         }
-        var (user, errors) = await accounts.CreateOrUpdateAsync(Email, Password, Roles.User, DocumentsClean(DisplayName));
+        var (user, errors) = await accounts.RegisterAsync(Email, Password, Documents.DocumentRules.Clean(DisplayName));
         if (user is null)
         {
             Errors = errors;
@@ -41,6 +41,4 @@ public sealed class RegisterModel(AccountService accounts, SignInManager<WenkuUs
         await signIn.SignInAsync(user, isPersistent: false);
         return Redirect("/");
     }
-
-    private static string DocumentsClean(string s) => Documents.DocumentRules.Clean(s);
 }

@@ -74,6 +74,7 @@ public static class CliServices
     public static ServiceProvider Build(string? dataDir)
     {
         var config = new ConfigurationBuilder()
+            .SetBasePath(WenkuServices.ContentRoot() ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(dataDir is null ? [] : [new($"{WenkuOptions.Section}:DataDir", Path.GetFullPath(dataDir))])

@@ -8,6 +8,9 @@ public sealed class Comment
     /// <summary>Longest comment, in characters (text elements), as on the reference site.</summary>
     public const int MaxLength = 150;
 
+    /// <summary>Most UTF-16 code units a comment may take (150 emoji with skin tones fit).</summary>
+    public const int MaxStoredLength = MaxLength * 4;
+
     public long Id { get; set; }
     public long DocumentId { get; set; }
 
@@ -15,7 +18,7 @@ public sealed class Comment
     public required string UserId { get; set; }
     public WenkuUser User { get; set; } = null!;
 
-    [MaxLength(MaxLength * 4)]
+    [MaxLength(MaxStoredLength)]
     public required string Body { get; set; }
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;

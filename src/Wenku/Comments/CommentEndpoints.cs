@@ -24,7 +24,9 @@ public static class CommentEndpoints
     {
         var text = (body ?? "").Trim();
         if (text.Length == 0) return "empty";
-        if (TextChunker.VisibleLength(text) > Comment.MaxLength) return "toolong";
+        // Characters as a person counts them; and a hard cap on the stored text, since one "character" can carry
+        // any number of combining marks.
+        if (TextChunker.VisibleLength(text) > Comment.MaxLength || text.Length > Comment.MaxStoredLength) return "toolong";
         return null;
     }
 

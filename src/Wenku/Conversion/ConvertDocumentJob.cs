@@ -95,10 +95,13 @@ public sealed class ConvertDocumentJob(
         await FailAsync(db, doc, reason, ct);
     }
 
-    private static async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct)
+    private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct)
     {
         doc.Status = DocumentStatus.Failed;
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
         await db.SaveChangesAsync(ct);
+        // Pages an earlier attempt stored belong to nothing now.
+        await foreach (var file in store.ListAsync(Document.PagePrefix(doc.Id), ct))
+            await store.DeleteAsync(file.Key, ct);
     }
 }

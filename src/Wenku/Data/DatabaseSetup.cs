@@ -17,8 +17,8 @@ public static class DatabaseSetup
         ("games", "游戏 Games"), ("essays", "范文 Essays"), ("other", "其他 Other"),
     ];
 
-    /// <summary>Brings the database to the current schema and adds what every install needs (roles, categories, settings).</summary>
-    public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
+    /// <summary>Brings the database to the current schema (safe to run from several processes at once).</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
@@ -27,6 +27,14 @@ public static class DatabaseSetup
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         await db.Database.CloseConnectionAsync();
         await db.Database.MigrateAsync(ct);
+    }
+
+    /// <summary>Brings the database to the current schema and adds what every install needs (roles, categories, settings).</summary>
+    public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await MigrateAsync(services, ct);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Roles.All)

@@ -26,7 +26,8 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
 
         b.Entity<Document>(e =>
         {
-            e.HasIndex(d => d.Sha256).IsUnique();
+            // One live copy of a file; failed uploads of it do not count.
+            e.HasIndex(d => d.Sha256).IsUnique().HasFilter("\"Status\" <> 'Failed'");
             e.HasIndex(d => new { d.Status, d.CreatedAt });
             e.HasIndex(d => new { d.CategoryId, d.Status, d.CreatedAt });
             e.HasIndex(d => new { d.UploaderId, d.CreatedAt });

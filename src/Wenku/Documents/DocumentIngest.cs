@@ -38,7 +38,8 @@ public sealed class DocumentIngest(
             var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages);
             if (meta is null) return (null, new IngestRefusal("上传信息有误。Some fields need attention.", errors));
 
-            var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
+            // A failed document does not block the same file (the failure may have been ours, e.g. a timeout).
+            var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256 && d.Status != DocumentStatus.Failed).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
             if (existing is { } dup) return (null, Duplicate(dup));
 
             var key = $"originals/{DateTime.UtcNow:yyyy}/{DateTime.UtcNow:MM}/{Guid.NewGuid():N}.{staged.Format}";
@@ -55,14 +56,16 @@ public sealed class DocumentIngest(
             db.Jobs.Add(Job.Convert(doc, conversion.Value.MaxAttempts));
             try
             {
-                await db.SaveChangesAsync(ct);
+                // Not cancelled half-way by a client that went away: the file is stored, the row must follow or go.
+                await db.SaveChangesAsync(CancellationToken.None);
             }
-            catch (DbUpdateException)
+            catch (Exception e)
             {
-                // Lost a race with an identical upload: the unique index on the hash decides.
                 await store.DeleteAsync(key, CancellationToken.None);
+                if (e is not DbUpdateException) throw;
+                // Lost a race with an identical upload: the unique index on the hash decides.
                 db.ChangeTracker.Clear();
-                var winner = await db.Documents.Where(d => d.Sha256 == staged.Sha256).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
+                var winner = await db.Documents.Where(d => d.Sha256 == staged.Sha256 && d.Status != DocumentStatus.Failed).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
                 if (winner is { } w) return (null, Duplicate(w));
                 throw;
             }

@@ -32,7 +32,6 @@ public static class DocumentsApi
             .RequireAuthorization()
             .RequireRateLimiting(RateLimits.Uploads)
             .DisableAntiforgery() // the API authenticates only with bearer tokens, never with the cookie
-            .WithMetadata(new RequestSizeLimitAttribute(long.MaxValue))
             .WithSummary("Upload a document")
             .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 

@@ -45,7 +45,10 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
 
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);
-        Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number).ToListAsync(ct);
+        // Image sizes of every page the reader may see; text only of the preview pages (the 文档简介).
+        Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number)
+            .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height, Text = p.Number <= doc.PreviewPages ? p.Text : "" })
+            .ToListAsync(ct);
         RemainingPages = doc.PageCount - visible;
         var previewText = string.Join("\n", Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => p.Text));
         Chunks = TextChunker.Chunk(previewText);

@@ -11,8 +11,6 @@ namespace Wenku.Documents;
 
 [Authorize]
 [EnableRateLimiting(RateLimits.Uploads)] // counts the form's views too: a page handler cannot carry its own policy
-[RequestSizeLimit(long.MaxValue)] // DocumentIngest counts the bytes against MaxUploadBytes and says so in words
-[RequestFormLimits(MultipartBodyLengthLimit = long.MaxValue)]
 public sealed class UploadModel(WenkuDb db, DocumentIngest ingest) : PageModel
 {
     public IReadOnlyList<Category> Categories { get; private set; } = [];

@@ -45,6 +45,19 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
                 .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct);
     }
 
+    public async Task ReleaseAsync(long jobId, string workerId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Pending)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseUntil, 0L)
+                .SetProperty(j => j.RunAfter, 0L)
+                .SetProperty(j => j.Attempts, j => j.Attempts - 1), ct);
+    }
+
     public async Task FailAsync(long jobId, string workerId, string error, bool final, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -17,6 +17,9 @@ public interface IJobQueue
 
     Task CompleteAsync(long jobId, string workerId, CancellationToken ct);
 
+    /// <summary>Gives a job back untried (the worker is shutting down): due at once, and the attempt not counted.</summary>
+    Task ReleaseAsync(long jobId, string workerId, CancellationToken ct);
+
     /// <summary>Records a failure; the job is retried after a backoff unless <paramref name="final"/>.</summary>
     Task FailAsync(long jobId, string workerId, string error, bool final, CancellationToken ct);
 }

@@ -73,7 +73,11 @@ public sealed class JobWorker(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Shutting down: the lease runs out and another worker takes the job.
+            // Shutting down (a restart, a deploy): give the job back at once, without counting the attempt.
+            await jobCts.CancelAsync();
+            await heartbeat;
+            await queue.ReleaseAsync(job.Id, WorkerId, CancellationToken.None);
+            log.LogInformation("Job {JobId} released on shutdown", job.Id);
             throw;
         }
         catch (Exception e)
@@ -82,17 +86,23 @@ public sealed class JobWorker(
             await heartbeat;
             log.LogError(e, "Job {JobId} ({Kind}, document {DocumentId}) failed on attempt {Attempt}", job.Id, job.Kind, job.DocumentId, job.Attempts);
             var final = job.Attempts >= job.MaxAttempts;
+            // The details (paths, SQL) are in the log with the document id; the uploader gets words.
             if (final)
-                await handler.GiveUpAsync(job, $"转换失败。Conversion failed after {job.Attempts} attempts: {e.Message}", CancellationToken.None);
+                await handler.GiveUpAsync(job, $"转换失败，请稍后重新上传或联系管理员。Conversion failed after {job.Attempts} attempts because of an error on our side; try again later or contact the site.", CancellationToken.None);
             await queue.FailAsync(job.Id, WorkerId, e.ToString(), final, CancellationToken.None);
         }
     }
 
+    /// <summary>
+    /// Renews the lease every third of its length. A failed renewal (a busy database) is tried again; the job is
+    /// stopped only when the lease is known to be lost, or could not be renewed before it ran out.
+    /// </summary>
     private async Task HeartbeatAsync(ClaimedJob job, TimeSpan lease, CancellationTokenSource jobCts)
     {
-        try
+        var renewedUntil = DateTime.UtcNow + lease;
+        while (!jobCts.IsCancellationRequested)
         {
-            while (true)
+            try
             {
                 await Task.Delay(lease / 3, jobCts.Token);
                 if (!await queue.HeartbeatAsync(job.Id, WorkerId, lease, jobCts.Token))
@@ -101,10 +111,19 @@ public sealed class JobWorker(
                     await jobCts.CancelAsync();
                     return;
                 }
+                renewedUntil = DateTime.UtcNow + lease;
+            }
+            catch (OperationCanceledException) { return; }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Heartbeat for job {JobId} failed", job.Id);
+                if (DateTime.UtcNow >= renewedUntil)
+                {
+                    await jobCts.CancelAsync();
+                    return;
+                }
             }
         }
-        catch (OperationCanceledException) { }
-        catch (Exception e) { log.LogWarning(e, "Heartbeat for job {JobId} failed", job.Id); }
     }
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)

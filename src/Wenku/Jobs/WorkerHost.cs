@@ -16,7 +16,7 @@ public static partial class WorkerHost
         builder.Services.AddHostedService<JobWorker>();
         if (parentPid is { } pid) builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>()));
         using var host = builder.Build();
-        await DatabaseSetup.InitializeAsync(host.Services);
+        await DatabaseSetup.MigrateAsync(host.Services);
         await host.RunAsync();
         return 0;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace Wenku.Jobs;
@@ -7,9 +8,10 @@ namespace Wenku.Jobs;
 /// On the embedded default, <c>serve</c> runs its conversion workers as child processes (<c>wenku worker</c>), so a
 /// hostile file can crash or hang a worker, never the site. A worker that exits is started again.
 /// </summary>
-public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log) : BackgroundService
+public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log) : BackgroundService
 {
     private readonly List<Process> _running = [];
+    private volatile bool _stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,7 +24,7 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
     private async Task SuperviseAsync(int slot, CancellationToken ct)
     {
         var delay = TimeSpan.FromSeconds(1);
-        while (!ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested && !_stopping)
         {
             var started = DateTime.UtcNow;
             Process process;
@@ -47,6 +49,7 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
             try
             {
                 await process.WaitForExitAsync(ct);
+                if (_stopping) return;
                 log.LogWarning("Worker {Slot} (process {Pid}) exited with code {Code}; starting another", slot, process.Id, process.ExitCode);
             }
             catch (OperationCanceledException)
@@ -56,6 +59,7 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
             finally
             {
                 lock (_running) _running.Remove(process);
+                RemoveWorkFolders(process.Id);
                 process.Dispose();
             }
             // A worker that dies at once again and again gets a growing pause, up to a minute.
@@ -107,17 +111,45 @@ public sealed class WorkerSupervisor(IOptions<WenkuOptions> options, IConfigurat
             _ => LogLevel.Information,
         };
 
-    private void Stop(Process process)
+    /// <summary>Asks a worker to stop (SIGTERM: it gives its job back), and kills it if it has not within a few seconds.</summary>
+    private static void Stop(Process process)
     {
-        try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+        try
+        {
+            if (process.HasExited) return;
+            _ = kill(process.Id, SigTerm);
+            if (!process.WaitForExit(TimeSpan.FromSeconds(8))) process.Kill(entireProcessTree: true);
+        }
         catch (InvalidOperationException) { }
+    }
+
+    /// <summary>A worker that died mid-job (a crash, the memory limit) leaves its work folder; it is no one's now.</summary>
+    private void RemoveWorkFolders(int pid)
+    {
+        var work = Path.Combine(options.Value.TempDir, "work");
+        try
+        {
+            if (!Directory.Exists(work)) return;
+            foreach (var dir in Directory.EnumerateDirectories(work, $"w{pid}-*"))
+                Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException e) { log.LogWarning(e, "Could not remove the work folders of worker process {Pid}", pid); }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
+        List<Process> running;
+        lock (_running) running = [.. _running];
+        // Stop the workers before the supervising loops notice and restart them.
+        await Task.WhenAll(running.Select(p => Task.Run(() => Stop(p), CancellationToken.None)));
         await base.StopAsync(cancellationToken);
-        lock (_running) foreach (var p in _running) Stop(p);
     }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
 
     private static async Task Delay(TimeSpan d, CancellationToken ct)
     {

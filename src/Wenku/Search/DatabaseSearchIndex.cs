@@ -12,6 +12,7 @@ namespace Wenku.Search;
 public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : ISearchIndex
 {
     public const int MaxTerms = 8;
+    public const int MaxPage = 50;
 
     public Task IndexAsync(long documentId, CancellationToken ct) => Task.CompletedTask;
 
@@ -20,7 +21,7 @@ public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : 
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
     {
         var terms = Terms(query.Text);
-        var page = Math.Clamp(query.Page, 1, 1000);
+        var page = Math.Clamp(query.Page, 1, MaxPage);
         if (terms.Count == 0) return new SearchResults([], 0, page, query.PageSize);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Wenku.Search;
 
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Web.RateLimits.Search)]
 public sealed class SearchModel(ISearchIndex index) : PageModel
 {
     public string Query { get; private set; } = "";

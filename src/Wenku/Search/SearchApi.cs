@@ -10,7 +10,7 @@ public static class SearchApi
 {
     public static void MapSearchApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/search", SearchAsync).AllowAnonymous()
+        api.MapGet("/search", SearchAsync).AllowAnonymous().RequireRateLimiting(Web.RateLimits.Search)
             .WithSummary("Search ready documents")
             .WithDescription("`q`: words or \"quoted phrases\"; `page`: 1-based. Snippets mark matches with « and ».");
     }

@@ -33,7 +33,9 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         var temp = options.Value.TempDir;
         if (Directory.Exists(temp))
         {
-            foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part"))
+            foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part")
+                         .Concat(Directory.Exists(Path.Combine(temp, "aspnet")) ? Directory.EnumerateFiles(Path.Combine(temp, "aspnet")) : [])
+                         .Concat(Directory.Exists(Path.Combine(temp, "demo")) ? Directory.EnumerateFiles(Path.Combine(temp, "demo")) : []))
                 if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
             // Work folders of workers that are gone (killed mid-job): named w{pid}-…, removed once no such process runs.
             var work = Path.Combine(temp, "work");
@@ -61,14 +63,20 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         }
 
         var ids = (await db.Documents.Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        var orphanPages = new List<(long Id, string Key)>();
         await foreach (var file in store.ListAsync("pages/", ct))
         {
             var parts = file.Key.Split('/');
-            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id))
-            {
-                await store.DeleteAsync(file.Key, ct);
-                removed++;
-            }
+            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id) && file.LastModifiedUtc < cutoff)
+                orphanPages.Add((id, file.Key));
+        }
+        // Re-check: a document created since the first read may have converted meanwhile.
+        var candidates = orphanPages.Select(p => p.Id).Distinct().ToList();
+        var existing = candidates.Count == 0 ? [] : (await db.Documents.Where(d => candidates.Contains(d.Id)).Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        foreach (var (id, key) in orphanPages.Where(p => !existing.Contains(p.Id)))
+        {
+            await store.DeleteAsync(key, ct);
+            removed++;
         }
         if (removed > 0) log.LogInformation("Storage sweep removed {Count} orphaned files", removed);
         return removed;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -11,12 +12,13 @@ public sealed class ErrorModel : PageModel
 
     // No handler parameters: binding one would read the form of a re-executed POST, which ASP.NET refuses (with an
     // exception) after a failed antiforgery check, turning the 400 page into a 500.
-    public void OnGet() => Describe();
-    public void OnPost() => Describe();
+    public IActionResult OnGet() => Describe();
+    public IActionResult OnPost() => Describe();
 
-    private void Describe()
+    private IActionResult Describe()
     {
         int? code = int.TryParse(Request.Query["code"], out var c) ? c : null;
+        if (code is null && HttpContext.Features.Get<IExceptionHandlerFeature>() is not null) code = Response.StatusCode;
         (Title, Message) = code switch
         {
             404 => ("找不到页面 Not found", "这个页面不存在或已被删除。This page does not exist or was removed."),
@@ -27,5 +29,19 @@ public sealed class ErrorModel : PageModel
             _ => (Title, Message),
         };
         if (code is >= 400 and < 600) Response.StatusCode = code.Value;
+
+        // An API client gets the same answer as problem details, never an HTML page.
+        var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath
+            ?? HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path;
+        if (original is not null && original.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
+        {
+            var status = code is >= 400 and < 600 ? code.Value : StatusCodes.Status500InternalServerError;
+            return new ObjectResult(new ProblemDetails { Status = status, Title = Title, Detail = Message })
+            {
+                StatusCode = status,
+                ContentTypes = { "application/problem+json" },
+            };
+        }
+        return Page();
     }
 }

@@ -9,6 +9,7 @@ public static class RateLimits
     public const string SignIn = "sign-in";
     public const string Comments = "comments";
     public const string Uploads = "uploads";
+    public const string Search = "search";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -28,6 +29,9 @@ public static class RateLimits
             r.AddPolicy(Comments, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.CommentsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            r.AddPolicy(Search, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                "ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SearchesPerMinute, Window = TimeSpan.FromMinutes(1) }));
             r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));

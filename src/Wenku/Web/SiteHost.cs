@@ -34,6 +34,14 @@ public static class SiteHost
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
 
         var options = builder.Configuration.GetSection(WenkuOptions.Section).Get<WenkuOptions>() ?? new WenkuOptions();
+        // ASP.NET buffers large form files to disk; keep them in our temp folder, where the janitor sweeps what a
+        // crash leaves behind, not in the system's. (ASP.NET reads this once per process; an explicit setting wins.)
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP")))
+        {
+            var aspnetTemp = Path.Combine(Path.GetFullPath(options.TempDir), "aspnet");
+            Directory.CreateDirectory(aspnetTemp);
+            Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", aspnetTemp);
+        }
         builder.Services.AddWenkuCore(builder.Configuration);
         builder.Services.AddWenkuAuthentication();
         builder.Services.AddWenkuRateLimits(options);
@@ -70,8 +78,16 @@ public static class SiteHost
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
 
-        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error");
+        // Errors go to /error, which answers the site with a page and the API with problem details.
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                ExceptionHandlingPath = "/error",
+                // A body over the limit (or another bad request) is the client's doing, not a server error.
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            });
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
+        app.UseMiddleware<UploadSizeLimit>();
         app.UseStaticFiles();
         // Razor pages answer GET (and HEAD) and POST only; any other method would render a page whose handler never ran.
         app.Use(async (context, next) =>

@@ -18,5 +18,7 @@ public sealed class CommentRulesTests
         CommentEndpoints.Validate(new string('字', 151)).ShouldBe("toolong");
         CommentEndpoints.Validate(string.Concat(Enumerable.Repeat("👍🏽", 150))).ShouldBeNull();
         CommentEndpoints.Validate("  " + new string('字', 150) + "  ").ShouldBeNull();
+        // One "character" carrying a megabyte of combining marks is still too long.
+        CommentEndpoints.Validate("a" + new string('\u0301', 1_000_000)).ShouldBe("toolong");
     }
 }

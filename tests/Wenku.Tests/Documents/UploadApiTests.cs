@@ -90,6 +90,25 @@ public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFacto
         problem.GetProperty("duplicateUrl").GetString().ShouldBe($"/d/{id}");
     }
 
+    [Fact]
+    public async Task A_file_whose_conversion_failed_may_be_uploaded_again()
+    {
+        var (api, _) = await site.ApiClientAsync("retry@test.local");
+        var broken = "%PDF-1.4\n"u8.ToArray().Concat(new byte[3000]).ToArray();
+        var first = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(broken));
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        (await site.WaitForDocumentAsync(id)).Status.ShouldBe(DocumentStatus.Failed);
+        (await api.PostAsync("/api/v1/documents", TestPdfs.Upload(broken))).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
+    public async Task Api_errors_are_problem_details_not_pages()
+    {
+        var response = await site.CreateClient().GetAsync("/api/v1/documents/987654");
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x4D, 0x5A, 0x90, 0x00, 0x03 }, "Windows program")]
     [InlineData(new byte[] { 0x50, 0x4B, 0x03, 0x04, 0x14 }, "ZIP")]

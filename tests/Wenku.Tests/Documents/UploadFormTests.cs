@@ -73,6 +73,22 @@ public sealed partial class UploadFormTests : IDisposable
     }
 
     [Fact]
+    public async Task Body_far_over_the_limit_is_refused_before_it_is_read_at_both_doors()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-huge@test.local");
+        var huge = new byte[3_000_000];
+        var page = await PostUploadAsync(browser, huge, "huge.pdf", new() { ["Category"] = "other" });
+        page.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        (await page.Content.ReadAsStringAsync()).ShouldContain("文件太大");
+
+        var (api, _) = await _site.ApiClientAsync("api-huge@test.local");
+        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(huge));
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        Directory.EnumerateFiles(_site.DataDir, "*", SearchOption.AllDirectories).Where(f => f.Contains("originals")).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Renamed_program_is_refused_by_content()
     {
         var (browser, _) = await _site.SignedInBrowserAsync("form-exe@test.local");

@@ -17,6 +17,13 @@ namespace Wenku.Tests.Infrastructure;
 /// </summary>
 public class WenkuFactory : WebApplicationFactory<Program>
 {
+    static WenkuFactory()
+    {
+        // Many sites share this process, and ASP.NET takes its buffering folder once per process: one that outlives them all.
+        var aspnetTemp = TestPaths.NewTempDir("aspnet");
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", aspnetTemp);
+    }
+
     public string DataDir { get; } = TestPaths.NewTempDir("site");
     protected virtual int Workers => 1;
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
@@ -29,6 +36,7 @@ public class WenkuFactory : WebApplicationFactory<Program>
         builder.UseSetting("Wenku:Demo", "false");
         builder.UseSetting("Wenku:CommentsPerMinute", "1000");
         builder.UseSetting("Wenku:SignInsPerMinute", "1000");
+        builder.UseSetting("Wenku:SearchesPerMinute", "100000");
         builder.UseSetting("Wenku:UploadsPerHour", "10000");
         builder.UseSetting("Wenku:Conversion:LeaseSeconds", "10");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);

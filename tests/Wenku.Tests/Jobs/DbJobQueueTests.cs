@@ -89,6 +89,17 @@ public sealed class DbJobQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_given_back_on_shutdown_is_due_at_once_and_its_attempt_not_counted()
+    {
+        var id = await AddJobAsync();
+        (await Queue.ClaimAsync("stopping", TimeSpan.FromMinutes(5), CancellationToken.None))!.Attempts.ShouldBe(1);
+        await Queue.ReleaseAsync(id, "stopping", CancellationToken.None);
+        var again = await Queue.ClaimAsync("other", TimeSpan.FromMinutes(5), CancellationToken.None);
+        again!.Id.ShouldBe(id);
+        again.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
     public void Backoff_grows_and_is_capped() =>
         new[] { 1, 2, 3, 20 }.Select(DbJobQueue.Backoff).ShouldBe([2000L, 4000L, 8000L, 300_000L]);
 

@@ -418,7 +418,8 @@ namespace Wenku.Data.Migrations
                     b.HasIndex("Downloads");
 
                     b.HasIndex("Sha256")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'Failed'");
 
                     b.HasIndex("Status", "CreatedAt");
 

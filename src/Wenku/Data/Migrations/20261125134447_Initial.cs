@@ -429,7 +429,8 @@ namespace Wenku.Data.Migrations
                 name: "IX_Documents_Sha256",
                 table: "Documents",
                 column: "Sha256",
-                unique: true);
+                unique: true,
+                filter: "\"Status\" <> 'Failed'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Documents_Status_CreatedAt",

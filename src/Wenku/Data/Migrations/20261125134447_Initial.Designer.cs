@@ -11,7 +11,7 @@ using Wenku.Data;
 namespace Wenku.Data.Migrations
 {
     [DbContext(typeof(WenkuDb))]
-    [Migration("20261125122300_Initial")]
+    [Migration("20261125134447_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -421,7 +421,8 @@ namespace Wenku.Data.Migrations
                     b.HasIndex("Downloads");
 
                     b.HasIndex("Sha256")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'Failed'");
 
                     b.HasIndex("Status", "CreatedAt");
 
