@@ -42,6 +42,12 @@ public sealed class WenkuOptions
     [Range(1, 10_000)]
     public int SignInsPerMinute { get; set; } = 10;
 
+    /// <summary>
+    /// Behind a reverse proxy on this machine (nginx): take the client address and scheme from its
+    /// <c>X-Forwarded-For</c>/<c>X-Forwarded-Proto</c>, so rate limits see readers, not the proxy.
+    /// </summary>
+    public bool BehindProxy { get; set; }
+
     /// <summary>Files without a document row are removed at start once they are this old (younger ones may be uploads in flight).</summary>
     [Range(0, 86_400)]
     public int OrphanMinAgeSeconds { get; set; } = 300;

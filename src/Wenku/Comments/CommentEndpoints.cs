@@ -38,7 +38,7 @@ public static class CommentEndpoints
         if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
         db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = body!.Trim() });
         await db.SaveChangesAsync(ct);
-        await DocumentPageCache.EvictAsync(cache, ct);
+        await DocumentPageCache.EvictAsync(cache, id, ct);
         return Results.Redirect($"/d/{id}#comments");
     }
 
@@ -49,7 +49,7 @@ public static class CommentEndpoints
         if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.StatusCode(StatusCodes.Status403Forbidden);
         db.Comments.Remove(comment);
         await db.SaveChangesAsync(ct);
-        await DocumentPageCache.EvictAsync(cache, ct);
+        await DocumentPageCache.EvictAsync(cache, comment.DocumentId, ct);
         return Results.Redirect($"/d/{comment.DocumentId}#comments");
     }
 }

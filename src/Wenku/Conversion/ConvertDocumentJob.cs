@@ -25,7 +25,13 @@ public sealed class ConvertDocumentJob(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
-        if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed) return;
+        if (doc.Status == DocumentStatus.Failed) return;
+        if (doc.Status == DocumentStatus.Ready)
+        {
+            // An earlier attempt converted it but did not reach the index.
+            await search.IndexAsync(id, ct);
+            return;
+        }
 
         doc.Status = DocumentStatus.Processing;
         await db.SaveChangesAsync(ct);

@@ -34,7 +34,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
     private async Task<int> CountPagesAsync(string inputPath, CancellationToken ct)
     {
-        var info = await RunAsync("pdfinfo", ["-enc", "UTF-8", inputPath], 64 * 1024, ct);
+        var info = await RunAsync("pdfinfo", ["-enc", "UTF-8", inputPath], 1024 * 1024, ct);
         if (info.TimedOut) throw new ConversionException("读取 PDF 信息超时。Reading the PDF took too long; the file may be damaged or hostile.");
         if (info.ExitCode != 0)
         {
@@ -45,6 +45,8 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 throw new ConversionException($"此 PDF 的页面目录已损坏，找不到任何页面。This PDF is damaged: no page can be found in it ({Describe(info)}).");
             throw new ConversionException($"无法读取此 PDF，文件可能已损坏。This file is not a readable PDF; it may be damaged ({Describe(info)}).");
         }
+        if (info.OutputTruncated)
+            throw new ConversionException("此 PDF 的文档信息过大。This PDF's document information is unreasonably large; the file may be hostile.");
         var match = PagesLine().Match(info.StdOut);
         if (!match.Success || !int.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var pages) || pages <= 0)
             throw new ConversionException("此 PDF 没有页面。This PDF has no pages.");

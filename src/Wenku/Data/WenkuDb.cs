@@ -17,6 +17,7 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Entitlement> Entitlements => Set<Entitlement>();
+    public DbSet<Download> Downloads => Set<Download>();
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -58,6 +59,11 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
         {
             e.HasIndex(t => t.Hash).IsUnique();
             e.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Download>(e =>
+        {
+            e.HasKey(x => new { x.DocumentId, x.UserId });
+            e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Entitlement>(e =>
         {

@@ -93,6 +93,17 @@ public sealed class Category
     public int SortOrder { get; set; }
 }
 
+/// <summary>A reader's first download of a document (what the download count counts).</summary>
+public sealed class Download
+{
+    public long DocumentId { get; set; }
+
+    [MaxLength(450)]
+    public required string UserId { get; set; }
+
+    public DateTime At { get; set; } = DateTime.UtcNow;
+}
+
 /// <summary>A user's right to the whole of a document (a purchase, later a claim).</summary>
 public sealed class Entitlement
 {

@@ -35,6 +35,28 @@ public sealed class DocumentAccess(WenkuDb db)
     public async Task<int> VisiblePagesAsync(Document doc, ClaimsPrincipal user, CancellationToken ct) =>
         await IsEntitledAsync(doc, user, ct) ? doc.PageCount : Math.Min(doc.PreviewPages, doc.PageCount);
 
+    /// <summary>
+    /// Counts a reader's first download of a document: repeats, and the uploader's or staff's own, do not count, so
+    /// "most downloaded" cannot be pumped.
+    /// </summary>
+    public async Task RecordDownloadAsync(Document doc, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var userId = user.UserId();
+        if (userId is null || IsOwnerOrStaff(doc, user) || await db.Downloads.AnyAsync(e => e.DocumentId == doc.Id && e.UserId == userId, ct)) return;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Downloads.Add(new Download { DocumentId = doc.Id, UserId = userId });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return; // the same reader's parallel download won
+        }
+        await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+        await tx.CommitAsync(ct);
+    }
+
     /// <summary>Free documents: any signed-in reader. Paid ones: the entitled (commerce comes later).</summary>
     public async Task<bool> CanDownloadAsync(Document doc, ClaimsPrincipal user, CancellationToken ct) =>
         user.Identity?.IsAuthenticated == true && doc.Status == DocumentStatus.Ready

@@ -45,7 +45,7 @@ public static class DocumentFiles
                 : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);
         if (stream is null) return TypedResults.NotFound();
-        await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+        await access.RecordDownloadAsync(doc, http.User, ct);
         return TypedResults.Stream(stream, MediaTypeNames.Application.Pdf, fileDownloadName: doc.OriginalFileName);
     }
 }

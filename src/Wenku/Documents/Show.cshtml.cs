@@ -19,6 +19,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<string> Chunks { get; private set; } = [];
     public IReadOnlyList<string> Notices { get; private set; } = [];
     public IReadOnlyList<CommentView> Comments { get; private set; } = [];
+    public int CommentCount { get; private set; }
     public IReadOnlyList<DocSummary> Related { get; private set; } = [];
     public int RemainingPages { get; private set; }
     public bool CanDownload { get; private set; }
@@ -56,6 +57,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
 
         var userId = User.UserId();
         var staff = User.IsStaff();
+        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id, ct);
         Comments = (await db.Comments.AsNoTracking().Where(c => c.DocumentId == id).OrderByDescending(c => c.CreatedAt).Take(100)
                 .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId }).ToListAsync(ct))
             .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId)).ToList();

@@ -11,7 +11,6 @@ namespace Wenku.Search;
 /// </summary>
 public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : ISearchIndex
 {
-    public const int MaxTerms = 8;
     public const int MaxPage = 50;
 
     public Task IndexAsync(long documentId, CancellationToken ct) => Task.CompletedTask;
@@ -20,7 +19,7 @@ public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : 
 
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
     {
-        var terms = Terms(query.Text);
+        var terms = QueryTerms.Parse(query.Text);
         var page = Math.Clamp(query.Page, 1, MaxPage);
         if (terms.Count == 0) return new SearchResults([], 0, page, query.PageSize);
 
@@ -54,21 +53,6 @@ public sealed class DatabaseSearchIndex(IDbContextFactory<WenkuDb> dbFactory) : 
             hits.Add(new SearchHit(d.Id, d.Title, snippet, match?.Number, 1));
         }
         return new SearchResults(hits, total, page, query.PageSize);
-    }
-
-    /// <summary>Words of a query; quotes group a phrase. Empty and overlong input yields no terms rather than an error.</summary>
-    public static List<string> Terms(string? text)
-    {
-        var terms = new List<string>();
-        if (string.IsNullOrWhiteSpace(text)) return terms;
-        var s = text.Length > 200 ? text[..200] : text;
-        var parts = s.Split('"');
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (i % 2 == 1) { if (parts[i].Trim() is { Length: > 0 } phrase) terms.Add(phrase); }
-            else terms.AddRange(parts[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        }
-        return terms.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().Take(MaxTerms).ToList();
     }
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");

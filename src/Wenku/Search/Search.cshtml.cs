@@ -13,7 +13,7 @@ public sealed class SearchModel(ISearchIndex index) : PageModel
     public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         Query = (q ?? "").Trim();
-        Terms = DatabaseSearchIndex.Terms(Query);
+        Terms = QueryTerms.Parse(Query);
         if (Terms.Count > 0) Results = await index.SearchAsync(new SearchQuery(Query, page ?? 1), ct);
     }
 }

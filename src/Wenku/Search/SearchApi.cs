@@ -19,7 +19,7 @@ public static class SearchApi
     {
         var query = new SearchQuery(q ?? "", page ?? 1, 20, category);
         var results = await index.SearchAsync(query, ct);
-        var terms = DatabaseSearchIndex.Terms(q);
+        var terms = QueryTerms.Parse(q);
         var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title,
             string.Concat(Snippets.Mark(h.Snippet, terms).Select(p => p.Marked ? $"«{p.Text}»" : p.Text)),
             h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}")).ToList();

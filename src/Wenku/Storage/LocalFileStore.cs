@@ -85,7 +85,7 @@ public sealed partial class LocalFileStore(string root) : IFileStore
         try
         {
             Directory.CreateDirectory(_root);
-            var probe = Path.Combine(_root, ".probe-" + Environment.ProcessId);
+            var probe = Path.Combine(_root, $".probe-{Guid.NewGuid():N}");
             await File.WriteAllTextAsync(probe, "ok", ct);
             File.Delete(probe);
             return true;

@@ -103,6 +103,10 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Content.ReadAsByteArrayAsync()).ShouldBe(pdf);
         response.Content.Headers.ContentDisposition!.FileNameStar.ShouldBe("原文件.pdf");
+        // A reader's repeated downloads count once; the uploader's own do not count.
+        (await reader.PostFormAsync($"/d/{id}", $"/d/{id}/download", [])).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (owner, _) = await site.SignedInBrowserAsync("free-owner@test.local");
+        (await owner.PostFormAsync($"/d/{id}", $"/d/{id}/download", [])).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Downloads).SingleAsync())).ShouldBe(1);
     }
 

@@ -453,6 +453,23 @@ namespace Wenku.Data.Migrations
                     b.ToTable("DocumentPages");
                 });
 
+            modelBuilder.Entity("Wenku.Documents.Download", b =>
+                {
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DocumentId", "UserId");
+
+                    b.ToTable("Downloads");
+                });
+
             modelBuilder.Entity("Wenku.Documents.Entitlement", b =>
                 {
                     b.Property<long>("DocumentId")
@@ -628,6 +645,15 @@ namespace Wenku.Data.Migrations
                 });
 
             modelBuilder.Entity("Wenku.Documents.DocumentPage", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wenku.Documents.Download", b =>
                 {
                     b.HasOne("Wenku.Documents.Document", null)
                         .WithMany()

@@ -35,7 +35,7 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
         s.DefaultPreviewPages = DefaultPreviewPages;
         s.Notices = Notices.Replace("\r\n", "\n").Trim();
         await db.SaveChangesAsync(ct);
-        await DocumentPageCache.EvictAsync(cache, ct);
+        await DocumentPageCache.EvictAllAsync(cache, ct);
         Saved = true;
         return Page();
     }

@@ -303,6 +303,25 @@ namespace Wenku.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Downloads",
+                columns: table => new
+                {
+                    DocumentId = table.Column<long>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Downloads", x => new { x.DocumentId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_Downloads_Documents_DocumentId",
+                        column: x => x.DocumentId,
+                        principalTable: "Documents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Entitlements",
                 columns: table => new
                 {
@@ -479,6 +498,9 @@ namespace Wenku.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "DocumentPages");
+
+            migrationBuilder.DropTable(
+                name: "Downloads");
 
             migrationBuilder.DropTable(
                 name: "Entitlements");
