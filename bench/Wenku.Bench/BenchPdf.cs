@@ -34,34 +34,10 @@ public static class BenchPdf
     /// <summary>The demo articles split into paragraphs of a few sentences, repeated as often as needed (up to ~300 pages).</summary>
     private static IEnumerable<string> Paragraphs()
     {
-        var articles = ReadDemoArticles();
+        var articles = DemoSeeder.NewsArticles();
         for (var round = 0; round < 8; round++)
             foreach (var article in articles)
-                foreach (var p in Split(article))
+                foreach (var p in DemoSeeder.Paragraphs(article))
                     yield return p;
-    }
-
-    private static List<string> ReadDemoArticles()
-    {
-        var assembly = typeof(DemoPdfWriter).Assembly;
-        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("cnews-demo.tsv", StringComparison.Ordinal));
-        using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t', 2)).Where(p => p.Length == 2).Select(p => p[1].Trim()).ToList();
-    }
-
-    private static IEnumerable<string> Split(string text)
-    {
-        var sb = new System.Text.StringBuilder();
-        foreach (var c in text.Replace('\u3000', ' '))
-        {
-            sb.Append(c);
-            if (c is '。' or '！' or '？' && sb.Length > 120)
-            {
-                yield return sb.ToString().Trim();
-                sb.Clear();
-            }
-        }
-        if (sb.ToString().Trim() is { Length: > 0 } rest) yield return rest;
     }
 }

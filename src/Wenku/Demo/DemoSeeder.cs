@@ -128,8 +128,13 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions>
         return head.Length > 30 ? head[..30] : head;
     }
 
+    /// <summary>The texts of the demo news articles (also used by the benchmarks).</summary>
+    internal static IReadOnlyList<string> NewsArticles() =>
+        ReadResource("cnews-demo.tsv").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t', 2)).Where(p => p.Length == 2).Select(p => p[1].Trim()).ToList();
+
     /// <summary>Splits running text into paragraphs of a few sentences.</summary>
-    private static IEnumerable<string> Paragraphs(string text)
+    internal static IEnumerable<string> Paragraphs(string text)
     {
         var sb = new System.Text.StringBuilder();
         foreach (var c in text.Replace('\u3000', ' '))

@@ -7,13 +7,9 @@ namespace Wenku.Documents;
 
 public sealed class CategoryModel(WenkuDb db) : PageModel
 {
-    public const int PageSize = 20;
     public string Slug { get; private set; } = "";
     public string Name { get; private set; } = "";
-    public int Total { get; private set; }
-    public int PageNumber { get; private set; }
-    public int Pages { get; private set; }
-    public IReadOnlyList<DocSummary> Documents { get; private set; } = [];
+    public DocListPage List { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string slug, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
@@ -21,11 +17,7 @@ public sealed class CategoryModel(WenkuDb db) : PageModel
         if (category is null) return NotFound();
         (Slug, Name) = (category.Slug, category.Name);
         var docs = db.Documents.AsNoTracking().Where(d => d.CategoryId == category.Id && d.Status == DocumentStatus.Ready);
-        Total = await docs.CountAsync(ct);
-        Pages = Math.Max(1, (Total + PageSize - 1) / PageSize);
-        PageNumber = Math.Clamp(page ?? 1, 1, Pages);
-        Documents = await DocSummary.Project(docs.OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id))
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+        List = await DocListPage.LoadAsync(docs, page, ct);
         return Page();
     }
 }

@@ -165,7 +165,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         {
             var user = await db.Users.SingleAsync(u => u.Id == userId);
             var category = await db.Categories.SingleAsync(c => c.Slug == "fashion");
-            for (var i = 0; i < CategoryModel.PageSize + 5; i++)
+            for (var i = 0; i < DocListPage.PageSize + 5; i++)
                 db.Documents.Add(new Document
                 {
                     Title = $"时尚手册{i:00}", UploaderId = user.Id, CategoryId = category.Id, OriginalFileName = "a.pdf", Format = "pdf",
