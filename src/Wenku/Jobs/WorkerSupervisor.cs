@@ -90,14 +90,17 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
         return psi;
     }
 
-    /// <summary>How to start this program again: its apphost <c>wenku</c>, or <c>dotnet wenku.dll</c>.</summary>
+    /// <summary>
+    /// How to start this program again: with the <c>dotnet</c> host that runs us (or that <c>dotnet test</c>/<c>run</c>
+    /// names), which works wherever .NET is installed; else with the apphost <c>wenku</c> next to the program.
+    /// </summary>
     public static (string Program, string[] Prefix) SelfCommand()
     {
         var dll = typeof(WorkerSupervisor).Assembly.Location;
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host) return (host, [dll]);
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet") return (self, [dll]);
         var apphost = Path.Combine(Path.GetDirectoryName(dll)!, Path.GetFileNameWithoutExtension(dll));
-        if (File.Exists(apphost)) return (apphost, []);
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        return (dotnet, [dll]);
+        return File.Exists(apphost) ? (apphost, []) : ("dotnet", [dll]);
     }
 
     /// <summary>The level of a line from the console logger: <c>fail: …</c>, <c>warn: …</c>, <c>info: …</c>.</summary>
