@@ -1,11 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.WebEncoders;
-using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using Wenku.Accounts;
 using Wenku.Comments;
@@ -50,18 +47,7 @@ public static class SiteHost
         // Chinese text goes out as text, not as &#x…; entities (still HTML-encoded where it must be).
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Wenku API";
-            doc.Info.Description = "Upload, convert, preview and search documents. Authenticate with `Authorization: Bearer <token>` from `wenku admin create-token`.";
-            doc.Components ??= new OpenApiComponents();
-            doc.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
-            {
-                [Authentication.Bearer] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "Personal API token" },
-            };
-            doc.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Authentication.Bearer, doc)] = [] }];
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddWenkuOpenApi();
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<WenkuDb>("database")
             .AddCheck<FileStoreHealthCheck>("files");
@@ -92,37 +78,13 @@ public static class SiteHost
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
         app.UseMiddleware<UploadSizeLimit>();
         app.UseStaticFiles();
-        // Razor pages answer GET (and HEAD) and POST only; any other method would render a page whose handler never ran.
-        app.Use(async (context, next) =>
-        {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<PageActionDescriptor>() is not null
-                && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsPost(context.Request.Method))
-            {
-                context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                return;
-            }
-            await next();
-        });
+        app.UsePageMethodGuard();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
-        // The antiforgery middleware only records a failed check; endpoints that read no form would go on.
-        // Every POST that fails the check stops here, before any handler runs. The verdict stays on the request when
-        // the status-code pages re-execute it into the error page, which takes no token and must still render.
-        app.Use(async (context, next) =>
-        {
-            if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
-                && context.GetEndpoint()?.Metadata.GetMetadata<IAntiforgeryMetadata>() is { RequiresValidation: true })
-            {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                return;
-            }
-            await next();
-        });
-
-        var views = app.Services.GetRequiredService<ViewCounter>();
-        app.Use((context, next) => views.CountPageViewsAsync(context, () => next(context)));
+        app.UseAntiforgeryEnforcement();
+        app.UseDocumentViewCounting();
         app.UseOutputCache();
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
