@@ -1,7 +1,10 @@
 namespace Wenku.Conversion;
 
-/// <summary>One converted page: its watermarked preview image (a local file) and its text.</summary>
-public sealed record ConvertedPage(int Number, string ImagePath, int Width, int Height, string Text);
+/// <summary>
+/// One converted page: its watermarked preview image (a local file) and its text. <paramref name="Unrendered"/> says
+/// why the page could not be rendered, when its image is a placeholder.
+/// </summary>
+public sealed record ConvertedPage(int Number, string ImagePath, int Width, int Height, string Text, string? Unrendered = null);
 
 public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages);
 

@@ -29,6 +29,9 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 foreach (var page in await ConvertBatchAsync(inputPath, workDir, batch.First, batch.Last, textBudget, token))
                     pages[page.Number - 1] = page;
             });
+        if (pages.All(p => p.Unrendered is not null))
+            throw new ConversionException(
+                $"没有一页能够渲染，文件可能已损坏。No page of this PDF could be rendered ({pages[0].Unrendered}); the file may be damaged.");
         return new ConversionResult(pages);
     }
 
@@ -65,19 +68,26 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         var render = await renderTask;
         var text = await textTask;
 
-        var images = Directory.EnumerateFiles(workDir, $"b{first}-*.png")
-            .Select(path => (Path: path, Number: int.Parse(PageNumber().Match(Path.GetFileName(path)).Groups[1].Value, CultureInfo.InvariantCulture)))
-            // pdftoppm leaves an empty file behind for a page it gave up on.
-            .Where(x => x.Number >= first && x.Number <= last && new FileInfo(x.Path).Length > 0)
-            .ToDictionary(x => x.Number, x => x.Path);
+        var images = RenderedPages(workDir, $"b{first}", first, last);
         var missing = Enumerable.Range(first, last - first + 1).Where(n => !images.ContainsKey(n)).ToList();
-        if (missing.Count > 0)
-        {
-            var what = render.TimedOut ? $"the converter took longer than {_o.ProcessTimeoutSeconds} s" : Describe(render);
+        if (missing.Count > 0 && render.TimedOut)
             throw new ConversionException(
-                $"第 {missing[0]} 页无法渲染，文件可能已损坏。Page {missing[0]} could not be rendered ({what}); the file may be damaged.");
+                $"第 {missing[0]} 页渲染超时，文件可能已损坏。Page {missing[0]} could not be rendered (the converter took longer than {_o.ProcessTimeoutSeconds} s); the file may be damaged.");
+
+        // One broken page does not sink the document: a crash on it stops the rest of its batch, so the missing
+        // pages are tried one by one, and a page that still fails is shown as a placeholder.
+        var unrendered = new Dictionary<int, string>();
+        foreach (var n in missing)
+        {
+            var single = last > first
+                ? await RunAsync("pdftoppm", ["-f", N(n), "-l", N(n), "-scale-to", N(_o.PreviewSize), "-png", inputPath, $"{prefix}s"], 1024, ct)
+                : render;
+            if (RenderedPages(workDir, $"b{first}s", n, n).TryGetValue(n, out var path)) images[n] = path;
+            else unrendered[n] = single.TimedOut ? $"the converter took longer than {_o.ProcessTimeoutSeconds} s" : Describe(single);
         }
-        if (render.ExitCode != 0)
+        foreach (var (n, why) in unrendered)
+            log.LogInformation("Page {Page} could not be rendered and gets a placeholder: {Reason}", n, why);
+        if (render.ExitCode != 0 && unrendered.Count == 0)
             log.LogInformation("pdftoppm exited {Code} on pages {First}-{Last} but rendered them: {Error}", render.ExitCode, first, last, render.FirstErrorLine);
 
         // pdftotext separates pages with form feeds; a failure here costs the text, not the document.
@@ -92,13 +102,27 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         for (var n = first; n <= last; n++)
         {
             var jpg = Path.Combine(workDir, $"page-{n}.jpg");
+            var pageText = n - first < texts.Length ? texts[n - first] : "";
+            if (unrendered.TryGetValue(n, out var why))
+            {
+                var (pw, ph) = watermarker.Placeholder(n, jpg);
+                result.Add(new ConvertedPage(n, jpg, pw, ph, pageText, why));
+                continue;
+            }
             var (w, h) = watermarker.Apply(images[n], jpg);
             File.Delete(images[n]);
-            var pageText = n - first < texts.Length ? texts[n - first] : "";
             result.Add(new ConvertedPage(n, jpg, w, h, pageText));
         }
         return result;
     }
+
+    /// <summary>The page images pdftoppm wrote under <paramref name="prefix"/>, by page number.</summary>
+    private static Dictionary<int, string> RenderedPages(string workDir, string prefix, int first, int last) =>
+        Directory.EnumerateFiles(workDir, $"{prefix}-*.png")
+            .Select(path => (Path: path, Number: int.Parse(PageNumber().Match(Path.GetFileName(path)).Groups[1].Value, CultureInfo.InvariantCulture)))
+            // pdftoppm leaves an empty file behind for a page it gave up on.
+            .Where(x => x.Number >= first && x.Number <= last && new FileInfo(x.Path).Length > 0)
+            .ToDictionary(x => x.Number, x => x.Path);
 
     private Task<ProcessOutcome> RunAsync(string program, string[] args, int maxStdOut, CancellationToken ct) =>
         LimitedProcess.RunAsync(program, args, TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds),

@@ -25,6 +25,28 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
         return (bitmap.Width, bitmap.Height);
     }
 
+    /// <summary>An A4-shaped page that says it could not be previewed, for a page the converter could not render.</summary>
+    public (int Width, int Height) Placeholder(int page, string jpgPath)
+    {
+        var height = conversion.Value.PreviewSize;
+        var width = (int)(height / Math.Sqrt(2));
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.White);
+            using var font = new SKFont(Typeface, width / 22f);
+            using var ink = new SKPaint { Color = SKColors.Gray, IsAntialias = true };
+            foreach (var (line, dy) in new[] { ($"第 {page} 页无法预览", -0.6f), ($"Page {page} could not be previewed", 0.8f) })
+                canvas.DrawText(line, (width - font.MeasureText(line)) / 2, height / 2f + dy * font.Size, SKTextAlign.Left, font, ink);
+            Draw(canvas, width, height);
+        }
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, _quality);
+        using (var file = File.Create(jpgPath))
+            data.SaveTo(file);
+        return (width, height);
+    }
+
     private void Draw(SKCanvas canvas, int width, int height)
     {
         var size = Math.Max(12f, Math.Min(width, height) / 14f);
