@@ -18,7 +18,7 @@ workers=${WORKERS:-2}
 deadline_seconds=${DEADLINE_SECONDS:-1800}
 for tool in dotnet curl jq; do command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }; done
 
-out="$repo/.artifacts/wenku"
+out="$repo/.artifacts/corpus"
 echo "Building Wenku (Release) into $out …"
 dotnet build src/Wenku -c Release -r linux-x64 --self-contained false -o "$out" -v quiet -nologo >/dev/null
 
@@ -44,7 +44,7 @@ port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1"
 base="http://127.0.0.1:$port"
 
 Wenku__Demo=false Wenku__Workers="$workers" Wenku__UploadsPerHour=100000 \
-  setsid dotnet "$out/Wenku.dll" serve --data "$data" --urls "$base" >"$work/site.log" 2>&1 &
+  setsid dotnet "$out/wenku.dll" serve --data "$data" --urls "$base" >"$work/site.log" 2>&1 &
 site_pid=$!
 for _ in $(seq 1 150); do
   curl -fsS -o /dev/null "$base/health/live" 2>/dev/null && break
@@ -52,8 +52,8 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-dotnet "$out/Wenku.dll" admin create-user --data "$data" --email corpus@wenku.local --password 'corpus-run-password' --role admin >/dev/null
-token=$(dotnet "$out/Wenku.dll" admin create-token --data "$data" --email corpus@wenku.local | tail -n 1)
+dotnet "$out/wenku.dll" admin create-user --data "$data" --email corpus@wenku.local --password 'corpus-run-password' --role admin >/dev/null
+token=$(dotnet "$out/wenku.dll" admin create-token --data "$data" --email corpus@wenku.local | tail -n 1)
 
 # Health watch: once a second, every answer that is not 200 (or no answer within 5 s) is written down.
 (
