@@ -43,7 +43,7 @@ public sealed class ConvertDocumentJob(
             return;
         }
 
-        var workDir = Path.Combine(options.Value.TempDir, "work", $"w{Environment.ProcessId}-doc{id}-{Guid.NewGuid():N}");
+        var workDir = WorkFolders.NewFor(options.Value.TempDir, id);
         Directory.CreateDirectory(workDir);
         try
         {

@@ -19,6 +19,13 @@ public sealed class DocumentAccess(WenkuDb db)
     public static bool IsOwnerOrStaff(Document doc, ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && (user.UserId() == doc.UploaderId || user.IsStaff());
 
+    /// <summary>The document if it exists and <paramref name="user"/> may see it, else null (a 404 either way).</summary>
+    public async Task<Document?> FindVisibleAsync(long id, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        return doc is not null && CanView(doc, user) ? doc : null;
+    }
+
     public async Task<bool> IsEntitledAsync(Document doc, ClaimsPrincipal user, CancellationToken ct)
     {
         if (IsOwnerOrStaff(doc, user)) return true;

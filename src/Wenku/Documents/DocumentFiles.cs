@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using System.Net.Mime;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Wenku.Data;
 using Wenku.Storage;
 
 namespace Wenku.Documents;
@@ -19,10 +17,10 @@ public static class DocumentFiles
 
     /// <summary>Serves a preview image if the caller may see that page (shared by the site and the API).</summary>
     public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> PageImageAsync(
-        long id, int n, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, CancellationToken ct)
+        long id, int n, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
     {
-        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User) || n < 1 || n > doc.PageCount) return TypedResults.NotFound();
+        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        if (doc is null || n < 1 || n > doc.PageCount) return TypedResults.NotFound();
         if (!await access.CanSeePageAsync(doc, n, http.User, ct))
             return TypedResults.Problem(statusCode: 403,
                 title: $"全文预览已结束：预览到第 {doc.PreviewPages} 页为止。The preview ends at page {doc.PreviewPages}.",
@@ -35,10 +33,10 @@ public static class DocumentFiles
     }
 
     private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> DownloadAsync(
-        long id, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, CancellationToken ct)
+        long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
     {
-        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
+        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        if (doc is null) return TypedResults.NotFound();
         if (!await access.CanDownloadAsync(doc, http.User, ct))
             return TypedResults.Problem(statusCode: 403, title: doc.IsFree
                 ? "文档尚未就绪。The document is not ready for download."

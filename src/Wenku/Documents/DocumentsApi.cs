@@ -72,8 +72,8 @@ public static class DocumentsApi
     private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
         long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
-        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
+        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        if (doc is null) return TypedResults.NotFound();
         var visible = await access.VisiblePagesAsync(doc, http.User, ct);
         var pages = await db.DocumentPages.AsNoTracking()
             .Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number)

@@ -14,15 +14,25 @@ public static partial class WorkerHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
         builder.Services.AddWenkuCore(builder.Configuration);
         builder.Services.AddHostedService<JobWorker>();
-        if (parentPid is { } pid) builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>()));
+        if (parentPid is { } pid)
+            builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>(),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WenkuOptions>>().Value.TempDir));
         using var host = builder.Build();
         await DatabaseSetup.MigrateAsync(host.Services);
-        await host.RunAsync();
+        var tempDir = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WenkuOptions>>().Value.TempDir;
+        try
+        {
+            await host.RunAsync();
+        }
+        finally
+        {
+            WorkFolders.RemoveOf(tempDir, Environment.ProcessId);
+        }
         return 0;
     }
 
     /// <summary>Ends the worker when the site that started it is gone (even after <c>kill -9</c>), so no worker is orphaned.</summary>
-    private sealed partial class ParentWatch(int parentPid, IHostApplicationLifetime lifetime) : BackgroundService
+    private sealed partial class ParentWatch(int parentPid, IHostApplicationLifetime lifetime, string tempDir) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -33,6 +43,7 @@ public static partial class WorkerHost
                     lifetime.StopApplication();
                     // A job in hand could hold us for minutes; the lease makes it safe to go now.
                     await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+                    WorkFolders.RemoveOf(tempDir, Environment.ProcessId);
                     Environment.Exit(0);
                 }
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); } catch (OperationCanceledException) { }

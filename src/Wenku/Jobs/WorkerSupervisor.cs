@@ -129,13 +129,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
     /// <summary>A worker that died mid-job (a crash, the memory limit) leaves its work folder; it is no one's now.</summary>
     private void RemoveWorkFolders(int pid)
     {
-        var work = Path.Combine(options.Value.TempDir, "work");
-        try
-        {
-            if (!Directory.Exists(work)) return;
-            foreach (var dir in Directory.EnumerateDirectories(work, $"w{pid}-*"))
-                Directory.Delete(dir, recursive: true);
-        }
+        try { WorkFolders.RemoveOf(options.Value.TempDir, pid); }
         catch (IOException e) { log.LogWarning(e, "Could not remove the work folders of worker process {Pid}", pid); }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Jobs;
 
 namespace Wenku.Storage;
 
@@ -37,15 +38,8 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
                          .Concat(Directory.Exists(Path.Combine(temp, "aspnet")) ? Directory.EnumerateFiles(Path.Combine(temp, "aspnet")) : [])
                          .Concat(Directory.Exists(Path.Combine(temp, "demo")) ? Directory.EnumerateFiles(Path.Combine(temp, "demo")) : []))
                 if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
-            // Work folders of workers that are gone (killed mid-job): named w{pid}-…, removed once no such process runs.
-            var work = Path.Combine(temp, "work");
-            if (Directory.Exists(work))
-                foreach (var dir in Directory.EnumerateDirectories(work, "w*-*"))
-                    if (int.TryParse(Path.GetFileName(dir)[1..].Split('-')[0], out var pid) && !IsRunning(pid))
-                    {
-                        Directory.Delete(dir, recursive: true);
-                        removed++;
-                    }
+            // Work folders of workers that are gone (killed mid-job).
+            removed += WorkFolders.RemoveOfDeadWorkers(temp);
         }
 
         await using var scope = services.CreateAsyncScope();
@@ -80,16 +74,6 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         }
         if (removed > 0) log.LogInformation("Storage sweep removed {Count} orphaned files", removed);
         return removed;
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException) { return false; }
     }
 }
 
