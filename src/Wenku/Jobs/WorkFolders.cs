@@ -35,8 +35,23 @@ public static class WorkFolders
         return removed;
     }
 
+    /// <summary>
+    /// Whether a process runs. A killed process whose parent died too can linger as a zombie when nothing reaps it
+    /// (a container's init often does not): it is dead, though the process table still lists it.
+    /// </summary>
     private static bool IsRunning(int pid)
     {
+        var stat = $"/proc/{pid}/stat";
+        if (Directory.Exists("/proc"))
+        {
+            try
+            {
+                var text = File.ReadAllText(stat);
+                var state = text[(text.LastIndexOf(')') + 2)..].TrimStart()[0];
+                return state is not ('Z' or 'X' or 'x');
+            }
+            catch (IOException) { return false; }
+        }
         try
         {
             using var p = Process.GetProcessById(pid);

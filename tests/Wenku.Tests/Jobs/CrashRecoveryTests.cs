@@ -91,7 +91,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             PageFolders().ShouldBeSubsetOf(ids);
             Directory.EnumerateFiles(Path.Combine(_data, "tmp"), "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
             var work = Path.Combine(_data, "tmp", "work");
-            (Directory.Exists(work) ? Directory.EnumerateFileSystemEntries(work) : []).ShouldBeEmpty();
+            string[] WorkLeft() => Directory.Exists(work)
+                ? [.. Directory.EnumerateFileSystemEntries(work, "*", SearchOption.AllDirectories).Select(e => Path.GetRelativePath(work, e))]
+                : [];
+            await WaitUntilAsync(() => WorkLeft().Length == 0, DateTime.UtcNow.AddSeconds(15));
+            WorkLeft().ShouldBeEmpty($"live worker processes: {string.Join(", ", System.Diagnostics.Process.GetProcesses().Where(p => p.ProcessName is "dotnet" or "wenku").Select(p => p.Id))}");
         }
     }
 
