@@ -13,7 +13,7 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, ILogger<Vi
 {
     private ConcurrentDictionary<long, long> _pending = new();
 
-    public static TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(3);
 
     private const string NoViewKey = "wenku.no-view";
 

@@ -15,7 +15,7 @@ public sealed class JobWorker(
     public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>How long to wait when the queue is empty.</summary>
-    public static TimeSpan IdleDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(400);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,20 +32,20 @@ public sealed class JobWorker(
             catch (Exception e)
             {
                 log.LogWarning(e, "Could not claim a job");
-                await Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
             if (job is null)
             {
-                await Delay(IdleDelay, stoppingToken);
+                await Task.Delay(IdleDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
             await RunOneAsync(job, lease, stoppingToken);
         }
     }
 
-    /// <summary>Runs one claimed job to its end (used by the loop and by tests).</summary>
-    public async Task RunOneAsync(ClaimedJob job, TimeSpan lease, CancellationToken ct)
+    /// <summary>Runs one claimed job to its end.</summary>
+    private async Task RunOneAsync(ClaimedJob job, TimeSpan lease, CancellationToken ct)
     {
         var handler = handlers.FirstOrDefault(h => h.Kind == job.Kind);
         if (handler is null)
@@ -126,8 +126,4 @@ public sealed class JobWorker(
         }
     }
 
-    private static async Task Delay(TimeSpan delay, CancellationToken ct)
-    {
-        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
-    }
 }

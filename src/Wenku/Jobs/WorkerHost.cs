@@ -46,7 +46,7 @@ public static partial class WorkerHost
                     WorkFolders.RemoveOf(tempDir, Environment.ProcessId);
                     Environment.Exit(0);
                 }
-                try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); } catch (OperationCanceledException) { }
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 

@@ -35,7 +35,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
                 log.LogError(e, "Could not start worker {Slot}", slot);
-                await Delay(TimeSpan.FromSeconds(10), ct);
+                await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
             lock (_running) _running.Add(process);
@@ -64,7 +64,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
             }
             // A worker that dies at once again and again gets a growing pause, up to a minute.
             delay = DateTime.UtcNow - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
-            await Delay(delay, ct);
+            await Task.Delay(delay, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -148,8 +148,4 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
-    private static async Task Delay(TimeSpan d, CancellationToken ct)
-    {
-        try { await Task.Delay(d, ct); } catch (OperationCanceledException) { }
-    }
 }

@@ -34,9 +34,10 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         var temp = options.Value.TempDir;
         if (Directory.Exists(temp))
         {
-            foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part")
-                         .Concat(Directory.Exists(Path.Combine(temp, "aspnet")) ? Directory.EnumerateFiles(Path.Combine(temp, "aspnet")) : [])
-                         .Concat(Directory.Exists(Path.Combine(temp, "demo")) ? Directory.EnumerateFiles(Path.Combine(temp, "demo")) : []))
+            IEnumerable<string> FilesIn(string folder) =>
+                Directory.Exists(Path.Combine(temp, folder)) ? Directory.EnumerateFiles(Path.Combine(temp, folder)) : [];
+            // Unfinished uploads, ASP.NET's buffered form files, demo PDFs being written.
+            foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part").Concat(FilesIn("aspnet")).Concat(FilesIn("demo")))
                 if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
             // Work folders of workers that are gone (killed mid-job).
             removed += WorkFolders.RemoveOfDeadWorkers(temp);
