@@ -46,21 +46,11 @@ public static class TextNormalizer
         foreach (var c in text)
         {
             if (c is >= '⼀' and <= '⿕') sb.Append(c.ToString().Normalize(NormalizationForm.FormKC));
-            else if (RadicalSupplement.TryGetValue(c, out var ideograph)) sb.Append(ideograph);
+            else if (Text.TextFolding.RadicalSupplement.TryGetValue(c, out var ideograph)) sb.Append(ideograph);
             else sb.Append(c);
         }
         return sb.ToString();
     }
-
-    // CJK Radicals Supplement code points whose glyph is a whole character (mostly simplified forms).
-    private static readonly Dictionary<char, char> RadicalSupplement = new()
-    {
-        ['⺟'] = '母', ['⺠'] = '民', ['⺮'] = '竹', ['⻄'] = '西', ['⻅'] = '见', ['⻆'] = '角',
-        ['⻉'] = '贝', ['⻋'] = '车', ['⻓'] = '长', ['⻔'] = '门', ['⻘'] = '青', ['⻙'] = '韦',
-        ['⻚'] = '页', ['⻛'] = '风', ['⻜'] = '飞', ['⻝'] = '食', ['⻢'] = '马', ['⻣'] = '骨',
-        ['⻤'] = '鬼', ['⻥'] = '鱼', ['⻦'] = '鸟', ['⻧'] = '卤', ['⻨'] = '麦', ['⻩'] = '黄',
-        ['⻪'] = '黾', ['⻬'] = '齐', ['⻮'] = '齿', ['⻰'] = '龙', ['⻳'] = '龟',
-    };
 
     private static string CollapseSpaces(string line)
     {
