@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Wenku.Data;
 using Wenku.Documents;
 using Wenku.Jobs;
-using Wenku.Search;
 using Wenku.Storage;
 
 namespace Wenku.Conversion;
@@ -13,7 +12,6 @@ public sealed class ConvertDocumentJob(
     IDbContextFactory<WenkuDb> dbFactory,
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
-    ISearchIndex search,
     IOptions<WenkuOptions> options,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
@@ -26,12 +24,7 @@ public sealed class ConvertDocumentJob(
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
         if (doc.Status == DocumentStatus.Failed) return;
-        if (doc.Status == DocumentStatus.Ready)
-        {
-            // An earlier attempt converted it but did not reach the index.
-            await search.IndexAsync(id, ct);
-            return;
-        }
+        if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
         doc.Status = DocumentStatus.Processing;
         await db.SaveChangesAsync(ct);
@@ -80,9 +73,7 @@ public sealed class ConvertDocumentJob(
             doc.ReadyAt = DateTime.UtcNow;
             doc.Error = null;
             await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-
-            await search.IndexAsync(id, ct);
+            await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             log.LogInformation("Document {DocumentId} ready: {Pages} pages", id, result.Pages.Count);
         }
         finally
