@@ -14,7 +14,7 @@ public sealed class Highlighter
     private const int MaxScannedChars = 60_000;
 
     private readonly HashSet<string> _terms;
-    private readonly List<string> _probes;
+    private readonly List<(string Text, int Weight)> _probes;
 
     /// <summary>Prepares highlighting for the words and phrases a person searched for.</summary>
     public Highlighter(IEnumerable<string> queryTexts)
@@ -24,16 +24,23 @@ public sealed class Highlighter
         foreach (var text in queryTexts)
         {
             var folded = TextFolding.Fold(text);
-            foreach (var t in SearchAnalyzer.QueryTokens(text, 64))
+            var tokens = SearchAnalyzer.QueryTokens(text, 64);
+            // Where the words occur together as typed counts for as much as all of them apart.
+            if (tokens.Count > 1) AddProbe(folded.Trim(), tokens.Count);
+            foreach (var t in tokens)
             {
                 _terms.Add(t.Term);
-                var surface = folded[t.Start..t.End];
-                if (surface.Length > 0 && !_probes.Contains(surface)) _probes.Add(surface);
+                AddProbe(folded[t.Start..t.End], 1);
             }
         }
     }
 
     public bool IsEmpty => _terms.Count == 0;
+
+    private void AddProbe(string text, int weight)
+    {
+        if (text.Length > 0 && !_probes.Any(p => p.Text == text)) _probes.Add((text, weight));
+    }
 
     /// <summary>The whole of <paramref name="text"/> (a title), with the matching words marked.</summary>
     public IReadOnlyList<TextPart> Mark(string text) => IsEmpty ? [new TextPart(text, false)] : MarkSpans(text, 0, text.Length);
@@ -45,22 +52,23 @@ public sealed class Highlighter
     public (int Page, IReadOnlyList<TextPart> Parts)? BestPassage(IReadOnlyList<string> pages)
     {
         var bestPage = -1; var bestScore = 0; List<int>? bestHits = null;
+        var perfect = _probes.Sum(p => p.Weight);
         for (var p = 0; p < pages.Count && !IsEmpty; p++)
         {
             var text = pages[p];
             if (text.Length == 0) continue;
             var folded = TextFolding.Fold(text.Length > MaxScannedChars ? text[..MaxScannedChars] : text);
             var score = 0; var hits = new List<int>();
-            foreach (var probe in _probes)
+            foreach (var (probe, weight) in _probes)
             {
                 var at = folded.IndexOf(probe, StringComparison.Ordinal);
                 if (at < 0) continue;
-                score++;
+                score += weight;
                 for (var n = 0; at >= 0 && n < 50; n++, at = folded.IndexOf(probe, at + probe.Length, StringComparison.Ordinal))
-                    hits.Add(at);
+                    for (var w = 0; w < weight; w++) hits.Add(at);
             }
             if (score > bestScore) { bestScore = score; bestPage = p; bestHits = hits; }
-            if (score == _probes.Count) break;
+            if (score == perfect) break;
         }
         if (bestPage < 0)
         {
@@ -103,6 +111,14 @@ public sealed class Highlighter
         foreach (var t in SearchAnalyzer.Tokens(slice))
             if (_terms.Contains(t.Term))
                 for (var k = t.Start; k < t.End && k < marked.Length; k++) marked[k] = true;
+        // Words matched one after another read as one match ("«Paragraph 2 of»", not "«Paragraph» «2» «of»").
+        for (var k = 1; k < slice.Length - 1; k++)
+        {
+            if (marked[k] || !char.IsWhiteSpace(slice[k]) || !marked[k - 1]) continue;
+            var next = k;
+            while (next < slice.Length && char.IsWhiteSpace(slice[next])) next++;
+            if (next < slice.Length && marked[next]) for (var g = k; g < next; g++) marked[g] = true;
+        }
         var parts = new List<TextPart>();
         var i = 0;
         while (i < slice.Length)
