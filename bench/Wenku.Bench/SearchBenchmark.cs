@@ -77,12 +77,12 @@ public static class SearchBenchmark
         using (var index = new LuceneIndex(luceneDir))
         using (var fts = OpenFts(sqlitePath))
         {
-            results.Add(("1–3 terms", Measure(termQueries, q => index.Search(new SearchQuery(string.Join(' ', q))).Total),
-                Measure(termQueries, q => FtsSearch(fts, string.Join(" AND ", q.Select(Quote)), null))));
-            results.Add(("phrase", Measure(phraseQueries, q => index.Search(new SearchQuery("\"" + q + "\"")).Total),
-                Measure(phraseQueries, q => FtsSearch(fts, Quote(q), null))));
-            results.Add(("term + category + facets", Measure(facetQueries, q => index.Search(new SearchQuery(q.Term, Category: q.Category)).Total),
-                Measure(facetQueries, q => FtsSearch(fts, Quote(q.Term), q.Category))));
+            results.Add(Measure("1–3 terms", termQueries, q => index.Search(new SearchQuery(string.Join(' ', q))).Total,
+                q => FtsSearch(fts, string.Join(" AND ", q.Select(Quote)), null)));
+            results.Add(Measure("phrase", phraseQueries, q => index.Search(new SearchQuery("\"" + q + "\"")).Total,
+                q => FtsSearch(fts, Quote(q), null)));
+            results.Add(Measure("term + category + facets", facetQueries, q => index.Search(new SearchQuery(q.Term, Category: q.Category)).Total,
+                q => FtsSearch(fts, Quote(q.Term), q.Category)));
             GC.Collect();
             var rss = Environment.WorkingSet;
             var heap = GC.GetTotalMemory(false);
@@ -110,22 +110,36 @@ public static class SearchBenchmark
 
     private sealed record Timing(double P50, double P99, double Mean, double Qps, List<int> Totals);
 
-    private static Timing Measure<T>(List<T> queries, Func<T, int> run)
+    /// <summary>
+    /// Runs each query on both engines one right after the other, so that whatever else loads the machine at that
+    /// moment weighs on both alike; queries/s is 1000 / mean latency (one thread).
+    /// </summary>
+    private static (string Class, Timing Lucene, Timing Fts) Measure<T>(string name, List<T> queries, Func<T, int> lucene, Func<T, int> fts)
     {
-        foreach (var q in queries.Take(10)) run(q); // warm-up
-        var times = new List<double>(queries.Count);
-        var totals = new List<int>(queries.Count);
-        var all = Stopwatch.StartNew();
-        foreach (var q in queries)
+        foreach (var q in queries.Take(10)) { lucene(q); fts(q); } // warm-up
+        var (lt, ft) = (new List<double>(queries.Count), new List<double>(queries.Count));
+        var (ln, fn) = (new List<int>(queries.Count), new List<int>(queries.Count));
+        for (var i = 0; i < queries.Count; i++)
+        {
+            // Alternate which engine goes first, so neither always finds the caches warmed by the other.
+            if (i % 2 == 0) { Time(lucene, queries[i], lt, ln); Time(fts, queries[i], ft, fn); }
+            else { Time(fts, queries[i], ft, fn); Time(lucene, queries[i], lt, ln); }
+        }
+        return (name, Summarise(lt, ln), Summarise(ft, fn));
+
+        static void Time(Func<T, int> run, T q, List<double> times, List<int> totals)
         {
             var sw = Stopwatch.StartNew();
             totals.Add(run(q));
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
-        var elapsed = all.Elapsed.TotalSeconds;
-        times.Sort();
-        return new Timing(times[times.Count / 2], times[Math.Min(times.Count - 1, (int)Math.Ceiling(times.Count * 0.99) - 1)],
-            times.Average(), queries.Count / elapsed, totals);
+
+        static Timing Summarise(List<double> times, List<int> totals)
+        {
+            var sorted = times.Order().ToList();
+            return new Timing(sorted[sorted.Count / 2], sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * 0.99) - 1)],
+                sorted.Average(), 1000 / sorted.Average(), totals);
+        }
     }
 
     private static int FtsSearch(SqliteConnection db, string match, string? category)
