@@ -9,6 +9,11 @@ public static class NearDuplicates
     /// <summary>Matches below this score are not stored (they are merely related).</summary>
     public const double SimilarFloor = 0.2;
 
+    /// <summary>Why a near duplicate was refused, for its uploader (zh-CN and English).</summary>
+    public static string RejectionReason(long matchId, double score) =>
+        $"与已有文档 /d/{matchId} 高度相似（相似度 {score:0.00}），本站不接受重复上传。" +
+        $"This document is a near duplicate of /d/{matchId} (score {score:0.00}); the site does not accept re-uploads.";
+
     /// <summary>Too short a text is not compared: a few shared phrases would make any two of them "copies".</summary>
     public static bool IsComparable(Fingerprint fingerprint) => fingerprint.ShingleCount >= Fingerprint.MinShingles;
 

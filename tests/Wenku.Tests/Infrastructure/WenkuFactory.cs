@@ -86,7 +86,7 @@ public class WenkuFactory : WebApplicationFactory<Program>
         while (true)
         {
             var doc = await WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id));
-            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed) return doc;
+            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed or DocumentStatus.Held) return doc;
             if (DateTime.UtcNow > until) throw new TimeoutException($"document {id} still {doc.Status}");
             await Task.Delay(200);
         }
