@@ -15,8 +15,8 @@ public sealed record DuplicateCheck(long? BestMatchId, double BestScore, int Mat
 /// Where the index lives: the fingerprints are rows in the database (the truth, shared by every process on every
 /// machine); each process that checks documents (workers, <c>wenku admin rescan-duplicates</c>) keeps the LSH index
 /// in memory and, before each lookup, reads the rows written since its last look. A lookup then costs tens of
-/// microseconds instead of 80 index seeks, the index needs no schema of its own, and a process that starts late
-/// loads a million fingerprints (320 MB of rows) once. The web site never looks up: it reads stored matches.
+/// microseconds instead of 72 index seeks, the index needs no schema of its own, and a process that starts late
+/// loads a million fingerprints (~300 MB of rows) once. The web site never looks up: it reads stored matches.
 /// </remarks>
 public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
 {

@@ -21,9 +21,9 @@ public sealed record Fingerprint(ushort[] Signature, int ShingleCount)
 
     /// <summary>
     /// MinHash values per signature. Each is the low 16 bits of the minimum of a 32-bit hash ("b-bit MinHash"): two
-    /// different minima agree by chance once in 65,536, so 160 of them take 320 bytes with no loss that matters.
+    /// different minima agree by chance once in 65,536, so 144 of them take 288 bytes with no loss that matters.
     /// </summary>
-    public const int Size = 160;
+    public const int Size = 144;
 
     /// <summary>Texts with fewer shingles are too short to call anything a copy of them.</summary>
     public const int MinShingles = 40;

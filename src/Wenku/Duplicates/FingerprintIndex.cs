@@ -4,14 +4,15 @@ namespace Wenku.Duplicates;
 
 /// <summary>
 /// Locality-sensitive hashing over MinHash signatures, in memory: the signature is cut into bands of
-/// <see cref="RowsPerBand"/> values, and two documents become candidates when any band agrees. With 80 bands of 2,
-/// a pair of resemblance 0.2 is a candidate with probability 1 − (1 − 0.2²)⁸⁰ ≈ 0.96, one of 0.25 with 0.994, and
-/// one of 0.02 (two unrelated articles of one category) with 0.03; candidates are then checked by their signatures.
+/// <see cref="RowsPerBand"/> values, and two documents become candidates when any band agrees. With 72 bands of 2,
+/// a pair of resemblance 0.2 is a candidate with probability 1 − (1 − 0.2²)⁷² ≈ 0.95, one of 0.25 with 0.99, and
+/// one of 0.02 with 0.03 (two unrelated cnews articles agree on ~0.2% of positions); candidates are then checked by
+/// their signatures.
 /// </summary>
 /// <remarks>
 /// Each band is a sorted array of (band key, slot) packed into one <c>ulong</c>, searched by binary search, plus a
 /// short unsorted tail of recent additions merged in when it grows: 8 bytes per band per document, no per-entry
-/// objects: per document 640 bytes of bands, 320 of signature and 12 of bookkeeping (972 bytes).
+/// objects: per document 576 bytes of bands, 288 of signature, 12 of slot data and a dictionary entry (~950 bytes).
 /// Thread-safe; a re-added document replaces its earlier fingerprint.
 /// </remarks>
 public sealed class FingerprintIndex
@@ -111,7 +112,8 @@ public sealed class FingerprintIndex
         while (i < sorted.Length) merged[k++] = sorted[i++];
         while (j < tail.Count) merged[k++] = tail[j++];
         _sorted[band] = merged;
-        tail.Clear();
+        if (tail.Capacity > TailLimit) _tail[band] = [];
+        else tail.Clear();
     }
 
     private void Grow()

@@ -45,7 +45,7 @@ namespace Wenku.Data.Migrations
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     DocumentId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Signature = table.Column<byte[]>(type: "BLOB", maxLength: 320, nullable: false),
+                    Signature = table.Column<byte[]>(type: "BLOB", maxLength: 288, nullable: false),
                     ShingleCount = table.Column<int>(type: "INTEGER", nullable: false),
                     ComputedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },

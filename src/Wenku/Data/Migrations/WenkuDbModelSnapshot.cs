@@ -524,7 +524,7 @@ namespace Wenku.Data.Migrations
 
                     b.Property<byte[]>("Signature")
                         .IsRequired()
-                        .HasMaxLength(320)
+                        .HasMaxLength(288)
                         .HasColumnType("BLOB");
 
                     b.HasKey("Id");
