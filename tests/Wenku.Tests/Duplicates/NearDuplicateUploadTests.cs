@@ -87,7 +87,21 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         var originalId = await UploadAsync(api, article, "新闻原文");
         (await site.WaitForDocumentAsync(originalId)).Status.ShouldBe(DocumentStatus.Ready);
 
-        await SetPolicyAsync(NearDuplicatePolicy.Reject);
+        // The administrator chooses the policy in the site settings.
+        var (admin, _) = await site.SignedInBrowserAsync("dup-admin@test.local", Roles.Admin);
+        var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new()
+        {
+            ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Reject", ["NearDuplicateThreshold"] = "0.4",
+        });
+        saved.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var settings = await site.WithDbAsync(db => db.SiteSettings.AsNoTracking().SingleAsync());
+        (settings.NearDuplicatePolicy, settings.NearDuplicateThreshold).ShouldBe((NearDuplicatePolicy.Reject, 0.4));
+        (await admin.GetStringAsync("/admin/settings")).ShouldContain("<option value=\"Reject\" selected=\"selected\">");
+        var invalid = await admin.PostFormAsync("/admin/settings", "/admin/settings", new()
+        {
+            ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Hold", ["NearDuplicateThreshold"] = "2",
+        });
+        invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         try
         {
             var (copier, _) = await site.ApiClientAsync("excerpt-copier@test.local");
@@ -102,7 +116,10 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         }
         finally
         {
-            await SetPolicyAsync(NearDuplicatePolicy.Hold);
+            await site.WithDbAsync(db => db.SiteSettings.ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.NearDuplicatePolicy, NearDuplicatePolicy.Hold)
+                .SetProperty(x => x.NearDuplicateThreshold, NearDuplicates.DefaultThreshold)
+                .SetProperty(x => x.Notices, Wenku.Data.SiteSettings.DefaultNotices)));
         }
     }
 
@@ -116,9 +133,6 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         doc.Status.ShouldBe(DocumentStatus.Ready);
         doc.NearDuplicateOfId.ShouldBeNull();
     }
-
-    private Task<int> SetPolicyAsync(NearDuplicatePolicy policy) =>
-        site.WithDbAsync(db => db.SiteSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.NearDuplicatePolicy, policy)));
 
     private static async Task<long> UploadAsync(HttpClient api, string text, string title)
     {
