@@ -20,12 +20,13 @@ public static class DuplicateText
         foreach (var raw in text)
         {
             var c = TextFolding.Fold(raw);
-            if (!char.IsLetter(c))
+            // Surrogates are kept: ideographs outside the BMP (extensions B–G) are letters too.
+            if (!char.IsLetter(c) && !char.IsSurrogate(c))
             {
                 gap = true;
                 continue;
             }
-            if (gap && n > 0 && !TextFolding.IsCjk(c) && !TextFolding.IsCjk(buffer[n - 1])) buffer[n++] = ' ';
+            if (gap && n > 0 && !IsCharacterToken(c) && !IsCharacterToken(buffer[n - 1])) buffer[n++] = ' ';
             buffer[n++] = c;
             gap = false;
         }
@@ -45,14 +46,14 @@ public static class DuplicateText
         {
             var c = normalized[i];
             if (c == ' ') { i++; continue; }
-            if (TextFolding.IsCjk(c) || char.IsSurrogate(c))
+            if (IsCharacterToken(c))
             {
                 tokens.Add(c);
                 i++;
                 continue;
             }
             var h = 14695981039346656037UL; // FNV-1a of the word, kept apart from single characters by the top bit
-            for (; i < normalized.Length && normalized[i] != ' ' && !TextFolding.IsCjk(normalized[i]) && !char.IsSurrogate(normalized[i]); i++)
+            for (; i < normalized.Length && normalized[i] != ' ' && !IsCharacterToken(normalized[i]); i++)
             {
                 h ^= normalized[i];
                 h *= 1099511628211UL;
@@ -61,4 +62,7 @@ public static class DuplicateText
         }
         return tokens;
     }
+
+    /// <summary>A unit that is a token by itself: an ideograph, kana, hangul, or half of a character beyond the BMP.</summary>
+    private static bool IsCharacterToken(char c) => TextFolding.IsCjk(c) || char.IsSurrogate(c);
 }

@@ -81,4 +81,43 @@ public sealed class FingerprintTests
         var b = Fingerprint.Shingles(DuplicateText.Normalize(text[..(text.Length / 2)]));
         Fingerprint.Score(a, b).ShouldBe(1.0);
     }
+
+    [Fact]
+    public void Index_finds_documents_after_its_tails_are_merged_replaces_a_re_added_one_and_forgets_a_removed_one()
+    {
+        var random = new Random(7);
+        var index = new FingerprintIndex();
+        Fingerprint Random()
+        {
+            var signature = new ushort[Fingerprint.Size];
+            for (var i = 0; i < signature.Length; i++) signature[i] = (ushort)random.Next(65536);
+            return new Fingerprint(signature, 500);
+        }
+        var kept = new Dictionary<long, Fingerprint>();
+        for (long id = 1; id <= 10_000; id++) // past the tail limit: bands are merged on the way
+        {
+            var fp = Random();
+            index.Add(id, fp);
+            if (id % 1000 == 0) kept[id] = fp;
+        }
+        foreach (var (id, fp) in kept)
+            index.Candidates(fp, 0.9).ShouldContain(c => c.DocumentId == id && c.Estimate == 1.0);
+
+        var replacement = Random();
+        index.Add(1000, replacement);
+        index.Candidates(kept[1000], 0.5).ShouldNotContain(c => c.DocumentId == 1000);
+        index.Candidates(replacement, 0.9).Select(c => c.DocumentId).ShouldBe([1000L]);
+
+        index.Remove(2000);
+        index.Candidates(kept[2000], 0.1).ShouldBeEmpty();
+        index.Candidates(kept[3000], 0.9, exclude: 3000).ShouldBeEmpty();
+        index.Count.ShouldBe(9_999);
+    }
+
+    [Fact]
+    public void Ideographs_outside_the_basic_plane_are_kept()
+    {
+        DuplicateText.Normalize("𠀀𠀁，𠀂").ShouldBe("𠀀𠀁𠀂");
+        DuplicateText.Tokens("𠀀𠀁").Count.ShouldBe(4); // UTF-16 units, as every unit is one token
+    }
 }
