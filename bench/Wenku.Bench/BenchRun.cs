@@ -123,7 +123,7 @@ public static class BenchRun
 
     private static string F(double v) => v.ToString("0", CultureInfo.InvariantCulture);
 
-    private static void PrintTable(List<string[]> rows)
+    internal static void PrintTable(List<string[]> rows)
     {
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         string Line(string[] r) => "| " + string.Join(" | ", r.Select((c, i) => c.PadRight(widths[i]))) + " |";

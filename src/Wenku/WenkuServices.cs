@@ -65,7 +65,7 @@ public static class WenkuServices
 
         services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
         services.AddSingleton<IJobQueue, DbJobQueue>();
-        services.AddSingleton<ISearchIndex, DatabaseSearchIndex>();
+        services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
         services.AddSingleton<Watermarker>();
         services.AddSingleton<IDocumentConverter, PdfConverter>();

@@ -3,12 +3,14 @@ using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Spectre.Console;
 using Wenku.Accounts;
+using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Duplicates;
+using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | create-user | create-token | rescan-duplicates</c>.</summary>
+/// <summary><c>wenku admin migrate | create-user | create-token | reindex | rescan-duplicates</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -64,6 +66,30 @@ public static class AdminCommands
             return 0;
         });
 
+        var reindex = new Command("reindex",
+            "Rebuild the search index from the database beside the current one; a running site switches to it when it is complete.") { data };
+        reindex.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            var dbFactory = services.GetRequiredService<IDbContextFactory<WenkuDb>>();
+            var root = ((LuceneSearchIndex)services.GetRequiredService<ISearchIndex>()).Root;
+            var count = 0;
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("Indexing documents");
+                count = await LuceneSearchIndex.RebuildAsync(dbFactory, root, new Progress<(int Done, int Total)>(x =>
+                {
+                    task.MaxValue = Math.Max(1, x.Total);
+                    task.Value = x.Done;
+                }), ct);
+                task.MaxValue = Math.Max(1, count);
+                task.Value = task.MaxValue;
+            });
+            Console.WriteLine($"Search index rebuilt: {count} documents. A running site switches to it within a second.");
+            return 0;
+        });
+
         var rescan = new Command("rescan-duplicates",
             "Re-check the whole library for near duplicates (after a threshold change, or an upgrade); statuses are not changed.") { data };
         rescan.SetAction(async (p, ct) =>
@@ -85,6 +111,7 @@ public static class AdminCommands
         });
 
         admin.Subcommands.Add(migrate);
+        admin.Subcommands.Add(reindex);
         admin.Subcommands.Add(rescan);
         admin.Subcommands.Add(createUser);
         admin.Subcommands.Add(createToken);

@@ -4,7 +4,6 @@ using Wenku.Data;
 using Wenku.Documents;
 using Wenku.Duplicates;
 using Wenku.Jobs;
-using Wenku.Search;
 using Wenku.Storage;
 
 namespace Wenku.Conversion;
@@ -14,7 +13,6 @@ public sealed class ConvertDocumentJob(
     IDbContextFactory<WenkuDb> dbFactory,
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
-    ISearchIndex search,
     DuplicateDetector duplicates,
     IOptions<WenkuOptions> options,
     ILogger<ConvertDocumentJob> log) : IJobHandler
@@ -28,12 +26,7 @@ public sealed class ConvertDocumentJob(
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
         if (doc.Status is DocumentStatus.Failed or DocumentStatus.Held) return;
-        if (doc.Status == DocumentStatus.Ready)
-        {
-            // An earlier attempt converted it but did not reach the index.
-            await search.IndexAsync(id, ct);
-            return;
-        }
+        if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
         doc.Status = DocumentStatus.Processing;
         await db.SaveChangesAsync(ct);
@@ -98,9 +91,7 @@ public sealed class ConvertDocumentJob(
             doc.ReadyAt = DateTime.UtcNow;
             doc.Error = null;
             await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-
-            if (doc.Status == DocumentStatus.Ready) await search.IndexAsync(id, ct);
+            await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, doc.Status, result.Pages.Count);
         }
         finally

@@ -6,6 +6,7 @@ using Wenku.Comments;
 using Wenku.Documents;
 using Wenku.Duplicates;
 using Wenku.Jobs;
+using Wenku.Search;
 
 namespace Wenku.Data;
 
@@ -22,6 +23,31 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();
     public DbSet<DocumentFingerprint> DocumentFingerprints => Set<DocumentFingerprint>();
     public DbSet<DocumentMatch> DocumentMatches => Set<DocumentMatch>();
+    public DbSet<SearchChange> SearchChanges => Set<SearchChange>();
+
+    /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RecordSearchChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RecordSearchChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    private void RecordSearchChanges()
+    {
+        ChangeTracker.DetectChanges();
+        var changed = ChangeTracker.Entries<Document>()
+            .Where(e => e.State == EntityState.Deleted
+                || (e.State == EntityState.Modified && e.Properties.Any(p => p.IsModified && !SearchChange.IgnoredProperties.Contains(p.Metadata.Name))))
+            .Select(e => e.Entity.Id).Where(id => id > 0).Distinct().ToList();
+        // A new document is queued, not yet searchable: its change to "ready" is what the index follows.
+        SearchChanges.AddRange(changed.Select(id => new SearchChange { DocumentId = id }));
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -59,6 +85,11 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
             e.HasIndex(m => m.MatchId);
             e.HasOne<Document>().WithMany().HasForeignKey(m => m.DocumentId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Document>().WithMany().HasForeignKey(m => m.MatchId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<SearchChange>(e =>
+        {
+            e.HasKey(c => c.Seq);
+            e.Property(c => c.Seq).ValueGeneratedOnAdd();
         });
         b.Entity<Comment>(e =>
         {

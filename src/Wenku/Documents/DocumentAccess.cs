@@ -61,6 +61,8 @@ public sealed class DocumentAccess(WenkuDb db)
             return; // the same reader's parallel download won
         }
         await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+        db.SearchChanges.Add(new Search.SearchChange { DocumentId = doc.Id }); // "most downloaded" sorts by it
+        await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
 

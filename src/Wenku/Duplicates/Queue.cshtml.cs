@@ -6,14 +6,13 @@ using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
 using Wenku.Documents;
-using Wenku.Search;
 using Wenku.Storage;
 
 namespace Wenku.Duplicates;
 
 /// <summary>The moderators' duplicates queue: held near duplicates beside the documents they match; release or reject.</summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class QueueModel(WenkuDb db, ISearchIndex search, IFileStore store, IOutputCacheStore cache, DuplicateDetector detector, ILogger<QueueModel> log) : PageModel
+public sealed class QueueModel(WenkuDb db, IFileStore store, IOutputCacheStore cache, DuplicateDetector detector, ILogger<QueueModel> log) : PageModel
 {
     public sealed record HeldView(long Id, string Title, string Uploader, DateTime CreatedAt, long? MatchId, string? MatchTitle, double? Score);
 
@@ -32,7 +31,6 @@ public sealed class QueueModel(WenkuDb db, ISearchIndex search, IFileStore store
             case "release":
                 doc.Status = DocumentStatus.Ready;
                 await db.SaveChangesAsync(ct);
-                await search.IndexAsync(id, ct);
                 Message = $"已发布 /d/{id}。Released /d/{id}.";
                 break;
             case "reject":

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Wenku.Accounts;
 using Wenku.Demo;
 using Wenku.Documents;
@@ -57,6 +58,8 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
             .ShouldNotContain(s => s.Id == copyId);
         (await original.GetAsync($"/api/v1/documents/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
+        (await SearchIdsAsync(anonymous, "精品")).ShouldNotContain(copyId);
+
         // A moderator sees it in the queue and releases it; then it is public and listed as similar both ways.
         var (moderator, _) = await site.SignedInBrowserAsync("dup-moderator@test.local", Roles.Moderator);
         var queue = await moderator.GetStringAsync("/admin/duplicates");
@@ -68,6 +71,8 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         (await anonymous.GetAsync($"/d/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await anonymous.GetFromJsonAsync<List<SimilarDocument>>($"/api/v1/documents/{originalId}/similar", Json))!
             .ShouldContain(s => s.Id == copyId && s.NearDuplicate);
+        await site.Services.GetRequiredService<Wenku.Search.ISearchIndex>().SyncAsync(CancellationToken.None);
+        (await SearchIdsAsync(anonymous, "精品")).ShouldContain(copyId);
         var page = await anonymous.GetStringAsync($"/d/{originalId}");
         page.ShouldContain("相似文档 Similar documents");
         page.ShouldContain($"/d/{copyId}");
@@ -132,6 +137,12 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         var doc = await site.WaitForDocumentAsync(id);
         doc.Status.ShouldBe(DocumentStatus.Ready);
         doc.NearDuplicateOfId.ShouldBeNull();
+    }
+
+    private static async Task<List<long>> SearchIdsAsync(HttpClient client, string q)
+    {
+        var response = await client.GetFromJsonAsync<JsonElement>($"/api/v1/search?q={Uri.EscapeDataString(q)}", Json);
+        return response.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetInt64()).ToList();
     }
 
     private static async Task<long> UploadAsync(HttpClient api, string text, string title)

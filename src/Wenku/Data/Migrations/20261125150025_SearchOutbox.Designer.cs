@@ -11,8 +11,8 @@ using Wenku.Data;
 namespace Wenku.Data.Migrations
 {
     [DbContext(typeof(WenkuDb))]
-    [Migration("20261125150502_NearDuplicates")]
-    partial class NearDuplicates
+    [Migration("20261125150025_SearchOutbox")]
+    partial class SearchOutbox
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -297,14 +297,6 @@ namespace Wenku.Data.Migrations
                     b.Property<DateTime?>("DemoSeededAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("NearDuplicatePolicy")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<double>("NearDuplicateThreshold")
-                        .HasColumnType("REAL");
-
                     b.Property<string>("Notices")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -370,12 +362,6 @@ namespace Wenku.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
-
-                    b.Property<long?>("NearDuplicateOfId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<double?>("NearDuplicateScore")
-                        .HasColumnType("REAL");
 
                     b.Property<string>("OriginalFileName")
                         .IsRequired()
@@ -509,56 +495,6 @@ namespace Wenku.Data.Migrations
                     b.ToTable("Entitlements");
                 });
 
-            modelBuilder.Entity("Wenku.Duplicates.DocumentFingerprint", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
-                        .HasAnnotation("Sqlite:Autoincrement", true);
-
-                    b.Property<DateTime>("ComputedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("DocumentId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("ShingleCount")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("Signature")
-                        .IsRequired()
-                        .HasMaxLength(288)
-                        .HasColumnType("BLOB");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("DocumentId")
-                        .IsUnique();
-
-                    b.ToTable("DocumentFingerprints");
-                });
-
-            modelBuilder.Entity("Wenku.Duplicates.DocumentMatch", b =>
-                {
-                    b.Property<long>("DocumentId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("MatchId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("FoundAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<double>("Score")
-                        .HasColumnType("REAL");
-
-                    b.HasKey("DocumentId", "MatchId");
-
-                    b.HasIndex("MatchId");
-
-                    b.ToTable("DocumentMatches");
-                });
-
             modelBuilder.Entity("Wenku.Jobs.Job", b =>
                 {
                     b.Property<long>("Id")
@@ -611,6 +547,23 @@ namespace Wenku.Data.Migrations
                     b.HasIndex("State", "RunAfter");
 
                     b.ToTable("Jobs");
+                });
+
+            modelBuilder.Entity("Wenku.Search.SearchChange", b =>
+                {
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Seq");
+
+                    b.ToTable("SearchChanges");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -734,30 +687,6 @@ namespace Wenku.Data.Migrations
                     b.HasOne("Wenku.Documents.Document", null)
                         .WithMany()
                         .HasForeignKey("DocumentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Wenku.Duplicates.DocumentFingerprint", b =>
-                {
-                    b.HasOne("Wenku.Documents.Document", null)
-                        .WithMany()
-                        .HasForeignKey("DocumentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Wenku.Duplicates.DocumentMatch", b =>
-                {
-                    b.HasOne("Wenku.Documents.Document", null)
-                        .WithMany()
-                        .HasForeignKey("DocumentId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-
-                    b.HasOne("Wenku.Documents.Document", null)
-                        .WithMany()
-                        .HasForeignKey("MatchId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

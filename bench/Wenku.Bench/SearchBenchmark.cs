@@ -1,0 +1,362 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Wenku.Search;
+
+namespace Wenku.Bench;
+
+/// <summary>
+/// The search issue's benchmark: N documents (default 100,000, about 1 GB of UTF-8 text) recombined from the
+/// sentences of the cnews corpus, indexed by Wenku's Lucene index and by SQLite FTS5 with the trigram tokenizer in
+/// the same run; then the same queries against both — 1–3 Chinese terms, quoted phrases, and a term with a category
+/// filter plus facet counts — each returning what a results page needs (top 20 with snippets and the total).
+/// </summary>
+public static class SearchBenchmark
+{
+    private const int Seed = 4242;
+    private const int PagesPerDoc = 3;
+    private const int CharsPerPage = 1150;
+    private static readonly string[] Categories = ["sports", "entertainment", "home", "property", "education", "fashion", "politics", "games", "technology", "finance"];
+    private static readonly string[] Formats = ["pdf", "docx", "pptx", "xlsx", "txt"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var docs = Arg(args, "--docs", 100_000);
+        var queries = Arg(args, "--queries", 200);
+        var work = ArgString(args, "--work") ?? Path.Combine(Path.GetTempPath(), "wenku-search-bench-" + Guid.NewGuid().ToString("N"));
+        var corpus = ArgString(args, "--corpus") ?? FindCorpus();
+        Directory.CreateDirectory(work);
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; load average {LoadAverage()}");
+        Console.WriteLine($"Corpus: {corpus}; {docs:N0} documents of {PagesPerDoc}×{CharsPerPage} characters; {queries} queries per class; work folder {work}");
+
+        var sentences = Sentences(corpus);
+        Console.WriteLine($"{sentences.Count:N0} sentences to recombine");
+
+        // ---- build both indexes from the same generated documents ----
+        var luceneDir = Path.Combine(work, "lucene");
+        var sqlitePath = Path.Combine(work, "fts5.db");
+        long textBytes = 0;
+        var marker = Path.Combine(work, $"built-{docs}");
+        var reuse = args.Contains("--reuse") && File.Exists(marker);
+        if (reuse) Console.WriteLine("Reusing the indexes built earlier in this work folder (--reuse): build figures are not measured.");
+        var sw = Stopwatch.StartNew();
+        if (!reuse)
+        using (var index = new LuceneIndex(luceneDir, ramBufferMb: 256))
+        {
+            for (var i = 1; i <= docs; i++)
+            {
+                var d = Generate(i, sentences);
+                textBytes += d.Pages.Sum(p => (long)System.Text.Encoding.UTF8.GetByteCount(p));
+                index.Upsert(d);
+                if (i % 20_000 == 0) Console.WriteLine($"  lucene: {i:N0} documents, {sw.Elapsed.TotalSeconds:0} s");
+            }
+            index.Commit(1);
+        }
+        var luceneBuild = sw.Elapsed;
+        var luceneSize = DirectorySize(luceneDir);
+        Console.WriteLine($"Lucene built in {luceneBuild.TotalSeconds:0.0} s ({docs / luceneBuild.TotalSeconds:N0} docs/s), {luceneSize / 1e6:N0} MB; text {textBytes / 1e9:0.00} GB");
+
+        sw.Restart();
+        if (!reuse) BuildFts5(sqlitePath, docs, sentences);
+        File.WriteAllText(marker, "");
+        var ftsBuild = sw.Elapsed;
+        var ftsSize = new FileInfo(sqlitePath).Length;
+        Console.WriteLine($"FTS5 built in {ftsBuild.TotalSeconds:0.0} s ({docs / ftsBuild.TotalSeconds:N0} docs/s), {ftsSize / 1e6:N0} MB");
+
+        // ---- queries ----
+        var random = new Random(Seed + 1);
+        var termQueries = Enumerable.Range(0, queries).Select(_ => Enumerable.Range(0, random.Next(1, 4)).Select(_ => CjkPiece(sentences, random, 3, 4)).ToArray()).ToList();
+        var phraseQueries = Enumerable.Range(0, queries).Select(_ => CjkPiece(sentences, random, 6, 10)).ToList();
+        var facetQueries = Enumerable.Range(0, queries).Select(_ => (Term: CjkPiece(sentences, random, 3, 4), Category: Categories[random.Next(Categories.Length)])).ToList();
+
+        GC.Collect(2, GCCollectionMode.Aggressive, true, true);
+        var rssBefore = Environment.WorkingSet;
+        var results = new List<(string Class, Timing Lucene, Timing Fts)>();
+        using (var index = new LuceneIndex(luceneDir))
+        using (var fts = OpenFts(sqlitePath))
+        {
+            results.Add(("1–3 terms", Measure(termQueries, q => index.Search(new SearchQuery(string.Join(' ', q))).Total),
+                Measure(termQueries, q => FtsSearch(fts, string.Join(" AND ", q.Select(Quote)), null))));
+            if (args.Contains("--profile"))
+            {
+                var one = Measure(termQueries, q => index.Search(new SearchQuery(string.Join(' ', q), PageSize: 1)).Total);
+                var sample = Generate(77, sentences);
+                var hl = new Highlighter([termQueries[0][0]]);
+                var t0 = Stopwatch.StartNew();
+                for (var k = 0; k < 2000; k++) hl.BestPassage(sample.Pages);
+                var passageUs = t0.Elapsed.TotalMilliseconds * 1000 / 2000;
+                t0.Restart();
+                for (var k = 0; k < 2000; k++) hl.Mark(sample.Title);
+                var titleUs = t0.Elapsed.TotalMilliseconds * 1000 / 2000;
+                t0.Restart();
+                for (var k = 0; k < 2000; k++) SearchAnalyzer.Tokens(sample.Pages[0][..140]);
+                var analyzeUs = t0.Elapsed.TotalMilliseconds * 1000 / 2000;
+                var text140 = sample.Pages[0][..140];
+                double Per(Func<Lucene.Net.Analysis.TokenStream> make)
+                {
+                    var sw2 = Stopwatch.StartNew();
+                    for (var k = 0; k < 2000; k++)
+                    {
+                        using var ts = make();
+                        ts.Reset();
+                        while (ts.IncrementToken()) { }
+                        ts.End();
+                    }
+                    return sw2.Elapsed.TotalMilliseconds * 1000 / 2000;
+                }
+                var rawTok = Per(() => new Lucene.Net.Analysis.Standard.StandardTokenizer(SearchAnalyzer.Version, new StringReader(text140)));
+                var chain = Per(() => SearchAnalyzer.Instance.GetTokenStream("body", text140));
+                var chainReader = Per(() => SearchAnalyzer.Instance.GetTokenStream("body", new StringReader(text140)));
+                var withAttrs = Per(() =>
+                {
+                    var ts = SearchAnalyzer.Instance.GetTokenStream("body", text140);
+                    ts.AddAttribute<Lucene.Net.Analysis.TokenAttributes.ICharTermAttribute>();
+                    ts.AddAttribute<Lucene.Net.Analysis.TokenAttributes.ITypeAttribute>();
+                    ts.AddAttribute<Lucene.Net.Analysis.TokenAttributes.IOffsetAttribute>();
+                    ts.AddAttribute<Lucene.Net.Analysis.TokenAttributes.IPositionIncrementAttribute>();
+                    return ts;
+                });
+                var t1 = Stopwatch.StartNew();
+                for (var k = 0; k < 2000; k++) SearchAnalyzer.Tokens(text140);
+                var viaTokens = t1.Elapsed.TotalMilliseconds * 1000 / 2000;
+                Console.WriteLine($"profile: chain + AddAttribute {withAttrs:0} µs; SearchAnalyzer.Tokens {viaTokens:0} µs");
+                Console.WriteLine($"profile: new StandardTokenizer {rawTok:0} µs, analyzer chain (string) {chain:0} µs, (reader) {chainReader:0} µs for 140 chars");
+                Console.WriteLine($"profile: best passage {passageUs:0} µs, title mark {titleUs:0} µs, analyze 140 chars {analyzeUs:0} µs per hit");
+                using (var dir = Lucene.Net.Store.FSDirectory.Open(luceneDir))
+                using (var reader = Lucene.Net.Index.DirectoryReader.Open(dir))
+                {
+                    var searcher = new Lucene.Net.Search.IndexSearcher(reader) { Similarity = new Lucene.Net.Search.Similarities.BM25Similarity() };
+                    Lucene.Net.Search.Query PhraseOf(string field, string text)
+                    {
+                        var pq = new Lucene.Net.Search.PhraseQuery();
+                        foreach (var t in SearchAnalyzer.QueryTokens(text)) pq.Add(new Lucene.Net.Index.Term(field, t.Term), t.Position);
+                        return pq;
+                    }
+                    Lucene.Net.Search.Query BodyOnly(string[] q)
+                    {
+                        var b = new Lucene.Net.Search.BooleanQuery();
+                        foreach (var t in q) b.Add(PhraseOf("body", t), Lucene.Net.Search.Occur.MUST);
+                        return b;
+                    }
+                    Lucene.Net.Search.Query FiveFields(string[] q)
+                    {
+                        var b = new Lucene.Net.Search.BooleanQuery();
+                        foreach (var t in q)
+                        {
+                            var dm = new Lucene.Net.Search.DisjunctionMaxQuery(0.1f);
+                            foreach (var f in new[] { "title", "tags", "description", "body", "uploader" }) dm.Add(PhraseOf(f, t));
+                            b.Add(dm, Lucene.Net.Search.Occur.MUST);
+                        }
+                        return b;
+                    }
+                    var a = Measure(termQueries, q => { var c = new Lucene.Net.Search.TotalHitCountCollector(); searcher.Search(BodyOnly(q), c); return c.TotalHits; });
+                    var b5 = Measure(termQueries, q => { var c = new Lucene.Net.Search.TotalHitCountCollector(); searcher.Search(FiveFields(q), c); return c.TotalHits; });
+                    var top = Measure(termQueries, q => searcher.Search(FiveFields(q), 20).TotalHits);
+                    Console.WriteLine($"profile: raw body-only count p50 {Ms(a.P50)} mean {Ms(a.Mean)}; five fields count p50 {Ms(b5.P50)} mean {Ms(b5.Mean)}; five fields top 20 p50 {Ms(top.P50)} mean {Ms(top.Mean)}");
+                }
+                Console.WriteLine($"profile: terms with 1 hit shown p50 {Ms(one.P50)} mean {Ms(one.Mean)}; mean total lucene {results[0].Lucene.Totals.Average():N0} fts5 {results[0].Fts.Totals.Average():N0}");
+            }
+            results.Add(("phrase", Measure(phraseQueries, q => index.Search(new SearchQuery("\"" + q + "\"")).Total),
+                Measure(phraseQueries, q => FtsSearch(fts, Quote(q), null))));
+            results.Add(("term + category + facets", Measure(facetQueries, q => index.Search(new SearchQuery(q.Term, Category: q.Category)).Total),
+                Measure(facetQueries, q => FtsSearch(fts, Quote(q.Term), q.Category))));
+            GC.Collect();
+            var rss = Environment.WorkingSet;
+            var heap = GC.GetTotalMemory(false);
+            Console.WriteLine($"\nServing memory (this process, Lucene and SQLite both open): RSS {rss / 1e6:N0} MB (was {rssBefore / 1e6:N0} MB before opening), managed heap {heap / 1e6:N0} MB");
+
+            Console.WriteLine($"\n== Search, {docs:N0} documents ({textBytes / 1e9:0.00} GB of text), {queries} queries per class, one thread ==");
+            var rows = new List<string[]> { new[] { "", "lucene p50", "p99", "q/s", "fts5 p50", "p99", "q/s", "lucene faster", "hits agree" } };
+            foreach (var (cls, l, f) in results)
+                rows.Add([cls, Ms(l.P50), Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture), Ms(f.P50), Ms(f.P99), f.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                    (f.Mean / l.Mean).ToString("0.0", CultureInfo.InvariantCulture) + "×", $"{l.Totals.Zip(f.Totals).Count(p => p.First > 0 == p.Second > 0) * 100 / l.Totals.Count}%"]);
+            rows.Add(["build", $"{docs / luceneBuild.TotalSeconds:N0} docs/s", "", "", $"{docs / ftsBuild.TotalSeconds:N0} docs/s", "", "", "", ""]);
+            rows.Add(["index size", $"{luceneSize / 1e6:N0} MB", "", "", $"{ftsSize / 1e6:N0} MB", "", "", "", ""]);
+            BenchRun.PrintTable(rows);
+            var p99 = results.Max(r => r.Lucene.P99);
+            Console.WriteLine($"\nTargets: p99 ≤ 20 ms → {Ms(p99)} worst class {(p99 <= 20 ? "PASS" : "MISS")}; faster than FTS5 on every class → " +
+                $"{(results.All(r => r.Lucene.Mean < r.Fts.Mean) ? "PASS" : "MISS")}; serving memory < 1 GB → RSS {rss / 1e6:N0} MB {(rss < 1e9 ? "PASS" : "MISS")}");
+            Console.WriteLine("Lucene returns top 20 with highlighted passages, the total and facet counts of four dimensions on every query; " +
+                "FTS5 returns top 20 by bm25 with snippet() and the total (COUNT), and for the facet class the category counts (GROUP BY).");
+        }
+        Console.WriteLine($"Load average at end: {LoadAverage()}");
+        if (!args.Contains("--keep") && !args.Contains("--reuse")) try { Directory.Delete(work, true); } catch (IOException) { }
+        await Task.CompletedTask;
+        return 0;
+    }
+
+    private sealed record Timing(double P50, double P99, double Mean, double Qps, List<int> Totals);
+
+    private static Timing Measure<T>(List<T> queries, Func<T, int> run)
+    {
+        foreach (var q in queries.Take(10)) run(q); // warm-up
+        var times = new List<double>(queries.Count);
+        var totals = new List<int>(queries.Count);
+        var all = Stopwatch.StartNew();
+        foreach (var q in queries)
+        {
+            var sw = Stopwatch.StartNew();
+            totals.Add(run(q));
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        var elapsed = all.Elapsed.TotalSeconds;
+        times.Sort();
+        return new Timing(times[times.Count / 2], times[Math.Min(times.Count - 1, (int)Math.Ceiling(times.Count * 0.99) - 1)],
+            times.Average(), queries.Count / elapsed, totals);
+    }
+
+    private static int FtsSearch(SqliteConnection db, string match, string? category)
+    {
+        using var top = db.CreateCommand();
+        top.CommandText = category is null
+            ? "SELECT rowid, title, snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH $m ORDER BY rank LIMIT 20"
+            : "SELECT fts.rowid, fts.title, snippet(fts, 1, '«', '»', '…', 20) FROM fts JOIN docs ON docs.id = fts.rowid WHERE fts MATCH $m AND docs.category = $c ORDER BY rank LIMIT 20";
+        top.Parameters.AddWithValue("$m", match);
+        if (category is not null) top.Parameters.AddWithValue("$c", category);
+        using (var r = top.ExecuteReader()) while (r.Read()) { _ = r.GetString(2); }
+        using var count = db.CreateCommand();
+        count.Parameters.AddWithValue("$m", match);
+        if (category is null)
+        {
+            count.CommandText = "SELECT COUNT(*) FROM fts WHERE fts MATCH $m";
+            return Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        count.CommandText = "SELECT docs.category, COUNT(*) FROM fts JOIN docs ON docs.id = fts.rowid WHERE fts MATCH $m GROUP BY docs.category";
+        var total = 0;
+        using (var r = count.ExecuteReader()) while (r.Read()) if (r.GetString(0) == category) total = r.GetInt32(1);
+        return total;
+    }
+
+    private static void BuildFts5(string path, int docs, List<string> sentences)
+    {
+        using var db = OpenFts(path);
+        Exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+        Exec(db, "CREATE TABLE docs(id INTEGER PRIMARY KEY, category TEXT, format TEXT, price INTEGER, pages INTEGER, downloads INTEGER, created INTEGER)");
+        Exec(db, "CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'trigram')");
+        var sw = Stopwatch.StartNew();
+        for (var start = 1; start <= docs; start += 1000)
+        {
+            using var tx = db.BeginTransaction();
+            using var insertDoc = db.CreateCommand();
+            insertDoc.CommandText = "INSERT INTO docs VALUES ($id, $c, $f, $p, $n, $d, $t)";
+            using var insertText = db.CreateCommand();
+            insertText.CommandText = "INSERT INTO fts(rowid, title, body) VALUES ($id, $title, $body)";
+            for (var i = start; i < start + 1000 && i <= docs; i++)
+            {
+                var d = Generate(i, sentences);
+                insertDoc.Parameters.Clear();
+                insertDoc.Parameters.AddWithValue("$id", d.Id);
+                insertDoc.Parameters.AddWithValue("$c", d.Category);
+                insertDoc.Parameters.AddWithValue("$f", d.Format);
+                insertDoc.Parameters.AddWithValue("$p", d.Price);
+                insertDoc.Parameters.AddWithValue("$n", d.PageCount);
+                insertDoc.Parameters.AddWithValue("$d", d.Downloads);
+                insertDoc.Parameters.AddWithValue("$t", d.CreatedAt.Ticks);
+                insertDoc.ExecuteNonQuery();
+                insertText.Parameters.Clear();
+                insertText.Parameters.AddWithValue("$id", d.Id);
+                insertText.Parameters.AddWithValue("$title", d.Title);
+                insertText.Parameters.AddWithValue("$body", string.Join('\n', d.Pages));
+                insertText.ExecuteNonQuery();
+            }
+            tx.Commit();
+            if ((start + 999) % 20_000 == 0) Console.WriteLine($"  fts5: {start + 999:N0} documents, {sw.Elapsed.TotalSeconds:0} s");
+        }
+        Exec(db, "CREATE INDEX docs_category ON docs(category)");
+        Exec(db, "INSERT INTO fts(fts) VALUES('optimize')");
+    }
+
+    private static SqliteConnection OpenFts(string path)
+    {
+        var db = new SqliteConnection($"Data Source={path};Pooling=False");
+        db.Open();
+        Exec(db, "PRAGMA cache_size=-262144; PRAGMA mmap_size=4294967296;");
+        return db;
+    }
+
+    private static void Exec(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Document i, the same every time it is generated (so both engines index identical documents).</summary>
+    private static SearchDocument Generate(int i, List<string> sentences)
+    {
+        var r = new Random(unchecked(Seed * 7919 + i * 31));
+        var pages = new List<string>(PagesPerDoc);
+        for (var p = 0; p < PagesPerDoc; p++)
+        {
+            var sb = new System.Text.StringBuilder(CharsPerPage + 200);
+            while (sb.Length < CharsPerPage) sb.Append(sentences[r.Next(sentences.Count)]);
+            pages.Add(sb.ToString());
+        }
+        var title = sentences[r.Next(sentences.Count)];
+        if (title.Length > 30) title = title[..30];
+        return new SearchDocument(i, title, "", "", Categories[r.Next(Categories.Length)], Formats[r.Next(Formats.Length)],
+            r.Next(10) < 3 ? 5 : 0, r.Next(1, 200), r.Next(0, 5000), new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(r.Next(3_000_000)),
+            "bench", pages);
+    }
+
+    /// <summary>A run of Chinese characters (no punctuation) of the given length from a random sentence.</summary>
+    private static string CjkPiece(List<string> sentences, Random r, int min, int max)
+    {
+        while (true)
+        {
+            var s = sentences[r.Next(sentences.Count)];
+            var length = r.Next(min, max + 1);
+            if (s.Length < length) continue;
+            var start = r.Next(0, s.Length - length + 1);
+            var piece = s.Substring(start, length);
+            if (piece.All(c => c is >= '\u4E00' and <= '\u9FFF')) return piece;
+        }
+    }
+
+    private static List<string> Sentences(string corpus)
+    {
+        var list = new List<string>();
+        foreach (var line in File.ReadLines(corpus))
+        {
+            var text = line.Split('\t', 2) is [_, var t] ? t : line;
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] is not ('。' or '！' or '？' or '；')) continue;
+                if (i + 1 - start >= 8) list.Add(text[start..(i + 1)]);
+                start = i + 1;
+            }
+        }
+        return list;
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\"", "\"\"") + "\"";
+
+    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
+
+    private static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string? ArgString(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string FindCorpus()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "corpus", "cnews", "cnews.val.tsv");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("cnews corpus not found (../shared/corpus/cnews/cnews.val.tsv); pass --corpus.");
+    }
+}
