@@ -19,6 +19,9 @@ public sealed record DocumentDto(
 /// <summary>The upload's answer: the new document's id (conversion follows asynchronously).</summary>
 public sealed record UploadAccepted(long Id, string Status, string Url);
 
+/// <summary>Changes to a document's details; a field left out (null) stays as it is.</summary>
+public sealed record DocumentEdit(string? Title, string? Description, string? Category, string? Tags, int? Price, int? PreviewPages);
+
 public sealed record PageText(int Number, string Text);
 
 /// <summary>Text of the pages the caller may see; <c>Truncated</c> when pages past the preview limit were left out.</summary>
@@ -44,6 +47,12 @@ public static class DocumentsApi
         docs.MapGet("/{id:long}/similar", SimilarAsync).AllowAnonymous()
             .WithSummary("Documents whose text resembles this one's")
             .WithDescription("`[{id, title, score, nearDuplicate}]`, best first: `score` in [0, 1] is the share of the smaller document's text found in the other; `nearDuplicate` is true at or above the site's threshold. Only documents the caller may see are listed.");
+        docs.MapPatch("/{id:long}", EditAsync).RequireAuthorization()
+            .WithSummary("Change a document's details (its uploader or staff)")
+            .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once.");
+        docs.MapDelete("/{id:long}", DeleteAsync).RequireAuthorization()
+            .WithSummary("Delete a document (its uploader or staff)")
+            .WithDescription("Removes the document, its pages, comments and files; it leaves search at once. 204 when done.");
     }
 
     private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult, ValidationProblem>> UploadAsync(
@@ -92,6 +101,49 @@ public static class DocumentsApi
         var doc = await access.FindVisibleAsync(id, http.User, ct);
         if (doc is null) return TypedResults.NotFound();
         return TypedResults.Ok(await SimilarDocuments.ForAsync(db, id, http.User, ct));
+    }
+
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
+        long id, DocumentEdit edit, HttpContext http, WenkuDb db, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        Search.SearchSync? sync, CancellationToken ct)
+    {
+        var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
+        if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
+        var categories = await db.Categories.AsNoTracking().ToListAsync(ct);
+        var categoryIds = categories.ToDictionary(c => c.Slug, c => c.Id);
+        var form = new UploadForm(edit.Title ?? doc.Title, edit.Description ?? doc.Description, edit.Category ?? doc.Category.Slug,
+            edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
+        var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
+        if (meta is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
+        doc.Title = meta.Title;
+        doc.Description = meta.Description;
+        doc.Category = (await db.Categories.FindAsync([meta.CategoryId], ct))!;
+        doc.Tags = meta.Tags;
+        doc.Price = meta.Price;
+        doc.PreviewPages = meta.PreviewPages;
+        await db.SaveChangesAsync(ct); // with the search outbox entry
+        await DocumentPageCache.EvictAsync(cache, id, ct);
+        sync?.Nudge();
+        return TypedResults.Ok(ToDto(doc));
+    }
+
+    private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
+        long id, HttpContext http, WenkuDb db, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        Search.SearchSync? sync, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
+        if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
+        db.Documents.Remove(doc);
+        await db.SaveChangesAsync(ct); // rows first (pages, comments, jobs cascade), with the search outbox entry
+        // Then the files; if this process dies here, the janitor removes files that belong to no document.
+        await store.DeleteAsync(doc.StorageKey, ct);
+        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct)) await store.DeleteAsync(file.Key, ct);
+        await DocumentPageCache.EvictAsync(cache, id, ct);
+        sync?.Nudge();
+        loggers.CreateLogger("Wenku.Documents").LogInformation("Document {DocumentId} deleted by {UserId}", id, http.User.UserId());
+        return TypedResults.NoContent();
     }
 
     public static DocumentDto ToDto(Document d) => new(

@@ -362,9 +362,27 @@ public sealed class LuceneIndex : IDisposable
         foreach (var page in doc.Pages)
         {
             d.Add(new TextField(BodyField, page, Field.Store.NO));
-            d.Add(new TextField(SearchAnalyzer.GramsField, page, Field.Store.NO));
+            d.Add(new TextField(SearchAnalyzer.GramsField, WordsOnly(page), Field.Store.NO));
         }
         return d;
+    }
+
+    /// <summary>
+    /// The page with its CJK text replaced by spaces: the grams field keeps only Latin words and numbers, and
+    /// tokenizing a page twice in full would double the cost of indexing Chinese text.
+    /// </summary>
+    private static string WordsOnly(string page)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(page.Length, 1024));
+        var gap = false;
+        foreach (var c in page)
+        {
+            if (Text.TextFolding.IsCjk(c) || char.IsWhiteSpace(c)) { gap = true; continue; }
+            if (gap && sb.Length > 0) sb.Append(' ');
+            gap = false;
+            sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -11,6 +11,15 @@ public static class Middleware
     public static IApplicationBuilder UsePageMethodGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var method = context.Request.Method;
+        // An API PATCH or DELETE that ends in an error status (or an exception) is re-executed into the error page
+        // with its own method; the error page answers it as it answers a GET (problem details for the API).
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsPost(method)
+            && (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null
+                || context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>() is not null))
+        {
+            context.Request.Method = HttpMethods.Get;
+            method = HttpMethods.Get;
+        }
         if (context.GetEndpoint()?.Metadata.GetMetadata<PageActionDescriptor>() is not null
             && !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method) && !HttpMethods.IsPost(method))
         {

@@ -126,6 +126,16 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "paid, past the preview", w => $"/api/v1/documents/{w.PaidDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "page after the last", w => $"/api/v1/documents/{w.FreeDoc}/pages/7", Everyone(NotFound)),
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/pages/1", Everyone(NotFound)),
+        new("PATCH /api/v1/documents/{id:long}", "the free document, title unchanged", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, Ok, Ok, Ok))
+            { Body = () => JsonContent.Create(new { title = "免费文档 free" }) },
+        new("PATCH /api/v1/documents/{id:long}", "a negative price", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, BadRequest, BadRequest, BadRequest))
+            { Body = () => JsonContent.Create(new { price = -1 }) },
+        new("PATCH /api/v1/documents/{id:long}", "queued document", w => $"/api/v1/documents/{w.QueuedDoc}", new(Unauthorized, NotFound, Ok, Ok, Ok))
+            { Body = () => JsonContent.Create(new { previewPages = 2 }) },
+        new("PATCH /api/v1/documents/{id:long}", "no such document", _ => "/api/v1/documents/999999", SignedIn(Unauthorized, NotFound))
+            { Body = () => JsonContent.Create(new { title = "无" }) },
+        new("DELETE /api/v1/documents/{id:long}", "a ready document of the owner", async w => $"/api/v1/documents/{await w.DisposableDocAsync()}", new(Unauthorized, Forbidden, NoContent, NoContent, NoContent)),
+        new("DELETE /api/v1/documents/{id:long}", "no such document", _ => "/api/v1/documents/999999", SignedIn(Unauthorized, NotFound)),
         new("GET /api/v1/documents/{id:long}/text", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}/text", Everyone(Ok)),
         new("GET /api/v1/documents/{id:long}/text", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/text", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/text", "no such document", _ => "/api/v1/documents/999999/text", Everyone(NotFound)),
@@ -292,6 +302,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (Unauthorized, HttpStatusCode.Unauthorized) => true,
             (Forbidden, HttpStatusCode.Forbidden) => true,
             (NotFound, HttpStatusCode.NotFound) => true,
+            (NoContent, HttpStatusCode.NoContent) => true,
             _ => false,
         };
     }
@@ -321,6 +332,8 @@ public enum Answer
     Unauthorized,
     Forbidden,
     NotFound,
+    /// <summary>204: done, nothing to say (a deletion).</summary>
+    NoContent,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
@@ -480,6 +493,21 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
             UploaderId = _ids[Who.Owner], OriginalFileName = "held.pdf", Format = "pdf", SizeBytes = 1,
             Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = "originals/walk/held.pdf", PreviewPages = 2,
             Status = DocumentStatus.Held, NearDuplicateOfId = FreeDoc, NearDuplicateScore = 0.9,
+        };
+        db.Documents.Add(doc);
+        await db.SaveChangesAsync();
+        return doc.Id;
+    });
+
+    /// <summary>A ready document of the owner without files, for a probe that deletes it.</summary>
+    public Task<long> DisposableDocAsync() => WithDbAsync(async db =>
+    {
+        var doc = new Document
+        {
+            Title = "可删除文档 disposable", CategoryId = await db.Categories.Where(c => c.Slug == "other").Select(c => c.Id).SingleAsync(),
+            UploaderId = _ids[Who.Owner], OriginalFileName = "disposable.pdf", Format = "pdf", SizeBytes = 1,
+            Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = $"originals/walk/{Guid.NewGuid():N}.pdf",
+            PreviewPages = 2, Status = DocumentStatus.Ready,
         };
         db.Documents.Add(doc);
         await db.SaveChangesAsync();
