@@ -19,6 +19,14 @@ public static class BenchRun
 
         IngestResult? ingest = null;
         PageResult? page = null;
+        DuplicateBenchmark.Result? duplicates = null;
+        if (settings.Runs("duplicates"))
+        {
+            Console.WriteLine($"\n== Near duplicates: fingerprint and lookup vs exact SHA-256, index of {settings.IndexSize:N0} synthetic fingerprints ==");
+            duplicates = DuplicateBenchmark.Run(settings.IndexSize);
+            GC.Collect();
+        }
+        if (settings.Runs("ingest") || settings.Runs("page"))
         await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
         {
             Console.WriteLine($"Wenku serving on {site.BaseAddress} (log: {site.LogPath})");
@@ -43,12 +51,12 @@ public static class BenchRun
             }
         }
 
-        PrintSummary(settings, ingest, page);
+        PrintSummary(settings, ingest, page, duplicates);
         Console.WriteLine($"\nLoad average at end: {LoadAverage()} on {Environment.ProcessorCount} CPUs");
         return 0;
     }
 
-    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page)
+    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page, DuplicateBenchmark.Result? dup)
     {
         var rows = new List<string[]> { new[] { "benchmark", "wenku", "comparison", "ratio", "target", "" } };
         if (ingest is not null)
@@ -61,6 +69,17 @@ public static class BenchRun
             rows.Add([$"document page req/s (c={s.WrkConnections})", F(page.Ours.RequestsPerSecond) + page.Ours.Errors,
                 $"nginx static {F(page.Nginx.RequestsPerSecond)}{page.Nginx.Errors}", $"{Stats.Ratio(page.Ratio)} ours/nginx", ">= 0.30×", Verdict(page.Ratio >= 0.3)]);
             rows.Add(["document page p99 latency", Stats.Ms(page.Ours.P99Ms), $"nginx static {Stats.Ms(page.Nginx.P99Ms)}", "", "< 50 ms", Verdict(page.Ours.P99Ms < 50)]);
+        }
+
+        if (dup is not null)
+        {
+            string Us(double us) => us.ToString(us < 10 ? "0.00" : "0", CultureInfo.InvariantCulture) + " µs";
+            string B(double b) => b.ToString("0", CultureInfo.InvariantCulture) + " B";
+            rows.Add(["near-dup fingerprint per 10k chars", Us(dup.FingerprintUsPer10k), $"SHA-256 {Us(dup.Sha256UsPer10k)}", "", "", ""]);
+            rows.Add([$"near-dup lookup p50 ({dup.IndexSize:N0} docs)", Us(dup.LookupP50Ms * 1000), $"exact-hash {Us(dup.ExactP50Ms * 1000)}", "", "", ""]);
+            rows.Add([$"near-dup lookup p99 ({dup.MeanCandidates:0.0} candidates)", Us(dup.LookupP99Ms * 1000), $"exact-hash {Us(dup.ExactP99Ms * 1000)}", "", "<= 20 ms", Verdict(dup.LookupP99Ms <= 20)]);
+            rows.Add(["near-dup memory per document", B(dup.BytesPerDocument), $"exact-hash {B(dup.ExactBytesPerDocument)}", "", "<= 1024 B", Verdict(dup.BytesPerDocument <= 1024)]);
+            rows.Add(["near-dup evaluation recall / precision", $"{dup.Recall:0.000} / {dup.Precision:0.000}", "", "", ">= 0.95 / 0.99", Verdict(dup.Recall >= 0.95 && dup.Precision >= 0.99)]);
         }
 
         Console.WriteLine("\n== Summary ==");

@@ -11,14 +11,16 @@ public sealed record BenchSettings(
     int WrkConnections,
     int WrkSeconds,
     int WrkWarmupSeconds,
-    int DiagnosticSeconds)
+    int DiagnosticSeconds,
+    int IndexSize = 1_000_000)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
           --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
+          --index        synthetic fingerprints in the near-duplicate index (duplicates benchmark)
         """;
 
     public bool Runs(string benchmark) => Benchmarks.Contains(benchmark);
@@ -35,8 +37,8 @@ public sealed record BenchSettings(
 
         int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
         var only = values.GetValueOrDefault("only");
-        var benchmarks = only is null ? new HashSet<string> { "ingest", "page" } : new HashSet<string> { only };
-        if (!benchmarks.IsSubsetOf(["ingest", "page"])) return null;
+        var benchmarks = only is null ? new HashSet<string> { "ingest", "page", "duplicates" } : new HashSet<string> { only };
+        if (!benchmarks.IsSubsetOf(["ingest", "page", "duplicates"])) return null;
 
         return new BenchSettings(
             Path.GetFullPath(work),
@@ -48,7 +50,8 @@ public sealed record BenchSettings(
             WrkConnections: Int("connections", 16),
             WrkSeconds: Int("duration", 10),
             WrkWarmupSeconds: Int("warmup", 3),
-            DiagnosticSeconds: Int("diagnostics", 3));
+            DiagnosticSeconds: Int("diagnostics", 3),
+            IndexSize: Int("index", 1_000_000));
     }
 
     /// <summary>The Release build of the site in the repository this benchmark was built from.</summary>

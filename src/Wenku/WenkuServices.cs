@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Wenku.Conversion;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Duplicates;
 using Wenku.Jobs;
 using Wenku.Search;
 using Wenku.Storage;
@@ -68,6 +69,8 @@ public static class WenkuServices
 
         services.AddSingleton<Watermarker>();
         services.AddSingleton<IDocumentConverter, PdfConverter>();
+        services.AddSingleton<DuplicateDetector>();
+        services.AddSingleton<DuplicateRescan>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         return services;

@@ -1,14 +1,16 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.AspNetCore.Identity;
+using Spectre.Console;
 using Wenku.Accounts;
 using Microsoft.EntityFrameworkCore;
-using Spectre.Console;
 using Wenku.Data;
+using Wenku.Duplicates;
 using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | create-user | create-token | reindex</c>.</summary>
+/// <summary><c>wenku admin migrate | create-user | create-token | reindex | rescan-duplicates</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -88,8 +90,29 @@ public static class AdminCommands
             return 0;
         });
 
+        var rescan = new Command("rescan-duplicates",
+            "Re-check the whole library for near duplicates (after a threshold change, or an upgrade); statuses are not changed.") { data };
+        rescan.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            var job = services.GetRequiredService<DuplicateRescan>();
+            var total = await job.CountAsync(ct);
+            RescanSummary? summary = null;
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"Checking {total} documents", maxValue: Math.Max(1, total));
+                summary = await job.RunAsync(() => task.Increment(1), ct);
+                task.Value = task.MaxValue;
+            });
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{summary!.Documents} documents checked, {summary.NearDuplicates} near duplicates at threshold {summary.Threshold:0.00}, {summary.Matches} similar pairs."));
+            return 0;
+        });
+
         admin.Subcommands.Add(migrate);
         admin.Subcommands.Add(reindex);
+        admin.Subcommands.Add(rescan);
         admin.Subcommands.Add(createUser);
         admin.Subcommands.Add(createToken);
         return admin;

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Duplicates;
 using Wenku.Jobs;
 using Wenku.Storage;
 
@@ -12,6 +13,7 @@ public sealed class ConvertDocumentJob(
     IDbContextFactory<WenkuDb> dbFactory,
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
+    DuplicateDetector duplicates,
     IOptions<WenkuOptions> options,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
@@ -23,7 +25,7 @@ public sealed class ConvertDocumentJob(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
-        if (doc.Status == DocumentStatus.Failed) return;
+        if (doc.Status is DocumentStatus.Failed or DocumentStatus.Held) return;
         if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
         doc.Status = DocumentStatus.Processing;
@@ -61,20 +63,36 @@ public sealed class ConvertDocumentJob(
             foreach (var page in result.Pages)
                 await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
 
+            var pages = result.Pages.Select(p => new DocumentPage
+            {
+                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
+            }).ToList();
+
+            // The text is known: is it a near duplicate of an earlier document? The site's policy decides what follows.
+            var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
+            var check = await duplicates.CheckAsync(db, id, string.Join("\n", pages.Select(p => p.Text)), ct);
+            var nearDuplicate = check.BestMatchId is not null && check.BestScore >= settings.NearDuplicateThreshold;
+            doc.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
+            doc.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
+            if (nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Reject)
+            {
+                log.LogInformation("Document {DocumentId} rejected as a near duplicate of {MatchId}", id, check.BestMatchId);
+                await duplicates.ForgetAsync(db, id, ct);
+                await FailAsync(db, doc, NearDuplicates.RejectionReason(check.BestMatchId!.Value, check.BestScore), ct);
+                return;
+            }
+
             // Idempotent: a retried job replaces what an earlier attempt wrote.
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
-            db.DocumentPages.AddRange(result.Pages.Select(p => new DocumentPage
-            {
-                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
-            }));
+            db.DocumentPages.AddRange(pages);
             doc.PageCount = result.Pages.Count;
-            doc.Status = DocumentStatus.Ready;
+            doc.Status = nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
             doc.ReadyAt = DateTime.UtcNow;
             doc.Error = null;
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
-            log.LogInformation("Document {DocumentId} ready: {Pages} pages", id, result.Pages.Count);
+            log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, doc.Status, result.Pages.Count);
         }
         finally
         {

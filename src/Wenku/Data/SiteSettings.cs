@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Wenku.Duplicates;
 
 namespace Wenku.Data;
 
@@ -16,6 +17,13 @@ public sealed class SiteSettings
     /// <summary>Site notices (温馨提示) shown on every document page, one per line.</summary>
     [MaxLength(4000)]
     public string Notices { get; set; } = DefaultNotices;
+
+    /// <summary>What happens to an upload that is a near duplicate of a document in the library.</summary>
+    public NearDuplicatePolicy NearDuplicatePolicy { get; set; } = NearDuplicatePolicy.Hold;
+
+    /// <summary>Score (0–1) at or above which a match is a near duplicate.</summary>
+    [Range(0.05, 1.0)]
+    public double NearDuplicateThreshold { get; set; } = NearDuplicates.DefaultThreshold;
 
     /// <summary>When the demo library was added (it is added once, to an empty install).</summary>
     public DateTime? DemoSeededAt { get; set; }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Documents;
+using Wenku.Duplicates;
 using Wenku.Jobs;
 using Wenku.Search;
 
@@ -20,6 +21,8 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
     public DbSet<Entitlement> Entitlements => Set<Entitlement>();
     public DbSet<Download> Downloads => Set<Download>();
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();
+    public DbSet<DocumentFingerprint> DocumentFingerprints => Set<DocumentFingerprint>();
+    public DbSet<DocumentMatch> DocumentMatches => Set<DocumentMatch>();
     public DbSet<SearchChange> SearchChanges => Set<SearchChange>();
 
     /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
@@ -69,6 +72,20 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
             e.HasOne<Document>().WithMany().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Category>(e => e.HasIndex(c => c.Slug).IsUnique());
+        b.Entity<SiteSettings>(e => e.Property(s => s.NearDuplicatePolicy).HasConversion<string>().HasMaxLength(16));
+        b.Entity<DocumentFingerprint>(e =>
+        {
+            e.HasIndex(f => f.DocumentId).IsUnique();
+            e.Property(f => f.Id).HasAnnotation("Sqlite:Autoincrement", true);
+            e.HasOne<Document>().WithMany().HasForeignKey(f => f.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DocumentMatch>(e =>
+        {
+            e.HasKey(m => new { m.DocumentId, m.MatchId });
+            e.HasIndex(m => m.MatchId);
+            e.HasOne<Document>().WithMany().HasForeignKey(m => m.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Document>().WithMany().HasForeignKey(m => m.MatchId).OnDelete(DeleteBehavior.Cascade);
+        });
         b.Entity<SearchChange>(e =>
         {
             e.HasKey(c => c.Seq);

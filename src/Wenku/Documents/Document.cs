@@ -3,7 +3,11 @@ using Wenku.Accounts;
 
 namespace Wenku.Documents;
 
-public enum DocumentStatus { Queued, Processing, Ready, Failed }
+/// <summary>
+/// Where a document is in its life. Only <see cref="Ready"/> documents are public (listed, searchable, on their page
+/// for anyone); <see cref="Held"/> ones — near duplicates waiting for a moderator — are seen by their uploader and staff.
+/// </summary>
+public enum DocumentStatus { Queued, Processing, Ready, Failed, Held }
 
 public sealed class Document
 {
@@ -55,6 +59,12 @@ public sealed class Document
     /// <summary>Why conversion failed, in words a person understands.</summary>
     [MaxLength(1000)]
     public string? Error { get; set; }
+
+    /// <summary>The earlier document this one is a near duplicate of (at the threshold when it was checked).</summary>
+    public long? NearDuplicateOfId { get; set; }
+
+    /// <summary>The score of that match, in [0, 1].</summary>
+    public double? NearDuplicateScore { get; set; }
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? ReadyAt { get; set; }

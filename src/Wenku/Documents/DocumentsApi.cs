@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
+using Wenku.Duplicates;
 using Wenku.Storage;
 using Wenku.Web;
 
@@ -12,7 +13,8 @@ namespace Wenku.Documents;
 public sealed record DocumentDto(
     long Id, string Title, string Description, string Category, IReadOnlyList<string> Tags, string Format,
     int PageCount, int PreviewPages, int Price, long SizeBytes, string Status, string? Error,
-    string Uploader, DateTime CreatedAt, long Views, long Downloads, string Url);
+    string Uploader, DateTime CreatedAt, long Views, long Downloads, string Url,
+    long? NearDuplicateOf = null, double? NearDuplicateScore = null, string? NearDuplicateUrl = null);
 
 /// <summary>The upload's answer: the new document's id (conversion follows asynchronously).</summary>
 public sealed record UploadAccepted(long Id, string Status, string Url);
@@ -42,6 +44,9 @@ public static class DocumentsApi
         docs.MapGet("/{id:long}/pages/{n:int}", DocumentFiles.PageImageAsync).AllowAnonymous()
             .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled");
         docs.MapGet("/{id:long}/text", TextAsync).AllowAnonymous().WithSummary("The text of the pages the caller may see");
+        docs.MapGet("/{id:long}/similar", SimilarAsync).AllowAnonymous()
+            .WithSummary("Documents whose text resembles this one's")
+            .WithDescription("`[{id, title, score, nearDuplicate}]`, best first: `score` in [0, 1] is the share of the smaller document's text found in the other; `nearDuplicate` is true at or above the site's threshold. Only documents the caller may see are listed.");
         docs.MapPatch("/{id:long}", EditAsync).RequireAuthorization()
             .WithSummary("Change a document's details (its uploader or staff)")
             .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once.");
@@ -90,6 +95,14 @@ public static class DocumentsApi
         return TypedResults.Ok(new DocumentText(id, pages, visible < doc.PageCount));
     }
 
+    private static async Task<Results<Ok<List<SimilarDocument>>, NotFound>> SimilarAsync(
+        long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
+    {
+        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        if (doc is null) return TypedResults.NotFound();
+        return TypedResults.Ok(await SimilarDocuments.ForAsync(db, id, http.User, ct));
+    }
+
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
         long id, DocumentEdit edit, HttpContext http, WenkuDb db, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, CancellationToken ct)
@@ -136,5 +149,5 @@ public static class DocumentsApi
     public static DocumentDto ToDto(Document d) => new(
         d.Id, d.Title, d.Description, d.Category.Slug, d.TagList, d.Format, d.PageCount, d.PreviewPages, d.Price,
         d.SizeBytes, d.Status.ToString().ToLowerInvariant(), d.Error, d.Uploader.DisplayName, d.CreatedAt, d.Views, d.Downloads,
-        $"/d/{d.Id}");
+        $"/d/{d.Id}", d.NearDuplicateOfId, d.NearDuplicateScore, d.NearDuplicateOfId is { } of ? $"/d/{of}" : null);
 }

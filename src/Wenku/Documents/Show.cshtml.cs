@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Data;
+using Wenku.Duplicates;
 
 namespace Wenku.Documents;
 
@@ -21,6 +22,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<CommentView> Comments { get; private set; } = [];
     public int CommentCount { get; private set; }
     public IReadOnlyList<DocSummary> Related { get; private set; } = [];
+    public IReadOnlyList<SimilarDocument> Similar { get; private set; } = [];
     public int RemainingPages { get; private set; }
     public bool CanDownload { get; private set; }
     public string? CommentError { get; private set; }
@@ -38,11 +40,12 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         };
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (doc.Status != DocumentStatus.Ready)
-        {
-            ViewCounter.DoNotCount(HttpContext);
-            return Page();
-        }
+        if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);
+        // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
+        // they can compare it with the one it matches.
+        if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
+        Similar = await SimilarDocuments.ForAsync(db, id, User, ct);
+        if (doc.Status == DocumentStatus.Held) return Page();
 
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);

@@ -9,14 +9,37 @@ public static class TestPdfs
     public static byte[] MultiPage(int pages, string title = "测试文档 Test document", string? salt = null)
     {
         var path = Path.Combine(TestPaths.NewTempDir("pdf"), "test.pdf");
-        // Each paragraph is long enough to fill most of a page, so paragraphs map to pages.
+        // Each paragraph is long enough to fill most of a page, so paragraphs map to pages. The filler is different
+        // in every document (drawn from the salt): two test documents must not be near duplicates of each other.
+        salt ??= Guid.NewGuid().ToString("N");
+        var random = new Random(StableHash(salt));
         var paragraphs = Enumerable.Range(1, pages).Select(k =>
-            $"第{k}段 创新是引领发展的第一动力。Paragraph {k} of {salt ?? Guid.NewGuid().ToString("N")}. " +
-            string.Concat(Enumerable.Repeat("文库测试文本，用于检查分页与文字提取。", 30)));
+            $"第{k}段 创新是引领发展的第一动力。Paragraph {k} of {salt}. " + Filler(random, 570));
         DemoPdfWriter.Write(path, title, paragraphs, pagePerParagraph: true);
         var bytes = File.ReadAllBytes(path);
         TestPaths.TryDelete(Path.GetDirectoryName(path)!);
         return bytes;
+    }
+
+    private const string Characters = "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感文库测试本检查页字提取";
+
+    /// <summary>Chinese-looking text of <paramref name="length"/> characters, in clauses.</summary>
+    private static string Filler(Random random, int length)
+    {
+        var sb = new System.Text.StringBuilder(length);
+        while (sb.Length < length)
+        {
+            for (var i = random.Next(6, 14); i > 0; i--) sb.Append(Characters[random.Next(Characters.Length)]);
+            sb.Append(random.Next(4) == 0 ? '。' : '，');
+        }
+        return sb.ToString();
+    }
+
+    private static int StableHash(string s)
+    {
+        var h = 2166136261u;
+        foreach (var c in s) h = (h ^ c) * 16777619u;
+        return (int)h;
     }
 
     public static MultipartFormDataContent Upload(byte[] file, string fileName = "test.pdf", string category = "other",

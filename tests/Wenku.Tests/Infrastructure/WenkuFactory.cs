@@ -86,7 +86,7 @@ public class WenkuFactory : WebApplicationFactory<Program>
         while (true)
         {
             var doc = await WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id));
-            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed)
+            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed or DocumentStatus.Held)
             {
                 // The site indexes within a second; tests that search right after "ready" should not race it.
                 await Services.GetRequiredService<Wenku.Search.ISearchIndex>().SyncAsync(CancellationToken.None);

@@ -62,6 +62,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /d/{id:long}", "ready paid document", w => $"/d/{w.PaidDoc}", Everyone(Ok)),
         new("GET /d/{id:long}", "failed document", w => $"/d/{w.FailedDoc}", OwnerAndStaff(NotFound, Ok)),
         new("GET /d/{id:long}", "queued document", w => $"/d/{w.QueuedDoc}", OwnerAndStaff(NotFound, Ok)),
+        new("GET /d/{id:long}", "held near duplicate", async w => $"/d/{await w.HeldDocAsync()}", OwnerAndStaff(NotFound, Ok)),
         new("GET /d/{id:long}", "no such document", _ => "/d/999999", Everyone(NotFound)),
 
         // Page images on the site (cookie) …
@@ -103,6 +104,14 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /admin/settings", "save site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
             { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices } },
 
+        new("GET /admin/duplicates", "the duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("POST /admin/duplicates", "release a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, _) => new() { ["decision"] = "release" } },
+        new("POST /admin/duplicates", "reject a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, _) => new() { ["decision"] = "reject" } },
+        new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["decision"] = "release" } },
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
@@ -130,6 +139,10 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/documents/{id:long}/text", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}/text", Everyone(Ok)),
         new("GET /api/v1/documents/{id:long}/text", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/text", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/text", "no such document", _ => "/api/v1/documents/999999/text", Everyone(NotFound)),
+        new("GET /api/v1/documents/{id:long}/similar", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}/similar", Everyone(Ok)),
+        new("GET /api/v1/documents/{id:long}/similar", "held near duplicate", async w => $"/api/v1/documents/{await w.HeldDocAsync()}/similar", OwnerAndStaff(NotFound, Ok)),
+        new("GET /api/v1/documents/{id:long}/similar", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/similar", OwnerAndStaff(NotFound, Ok)),
+        new("GET /api/v1/documents/{id:long}/similar", "no such document", _ => "/api/v1/documents/999999/similar", Everyone(NotFound)),
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
@@ -470,6 +483,21 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
             _antiforgery[browser] = token = await browser.AntiforgeryTokenAsync("/account/login");
         return token;
     }
+
+    /// <summary>A new document of the owner held as a near duplicate of the free document (a row, no conversion).</summary>
+    public Task<long> HeldDocAsync() => WithDbAsync(async db =>
+    {
+        var doc = new Document
+        {
+            Title = "待审核文档 held", CategoryId = await db.Categories.Where(c => c.Slug == "other").Select(c => c.Id).SingleAsync(),
+            UploaderId = _ids[Who.Owner], OriginalFileName = "held.pdf", Format = "pdf", SizeBytes = 1,
+            Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = "originals/walk/held.pdf", PreviewPages = 2,
+            Status = DocumentStatus.Held, NearDuplicateOfId = FreeDoc, NearDuplicateScore = 0.9,
+        };
+        db.Documents.Add(doc);
+        await db.SaveChangesAsync();
+        return doc.Id;
+    });
 
     /// <summary>A ready document of the owner without files, for a probe that deletes it.</summary>
     public Task<long> DisposableDocAsync() => WithDbAsync(async db =>

@@ -294,6 +294,14 @@ namespace Wenku.Data.Migrations
                     b.Property<DateTime?>("DemoSeededAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("NearDuplicatePolicy")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("NearDuplicateThreshold")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Notices")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -359,6 +367,12 @@ namespace Wenku.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("NearDuplicateOfId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("NearDuplicateScore")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("OriginalFileName")
                         .IsRequired()
@@ -490,6 +504,56 @@ namespace Wenku.Data.Migrations
                     b.HasKey("DocumentId", "UserId");
 
                     b.ToTable("Entitlements");
+                });
+
+            modelBuilder.Entity("Wenku.Duplicates.DocumentFingerprint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasAnnotation("Sqlite:Autoincrement", true);
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ShingleCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(288)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DocumentId")
+                        .IsUnique();
+
+                    b.ToTable("DocumentFingerprints");
+                });
+
+            modelBuilder.Entity("Wenku.Duplicates.DocumentMatch", b =>
+                {
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MatchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FoundAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("DocumentId", "MatchId");
+
+                    b.HasIndex("MatchId");
+
+                    b.ToTable("DocumentMatches");
                 });
 
             modelBuilder.Entity("Wenku.Jobs.Job", b =>
@@ -684,6 +748,30 @@ namespace Wenku.Data.Migrations
                     b.HasOne("Wenku.Documents.Document", null)
                         .WithMany()
                         .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wenku.Duplicates.DocumentFingerprint", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wenku.Duplicates.DocumentMatch", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("MatchId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

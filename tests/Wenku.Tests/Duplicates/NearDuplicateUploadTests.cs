@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Wenku.Accounts;
+using Wenku.Demo;
+using Wenku.Documents;
+using Wenku.Duplicates;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Duplicates;
+
+/// <summary>Near duplicates end to end: API uploads, real worker processes, the site's policy, the moderators' queue.</summary>
+public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<WenkuFactory>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static string Essay() => File.ReadAllText(TestPaths.Shared("corpus", "seed", "chuangxian-zhengyou-spun.txt")
+        ?? throw new InvalidOperationException("The test needs ../shared/corpus/seed."));
+
+    [Fact]
+    public async Task Spun_and_shuffled_copy_is_held_naming_the_original_until_a_moderator_releases_it()
+    {
+        var (original, _) = await site.ApiClientAsync("essay-author@test.local");
+        var (copier, _) = await site.ApiClientAsync("essay-copier@test.local");
+        var originalId = await UploadAsync(original, FingerprintTests.RestoredEssay(Essay()), "创先争优活动的几点思考");
+        (await site.WaitForDocumentAsync(originalId)).Status.ShouldBe(DocumentStatus.Ready);
+
+        // The spun wording, its sentences shuffled, a padded title.
+        var spun = DuplicateEvaluation.Shuffle(Essay(), new Random(5));
+        var copyId = await UploadAsync(copier, spun, "【精品】创先争优调研论文 2026 最新版！！");
+        var copy = await site.WaitForDocumentAsync(copyId);
+        copy.Status.ShouldBe(DocumentStatus.Held, copy.Error);
+        copy.NearDuplicateOfId.ShouldBe(originalId);
+
+        // The uploader is told which document it matches: API status, /me, the document page.
+        var meta = await copier.GetFromJsonAsync<DocumentDto>($"/api/v1/documents/{copyId}", Json);
+        meta!.Status.ShouldBe("held");
+        meta.NearDuplicateOf.ShouldBe(originalId);
+        meta.NearDuplicateScore!.Value.ShouldBeGreaterThanOrEqualTo(NearDuplicates.DefaultThreshold);
+
+        var similar = await copier.GetFromJsonAsync<List<SimilarDocument>>($"/api/v1/documents/{copyId}/similar", Json);
+        similar!.ShouldContain(s => s.Id == originalId && s.NearDuplicate && s.Score >= NearDuplicates.DefaultThreshold && s.Score <= 1);
+
+        var (copierWeb, _) = await site.SignedInBrowserAsync("essay-copier@test.local");
+        (await copierWeb.GetStringAsync("/me")).ShouldContain($"near duplicate of <a href=\"/d/{originalId}\">");
+        var heldPage = await copierWeb.GetStringAsync($"/d/{copyId}");
+        heldPage.ShouldContain("Held for review");
+        heldPage.ShouldContain($"/d/{originalId}");
+
+        // Held is not public: not to anonymous readers, not to other users, not in the original's similar list.
+        var anonymous = site.CreateClient();
+        (await anonymous.GetAsync($"/d/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await anonymous.GetAsync($"/api/v1/documents/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await anonymous.GetAsync($"/api/v1/documents/{copyId}/similar")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await anonymous.GetFromJsonAsync<List<SimilarDocument>>($"/api/v1/documents/{originalId}/similar", Json))!
+            .ShouldNotContain(s => s.Id == copyId);
+        (await original.GetAsync($"/api/v1/documents/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        (await SearchIdsAsync(anonymous, "精品")).ShouldNotContain(copyId);
+
+        // A moderator sees it in the queue and releases it; then it is public and listed as similar both ways.
+        var (moderator, _) = await site.SignedInBrowserAsync("dup-moderator@test.local", Roles.Moderator);
+        var queue = await moderator.GetStringAsync("/admin/duplicates");
+        queue.ShouldContain($"held-{copyId}");
+        queue.ShouldContain($"/d/{originalId}");
+        var released = await moderator.PostFormAsync("/admin/duplicates", "/admin/duplicates", new() { ["id"] = $"{copyId}", ["decision"] = "release" });
+        released.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await site.WithDbAsync(db => db.Documents.SingleAsync(d => d.Id == copyId))).Status.ShouldBe(DocumentStatus.Ready);
+        (await anonymous.GetAsync($"/d/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await anonymous.GetFromJsonAsync<List<SimilarDocument>>($"/api/v1/documents/{originalId}/similar", Json))!
+            .ShouldContain(s => s.Id == copyId && s.NearDuplicate);
+        await site.Services.GetRequiredService<Wenku.Search.ISearchIndex>().SyncAsync(CancellationToken.None);
+        (await SearchIdsAsync(anonymous, "精品")).ShouldContain(copyId);
+        var page = await anonymous.GetStringAsync($"/d/{originalId}");
+        page.ShouldContain("相似文档 Similar documents");
+        page.ShouldContain($"/d/{copyId}");
+
+        // The whole library re-checked from the command line (beside the running site) finds the pair again.
+        var output = await WenkuProcess.RunAsync("admin", "rescan-duplicates", "--data", site.DataDir);
+        output.ShouldContain("documents checked");
+        output.ShouldMatch(@"[1-9]\d* near duplicates at threshold 0\.35");
+        (await site.WithDbAsync(db => db.Documents.SingleAsync(d => d.Id == copyId))).NearDuplicateOfId.ShouldBe(originalId);
+    }
+
+    [Fact]
+    public async Task With_the_reject_policy_an_excerpt_fails_with_the_reason_and_the_match()
+    {
+        var article = DuplicateEvaluation.LoadArticles(TestPaths.Shared("corpus", "cnews", "cnews.val.tsv")!, 2000)[3].Text;
+        var (api, _) = await site.ApiClientAsync("excerpt@test.local");
+        var originalId = await UploadAsync(api, article, "新闻原文");
+        (await site.WaitForDocumentAsync(originalId)).Status.ShouldBe(DocumentStatus.Ready);
+
+        // The administrator chooses the policy in the site settings.
+        var (admin, _) = await site.SignedInBrowserAsync("dup-admin@test.local", Roles.Admin);
+        var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new()
+        {
+            ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Reject", ["NearDuplicateThreshold"] = "0.4",
+        });
+        saved.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var settings = await site.WithDbAsync(db => db.SiteSettings.AsNoTracking().SingleAsync());
+        (settings.NearDuplicatePolicy, settings.NearDuplicateThreshold).ShouldBe((NearDuplicatePolicy.Reject, 0.4));
+        (await admin.GetStringAsync("/admin/settings")).ShouldContain("<option value=\"Reject\" selected=\"selected\">");
+        var invalid = await admin.PostFormAsync("/admin/settings", "/admin/settings", new()
+        {
+            ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Hold", ["NearDuplicateThreshold"] = "2",
+        });
+        invalid.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        try
+        {
+            var (copier, _) = await site.ApiClientAsync("excerpt-copier@test.local");
+            var copyId = await UploadAsync(copier, article[(article.Length / 5)..(article.Length * 4 / 5)], "新闻节选");
+            var copy = await site.WaitForDocumentAsync(copyId);
+            copy.Status.ShouldBe(DocumentStatus.Failed);
+            copy.Error.ShouldNotBeNull().ShouldContain($"/d/{originalId}");
+            var meta = await copier.GetFromJsonAsync<DocumentDto>($"/api/v1/documents/{copyId}", Json);
+            meta!.Status.ShouldBe("failed");
+            meta.NearDuplicateOf.ShouldBe(originalId);
+            meta.Error.ShouldNotBeNull().ShouldContain("near duplicate");
+        }
+        finally
+        {
+            await site.WithDbAsync(db => db.SiteSettings.ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.NearDuplicatePolicy, NearDuplicatePolicy.Hold)
+                .SetProperty(x => x.NearDuplicateThreshold, NearDuplicates.DefaultThreshold)
+                .SetProperty(x => x.Notices, Wenku.Data.SiteSettings.DefaultNotices)));
+        }
+    }
+
+    [Fact]
+    public async Task Unrelated_document_is_published()
+    {
+        var articles = DuplicateEvaluation.LoadArticles(TestPaths.Shared("corpus", "cnews", "cnews.val.tsv")!, 2000);
+        var (api, _) = await site.ApiClientAsync("unrelated@test.local");
+        var id = await UploadAsync(api, articles[10].Text, "另一篇新闻");
+        var doc = await site.WaitForDocumentAsync(id);
+        doc.Status.ShouldBe(DocumentStatus.Ready);
+        doc.NearDuplicateOfId.ShouldBeNull();
+    }
+
+    private static async Task<List<long>> SearchIdsAsync(HttpClient client, string q)
+    {
+        var response = await client.GetFromJsonAsync<JsonElement>($"/api/v1/search?q={Uri.EscapeDataString(q)}", Json);
+        return response.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetInt64()).ToList();
+    }
+
+    private static async Task<long> UploadAsync(HttpClient api, string text, string title)
+    {
+        var dir = TestPaths.NewTempDir("dup-pdf");
+        try
+        {
+            var path = Path.Combine(dir, "doc.pdf");
+            DemoPdfWriter.Write(path, title, DuplicateEvaluation.Sentences(text).Chunk(6).Select(c => string.Concat(c)));
+            var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(await File.ReadAllBytesAsync(path), title: title));
+            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        }
+        finally
+        {
+            TestPaths.TryDelete(dir);
+        }
+    }
+}
