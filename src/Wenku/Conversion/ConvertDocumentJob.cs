@@ -68,19 +68,27 @@ public sealed class ConvertDocumentJob(
             foreach (var page in result.Pages)
                 await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
 
-            // Idempotent: a retried job replaces what an earlier attempt wrote.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
-            db.DocumentPages.AddRange(result.Pages.Select(p => new DocumentPage
+            // Idempotent: a retried job replaces what an earlier attempt wrote. The execution strategy may run this
+            // again after a transient failure (PostgreSQL), so it adds fresh page rows and sets the document's columns
+            // with one UPDATE, whatever an earlier try left in the change tracker.
+            var readyAt = DateTime.UtcNow;
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
-                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
-            }));
-            doc.PageCount = result.Pages.Count;
-            doc.Status = DocumentStatus.Ready;
-            doc.ReadyAt = DateTime.UtcNow;
-            doc.Error = null;
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
+                db.DocumentPages.AddRange(result.Pages.Select(p => new DocumentPage
+                {
+                    DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
+                }));
+                await db.SaveChangesAsync(ct);
+                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.PageCount, result.Pages.Count)
+                    .SetProperty(d => d.Status, DocumentStatus.Ready)
+                    .SetProperty(d => d.ReadyAt, readyAt)
+                    .SetProperty(d => d.Error, (string?)null), ct);
+                await tx.CommitAsync(ct);
+            });
 
             await search.IndexAsync(id, ct);
             log.LogInformation("Document {DocumentId} ready: {Pages} pages", id, result.Pages.Count);

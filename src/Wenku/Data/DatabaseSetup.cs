@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Wenku.Accounts;
 using Wenku.Documents;
 
@@ -22,10 +21,13 @@ public static class DatabaseSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
-        // WAL lets the site read while a worker writes; it is a property of the file, set once.
-        await db.Database.OpenConnectionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        await db.Database.CloseConnectionAsync();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets the site read while a worker writes; it is a property of the file, set once.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
         await db.Database.MigrateAsync(ct);
     }
 
@@ -48,11 +50,4 @@ public static class DatabaseSetup
         if (!await db.SiteSettings.AnyAsync(ct)) db.SiteSettings.Add(new SiteSettings());
         await db.SaveChangesAsync(ct);
     }
-}
-
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the site.</summary>
-public sealed class DesignTimeDbFactory : IDesignTimeDbContextFactory<WenkuDb>
-{
-    public WenkuDb CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<WenkuDb>().UseSqlite("Data Source=design.db").Options);
 }
