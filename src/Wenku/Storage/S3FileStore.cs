@@ -29,11 +29,14 @@ public sealed class S3FileStore : IFileStore, IDisposable
     private readonly S3StorageOptions _options;
     private readonly string _prefix;
 
-    public S3FileStore(S3StorageOptions options)
+    public S3FileStore(S3StorageOptions options) : this(options, CreateClient(options)) { }
+
+    /// <summary>A store that uses (and disposes) <paramref name="client"/>, made by <see cref="CreateClient"/>.</summary>
+    public S3FileStore(S3StorageOptions options, IAmazonS3 client)
     {
         _options = options;
         _prefix = string.IsNullOrEmpty(options.Prefix) ? "" : options.Prefix.TrimEnd('/') + "/";
-        _s3 = CreateClient(options);
+        _s3 = client;
     }
 
     /// <summary>A client for these settings; with no access key, the SDK's usual chain (environment, instance role).</summary>
