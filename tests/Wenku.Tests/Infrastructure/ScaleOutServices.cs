@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Amazon.S3;
+using Npgsql;
 using Wenku.Storage;
 
 namespace Wenku.Tests.Infrastructure;
@@ -17,6 +18,20 @@ public static class ScaleOutServices
     /// <summary>Connection string of a new, empty database (created by the migration; drop it with EnsureDeleted).</summary>
     public static string NewPostgresDatabase(string what) =>
         $"{Env.Value["WENKU_TEST_POSTGRES"]};Database=wenku_{what}_{Guid.NewGuid():N}";
+
+    /// <summary>Drops a test database, even while a (killed or lingering) worker process is still connected to it.</summary>
+    public static async Task DropPostgresDatabaseAsync(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var name = builder.Database!;
+        builder.Database = "postgres";
+        builder.Pooling = false;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Settings of the s3rver endpoint with a bucket that does not exist yet (see <see cref="CreateBucketAsync"/>).</summary>
     public static S3StorageOptions NewBucket(string what) => new()

@@ -137,10 +137,9 @@ public abstract class DbJobQueueTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Settings.Count > 0)
-            await using (var scope = _services.CreateAsyncScope())
-                await scope.ServiceProvider.GetRequiredService<WenkuDb>().Database.EnsureDeletedAsync();
         await _services.DisposeAsync();
+        if (Settings.TryGetValue("Wenku:Database:ConnectionString", out var postgres))
+            await ScaleOutServices.DropPostgresDatabaseAsync(postgres!);
         TestPaths.TryDelete(_data);
     }
 }
