@@ -52,6 +52,10 @@ public sealed class WenkuOptions
     [Range(0, 86_400)]
     public int OrphanMinAgeSeconds { get; set; } = 300;
 
+    /// <summary>Test hook: milliseconds to wait between applying search changes and committing the index.</summary>
+    [Range(0, 600_000)]
+    public int SearchCommitDelayMs { get; set; }
+
     public string DatabasePath => Path.Combine(DataDir, "wenku.db");
     public string FilesDir => Path.Combine(DataDir, "files");
     public string TempDir => Path.Combine(DataDir, "tmp");

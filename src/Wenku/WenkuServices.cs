@@ -62,7 +62,7 @@ public static class WenkuServices
         if (storage.Provider == StorageProvider.S3) services.AddSingleton<IFileStore>(_ => new S3FileStore(storage.S3));
         else services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
         services.AddSingleton<IJobQueue, DbJobQueue>();
-        services.AddSingleton<ISearchIndex, DatabaseSearchIndex>();
+        services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
         services.AddSingleton<Watermarker>();
         services.AddSingleton<IDocumentConverter, PdfConverter>();

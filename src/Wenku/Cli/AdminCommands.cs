@@ -1,11 +1,14 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Identity;
 using Wenku.Accounts;
+using Microsoft.EntityFrameworkCore;
+using Spectre.Console;
 using Wenku.Data;
+using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | create-user | create-token</c>.</summary>
+/// <summary><c>wenku admin migrate | create-user | create-token | reindex</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -61,7 +64,32 @@ public static class AdminCommands
             return 0;
         });
 
+        var reindex = new Command("reindex",
+            "Rebuild the search index from the database beside the current one; a running site switches to it when it is complete.") { data };
+        reindex.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            var dbFactory = services.GetRequiredService<IDbContextFactory<WenkuDb>>();
+            var root = ((LuceneSearchIndex)services.GetRequiredService<ISearchIndex>()).Root;
+            var count = 0;
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("Indexing documents");
+                count = await LuceneSearchIndex.RebuildAsync(dbFactory, root, new Progress<(int Done, int Total)>(x =>
+                {
+                    task.MaxValue = Math.Max(1, x.Total);
+                    task.Value = x.Done;
+                }), ct);
+                task.MaxValue = Math.Max(1, count);
+                task.Value = task.MaxValue;
+            });
+            Console.WriteLine($"Search index rebuilt: {count} documents. A running site switches to it within a second.");
+            return 0;
+        });
+
         admin.Subcommands.Add(migrate);
+        admin.Subcommands.Add(reindex);
         admin.Subcommands.Add(createUser);
         admin.Subcommands.Add(createToken);
         return admin;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Wenku.Data;
 using Wenku.Documents;
 using Wenku.Jobs;
-using Wenku.Search;
 using Wenku.Storage;
 
 namespace Wenku.Conversion;
@@ -13,7 +12,6 @@ public sealed class ConvertDocumentJob(
     IDbContextFactory<WenkuDb> dbFactory,
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
-    ISearchIndex search,
     IOptions<WenkuOptions> options,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
@@ -26,12 +24,7 @@ public sealed class ConvertDocumentJob(
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
         if (doc.Status == DocumentStatus.Failed) return;
-        if (doc.Status == DocumentStatus.Ready)
-        {
-            // An earlier attempt converted it but did not reach the index.
-            await search.IndexAsync(id, ct);
-            return;
-        }
+        if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
         doc.Status = DocumentStatus.Processing;
         await db.SaveChangesAsync(ct);
@@ -69,8 +62,8 @@ public sealed class ConvertDocumentJob(
                 await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
 
             // Idempotent: a retried job replaces what an earlier attempt wrote. The execution strategy may run this
-            // again after a transient failure (PostgreSQL), so it adds fresh page rows and sets the document's columns
-            // with one UPDATE, whatever an earlier try left in the change tracker.
+            // again after a transient failure (PostgreSQL), so each try starts from a clean change tracker and the
+            // document as stored.
             var readyAt = DateTime.UtcNow;
             await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
@@ -81,16 +74,14 @@ public sealed class ConvertDocumentJob(
                 {
                     DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
                 }));
+                var ready = await db.Documents.SingleAsync(d => d.Id == id, ct);
+                ready.PageCount = result.Pages.Count;
+                ready.Status = DocumentStatus.Ready;
+                ready.ReadyAt = readyAt;
+                ready.Error = null;
                 await db.SaveChangesAsync(ct);
-                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.PageCount, result.Pages.Count)
-                    .SetProperty(d => d.Status, DocumentStatus.Ready)
-                    .SetProperty(d => d.ReadyAt, readyAt)
-                    .SetProperty(d => d.Error, (string?)null), ct);
-                await tx.CommitAsync(ct);
+                await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             });
-
-            await search.IndexAsync(id, ct);
             log.LogInformation("Document {DocumentId} ready: {Pages} pages", id, result.Pages.Count);
         }
         finally

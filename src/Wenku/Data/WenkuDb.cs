@@ -5,6 +5,7 @@ using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Documents;
 using Wenku.Jobs;
+using Wenku.Search;
 
 namespace Wenku.Data;
 
@@ -27,6 +28,31 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<Entitlement> Entitlements => Set<Entitlement>();
     public DbSet<Download> Downloads => Set<Download>();
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();
+    public DbSet<SearchChange> SearchChanges => Set<SearchChange>();
+
+    /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        RecordSearchChanges();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RecordSearchChanges();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    private void RecordSearchChanges()
+    {
+        ChangeTracker.DetectChanges();
+        var changed = ChangeTracker.Entries<Document>()
+            .Where(e => e.State == EntityState.Deleted
+                || (e.State == EntityState.Modified && e.Properties.Any(p => p.IsModified && !SearchChange.IgnoredProperties.Contains(p.Metadata.Name))))
+            .Select(e => e.Entity.Id).Where(id => id > 0).Distinct().ToList();
+        // A new document is queued, not yet searchable: its change to "ready" is what the index follows.
+        SearchChanges.AddRange(changed.Select(id => new SearchChange { DocumentId = id }));
+    }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -51,6 +77,11 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasOne<Document>().WithMany().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Category>(e => e.HasIndex(c => c.Slug).IsUnique());
+        b.Entity<SearchChange>(e =>
+        {
+            e.HasKey(c => c.Seq);
+            e.Property(c => c.Seq).ValueGeneratedOnAdd();
+        });
         b.Entity<Comment>(e =>
         {
             e.HasIndex(c => new { c.DocumentId, c.CreatedAt });

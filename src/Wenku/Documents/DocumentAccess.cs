@@ -68,6 +68,15 @@ public sealed class DocumentAccess(WenkuDb db)
                 download.State = EntityState.Detached; // a retry adds it afresh
             }
             await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+            var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = doc.Id }); // "most downloaded" sorts by it
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            finally
+            {
+                change.State = EntityState.Detached;
+            }
             await tx.CommitAsync(ct);
         });
     }

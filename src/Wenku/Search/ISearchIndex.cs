@@ -1,41 +1,94 @@
 namespace Wenku.Search;
 
-public sealed record SearchQuery(string Text, int Page = 1, int PageSize = 20, string? Category = null);
+/// <summary>How results are ordered.</summary>
+public enum SearchSort { Relevance, Newest, Downloads }
 
-/// <summary>One hit: the document, and a passage of its text around the match with the terms marked.</summary>
-public sealed record SearchHit(long DocumentId, string Title, string Snippet, int? PageNumber, double Score);
-
-public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int Page, int PageSize);
-
-/// <summary>What a person typed, as the words and "quoted phrases" to find and to mark in snippets.</summary>
-public static class QueryTerms
+/// <summary>Page-count buckets offered as a filter and a facet.</summary>
+public static class PageRanges
 {
-    public const int MaxTerms = 8;
+    public static readonly IReadOnlyList<(string Key, string Label, int Min, int Max)> All =
+    [
+        ("1-5", "1–5 页", 1, 5),
+        ("6-20", "6–20 页", 6, 20),
+        ("21-50", "21–50 页", 21, 50),
+        ("51-100", "51–100 页", 51, 100),
+        ("100+", "100 页以上", 101, int.MaxValue),
+    ];
 
-    /// <summary>Words of a query; quotes group a phrase. Empty and overlong input yields no terms rather than an error.</summary>
-    public static List<string> Parse(string? text)
-    {
-        var terms = new List<string>();
-        if (string.IsNullOrWhiteSpace(text)) return terms;
-        var s = text.Length > 200 ? text[..200] : text;
-        var parts = s.Split('"');
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (i % 2 == 1) { if (parts[i].Trim() is { Length: > 0 } phrase) terms.Add(phrase); }
-            else terms.AddRange(parts[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        }
-        return terms.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().Take(MaxTerms).ToList();
-    }
+    public static string? KeyFor(int pages) => All.FirstOrDefault(r => pages >= r.Min && pages <= r.Max).Key;
+
+    public static bool IsKey(string? key) => key is not null && All.Any(r => r.Key == key);
 }
 
 /// <summary>
-/// The full-text index. It follows the pipeline: a document is indexed when ready and removed when taken down.
-/// Implementations: the database (foundation), Lucene (embedded), a shared backend (scale-out).
-/// Whatever the implementation, only text anyone may read is searchable: the pages within a document's preview limit.
+/// A search: what was typed, filters (each null when not set), sort and paging.
+/// <paramref name="Price"/> is <c>free</c> or <c>paid</c>; <paramref name="Pages"/> a key of <see cref="PageRanges"/>.
+/// </summary>
+public sealed record SearchQuery(
+    string Text,
+    int Page = 1,
+    int PageSize = 20,
+    string? Category = null,
+    string? Format = null,
+    string? Price = null,
+    string? Pages = null,
+    SearchSort Sort = SearchSort.Relevance);
+
+/// <summary>A stretch of text, marked when it matched the query. Rendered encoded, never as raw HTML.</summary>
+public sealed record TextPart(string Text, bool Marked);
+
+/// <summary>One hit: the document as indexed, its title and best passage with matches marked, and that passage's page.</summary>
+public sealed record SearchHit(
+    long DocumentId,
+    string Title,
+    IReadOnlyList<TextPart> TitleParts,
+    IReadOnlyList<TextPart> Snippet,
+    int? PageNumber,
+    double Score,
+    string Category,
+    string Format,
+    int PageCount,
+    int Price,
+    long Downloads,
+    DateTime CreatedAt,
+    string Uploader);
+
+/// <summary>How many results each value of a filter would give (with the other filters applied).</summary>
+public sealed record FacetValue(string Value, int Count);
+
+public sealed record SearchFacets(
+    IReadOnlyList<FacetValue> Category,
+    IReadOnlyList<FacetValue> Format,
+    IReadOnlyList<FacetValue> Price,
+    IReadOnlyList<FacetValue> Pages)
+{
+    public static readonly SearchFacets None = new([], [], [], []);
+}
+
+public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int Page, int PageSize, SearchFacets Facets)
+{
+    public int PageTotal => Math.Max(1, (Total + PageSize - 1) / PageSize);
+}
+
+/// <summary>A title offered while typing.</summary>
+public sealed record Suggestion(long Id, string Title);
+
+/// <summary>
+/// The full-text index. Implementations: Lucene on the local disk (embedded default), a shared backend (scale-out).
+/// It follows the database: every change to a document that search can see is written, in the same transaction,
+/// to the search outbox (<see cref="SearchChange"/>), and <see cref="SyncAsync"/> applies what it has not applied yet.
+/// Whatever the implementation, only what anyone may read is searchable: ready documents, and of those the title,
+/// tags, description, uploader and the text of the pages within the preview limit.
 /// </summary>
 public interface ISearchIndex
 {
-    Task IndexAsync(long documentId, CancellationToken ct);
-    Task RemoveAsync(long documentId, CancellationToken ct);
     Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct);
+
+    Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int max, CancellationToken ct);
+
+    /// <summary>Applies the outbox changes not yet in the index; returns how many documents it updated.</summary>
+    Task<int> SyncAsync(CancellationToken ct);
+
+    /// <summary>Compares the index with the database and repairs what differs (run at start, after a crash).</summary>
+    Task<int> VerifyAsync(CancellationToken ct);
 }

@@ -1,19 +1,40 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Wenku.Data;
 
 namespace Wenku.Search;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Web.RateLimits.Search)]
-public sealed class SearchModel(ISearchIndex index) : PageModel
+public sealed class SearchModel(ISearchIndex index, WenkuDb db) : PageModel
 {
-    public string Query { get; private set; } = "";
-    public IReadOnlyList<string> Terms { get; private set; } = [];
+    public SearchQuery Query { get; private set; } = new("");
     public SearchResults? Results { get; private set; }
+    public IReadOnlyDictionary<string, string> CategoryLabels { get; private set; } = new Dictionary<string, string>();
 
-    public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, CancellationToken ct)
+    public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, string? category, string? format,
+        string? price, string? pages, string? sort, CancellationToken ct)
     {
-        Query = (q ?? "").Trim();
-        Terms = QueryTerms.Parse(Query);
-        if (Terms.Count > 0) Results = await index.SearchAsync(new SearchQuery(Query, page ?? 1), ct);
+        Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
+        CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
+        if (!SearchApi.IsBlank(Query)) Results = await index.SearchAsync(Query, ct);
+    }
+
+    /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>
+    public string Link(string? category = "\0", string? format = "\0", string? price = "\0", string? pages = "\0", string? sort = "\0", int page = 1)
+    {
+        var parts = new List<string>();
+        void Add(string name, string? value, string? current)
+        {
+            var v = value == "\0" ? current : value;
+            if (!string.IsNullOrEmpty(v)) parts.Add(name + "=" + Uri.EscapeDataString(v));
+        }
+        Add("q", Query.Text, null);
+        Add("category", category, Query.Category);
+        Add("format", format, Query.Format);
+        Add("price", price, Query.Price);
+        Add("pages", pages, Query.Pages);
+        Add("sort", sort, Query.Sort == SearchSort.Relevance ? null : Query.Sort.ToString().ToLowerInvariant());
+        if (page > 1) parts.Add("page=" + page);
+        return "/search?" + string.Join("&", parts);
     }
 }

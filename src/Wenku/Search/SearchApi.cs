@@ -1,28 +1,77 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
 
 namespace Wenku.Search;
 
-public sealed record SearchHitDto(long Id, string Title, string Snippet, int? Page, string Url);
+public sealed record SearchHitDto(
+    long Id, string Title, string TitleHighlighted, string Snippet, IReadOnlyList<TextPart> SnippetParts, int? Page, string Url,
+    string Category, string Format, int Pages, int Price, long Downloads, DateTime UploadedAt, string Uploader);
 
-public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, IReadOnlyList<SearchHitDto> Hits);
+public sealed record FacetValueDto(string Value, string Label, int Count);
+
+public sealed record SearchFacetsDto(
+    IReadOnlyList<FacetValueDto> Category, IReadOnlyList<FacetValueDto> Format, IReadOnlyList<FacetValueDto> Price, IReadOnlyList<FacetValueDto> Pages);
+
+public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, int PageCount, IReadOnlyList<SearchHitDto> Hits, SearchFacetsDto Facets);
 
 public static class SearchApi
 {
+    public const int MaxPage = 50;
+
     public static void MapSearchApi(this RouteGroupBuilder api)
     {
         api.MapGet("/search", SearchAsync).AllowAnonymous().RequireRateLimiting(Web.RateLimits.Search)
             .WithSummary("Search ready documents")
-            .WithDescription("`q`: words or \"quoted phrases\"; `page`: 1-based. Snippets mark matches with « and ».");
+            .WithDescription("""
+                `q`: words, "quoted phrases", `-excluded` words, `a OR b`; Chinese and English may be mixed and any input is
+                accepted. Filters: `category` (slug), `format` (e.g. `pdf`), `price` (`free`|`paid`), `pages`
+                (`1-5`|`6-20`|`21-50`|`51-100`|`100+`). `sort`: `relevance` (default), `newest`, `downloads`. `page`: 1–50.
+                Snippets and highlighted titles mark matches with « and »; `snippetParts` gives the same as marked/unmarked
+                parts. `page` of a hit is the page the snippet comes from. `facets` count results per filter value with the
+                other filters applied. An empty `q` with a filter lists that filter's documents, newest first.
+                """);
+        api.MapGet("/search/suggest", SuggestAsync).AllowAnonymous().RequireRateLimiting(Web.RateLimits.Search)
+            .WithSummary("Title suggestions while typing")
+            .WithDescription("`q`: what has been typed so far (the last word may be unfinished). Up to `max` (1–20, default 8) titles.");
     }
 
-    private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, ISearchIndex index, CancellationToken ct)
+    /// <summary>Reads the query string the API and the search page share, lenient about values it does not know.</summary>
+    public static SearchQuery ToQuery(string? q, int? page, string? category, string? format, string? price, string? pages, string? sort, int pageSize = 20) =>
+        new((q ?? "").Trim(), Math.Clamp(page ?? 1, 1, MaxPage), pageSize,
+            Blank(category), Blank(format)?.ToLowerInvariant(),
+            price is "free" or "paid" ? price : null,
+            PageRanges.IsKey(pages) ? pages : null,
+            sort?.ToLowerInvariant() switch { "newest" => SearchSort.Newest, "downloads" => SearchSort.Downloads, _ => SearchSort.Relevance });
+
+    /// <summary>A query with no words and no filter: nothing to search for.</summary>
+    public static bool IsBlank(SearchQuery q) => q.Text.Length == 0 && q.Category is null && q.Format is null && q.Price is null && q.Pages is null;
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, string? format, string? price,
+        string? pages, string? sort, ISearchIndex index, WenkuDb db, CancellationToken ct)
     {
-        var query = new SearchQuery(q ?? "", page ?? 1, 20, category);
-        var results = await index.SearchAsync(query, ct);
-        var terms = QueryTerms.Parse(q);
-        var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title,
-            string.Concat(Snippets.Mark(h.Snippet, terms).Select(p => p.Marked ? $"«{p.Text}»" : p.Text)),
-            h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}")).ToList();
-        return TypedResults.Ok(new SearchResponse(q ?? "", results.Total, results.Page, results.PageSize, hits));
+        var query = ToQuery(q, page, category, format, price, pages, sort);
+        var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None) : await index.SearchAsync(query, ct);
+        var labels = await CategoryLabelsAsync(db, ct);
+        var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title, Marked(h.TitleParts), Marked(h.Snippet), h.Snippet,
+            h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}",
+            h.Category, h.Format, h.PageCount, h.Price, h.Downloads, h.CreatedAt, h.Uploader)).ToList();
+        var f = results.Facets;
+        var facets = new SearchFacetsDto(
+            f.Category.Select(v => new FacetValueDto(v.Value, labels.GetValueOrDefault(v.Value, v.Value), v.Count)).ToList(),
+            f.Format.Select(v => new FacetValueDto(v.Value, v.Value.ToUpperInvariant(), v.Count)).ToList(),
+            f.Price.Select(v => new FacetValueDto(v.Value, v.Value == "free" ? "免费 free" : "付费 paid", v.Count)).ToList(),
+            f.Pages.Select(v => new FacetValueDto(v.Value, PageRanges.All.First(r => r.Key == v.Value).Label, v.Count)).ToList());
+        return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
     }
+
+    private static async Task<Ok<IReadOnlyList<Suggestion>>> SuggestAsync(string? q, int? max, ISearchIndex index, CancellationToken ct) =>
+        TypedResults.Ok(await index.SuggestAsync(q ?? "", Math.Clamp(max ?? 8, 1, 20), ct));
+
+    public static async Task<Dictionary<string, string>> CategoryLabelsAsync(WenkuDb db, CancellationToken ct) =>
+        await db.Categories.AsNoTracking().ToDictionaryAsync(c => c.Slug, c => c.Name, ct);
+
+    private static string Marked(IReadOnlyList<TextPart> parts) => string.Concat(parts.Select(p => p.Marked ? $"«{p.Text}»" : p.Text));
 }

@@ -58,6 +58,8 @@ public static class SiteHost
         builder.Services.AddDocumentPageCache();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
+        builder.Services.AddSingleton<SearchSync>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SearchSync>());
         builder.Services.AddHostedService<StorageJanitor>();
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();

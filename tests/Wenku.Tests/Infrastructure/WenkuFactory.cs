@@ -86,7 +86,12 @@ public class WenkuFactory : WebApplicationFactory<Program>
         while (true)
         {
             var doc = await WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id));
-            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed) return doc;
+            if (doc.Status is DocumentStatus.Ready or DocumentStatus.Failed)
+            {
+                // The site indexes within a second; tests that search right after "ready" should not race it.
+                await Services.GetRequiredService<Wenku.Search.ISearchIndex>().SyncAsync(CancellationToken.None);
+                return doc;
+            }
             if (DateTime.UtcNow > until) throw new TimeoutException($"document {id} still {doc.Status}");
             await Task.Delay(200);
         }

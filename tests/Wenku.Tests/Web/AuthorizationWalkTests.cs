@@ -34,6 +34,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         // Public pages.
         new("GET /", "home", _ => "/", Everyone(Ok)),
         new("GET /search", "search with words", _ => "/search?q=Paragraph", Everyone(Ok)),
+        new("GET /search", "search with filters and sort", _ => "/search?q=Paragraph&format=pdf&price=free&sort=newest", Everyone(Ok)),
         new("GET /c/{slug}", "a category", _ => "/c/other", Everyone(Ok)),
         new("GET /c/{slug}", "no such category", _ => "/c/no-such-category", Everyone(NotFound)),
         new("GET /u/{id}", "the owner's profile", w => $"/u/{w.IdOf(Who.Owner)}", Everyone(Ok)),
@@ -120,6 +121,8 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/documents/{id:long}/text", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/text", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/text", "no such document", _ => "/api/v1/documents/999999/text", Everyone(NotFound)),
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
+        new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
+        new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
         new("GET /api/docs/{documentName?}", "the API reference", _ => "/api/docs/", Everyone(Ok)),
         new("GET /api/docs/{documentName?}", "the API reference without its slash", _ => "/api/docs", Everyone(Redirect)),
         new("GET /api/docs/scalar.js", "the API reference's script", _ => "/api/docs/scalar.js", Everyone(Ok)),

@@ -83,6 +83,20 @@ namespace Wenku.Data.PostgresMigrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "SearchChanges",
+                columns: table => new
+                {
+                    Seq = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    DocumentId = table.Column<long>(type: "bigint", nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SearchChanges", x => x.Seq);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SiteSettings",
                 columns: table => new
                 {
@@ -525,6 +539,9 @@ namespace Wenku.Data.PostgresMigrations
 
             migrationBuilder.DropTable(
                 name: "Jobs");
+
+            migrationBuilder.DropTable(
+                name: "SearchChanges");
 
             migrationBuilder.DropTable(
                 name: "SiteSettings");

@@ -1,0 +1,133 @@
+using Wenku.Text;
+
+namespace Wenku.Search;
+
+/// <summary>
+/// Our own small highlighter over stored text (the Lucene highlighter is not available here): it finds the page and
+/// the passage where most of the query's words meet, and marks the words the index matched — by analysing the
+/// passage with the index's analyzer, so a match is marked exactly when search would count it (文库 in 文库系统,
+/// "documents" for a query "document", 國 for 国). Offsets survive folding, so the original text is what is shown.
+/// </summary>
+public sealed class Highlighter
+{
+    public const int PassageLength = 140;
+    private const int MaxScannedChars = 60_000;
+
+    private readonly HashSet<string> _terms;
+    private readonly List<(string Text, int Weight)> _probes;
+
+    /// <summary>Prepares highlighting for the words and phrases a person searched for.</summary>
+    public Highlighter(IEnumerable<string> queryTexts)
+    {
+        _terms = new HashSet<string>(StringComparer.Ordinal);
+        _probes = [];
+        foreach (var text in queryTexts)
+        {
+            var folded = TextFolding.Fold(text);
+            var tokens = SearchAnalyzer.QueryTokens(text, 64);
+            // Where the words occur together as typed counts for as much as all of them apart.
+            if (tokens.Count > 1) AddProbe(folded.Trim(), tokens.Count);
+            foreach (var t in tokens)
+            {
+                _terms.Add(t.Term);
+                AddProbe(folded[t.Start..t.End], 1);
+            }
+        }
+    }
+
+    public bool IsEmpty => _terms.Count == 0;
+
+    private void AddProbe(string text, int weight)
+    {
+        if (text.Length > 0 && !_probes.Any(p => p.Text == text)) _probes.Add((text, weight));
+    }
+
+    /// <summary>The whole of <paramref name="text"/> (a title), with the matching words marked.</summary>
+    public IReadOnlyList<TextPart> Mark(string text) => IsEmpty ? [new TextPart(text, false)] : MarkSpans(text, 0, text.Length);
+
+    /// <summary>
+    /// The best passage among <paramref name="pages"/> (page 1 first): the page where most distinct query words
+    /// occur, and on it the window holding most of them. Null when there is no text at all.
+    /// </summary>
+    public (int Page, IReadOnlyList<TextPart> Parts)? BestPassage(IReadOnlyList<string> pages)
+    {
+        var bestPage = -1; var bestScore = 0; List<int>? bestHits = null;
+        var perfect = _probes.Sum(p => p.Weight);
+        for (var p = 0; p < pages.Count && !IsEmpty; p++)
+        {
+            var text = pages[p];
+            if (text.Length == 0) continue;
+            var folded = TextFolding.Fold(text.Length > MaxScannedChars ? text[..MaxScannedChars] : text);
+            var score = 0; var hits = new List<int>();
+            foreach (var (probe, weight) in _probes)
+            {
+                var at = folded.IndexOf(probe, StringComparison.Ordinal);
+                if (at < 0) continue;
+                score += weight;
+                for (var n = 0; at >= 0 && n < 50; n++, at = folded.IndexOf(probe, at + probe.Length, StringComparison.Ordinal))
+                    for (var w = 0; w < weight; w++) hits.Add(at);
+            }
+            if (score > bestScore) { bestScore = score; bestPage = p; bestHits = hits; }
+            if (score == perfect) break;
+        }
+        if (bestPage < 0)
+        {
+            bestPage = Enumerable.Range(0, pages.Count).FirstOrDefault(i => pages[i].Length > 0, -1);
+            if (bestPage < 0) return null;
+            bestHits = [0];
+        }
+        var page = pages[bestPage];
+        var start = WindowStart(page, bestHits!);
+        var end = Math.Min(page.Length, start + PassageLength);
+        var parts = new List<TextPart>();
+        if (start > 0) parts.Add(new TextPart("…", false));
+        parts.AddRange(MarkSpans(page, start, end));
+        if (end < page.Length) parts.Add(new TextPart("…", false));
+        return (bestPage + 1, parts);
+    }
+
+    /// <summary>The start of the window holding most matches, moved back to a sentence start when one is near.</summary>
+    private static int WindowStart(string page, List<int> hits)
+    {
+        hits.Sort();
+        int bestStart = hits[0], bestCount = 0;
+        for (int i = 0, j = 0; i < hits.Count; i++)
+        {
+            while (j < hits.Count && hits[j] < hits[i] + PassageLength * 2 / 3) j++;
+            if (j - i > bestCount) { bestCount = j - i; bestStart = hits[i]; }
+        }
+        var start = Math.Max(0, bestStart - 20);
+        for (var k = bestStart - 1; k >= Math.Max(0, bestStart - 30); k--)
+            if (page[k] is '。' or '！' or '？' or '.' or '!' or '?' or '\n' or '；') { start = k + 1; break; }
+        while (start < page.Length && char.IsWhiteSpace(page[start])) start++;
+        if (start > 0 && char.IsLowSurrogate(page[start])) start--;
+        return start;
+    }
+
+    private List<TextPart> MarkSpans(string text, int start, int end)
+    {
+        var slice = text[start..end];
+        var marked = new bool[slice.Length];
+        foreach (var t in SearchAnalyzer.Tokens(slice))
+            if (_terms.Contains(t.Term))
+                for (var k = t.Start; k < t.End && k < marked.Length; k++) marked[k] = true;
+        // Words matched one after another read as one match ("«Paragraph 2 of»", not "«Paragraph» «2» «of»").
+        for (var k = 1; k < slice.Length - 1; k++)
+        {
+            if (marked[k] || !char.IsWhiteSpace(slice[k]) || !marked[k - 1]) continue;
+            var next = k;
+            while (next < slice.Length && char.IsWhiteSpace(slice[next])) next++;
+            if (next < slice.Length && marked[next]) for (var g = k; g < next; g++) marked[g] = true;
+        }
+        var parts = new List<TextPart>();
+        var i = 0;
+        while (i < slice.Length)
+        {
+            var j = i;
+            while (j < slice.Length && marked[j] == marked[i]) j++;
+            parts.Add(new TextPart(slice[i..j].Replace('\n', ' '), marked[i]));
+            i = j;
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,463 @@
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using LuceneDocument = Lucene.Net.Documents.Document;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace Wenku.Search;
+
+/// <summary>What the index holds for one document: only what anyone may read (preview pages, not the rest).</summary>
+public sealed record SearchDocument(
+    long Id,
+    string Title,
+    string Description,
+    string Tags,
+    string Category,
+    string Format,
+    int Price,
+    int PageCount,
+    long Downloads,
+    DateTime CreatedAt,
+    string Uploader,
+    IReadOnlyList<string> Pages);
+
+/// <summary>
+/// A Lucene.NET index in one folder: writing (upsert, delete, commit with the outbox position it reflects) and
+/// searching (BM25 over CJK bigrams and stemmed words, filters and facet counts in one pass, sorting, paging,
+/// highlighted passages). Knows nothing of the database; <see cref="LuceneSearchIndex"/> feeds it.
+/// One process writes a folder at a time (Lucene's write lock).
+/// </summary>
+public sealed class LuceneIndex : IDisposable
+{
+    private const string IdField = "id", TitleField = "title", TagsField = "tags", DescriptionField = "description",
+        BodyField = "body", UploaderField = "uploader", CategoryField = "category", FormatField = "format",
+        PriceField = "price", PageCountField = "pagecount", CreatedField = "created", DownloadsField = "downloads",
+        PagesStoredField = "pages", WatermarkKey = "outbox";
+
+    /// <summary>Fields a query looks in, with their weight: a word in the title counts most.</summary>
+    private static readonly (string Field, float Boost)[] SearchedFields =
+        [(TitleField, 4f), (TagsField, 2.5f), (DescriptionField, 1.5f), (BodyField, 1f), (UploaderField, 1f)];
+
+    private const char PageSeparator = '\f';
+
+    private readonly LuceneDirectory _directory;
+    private readonly IndexWriter _writer;
+    private readonly SearcherManager _searchers;
+    private readonly System.Threading.Lock _commitLock = new();
+
+    public string Path { get; }
+
+    public LuceneIndex(string path, double ramBufferMb = 32)
+    {
+        Path = path;
+        System.IO.Directory.CreateDirectory(path);
+        _directory = FSDirectory.Open(path);
+        var config = new IndexWriterConfig(SearchAnalyzer.Version, SearchAnalyzer.Instance)
+        {
+            OpenMode = OpenMode.CREATE_OR_APPEND,
+            Similarity = new BM25Similarity(),
+            RAMBufferSizeMB = ramBufferMb,
+        };
+        _writer = new IndexWriter(_directory, config);
+        _searchers = new SearcherManager(_writer, applyAllDeletes: true, new Bm25SearcherFactory());
+    }
+
+    /// <summary>The outbox position the last commit reflects (0 for a new index).</summary>
+    public long Watermark
+    {
+        get
+        {
+            var data = _writer.CommitData;
+            return data is not null && data.TryGetValue(WatermarkKey, out var s) && long.TryParse(s, out var w) ? w : 0;
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            var s = _searchers.Acquire();
+            try { return s.IndexReader.NumDocs; } finally { _searchers.Release(s); }
+        }
+    }
+
+    public void Upsert(SearchDocument doc) => _writer.UpdateDocument(new Term(IdField, Id(doc.Id)), ToLucene(doc));
+
+    public void Delete(long id) => _writer.DeleteDocuments(new Term(IdField, Id(id)));
+
+    public void DeleteAll() => _writer.DeleteAll();
+
+    /// <summary>Makes everything written so far durable, recording the outbox position it reflects.</summary>
+    public void Commit(long watermark)
+    {
+        lock (_commitLock)
+        {
+            _writer.SetCommitData(new Dictionary<string, string> { [WatermarkKey] = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            _writer.Commit();
+        }
+        _searchers.MaybeRefreshBlocking();
+    }
+
+    /// <summary>Makes recent writes visible to searches without the cost of a commit.</summary>
+    public void Refresh() => _searchers.MaybeRefreshBlocking();
+
+    /// <summary>Every document id in the index.</summary>
+    public HashSet<long> Ids()
+    {
+        var ids = new HashSet<long>();
+        var s = _searchers.Acquire();
+        try
+        {
+            foreach (var leaf in s.IndexReader.Leaves)
+            {
+                var reader = leaf.AtomicReader;
+                var values = reader.GetNumericDocValues(IdField);
+                var live = reader.LiveDocs;
+                if (values is null) continue;
+                for (var d = 0; d < reader.MaxDoc; d++)
+                    if (live is null || live.Get(d)) ids.Add(values.Get(d));
+            }
+        }
+        finally { _searchers.Release(s); }
+        return ids;
+    }
+
+    public SearchResults Search(SearchQuery query)
+    {
+        var syntax = SearchSyntax.Parse(query.Text);
+        var page = Math.Max(1, query.Page);
+        var pageSize = Math.Clamp(query.PageSize, 1, 100);
+        var q = BuildQuery(syntax);
+        if (q is null) return new SearchResults([], 0, page, pageSize, SearchFacets.None);
+
+        var wanted = page * pageSize;
+        var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
+        ITopDocsCollector top = sort switch
+        {
+            SearchSort.Newest => TopFieldCollector.Create(new Sort(new SortField(CreatedField, SortFieldType.INT64, true)), wanted, false, false, false, false),
+            SearchSort.Downloads => TopFieldCollector.Create(new Sort(new SortField(DownloadsField, SortFieldType.INT64, true), new SortField(CreatedField, SortFieldType.INT64, true)), wanted, false, false, false, false),
+            _ => TopScoreDocCollector.Create(wanted, false),
+        };
+        var collector = new FacetingCollector((ICollector)top, query);
+        var searcher = _searchers.Acquire();
+        try
+        {
+            searcher.Search(q, collector);
+            var docs = top.GetTopDocs((page - 1) * pageSize, pageSize).ScoreDocs;
+            var highlighter = new Highlighter(syntax.Terms);
+            var hits = new List<SearchHit>(docs.Length);
+            foreach (var sd in docs) hits.Add(ToHit(searcher, sd, highlighter));
+            return new SearchResults(hits, collector.Total, page, pageSize, collector.Facets());
+        }
+        finally { _searchers.Release(searcher); }
+    }
+
+    /// <summary>Titles that match what has been typed so far (the last word may be unfinished).</summary>
+    public IReadOnlyList<Suggestion> Suggest(string prefix, int max)
+    {
+        prefix = prefix.Trim();
+        if (prefix.Length == 0) return [];
+        if (prefix.Length > 50) prefix = prefix[..50];
+        var tokens = SearchAnalyzer.QueryTokens(prefix, 20);
+        if (tokens.Count == 0) return [];
+        var q = new BooleanQuery();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            var isLast = i == tokens.Count - 1;
+            var latin = t.Term.All(char.IsAsciiLetterOrDigit);
+            if (isLast && latin && t.End == prefix.Length)
+            {
+                // Still typing: "docu" should offer "document"; the stem of a partial word is not a stem.
+                var surface = Text.TextFolding.Fold(prefix[t.Start..t.End]);
+                var either = new BooleanQuery
+                {
+                    { new PrefixQuery(new Term(TitleField, surface)), Occur.SHOULD },
+                    { new TermQuery(new Term(TitleField, t.Term)), Occur.SHOULD },
+                };
+                q.Add(either, Occur.MUST);
+            }
+            else q.Add(new TermQuery(new Term(TitleField, t.Term)), Occur.MUST);
+        }
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var top = searcher.Search(q, Math.Clamp(max, 1, 20));
+            return top.ScoreDocs.Select(sd =>
+            {
+                var d = searcher.Doc(sd.Doc, new HashSet<string> { IdField, TitleField });
+                return new Suggestion(long.Parse(d.Get(IdField), System.Globalization.CultureInfo.InvariantCulture), d.Get(TitleField));
+            }).ToList();
+        }
+        finally { _searchers.Release(searcher); }
+    }
+
+    private static Query? BuildQuery(SearchSyntax syntax)
+    {
+        if (syntax.IsEmpty) return new MatchAllDocsQuery();
+        var top = new BooleanQuery();
+        foreach (var group in syntax.Required)
+        {
+            var alternatives = group.Select(ClauseQuery).OfType<Query>().ToList();
+            if (alternatives.Count == 0) continue;
+            if (alternatives.Count == 1) top.Add(alternatives[0], Occur.MUST);
+            else
+            {
+                var any = new BooleanQuery();
+                foreach (var a in alternatives) any.Add(a, Occur.SHOULD);
+                top.Add(any, Occur.MUST);
+            }
+        }
+        if (top.Clauses.Count == 0) return null; // only punctuation was typed
+        foreach (var clause in syntax.Excluded)
+            if (ClauseQuery(clause) is { } q) top.Add(q, Occur.MUST_NOT);
+        return top;
+    }
+
+    /// <summary>
+    /// One word or phrase, looked for in every searched field (the best field counts, the others a little).
+    /// A run of Chinese typed without quotes must have most of its bigrams in one field and scores far higher where it
+    /// occurs as typed; a quoted phrase must occur as typed. A Latin word or number at either end of what was typed
+    /// may be a fragment (copied out of a text, part of a model number), so there it also matches inside longer words.
+    /// </summary>
+    private static Query? ClauseQuery(QueryClause clause)
+    {
+        var tokens = SearchAnalyzer.QueryTokens(clause.Text, 32);
+        if (tokens.Count == 0) return null;
+        var folded = Text.TextFolding.Fold(clause.Text);
+        var perField = new DisjunctionMaxQuery(0.1f);
+        foreach (var (field, boost) in SearchedFields)
+        {
+            var phrase = new PhraseQuery();
+            foreach (var t in tokens) phrase.Add(new Term(field, t.Term), t.Position);
+            Query q;
+            if (clause.Phrase) q = tokens.Count == 1 ? new TermQuery(new Term(field, tokens[0].Term)) : phrase;
+            else
+            {
+                var words = new BooleanQuery();
+                var required = 0;
+                for (var i = 0; i < tokens.Count; i++)
+                {
+                    var t = tokens[i];
+                    var fragment = t.IsWord && ((i == 0 && t.Start == 0) || (i == tokens.Count - 1 && t.End == folded.Length));
+                    Query term = new TermQuery(new Term(field, t.Term));
+                    if (fragment)
+                    {
+                        var surface = folded[t.Start..t.End];
+                        if (surface.Length < 2) continue; // one stray letter or digit says nothing
+                        if (field == BodyField) term = new BooleanQuery { { term, Occur.SHOULD }, { GramsQuery(surface), Occur.SHOULD } };
+                    }
+                    words.Add(term, Occur.SHOULD);
+                    required++;
+                }
+                if (required == 0) continue;
+                words.MinimumNumberShouldMatch = required <= 3 ? required : (int)Math.Ceiling(required * 0.75);
+                if (tokens.Count > 1)
+                {
+                    phrase.Boost = 3f;
+                    q = new BooleanQuery { { words, Occur.MUST }, { phrase, Occur.SHOULD } };
+                }
+                else q = words;
+            }
+            q.Boost *= boost;
+            perField.Add(q);
+        }
+        return perField.Disjuncts.Count == 0 ? null : perField;
+    }
+
+    /// <summary>A word fragment as consecutive character bigrams in the grams field: "anicg" is found in "panicgrass".</summary>
+    private static Query GramsQuery(string surface)
+    {
+        var grams = SearchAnalyzer.WordGrams(surface);
+        if (grams.Count == 1) return new TermQuery(new Term(SearchAnalyzer.GramsField, grams[0]));
+        var phrase = new PhraseQuery();
+        for (var i = 0; i < grams.Count; i++) phrase.Add(new Term(SearchAnalyzer.GramsField, grams[i]), i);
+        return phrase;
+    }
+
+    private static SearchHit ToHit(IndexSearcher searcher, ScoreDoc sd, Highlighter highlighter)
+    {
+        var d = searcher.Doc(sd.Doc);
+        var title = d.Get(TitleField) ?? "";
+        var pages = (d.Get(PagesStoredField) ?? "").Split(PageSeparator);
+        var passage = highlighter.BestPassage(pages);
+        var created = new DateTime(d.GetField(CreatedField)?.GetInt64Value() ?? 0, DateTimeKind.Utc);
+        return new SearchHit(
+            long.Parse(d.Get(IdField), System.Globalization.CultureInfo.InvariantCulture),
+            title,
+            highlighter.Mark(title),
+            passage?.Parts ?? [],
+            passage?.Page,
+            float.IsNaN(sd.Score) ? 0 : sd.Score,
+            d.Get(CategoryField) ?? "",
+            d.Get(FormatField) ?? "",
+            d.GetField(PageCountField)?.GetInt32Value() ?? 0,
+            d.GetField(PriceField)?.GetInt32Value() ?? 0,
+            d.GetField(DownloadsField)?.GetInt64Value() ?? 0,
+            created,
+            d.Get(UploaderField) ?? "");
+    }
+
+    private static LuceneDocument ToLucene(SearchDocument doc)
+    {
+        var d = new LuceneDocument
+        {
+            new StringField(IdField, Id(doc.Id), Field.Store.YES),
+            new NumericDocValuesField(IdField, doc.Id),
+            new TextField(TitleField, doc.Title, Field.Store.YES),
+            new TextField(TagsField, doc.Tags.Replace(',', ' '), Field.Store.NO),
+            new TextField(DescriptionField, doc.Description, Field.Store.NO),
+            new TextField(UploaderField, doc.Uploader, Field.Store.YES),
+            new StringField(CategoryField, doc.Category, Field.Store.YES),
+            new SortedDocValuesField(CategoryField, new BytesRef(doc.Category)),
+            new StringField(FormatField, doc.Format, Field.Store.YES),
+            new SortedDocValuesField(FormatField, new BytesRef(doc.Format)),
+            new StoredField(PriceField, doc.Price),
+            new NumericDocValuesField(PriceField, doc.Price),
+            new StoredField(PageCountField, doc.PageCount),
+            new NumericDocValuesField(PageCountField, doc.PageCount),
+            new StoredField(CreatedField, doc.CreatedAt.Ticks),
+            new NumericDocValuesField(CreatedField, doc.CreatedAt.Ticks),
+            new StoredField(DownloadsField, doc.Downloads),
+            new NumericDocValuesField(DownloadsField, doc.Downloads),
+            new StoredField(PagesStoredField, string.Join(PageSeparator, doc.Pages.Select(p => p.Replace(PageSeparator, ' ')))),
+        };
+        foreach (var page in doc.Pages)
+        {
+            d.Add(new TextField(BodyField, page, Field.Store.NO));
+            d.Add(new TextField(SearchAnalyzer.GramsField, page, Field.Store.NO));
+        }
+        return d;
+    }
+
+    private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        _searchers.Dispose();
+        _writer.Dispose();
+        _directory.Dispose();
+    }
+
+    private sealed class Bm25SearcherFactory : SearcherFactory
+    {
+        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = new BM25Similarity() };
+    }
+
+    /// <summary>
+    /// Applies the filters and counts the facets in the same pass as scoring: a document counts towards a facet value
+    /// when it passes every filter except that facet's own (so choosing a category still shows the other categories'
+    /// counts), and reaches the ranking only when it passes all of them.
+    /// </summary>
+    private sealed class FacetingCollector(ICollector inner, SearchQuery query) : ICollector
+    {
+        private const int Cat = 0, Fmt = 1, Price = 2, Pages = 3;
+        private readonly Dictionary<string, int> _categories = [], _formats = [];
+        private readonly int[] _price = new int[2];
+        private readonly int[] _pages = new int[PageRanges.All.Count];
+        private readonly (int Min, int Max)? _pageFilter = PageRanges.All.Where(r => r.Key == query.Pages).Select(r => ((int, int)?)(r.Min, r.Max)).FirstOrDefault();
+        private SortedDocValues? _cat, _fmt;
+        private NumericDocValues? _priceValues, _pageValues;
+        private int[] _catCounts = [], _fmtCounts = [];
+        private int _catFilterOrd, _fmtFilterOrd;
+
+        public int Total { get; private set; }
+
+        public bool AcceptsDocsOutOfOrder => inner.AcceptsDocsOutOfOrder;
+
+        public void SetScorer(Scorer scorer) => inner.SetScorer(scorer);
+
+        public void SetNextReader(AtomicReaderContext context)
+        {
+            FlushSegment();
+            var reader = context.AtomicReader;
+            _cat = reader.GetSortedDocValues(CategoryField);
+            _fmt = reader.GetSortedDocValues(FormatField);
+            _priceValues = reader.GetNumericDocValues(PriceField);
+            _pageValues = reader.GetNumericDocValues(PageCountField);
+            _catCounts = new int[_cat?.ValueCount ?? 0];
+            _fmtCounts = new int[_fmt?.ValueCount ?? 0];
+            _catFilterOrd = FilterOrd(_cat, query.Category);
+            _fmtFilterOrd = FilterOrd(_fmt, query.Format);
+            inner.SetNextReader(context);
+        }
+
+        // -1: no filter; -2: filter set but no document of this segment has the value.
+        private static int FilterOrd(SortedDocValues? values, string? wanted) =>
+            string.IsNullOrEmpty(wanted) ? -1 : values is null ? -2 : values.LookupTerm(new BytesRef(wanted)) is var o and >= 0 ? o : -2;
+
+        public void Collect(int doc)
+        {
+            var cat = _cat?.GetOrd(doc) ?? -1;
+            var fmt = _fmt?.GetOrd(doc) ?? -1;
+            var price = _priceValues?.Get(doc) ?? 0;
+            var pages = (int)(_pageValues?.Get(doc) ?? 0);
+            Span<bool> pass =
+            [
+                _catFilterOrd == -1 || cat == _catFilterOrd,
+                _fmtFilterOrd == -1 || fmt == _fmtFilterOrd,
+                query.Price switch { "free" => price == 0, "paid" => price > 0, _ => true },
+                _pageFilter is not { } r || (pages >= r.Min && pages <= r.Max),
+            ];
+            var failed = 0; var failedDim = -1;
+            for (var i = 0; i < pass.Length; i++) if (!pass[i]) { failed++; failedDim = i; }
+            if (failed > 1) return;
+            if (failed == 0 || failedDim == Cat) { if (cat >= 0) _catCounts[cat]++; }
+            if (failed == 0 || failedDim == Fmt) { if (fmt >= 0) _fmtCounts[fmt]++; }
+            if (failed == 0 || failedDim == Price) _price[price == 0 ? 0 : 1]++;
+            if (failed == 0 || failedDim == Pages)
+            {
+                var k = PageRangeIndex(pages);
+                if (k >= 0) _pages[k]++;
+            }
+            if (failed == 0)
+            {
+                Total++;
+                inner.Collect(doc);
+            }
+        }
+
+        private static int PageRangeIndex(int pages)
+        {
+            for (var i = 0; i < PageRanges.All.Count; i++)
+                if (pages >= PageRanges.All[i].Min && pages <= PageRanges.All[i].Max) return i;
+            return -1;
+        }
+
+        private void FlushSegment()
+        {
+            Flush(_cat, _catCounts, _categories);
+            Flush(_fmt, _fmtCounts, _formats);
+            _catCounts = []; _fmtCounts = [];
+
+            static void Flush(SortedDocValues? values, int[] counts, Dictionary<string, int> into)
+            {
+                if (values is null) return;
+                var bytes = new BytesRef();
+                for (var ord = 0; ord < counts.Length; ord++)
+                {
+                    if (counts[ord] == 0) continue;
+                    values.LookupOrd(ord, bytes);
+                    var key = bytes.Utf8ToString();
+                    into[key] = into.GetValueOrDefault(key) + counts[ord];
+                }
+            }
+        }
+
+        public SearchFacets Facets()
+        {
+            FlushSegment();
+            static List<FacetValue> Sorted(Dictionary<string, int> d) =>
+                d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
+            var price = new List<FacetValue>();
+            if (_price[0] > 0) price.Add(new FacetValue("free", _price[0]));
+            if (_price[1] > 0) price.Add(new FacetValue("paid", _price[1]));
+            var pages = PageRanges.All.Select((r, i) => new FacetValue(r.Key, _pages[i])).Where(f => f.Count > 0).ToList();
+            return new SearchFacets(Sorted(_categories), Sorted(_formats), price, pages);
+        }
+    }
+}

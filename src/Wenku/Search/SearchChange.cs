@@ -1,0 +1,22 @@
+using Wenku.Documents;
+
+namespace Wenku.Search;
+
+/// <summary>
+/// The search outbox: one row per change to a document that search can see, written in the same transaction as the
+/// change (see <see cref="Data.WenkuDb"/>), so the index can never miss one — whichever process made it (a worker
+/// marking a document ready, the site editing one) and whenever the indexing process was killed. The index records
+/// the last <see cref="Seq"/> it applied and replays from there.
+/// </summary>
+public sealed class SearchChange
+{
+    /// <summary>Position in the outbox; SQLite assigns it in commit order (writers are serialised).</summary>
+    public long Seq { get; set; }
+
+    public long DocumentId { get; set; }
+
+    public DateTime At { get; set; } = DateTime.UtcNow;
+
+    /// <summary>Properties whose change does not concern search (counted far too often to reindex for).</summary>
+    internal static readonly HashSet<string> IgnoredProperties = [nameof(Document.Views)];
+}
