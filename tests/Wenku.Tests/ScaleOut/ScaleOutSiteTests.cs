@@ -18,6 +18,10 @@ public class ScaleOutSite : WenkuFactory
     /// <summary>Another <c>serve</c> of the same site: same database and bucket, its own data folder, no workers.</summary>
     public static ScaleOutSite AnotherServe(ScaleOutSite of) => new(of.Postgres, of.S3, ownsStorage: false) { _workers = 0 };
 
+    /// <summary>A new site whose <c>serve</c> starts no workers: they run on their own (<c>wenku worker</c>).</summary>
+    public static ScaleOutSite WithoutWorkers() =>
+        new(ScaleOutServices.NewPostgresDatabase("site"), ScaleOutServices.NewBucket("site"), ownsStorage: true) { _workers = 0 };
+
     private ScaleOutSite(string postgres, S3StorageOptions s3, bool ownsStorage)
     {
         Postgres = postgres;
@@ -67,6 +71,31 @@ public sealed class ScaleOutSiteTests(ScaleOutSite site) : IClassFixture<ScaleOu
         var pages = await s3.ListObjectsV2Async(new() { BucketName = site.S3.Bucket, Prefix = Document.PagePrefix(id) });
         pages.S3Objects.Count.ShouldBe(4);
         Directory.Exists(Path.Combine(site.DataDir, "files")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_worker_of_its_own_needs_only_the_database_and_object_store_settings()
+    {
+        using var serve = ScaleOutSite.WithoutWorkers();
+        var (api, _) = await serve.ApiClientAsync("scale-worker@test.local");
+        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(3), title: "独立工作进程"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        // Everything the worker is told: the database, the object store, and (as ever) a folder for its work.
+        var workerData = TestPaths.NewTempDir("worker");
+        var settings = ScaleOutServices.SiteSettings(serve.Postgres, serve.S3)
+            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        using (WenkuProcess.StartWorker(workerData, settings))
+        {
+            var doc = await serve.WaitForDocumentAsync(id);
+            doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+            doc.PageCount.ShouldBe(3);
+        }
+        (await serve.CreateClient().GetAsync($"/d/{id}/page/3.jpg")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        File.Exists(Path.Combine(workerData, "wenku.db")).ShouldBeFalse();
+        Directory.Exists(Path.Combine(workerData, "files")).ShouldBeFalse();
+        TestPaths.TryDelete(workerData);
     }
 
     [Fact]
