@@ -47,7 +47,8 @@ pg_bin() {
 
 # Runs a command as the user that owns the cluster.
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, which that user can enter whatever the current folder is (every path given is absolute).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_dir() {
