@@ -11,6 +11,7 @@ public sealed class WenkuProcess : IDisposable
     private readonly Process _process;
     private readonly Uri? _baseAddress;
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("a worker has no address");
+    public int Pid => _process.Id;
 
     private WenkuProcess(Process process, Uri? baseAddress) => (_process, _baseAddress) = (process, baseAddress);
 
