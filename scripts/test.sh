@@ -7,5 +7,6 @@ bash scripts/setup.sh
 if ! bash scripts/services.sh status; then
   trap 'bash scripts/services.sh stop' EXIT
 fi
-while IFS= read -r line; do export "${line?}"; done < <(bash scripts/services.sh start)
+services_env=$(bash scripts/services.sh start)
+while IFS= read -r line; do export "${line?}"; done <<< "$services_env"
 dotnet test Wenku.slnx -c Release --logger "console;verbosity=normal" "$@"
