@@ -67,6 +67,9 @@ public static class DatabaseSetup
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        // Every start but the first: nothing to add, and no write lock taken.
+        if (await db.Categories.AnyAsync(ct) && await db.SiteSettings.AnyAsync(ct)
+            && await db.Roles.CountAsync(r => Roles.All.Contains(r.Name!), ct) == Roles.All.Length) return;
 
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {

@@ -36,6 +36,7 @@ public class ScaleOutSite : WenkuFactory
     public string Postgres { get; }
     public S3StorageOptions S3 { get; }
     protected override IDictionary<string, string?> Settings => ScaleOutServices.SiteSettings(Postgres, S3);
+    protected override bool FollowsTestStack => false;
 
     protected override void Dispose(bool disposing)
     {
