@@ -105,3 +105,79 @@ public sealed class ConversionOptions
     [Range(5, 3600)]
     public int LeaseSeconds { get; set; } = 60;
 }
+
+/// <summary>Which database engine holds the site's data.</summary>
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>The database, bound from <c>Wenku:Database</c>. The embedded default is SQLite in the data folder.</summary>
+public sealed class DatabaseOptions : IValidatableObject
+{
+    public const string Section = "Wenku:Database";
+
+    /// <summary><c>sqlite</c> (default: <c>{data}/wenku.db</c>) or <c>postgres</c> (needs <see cref="ConnectionString"/>).</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Npgsql connection string for <c>postgres</c>, e.g. <c>Host=db;Database=wenku;Username=wenku;Password=…</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
+            yield return new ValidationResult("Wenku:Database:ConnectionString is required for the postgres provider.", [nameof(ConnectionString)]);
+    }
+}
+
+/// <summary>Where files live.</summary>
+public enum StorageProvider { Local, S3 }
+
+/// <summary>The file store, bound from <c>Wenku:Storage</c>. The embedded default is the local disk (<c>{data}/files</c>).</summary>
+public sealed class StorageOptions : IValidatableObject
+{
+    public const string Section = "Wenku:Storage";
+
+    /// <summary><c>local</c> (default) or <c>s3</c> (any S3-compatible object store; see <see cref="S3"/>).</summary>
+    public StorageProvider Provider { get; set; } = StorageProvider.Local;
+
+    public S3StorageOptions S3 { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider != StorageProvider.S3) yield break;
+        var parts = new List<ValidationResult>();
+        Validator.TryValidateObject(S3, new ValidationContext(S3), parts, validateAllProperties: true);
+        foreach (var part in parts) yield return part;
+        if (string.IsNullOrWhiteSpace(S3.Bucket))
+            yield return new ValidationResult("Wenku:Storage:S3:Bucket is required for the s3 provider.", ["S3.Bucket"]);
+        if (string.IsNullOrWhiteSpace(S3.ServiceUrl) && string.IsNullOrWhiteSpace(S3.Region))
+            yield return new ValidationResult("Wenku:Storage:S3 needs a ServiceUrl (any S3-compatible endpoint) or a Region (AWS).", ["S3.ServiceUrl"]);
+    }
+}
+
+/// <summary>An S3-compatible object store, bound from <c>Wenku:Storage:S3</c>.</summary>
+public sealed class S3StorageOptions
+{
+    /// <summary>Endpoint of an S3-compatible store, e.g. <c>http://10.0.0.5:9000</c>; empty for AWS itself (then <see cref="Region"/>).</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>Region (AWS), or the signing region of another store (default <c>us-east-1</c>).</summary>
+    public string? Region { get; set; }
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Key prefix inside the bucket, so several sites can share one (e.g. <c>wenku/</c>).</summary>
+    public string? Prefix { get; set; }
+
+    public string? AccessKey { get; set; }
+    public string? SecretKey { get; set; }
+
+    /// <summary>Address the bucket in the path (<c>host/bucket/key</c>) instead of the host name; most self-hosted stores need it.</summary>
+    public bool ForcePathStyle { get; set; } = true;
+
+    /// <summary>Files at least this large are uploaded in parts (default 64 MB).</summary>
+    [Range(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
+    public long MultipartThresholdBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Size of one part of a multipart upload (default 16 MB; S3 needs at least 5 MB).</summary>
+    [Range(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024)]
+    public long PartSizeBytes { get; set; } = 16L * 1024 * 1024;
+}

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Wenku.Accounts;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Conversion;
@@ -30,23 +29,21 @@ public static class WenkuServices
     {
         services.AddOptions<WenkuOptions>().Bind(config.GetSection(WenkuOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ConversionOptions>().Bind(config.GetSection(ConversionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(config.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(config.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
 
         var options = config.GetSection(WenkuOptions.Section).Get<WenkuOptions>() ?? new WenkuOptions();
+        var database = config.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         Directory.CreateDirectory(options.DataDir);
-        var connection = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.GetFullPath(options.DatabasePath),
-            DefaultTimeout = 30,
-            Pooling = true,
-        }.ToString();
-        services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection).AddInterceptors(SqliteBusyTimeout.Instance));
-        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
+        services.AddWenkuDatabase(database, options);
 
-        // Keys for cookies and tokens live with the data, so sign-ins survive restarts.
-        services.AddDataProtection()
-            .SetApplicationName("wenku")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
+        // Keys for cookies and tokens: with the data on the embedded default, so sign-ins survive restarts; in the
+        // database on PostgreSQL, so that every serve of a scale-out site reads every other's cookies.
+        var dataProtection = services.AddDataProtection().SetApplicationName("wenku");
+        if (database.Provider == DatabaseProvider.Postgres) dataProtection.PersistKeysToDbContext<PostgresWenkuDb>();
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
 
         services.AddIdentityCore<WenkuUser>(o =>
             {
@@ -63,7 +60,8 @@ public static class WenkuServices
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
+        if (storage.Provider == StorageProvider.S3) services.AddSingleton<IFileStore>(_ => new S3FileStore(storage.S3));
+        else services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
         services.AddSingleton<IJobQueue, DbJobQueue>();
         services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 

@@ -26,7 +26,9 @@ public sealed class AccountService(UserManager<WenkuUser> users)
         IdentityResult result;
         if (user is null)
         {
-            user = new WenkuUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = displayName ?? email.Split('@')[0] };
+            // The name before the @ may be longer than a display name may be (PostgreSQL, unlike SQLite, refuses it).
+            var name = displayName ?? email.Split('@')[0];
+            user = new WenkuUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = name.Length > 40 ? name[..40] : name };
             result = await users.CreateAsync(user, password);
         }
         else

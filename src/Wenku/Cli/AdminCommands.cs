@@ -122,13 +122,15 @@ public static class AdminCommands
 /// <summary>The services of a one-shot command: the core, without the web site.</summary>
 public static class CliServices
 {
-    public static ServiceProvider Build(string? dataDir)
+    /// <param name="settings">Configuration over everything else (tests: another database or store).</param>
+    public static ServiceProvider Build(string? dataDir, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         var config = new ConfigurationBuilder()
             .SetBasePath(WenkuServices.ContentRoot() ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(dataDir is null ? [] : [new($"{WenkuOptions.Section}:DataDir", Path.GetFullPath(dataDir))])
+            .AddInMemoryCollection(settings ?? [])
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);

@@ -72,27 +72,41 @@ public sealed class ConvertDocumentJob(
             var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
             var check = await duplicates.CheckAsync(db, id, string.Join("\n", pages.Select(p => p.Text)), ct);
             var nearDuplicate = check.BestMatchId is not null && check.BestScore >= settings.NearDuplicateThreshold;
-            doc.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
-            doc.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
             if (nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Reject)
             {
                 log.LogInformation("Document {DocumentId} rejected as a near duplicate of {MatchId}", id, check.BestMatchId);
                 await duplicates.ForgetAsync(db, id, ct);
+                doc.NearDuplicateOfId = check.BestMatchId;
+                doc.NearDuplicateScore = check.BestScore;
                 await FailAsync(db, doc, NearDuplicates.RejectionReason(check.BestMatchId!.Value, check.BestScore), ct);
                 return;
             }
 
-            // Idempotent: a retried job replaces what an earlier attempt wrote.
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
-            db.DocumentPages.AddRange(pages);
-            doc.PageCount = result.Pages.Count;
-            doc.Status = nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
-            doc.ReadyAt = DateTime.UtcNow;
-            doc.Error = null;
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
-            log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, doc.Status, result.Pages.Count);
+            // Idempotent: a retried job replaces what an earlier attempt wrote. The execution strategy may run this
+            // again after a transient failure (PostgreSQL), so each try starts from a clean change tracker and the
+            // document as stored.
+            var readyAt = DateTime.UtcNow;
+            var status = nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
+                db.DocumentPages.AddRange(pages.Select(p => new DocumentPage
+                {
+                    DocumentId = p.DocumentId, Number = p.Number, Text = p.Text, Width = p.Width, Height = p.Height,
+                }));
+                var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
+                done.PageCount = result.Pages.Count;
+                done.Status = status;
+                done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
+                done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
+                done.ReadyAt = readyAt;
+                done.Error = null;
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
+            });
+            log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, status, result.Pages.Count);
         }
         finally
         {

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Wenku.Accounts;
 using Wenku.Documents;
 
@@ -22,37 +24,69 @@ public static class DatabaseSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
-        // WAL lets the site read while a worker writes; it is a property of the file, set once.
-        await db.Database.OpenConnectionAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        await db.Database.CloseConnectionAsync();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets the site read while a worker writes; it is a property of the file, set once.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
+        else
+        {
+            await CreatePostgresDatabaseAsync(db, ct);
+        }
+        // EF Core takes a lock of its own around migrating (a lock table on SQLite, a table lock on PostgreSQL).
         await db.Database.MigrateAsync(ct);
     }
 
-    /// <summary>Brings the database to the current schema and adds what every install needs (roles, categories, settings).</summary>
+    /// <summary>
+    /// Creates the PostgreSQL database if it is missing: migrating does that too, but two processes starting on a new
+    /// install would both try, and one would fail.
+    /// </summary>
+    private static async Task CreatePostgresDatabaseAsync(WenkuDb db, CancellationToken ct)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(ct)) return;
+        try
+        {
+            await creator.CreateAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another process created it a moment ago.
+        }
+    }
+
+    /// <summary>
+    /// Brings the database to the current schema and adds what every install needs (roles, categories, settings),
+    /// once, however many processes start at the same moment.
+    /// </summary>
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
     {
         await MigrateAsync(services, ct);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
-
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        foreach (var role in Roles.All)
-            if (!await roles.RoleExistsAsync(role))
-                await roles.CreateAsync(new IdentityRole(role));
+        // Every start but the first: nothing to add, and no write lock taken.
+        if (await db.Categories.AnyAsync(ct) && await db.SiteSettings.AnyAsync(ct)
+            && await db.Roles.CountAsync(r => Roles.All.Contains(r.Name!), ct) == Roles.All.Length) return;
 
-        if (!await db.Categories.AnyAsync(ct))
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            db.Categories.AddRange(DefaultCategories.Select((c, i) => new Category { Slug = c.Slug, Name = c.Name, SortOrder = i }));
-        }
-        if (!await db.SiteSettings.AnyAsync(ct)) db.SiteSettings.Add(new SiteSettings());
-        await db.SaveChangesAsync(ct);
-    }
-}
+            db.ChangeTracker.Clear();
+            // One process at a time from here: on SQLite the transaction is BEGIN IMMEDIATE (the write lock at once),
+            // on PostgreSQL a transaction-scoped advisory lock.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(20261125)", ct);
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the site.</summary>
-public sealed class DesignTimeDbFactory : IDesignTimeDbContextFactory<WenkuDb>
-{
-    public WenkuDb CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<WenkuDb>().UseSqlite("Data Source=design.db").Options);
+            foreach (var role in Roles.All)
+                if (!await roles.RoleExistsAsync(role))
+                    await roles.CreateAsync(new IdentityRole(role));
+            if (!await db.Categories.AnyAsync(ct))
+                db.Categories.AddRange(DefaultCategories.Select((c, i) => new Category { Slug = c.Slug, Name = c.Name, SortOrder = i }));
+            if (!await db.SiteSettings.AnyAsync(ct)) db.SiteSettings.Add(new SiteSettings());
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        });
+    }
 }

@@ -10,8 +10,16 @@ using Wenku.Search;
 
 namespace Wenku.Data;
 
-public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbContext<WenkuUser, IdentityRole, string>(options)
+/// <summary>
+/// The site's data. This type is the SQLite model (its migrations are in <c>Data/Migrations</c>);
+/// <see cref="PostgresWenkuDb"/> is the same model on PostgreSQL, with its own migrations. Code asks for <c>WenkuDb</c>.
+/// </summary>
+public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
 {
+    public WenkuDb(DbContextOptions<WenkuDb> options) : base(options) { }
+
+    protected WenkuDb(DbContextOptions options) : base(options) { }
+
     public DbSet<Document> Documents => Set<Document>();
     public DbSet<DocumentPage> DocumentPages => Set<DocumentPage>();
     public DbSet<Category> Categories => Set<Category>();

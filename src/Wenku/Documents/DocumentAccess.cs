@@ -50,20 +50,35 @@ public sealed class DocumentAccess(WenkuDb db)
     {
         var userId = user.UserId();
         if (userId is null || IsOwnerOrStaff(doc, user) || await db.Downloads.AnyAsync(e => e.DocumentId == doc.Id && e.UserId == userId, ct)) return;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Downloads.Add(new Download { DocumentId = doc.Id, UserId = userId });
-        try
+        // The execution strategy retries the whole transaction after a transient failure (PostgreSQL).
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            return; // the same reader's parallel download won
-        }
-        await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
-        db.SearchChanges.Add(new Search.SearchChange { DocumentId = doc.Id }); // "most downloaded" sorts by it
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var download = db.Downloads.Add(new Download { DocumentId = doc.Id, UserId = userId });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                return; // the same reader's parallel download won
+            }
+            finally
+            {
+                download.State = EntityState.Detached; // a retry adds it afresh
+            }
+            await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+            var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = doc.Id }); // "most downloaded" sorts by it
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            finally
+            {
+                change.State = EntityState.Detached;
+            }
+            await tx.CommitAsync(ct);
+        });
     }
 
     /// <summary>Free documents: any signed-in reader. Paid ones: the entitled (commerce comes later).</summary>

@@ -46,10 +46,13 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, ILogger<Vi
         if (_pending.IsEmpty) return;
         var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<long, long>());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        foreach (var (id, n) in batch)
-            await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + n), ct);
-        await tx.CommitAsync(ct);
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            foreach (var (id, n) in batch)
+                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + n), ct);
+            await tx.CommitAsync(ct);
+        });
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -4,8 +4,9 @@ using Wenku.Data;
 namespace Wenku.Jobs;
 
 /// <summary>
-/// The queue in the site's own database. On SQLite the claim is a single <c>UPDATE … RETURNING</c>, which is
-/// atomic because SQLite has one writer at a time.
+/// The queue in the site's own database. Claiming is the one statement that differs by engine: on SQLite a single
+/// <c>UPDATE … RETURNING</c>, atomic because SQLite has one writer at a time; on PostgreSQL the same update of a row
+/// picked with <c>FOR UPDATE SKIP LOCKED</c>, so claimers on many machines never wait for, nor take, each other's job.
 /// </summary>
 public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvider clock) : IJobQueue
 {
@@ -14,14 +15,27 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var until = now + (long)lease.TotalMilliseconds;
-        var rows = await db.Database.SqlQuery<ClaimRow>($"""
-            UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
-            WHERE "Id" = (
-                SELECT "Id" FROM "Jobs"
-                WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
-                ORDER BY "RunAfter", "Id" LIMIT 1)
-            RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
-            """).ToListAsync(ct);
+        var claim = db.Database.IsNpgsql()
+            // The lock taken by the inner SELECT holds until the UPDATE commits; a row another claimer has locked is
+            // skipped, not waited for (without SKIP LOCKED, READ COMMITTED would let both updates through).
+            ? db.Database.SqlQuery<ClaimRow>($"""
+                UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
+                WHERE "Id" = (
+                    SELECT "Id" FROM "Jobs"
+                    WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
+                    ORDER BY "RunAfter", "Id" LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
+                """)
+            : db.Database.SqlQuery<ClaimRow>($"""
+                UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
+                WHERE "Id" = (
+                    SELECT "Id" FROM "Jobs"
+                    WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
+                    ORDER BY "RunAfter", "Id" LIMIT 1)
+                RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
+                """);
+        var rows = await claim.ToListAsync(ct);
         return rows.Count == 0 ? null : new ClaimedJob(rows[0].Id, rows[0].Kind, rows[0].DocumentId, rows[0].Attempts, rows[0].MaxAttempts);
     }
 

@@ -1,10 +1,9 @@
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 
 namespace Wenku.Storage;
 
 /// <summary>The embedded default: files under <c>{data}/files</c>. Writes go to a temp name and are renamed into place.</summary>
-public sealed partial class LocalFileStore(string root) : IFileStore
+public sealed class LocalFileStore(string root) : IFileStore
 {
     private readonly string _root = Path.GetFullPath(root);
 
@@ -103,12 +102,5 @@ public sealed partial class LocalFileStore(string root) : IFileStore
         return full;
     }
 
-    private static void ValidateKey(string key)
-    {
-        if (!KeyPattern().IsMatch(key) || key.Contains("..", StringComparison.Ordinal))
-            throw new ArgumentException($"Invalid storage key: {key}", nameof(key));
-    }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9/._-]{0,199}$")]
-    private static partial Regex KeyPattern();
+    private static void ValidateKey(string key) => StorageKeys.Validate(key);
 }

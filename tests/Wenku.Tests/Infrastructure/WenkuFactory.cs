@@ -13,10 +13,19 @@ namespace Wenku.Tests.Infrastructure;
 
 /// <summary>
 /// The real site on a real SQLite file in a fresh data folder, with real worker processes (poppler conversions) when
-/// <see cref="Workers"/> is above zero.
+/// <see cref="Workers"/> is above zero. With <c>WENKU_TEST_STACK=scaleout</c> the same site runs on PostgreSQL and
+/// s3rver instead (a database and a bucket of its own), so the same tests can prove both stacks.
 /// </summary>
 public class WenkuFactory : WebApplicationFactory<Program>
 {
+    /// <summary>True when the site tests run on PostgreSQL + s3rver (<c>WENKU_TEST_STACK=scaleout</c>).</summary>
+    public static bool OnScaleOutStack => Environment.GetEnvironmentVariable("WENKU_TEST_STACK") == "scaleout";
+
+    private (string Postgres, S3StorageOptions S3)? _scaleOut;
+
+    /// <summary>Whether this site follows <see cref="OnScaleOutStack"/> (false for sites that choose their own stack).</summary>
+    protected virtual bool FollowsTestStack => true;
+
     static WenkuFactory()
     {
         // Many sites share this process, and ASP.NET takes its buffering folder once per process: one that outlives them all.
@@ -39,6 +48,15 @@ public class WenkuFactory : WebApplicationFactory<Program>
         builder.UseSetting("Wenku:SearchesPerMinute", "100000");
         builder.UseSetting("Wenku:UploadsPerHour", "10000");
         builder.UseSetting("Wenku:Conversion:LeaseSeconds", "10");
+        if (OnScaleOutStack && FollowsTestStack)
+        {
+            if (_scaleOut is null)
+            {
+                _scaleOut = (ScaleOutServices.NewPostgresDatabase("suite"), ScaleOutServices.NewBucket("suite"));
+                ScaleOutServices.CreateBucketAsync(_scaleOut.Value.S3).GetAwaiter().GetResult();
+            }
+            foreach (var (key, value) in ScaleOutServices.SiteSettings(_scaleOut.Value.Postgres, _scaleOut.Value.S3)) builder.UseSetting(key, value);
+        }
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
@@ -100,7 +118,13 @@ public class WenkuFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) TestPaths.TryDelete(DataDir);
+        if (!disposing) return;
+        TestPaths.TryDelete(DataDir);
+        if (_scaleOut is { } stack)
+        {
+            ScaleOutServices.DeleteBucketAsync(stack.S3).GetAwaiter().GetResult();
+            ScaleOutServices.DropPostgresDatabaseAsync(stack.Postgres).GetAwaiter().GetResult();
+        }
     }
 }
 

@@ -9,9 +9,20 @@ namespace Wenku.Tests.Infrastructure;
 public sealed class WenkuProcess : IDisposable
 {
     private readonly Process _process;
-    public Uri BaseAddress { get; }
+    private readonly Uri? _baseAddress;
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("a worker has no address");
+    public int Pid => _process.Id;
 
-    private WenkuProcess(Process process, Uri baseAddress) => (_process, BaseAddress) = (process, baseAddress);
+    private WenkuProcess(Process process, Uri? baseAddress) => (_process, _baseAddress) = (process, baseAddress);
+
+    /// <summary>A <c>wenku worker</c> of its own, as on another machine: no site started it, none watches it.</summary>
+    public static WenkuProcess StartWorker(string dataDir, IDictionary<string, string>? env = null)
+    {
+        var process = Process.Start(Command(["worker", "--data", dataDir], env))!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new WenkuProcess(process, null);
+    }
 
     public static async Task<WenkuProcess> StartServeAsync(string dataDir, IDictionary<string, string>? env = null)
     {
@@ -23,7 +34,7 @@ public sealed class WenkuProcess : IDisposable
         process.BeginErrorReadLine();
         var result = new WenkuProcess(process, url);
         using var http = new HttpClient { BaseAddress = url };
-        var until = DateTime.UtcNow.AddSeconds(60);
+        var until = DateTime.UtcNow.AddSeconds(120); // generous: CI machines may be loaded
         while (true)
         {
             if (process.HasExited) throw new InvalidOperationException($"wenku serve exited with {process.ExitCode}");

@@ -8,16 +8,34 @@ using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Jobs;
 
-/// <summary>The queue on a real SQLite file: leases, takeover after a crash, backoff, attempts.</summary>
-public sealed class DbJobQueueTests : IAsyncLifetime
+/// <summary>The queue on a real SQLite file.</summary>
+public sealed class DbJobQueueOnSqliteTests : DbJobQueueTests
+{
+    protected override Dictionary<string, string?> Settings => [];
+}
+
+/// <summary>The queue on a real PostgreSQL database (claims with <c>FOR UPDATE SKIP LOCKED</c>).</summary>
+public sealed class DbJobQueueOnPostgresTests : DbJobQueueTests
+{
+    protected override Dictionary<string, string?> Settings { get; } = new()
+    {
+        ["Wenku:Database:Provider"] = "postgres",
+        ["Wenku:Database:ConnectionString"] = ScaleOutServices.NewPostgresDatabase("queue"),
+    };
+}
+
+/// <summary>The queue on each database engine: leases, takeover after a crash, backoff, attempts.</summary>
+public abstract class DbJobQueueTests : IAsyncLifetime
 {
     private readonly string _data = TestPaths.NewTempDir("queue");
     private ServiceProvider _services = null!;
     private IJobQueue Queue => _services.GetRequiredService<IJobQueue>();
 
+    protected abstract Dictionary<string, string?> Settings { get; }
+
     public async Task InitializeAsync()
     {
-        _services = CliServices.Build(_data);
+        _services = CliServices.Build(_data, Settings);
         await DatabaseSetup.InitializeAsync(_services);
     }
 
@@ -50,6 +68,20 @@ public sealed class DbJobQueueTests : IAsyncLifetime
         var id = await AddJobAsync();
         var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Queue.ClaimAsync($"w{i}", TimeSpan.FromMinutes(1), CancellationToken.None)));
         claims.Count(c => c?.Id == id).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Claimers_at_the_same_time_each_get_different_jobs_and_every_job_is_taken_once()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 20; i++) ids.Add(await AddJobAsync());
+        var claimed = new System.Collections.Concurrent.ConcurrentBag<(string Worker, long Id)>();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            while (await Queue.ClaimAsync($"w{w}", TimeSpan.FromMinutes(1), CancellationToken.None) is { } job)
+                claimed.Add(($"w{w}", job.Id));
+        })));
+        claimed.Select(c => c.Id).Order().ShouldBe(ids.Order());
     }
 
     [Fact]
@@ -106,6 +138,8 @@ public sealed class DbJobQueueTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _services.DisposeAsync();
+        if (Settings.TryGetValue("Wenku:Database:ConnectionString", out var postgres))
+            await ScaleOutServices.DropPostgresDatabaseAsync(postgres!);
         TestPaths.TryDelete(_data);
     }
 }

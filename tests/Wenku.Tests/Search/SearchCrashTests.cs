@@ -61,7 +61,7 @@ public sealed class SearchCrashTests(ITestOutputHelper output) : IDisposable
         using var api = Client(site.BaseAddress, token);
         await UploadReadyAsync(api, "reindexone");
         await UploadReadyAsync(api, "reindextwo");
-        await WaitUntilAsync(async () => await TotalAsync(api, "reindexone") == 1, "first document searchable");
+        await WaitUntilAsync(async () => await TotalAsync(api, "reindexone") == 1 && await TotalAsync(api, "reindextwo") == 1, "both documents searchable");
         var before = File.ReadAllText(Path.Combine(_data, "search", "CURRENT"));
 
         using var stop = new CancellationTokenSource();

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The scale-out stack's engines for tests and development, on loopback, under .artifacts/services:
+# PostgreSQL (Debian package, a private cluster made with initdb and run with pg_ctl) and s3rver (an S3-compatible
+# server from npm, installed into the project). Nothing system-wide is started or changed besides apt packages.
+#
+#   scripts/services.sh start    install what is missing, start both (idempotent), print the settings
+#   scripts/services.sh stop     stop both (the data stays until `clean`)
+#   scripts/services.sh status   exit 0 if both run
+#   scripts/services.sh env      print the settings as VAR=value lines (also in .artifacts/services/env)
+#   scripts/services.sh clean    stop both and remove their data
+#
+# PostgreSQL refuses to run as root. Run as root (CI, this machine), the cluster is run by the `postgres` system user
+# that Debian's package creates (runuser); the data folder then has to be reachable by that user, so if the project
+# folder is not (e.g. under /root), the cluster lives in /var/tmp/wenku-pg-<hash of the project path> instead.
+#
+# Ports: WENKU_PG_PORT (default 55432) and WENKU_S3_PORT (default 45680). Credentials are fixed test values
+# (PostgreSQL user/password wenku/wenku, s3rver's S3RVER/S3RVER) and both listen on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_dir=$(pwd)
+dir="$root_dir/.artifacts/services"
+pg_port=${WENKU_PG_PORT:-55432}
+s3_port=${WENKU_S3_PORT:-45680}
+s3rver_version=3.7.1
+bucket=wenku
+
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "Installing: ${missing[*]}"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+pg_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$bin" ] || { echo "PostgreSQL binaries not found under /usr/lib/postgresql" >&2; exit 1; }
+  echo "$bin"
+}
+
+# Runs a command as the user that owns the cluster.
+as_pg() {
+  # From /, which that user can enter whatever the current folder is (every path given is absolute).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+pg_dir() {
+  local d="$dir/pg"
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$dir"
+    if ! runuser -u postgres -- test -x "$dir"; then
+      d="/var/tmp/wenku-pg-$(echo -n "$root_dir" | sha256sum | cut -c1-12)"
+    fi
+  fi
+  echo "$d"
+}
+
+pg_running() {
+  local d; d=$(pg_dir)
+  [ -f "$d/data/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/data" status >/dev/null 2>&1
+}
+
+start_postgres() {
+  apt_install postgresql
+  local bin d; bin=$(pg_bin); d=$(pg_dir)
+  if pg_running; then return; fi
+  mkdir -p "$d"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$d"
+  if [ ! -f "$d/data/PG_VERSION" ]; then
+    local pw="$d/pwfile"
+    echo wenku > "$pw"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
+    as_pg "$bin/initdb" -D "$d/data" -U wenku --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$d/initdb.log" 2>&1 || { cat "$d/initdb.log" >&2; exit 1; }
+    rm -f "$pw"
+  fi
+  if (echo >/dev/tcp/127.0.0.1/"$pg_port") 2>/dev/null; then
+    echo "Port $pg_port is taken by another program; set WENKU_PG_PORT." >&2; exit 1
+  fi
+  # Sockets in the cluster's own folder (not /var/run/postgresql, which may not exist or be someone else's).
+  as_pg "$bin/pg_ctl" -D "$d/data" -l "$d/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $d -c max_connections=200 -c fsync=off -c synchronous_commit=off" start >/dev/null \
+    || { tail -20 "$d/postgres.log" >&2; exit 1; }
+}
+
+stop_postgres() {
+  local d; d=$(pg_dir)
+  if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null; fi
+}
+
+s3_running() {
+  [ -f "$dir/s3rver.pid" ] && kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null
+}
+
+start_s3() {
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  local node_dir="$dir/node"
+  if [ ! -x "$node_dir/node_modules/.bin/s3rver" ]; then
+    mkdir -p "$node_dir"
+    npm install --prefix "$node_dir" --no-audit --no-fund --silent "s3rver@$s3rver_version" >/dev/null
+  fi
+  if s3_running; then return; fi
+  if (echo >/dev/tcp/127.0.0.1/"$s3_port") 2>/dev/null; then
+    echo "Port $s3_port is taken by another program; set WENKU_S3_PORT." >&2; exit 1
+  fi
+  mkdir -p "$dir/s3"
+  # setsid: the server outlives this script and is not stopped by the terminal's signals; `stop` ends it by its pid.
+  setsid "$node_dir/node_modules/.bin/s3rver" -d "$dir/s3" -a 127.0.0.1 -p "$s3_port" --silent \
+    --configure-bucket "$bucket" >"$dir/s3rver.log" 2>&1 < /dev/null &
+  echo $! > "$dir/s3rver.pid"
+  for _ in $(seq 1 100); do
+    (echo >/dev/tcp/127.0.0.1/"$s3_port") 2>/dev/null && return
+    s3_running || { cat "$dir/s3rver.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "s3rver did not start listening on $s3_port" >&2; cat "$dir/s3rver.log" >&2; exit 1
+}
+
+stop_s3() {
+  if s3_running; then
+    local pid; pid=$(cat "$dir/s3rver.pid")
+    kill "$pid"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$dir/s3rver.pid"
+}
+
+print_env() {
+  cat <<EOF
+WENKU_TEST_POSTGRES=Host=127.0.0.1;Port=$pg_port;Username=wenku;Password=wenku
+WENKU_TEST_S3=http://127.0.0.1:$s3_port
+WENKU_TEST_S3_BUCKET=$bucket
+EOF
+}
+
+case "${1:-start}" in
+  start)
+    mkdir -p "$dir"
+    start_postgres
+    start_s3
+    print_env | tee "$dir/env"
+    ;;
+  stop) stop_s3; stop_postgres ;;
+  status) pg_running && s3_running ;;
+  env) print_env ;;
+  clean)
+    stop_s3; stop_postgres
+    rm -rf "$dir/s3" "$(pg_dir)" "$dir/env"
+    ;;
+  *) echo "usage: $0 start|stop|status|env|clean" >&2; exit 2 ;;
+esac
