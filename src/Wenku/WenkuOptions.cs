@@ -93,6 +93,26 @@ public sealed class ConversionOptions
     [Range(1000, 1_000_000_000)]
     public int MaxTextChars { get; set; } = 20_000_000;
 
+    /// <summary>Wall-time limit of one LibreOffice conversion (Office, WPS, OpenDocument, RTF to PDF).</summary>
+    [Range(5, 3600)]
+    public int OfficeTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Address-space limit of one LibreOffice process, in MB.</summary>
+    [Range(256, 65536)]
+    public int OfficeMemoryMb { get; set; } = 2048;
+
+    /// <summary>LibreOffice's program (<c>soffice</c> on the PATH by default).</summary>
+    [Required]
+    public string OfficeProgram { get; set; } = "soffice";
+
+    /// <summary>Largest image accepted, in pixels per image or frame, read from its header before decoding (decompression bombs).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxImagePixels { get; set; } = 50_000_000;
+
+    /// <summary>Largest text file, in bytes (a text file becomes pages of text; 10 MB is several thousand pages).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxTextFileBytes { get; set; } = 10 * 1024 * 1024;
+
     /// <summary>How often a job is tried before its document is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

@@ -67,7 +67,11 @@ public static class WenkuServices
         services.AddSingleton<ISearchIndex, DatabaseSearchIndex>();
 
         services.AddSingleton<Watermarker>();
-        services.AddSingleton<IDocumentConverter, PdfConverter>();
+        services.AddSingleton<PdfConverter>();
+        services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<PdfConverter>());
+        services.AddSingleton<IDocumentConverter, OfficeConverter>();
+        services.AddSingleton<IDocumentConverter, TextConverter>();
+        services.AddSingleton<IDocumentConverter, ImageConverter>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         return services;
