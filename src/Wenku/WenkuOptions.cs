@@ -113,6 +113,22 @@ public sealed class ConversionOptions
     [Range(1_000, 1_000_000_000)]
     public long MaxTextFileBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>Documents and drawings inside an archive that get previews (the first K; the rest are only listed).</summary>
+    [Range(0, 100)]
+    public int ArchivePreviews { get; set; } = 3;
+
+    /// <summary>Archives with more entries than this fail with a reason.</summary>
+    [Range(1, 1_000_000)]
+    public int ArchiveMaxEntries { get; set; } = 10_000;
+
+    /// <summary>Largest total uncompressed size an archive may declare, in MB (and the most extracted from it).</summary>
+    [Range(1, 1_000_000)]
+    public int ArchiveMaxUncompressedMb { get; set; } = 2048;
+
+    /// <summary>Largest ratio of uncompressed to compressed size, of the whole archive or of one entry (zip bombs).</summary>
+    [Range(2, 100_000)]
+    public int ArchiveMaxRatio { get; set; } = 200;
+
     /// <summary>How often a job is tried before its document is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

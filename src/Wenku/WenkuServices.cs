@@ -72,6 +72,7 @@ public static class WenkuServices
         services.AddSingleton<IDocumentConverter, OfficeConverter>();
         services.AddSingleton<IDocumentConverter, TextConverter>();
         services.AddSingleton<IDocumentConverter, ImageConverter>();
+        services.AddSingleton<IDocumentConverter, ArchiveConverter>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         return services;

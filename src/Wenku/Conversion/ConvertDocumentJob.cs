@@ -71,9 +71,16 @@ public sealed class ConvertDocumentJob(
             // Idempotent: a retried job replaces what an earlier attempt wrote.
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
+            await db.ArchiveEntries.Where(e => e.DocumentId == id).ExecuteDeleteAsync(ct);
+            db.ArchiveEntries.AddRange((result.Entries ?? []).Select(e => new ArchiveEntry
+            {
+                DocumentId = id, Number = e.Number, Path = e.Path, Size = e.Size, CompressedSize = e.CompressedSize, Modified = e.Modified,
+                IsDirectory = e.IsDirectory, IsEncrypted = e.IsEncrypted, FirstPage = e.FirstPage, PageCount = e.PageCount,
+                Note = e.Note is { Length: > 300 } n ? n[..300] : e.Note,
+            }));
             db.DocumentPages.AddRange(result.Pages.Select(p => new DocumentPage
             {
-                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
+                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height, Ocr = p.Ocr,
             }));
             doc.PageCount = result.Pages.Count;
             doc.Status = DocumentStatus.Ready;

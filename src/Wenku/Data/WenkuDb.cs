@@ -12,6 +12,7 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
 {
     public DbSet<Document> Documents => Set<Document>();
     public DbSet<DocumentPage> DocumentPages => Set<DocumentPage>();
+    public DbSet<ArchiveEntry> ArchiveEntries => Set<ArchiveEntry>();
     public DbSet<Category> Categories => Set<Category>();
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Job> Jobs => Set<Job>();
@@ -41,6 +42,11 @@ public sealed class WenkuDb(DbContextOptions<WenkuDb> options) : IdentityDbConte
         {
             e.HasKey(p => new { p.DocumentId, p.Number });
             e.HasOne<Document>().WithMany().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ArchiveEntry>(e =>
+        {
+            e.HasKey(x => new { x.DocumentId, x.Number });
+            e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Category>(e => e.HasIndex(c => c.Slug).IsUnique());
         b.Entity<Comment>(e =>

@@ -78,6 +78,9 @@ public sealed class DocumentPage
     public string Text { get; set; } = "";
     public int Width { get; set; }
     public int Height { get; set; }
+
+    /// <summary>The page had no text layer and its text was recognised by OCR.</summary>
+    public bool Ocr { get; set; }
 }
 
 public sealed class Category
