@@ -129,6 +129,21 @@ public sealed class ConversionOptions
     [Range(2, 100_000)]
     public int ArchiveMaxRatio { get; set; } = 200;
 
+    /// <summary>Recognise the text of pages that have none (scans, photos, image-only PDFs) with tesseract.</summary>
+    public bool Ocr { get; set; } = true;
+
+    /// <summary>tesseract's languages, joined by <c>+</c> (installed: <c>chi_sim</c>, <c>eng</c>; add packs with <c>tesseract-ocr-*</c>).</summary>
+    [Required, RegularExpression(@"^[A-Za-z_]+(\+[A-Za-z_]+)*$")]
+    public string OcrLanguages { get; set; } = "chi_sim+eng";
+
+    /// <summary>Most pages of one document OCR reads (pages without text beyond this keep none; each costs seconds).</summary>
+    [Range(0, 100_000)]
+    public int OcrMaxPages { get; set; } = 50;
+
+    /// <summary>tesseract's program (<c>tesseract</c> on the PATH by default).</summary>
+    [Required]
+    public string OcrProgram { get; set; } = "tesseract";
+
     /// <summary>How often a job is tried before its document is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

@@ -67,6 +67,7 @@ public static class WenkuServices
         services.AddSingleton<ISearchIndex, DatabaseSearchIndex>();
 
         services.AddSingleton<Watermarker>();
+        services.AddSingleton<PageOcr>();
         services.AddSingleton<PdfConverter>();
         services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<PdfConverter>());
         services.AddSingleton<IDocumentConverter, OfficeConverter>();

@@ -9,18 +9,18 @@ namespace Wenku.Conversion;
 /// is checked against <see cref="ConversionOptions.MaxImagePixels"/> before anything is decoded, so a decompression
 /// bomb (a few KB that inflate to gigabytes of pixels) is refused without being inflated. JPEG, PNG, WebP, BMP and
 /// GIF are decoded by SkiaSharp; TIFF, which Skia cannot read, is turned into a PDF by <c>tiff2pdf</c> (a limited
-/// child process) and goes through the PDF pipeline.
+/// child process) and goes through the PDF pipeline. Every image is read by OCR (<see cref="PageOcr"/>).
 /// </summary>
-public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PdfConverter pdf) : IDocumentConverter
+public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PdfConverter pdf, PageOcr ocr) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
 
     public bool CanConvert(string format) => format is "jpg" or "png" or "webp" or "bmp" or "gif" or "tiff";
 
     public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        Path.GetExtension(inputPath) == ".tiff" ? ConvertTiffAsync(inputPath, workDir, ct) : Task.FromResult(ConvertWithSkia(inputPath, workDir, ct));
+        Path.GetExtension(inputPath) == ".tiff" ? ConvertTiffAsync(inputPath, workDir, ct) : ConvertWithSkiaAsync(inputPath, workDir, ct);
 
-    private ConversionResult ConvertWithSkia(string inputPath, string workDir, CancellationToken ct)
+    private async Task<ConversionResult> ConvertWithSkiaAsync(string inputPath, string workDir, CancellationToken ct)
     {
         using var stream = File.OpenRead(inputPath);
         using var codec = SKCodec.Create(stream, out var opened)
@@ -32,7 +32,8 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
             throw new ConversionException($"此图片有 {frames} 帧，超过上限 {_o.MaxPages}。This image has {frames} frames; the limit is {_o.MaxPages}.");
 
         // JPEG decodes at 1/2, 1/4 or 1/8 size directly: a 40-megapixel photo never needs its full size in memory.
-        var scale = Math.Min(1f, (float)_o.PreviewSize / Math.Max(width, height));
+        // OCR wants more pixels than the preview.
+        var scale = Math.Min(1f, (float)(ocr.Enabled ? PageOcr.ImageSize : _o.PreviewSize) / Math.Max(width, height));
         var decodeSize = frames == 1 ? codec.GetScaledDimensions(scale) : new SKSizeI(width, height);
         var pages = new List<ConvertedPage>(frames);
         for (var i = 0; i < frames; i++)
@@ -52,24 +53,29 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
             if (result != SKCodecResult.Success)
                 throw new ConversionException($"无法解码此图片（{result}）。This image could not be decoded ({result}); it may be damaged.");
 
+            string? recognised = null;
+            if (ocr.Enabled && i < _o.OcrMaxPages)
+            {
+                var full = Path.Combine(workDir, $"ocr-{i + 1}.png");
+                var (ow, oh) = Fit(frame.Width, frame.Height, PageOcr.ImageSize);
+                await using (var file = File.Create(full))
+                using (var flat = OnWhite(frame, ow, oh))
+                using (var data = flat.Encode(SKEncodedImageFormat.Png, 90))
+                    data.SaveTo(file);
+                recognised = await ocr.RecognizeAsync(full, ct);
+                File.Delete(full);
+            }
+
             var png = Path.Combine(workDir, $"frame-{i + 1}.png");
             var (w, h) = Fit(frame.Width, frame.Height, _o.PreviewSize);
-            using (var page = new SKBitmap(w, h))
-            {
-                using (var canvas = new SKCanvas(page))
-                {
-                    canvas.Clear(SKColors.White); // transparency shows as paper, not black
-                    using var image = SKImage.FromBitmap(frame);
-                    canvas.DrawImage(image, new SKRect(0, 0, w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-                }
-                using var data = page.Encode(SKEncodedImageFormat.Png, 90);
-                using var file = File.Create(png);
+            using (var page = OnWhite(frame, w, h))
+            using (var data = page.Encode(SKEncodedImageFormat.Png, 90))
+            using (var file = File.Create(png))
                 data.SaveTo(file);
-            }
             var jpg = Path.Combine(workDir, $"page-{i + 1}.jpg");
             var size = watermarker.Apply(png, jpg);
             File.Delete(png);
-            pages.Add(new ConvertedPage(i + 1, jpg, size.Width, size.Height, ""));
+            pages.Add(new ConvertedPage(i + 1, jpg, size.Width, size.Height, recognised ?? "", Ocr: recognised is not null));
         }
         return new ConversionResult(pages);
     }
@@ -89,6 +95,17 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
         if (outcome.ExitCode != 0 || !File.Exists(pdfPath))
             throw new ConversionException($"无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged ({(outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine)}).");
         return await pdf.ConvertAsync(pdfPath, workDir, ct);
+    }
+
+    /// <summary>The frame scaled to <paramref name="w"/> × <paramref name="h"/> on white: transparency shows as paper, not black.</summary>
+    private static SKBitmap OnWhite(SKBitmap frame, int w, int h)
+    {
+        var page = new SKBitmap(w, h);
+        using var canvas = new SKCanvas(page);
+        canvas.Clear(SKColors.White);
+        using var image = SKImage.FromBitmap(frame);
+        canvas.DrawImage(image, new SKRect(0, 0, w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        return page;
     }
 
     private void CheckPixels(long width, long height)
