@@ -129,6 +129,14 @@ public sealed class ConversionOptions
     [Range(2, 100_000)]
     public int ArchiveMaxRatio { get; set; } = 200;
 
+    /// <summary>Largest DXF drawing, in bytes (it is parsed in memory).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxDxfBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Most entities drawn from one DXF drawing (block inserts expanded).</summary>
+    [Range(1, 100_000_000)]
+    public int MaxDxfEntities { get; set; } = 1_000_000;
+
     /// <summary>Recognise the text of pages that have none (scans, photos, image-only PDFs) with tesseract.</summary>
     public bool Ocr { get; set; } = true;
 

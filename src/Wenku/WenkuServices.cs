@@ -74,6 +74,7 @@ public static class WenkuServices
         services.AddSingleton<IDocumentConverter, TextConverter>();
         services.AddSingleton<IDocumentConverter, ImageConverter>();
         services.AddSingleton<IDocumentConverter, ArchiveConverter>();
+        services.AddSingleton<IDocumentConverter, DrawingConverter>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         return services;

@@ -83,6 +83,7 @@ public sealed class ConvertDocumentJob(
                 DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height, Ocr = p.Ocr,
             }));
             doc.PageCount = result.Pages.Count;
+            doc.Details = result.Details is { Length: > 500 } details ? details[..500] : result.Details;
             doc.Status = DocumentStatus.Ready;
             doc.ReadyAt = DateTime.UtcNow;
             doc.Error = null;

@@ -8,10 +8,10 @@ namespace Wenku.Conversion;
 public sealed record ConvertedPage(int Number, string ImagePath, int Width, int Height, string Text, string? Unrendered = null, bool Ocr = false);
 
 /// <summary>
-/// What a conversion yields: the pages, and for an archive its entries (<paramref name="Entries"/>, whose previews
-/// are among the pages).
+/// What a conversion yields: the pages, for an archive its entries (<paramref name="Entries"/>, whose previews
+/// are among the pages), and facts about the file shown on its page (<paramref name="Details"/>: a drawing's version …).
 /// </summary>
-public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null);
+public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, string? Details = null);
 
 /// <summary>
 /// One entry of an archive as listed: its path inside the archive (shown, never used as a path here), sizes, date,

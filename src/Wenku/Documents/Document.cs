@@ -56,6 +56,10 @@ public sealed class Document
     [MaxLength(1000)]
     public string? Error { get; set; }
 
+    /// <summary>Facts about the file found by its conversion and shown on its page (a drawing's version, entities …).</summary>
+    [MaxLength(500)]
+    public string? Details { get; set; }
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? ReadyAt { get; set; }
     public long Views { get; set; }

@@ -391,6 +391,10 @@ namespace Wenku.Data.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Details")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Downloads")
                         .HasColumnType("INTEGER");
 

@@ -11,7 +11,7 @@ using Wenku.Data;
 namespace Wenku.Data.Migrations
 {
     [DbContext(typeof(WenkuDb))]
-    [Migration("20261125151327_Formats")]
+    [Migration("20261125152843_Formats")]
     partial class Formats
     {
         /// <inheritdoc />
@@ -392,6 +392,10 @@ namespace Wenku.Data.Migrations
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Downloads")

@@ -11,6 +11,13 @@ namespace Wenku.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "Details",
+                table: "Documents",
+                type: "TEXT",
+                maxLength: 500,
+                nullable: true);
+
             migrationBuilder.AddColumn<bool>(
                 name: "Ocr",
                 table: "DocumentPages",
@@ -51,6 +58,10 @@ namespace Wenku.Data.Migrations
         {
             migrationBuilder.DropTable(
                 name: "ArchiveEntries");
+
+            migrationBuilder.DropColumn(
+                name: "Details",
+                table: "Documents");
 
             migrationBuilder.DropColumn(
                 name: "Ocr",
