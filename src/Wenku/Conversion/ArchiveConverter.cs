@@ -36,6 +36,8 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         {
             if (streaming)
             {
+                // The tar reader stops quietly where a cut-off file ends: its completeness is checked first.
+                CheckTarComplete(inputPath);
                 await using var file = File.OpenRead(inputPath);
                 using var reader = ReaderFactory.OpenReader(file);
                 while (reader.MoveToNextEntry())
@@ -76,12 +78,11 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         catch (Exception e) when (e is CryptographicException or ArchiveException or InvalidFormatException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
         {
             log.LogInformation(e, "Archive {Input} could not be read", inputPath);
-            if (entries.Count == 0)
-                throw new ConversionException(e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)
-                    ? "此压缩包已加密，连文件列表也无法读取。This archive is encrypted, its list of files included; it cannot be shown without the password."
-                    : $"无法读取此压缩包，文件可能已损坏。This archive cannot be read; it may be damaged or truncated ({Short(e.Message)}).");
-            // What was listed before the damage is still shown.
-            entries.Add(new ArchiveEntryInfo(entries.Count + 1, "…", 0, 0, null, false, false, Note: $"压缩包在此之后已损坏 The archive is damaged from here on ({Short(e.Message)})"));
+            if (entries.Count == 0 && (e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)))
+                throw new ConversionException("此压缩包已加密，连文件列表也无法读取。This archive is encrypted, its list of files included; it cannot be shown without the password.");
+            throw new ConversionException(entries.Count == 0
+                ? $"无法读取此压缩包，文件可能已损坏。This archive cannot be read; it may be damaged or truncated ({Short(e.Message)})."
+                : $"压缩包在第 {entries.Count} 个文件之后已损坏或被截断。This archive is damaged or truncated after entry {entries.Count} ({Short(e.Message)}).");
         }
 
         // Previews: each extracted entry converted like an upload of its own, its pages appended.
@@ -102,6 +103,42 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                 throw new ConversionException($"此压缩包的预览超过 {_o.MaxPages} 页上限。The previews of this archive run to more than {_o.MaxPages} pages, the limit.");
         }
         return new ConversionResult(pages, entries);
+    }
+
+    /// <summary>
+    /// Fails a cut-off tar or tar.gz: a tar is whole 512-byte blocks; a gzip stream must decompress to its end, to
+    /// the size its trailer records (modulo 2^32), within the size bound.
+    /// </summary>
+    private void CheckTarComplete(string inputPath)
+    {
+        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        if (!inputPath.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            if (new FileInfo(inputPath).Length % 512 != 0) throw truncated;
+            return;
+        }
+        using var file = File.OpenRead(inputPath);
+        var trailer = new byte[4];
+        file.Seek(-4, SeekOrigin.End);
+        file.ReadExactly(trailer);
+        file.Position = 0;
+        long total = 0;
+        try
+        {
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            var buffer = new byte[81920];
+            int n;
+            while ((n = gzip.Read(buffer)) > 0)
+            {
+                total += n;
+                if (total > MaxBytes)
+                    throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
+            }
+        }
+        catch (InvalidDataException) { throw truncated; }
+        if ((uint)total != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) || total % 512 != 0) throw truncated;
+        if (total > 1024 * 1024 && total / Math.Max(1, file.Length) > _o.ArchiveMaxRatio)
+            throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
     }
 
     /// <summary>Entries extracted as candidates for a preview (some turn out not to convert).</summary>

@@ -194,6 +194,10 @@ public sealed class Dxf
             pairs.Add((code, lines[i + 1].TrimEnd()));
         }
 
+        // Every DXF ends with 0/EOF: without it the file was cut short, and what is missing is unknown.
+        if (pairs.Count == 0 || pairs[^1] is not { Code: 0, Value: "EOF" })
+            throw new ConversionException("DXF 文件不完整（缺少 EOF），可能被截断。This DXF file is incomplete (no EOF at its end); it appears to be truncated.");
+
         var dxf = new Dxf();
         var blocks = new Dictionary<string, List<Entity>>(StringComparer.OrdinalIgnoreCase);
         string? section = null, block = null;
