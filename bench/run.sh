@@ -2,8 +2,10 @@
 # Builds Release and runs Wenku's benchmarks, each beside its comparison:
 #   1. ingest: a 100-page PDF end to end through `wenku serve` vs bare pdftoppm + pdftotext (median of 3)
 #   2. document page: /d/{id} under wrk vs nginx serving the same HTML as a static file
-# Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light).
-# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page] [--diagnostics 3]
+#   3. office: a 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --convert-to pdf, cold and warm
+#   4. ocr: scanned Chinese A4 pages, Wenku's PageOcr vs bare tesseract, pages/s
+# Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light, LibreOffice, tesseract).
+# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|office|ocr] [--diagnostics 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1

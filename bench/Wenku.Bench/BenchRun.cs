@@ -19,9 +19,27 @@ public static class BenchRun
 
         IngestResult? ingest = null;
         PageResult? page = null;
+        OfficeResult? office = null;
+        OcrResult? ocr = null;
         await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
         {
             Console.WriteLine($"Wenku serving on {site.BaseAddress} (log: {site.LogPath})");
+            if (settings.Runs("office"))
+            {
+                Console.WriteLine("\n== Office: 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --headless --convert-to pdf ==");
+                office = await OfficeBenchmark.RunAsync(site, settings);
+            }
+            if (settings.Runs("ocr"))
+            {
+                Console.WriteLine("\n== OCR: scanned Chinese A4 pages at 300 dpi, Wenku's PageOcr vs bare tesseract ==");
+                ocr = await OcrBenchmark.RunAsync(settings);
+            }
+            if (!settings.Runs("ingest") && !settings.Runs("page"))
+            {
+                PrintSummary(settings, null, null, office, ocr);
+                return 0;
+            }
+
             long documentId;
             if (settings.Runs("ingest"))
             {
@@ -43,12 +61,12 @@ public static class BenchRun
             }
         }
 
-        PrintSummary(settings, ingest, page);
+        PrintSummary(settings, ingest, page, office, ocr);
         Console.WriteLine($"\nLoad average at end: {LoadAverage()} on {Environment.ProcessorCount} CPUs");
         return 0;
     }
 
-    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page)
+    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page, OfficeResult? office, OcrResult? ocr)
     {
         var rows = new List<string[]> { new[] { "benchmark", "wenku", "comparison", "ratio", "target", "" } };
         if (ingest is not null)
@@ -61,6 +79,19 @@ public static class BenchRun
             rows.Add([$"document page req/s (c={s.WrkConnections})", F(page.Ours.RequestsPerSecond) + page.Ours.Errors,
                 $"nginx static {F(page.Nginx.RequestsPerSecond)}{page.Nginx.Errors}", $"{Stats.Ratio(page.Ratio)} ours/nginx", ">= 0.30×", Verdict(page.Ratio >= 0.3)]);
             rows.Add(["document page p99 latency", Stats.Ms(page.Ours.P99Ms), $"nginx static {Stats.Ms(page.Nginx.P99Ms)}", "", "< 50 ms", Verdict(page.Ours.P99Ms < 50)]);
+        }
+
+        if (office is not null)
+        {
+            rows.Add([$"office {office.Pages}-page DOCX → PDF, warm", Stats.Seconds(office.OursStepWarm) + $" (cold {Stats.Seconds(office.OursStepCold)})",
+                $"bare soffice {Stats.Seconds(office.BareWarm)} (cold {Stats.Seconds(office.BareCold)})", $"{Stats.Ratio(office.StepRatio)} ours/bare", "<= 1.20×", Verdict(office.StepRatio <= 1.2)]);
+            rows.Add([$"office {office.Pages}-page DOCX upload → ready previews, warm", Stats.Seconds(office.OursEndToEndWarm) + $" (cold {Stats.Seconds(office.OursEndToEndCold)})",
+                $"bare soffice {Stats.Seconds(office.BareWarm)}", $"{Stats.Ratio(office.EndToEndRatio)} ours/bare", "(previews on top)", ""]);
+        }
+        if (ocr is not null)
+        {
+            rows.Add([$"OCR pages/s ({ocr.Pages} A4 pages, chi_sim+eng)", ocr.OursPagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture),
+                $"bare tesseract {ocr.BarePagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture)}", $"{Stats.Ratio(ocr.Ratio)} ours/bare", "", ""]);
         }
 
         Console.WriteLine("\n== Summary ==");

@@ -14,7 +14,7 @@ public sealed record BenchSettings(
     int DiagnosticSeconds)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|office|ocr] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
@@ -35,8 +35,8 @@ public sealed record BenchSettings(
 
         int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
         var only = values.GetValueOrDefault("only");
-        var benchmarks = only is null ? new HashSet<string> { "ingest", "page" } : new HashSet<string> { only };
-        if (!benchmarks.IsSubsetOf(["ingest", "page"])) return null;
+        var benchmarks = only is null ? new HashSet<string> { "ingest", "page", "office", "ocr" } : new HashSet<string> { only };
+        if (!benchmarks.IsSubsetOf(["ingest", "page", "office", "ocr"])) return null;
 
         return new BenchSettings(
             Path.GetFullPath(work),
