@@ -115,6 +115,9 @@ public static class FileSniffer
         if (head.Length >= 6 && head.StartsWith("AC"u8) && head[2..6].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
             return new("dwg", Formats["dwg"]);
         if (head.StartsWith("AutoCAD Binary DXF"u8)) return new("dxf", Formats["dxf"]);
+        // UTF-16 text is full of NUL bytes: its byte order mark, under a text name, says what it is.
+        if ((head.StartsWith(new byte[] { 0xFF, 0xFE }) || head.StartsWith(new byte[] { 0xFE, 0xFF })) && TextExtensions.Contains(extension) && extension != "")
+            return extension is ".md" or ".markdown" ? new("md", Formats["md"]) : new("txt", Formats["txt"]);
         if (!LooksLikeText(head)) return new(null, "an unrecognised file");
         if (IsAsciiDxf(head)) return new("dxf", Formats["dxf"]);
         // Text is what is left when nothing else matched, so it must not claim to be another format by its name.

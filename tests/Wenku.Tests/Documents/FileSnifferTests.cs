@@ -84,6 +84,7 @@ public sealed class FileSnifferTests
         Sniff("正文"u8.ToArray(), "notes").Format.ShouldBe("txt");
         Sniff(Encoding.GetEncoding("gb18030").GetBytes("中文文本"), "gbk.txt").Format.ShouldBe("txt");
         Sniff("正文"u8.ToArray(), "notes.docx").Format.ShouldBeNull();
+        Sniff([.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("UTF-16 文本")], "utf16.txt").Format.ShouldBe("txt");
     }
 
     [Fact]
