@@ -294,15 +294,22 @@ public sealed class Dxf
         }
     }
 
-    private static Entity Transform(Entity e, SKMatrix m) => e switch
+    /// <summary>An entity of a block placed by an INSERT: moved, scaled and turned (radii by the scale, angles by the turn).</summary>
+    private static Entity Transform(Entity e, SKMatrix m)
     {
-        Line l => l with { A = m.MapPoint(l.A), B = m.MapPoint(l.B) },
-        Polyline p => p with { Points = p.Points.Select(m.MapPoint).ToList() },
-        Circle c => c with { Center = m.MapPoint(c.Center), Radius = c.Radius * Math.Abs(m.ScaleX) },
-        Arc a => a with { Center = m.MapPoint(a.Center), Radius = a.Radius * Math.Abs(m.ScaleX) },
-        Text t => t with { At = m.MapPoint(t.At), Height = t.Height * Math.Abs(m.ScaleY) },
-        _ => e,
-    };
+        var scaleX = MathF.Sqrt(m.ScaleX * m.ScaleX + m.SkewY * m.SkewY);
+        var scaleY = MathF.Sqrt(m.SkewX * m.SkewX + m.ScaleY * m.ScaleY);
+        var turn = MathF.Atan2(m.SkewY, m.ScaleX) * 180 / MathF.PI;
+        return e switch
+        {
+            Line l => l with { A = m.MapPoint(l.A), B = m.MapPoint(l.B) },
+            Polyline p => p with { Points = p.Points.Select(m.MapPoint).ToList() },
+            Circle c => c with { Center = m.MapPoint(c.Center), Radius = c.Radius * scaleX },
+            Arc a => a with { Center = m.MapPoint(a.Center), Radius = a.Radius * scaleX, Start = a.Start + turn, End = a.End + turn },
+            Text t => t with { At = m.MapPoint(t.At), Height = t.Height * scaleY, Rotation = t.Rotation + turn },
+            _ => e,
+        };
+    }
 
     /// <summary>Draws the entities fitted into <paramref name="longest"/> pixels, Y up as in CAD, black on white.</summary>
     public void Render(string pngPath, int longest)
@@ -387,7 +394,14 @@ public sealed class Dxf
                 case Circle c: Add(c.Center, c.Radius); break;
                 case Arc a: Add(a.Center, a.Radius); break;
                 case Polyline p: p.Points.ForEach(x => Add(x)); break;
-                case Text t: Add(t.At); Add(new SKPoint(t.At.X + t.Height * t.Value.Length * 0.8f, t.At.Y + t.Height)); break;
+                case Text t:
+                {
+                    var lines = t.Value.Split('\n');
+                    Add(t.At);
+                    Add(new SKPoint(t.At.X + t.Height * lines.Max(l => l.Length), t.At.Y + t.Height));
+                    Add(new SKPoint(t.At.X, t.At.Y - t.Height * 1.4f * (lines.Length - 1) - t.Height * 0.3f));
+                    break;
+                }
             }
         }
         return minX > maxX ? new SKRect(0, 0, 1, 1) : new SKRect(minX, minY, maxX, maxY);
