@@ -110,6 +110,9 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.PageCount.ShouldBe(0);
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
         entries.ShouldHaveSingleItem().Note!.ShouldContain("not opened");
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}"); // an archive without previews still has its page
+        page.ShouldContain("压缩包内容 Archive contents (1)");
+        page.ShouldContain("level4.zip");
     }
 
     [Fact]
