@@ -3,8 +3,11 @@
 #   1. ingest: a 100-page PDF end to end through `wenku serve` vs bare pdftoppm + pdftotext (median of 3)
 #   2. document page: /d/{id} under wrk vs nginx serving the same HTML as a static file
 #   3. duplicates: near-duplicate fingerprint + lookup in 1M synthetic fingerprints vs exact SHA-256, and the evaluation
-# Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light).
-# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates] [--index 1000000] [--diagnostics 3]
+#   4. office: a 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --convert-to pdf, cold and warm
+#   5. ocr: scanned Chinese A4 pages, Wenku's PageOcr vs bare tesseract, pages/s
+# The search benchmark (Lucene vs SQLite FTS5 on 100,000 documents) is bench/search.sh.
+# Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light, LibreOffice, tesseract).
+# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr] [--index 1000000] [--diagnostics 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1

@@ -19,6 +19,8 @@ public static class BenchRun
 
         IngestResult? ingest = null;
         PageResult? page = null;
+        OfficeResult? office = null;
+        OcrResult? ocr = null;
         DuplicateBenchmark.Result? duplicates = null;
         if (settings.Runs("duplicates"))
         {
@@ -26,18 +28,28 @@ public static class BenchRun
             duplicates = DuplicateBenchmark.Run(settings.IndexSize);
             GC.Collect();
         }
-        if (settings.Runs("ingest") || settings.Runs("page"))
+        if (settings.Runs("ingest") || settings.Runs("page") || settings.Runs("office") || settings.Runs("ocr"))
         await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
         {
             Console.WriteLine($"Wenku serving on {site.BaseAddress} (log: {site.LogPath})");
-            long documentId;
+            if (settings.Runs("office"))
+            {
+                Console.WriteLine("\n== Office: 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --headless --convert-to pdf ==");
+                office = await OfficeBenchmark.RunAsync(site, settings);
+            }
+            if (settings.Runs("ocr"))
+            {
+                Console.WriteLine("\n== OCR: scanned Chinese A4 pages at 300 dpi, Wenku's PageOcr vs bare tesseract ==");
+                ocr = await OcrBenchmark.RunAsync(settings);
+            }
+            long documentId = 0;
             if (settings.Runs("ingest"))
             {
                 Console.WriteLine($"\n== Ingest: {settings.IngestPages}-page PDF, Wenku end to end vs bare pdftoppm + pdftotext ({settings.IngestRuns} runs) ==");
                 ingest = await IngestBenchmark.RunAsync(site, settings);
                 documentId = ingest.ReadyDocumentId;
             }
-            else
+            else if (settings.Runs("page"))
             {
                 var pdf = Path.Combine(settings.WorkDir, "page-doc.pdf");
                 BenchPdf.Write(pdf, "基准文档 Page benchmark", settings.IngestPages);
@@ -51,12 +63,12 @@ public static class BenchRun
             }
         }
 
-        PrintSummary(settings, ingest, page, duplicates);
+        PrintSummary(settings, ingest, page, office, ocr, duplicates);
         Console.WriteLine($"\nLoad average at end: {LoadAverage()} on {Environment.ProcessorCount} CPUs");
         return 0;
     }
 
-    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page, DuplicateBenchmark.Result? dup)
+    private static void PrintSummary(BenchSettings s, IngestResult? ingest, PageResult? page, OfficeResult? office, OcrResult? ocr, DuplicateBenchmark.Result? dup)
     {
         var rows = new List<string[]> { new[] { "benchmark", "wenku", "comparison", "ratio", "target", "" } };
         if (ingest is not null)
@@ -80,6 +92,18 @@ public static class BenchRun
             rows.Add([$"near-dup lookup p99 ({dup.MeanCandidates:0.0} candidates)", Us(dup.LookupP99Ms * 1000), $"exact-hash {Us(dup.ExactP99Ms * 1000)}", "", "<= 20 ms", Verdict(dup.LookupP99Ms <= 20)]);
             rows.Add(["near-dup memory per document", B(dup.BytesPerDocument), $"exact-hash {B(dup.ExactBytesPerDocument)}", "", "<= 1024 B", Verdict(dup.BytesPerDocument <= 1024)]);
             rows.Add(["near-dup evaluation recall / precision", $"{dup.Recall:0.000} / {dup.Precision:0.000}", "", "", ">= 0.95 / 0.99", Verdict(dup.Recall >= 0.95 && dup.Precision >= 0.99)]);
+        }
+        if (office is not null)
+        {
+            rows.Add([$"office {office.Pages}-page DOCX → PDF, warm", Stats.Seconds(office.OursStepWarm) + $" (cold {Stats.Seconds(office.OursStepCold)})",
+                $"bare soffice {Stats.Seconds(office.BareWarm)} (cold {Stats.Seconds(office.BareCold)})", $"{Stats.Ratio(office.StepRatio)} ours/bare", "<= 1.20×", Verdict(office.StepRatio <= 1.2)]);
+            rows.Add([$"office {office.Pages}-page DOCX upload → ready previews, warm", Stats.Seconds(office.OursEndToEndWarm) + $" (cold {Stats.Seconds(office.OursEndToEndCold)})",
+                $"bare soffice {Stats.Seconds(office.BareWarm)}", $"{Stats.Ratio(office.EndToEndRatio)} ours/bare", "(previews on top)", ""]);
+        }
+        if (ocr is not null)
+        {
+            rows.Add([$"OCR pages/s ({ocr.Pages} A4 pages, chi_sim+eng)", ocr.OursPagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture),
+                $"bare tesseract {ocr.BarePagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture)}", $"{Stats.Ratio(ocr.Ratio)} ours/bare", "", ""]);
         }
 
         Console.WriteLine("\n== Summary ==");

@@ -15,7 +15,7 @@ public sealed record BenchSettings(
     int IndexSize = 1_000_000)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates] [--index 1000000] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
@@ -37,8 +37,9 @@ public sealed record BenchSettings(
 
         int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
         var only = values.GetValueOrDefault("only");
-        var benchmarks = only is null ? new HashSet<string> { "ingest", "page", "duplicates" } : new HashSet<string> { only };
-        if (!benchmarks.IsSubsetOf(["ingest", "page", "duplicates"])) return null;
+        string[] all = ["ingest", "page", "duplicates", "office", "ocr"];
+        var benchmarks = only is null ? new HashSet<string>(all) : new HashSet<string> { only };
+        if (!benchmarks.IsSubsetOf(all)) return null;
 
         return new BenchSettings(
             Path.GetFullPath(work),

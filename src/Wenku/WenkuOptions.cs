@@ -97,6 +97,65 @@ public sealed class ConversionOptions
     [Range(1000, 1_000_000_000)]
     public int MaxTextChars { get; set; } = 20_000_000;
 
+    /// <summary>Wall-time limit of one LibreOffice conversion (Office, WPS, OpenDocument, RTF to PDF).</summary>
+    [Range(5, 3600)]
+    public int OfficeTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Address-space limit of one LibreOffice process, in MB.</summary>
+    [Range(256, 65536)]
+    public int OfficeMemoryMb { get; set; } = 2048;
+
+    /// <summary>LibreOffice's program (<c>soffice</c> on the PATH by default).</summary>
+    [Required]
+    public string OfficeProgram { get; set; } = "soffice";
+
+    /// <summary>Largest image accepted, in pixels per image or frame, read from its header before decoding (decompression bombs).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxImagePixels { get; set; } = 50_000_000;
+
+    /// <summary>Largest text file, in bytes (a text file becomes pages of text; 10 MB is several thousand pages).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxTextFileBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Documents and drawings inside an archive that get previews (the first K; the rest are only listed).</summary>
+    [Range(0, 100)]
+    public int ArchivePreviews { get; set; } = 3;
+
+    /// <summary>Archives with more entries than this fail with a reason.</summary>
+    [Range(1, 1_000_000)]
+    public int ArchiveMaxEntries { get; set; } = 10_000;
+
+    /// <summary>Largest total uncompressed size an archive may declare, in MB (and the most extracted from it).</summary>
+    [Range(1, 1_000_000)]
+    public int ArchiveMaxUncompressedMb { get; set; } = 2048;
+
+    /// <summary>Largest ratio of uncompressed to compressed size, of the whole archive or of one entry (zip bombs).</summary>
+    [Range(2, 100_000)]
+    public int ArchiveMaxRatio { get; set; } = 200;
+
+    /// <summary>Largest DXF drawing, in bytes (it is parsed in memory).</summary>
+    [Range(1_000, 1_000_000_000)]
+    public long MaxDxfBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Most entities drawn from one DXF drawing (block inserts expanded).</summary>
+    [Range(1, 100_000_000)]
+    public int MaxDxfEntities { get; set; } = 1_000_000;
+
+    /// <summary>Recognise the text of pages that have none (scans, photos, image-only PDFs) with tesseract.</summary>
+    public bool Ocr { get; set; } = true;
+
+    /// <summary>tesseract's languages, joined by <c>+</c> (installed: <c>chi_sim</c>, <c>eng</c>; add packs with <c>tesseract-ocr-*</c>).</summary>
+    [Required, RegularExpression(@"^[A-Za-z_]+(\+[A-Za-z_]+)*$")]
+    public string OcrLanguages { get; set; } = "chi_sim+eng";
+
+    /// <summary>Most pages of one document OCR reads (pages without text beyond this keep none; each costs seconds).</summary>
+    [Range(0, 100_000)]
+    public int OcrMaxPages { get; set; } = 50;
+
+    /// <summary>tesseract's program (<c>tesseract</c> on the PATH by default).</summary>
+    [Required]
+    public string OcrProgram { get; set; } = "tesseract";
+
     /// <summary>How often a job is tried before its document is marked failed.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 3;

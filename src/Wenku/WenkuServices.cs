@@ -66,7 +66,14 @@ public static class WenkuServices
         services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
         services.AddSingleton<Watermarker>();
-        services.AddSingleton<IDocumentConverter, PdfConverter>();
+        services.AddSingleton<PageOcr>();
+        services.AddSingleton<PdfConverter>();
+        services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<PdfConverter>());
+        services.AddSingleton<IDocumentConverter, OfficeConverter>();
+        services.AddSingleton<IDocumentConverter, TextConverter>();
+        services.AddSingleton<IDocumentConverter, ImageConverter>();
+        services.AddSingleton<IDocumentConverter, ArchiveConverter>();
+        services.AddSingleton<IDocumentConverter, DrawingConverter>();
         services.AddSingleton<DuplicateDetector>();
         services.AddSingleton<DuplicateRescan>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();

@@ -65,7 +65,7 @@ public sealed class ConvertDocumentJob(
 
             var pages = result.Pages.Select(p => new DocumentPage
             {
-                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height,
+                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height, Ocr = p.Ocr,
             }).ToList();
 
             // The text is known: is it a near duplicate of an earlier document? The site's policy decides what follows.
@@ -92,12 +92,20 @@ public sealed class ConvertDocumentJob(
                 db.ChangeTracker.Clear();
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.DocumentPages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(ct);
+                await db.ArchiveEntries.Where(e => e.DocumentId == id).ExecuteDeleteAsync(ct);
+                db.ArchiveEntries.AddRange((result.Entries ?? []).Select(e => new ArchiveEntry
+                {
+                    DocumentId = id, Number = e.Number, Path = e.Path, Size = e.Size, CompressedSize = e.CompressedSize, Modified = e.Modified,
+                    IsDirectory = e.IsDirectory, IsEncrypted = e.IsEncrypted, FirstPage = e.FirstPage, PageCount = e.PageCount,
+                    Note = e.Note is { Length: > 300 } n ? n[..300] : e.Note,
+                }));
                 db.DocumentPages.AddRange(pages.Select(p => new DocumentPage
                 {
-                    DocumentId = p.DocumentId, Number = p.Number, Text = p.Text, Width = p.Width, Height = p.Height,
+                    DocumentId = p.DocumentId, Number = p.Number, Text = p.Text, Width = p.Width, Height = p.Height, Ocr = p.Ocr,
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
+                done.Details = result.Details is { Length: > 500 } details ? details[..500] : result.Details;
                 done.Status = status;
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;

@@ -2,11 +2,24 @@ namespace Wenku.Conversion;
 
 /// <summary>
 /// One converted page: its watermarked preview image (a local file) and its text. <paramref name="Unrendered"/> says
-/// why the page could not be rendered, when its image is a placeholder.
+/// why the page could not be rendered, when its image is a placeholder; <paramref name="Ocr"/> that its text was
+/// recognised by OCR because it had no text layer.
 /// </summary>
-public sealed record ConvertedPage(int Number, string ImagePath, int Width, int Height, string Text, string? Unrendered = null);
+public sealed record ConvertedPage(int Number, string ImagePath, int Width, int Height, string Text, string? Unrendered = null, bool Ocr = false);
 
-public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages);
+/// <summary>
+/// What a conversion yields: the pages, for an archive its entries (<paramref name="Entries"/>, whose previews
+/// are among the pages), and facts about the file shown on its page (<paramref name="Details"/>: a drawing's version …).
+/// </summary>
+public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, string? Details = null);
+
+/// <summary>
+/// One entry of an archive as listed: its path inside the archive (shown, never used as a path here), sizes, date,
+/// and where its preview pages are (<paramref name="FirstPage"/>, <paramref name="PageCount"/>), or why it has none.
+/// </summary>
+public sealed record ArchiveEntryInfo(
+    int Number, string Path, long Size, long CompressedSize, DateTime? Modified, bool IsDirectory, bool IsEncrypted,
+    int? FirstPage = null, int PageCount = 0, string? Note = null);
 
 /// <summary>Turns an original file into page previews and text. Runs in a worker process, never in the site.</summary>
 public interface IDocumentConverter

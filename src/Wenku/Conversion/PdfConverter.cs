@@ -6,9 +6,10 @@ namespace Wenku.Conversion;
 
 /// <summary>
 /// PDF to previews and text with poppler (<c>pdfinfo</c>, <c>pdftoppm</c>, <c>pdftotext</c>), each a child process
-/// with time and memory limits, in page batches run side by side.
+/// with time and memory limits, in page batches run side by side. A page without a text layer is rendered again at
+/// OCR resolution and read by <see cref="PageOcr"/>.
 /// </summary>
-public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Watermarker watermarker, ILogger<PdfConverter> log) : IDocumentConverter
+public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PageOcr ocr, ILogger<PdfConverter> log) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
 
@@ -22,7 +23,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             .ToList();
 
         var pages = new ConvertedPage[pageCount];
-        var textBudget = new TextBudget(_o.MaxTextChars);
+        var textBudget = new TextBudget(_o.MaxTextChars, _o.OcrMaxPages);
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
             async (batch, token) =>
             {
@@ -109,11 +110,34 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 result.Add(new ConvertedPage(n, jpg, pw, ph, pageText, why));
                 continue;
             }
+            var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage() ? await RecognizeAsync(inputPath, workDir, first, n, ct) : null;
+            if (recognised is not null) budget.Spend(recognised.Length);
             var (w, h) = watermarker.Apply(images[n], jpg);
             File.Delete(images[n]);
-            result.Add(new ConvertedPage(n, jpg, w, h, pageText));
+            result.Add(new ConvertedPage(n, jpg, w, h, recognised ?? pageText, Ocr: recognised is not null));
         }
         return result;
+    }
+
+    /// <summary>Renders page <paramref name="n"/> at OCR resolution and reads it; null if either step fails.</summary>
+    private async Task<string?> RecognizeAsync(string inputPath, string workDir, int batch, int n, CancellationToken ct)
+    {
+        var prefix = $"b{batch}o";
+        var render = await RunAsync("pdftoppm",
+            ["-f", N(n), "-l", N(n), "-scale-to", N(PageOcr.ImageSize), "-gray", "-png", inputPath, Path.Combine(workDir, prefix)], 1024, ct);
+        if (!RenderedPages(workDir, prefix, n, n).TryGetValue(n, out var image))
+        {
+            log.LogInformation("Page {Page} could not be rendered for OCR: {Reason}", n, Describe(render));
+            return null;
+        }
+        try
+        {
+            return await ocr.RecognizeAsync(image, ct);
+        }
+        finally
+        {
+            File.Delete(image);
+        }
     }
 
     /// <summary>The page images pdftoppm wrote under <paramref name="prefix"/>, by page number.</summary>
@@ -158,10 +182,15 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     [GeneratedRegex(@"-(\d+)\.png$")]
     private static partial Regex PageNumber();
 
-    /// <summary>Bounds the text of the whole document across batches.</summary>
-    private sealed class TextBudget(int max)
+    /// <summary>Bounds the text of the whole document across batches, and the pages OCR may read.</summary>
+    private sealed class TextBudget(int max, int ocrPages)
     {
         private long _spent;
+        private int _ocrLeft = ocrPages;
+
+        /// <summary>Whether OCR may read one more page of this document (each costs seconds).</summary>
+        public bool TakeOcrPage() => Interlocked.Decrement(ref _ocrLeft) >= 0;
+
         public int PerProcessLimit => max;
         public void Spend(int chars)
         {

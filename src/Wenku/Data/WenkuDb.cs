@@ -22,6 +22,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
 
     public DbSet<Document> Documents => Set<Document>();
     public DbSet<DocumentPage> DocumentPages => Set<DocumentPage>();
+    public DbSet<ArchiveEntry> ArchiveEntries => Set<ArchiveEntry>();
     public DbSet<Category> Categories => Set<Category>();
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Job> Jobs => Set<Job>();
@@ -78,6 +79,11 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
         {
             e.HasKey(p => new { p.DocumentId, p.Number });
             e.HasOne<Document>().WithMany().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ArchiveEntry>(e =>
+        {
+            e.HasKey(x => new { x.DocumentId, x.Number });
+            e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Category>(e => e.HasIndex(c => c.Slug).IsUnique());
         b.Entity<SiteSettings>(e => e.Property(s => s.NearDuplicatePolicy).HasConversion<string>().HasMaxLength(16));

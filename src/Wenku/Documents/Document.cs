@@ -66,6 +66,10 @@ public sealed class Document
     /// <summary>The score of that match, in [0, 1].</summary>
     public double? NearDuplicateScore { get; set; }
 
+    /// <summary>Facts about the file found by its conversion and shown on its page (a drawing's version, entities …).</summary>
+    [MaxLength(500)]
+    public string? Details { get; set; }
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? ReadyAt { get; set; }
     public long Views { get; set; }
@@ -88,6 +92,9 @@ public sealed class DocumentPage
     public string Text { get; set; } = "";
     public int Width { get; set; }
     public int Height { get; set; }
+
+    /// <summary>The page had no text layer and its text was recognised by OCR.</summary>
+    public bool Ocr { get; set; }
 }
 
 public sealed class Category

@@ -44,6 +44,6 @@ public static class DocumentFiles
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);
         if (stream is null) return TypedResults.NotFound();
         await access.RecordDownloadAsync(doc, http.User, ct);
-        return TypedResults.Stream(stream, MediaTypeNames.Application.Pdf, fileDownloadName: doc.OriginalFileName);
+        return TypedResults.Stream(stream, doc.Format == "pdf" ? MediaTypeNames.Application.Pdf : MediaTypeNames.Application.Octet, fileDownloadName: doc.OriginalFileName);
     }
 }

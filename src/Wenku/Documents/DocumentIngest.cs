@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Wenku.Conversion;
 using Wenku.Data;
 using Wenku.Jobs;
 using Wenku.Storage;
@@ -16,7 +17,8 @@ public sealed record IngestRefusal(string Message, Dictionary<string, string> Er
 /// the document row and its job in one transaction, so that a 202 always means "will be converted".
 /// </summary>
 public sealed class DocumentIngest(
-    WenkuDb db, IFileStore store, IOptions<WenkuOptions> options, IOptions<ConversionOptions> conversion, ILogger<DocumentIngest> log)
+    WenkuDb db, IFileStore store, IEnumerable<IDocumentConverter> converters, IOptions<WenkuOptions> options,
+    IOptions<ConversionOptions> conversion, ILogger<DocumentIngest> log)
 {
     private readonly WenkuOptions _o = options.Value;
 
@@ -27,7 +29,7 @@ public sealed class DocumentIngest(
         var temp = Path.Combine(_o.TempDir, $"upload-{Guid.NewGuid():N}.part");
         try
         {
-            var staged = await StageAsync(content, temp, ct);
+            var staged = await StageAsync(content, fileName, temp, ct);
             if (staged.Refusal is not null) return (null, staged.Refusal);
 
             var categories = await db.Categories.AsNoTracking().ToListAsync(ct);
@@ -78,11 +80,9 @@ public sealed class DocumentIngest(
         }
     }
 
-    private async Task<(string? Format, string? Sha256, long Size, IngestRefusal? Refusal)> StageAsync(Stream content, string temp, CancellationToken ct)
+    private async Task<(string? Format, string? Sha256, long Size, IngestRefusal? Refusal)> StageAsync(Stream content, string fileName, string temp, CancellationToken ct)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var head = new byte[1024];
-        var headLength = 0;
         long size = 0;
         var buffer = new byte[81920];
         await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
@@ -93,21 +93,20 @@ public sealed class DocumentIngest(
                 size += n;
                 if (size > _o.MaxUploadBytes)
                     return (null, null, size, TooLarge());
-                if (headLength < head.Length)
-                {
-                    var take = Math.Min(n, head.Length - headLength);
-                    Array.Copy(buffer, 0, head, headLength, take);
-                    headLength += take;
-                }
                 sha.AppendData(buffer, 0, n);
                 await file.WriteAsync(buffer.AsMemory(0, n), ct);
             }
         }
-        var (format, what) = FileSniffer.Sniff(head.AsSpan(0, headLength));
+        var (format, what) = FileSniffer.SniffFile(temp, fileName);
         if (format is null)
             return (null, null, size, new IngestRefusal(
-                $"不支持的文件：这是{(headLength == 0 ? "一个空文件" : "不受支持的格式")}。This file is {what}; Wenku accepts PDF documents.",
+                $"不支持的文件：这是{(size == 0 ? "一个空文件" : "不受支持或与文件名不符的内容")}。This file is {what}; Wenku accepts documents " +
+                "(PDF, Word, Excel, PowerPoint, WPS, OpenDocument, RTF, text), images, CAD drawings and archives.",
                 new() { ["file"] = $"This file is {what}." }, StatusCode: 415));
+        if (!converters.Any(c => c.CanConvert(format)))
+            return (null, null, size, new IngestRefusal(
+                $"暂不支持此格式：{FileSniffer.Formats[format]}。This file is {FileSniffer.Formats[format]}, which Wenku cannot convert yet.",
+                new() { ["file"] = $"{FileSniffer.Formats[format]} cannot be converted yet." }, StatusCode: 415));
         return (format, Convert.ToHexStringLower(sha.GetHashAndReset()), size, null);
     }
 

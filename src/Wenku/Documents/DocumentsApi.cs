@@ -38,7 +38,7 @@ public static class DocumentsApi
             .RequireRateLimiting(RateLimits.Uploads)
             .DisableAntiforgery() // the API authenticates only with bearer tokens, never with the cookie
             .WithSummary("Upload a document")
-            .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. Answers 202 with the id; poll GET /documents/{id} for `status`.");
+            .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. The format is told from the content (PDF, Word/Excel/PowerPoint old and new, WPS, OpenDocument, RTF, TXT/Markdown in UTF-8, GBK/GB18030 or Big5, JPEG/PNG/WebP/TIFF/BMP/GIF); anything else, a polyglot, or text under another format's name answers 415 with the reason. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status");
         docs.MapGet("/{id:long}/pages/{n:int}", DocumentFiles.PageImageAsync).AllowAnonymous()

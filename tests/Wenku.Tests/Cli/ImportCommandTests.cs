@@ -15,13 +15,14 @@ public sealed class ImportCommandTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_folder, "sub"));
         await File.WriteAllBytesAsync(Path.Combine(_folder, "一.pdf"), TestPdfs.MultiPage(1, salt: "import-1"));
         await File.WriteAllBytesAsync(Path.Combine(_folder, "sub", "二.pdf"), TestPdfs.MultiPage(2, salt: "import-2"));
-        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.txt"), "not a pdf");
+        // Text is a format of its own now; under a PDF name it is refused.
+        await File.WriteAllTextAsync(Path.Combine(_folder, "notes.pdf"), "not a pdf");
 
         await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "importer@test.local", "--password", TestUsers.Password, "--role", "admin");
         var output = await WenkuProcess.RunAsync("import", _folder, "--data", _data, "--category", "education");
 
         output.ShouldContain("2 imported, 1 refused");
-        output.ShouldContain("notes.txt");
+        output.ShouldContain("notes.pdf");
         using var db = new SqliteConnection($"Data Source={Path.Combine(_data, "wenku.db")};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var cmd = db.CreateCommand();

@@ -215,5 +215,8 @@ public sealed class PdfCorpusSite : WenkuFactory
         ["Wenku:Conversion:ProcessTimeoutSeconds"] = "30",
         ["Wenku:Conversion:ProcessMemoryMb"] = "1024",
         ["Wenku:Conversion:MaxAttempts"] = "2",
+        // Many corpus pages have no text layer; OCR of each would cost this test many minutes and proves nothing
+        // about the PDF handling it is for (OcrTests and HostileFileTests cover OCR).
+        ["Wenku:Conversion:Ocr"] = "false",
     };
 }

@@ -111,24 +111,3 @@ public sealed class DocumentRulesTests
         DocumentRules.Validate(new UploadForm("标题\u0000\n二", null, "education", null, 0, 5), "a.pdf", Categories, 5).Metadata!.Title.ShouldBe("标题二");
     }
 }
-
-public sealed class FileSnifferTests
-{
-    [Fact]
-    public void Pdf_is_recognised_by_its_header_even_after_leading_junk()
-    {
-        FileSniffer.Sniff("%PDF-1.7\n"u8).Format.ShouldBe("pdf");
-        FileSniffer.Sniff([.. new byte[500], .. "%PDF-1.4"u8]).Format.ShouldBe("pdf");
-        FileSniffer.Sniff([.. new byte[1100], .. "%PDF-1.4"u8]).Format.ShouldBeNull();
-    }
-
-    [Fact]
-    public void Other_content_is_named()
-    {
-        FileSniffer.Sniff([]).What.ShouldBe("an empty file");
-        FileSniffer.Sniff("MZ\x90\0"u8).What.ShouldBe("a Windows program");
-        FileSniffer.Sniff([0x7F, 0x45, 0x4C, 0x46, 2]).What.ShouldBe("a Linux program");
-        FileSniffer.Sniff([0x89, 0x50, 0x4E, 0x47, 0x0D]).What.ShouldBe("a PNG image");
-        FileSniffer.Sniff("hello"u8).Format.ShouldBeNull();
-    }
-}

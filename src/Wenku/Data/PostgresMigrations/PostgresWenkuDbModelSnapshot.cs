@@ -346,6 +346,49 @@ namespace Wenku.Data.PostgresMigrations
                     b.ToTable("SiteSettings");
                 });
 
+            modelBuilder.Entity("Wenku.Documents.ArchiveEntry", b =>
+                {
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CompressedSize")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("FirstPage")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsDirectory")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsEncrypted")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<int>("PageCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DocumentId", "Number");
+
+                    b.ToTable("ArchiveEntries");
+                });
+
             modelBuilder.Entity("Wenku.Documents.Category", b =>
                 {
                     b.Property<int>("Id")
@@ -393,6 +436,10 @@ namespace Wenku.Data.PostgresMigrations
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<long>("Downloads")
                         .HasColumnType("bigint");
@@ -492,6 +539,9 @@ namespace Wenku.Data.PostgresMigrations
 
                     b.Property<int>("Height")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("Ocr")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Text")
                         .IsRequired()
@@ -748,6 +798,15 @@ namespace Wenku.Data.PostgresMigrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Wenku.Documents.ArchiveEntry", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Wenku.Documents.Document", b =>

@@ -264,6 +264,7 @@ namespace Wenku.Data.PostgresMigrations
                     Error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
                     NearDuplicateOfId = table.Column<long>(type: "bigint", nullable: true),
                     NearDuplicateScore = table.Column<double>(type: "double precision", nullable: true),
+                    Details = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     ReadyAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     Views = table.Column<long>(type: "bigint", nullable: false),
@@ -284,6 +285,33 @@ namespace Wenku.Data.PostgresMigrations
                         principalTable: "Categories",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ArchiveEntries",
+                columns: table => new
+                {
+                    DocumentId = table.Column<long>(type: "bigint", nullable: false),
+                    Number = table.Column<int>(type: "integer", nullable: false),
+                    Path = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    CompressedSize = table.Column<long>(type: "bigint", nullable: false),
+                    Modified = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    IsDirectory = table.Column<bool>(type: "boolean", nullable: false),
+                    IsEncrypted = table.Column<bool>(type: "boolean", nullable: false),
+                    FirstPage = table.Column<int>(type: "integer", nullable: true),
+                    PageCount = table.Column<int>(type: "integer", nullable: false),
+                    Note = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ArchiveEntries", x => new { x.DocumentId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_ArchiveEntries_Documents_DocumentId",
+                        column: x => x.DocumentId,
+                        principalTable: "Documents",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -370,7 +398,8 @@ namespace Wenku.Data.PostgresMigrations
                     Number = table.Column<int>(type: "integer", nullable: false),
                     Text = table.Column<string>(type: "text", nullable: false),
                     Width = table.Column<int>(type: "integer", nullable: false),
-                    Height = table.Column<int>(type: "integer", nullable: false)
+                    Height = table.Column<int>(type: "integer", nullable: false),
+                    Ocr = table.Column<bool>(type: "boolean", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -569,6 +598,9 @@ namespace Wenku.Data.PostgresMigrations
         {
             migrationBuilder.DropTable(
                 name: "ApiTokens");
+
+            migrationBuilder.DropTable(
+                name: "ArchiveEntries");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");

@@ -1,0 +1,225 @@
+using Microsoft.Extensions.Options;
+using SharpCompress.Archives;
+using SharpCompress.Common;
+using SharpCompress.Readers;
+using Wenku.Documents;
+
+namespace Wenku.Conversion;
+
+/// <summary>
+/// ZIP, RAR, 7z and tar(.gz) archives: every entry listed (path, size, date, encrypted or not), and the first
+/// <see cref="ConversionOptions.ArchivePreviews"/> documents and drawings inside converted like uploads of their own,
+/// their pages becoming the archive's pages. Bounded before anything is extracted: entry count, declared total size
+/// and compression ratio; while extracting, the bytes actually written. Entries are extracted to
+/// <c>entry-N/original.FORMAT</c> — a path built from our counter and the sniffed format, never from the entry's
+/// name (zip-slip). Archives inside the archive are listed, not opened (nesting depth 1).
+/// </summary>
+public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServiceProvider services, ILogger<ArchiveConverter> log) : IDocumentConverter
+{
+    private readonly ConversionOptions _o = options.Value;
+    private long MaxBytes => _o.ArchiveMaxUncompressedMb * 1024L * 1024;
+
+    private static readonly HashSet<string> ArchiveFormats = ["zip", "rar", "7z", "tar", "tar.gz"];
+
+    public bool CanConvert(string format) => ArchiveFormats.Contains(format);
+
+    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    {
+        var archiveSize = new FileInfo(inputPath).Length;
+        var streaming = inputPath.EndsWith(".tar.gz", StringComparison.Ordinal) || inputPath.EndsWith(".tar", StringComparison.Ordinal);
+        var entries = new List<ArchiveEntryInfo>();
+        var extracted = new Dictionary<int, string>(); // entry number → extracted file
+        long extractedBytes = 0;
+
+        // Tar has no directory: one pass lists and extracts. The others are listed in full first, then extracted.
+        try
+        {
+            if (streaming)
+            {
+                // The tar reader stops quietly where a cut-off file ends: its completeness is checked first.
+                CheckTarComplete(inputPath);
+                await using var file = File.OpenRead(inputPath);
+                using var reader = ReaderFactory.OpenReader(file);
+                while (reader.MoveToNextEntry())
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var e = reader.Entry;
+                    var info = Describe(entries.Count + 1, e);
+                    entries.Add(info);
+                    CheckBounds(entries, archiveSize);
+                    if (WantsPreview(info, extracted.Count))
+                    {
+                        using var source = reader.OpenEntryStream();
+                        extractedBytes += Extract(source, info, workDir, extractedBytes, extracted);
+                    }
+                }
+            }
+            else
+            {
+                using var archive = ArchiveFactory.OpenArchive(inputPath);
+                var list = new List<IArchiveEntry>();
+                foreach (var e in archive.Entries)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    entries.Add(Describe(entries.Count + 1, e));
+                    list.Add(e);
+                    CheckBounds(entries, archiveSize);
+                }
+                for (var i = 0; i < list.Count && extracted.Count < Candidates; i++)
+                {
+                    if (!WantsPreview(entries[i], extracted.Count)) continue;
+                    using var source = list[i].OpenEntryStream();
+                    extractedBytes += Extract(source, entries[i], workDir, extractedBytes, extracted);
+                }
+            }
+        }
+        catch (ConversionException) { throw; }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e) when (e is CryptographicException or ArchiveException or InvalidFormatException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        {
+            log.LogInformation(e, "Archive {Input} could not be read", inputPath);
+            if (entries.Count == 0 && (e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)))
+                throw new ConversionException("此压缩包已加密，连文件列表也无法读取。This archive is encrypted, its list of files included; it cannot be shown without the password.");
+            throw new ConversionException(entries.Count == 0
+                ? $"无法读取此压缩包，文件可能已损坏。This archive cannot be read; it may be damaged or truncated ({Short(e.Message)})."
+                : $"压缩包在第 {entries.Count} 个文件之后已损坏或被截断。This archive is damaged or truncated after entry {entries.Count} ({Short(e.Message)}).");
+        }
+
+        // Previews: each extracted entry converted like an upload of its own, its pages appended.
+        var pages = new List<ConvertedPage>();
+        var previews = 0;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (!extracted.TryGetValue(entries[i].Number, out var path)) continue;
+            if (previews >= _o.ArchivePreviews) { entries[i] = entries[i] with { Note = "仅列出 Listed only (beyond the previews)" }; continue; }
+            var (note, converted) = await PreviewAsync(path, entries[i], workDir, ct);
+            if (converted is null) { entries[i] = entries[i] with { Note = note }; continue; }
+            previews++;
+            var first = pages.Count + 1;
+            foreach (var p in converted.Pages)
+                pages.Add(p with { Number = pages.Count + 1 });
+            entries[i] = entries[i] with { FirstPage = first, PageCount = converted.Pages.Count };
+            if (pages.Count > _o.MaxPages)
+                throw new ConversionException($"此压缩包的预览超过 {_o.MaxPages} 页上限。The previews of this archive run to more than {_o.MaxPages} pages, the limit.");
+        }
+        return new ConversionResult(pages, entries);
+    }
+
+    /// <summary>
+    /// Fails a cut-off tar or tar.gz: a tar is whole 512-byte blocks; a gzip stream must decompress to its end, to
+    /// the size its trailer records (modulo 2^32), within the size bound.
+    /// </summary>
+    private void CheckTarComplete(string inputPath)
+    {
+        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        if (!inputPath.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            if (new FileInfo(inputPath).Length % 512 != 0) throw truncated;
+            return;
+        }
+        using var file = File.OpenRead(inputPath);
+        var trailer = new byte[4];
+        file.Seek(-4, SeekOrigin.End);
+        file.ReadExactly(trailer);
+        file.Position = 0;
+        long total = 0;
+        try
+        {
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            var buffer = new byte[81920];
+            int n;
+            while ((n = gzip.Read(buffer)) > 0)
+            {
+                total += n;
+                if (total > MaxBytes)
+                    throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
+            }
+        }
+        catch (InvalidDataException) { throw truncated; }
+        if ((uint)total != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) || total % 512 != 0) throw truncated;
+        if (total > 1024 * 1024 && total / Math.Max(1, file.Length) > _o.ArchiveMaxRatio)
+            throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+    }
+
+    /// <summary>Entries extracted as candidates for a preview (some turn out not to convert).</summary>
+    private int Candidates => _o.ArchivePreviews * 3;
+
+    private bool WantsPreview(ArchiveEntryInfo e, int extractedSoFar) =>
+        extractedSoFar < Candidates && !e.IsDirectory && !e.IsEncrypted && e.Size > 0 && e.Note is null;
+
+    private static ArchiveEntryInfo Describe(int number, IEntry e)
+    {
+        var path = (e.Key ?? "").Replace('\\', '/');
+        if (path.Length > 1000) path = path[..1000];
+        var note = e.IsEncrypted ? "已加密 Encrypted: listed, not previewed" : null;
+        var known = FileSniffer.Formats.Keys.SelectMany(FileSniffer.ExtensionsOf).Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase));
+        if (note is null && !e.IsDirectory && !known) note = "无预览 No preview for this kind of file";
+        if (note is null && !e.IsDirectory && FileSniffer.ExtensionsOf("zip").Concat([".rar", ".7z", ".tar", ".tar.gz", ".tgz"]).Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase)))
+            note = "压缩包内的压缩包：只列出，不打开 An archive inside the archive: listed, not opened";
+        DateTime? modified = e.LastModifiedTime is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
+        return new ArchiveEntryInfo(number, path, Math.Max(0, e.Size), Math.Max(0, e.CompressedSize), modified, e.IsDirectory, e.IsEncrypted, Note: note);
+    }
+
+    private void CheckBounds(List<ArchiveEntryInfo> entries, long archiveSize)
+    {
+        if (entries.Count > _o.ArchiveMaxEntries)
+            throw new ConversionException($"此压缩包超过 {_o.ArchiveMaxEntries} 个文件上限。This archive has more than {_o.ArchiveMaxEntries} entries, the limit.");
+        var last = entries[^1];
+        var total = entries.Sum(e => e.Size);
+        if (total > MaxBytes)
+            throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
+        if (total > 1024 * 1024 && total / Math.Max(1, archiveSize) > _o.ArchiveMaxRatio
+            || last.Size > 1024 * 1024 && last.CompressedSize > 0 && last.Size / last.CompressedSize > _o.ArchiveMaxRatio)
+            throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+    }
+
+    /// <summary>Copies one entry to <c>entry-N/original.bin</c>, bounded by what is left of the total; returns the bytes written.</summary>
+    private long Extract(Stream source, ArchiveEntryInfo entry, string workDir, long extractedSoFar, Dictionary<int, string> extracted)
+    {
+        var dir = Path.Combine(workDir, $"entry-{entry.Number}");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "original.bin");
+        var budget = MaxBytes - extractedSoFar;
+        long written = 0;
+        using (var target = File.Create(path))
+        {
+            var buffer = new byte[81920];
+            int n;
+            while ((n = source.Read(buffer)) > 0)
+            {
+                written += n;
+                // Declared sizes can lie: what comes out is counted too.
+                if (written > budget || written > entry.Size * 2 + 1024 * 1024)
+                    throw new ConversionException($"压缩包内的文件解压后远超其声明的大小，疑似压缩炸弹。An entry of this archive unpacks to far more than it declares; it looks like a zip bomb ({entry.Path}).");
+                target.Write(buffer, 0, n);
+            }
+        }
+        extracted[entry.Number] = path;
+        return written;
+    }
+
+    /// <summary>Sniffs and converts one extracted entry in a folder of its own; a failure is a note, not the archive's failure.</summary>
+    private async Task<(string? Note, ConversionResult? Result)> PreviewAsync(string path, ArchiveEntryInfo entry, string workDir, CancellationToken ct)
+    {
+        var name = entry.Path.Split('/')[^1];
+        var (format, what) = FileSniffer.SniffFile(path, name);
+        if (format is null) return ($"无预览 No preview: {what}", null);
+        if (ArchiveFormats.Contains(format)) return ("压缩包内的压缩包：只列出，不打开 An archive inside the archive: listed, not opened", null);
+        var converter = services.GetServices<IDocumentConverter>().FirstOrDefault(c => c is not ArchiveConverter && c.CanConvert(format));
+        if (converter is null) return ($"暂不支持预览 No preview yet for {FileSniffer.Formats[format]}", null);
+
+        var dir = Path.GetDirectoryName(path)!;
+        var input = Path.Combine(dir, "original." + format);
+        File.Move(path, input);
+        try
+        {
+            return (null, await converter.ConvertAsync(input, dir, ct));
+        }
+        catch (ConversionException e)
+        {
+            return ($"预览失败 Preview failed: {Short(e.Message)}", null);
+        }
+    }
+
+    private static string Short(string s) => s.Length <= 200 ? s : s[..200] + "…";
+}

@@ -1,0 +1,175 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.Options;
+using SkiaSharp;
+
+namespace Wenku.Conversion;
+
+/// <summary>
+/// Images to pages, one per image or frame (animated GIF/WebP, multi-page TIFF). The size comes from the header and
+/// is checked against <see cref="ConversionOptions.MaxImagePixels"/> before anything is decoded, so a decompression
+/// bomb (a few KB that inflate to gigabytes of pixels) is refused without being inflated. JPEG, PNG, WebP, BMP and
+/// GIF are decoded by SkiaSharp; TIFF, which Skia cannot read, is turned into a PDF by <c>tiff2pdf</c> (a limited
+/// child process) and goes through the PDF pipeline. Every image is read by OCR (<see cref="PageOcr"/>).
+/// </summary>
+public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PdfConverter pdf, PageOcr ocr) : IDocumentConverter
+{
+    private readonly ConversionOptions _o = options.Value;
+
+    public bool CanConvert(string format) => format is "jpg" or "png" or "webp" or "bmp" or "gif" or "tiff";
+
+    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
+        Path.GetExtension(inputPath) == ".tiff" ? ConvertTiffAsync(inputPath, workDir, ct) : ConvertWithSkiaAsync(inputPath, workDir, ct);
+
+    private async Task<ConversionResult> ConvertWithSkiaAsync(string inputPath, string workDir, CancellationToken ct)
+    {
+        using var stream = File.OpenRead(inputPath);
+        using var codec = SKCodec.Create(stream, out var opened)
+            ?? throw new ConversionException($"无法读取此图片，文件可能已损坏。This image cannot be read; it may be damaged ({opened}).");
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        CheckPixels(width, height);
+        var frames = Math.Max(1, codec.FrameCount);
+        if (frames > _o.MaxPages)
+            throw new ConversionException($"此图片有 {frames} 帧，超过上限 {_o.MaxPages}。This image has {frames} frames; the limit is {_o.MaxPages}.");
+
+        // JPEG decodes at 1/2, 1/4 or 1/8 size directly: a 40-megapixel photo never needs its full size in memory.
+        // OCR wants more pixels than the preview.
+        var scale = Math.Min(1f, (float)(ocr.Enabled ? PageOcr.ImageSize : _o.PreviewSize) / Math.Max(width, height));
+        var decodeSize = frames == 1 ? codec.GetScaledDimensions(scale) : new SKSizeI(width, height);
+        var pages = new List<ConvertedPage>(frames);
+        for (var i = 0; i < frames; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var info = new SKImageInfo(decodeSize.Width, decodeSize.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+            using var frame = new SKBitmap(info);
+            var result = codec.GetPixels(info, frame.GetPixels(), new SKCodecOptions(i));
+            if (result == SKCodecResult.InvalidScale)
+            {
+                decodeSize = new SKSizeI(width, height);
+                i--;
+                continue;
+            }
+            if (result == SKCodecResult.IncompleteInput)
+                throw new ConversionException("图片不完整，文件可能被截断。This image is incomplete; the file appears to be truncated.");
+            if (result != SKCodecResult.Success)
+                throw new ConversionException($"无法解码此图片（{result}）。This image could not be decoded ({result}); it may be damaged.");
+
+            string? recognised = null;
+            if (ocr.Enabled && i < _o.OcrMaxPages)
+            {
+                var full = Path.Combine(workDir, $"ocr-{i + 1}.png");
+                var (ow, oh) = Fit(frame.Width, frame.Height, PageOcr.ImageSize);
+                await using (var file = File.Create(full))
+                using (var flat = OnWhite(frame, ow, oh))
+                using (var data = flat.Encode(SKEncodedImageFormat.Png, 90))
+                    data.SaveTo(file);
+                recognised = await ocr.RecognizeAsync(full, ct);
+                File.Delete(full);
+            }
+
+            var png = Path.Combine(workDir, $"frame-{i + 1}.png");
+            var (w, h) = Fit(frame.Width, frame.Height, _o.PreviewSize);
+            using (var page = OnWhite(frame, w, h))
+            using (var data = page.Encode(SKEncodedImageFormat.Png, 90))
+            using (var file = File.Create(png))
+                data.SaveTo(file);
+            var jpg = Path.Combine(workDir, $"page-{i + 1}.jpg");
+            var size = watermarker.Apply(png, jpg);
+            File.Delete(png);
+            pages.Add(new ConvertedPage(i + 1, jpg, size.Width, size.Height, recognised ?? "", Ocr: recognised is not null));
+        }
+        return new ConversionResult(pages);
+    }
+
+    private async Task<ConversionResult> ConvertTiffAsync(string inputPath, string workDir, CancellationToken ct)
+    {
+        var sizes = TiffHeader.PageSizes(inputPath, _o.MaxPages + 1);
+        if (sizes.Count == 0) throw new ConversionException("无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged.");
+        if (sizes.Count > _o.MaxPages)
+            throw new ConversionException($"此 TIFF 超过 {_o.MaxPages} 页上限。This TIFF has more than {_o.MaxPages} pages, the limit.");
+        foreach (var (w, h) in sizes) CheckPixels(w, h);
+
+        var pdfPath = Path.Combine(workDir, "tiff.pdf");
+        var outcome = await LimitedProcess.RunAsync("tiff2pdf", ["-o", pdfPath, inputPath],
+            TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds), (long)_o.ProcessMemoryMb * 1024 * 1024, 4096, ct, workDir);
+        if (outcome.TimedOut) throw new ConversionException("TIFF 转换超时。Converting this TIFF took too long; it may be damaged.");
+        if (outcome.ExitCode != 0 || !File.Exists(pdfPath))
+            throw new ConversionException($"无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged ({(outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine)}).");
+        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+    }
+
+    /// <summary>The frame scaled to <paramref name="w"/> × <paramref name="h"/> on white: transparency shows as paper, not black.</summary>
+    private static SKBitmap OnWhite(SKBitmap frame, int w, int h)
+    {
+        var page = new SKBitmap(w, h);
+        using var canvas = new SKCanvas(page);
+        canvas.Clear(SKColors.White);
+        using var image = SKImage.FromBitmap(frame);
+        canvas.DrawImage(image, new SKRect(0, 0, w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        return page;
+    }
+
+    private void CheckPixels(long width, long height)
+    {
+        if (width <= 0 || height <= 0)
+            throw new ConversionException("此图片没有尺寸，文件可能已损坏。This image has no size; it may be damaged.");
+        if (width * height > _o.MaxImagePixels)
+            throw new ConversionException(
+                $"图片过大（{width}×{height} 像素），超过 {_o.MaxImagePixels / 1_000_000} 百万像素上限。This image is {width}×{height} pixels, more than the limit of {_o.MaxImagePixels / 1_000_000} megapixels.");
+    }
+
+    private static (int, int) Fit(int width, int height, int longest)
+    {
+        var scale = Math.Min(1.0, (double)longest / Math.Max(width, height));
+        return (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
+    }
+}
+
+/// <summary>Reads the width and height of every page of a TIFF from its directories, without decoding any image.</summary>
+public static class TiffHeader
+{
+    /// <summary>Sizes of up to <paramref name="max"/> pages; empty if the file is not a readable classic TIFF.</summary>
+    public static List<(long Width, long Height)> PageSizes(string path, int max)
+    {
+        var sizes = new List<(long, long)>();
+        using var file = File.OpenRead(path);
+        var header = new byte[8];
+        if (file.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8) return sizes;
+        var little = header[0] == 'I';
+        if (Read16(header, 2, little) != 42) return sizes; // BigTIFF (43) and anything else
+        var offset = (long)Read32(header, 4, little);
+        var seen = new HashSet<long>();
+        while (offset > 0 && sizes.Count < max && seen.Add(offset) && offset + 2 <= file.Length)
+        {
+            var countBytes = ReadAt(file, offset, 2);
+            var count = Read16(countBytes, 0, little);
+            if (offset + 2 + count * 12L + 4 > file.Length) break;
+            var entries = ReadAt(file, offset + 2, count * 12 + 4);
+            long width = 0, height = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var tag = Read16(entries, i * 12, little);
+                var type = Read16(entries, i * 12 + 2, little);
+                if (tag is not (256 or 257)) continue;
+                long value = type == 3 ? Read16(entries, i * 12 + 8, little) : Read32(entries, i * 12 + 8, little);
+                if (tag == 256) width = value; else height = value;
+            }
+            sizes.Add((width, height));
+            offset = Read32(entries, count * 12, little);
+        }
+        return sizes;
+    }
+
+    private static byte[] ReadAt(Stream file, long offset, int count)
+    {
+        var buffer = new byte[count];
+        file.Position = offset;
+        file.ReadExactly(buffer);
+        return buffer;
+    }
+
+    private static int Read16(byte[] b, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(at)) : BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(at));
+
+    private static uint Read32(byte[] b, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at)) : BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(at));
+}

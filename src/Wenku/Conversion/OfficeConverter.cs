@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+
+namespace Wenku.Conversion;
+
+/// <summary>
+/// Word, Excel, PowerPoint, WPS, OpenDocument and RTF to PDF with LibreOffice headless, then through the PDF pipeline.
+/// Every conversion is its own <c>soffice</c> process with its own user profile inside the job's work folder
+/// (instances sharing a profile corrupt each other and wait on its lock), under a time and an address-space limit,
+/// killed with its children on cancel.
+/// </summary>
+public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConverter pdf, ILogger<OfficeConverter> log) : IDocumentConverter
+{
+    private readonly ConversionOptions _o = options.Value;
+
+    /// <summary>Format → the extension LibreOffice is given: WPS files are Word/Excel/PowerPoint binaries, and
+    /// LibreOffice takes <c>.wps</c> for Microsoft Works.</summary>
+    private static readonly Dictionary<string, string> InputExtension = new()
+    {
+        ["doc"] = "doc", ["docx"] = "docx", ["xls"] = "xls", ["xlsx"] = "xlsx", ["ppt"] = "ppt", ["pptx"] = "pptx",
+        ["wps"] = "doc", ["et"] = "xls", ["dps"] = "ppt", ["odt"] = "odt", ["ods"] = "ods", ["odp"] = "odp", ["rtf"] = "rtf",
+    };
+
+    public bool CanConvert(string format) => InputExtension.ContainsKey(format);
+
+    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    {
+        var format = Path.GetExtension(inputPath).TrimStart('.');
+        var input = Path.Combine(workDir, "office-input." + (InputExtension.TryGetValue(format, out var ext) ? ext : format));
+        File.Copy(inputPath, input, overwrite: true);
+        var pdfPath = await ToPdfAsync(input, workDir, ct);
+        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+    }
+
+    /// <summary>Converts one Office file to PDF in <paramref name="workDir"/>; returns the PDF's path.</summary>
+    public async Task<string> ToPdfAsync(string input, string workDir, CancellationToken ct)
+    {
+        var profile = Path.Combine(workDir, "lo-profile");
+        var outDir = Path.Combine(workDir, "lo-out");
+        Directory.CreateDirectory(outDir);
+        var outcome = await LimitedProcess.RunAsync(_o.OfficeProgram,
+            [
+                "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
+                $"-env:UserInstallation={new Uri(Path.GetFullPath(profile)).AbsoluteUri}",
+                "--convert-to", "pdf", "--outdir", outDir, input,
+            ],
+            TimeSpan.FromSeconds(_o.OfficeTimeoutSeconds), (long)_o.OfficeMemoryMb * 1024 * 1024, 64 * 1024, ct, workDir);
+
+        var pdfPath = Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".pdf");
+        if (outcome.TimedOut)
+            throw new ConversionException($"文档转换超时（{_o.OfficeTimeoutSeconds} 秒）。Converting this document took longer than {_o.OfficeTimeoutSeconds} s; it may be too large or damaged.");
+        if (File.Exists(pdfPath) && new FileInfo(pdfPath).Length > 0 && outcome.ExitCode == 0) return pdfPath;
+
+        var why = outcome.Crashed ? $"the converter crashed or ran out of memory, code {outcome.ExitCode}"
+            : outcome.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .LastOrDefault(l => l.StartsWith("Error", StringComparison.Ordinal)) ?? $"exit code {outcome.ExitCode}";
+        log.LogInformation("LibreOffice could not convert {Input}: {Reason}; stdout {Out}", input, why, outcome.StdOut);
+        throw new ConversionException($"无法读取此文档，文件可能已损坏或受密码保护。This document could not be read; it may be damaged or password-protected ({why}).");
+    }
+}

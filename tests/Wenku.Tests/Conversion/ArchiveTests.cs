@@ -1,0 +1,166 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using SkiaSharp;
+using Wenku.Documents;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Conversion;
+
+/// <summary>Archives through the real pipeline: the listing, previews of the first documents inside, and the bounds.</summary>
+public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory>
+{
+    [Fact]
+    public async Task Zip_lists_every_entry_and_previews_the_documents_inside()
+    {
+        var salt = Guid.NewGuid().ToString("N");
+        var zip = Zip(
+            ("资料/", null),
+            ("资料/报告.docx", TestOffice.Docx(2, k => $"{TestOffice.PageText(k)} {salt}")),
+            ("资料/图片.png", TestImages.Encode(SKEncodedImageFormat.Png)),
+            ("说明.txt", Encoding.UTF8.GetBytes("压缩包里的说明文字 readme")),
+            ("数据.bin", [1, 2, 3]));
+        var doc = await UploadAndWaitAsync(zip, "资料包.zip");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.Format.ShouldBe("zip");
+        doc.PageCount.ShouldBe(4); // 2 of the Word document, 1 image, 1 of text
+
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries.Select(e => e.Path).ShouldBe(["资料/", "资料/报告.docx", "资料/图片.png", "说明.txt", "数据.bin"]);
+        entries[1].FirstPage.ShouldBe(1);
+        entries[1].PageCount.ShouldBe(2);
+        entries[2].FirstPage.ShouldBe(3);
+        entries[3].FirstPage.ShouldBe(4);
+        entries[4].FirstPage.ShouldBeNull();
+        entries[4].Size.ShouldBe(3);
+
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
+        page.ShouldContain("压缩包内容 Archive contents (5)");
+        page.ShouldContain("资料/报告.docx");
+        page.ShouldContain("href=\"#page-3\"");
+        page.ShouldContain("压缩包里的说明文字");
+    }
+
+    [Fact]
+    public async Task Tar_gz_is_listed_and_previewed()
+    {
+        var dir = TestPaths.NewTempDir("targz");
+        Directory.CreateDirectory(Path.Combine(dir, "docs"));
+        File.WriteAllText(Path.Combine(dir, "docs", "note.txt"), $"tar 包里的文字 {Guid.NewGuid()}");
+        using var ms = new MemoryStream();
+        using (var gz = new GZipStream(ms, CompressionLevel.Fastest, leaveOpen: true))
+            System.Formats.Tar.TarFile.CreateFromDirectory(dir, gz, includeBaseDirectory: false);
+        TestPaths.TryDelete(dir);
+
+        var doc = await UploadAndWaitAsync(ms.ToArray(), "docs.tar.gz");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.Format.ShouldBe("tar.gz");
+        doc.PageCount.ShouldBe(1);
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
+        entries.ShouldContain(e => e.Path.EndsWith("docs/note.txt") && e.FirstPage == 1);
+    }
+
+    [Fact]
+    public async Task Zip_slip_entries_are_listed_but_never_written_outside_the_work_folder()
+    {
+        var marker = $"slip-{Guid.NewGuid():N}.txt";
+        var zip = Zip(($"../../../../../../tmp/{marker}", Encoding.UTF8.GetBytes("逃逸 escaped")), ($"/tmp/{marker}", Encoding.UTF8.GetBytes("绝对路径 absolute")));
+        var doc = await UploadAndWaitAsync(zip, "slip.zip");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        File.Exists(Path.Combine("/tmp", marker)).ShouldBeFalse();
+        Directory.EnumerateFiles(site.DataDir, marker, SearchOption.AllDirectories).ShouldBeEmpty();
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries[0].Path.ShouldBe($"../../../../../../tmp/{marker}");
+        entries[0].FirstPage.ShouldBe(1); // previewed from entry-1/original.txt, not from its name
+    }
+
+    [Fact]
+    public async Task Encrypted_entries_are_listed_with_a_note_and_not_previewed()
+    {
+        var zip = Zip(("公开.txt", Encoding.UTF8.GetBytes($"公开的文字 {Guid.NewGuid()}")), ("机密.txt", Encoding.UTF8.GetBytes("机密")));
+        MarkEncrypted(zip, "机密.txt");
+        var doc = await UploadAndWaitAsync(zip, "locked.zip");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries[1].IsEncrypted.ShouldBeTrue();
+        entries[1].FirstPage.ShouldBeNull();
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
+        page.ShouldContain("This archive holds encrypted files");
+    }
+
+    [Fact]
+    public async Task High_ratio_zip_bomb_fails_with_a_reason()
+    {
+        var zip = Zip(("zeros.txt", new byte[64 * 1024 * 1024]));
+        var doc = await UploadAndWaitAsync(zip, "bomb.zip");
+        doc.Status.ShouldBe(DocumentStatus.Failed);
+        doc.Error!.ShouldContain("zip bomb");
+    }
+
+    [Fact]
+    public async Task Nested_archives_are_listed_not_opened()
+    {
+        var inner = Zip(("deep.txt", Encoding.UTF8.GetBytes("深处")));
+        for (var i = 0; i < 5; i++) inner = Zip(($"level{i}.zip", inner));
+        var doc = await UploadAndWaitAsync(inner, $"nested-{Guid.NewGuid():N}.zip");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.PageCount.ShouldBe(0);
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
+        entries.ShouldHaveSingleItem().Note!.ShouldContain("not opened");
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}"); // an archive without previews still has its page
+        page.ShouldContain("压缩包内容 Archive contents (1)");
+        page.ShouldContain("level4.zip");
+    }
+
+    [Fact]
+    public async Task Archive_of_100k_empty_entries_fails_with_a_reason()
+    {
+        using var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+            for (var i = 0; i < 100_000; i++) zip.CreateEntry($"e{i}", CompressionLevel.NoCompression);
+        var doc = await UploadAndWaitAsync(ms.ToArray(), "many.zip");
+        doc.Status.ShouldBe(DocumentStatus.Failed);
+        doc.Error!.ShouldContain("entries");
+        (await site.CreateClient().GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>Sets the "encrypted" flag of an entry in its local and central headers (the content stays readable to us).</summary>
+    private static void MarkEncrypted(byte[] zip, string name)
+    {
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        for (var i = 0; i + 46 < zip.Length; i++)
+        {
+            if (zip[i] != 'P' || zip[i + 1] != 'K') continue;
+            if (zip[i + 2] == 3 && zip[i + 3] == 4 && zip.AsSpan(i + 30, nameBytes.Length).SequenceEqual(nameBytes)) zip[i + 6] |= 1;
+            if (zip[i + 2] == 1 && zip[i + 3] == 2 && zip.AsSpan(i + 46, nameBytes.Length).SequenceEqual(nameBytes)) zip[i + 8] |= 1;
+        }
+    }
+
+    private static byte[] Zip(params (string Name, byte[]? Content)[] entries)
+    {
+        using var ms = new MemoryStream();
+        using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8))
+            foreach (var (name, content) in entries)
+            {
+                var entry = zip.CreateEntry(name, CompressionLevel.SmallestSize);
+                if (content is null) continue;
+                using var s = entry.Open();
+                s.Write(content);
+            }
+        return ms.ToArray();
+    }
+
+    private HttpClient? _api;
+
+    private async Task<Document> UploadAndWaitAsync(byte[] file, string name)
+    {
+        _api ??= (await site.ApiClientAsync($"archives-{Guid.NewGuid():N}@test.local")).Client;
+        var response = await _api.PostAsync("/api/v1/documents", TestPdfs.Upload(file, name, title: name));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        return await site.WaitForDocumentAsync(id, TimeSpan.FromMinutes(3));
+    }
+}
