@@ -149,6 +149,9 @@ public static class DuplicateBenchmark
                 copies.Add(("spun+shuffled+noise", i, DuplicateEvaluation.Noise(DuplicateEvaluation.Shuffle(DuplicateEvaluation.Spin(text, 0.15, random), random), random)));
                 if (i % 4 == 0) copies.Add(("re-encoded as PDF", i, DuplicateEvaluation.ThroughPdf(text, work)));
             }
+            var docx = Enumerable.Range(0, originals.Count).Where(i => i % 4 == 2).ToList();
+            foreach (var (i, text) in docx.Zip(DuplicateEvaluation.ThroughDocx(docx.Select(i => originals[i].Text).ToList(), work)))
+                copies.Add(("re-encoded as DOCX", i, text));
             return DuplicateEvaluation.Run(originals, copies, unrelated, [NearDuplicates.DefaultThreshold])[0].Result;
         }
         finally

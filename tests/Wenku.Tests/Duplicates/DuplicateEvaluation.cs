@@ -157,6 +157,55 @@ public static class DuplicateEvaluation
     }
 
     /// <summary>
+    /// Written to DOCX files (DocumentFormat.OpenXml, one paragraph per few sentences), converted to PDF by LibreOffice
+    /// as the Office converter does (all in one <c>soffice</c> run, with its own profile) and read back with
+    /// <c>pdftotext</c>: the doc→PDF re-upload. Returns the texts in the order given.
+    /// </summary>
+    public static List<string> ThroughDocx(IReadOnlyList<string> texts, string workDir)
+    {
+        var dir = Path.Combine(workDir, "docx-" + Guid.NewGuid().ToString("N")[..8]);
+        var outDir = Path.Combine(dir, "out");
+        Directory.CreateDirectory(outDir);
+        var files = new List<string>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var path = Path.Combine(dir, $"copy{i}.docx");
+            using (var doc = DocumentFormat.OpenXml.Packaging.WordprocessingDocument.Create(path, DocumentFormat.OpenXml.WordprocessingDocumentType.Document))
+            {
+                var main = doc.AddMainDocumentPart();
+                var body = new DocumentFormat.OpenXml.Wordprocessing.Body();
+                foreach (var paragraph in Sentences(texts[i]).Chunk(4).Select(c => string.Concat(c)))
+                    body.Append(new DocumentFormat.OpenXml.Wordprocessing.Paragraph(new DocumentFormat.OpenXml.Wordprocessing.Run(
+                        new DocumentFormat.OpenXml.Wordprocessing.Text(paragraph) { Space = DocumentFormat.OpenXml.SpaceProcessingModeValues.Preserve })));
+                main.Document = new DocumentFormat.OpenXml.Wordprocessing.Document(body);
+            }
+            files.Add(path);
+        }
+        var profile = new Uri(Path.Combine(dir, "profile")).AbsoluteUri;
+        using (var soffice = Process.Start(new ProcessStartInfo("soffice",
+            ["--headless", "--norestore", $"-env:UserInstallation={profile}", "--convert-to", "pdf", "--outdir", outDir, .. files])
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!)
+        {
+            soffice.StandardOutput.ReadToEnd();
+            if (!soffice.WaitForExit(TimeSpan.FromMinutes(5))) { soffice.Kill(true); throw new TimeoutException("soffice did not finish"); }
+        }
+        var result = new List<string>(texts.Count);
+        foreach (var file in files)
+        {
+            var pdf = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".pdf");
+            using var process = Process.Start(new ProcessStartInfo("pdftotext", ["-enc", "UTF-8", pdf, "-"])
+            {
+                RedirectStandardOutput = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8,
+            })!;
+            var output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            result.Add(string.Join("\n", output.Split('\f').Select(p => TextNormalizer.CleanPageText(p))));
+        }
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+        return result;
+    }
+
+    /// <summary>
     /// Articles of the corpus that are themselves copies of another one (cnews holds republished press releases, e.g.
     /// several 佳能7D price reports at 0.94–0.99) are left out of the set: they would be true near duplicates counted
     /// as false. Related but different articles (0.2–0.45: one topic, one template) stay, as the hard negatives.

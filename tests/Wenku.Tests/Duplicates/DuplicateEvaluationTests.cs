@@ -36,6 +36,9 @@ public sealed class DuplicateEvaluationTests(ITestOutputHelper output)
                 copies.Add(("spun+shuffled+noise", i, Noise(Shuffle(Spin(text, 0.15, random), random), random)));
                 if (i % 5 == 0) copies.Add(("re-encoded as PDF", i, ThroughPdf(text, work)));
             }
+            var docx = Enumerable.Range(0, originals.Count).Where(i => i % 5 == 2).ToList();
+            foreach (var (i, text) in docx.Zip(ThroughDocx(docx.Select(i => originals[i].Text).ToList(), work)))
+                copies.Add(("re-encoded as DOCX", i, text));
             var sweep = Run(originals, copies, unrelated, [0.25, 0.3, 0.4, 0.45, 0.5, NearDuplicates.DefaultThreshold]);
             var result = sweep[^1].Result;
             output.WriteLine($"threshold {NearDuplicates.DefaultThreshold}:");
