@@ -43,6 +43,7 @@ public sealed class WenkuSite : IAsyncDisposable
         var environment = SiteEnvironment(data);
 
         var token = await CreateAdminAsync(wenkuDll, data, environment);
+        AllowNearDuplicates(data);
 
         var port = Commands.FreeLoopbackPort();
         var url = new Uri($"http://127.0.0.1:{port}/");
@@ -62,6 +63,19 @@ public sealed class WenkuSite : IAsyncDisposable
     }
 
     /// <summary>An admin and an API token, made with <c>wenku admin create-user</c> and <c>create-token</c>.</summary>
+    /// <summary>
+    /// The benchmarks upload the same text run after run; held as near duplicates (the site's default policy), those
+    /// uploads would never become ready.
+    /// </summary>
+    private static void AllowNearDuplicates(string data)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "wenku.db")};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "UPDATE SiteSettings SET NearDuplicatePolicy = 'Allow'";
+        if (cmd.ExecuteNonQuery() != 1) throw new InvalidOperationException("The site settings row is missing after `wenku admin create-user`.");
+    }
+
     private static async Task<string> CreateAdminAsync(string wenkuDll, string data, Dictionary<string, string> environment)
     {
         await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-user", "--data", data, "--email", Email, "--password", Password, "--role", "admin"], environment);
