@@ -49,7 +49,8 @@ public static class OfficeBenchmark
             var docx = Path.Combine(dir, $"office-{run}.docx");
             WriteDocx(docx, pages, $"基准文档 Office benchmark #{run} {Guid.NewGuid():N}");
 
-            var stepDir = Path.Combine(dir, $"step-{run}");
+            // Laid out as a worker's work folder ({temp}/work/w{pid}-…), where the converter keeps its profile template.
+            var stepDir = Path.Combine(dir, "work", $"w{Environment.ProcessId}-step-{run}");
             Directory.CreateDirectory(stepDir);
             var clock = Stopwatch.StartNew();
             await office.ToPdfAsync(docx, stepDir, CancellationToken.None);

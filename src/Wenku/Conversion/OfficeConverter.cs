@@ -22,6 +22,55 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
 
     public bool CanConvert(string format) => InputExtension.ContainsKey(format);
 
+    private readonly SemaphoreSlim _templateGate = new(1, 1);
+    private string? _template;
+    private bool _templateFailed;
+
+    /// <summary>
+    /// A LibreOffice profile initialised once per worker process (its first start writes ~1 MB of settings, a third of
+    /// a small conversion's time) and copied for each conversion, so each still has a profile of its own. It lives in
+    /// the worker's own work folder (<c>{temp}/work/w{pid}-lo-template</c>), removed with the worker's other folders.
+    /// Null when the work folder is not under a <c>work</c> root or the profile could not be made (then each
+    /// conversion starts from an empty profile, as before).
+    /// </summary>
+    private async Task<string?> ProfileTemplateAsync(string workDir, CancellationToken ct)
+    {
+        if (_template is not null || _templateFailed) return _template;
+        var root = new DirectoryInfo(workDir);
+        while (root.Parent is not null && root.Parent.Name != "work") root = root.Parent;
+        if (root.Parent is null) return null;
+        await _templateGate.WaitAsync(ct);
+        try
+        {
+            if (_template is not null || _templateFailed) return _template;
+            var template = Path.Combine(root.Parent.FullName, $"w{Environment.ProcessId}-lo-template");
+            var making = template + "-" + Guid.NewGuid().ToString("N")[..8];
+            var outcome = await LimitedProcess.RunAsync(_o.OfficeProgram,
+                ["--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard", "--terminate_after_init",
+                 $"-env:UserInstallation={new Uri(making).AbsoluteUri}"],
+                TimeSpan.FromSeconds(60), (long)_o.OfficeMemoryMb * 1024 * 1024, 16 * 1024, ct, root.Parent.FullName);
+            if (outcome.ExitCode != 0 || !Directory.Exists(making))
+            {
+                log.LogWarning("Could not prepare a LibreOffice profile (exit {Code}); conversions start from empty profiles", outcome.ExitCode);
+                _templateFailed = true;
+                return null;
+            }
+            if (Directory.Exists(template)) Directory.Delete(template, recursive: true);
+            Directory.Move(making, template);
+            return _template = template;
+        }
+        finally { _templateGate.Release(); }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+    }
+
     public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
     {
         var format = Path.GetExtension(inputPath).TrimStart('.');
@@ -37,6 +86,7 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
         var profile = Path.Combine(workDir, "lo-profile");
         var outDir = Path.Combine(workDir, "lo-out");
         Directory.CreateDirectory(outDir);
+        if (await ProfileTemplateAsync(workDir, ct) is { } template) CopyDirectory(template, profile);
         var outcome = await LimitedProcess.RunAsync(_o.OfficeProgram,
             [
                 "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
