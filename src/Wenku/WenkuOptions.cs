@@ -133,6 +133,10 @@ public sealed class ConversionOptions
     [Range(2, 100_000)]
     public int ArchiveMaxRatio { get; set; } = 200;
 
+    /// <summary>Levels of archives inside archives whose directories are read (deeper nesting fails with a reason).</summary>
+    [Range(1, 10)]
+    public int ArchiveMaxDepth { get; set; } = 3;
+
     /// <summary>Largest DXF drawing, in bytes (it is parsed in memory).</summary>
     [Range(1_000, 1_000_000_000)]
     public long MaxDxfBytes { get; set; } = 64 * 1024 * 1024;

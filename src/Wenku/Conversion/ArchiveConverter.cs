@@ -12,7 +12,8 @@ namespace Wenku.Conversion;
 /// their pages becoming the archive's pages. Bounded before anything is extracted: entry count, declared total size
 /// and compression ratio; while extracting, the bytes actually written. Entries are extracted to
 /// <c>entry-N/original.FORMAT</c> — a path built from our counter and the sniffed format, never from the entry's
-/// name (zip-slip). Archives inside the archive are listed, not opened (nesting depth 1).
+/// name (zip-slip). Archives inside the archive are listed, not previewed; their directories are read to bound what the
+/// whole unpacks to (<see cref="CheckNested"/>).
 /// </summary>
 public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServiceProvider services, ILogger<ArchiveConverter> log) : IDocumentConverter
 {
@@ -65,6 +66,8 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                     list.Add(e);
                     CheckBounds(entries, archiveSize);
                 }
+                var declared = entries.Sum(e => e.Size);
+                CheckNested(list, 1, workDir, ref declared, archiveSize, ct);
                 for (var i = 0; i < list.Count && extracted.Count < Candidates; i++)
                 {
                     if (!WantsPreview(entries[i], extracted.Count)) continue;
@@ -173,27 +176,83 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
     }
 
+    /// <summary>
+    /// Archives inside the archive are not previewed, but what they would unpack to counts: their directories are
+    /// read (each inner archive copied out within the bounds, never its contents), down to
+    /// <see cref="ConversionOptions.ArchiveMaxDepth"/> levels, and everything declared at every level must stay within
+    /// the size and ratio bounds. A nested zip bomb (archives of archives of … of zeros) fails here, having written
+    /// only its small inner archives. An inner archive that cannot be read is left listed as it is.
+    /// </summary>
+    private void CheckNested(IEnumerable<IArchiveEntry> entries, int depth, string workDir, ref long declared, long archiveSize, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (e.IsDirectory || e.IsEncrypted || !IsArchiveName(e.Key)) continue;
+            if (depth > _o.ArchiveMaxDepth)
+                throw new ConversionException($"压缩包嵌套超过 {_o.ArchiveMaxDepth} 层。Archives are nested more than {_o.ArchiveMaxDepth} levels deep in this archive.");
+            var inner = Path.Combine(workDir, $"nested-{Guid.NewGuid():N}.bin");
+            try
+            {
+                var info = new ArchiveEntryInfo(0, e.Key ?? "", Math.Max(0, e.Size), Math.Max(0, e.CompressedSize), null, false, false);
+                using (var source = e.OpenEntryStream())
+                    CopyBounded(source, inner, info, MaxBytes);
+                List<IArchiveEntry> innerEntries;
+                IArchive archive;
+                try
+                {
+                    archive = ArchiveFactory.OpenArchive(inner);
+                    innerEntries = archive.Entries.Take(_o.ArchiveMaxEntries + 1).ToList();
+                }
+                catch (Exception x) when (x is not ConversionException and not OperationCanceledException)
+                {
+                    continue; // not an archive we can read: it stays listed as it is
+                }
+                using (archive)
+                {
+                    declared += innerEntries.Sum(x => Math.Max(0, x.Size));
+                    if (declared > MaxBytes)
+                        throw new ConversionException($"此压缩包（含其中的压缩包）解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限，疑似压缩炸弹。This archive, with the archives inside it, unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit; it looks like a zip bomb.");
+                    if (declared > 1024 * 1024 && declared / Math.Max(1, archiveSize) > _o.ArchiveMaxRatio)
+                        throw new ConversionException($"此压缩包（含其中的压缩包）的压缩比超过 {_o.ArchiveMaxRatio}:1，疑似压缩炸弹。This archive, with the archives inside it, has a compression ratio above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+                    CheckNested(innerEntries, depth + 1, workDir, ref declared, archiveSize, ct);
+                }
+            }
+            finally
+            {
+                try { File.Delete(inner); } catch (IOException) { }
+            }
+        }
+    }
+
+    private static bool IsArchiveName(string? key) =>
+        key is not null && FileSniffer.ExtensionsOf("zip").Concat([".rar", ".7z", ".tar", ".tar.gz", ".tgz"]).Any(x => key.EndsWith(x, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Copies an entry to <paramref name="path"/>, failing when it unpacks to more than it declares or the budget.</summary>
+    private static long CopyBounded(Stream source, string path, ArchiveEntryInfo entry, long budget)
+    {
+        long written = 0;
+        using var target = File.Create(path);
+        var buffer = new byte[81920];
+        int n;
+        while ((n = source.Read(buffer)) > 0)
+        {
+            written += n;
+            // Declared sizes can lie: what comes out is counted too.
+            if (written > budget || written > entry.Size * 2 + 1024 * 1024)
+                throw new ConversionException($"压缩包内的文件解压后远超其声明的大小，疑似压缩炸弹。An entry of this archive unpacks to far more than it declares; it looks like a zip bomb ({entry.Path}).");
+            target.Write(buffer, 0, n);
+        }
+        return written;
+    }
+
     /// <summary>Copies one entry to <c>entry-N/original.bin</c>, bounded by what is left of the total; returns the bytes written.</summary>
     private long Extract(Stream source, ArchiveEntryInfo entry, string workDir, long extractedSoFar, Dictionary<int, string> extracted)
     {
         var dir = Path.Combine(workDir, $"entry-{entry.Number}");
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, "original.bin");
-        var budget = MaxBytes - extractedSoFar;
-        long written = 0;
-        using (var target = File.Create(path))
-        {
-            var buffer = new byte[81920];
-            int n;
-            while ((n = source.Read(buffer)) > 0)
-            {
-                written += n;
-                // Declared sizes can lie: what comes out is counted too.
-                if (written > budget || written > entry.Size * 2 + 1024 * 1024)
-                    throw new ConversionException($"压缩包内的文件解压后远超其声明的大小，疑似压缩炸弹。An entry of this archive unpacks to far more than it declares; it looks like a zip bomb ({entry.Path}).");
-                target.Write(buffer, 0, n);
-            }
-        }
+        var written = CopyBounded(source, path, entry, MaxBytes - extractedSoFar);
         extracted[entry.Number] = path;
         return written;
     }
