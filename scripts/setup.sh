@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Wenku needs from Debian: poppler (PDF conversion), CJK fonts (rendering and demo PDFs),
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
-# English (OCR), and for the benchmarks wrk and nginx. Safe to run again: it installs only what is missing.
+# English (OCR), 7zip (writes the 7z archives the tests read), and for the benchmarks wrk and nginx. Safe to run again:
+# it installs only what is missing.
 set -euo pipefail
 packages=(poppler-utils fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
-  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

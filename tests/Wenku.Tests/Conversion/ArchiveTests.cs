@@ -64,6 +64,53 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
     }
 
     [Fact]
+    public async Task Seven_zip_is_listed_and_previewed_and_its_encrypted_entries_are_noted()
+    {
+        var dir = TestPaths.NewTempDir("7z");
+        var salt = Guid.NewGuid().ToString("N");
+        Directory.CreateDirectory(Path.Combine(dir, "docs"));
+        File.WriteAllText(Path.Combine(dir, "docs", "note.txt"), $"七z 包里的文字 {salt}");
+        File.WriteAllText(Path.Combine(dir, "secret.txt"), "机密 secret");
+        var plain = Path.Combine(dir, "plain.7z");
+        var locked = Path.Combine(dir, "locked.7z");
+        SevenZip(dir, "a", plain, "docs");
+        SevenZip(dir, "a", "-pwenku", locked, "secret.txt"); // names readable, content encrypted
+        try
+        {
+            var doc = await UploadAndWaitAsync(File.ReadAllBytes(plain), "docs.7z");
+            doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+            doc.Format.ShouldBe("7z");
+            doc.PageCount.ShouldBe(1);
+            var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
+            entries.ShouldContain(e => e.Path.EndsWith("docs/note.txt") && e.FirstPage == 1);
+            (await site.CreateClient().GetStringAsync($"/d/{doc.Id}")).ShouldContain(salt);
+
+            var encrypted = await UploadAndWaitAsync(File.ReadAllBytes(locked), "locked.7z");
+            if (encrypted.Status == DocumentStatus.Ready)
+            {
+                var listed = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == encrypted.Id).ToListAsync());
+                listed.ShouldHaveSingleItem().IsEncrypted.ShouldBeTrue();
+                encrypted.PageCount.ShouldBe(0);
+            }
+            else encrypted.Error.ShouldNotBeNullOrWhiteSpace(); // a reason either way, never the content
+        }
+        finally
+        {
+            TestPaths.TryDelete(dir);
+        }
+    }
+
+    private static void SevenZip(string workDir, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("7zz") { WorkingDirectory = workDir, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        p.ExitCode.ShouldBe(0, $"7zz {string.Join(' ', args)}");
+    }
+
+    [Fact]
     public async Task Zip_slip_entries_are_listed_but_never_written_outside_the_work_folder()
     {
         var marker = $"slip-{Guid.NewGuid():N}.txt";
