@@ -135,9 +135,6 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
     private async Task<Document> UploadAndWaitAsync(byte[] file, string name)
     {
         _api ??= (await site.ApiClientAsync($"drawings-{Guid.NewGuid():N}@test.local")).Client;
-        var response = await _api.PostAsync("/api/v1/documents", TestPdfs.Upload(file, name, title: name));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        return await site.WaitForDocumentAsync(id, TimeSpan.FromMinutes(3));
+        return await site.UploadAndWaitAsync(_api, TestPdfs.Upload(file, name, title: name), TimeSpan.FromMinutes(3));
     }
 }

@@ -198,13 +198,8 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 
     private async Task<HttpClient> Api() => _api ??= (await site.ApiClientAsync($"formats-{Guid.NewGuid():N}@test.local")).Client;
 
-    private async Task<Document> UploadAndWaitAsync(byte[] file, string name)
-    {
-        var response = await (await Api()).PostAsync("/api/v1/documents", TestPdfs.Upload(file, name, title: name));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        return await site.WaitForDocumentAsync(id, TimeSpan.FromMinutes(3));
-    }
+    private async Task<Document> UploadAndWaitAsync(byte[] file, string name) =>
+        await site.UploadAndWaitAsync(await Api(), TestPdfs.Upload(file, name, title: name), TimeSpan.FromMinutes(3));
 
     private async Task<(Document Doc, DocumentText Text)> ConvertAsync(byte[] file, string name)
     {

@@ -16,12 +16,10 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
     private async Task<long> UploadReadyAsync(string email, int pages, int previewPages, int price = 0, string title = "页面测试文档")
     {
         var (api, _) = await site.ApiClientAsync(email);
-        var response = await api.PostAsync("/api/v1/documents",
+        var doc = await site.UploadAndWaitAsync(api,
             TestPdfs.Upload(TestPdfs.MultiPage(pages), category: "education", price: price, previewPages: previewPages, title: title));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        (await site.WaitForDocumentAsync(id)).Status.ShouldBe(DocumentStatus.Ready);
-        return id;
+        doc.Status.ShouldBe(DocumentStatus.Ready);
+        return doc.Id;
     }
 
     [Fact]

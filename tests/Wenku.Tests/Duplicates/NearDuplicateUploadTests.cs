@@ -152,9 +152,7 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         {
             var path = Path.Combine(dir, "doc.pdf");
             DemoPdfWriter.Write(path, title, DuplicateEvaluation.Sentences(text).Chunk(6).Select(c => string.Concat(c)));
-            var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(await File.ReadAllBytesAsync(path), title: title));
-            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            return await api.UploadAsync(TestPdfs.Upload(await File.ReadAllBytesAsync(path), title: title));
         }
         finally
         {

@@ -98,6 +98,10 @@ public class WenkuFactory : WebApplicationFactory<Program>
         return (browser, id);
     }
 
+    /// <summary>Uploads through the API and waits until the document is converted (or failed, or held).</summary>
+    public async Task<Document> UploadAndWaitAsync(HttpClient api, MultipartFormDataContent content, TimeSpan? timeout = null) =>
+        await WaitForDocumentAsync(await api.UploadAsync(content), timeout);
+
     public async Task<Document> WaitForDocumentAsync(long id, TimeSpan? timeout = null)
     {
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));

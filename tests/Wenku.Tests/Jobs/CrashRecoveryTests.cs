@@ -106,12 +106,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         return client;
     }
 
-    private static async Task<long> UploadAsync(HttpClient api, byte[] pdf)
-    {
-        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(pdf));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-    }
+    private static Task<long> UploadAsync(HttpClient api, byte[] pdf) => api.UploadAsync(TestPdfs.Upload(pdf));
 
     private HashSet<string> OriginalsOnDisk()
     {

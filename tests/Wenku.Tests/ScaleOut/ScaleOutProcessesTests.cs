@@ -63,12 +63,8 @@ public sealed class ScaleOutProcessesTests : IAsyncLifetime
         }
         using var apiA = Api(serveA);
         using var apiB = Api(serveB);
-        async Task<long> UploadAsync(HttpClient api, int pages, string title)
-        {
-            var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(pages, title), title: title));
-            response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        }
+        Task<long> UploadAsync(HttpClient api, int pages, string title) =>
+            api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(pages, title), title: title));
 
         // The long document first, so that it is in a worker's hands when that worker is killed.
         var pages = new Dictionary<long, int> { [await UploadAsync(apiA, 60, "长文档 long")] = 60 };

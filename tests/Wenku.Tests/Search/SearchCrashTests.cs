@@ -98,9 +98,7 @@ public sealed class SearchCrashTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<long> UploadReadyAsync(HttpClient api, string word)
     {
-        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(2, title: "检索测试 " + word, salt: word)));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var id = await api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(2, title: "检索测试 " + word, salt: word)));
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while ((await api.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{id}")).GetProperty("status").GetString() != "ready")
         {

@@ -14,12 +14,10 @@ public sealed class SearchSiteTests(WenkuFactory site) : IClassFixture<WenkuFact
 {
     private async Task<long> UploadReadyAsync(HttpClient api, string title, string salt, int pages = 3, int previewPages = 3, string category = "other", int? price = null)
     {
-        var response = await api.PostAsync("/api/v1/documents",
+        var doc = await site.UploadAndWaitAsync(api,
             TestPdfs.Upload(TestPdfs.MultiPage(pages, salt: salt), title: title, previewPages: previewPages, category: category, price: price));
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        (await site.WaitForDocumentAsync(id)).Status.ShouldBe(Wenku.Documents.DocumentStatus.Ready);
-        return id;
+        doc.Status.ShouldBe(Wenku.Documents.DocumentStatus.Ready);
+        return doc.Id;
     }
 
     private async Task<JsonElement> SearchAsync(string query) =>

@@ -410,9 +410,9 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
 
         var owner = _apis[Who.Owner];
         var uploads = await Task.WhenAll(
-            UploadAsync(owner, TestPdfs.Upload(TestPdfs.MultiPage(6, salt: FreeSalt), previewPages: 2, title: "免费文档 free")),
-            UploadAsync(owner, TestPdfs.Upload(TestPdfs.MultiPage(6), previewPages: 2, price: 5, title: "付费文档 paid")),
-            UploadAsync(owner, TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")));
+            owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6, salt: FreeSalt), previewPages: 2, title: "免费文档 free")),
+            owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6), previewPages: 2, price: 5, title: "付费文档 paid")),
+            owner.UploadAsync(TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")));
         (FreeDoc, PaidDoc, FailedDoc) = (uploads[0], uploads[1], uploads[2]);
         QueuedDoc = await WithDbAsync(async db =>
         {
@@ -539,10 +539,4 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         return client;
     }
 
-    private static async Task<long> UploadAsync(HttpClient api, MultipartFormDataContent content)
-    {
-        var response = await api.PostAsync("/api/v1/documents", content);
-        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-    }
 }
