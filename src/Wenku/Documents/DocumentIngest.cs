@@ -32,9 +32,7 @@ public sealed class DocumentIngest(
             var staged = await StageAsync(content, fileName, temp, ct);
             if (staged.Refusal is not null) return (null, staged.Refusal);
 
-            var categories = await db.Categories.AsNoTracking().ToListAsync(ct);
-            var categoryIds = categories.ToDictionary(c => c.Slug, c => c.Id, StringComparer.OrdinalIgnoreCase);
-            foreach (var c in categories) categoryIds[c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = c.Id;
+            var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
             var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
 
             var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages);

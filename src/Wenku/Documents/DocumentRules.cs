@@ -17,7 +17,19 @@ public static class DocumentRules
     public const int MaxPrice = 100_000;
     public const int MaxPreviewPages = 50;
 
-    /// <summary>Validates a form; <paramref name="categoryIds"/> maps category slugs and ids to ids.</summary>
+    /// <summary>What a form may name a category by: its slug (any case) or its id, each mapped to the id.</summary>
+    public static Dictionary<string, int> CategoryIds(IEnumerable<Category> categories)
+    {
+        var ids = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in categories)
+        {
+            ids[c.Slug] = c.Id;
+            ids[c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = c.Id;
+        }
+        return ids;
+    }
+
+    /// <summary>Validates a form; <paramref name="categoryIds"/> maps category slugs and ids to ids (<see cref="CategoryIds"/>).</summary>
     public static (UploadMetadata? Metadata, Dictionary<string, string> Errors) Validate(
         UploadForm form, string fileName, IReadOnlyDictionary<string, int> categoryIds, int defaultPreviewPages)
     {

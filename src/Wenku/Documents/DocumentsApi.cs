@@ -110,8 +110,7 @@ public static class DocumentsApi
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
-        var categories = await db.Categories.AsNoTracking().ToListAsync(ct);
-        var categoryIds = categories.ToDictionary(c => c.Slug, c => c.Id);
+        var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
         var form = new UploadForm(edit.Title ?? doc.Title, edit.Description ?? doc.Description, edit.Category ?? doc.Category.Slug,
             edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
         var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
