@@ -73,7 +73,7 @@ public static class AdminCommands
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
             var dbFactory = services.GetRequiredService<IDbContextFactory<WenkuDb>>();
-            var root = ((LuceneSearchIndex)services.GetRequiredService<ISearchIndex>()).Root;
+            var root = LuceneSearchIndex.RootFor(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WenkuOptions>>().Value);
             var count = 0;
             await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
             {

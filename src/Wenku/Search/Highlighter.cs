@@ -13,7 +13,6 @@ public sealed class Highlighter
     public const int PassageLength = 140;
     private const int MaxScannedChars = 60_000;
 
-    private readonly HashSet<string> _terms;
     private readonly List<string> _cjkTerms = [];
     private readonly HashSet<string> _wordTerms = new(StringComparer.Ordinal);
     private readonly List<string> _wordSurfaces = [];
@@ -23,7 +22,6 @@ public sealed class Highlighter
     /// <summary>Prepares highlighting for the words and phrases a person searched for.</summary>
     public Highlighter(IEnumerable<string> queryTexts)
     {
-        _terms = new HashSet<string>(StringComparer.Ordinal);
         _probes = [];
         foreach (var text in queryTexts)
         {
@@ -33,7 +31,6 @@ public sealed class Highlighter
             if (tokens.Count > 1) AddProbe(folded.Trim(), tokens.Count);
             foreach (var t in tokens)
             {
-                _terms.Add(t.Term);
                 if (t.IsWord)
                 {
                     _wordTerms.Add(t.Term);
@@ -45,7 +42,7 @@ public sealed class Highlighter
         }
     }
 
-    public bool IsEmpty => _terms.Count == 0;
+    public bool IsEmpty => _cjkTerms.Count == 0 && _wordTerms.Count == 0;
 
     private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) && !TextFolding.IsCjk(c);
 

@@ -26,7 +26,10 @@ public sealed class LuceneSearchIndex(
     private LuceneIndex? _index;
     private string? _folder;
 
-    public string Root => Path.Combine(options.Value.DataDir, "search");
+    public string Root => RootFor(options.Value);
+
+    /// <summary>The folder of the embedded index (and of its rebuilds) for a data folder.</summary>
+    public static string RootFor(WenkuOptions options) => Path.Combine(options.DataDir, "search");
 
     public Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct) => Task.FromResult(Index().Search(query));
 
