@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Wenku;
 
@@ -187,6 +188,37 @@ public sealed class DatabaseOptions : IValidatableObject
     {
         if (Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
             yield return new ValidationResult("Wenku:Database:ConnectionString is required for the postgres provider.", [nameof(ConnectionString)]);
+    }
+}
+
+/// <summary>Which search backend serves queries.</summary>
+public enum SearchProvider { Lucene, Postgres }
+
+/// <summary>Search, bound from <c>Wenku:Search</c>.</summary>
+public sealed class SearchOptions
+{
+    public const string Section = "Wenku:Search";
+
+    /// <summary>
+    /// <c>lucene</c>: an index on the local disk of the one <c>serve</c> (the embedded default, needs SQLite);
+    /// <c>postgres</c>: PostgreSQL full-text search in the site's database, shared by every machine. Unset: the one
+    /// that goes with the database provider.
+    /// </summary>
+    public SearchProvider? Provider { get; set; }
+
+    public SearchProvider For(DatabaseProvider database)
+    {
+        var provider = Provider ?? (database == DatabaseProvider.Postgres ? SearchProvider.Postgres : SearchProvider.Lucene);
+        return (provider, database) switch
+        {
+            (SearchProvider.Postgres, not DatabaseProvider.Postgres) => throw new OptionsValidationException(Section, typeof(SearchOptions),
+                ["Wenku:Search:Provider=postgres needs Wenku:Database:Provider=postgres."]),
+            // The outbox's positions follow commit order only where writers are serialised (SQLite); a local index on
+            // PostgreSQL could skip a change that commits late, and would serve only the machine it is on.
+            (SearchProvider.Lucene, DatabaseProvider.Postgres) => throw new OptionsValidationException(Section, typeof(SearchOptions),
+                ["Wenku:Search:Provider=lucene needs the SQLite database; on PostgreSQL search uses postgres."]),
+            _ => provider,
+        };
     }
 }
 

@@ -63,7 +63,9 @@ public static class WenkuServices
         if (storage.Provider == StorageProvider.S3) services.AddSingleton<IFileStore>(_ => new S3FileStore(storage.S3));
         else services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
         services.AddSingleton<IJobQueue, DbJobQueue>();
-        services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
+        var search = config.GetSection(SearchOptions.Section).Get<SearchOptions>() ?? new SearchOptions();
+        if (search.For(database.Provider) == SearchProvider.Postgres) services.AddSingleton<ISearchIndex, PostgresSearchIndex>();
+        else services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
         services.AddSingleton<Watermarker>();
         services.AddSingleton<PageOcr>();

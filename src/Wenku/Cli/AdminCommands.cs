@@ -72,13 +72,12 @@ public static class AdminCommands
         {
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
-            var dbFactory = services.GetRequiredService<IDbContextFactory<WenkuDb>>();
-            var root = LuceneSearchIndex.RootFor(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WenkuOptions>>().Value);
+            var index = services.GetRequiredService<ISearchIndex>();
             var count = 0;
             await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Indexing documents");
-                count = await LuceneSearchIndex.RebuildAsync(dbFactory, root, new Progress<(int Done, int Total)>(x =>
+                count = await index.RebuildAsync(new Progress<(int Done, int Total)>(x =>
                 {
                     task.MaxValue = Math.Max(1, x.Total);
                     task.Value = x.Done;
@@ -86,7 +85,7 @@ public static class AdminCommands
                 task.MaxValue = Math.Max(1, count);
                 task.Value = task.MaxValue;
             });
-            Console.WriteLine($"Search index rebuilt: {count} documents. A running site switches to it within a second.");
+            Console.WriteLine($"Search index rebuilt: {count} documents. A running site uses it within a second.");
             return 0;
         });
 

@@ -91,4 +91,10 @@ public interface ISearchIndex
 
     /// <summary>Compares the index with the database and repairs what differs (run at start, after a crash).</summary>
     Task<int> VerifyAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Builds the whole index afresh from the database (<c>wenku admin reindex</c>, from another process than the
+    /// site's); searches keep being answered from the old one until the new one is complete. Returns the documents indexed.
+    /// </summary>
+    Task<int> RebuildAsync(IProgress<(int Done, int Total)>? progress, CancellationToken ct);
 }

@@ -220,47 +220,31 @@ public sealed class LuceneIndex : IDisposable
     }
 
     /// <summary>
-    /// One word or phrase, looked for in every searched field (the best field counts, the others a little).
-    /// A run of Chinese typed without quotes must have most of its bigrams in one field and scores far higher where it
-    /// occurs as typed; a quoted phrase must occur as typed. A Latin word or number at either end of what was typed
-    /// may be a fragment (copied out of a text, part of a model number), so there it also matches inside longer words.
+    /// One word or phrase (matched as <see cref="ClausePlan"/> says), looked for in every searched field: the best
+    /// field counts, the others a little. Fragments are looked for in the body's grams field too.
     /// </summary>
     private static Query? ClauseQuery(QueryClause clause)
     {
-        var tokens = SearchAnalyzer.QueryTokens(clause.Text, 32);
-        if (tokens.Count == 0) return null;
-        var folded = Text.TextFolding.Fold(clause.Text);
-        // A short run of CJK (up to four characters, a word) must occur as typed, like a phrase.
-        var exact = clause.Phrase || (tokens.Count <= 3 && tokens.All(t => !t.IsWord));
-        var phraseTokens = Thin(tokens);
+        if (ClausePlan.For(clause) is not { } plan) return null;
         var perField = new DisjunctionMaxQuery(0.1f);
         foreach (var (field, boost) in SearchedFields)
         {
             Query q;
-            if (exact) q = Phrase(field, phraseTokens);
+            if (plan.Exact) q = Phrase(field, plan.Phrase);
             else
             {
                 var words = new BooleanQuery();
-                var required = 0;
-                for (var i = 0; i < tokens.Count; i++)
+                foreach (var (token, fragment) in plan.Terms)
                 {
-                    var t = tokens[i];
-                    var fragment = t.IsWord && ((i == 0 && t.Start == 0) || (i == tokens.Count - 1 && t.End == folded.Length));
-                    Query term = new TermQuery(new Term(field, t.Term));
-                    if (fragment)
-                    {
-                        var surface = folded[t.Start..t.End];
-                        if (surface.Length < 2) continue; // one stray letter or digit says nothing
-                        if (field == BodyField) term = new BooleanQuery { { term, Occur.SHOULD }, { GramsQuery(surface), Occur.SHOULD } };
-                    }
+                    Query term = new TermQuery(new Term(field, token.Term));
+                    if (fragment is not null && field == BodyField)
+                        term = new BooleanQuery { { term, Occur.SHOULD }, { GramsQuery(fragment), Occur.SHOULD } };
                     words.Add(term, Occur.SHOULD);
-                    required++;
                 }
-                if (required == 0) continue;
-                words.MinimumNumberShouldMatch = required <= 3 ? required : (int)Math.Ceiling(required * 0.75);
-                if (tokens.Count > 1)
+                words.MinimumNumberShouldMatch = plan.MinimumMatch;
+                if (plan.BoostPhrase)
                 {
-                    var phrase = Phrase(field, phraseTokens);
+                    var phrase = Phrase(field, plan.Phrase);
                     phrase.Boost = 3f;
                     q = new BooleanQuery { { words, Occur.MUST }, { phrase, Occur.SHOULD } };
                 }
@@ -269,36 +253,15 @@ public sealed class LuceneIndex : IDisposable
             q.Boost *= boost;
             perField.Add(q);
         }
-        return perField.Disjuncts.Count == 0 ? null : perField;
+        return perField;
     }
 
-    private static Query Phrase(string field, List<SearchAnalyzer.Token> tokens)
+    private static Query Phrase(string field, IReadOnlyList<SearchAnalyzer.Token> tokens)
     {
         if (tokens.Count == 1) return new TermQuery(new Term(field, tokens[0].Term));
         var phrase = new PhraseQuery();
         foreach (var t in tokens) phrase.Add(new Term(field, t.Term), t.Position);
         return phrase;
-    }
-
-    /// <summary>
-    /// The bigrams a phrase needs: 文库 at 0 and 系统 at 2 already say "文库系统", so 库系 need not be read. Positions
-    /// are kept, so the phrase still requires the text as typed; it just reads about half the postings.
-    /// </summary>
-    private static List<SearchAnalyzer.Token> Thin(List<SearchAnalyzer.Token> tokens)
-    {
-        var kept = new List<SearchAnalyzer.Token>(tokens.Count);
-        var coveredUntil = -1;
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var t = tokens[i];
-            var lastOfRun = i + 1 >= tokens.Count || !tokens[i + 1].IsBigram || tokens[i + 1].Start != t.Start + 1;
-            if (!t.IsBigram || t.Start >= coveredUntil || lastOfRun)
-            {
-                kept.Add(t);
-                if (t.IsBigram) coveredUntil = t.End;
-            }
-        }
-        return kept;
     }
 
     /// <summary>A word fragment as consecutive character bigrams in the grams field: "anicg" is found in "panicgrass".</summary>

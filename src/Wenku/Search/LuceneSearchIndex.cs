@@ -72,6 +72,9 @@ public sealed class LuceneSearchIndex(
         finally { _writeGate.Release(); }
     }
 
+    /// <summary>Builds a new index beside the current one without opening that (a running site holds its write lock).</summary>
+    public Task<int> RebuildAsync(IProgress<(int Done, int Total)>? progress, CancellationToken ct) => RebuildAsync(dbFactory, Root, progress, ct);
+
     /// <summary>
     /// Builds a complete new index from the database in a folder beside the current one, then points CURRENT at it.
     /// A running site switches to it on its next sync and replays what changed during the build from the outbox.

@@ -1,0 +1,558 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Search;
+
+/// <summary>
+/// The shared search backend of a scale-out site: PostgreSQL full-text search over the tokens of
+/// <see cref="SearchAnalyzer"/> (folded text, CJK bigrams and unigrams, stemmed words, bigrams of Latin words), so it
+/// finds what the Lucene backend finds. Every machine reads the same tables; any <c>serve</c> applies the outbox.
+/// <para>
+/// Tables (PostgreSQL migration <c>SearchTables</c>): <c>SearchEntries</c>, one row per searchable document with what
+/// filters, facets and sorting need; <c>SearchParts</c>, the title, each of tags/description/uploader, and every
+/// preview page in pieces of at most <see cref="PieceChars"/> characters, each with its text (for highlighting) and a
+/// <c>tsvector</c> of the analyzer's tokens at the analyzer's positions (GIN-indexed). Pieces keep positions far
+/// below PostgreSQL's limit of 16,383 and every lexeme below its 256 positions, so phrases match as typed anywhere.
+/// </para>
+/// <para>
+/// A clause is matched within one part (as Lucene matches it within one field), a query's clauses may match in
+/// different parts. Score: per clause the best part's <c>ts_rank</c> plus one where the text occurs as typed, times
+/// four in the title. The outbox is consumed by deleting the rows applied in the same transaction that writes the
+/// search tables, so a change that commits late (its <c>Seq</c> below one already applied) is still applied.
+/// </para>
+/// </summary>
+public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, ILogger<PostgresSearchIndex> log) : ISearchIndex
+{
+    /// <summary>Longest piece of a page in one <c>tsvector</c> (positions ≈ characters for CJK text).</summary>
+    public const int PieceChars = 4000;
+
+    private const int Batch = 200;
+    private const int MaxPositionsPerLexeme = 255;
+    private const int MaxPosition = 16383;
+    private const string GramPrefix = "~";
+
+    /// <summary>Advisory lock held while a process writes the search tables: one writer at a time across machines.</summary>
+    private const long WriterLock = 0x57656E6B7553; // "WenkuS"
+
+    public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
+    {
+        var syntax = SearchSyntax.Parse(query.Text);
+        var page = Math.Max(1, query.Page);
+        var pageSize = Math.Clamp(query.PageSize, 1, 100);
+        var groups = new List<GroupQuery>();
+        foreach (var group in syntax.Required)
+            if (GroupQuery.For(group) is { } g) groups.Add(g);
+        if (!syntax.IsEmpty && groups.Count == 0) return new SearchResults([], 0, page, pageSize, SearchFacets.None);
+        var excluded = syntax.Excluded.Select(c => ClausePlan.For(c) is { } p ? TsQuery.Match(p) : null).OfType<string>().ToList();
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = await OpenAsync(db, ct);
+        var rows = new List<Row>();
+        await using (var command = MatchCommand(connection, groups, excluded))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                rows.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                    reader.GetFieldValue<DateTime>(5), reader.GetInt64(6), reader.GetDouble(7)));
+
+        var facets = new FacetCounter(query);
+        var results = new List<Row>();
+        foreach (var row in rows)
+            if (facets.Count(row.Category, row.Format, row.Price, row.PageCount)) results.Add(row);
+        var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
+        IEnumerable<Row> ordered = sort switch
+        {
+            SearchSort.Newest => results.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+            SearchSort.Downloads => results.OrderByDescending(r => r.Downloads).ThenByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+            _ => results.OrderByDescending(r => r.Score).ThenBy(r => r.Id),
+        };
+        var shown = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
+        return new SearchResults(hits, results.Count, page, pageSize, facets.Facets());
+    }
+
+    public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int max, CancellationToken ct)
+    {
+        prefix = prefix.Trim();
+        if (prefix.Length == 0) return [];
+        if (prefix.Length > 50) prefix = prefix[..50];
+        var tokens = SearchAnalyzer.QueryTokens(prefix, 20);
+        if (tokens.Count == 0) return [];
+        var parts = new List<string>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            var latin = t.Term.All(char.IsAsciiLetterOrDigit);
+            if (i == tokens.Count - 1 && latin && t.End == prefix.Length)
+            {
+                // Still typing: "docu" should offer "document"; the stem of a partial word is not a stem.
+                var surface = Text.TextFolding.Fold(prefix[t.Start..t.End]);
+                parts.Add($"({TsQuery.Lexeme(surface)}:* | {TsQuery.Lexeme(t.Term)})");
+            }
+            else parts.Add(TsQuery.Lexeme(t.Term));
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = await OpenAsync(db, ct);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT e."DocumentId", e."Title" FROM "SearchParts" p JOIN "SearchEntries" e ON e."DocumentId" = p."DocumentId"
+            WHERE p."Page" = 0 AND p."Terms" @@ @q::tsquery
+            ORDER BY ts_rank(p."Terms", @q::tsquery) DESC, e."DocumentId" LIMIT @n
+            """, connection);
+        command.Parameters.AddWithValue("q", string.Join(" & ", parts));
+        command.Parameters.AddWithValue("n", Math.Clamp(max, 1, 20));
+        var result = new List<Suggestion>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) result.Add(new Suggestion(reader.GetInt64(0), reader.GetString(1)));
+        return result;
+    }
+
+    public Task<int> SyncAsync(CancellationToken ct) => WriteLockedAsync(ApplyOutboxAsync, ct);
+
+    public Task<int> VerifyAsync(CancellationToken ct) => WriteLockedAsync(async (db, ct) =>
+    {
+        var applied = await ApplyOutboxAsync(db, ct);
+        var inDb = (await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        var inIndex = new HashSet<long>();
+        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db), Transaction(db)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) inIndex.Add(reader.GetInt64(0));
+        var missing = inDb.Where(id => !inIndex.Contains(id)).ToList();
+        var extra = inIndex.Where(id => !inDb.Contains(id)).ToList();
+        await RemoveAsync(db, extra, ct);
+        foreach (var chunk in missing.Chunk(Batch)) await WriteAsync(db, chunk, await SearchDocuments.LoadAsync(db, chunk, ct), ct);
+        if (missing.Count + extra.Count > 0)
+            log.LogWarning("Search tables repaired: {Missing} documents added, {Extra} removed", missing.Count, extra.Count);
+        return applied + missing.Count + extra.Count;
+    }, ct);
+
+    /// <summary>
+    /// Rewrites the search tables from the database in one transaction: searches see the old rows until it commits.
+    /// Outbox rows seen before the documents were read are consumed; later ones are applied by the next sync.
+    /// </summary>
+    public Task<int> RebuildAsync(IProgress<(int Done, int Total)>? progress, CancellationToken ct) => WriteLockedAsync(async (db, ct) =>
+    {
+        var seen = await db.SearchChanges.AsNoTracking().Select(c => c.Seq).ToListAsync(ct);
+        var ids = await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct);
+        await using (var clear = new NpgsqlCommand("""DELETE FROM "SearchParts"; DELETE FROM "SearchEntries";""", Connection(db), Transaction(db)))
+            await clear.ExecuteNonQueryAsync(ct);
+        var done = 0;
+        foreach (var chunk in ids.Chunk(Batch))
+        {
+            await WriteAsync(db, [], await SearchDocuments.LoadAsync(db, chunk, ct), ct);
+            done += chunk.Length;
+            progress?.Report((done, ids.Count));
+        }
+        await db.SearchChanges.Where(c => seen.Contains(c.Seq)).ExecuteDeleteAsync(ct);
+        return ids.Count;
+    }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction holding the writer lock (another process's writer finishes first),
+    /// retried whole on a transient failure.
+    /// </summary>
+    private async Task<int> WriteLockedAsync(Func<WenkuDb, CancellationToken, Task<int>> work, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k)", Connection(db), Transaction(db)))
+            {
+                lockCommand.Parameters.AddWithValue("k", WriterLock);
+                await lockCommand.ExecuteNonQueryAsync(ct);
+            }
+            var n = await work(db, ct);
+            await tx.CommitAsync(ct);
+            return n;
+        }, ct);
+    }
+
+    private static async Task<int> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(Batch).Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
+            if (changes.Count == 0) return total;
+            var ids = changes.Select(c => c.DocumentId).Distinct().ToList();
+            await WriteAsync(db, ids, await SearchDocuments.LoadAsync(db, ids, ct), ct);
+            var seqs = changes.Select(c => c.Seq).ToList();
+            await db.SearchChanges.Where(c => seqs.Contains(c.Seq)).ExecuteDeleteAsync(ct);
+            total += ids.Count;
+        }
+    }
+
+    /// <summary>
+    /// Replaces what the search tables hold for <paramref name="ids"/> (and for every document of <paramref name="docs"/>)
+    /// with <paramref name="docs"/>: an id without a document is removed. Runs in the context's current transaction.
+    /// </summary>
+    public static async Task WriteAsync(WenkuDb db, IReadOnlyCollection<long> ids, IReadOnlyList<SearchDocument> docs, CancellationToken ct)
+    {
+        await RemoveAsync(db, ids.Concat(docs.Select(d => d.Id)).Distinct().ToList(), ct);
+        if (docs.Count == 0) return;
+        var connection = Connection(db);
+        await using var batch = new NpgsqlBatch(connection, Transaction(db));
+        foreach (var doc in docs)
+        {
+            var entry = new NpgsqlBatchCommand(
+                """
+                INSERT INTO "SearchEntries" ("DocumentId", "Title", "Category", "Format", "Price", "PageCount", "Downloads", "CreatedAt", "Uploader")
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """);
+            entry.Parameters.Add(new() { Value = doc.Id });
+            entry.Parameters.Add(new() { Value = doc.Title });
+            entry.Parameters.Add(new() { Value = doc.Category });
+            entry.Parameters.Add(new() { Value = doc.Format });
+            entry.Parameters.Add(new() { Value = doc.Price });
+            entry.Parameters.Add(new() { Value = doc.PageCount });
+            entry.Parameters.Add(new() { Value = doc.Downloads });
+            entry.Parameters.Add(new() { Value = DateTime.SpecifyKind(doc.CreatedAt, DateTimeKind.Utc) });
+            entry.Parameters.Add(new() { Value = doc.Uploader });
+            batch.BatchCommands.Add(entry);
+
+            var parts = Parts(doc);
+            var insert = new NpgsqlBatchCommand(
+                """
+                INSERT INTO "SearchParts" ("DocumentId", "Part", "Page", "Text", "Terms")
+                SELECT $1, x.part, x.page, x.text, x.terms::tsvector
+                FROM unnest($2::integer[], $3::integer[], $4::text[], $5::text[]) AS x(part, page, text, terms)
+                """);
+            insert.Parameters.Add(new() { Value = doc.Id });
+            insert.Parameters.Add(new() { Value = Enumerable.Range(0, parts.Count).ToArray() });
+            insert.Parameters.Add(new() { Value = parts.Select(p => p.Page).ToArray() });
+            insert.Parameters.Add(new() { Value = parts.Select(p => p.Text).ToArray() });
+            insert.Parameters.Add(new() { Value = parts.Select(p => Vector(p.Text)).ToArray() });
+            batch.BatchCommands.Add(insert);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task RemoveAsync(WenkuDb db, List<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        await using var command = new NpgsqlCommand(
+            """
+            DELETE FROM "SearchParts" WHERE "DocumentId" = ANY(@ids);
+            DELETE FROM "SearchEntries" WHERE "DocumentId" = ANY(@ids);
+            """, Connection(db), Transaction(db));
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The parts of a document: the title (page 0); tags, description and uploader (page −1, each on its own, so a
+    /// phrase never runs from one into the next); every preview page (pages 1…) in pieces of at most
+    /// <see cref="PieceChars"/> characters, cut where a sentence or a word ends. An empty page still has a part, so
+    /// page numbers are kept for highlighting.
+    /// </summary>
+    private static List<(int Page, string Text)> Parts(SearchDocument doc)
+    {
+        var parts = new List<(int, string)> { (0, doc.Title) };
+        foreach (var meta in new[] { doc.Tags.Replace(',', ' '), doc.Description, doc.Uploader })
+            if (!string.IsNullOrWhiteSpace(meta)) parts.Add((-1, meta));
+        for (var p = 0; p < doc.Pages.Count; p++)
+            foreach (var piece in Pieces(doc.Pages[p])) parts.Add((p + 1, piece));
+        return parts;
+    }
+
+    private static IEnumerable<string> Pieces(string text)
+    {
+        if (text.Length <= PieceChars) { yield return text; yield break; }
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = Math.Min(text.Length, start + PieceChars);
+            if (end < text.Length)
+            {
+                // Cut after the last sentence end, space or punctuation of the piece's last tenth, if any.
+                for (var i = end - 1; i > end - PieceChars / 10; i--)
+                    if (char.IsWhiteSpace(text[i]) || char.IsPunctuation(text[i])) { end = i + 1; break; }
+                if (char.IsHighSurrogate(text[end - 1])) end--;
+            }
+            yield return text[start..end];
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// The <c>tsvector</c> of a text in PostgreSQL's input form: every token of <see cref="SearchAnalyzer.Tokens"/> at
+    /// its position (1-based), and the character bigrams of each Latin word or number, prefixed <c>~</c>, at positions
+    /// of their own (consecutive within a word, a gap between words), for fragments.
+    /// </summary>
+    public static string Vector(string text)
+    {
+        var lexemes = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        void Add(string lexeme, int position)
+        {
+            if (!lexemes.TryGetValue(lexeme, out var positions)) lexemes[lexeme] = positions = [];
+            if (positions.Count < MaxPositionsPerLexeme) positions.Add(Math.Min(position, MaxPosition));
+        }
+        var gram = 1;
+        foreach (var t in SearchAnalyzer.Tokens(text, PieceChars * 3))
+        {
+            Add(t.Term, t.Position + 1);
+            if (!t.IsWord) continue;
+            foreach (var g in SearchAnalyzer.WordGrams(text[t.Start..t.End])) Add(GramPrefix + g, gram++);
+            gram++;
+        }
+        var sb = new StringBuilder(lexemes.Count * 12);
+        foreach (var (lexeme, positions) in lexemes)
+        {
+            if (sb.Length > 0) sb.Append(' ');
+            sb.Append(TsQuery.Lexeme(lexeme)).Append(':');
+            var last = -1;
+            foreach (var p in positions)
+            {
+                if (p == last) continue;
+                if (last >= 0) sb.Append(',');
+                sb.Append(p.ToString(CultureInfo.InvariantCulture));
+                last = p;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static NpgsqlCommand MatchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded)
+    {
+        var command = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder();
+        if (groups.Count == 0)
+        {
+            sql.Append("""SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", 0::float8 FROM "SearchEntries" e""");
+        }
+        else
+        {
+            const string weight = """CASE WHEN p."Page" = 0 THEN 4 ELSE 1 END""";
+            sql.Append("WITH hits AS (SELECT p.\"DocumentId\" AS id");
+            for (var i = 0; i < groups.Count; i++)
+            {
+                var g = groups[i];
+                command.Parameters.AddWithValue("m" + i, g.Match);
+                command.Parameters.AddWithValue("r" + i, g.Rank);
+                var boost = "0";
+                if (g.Boost is not null)
+                {
+                    command.Parameters.AddWithValue("b" + i, g.Boost);
+                    boost = $"""CASE WHEN p."Terms" @@ @b{i}::tsquery THEN 1 ELSE 0 END""";
+                }
+                sql.Append($""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {weight} * (ts_rank(p."Terms", @r{i}::tsquery) + {boost}) END) AS s{i}""");
+            }
+            command.Parameters.AddWithValue("any", string.Join(" | ", groups.Select(g => "(" + g.Match + ")")));
+            sql.Append(""" FROM "SearchParts" p WHERE p."Terms" @@ @any::tsquery GROUP BY p."DocumentId") """);
+            sql.Append("""SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", (""");
+            sql.Append(string.Join(" + ", groups.Select((_, i) => "h.s" + i)));
+            sql.Append(""")::float8 FROM hits h JOIN "SearchEntries" e ON e."DocumentId" = h.id WHERE """);
+            sql.Append(string.Join(" AND ", groups.Select((_, i) => $"h.s{i} IS NOT NULL")));
+        }
+        if (excluded.Count > 0)
+        {
+            command.Parameters.AddWithValue("x", string.Join(" | ", excluded.Select(x => "(" + x + ")")));
+            sql.Append(groups.Count == 0 ? " WHERE " : " AND ");
+            sql.Append("""NOT EXISTS (SELECT 1 FROM "SearchParts" x WHERE x."DocumentId" = e."DocumentId" AND x."Terms" @@ @x::tsquery)""");
+        }
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
+    private static async Task<List<SearchHit>> HitsAsync(NpgsqlConnection connection, List<Row> shown, Highlighter highlighter, CancellationToken ct)
+    {
+        if (shown.Count == 0) return [];
+        var titles = new Dictionary<long, (string Title, string Uploader)>();
+        var pages = new Dictionary<long, SortedDictionary<int, StringBuilder>>();
+        await using (var command = new NpgsqlCommand(
+            """
+            SELECT e."DocumentId", e."Title", e."Uploader", p."Page", p."Text"
+            FROM "SearchEntries" e LEFT JOIN "SearchParts" p ON p."DocumentId" = e."DocumentId" AND p."Page" > 0
+            WHERE e."DocumentId" = ANY(@ids) ORDER BY e."DocumentId", p."Part"
+            """, connection))
+        {
+            command.Parameters.AddWithValue("ids", shown.Select(r => r.Id).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var id = reader.GetInt64(0);
+                titles[id] = (reader.GetString(1), reader.GetString(2));
+                if (reader.IsDBNull(3)) continue;
+                if (!pages.TryGetValue(id, out var byPage)) pages[id] = byPage = [];
+                var number = reader.GetInt32(3);
+                if (!byPage.TryGetValue(number, out var text)) byPage[number] = text = new StringBuilder();
+                text.Append(reader.GetString(4));
+            }
+        }
+        var hits = new List<SearchHit>(shown.Count);
+        foreach (var row in shown)
+        {
+            if (!titles.TryGetValue(row.Id, out var t)) continue; // removed between the two reads
+            var texts = new List<string>();
+            if (pages.TryGetValue(row.Id, out var byPage))
+                foreach (var (number, text) in byPage)
+                {
+                    while (texts.Count < number - 1) texts.Add("");
+                    texts.Add(text.ToString());
+                }
+            var passage = highlighter.BestPassage(texts);
+            hits.Add(new SearchHit(row.Id, t.Title, highlighter.Mark(t.Title), passage?.Parts ?? [], passage?.Page, row.Score,
+                row.Category, row.Format, row.PageCount, row.Price, row.Downloads, row.CreatedAt, t.Uploader));
+        }
+        return hits;
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(WenkuDb db, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        return Connection(db);
+    }
+
+    private static NpgsqlConnection Connection(WenkuDb db) =>
+        db.Database.GetDbConnection() as NpgsqlConnection ?? throw new InvalidOperationException("The postgres search backend needs the postgres database provider.");
+
+    private static NpgsqlTransaction? Transaction(WenkuDb db) => (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+
+    private sealed record Row(long Id, string Category, string Format, int Price, int PageCount, DateTime CreatedAt, long Downloads, double Score);
+
+    /// <summary>
+    /// One group of alternatives (a b OR c → the group "b OR c") as three <c>tsquery</c> texts: what a part must match,
+    /// the terms whose frequency ranks it, and the text as typed that scores more where it occurs (if anything).
+    /// </summary>
+    private sealed record GroupQuery(string Match, string Rank, string? Boost)
+    {
+        public static GroupQuery? For(IReadOnlyList<QueryClause> group)
+        {
+            var plans = group.Select(ClausePlan.For).OfType<ClausePlan>().ToList();
+            if (plans.Count == 0) return null;
+            var boosts = plans.Where(p => p.BoostPhrase).Select(p => TsQuery.Phrase(p.Phrase)).ToList();
+            return new GroupQuery(
+                Or(plans.Select(TsQuery.Match)),
+                Or(plans.Select(TsQuery.Rank)),
+                boosts.Count == 0 ? null : Or(boosts));
+        }
+
+        private static string Or(IEnumerable<string> queries)
+        {
+            var list = queries.ToList();
+            return list.Count == 1 ? list[0] : string.Join(" | ", list.Select(q => "(" + q + ")"));
+        }
+    }
+
+    /// <summary>Facet counts and filters over matched rows, as the Lucene backend's collector counts them.</summary>
+    private sealed class FacetCounter(SearchQuery query)
+    {
+        private readonly Dictionary<string, int> _categories = [], _formats = [];
+        private readonly int[] _price = new int[2];
+        private readonly int[] _pages = new int[PageRanges.All.Count];
+        private readonly int _pagesFilter = PageRanges.All.ToList().FindIndex(r => r.Key == query.Pages);
+        private readonly int _priceFilter = query.Price switch { "free" => 0, "paid" => 1, _ => -1 };
+
+        /// <summary>Counts a row for every facet whose own filter is the only one it fails; true if it passes all.</summary>
+        public bool Count(string category, string format, int price, int pageCount)
+        {
+            var paid = price > 0 ? 1 : 0;
+            var range = PageRanges.All.ToList().FindIndex(r => pageCount >= r.Min && pageCount <= r.Max);
+            var failed = 0; var failedDim = -1;
+            if (!string.IsNullOrEmpty(query.Category) && category != query.Category) { failed++; failedDim = 0; }
+            if (!string.IsNullOrEmpty(query.Format) && format != query.Format) { failed++; failedDim = 1; }
+            if (_priceFilter != -1 && paid != _priceFilter) { failed++; failedDim = 2; }
+            if (_pagesFilter != -1 && range != _pagesFilter) { failed++; failedDim = 3; }
+            if (failed > 1) return false;
+            if (failed == 0 || failedDim == 0) _categories[category] = _categories.GetValueOrDefault(category) + 1;
+            if (failed == 0 || failedDim == 1) _formats[format] = _formats.GetValueOrDefault(format) + 1;
+            if (failed == 0 || failedDim == 2) _price[paid]++;
+            if ((failed == 0 || failedDim == 3) && range >= 0) _pages[range]++;
+            return failed == 0;
+        }
+
+        public SearchFacets Facets()
+        {
+            static List<FacetValue> Sorted(Dictionary<string, int> d) =>
+                d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
+            var price = new List<FacetValue>();
+            if (_price[0] > 0) price.Add(new FacetValue("free", _price[0]));
+            if (_price[1] > 0) price.Add(new FacetValue("paid", _price[1]));
+            var pages = PageRanges.All.Select((r, i) => new FacetValue(r.Key, _pages[i])).Where(f => f.Count > 0).ToList();
+            return new SearchFacets(Sorted(_categories), Sorted(_formats), price, pages);
+        }
+    }
+}
+
+/// <summary>Writes <c>tsquery</c> text for <see cref="ClausePlan"/>s; lexemes are quoted, so they are taken as they are.</summary>
+internal static class TsQuery
+{
+    /// <summary>Most alternatives "at least k of n" is spelled out as; beyond, the terms are taken in four runs, three needed.</summary>
+    private const int MaxCombinations = 40;
+
+    public static string Lexeme(string lexeme) => "'" + lexeme.Replace("\\", "\\\\").Replace("'", "''") + "'";
+
+    /// <summary>What a part must contain to match the clause.</summary>
+    public static string Match(ClausePlan plan)
+    {
+        if (plan.Exact) return Phrase(plan.Phrase);
+        var terms = plan.Terms.Select(Term).ToList();
+        return AtLeast(terms, plan.MinimumMatch);
+    }
+
+    /// <summary>The clause's terms, any of them, for <c>ts_rank</c>.</summary>
+    public static string Rank(ClausePlan plan) =>
+        plan.Exact ? Phrase(plan.Phrase) : string.Join(" | ", plan.Terms.Select(t => Lexeme(t.Token.Term)));
+
+    /// <summary>The tokens at their distances: 文库 &lt;2&gt; 系统 is 文库系统.</summary>
+    public static string Phrase(IReadOnlyList<SearchAnalyzer.Token> tokens)
+    {
+        var sb = new StringBuilder(Lexeme(tokens[0].Term));
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            var distance = tokens[i].Position - tokens[i - 1].Position;
+            sb.Append(distance == 1 ? " <-> " : $" <{distance.ToString(CultureInfo.InvariantCulture)}> ").Append(Lexeme(tokens[i].Term));
+        }
+        return tokens.Count == 1 ? sb.ToString() : "(" + sb + ")";
+    }
+
+    private static string Term(PlannedTerm term)
+    {
+        var lexeme = Lexeme(term.Token.Term);
+        if (term.Fragment is null) return lexeme;
+        var grams = SearchAnalyzer.WordGrams(term.Fragment);
+        var chain = string.Join(" <-> ", grams.Select(g => Lexeme("~" + g)));
+        return $"({lexeme} | {(grams.Count == 1 ? chain : "(" + chain + ")")})";
+    }
+
+    private static string AtLeast(List<string> terms, int k)
+    {
+        if (k >= terms.Count) return string.Join(" & ", terms);
+        if (Combinations(terms.Count, k) <= MaxCombinations)
+            return string.Join(" | ", Subsets(terms.Count, k).Select(s => "(" + string.Join(" & ", s.Select(i => terms[i])) + ")"));
+        // Many terms: four consecutive runs, any three of them complete.
+        var runs = Enumerable.Range(0, 4).Select(r => terms.Where((_, i) => i * 4 / terms.Count == r).ToList()).Where(r => r.Count > 0).ToList();
+        return string.Join(" | ", Subsets(runs.Count, runs.Count - 1)
+            .Select(s => "(" + string.Join(" & ", s.SelectMany(i => runs[i])) + ")"));
+    }
+
+    private static long Combinations(int n, int k)
+    {
+        long c = 1;
+        for (var i = 1; i <= k; i++) c = c * (n - k + i) / i;
+        return c;
+    }
+
+    private static IEnumerable<int[]> Subsets(int n, int k)
+    {
+        var chosen = new int[k];
+        for (var i = 0; i < k; i++) chosen[i] = i;
+        while (true)
+        {
+            yield return (int[])chosen.Clone();
+            var j = k - 1;
+            while (j >= 0 && chosen[j] == n - k + j) j--;
+            if (j < 0) yield break;
+            chosen[j]++;
+            for (var i = j + 1; i < k; i++) chosen[i] = chosen[i - 1] + 1;
+        }
+    }
+}
