@@ -1,9 +1,11 @@
+using Xunit;
 using System.Net;
 using Wenku.Accounts;
 using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Accounts;
 
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class AccountTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNoWorkerFactory>
 {
     [Fact]

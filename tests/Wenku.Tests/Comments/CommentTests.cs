@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -8,6 +9,7 @@ using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Comments;
 
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class CommentTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private long _doc;

@@ -1,3 +1,4 @@
+using Xunit;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
@@ -11,6 +12,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Conversion;
 
 /// <summary>Archives through the real pipeline: the listing, previews of the first documents inside, and the bounds.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     [Fact]

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,6 +8,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Conversion;
 
 /// <summary>A real-world PDF whose second page cannot be rendered (a loop in its page tree).</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class BrokenPageTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     [Fact]

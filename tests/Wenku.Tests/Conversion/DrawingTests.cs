@@ -1,3 +1,4 @@
+using Xunit;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -11,6 +12,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Conversion;
 
 /// <summary>CAD drawings: DXF drawn by our renderer, DWG shown by its embedded preview, with the drawing's facts.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     [Fact]

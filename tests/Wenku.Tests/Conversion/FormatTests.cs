@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -12,6 +13,7 @@ namespace Wenku.Tests.Conversion;
 /// Every format through the real pipeline: upload, a real worker process, LibreOffice / SkiaSharp / tiff2pdf / poppler,
 /// and the document as its uploader sees it — status, page count and text.
 /// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

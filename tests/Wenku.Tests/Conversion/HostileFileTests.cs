@@ -1,3 +1,4 @@
+using Xunit;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
@@ -15,6 +16,7 @@ namespace Wenku.Tests.Conversion;
 /// ends <c>failed</c> with a reason, the site answers <c>/health/ready</c> throughout, and the worker's memory stays
 /// under 1 GB (the converters it starts are held by their own limits).
 /// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class HostileFileTests(WenkuFactory site, ITestOutputHelper output) : IClassFixture<WenkuFactory>
 {
     [Fact]

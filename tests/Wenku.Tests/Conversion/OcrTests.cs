@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,6 +12,7 @@ using Xunit.Abstractions;
 namespace Wenku.Tests.Conversion;
 
 /// <summary>Pages without a text layer (scans, photos, image-only PDFs) are read by tesseract; the document says which.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class OcrTests(WenkuFactory site, ITestOutputHelper output) : IClassFixture<WenkuFactory>
 {
     private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('中') ?? SKTypeface.Default;

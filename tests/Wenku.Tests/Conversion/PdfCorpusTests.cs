@@ -1,3 +1,4 @@
+using Xunit;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -15,6 +16,7 @@ namespace Wenku.Tests.Conversion;
 /// passwords, CJK fonts) through the real pipeline. The whole folder runs with <c>scripts/pdfjs-corpus.sh</c>;
 /// this is the fixed subset CI runs.
 /// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class PdfCorpusTests(PdfCorpusSite site, ITestOutputHelper output) : IClassFixture<PdfCorpusSite>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,6 +12,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Documents;
 
 /// <summary>The document page and the site's browsing pages, as a reader sees them (server-rendered HTML).</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private async Task<long> UploadReadyAsync(string email, int pages, int previewPages, int price = 0, string title = "页面测试文档")
@@ -198,6 +200,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
 }
 
 /// <summary>The anonymous document page comes from the output cache; signed-in readers always get a fresh page.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class DocumentPageCacheTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     [Fact]

@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -8,6 +9,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Documents;
 
 /// <summary>Upload through the API, conversion by a real worker process with real poppler, and the preview limit.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

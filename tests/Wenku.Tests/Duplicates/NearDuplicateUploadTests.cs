@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,6 +13,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Duplicates;
 
 /// <summary>Near duplicates end to end: API uploads, real worker processes, the site's policy, the moderators' queue.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -78,7 +80,7 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         page.ShouldContain($"/d/{copyId}");
 
         // The whole library re-checked from the command line (beside the running site) finds the pair again.
-        var output = await WenkuProcess.RunAsync("admin", "rescan-duplicates", "--data", site.DataDir);
+        var output = await site.RunCliAsync("admin", "rescan-duplicates");
         output.ShouldContain("documents checked");
         output.ShouldMatch(@"[1-9]\d* near duplicates at threshold 0\.35");
         (await site.WithDbAsync(db => db.Documents.SingleAsync(d => d.Id == copyId))).NearDuplicateOfId.ShouldBe(originalId);

@@ -18,6 +18,13 @@ namespace Wenku.Tests.Infrastructure;
 /// </summary>
 public class WenkuFactory : WebApplicationFactory<Program>
 {
+    /// <summary>
+    /// The trait of site test classes that run on both stacks: <c>scripts/test.sh</c> runs every test on the embedded
+    /// default, then the classes with this trait again on PostgreSQL + s3rver + PostgreSQL search. Every class whose
+    /// fixture follows the test stack (<see cref="FollowsTestStack"/>) should carry it.
+    /// </summary>
+    public const string Suite = "Suite", OnBothStacks = "both-stacks";
+
     /// <summary>True when the site tests run on PostgreSQL + s3rver (<c>WENKU_TEST_STACK=scaleout</c>).</summary>
     public static bool OnScaleOutStack => Environment.GetEnvironmentVariable("WENKU_TEST_STACK") == "scaleout";
 
@@ -117,6 +124,21 @@ public class WenkuFactory : WebApplicationFactory<Program>
             if (DateTime.UtcNow > until) throw new TimeoutException($"document {id} still {doc.Status}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>
+    /// Runs a <c>wenku</c> command (e.g. <c>admin reindex</c>) beside the running site, on the site's data folder and
+    /// — on the scale-out stack — its database and object store, as an operator on that machine would.
+    /// </summary>
+    public Task<string> RunCliAsync(params string[] args)
+    {
+        var env = new Dictionary<string, string>();
+        var settings = new Dictionary<string, string?>(Settings);
+        if (OnScaleOutStack && FollowsTestStack && _scaleOut is { } stack)
+            foreach (var (key, value) in ScaleOutServices.SiteSettings(stack.Postgres, stack.S3)) settings.TryAdd(key, value);
+        foreach (var (key, value) in settings)
+            if (value is not null) env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        return WenkuProcess.RunAsync(env, [.. args, "--data", DataDir]);
     }
 
     protected override void Dispose(bool disposing)

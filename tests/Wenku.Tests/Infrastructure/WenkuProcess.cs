@@ -49,9 +49,12 @@ public sealed class WenkuProcess : IDisposable
     }
 
     /// <summary>Runs a one-shot command (e.g. <c>admin create-token</c>) and returns what it printed.</summary>
-    public static async Task<string> RunAsync(params string[] args)
+    public static Task<string> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs a one-shot command with settings in the environment (<c>Wenku__Database__Provider</c>, …).</summary>
+    public static async Task<string> RunAsync(IDictionary<string, string>? env, params string[] args)
     {
-        var psi = Command(args, null);
+        var psi = Command(args, env);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -5,6 +5,8 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Search;
+using Microsoft.Extensions.DependencyInjection;
 using Wenku.Storage;
 using Wenku.Tests.Infrastructure;
 
@@ -115,6 +117,37 @@ public sealed class ScaleOutSiteTests(ScaleOutSite site) : IClassFixture<ScaleOu
 
         (await site.WithDbAsync(db => ((PostgresWenkuDb)db).DataProtectionKeys.CountAsync())).ShouldBeGreaterThan(0);
         Directory.Exists(Path.Combine(site.DataDir, "keys")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Search_is_shared_every_serve_finds_what_any_changed_and_reindex_keeps_it()
+    {
+        site.Services.GetRequiredService<ISearchIndex>().ShouldBeOfType<PostgresSearchIndex>();
+        using var other = ScaleOutSite.AnotherServe(site);
+        var (api, _) = await site.ApiClientAsync("scale-search@test.local");
+        var doc = await site.UploadAndWaitAsync(api, TestPdfs.Upload(TestPdfs.MultiPage(2), title: "共享检索的冰川地貌图集"));
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+
+        async Task<List<long>> FoundOn(WenkuFactory serve, string q)
+        {
+            var json = await serve.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/search?q={Uri.EscapeDataString(q)}");
+            return json.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetInt64()).ToList();
+        }
+        // The second serve never applied anything: it reads the tables the first one wrote.
+        (await FoundOn(other, "冰川地貌")).ShouldBe([doc.Id]);
+
+        // An edit through the second serve is searchable on the first.
+        var otherApi = other.CreateClient();
+        otherApi.DefaultRequestHeaders.Authorization = api.DefaultRequestHeaders.Authorization;
+        var edit = await otherApi.PatchAsJsonAsync($"/api/v1/documents/{doc.Id}", new { title = "共享检索的沙丘地貌图集" });
+        edit.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await other.Services.GetRequiredService<ISearchIndex>().SyncAsync(CancellationToken.None);
+        (await FoundOn(site, "沙丘地貌")).ShouldBe([doc.Id]);
+        (await FoundOn(site, "冰川地貌")).ShouldBeEmpty();
+
+        // The operator's rebuild, from the command line beside both serves.
+        (await site.RunCliAsync("admin", "reindex")).ShouldContain("rebuilt");
+        (await FoundOn(other, "沙丘地貌")).ShouldBe([doc.Id]);
     }
 
     /// <summary>Signs in through the real form, cookies by hand, and returns the <c>wenku.auth</c> cookie as <c>name=value</c>.</summary>

@@ -10,6 +10,7 @@ using Xunit;
 namespace Wenku.Tests.Search;
 
 /// <summary>Search through the site and the API: it follows edits and deletions, filters, facets, suggestions.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class SearchSiteTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     private async Task<long> UploadReadyAsync(HttpClient api, string title, string salt, int pages = 3, int previewPages = 3, string category = "other", int? price = null)

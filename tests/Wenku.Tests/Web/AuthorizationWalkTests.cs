@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -21,6 +22,7 @@ namespace Wenku.Tests.Web;
 /// Walks every route of the running site as anonymous, user, owner, moderator and admin. The routes come from the
 /// app's own endpoint list, so a route added without a row in <see cref="AuthorizationWalkTests.Table"/> fails the walk.
 /// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSite>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

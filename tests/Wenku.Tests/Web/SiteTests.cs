@@ -1,3 +1,4 @@
+using Xunit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -5,6 +6,7 @@ using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Web;
 
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class SiteTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNoWorkerFactory>
 {
     [Fact]
