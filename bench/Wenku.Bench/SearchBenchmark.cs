@@ -13,10 +13,10 @@ namespace Wenku.Bench;
 /// </summary>
 public static class SearchBenchmark
 {
-    private const int Seed = 4242;
+    internal const int Seed = 4242;
     private const int PagesPerDoc = 3;
     private const int CharsPerPage = 1150;
-    private static readonly string[] Categories = ["sports", "entertainment", "home", "property", "education", "fashion", "politics", "games", "technology", "finance"];
+    internal static readonly string[] Categories = ["sports", "entertainment", "home", "property", "education", "fashion", "politics", "games", "technology", "finance"];
     private static readonly string[] Formats = ["pdf", "docx", "pptx", "xlsx", "txt"];
 
     public static async Task<int> RunAsync(string[] args)
@@ -31,6 +31,7 @@ public static class SearchBenchmark
 
         var sentences = Sentences(corpus);
         Console.WriteLine($"{sentences.Count:N0} sentences to recombine");
+        if (args.Contains("--postgres")) return await PostgresSearchBenchmark.RunAsync(args, docs, queries, work, sentences);
 
         // ---- build both indexes from the same generated documents ----
         var luceneDir = Path.Combine(work, "lucene");
@@ -113,13 +114,13 @@ public static class SearchBenchmark
         return 0;
     }
 
-    private sealed record Timing(double P50, double P99, double Mean, double Qps, List<int> Totals);
+    internal sealed record Timing(double P50, double P99, double Mean, double Qps, List<int> Totals);
 
     /// <summary>
     /// Runs each query on both engines one right after the other, so that whatever else loads the machine at that
     /// moment weighs on both alike; queries/s is 1000 / mean latency (one thread).
     /// </summary>
-    private static (string Class, Timing Lucene, Timing Fts) Measure<T>(string name, List<T> queries, Func<T, int> lucene, Func<T, int> fts)
+    internal static (string Class, Timing Lucene, Timing Fts) Measure<T>(string name, List<T> queries, Func<T, int> lucene, Func<T, int> fts)
     {
         foreach (var q in queries.Take(10)) { lucene(q); fts(q); } // warm-up
         var (lt, ft) = (new List<double>(queries.Count), new List<double>(queries.Count));
@@ -224,7 +225,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>Document i, the same every time it is generated (so both engines index identical documents).</summary>
-    private static SearchDocument Generate(int i, List<string> sentences)
+    internal static SearchDocument Generate(int i, List<string> sentences)
     {
         var r = new Random(unchecked(Seed * 7919 + i * 31));
         var pages = new List<string>(PagesPerDoc);
@@ -242,7 +243,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>A run of Chinese characters (no punctuation) of the given length from a random sentence.</summary>
-    private static string CjkPiece(List<string> sentences, Random r, int min, int max)
+    internal static string CjkPiece(List<string> sentences, Random r, int min, int max)
     {
         while (true)
         {
@@ -273,7 +274,7 @@ public static class SearchBenchmark
     }
 
     /// <summary>Resident anonymous and file-backed memory of this process (/proc/self/status), in bytes.</summary>
-    private static (long Anon, long File) Rss()
+    internal static (long Anon, long File) Rss()
     {
         long anon = 0, file = 0;
         foreach (var line in File.ReadLines("/proc/self/status"))
@@ -287,11 +288,11 @@ public static class SearchBenchmark
 
     private static string Quote(string s) => "\"" + s.Replace("\"", "\"\"") + "\"";
 
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
+    internal static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
 
-    private static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    internal static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static int Arg(string[] args, string name, int fallback)
     {

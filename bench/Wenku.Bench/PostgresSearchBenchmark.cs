@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Wenku.Data;
+using Wenku.Search;
+
+namespace Wenku.Bench;
+
+/// <summary>
+/// <c>bench/search.sh --postgres</c>: the scale-out search backend (PostgreSQL full-text search over the analyzer's
+/// tokens) beside the embedded Lucene index, on the same generated documents and the same queries, one thread, each
+/// query on both back to back. Each query returns what the site shows: top 20 with highlighted passages, the total and
+/// facet counts. Uses a database of its own on the PostgreSQL that <c>scripts/services.sh</c> runs, dropped at the end.
+/// </summary>
+public static class PostgresSearchBenchmark
+{
+    public static async Task<int> RunAsync(string[] args, int docs, int queries, string work, List<string> sentences)
+    {
+        var server = Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("WENKU_TEST_POSTGRES is not set: run through bench/search.sh --postgres (it starts scripts/services.sh).");
+        var connection = $"{server};Database=wenku_searchbench_{Guid.NewGuid():N}";
+        var services = new ServiceCollection().AddLogging();
+        services.AddWenkuDatabase(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connection }, new WenkuOptions { DataDir = work });
+        await using var provider = services.BuildServiceProvider();
+        try
+        {
+            await DatabaseSetup.MigrateAsync(provider);
+            var dbFactory = provider.GetRequiredService<IDbContextFactory<WenkuDb>>();
+            var pg = new PostgresSearchIndex(dbFactory, NullLogger<PostgresSearchIndex>.Instance);
+
+            // ---- build both from the same documents ----
+            var luceneDir = Path.Combine(work, "lucene-vs-pg");
+            var sw = Stopwatch.StartNew();
+            using (var index = new LuceneIndex(luceneDir, ramBufferMb: 256))
+            {
+                Parallel.For(1, docs + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => index.Upsert(SearchBenchmark.Generate(i, sentences)));
+                index.Commit(1);
+            }
+            var luceneBuild = sw.Elapsed;
+            Console.WriteLine($"Lucene built in {luceneBuild.TotalSeconds:0.0} s ({docs / luceneBuild.TotalSeconds:N0} docs/s), {SearchBenchmark.DirectorySize(luceneDir) / 1e6:N0} MB");
+
+            sw.Restart();
+            var done = 0;
+            await Parallel.ForEachAsync(Enumerable.Range(1, docs).Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (chunk, ct) =>
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+                {
+                    await using var tx = await db.Database.BeginTransactionAsync(ct);
+                    await PostgresSearchIndex.WriteAsync(db, [], chunk.Select(i => SearchBenchmark.Generate(i, sentences)).ToList(), ct);
+                    await tx.CommitAsync(ct);
+                });
+                if (Interlocked.Add(ref done, chunk.Length) % 20_000 < chunk.Length) Console.WriteLine($"  postgres: {done:N0} documents, {sw.Elapsed.TotalSeconds:0} s");
+            });
+            await using (var db = await dbFactory.CreateDbContextAsync())
+            {
+                await db.Database.ExecuteSqlRawAsync("""VACUUM ANALYZE "SearchParts" """);
+                await db.Database.ExecuteSqlRawAsync("""VACUUM ANALYZE "SearchEntries" """);
+            }
+            var pgBuild = sw.Elapsed;
+            long pgSize;
+            await using (var size = new NpgsqlConnection(connection))
+            {
+                await size.OpenAsync();
+                await using var command = new NpgsqlCommand("""SELECT pg_total_relation_size('"SearchParts"') + pg_total_relation_size('"SearchEntries"')""", size);
+                pgSize = (long)(await command.ExecuteScalarAsync())!;
+            }
+            Console.WriteLine($"PostgreSQL built with {Environment.ProcessorCount} writers in {pgBuild.TotalSeconds:0.0} s ({docs / pgBuild.TotalSeconds:N0} docs/s), {pgSize / 1e6:N0} MB");
+
+            // ---- queries ----
+            var random = new Random(SearchBenchmark.Seed + 1);
+            var termQueries = Enumerable.Range(0, queries).Select(_ => string.Join(' ', Enumerable.Range(0, random.Next(1, 4)).Select(_ => SearchBenchmark.CjkPiece(sentences, random, 3, 4)))).ToList();
+            var phraseQueries = Enumerable.Range(0, queries).Select(_ => "\"" + SearchBenchmark.CjkPiece(sentences, random, 6, 10) + "\"").ToList();
+            var facetQueries = Enumerable.Range(0, queries).Select(_ => new SearchQuery(SearchBenchmark.CjkPiece(sentences, random, 3, 4), Category: SearchBenchmark.Categories[random.Next(SearchBenchmark.Categories.Length)])).ToList();
+
+            using var lucene = new LuceneIndex(luceneDir);
+            int Pg(SearchQuery q) => pg.SearchAsync(q, CancellationToken.None).GetAwaiter().GetResult().Total;
+            var results = new List<(string Class, SearchBenchmark.Timing Lucene, SearchBenchmark.Timing Pg)>
+            {
+                SearchBenchmark.Measure("1–3 terms", termQueries, q => lucene.Search(new SearchQuery(q)).Total, q => Pg(new SearchQuery(q))),
+                SearchBenchmark.Measure("phrase", phraseQueries, q => lucene.Search(new SearchQuery(q)).Total, q => Pg(new SearchQuery(q))),
+                SearchBenchmark.Measure("term + category + facets", facetQueries, q => lucene.Search(q).Total, Pg),
+            };
+            Console.WriteLine($"\n== Search backends, {docs:N0} documents, {queries} queries per class, one thread ==");
+            var rows = new List<string[]> { new[] { "", "lucene p50", "p99", "q/s", "postgres p50", "p99", "q/s", "postgres / lucene time", "same totals" } };
+            foreach (var (cls, l, p) in results)
+                rows.Add([cls, SearchBenchmark.Ms(l.P50), SearchBenchmark.Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                    SearchBenchmark.Ms(p.P50), SearchBenchmark.Ms(p.P99), p.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                    (p.Mean / l.Mean).ToString("0.0", CultureInfo.InvariantCulture) + "×", $"{l.Totals.Zip(p.Totals).Count(t => t.First == t.Second) * 100 / l.Totals.Count}%"]);
+            rows.Add(["build", $"{docs / luceneBuild.TotalSeconds:N0} docs/s", "", "", $"{docs / pgBuild.TotalSeconds:N0} docs/s", "", "", "", ""]);
+            BenchRun.PrintTable(rows);
+            Console.WriteLine("Both return the top 20 with highlighted passages, the total and facet counts of four dimensions. " +
+                "PostgreSQL ranks and counts every matching row in SQL and .NET; Lucene in one pass over its postings.");
+            Console.WriteLine($"Load average at end: {SearchBenchmark.LoadAverage()}");
+            return 0;
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            var builder = new NpgsqlConnectionStringBuilder(connection);
+            var name = builder.Database;
+            builder.Database = "postgres";
+            await using var admin = new NpgsqlConnection(builder.ConnectionString);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+            if (!args.Contains("--keep")) try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+}
