@@ -93,7 +93,7 @@ public static class PostgresSearchBenchmark
             rows.Add(["build", $"{docs / luceneBuild.TotalSeconds:N0} docs/s", "", "", $"{docs / pgBuild.TotalSeconds:N0} docs/s", "", "", "", ""]);
             BenchRun.PrintTable(rows);
             Console.WriteLine("Both return the top 20 with highlighted passages, the total and facet counts of four dimensions. " +
-                "PostgreSQL ranks and counts every matching row in SQL and .NET; Lucene in one pass over its postings.");
+                "PostgreSQL ranks, counts and pages every matching row in one SQL statement; Lucene in one pass over its postings.");
             Console.WriteLine($"Load average at end: {SearchBenchmark.LoadAverage()}");
             return 0;
         }

@@ -53,27 +53,48 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await OpenAsync(db, ct);
-        var rows = new List<Row>();
-        await using (var command = MatchCommand(connection, groups, excluded))
+        var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
+        var shown = new List<Row>();
+        var total = 0;
+        Dictionary<string, int> categories = [], formats = [];
+        var price = new int[2];
+        var pages = new int[PageRanges.All.Count];
+        await using (var command = SearchCommand(connection, groups, excluded, query, sort, (page - 1) * pageSize, pageSize))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                rows.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-                    reader.GetFieldValue<DateTime>(5), reader.GetInt64(6), reader.GetDouble(7)));
-
-        var facets = new FacetCounter(query);
-        var results = new List<Row>();
-        foreach (var row in rows)
-            if (facets.Count(row.Category, row.Format, row.Price, row.PageCount)) results.Add(row);
-        var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
-        IEnumerable<Row> ordered = sort switch
-        {
-            SearchSort.Newest => results.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
-            SearchSort.Downloads => results.OrderByDescending(r => r.Downloads).ThenByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
-            _ => results.OrderByDescending(r => r.Score).ThenBy(r => r.Id),
-        };
-        var shown = ordered.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+            {
+                var kind = reader.GetString(0);
+                var count = reader.IsDBNull(2) ? 0 : (int)reader.GetInt64(2);
+                switch (kind)
+                {
+                    case "h":
+                        shown.Add(new Row(count, reader.GetInt64(3), reader.GetString(1), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6),
+                            reader.GetFieldValue<DateTime>(7), reader.GetInt64(8), reader.GetDouble(9)));
+                        break;
+                    case "t": total = count; break;
+                    case "c": categories[reader.GetString(1)] = count; break;
+                    case "f": formats[reader.GetString(1)] = count; break;
+                    case "p": price[reader.GetString(1) == "paid" ? 1 : 0] = count; break;
+                    case "r" when int.TryParse(reader.GetString(1), CultureInfo.InvariantCulture, out var range) && range >= 0 && range < pages.Length:
+                        pages[range] = count;
+                        break;
+                }
+            }
+        shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
         var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
-        return new SearchResults(hits, results.Count, page, pageSize, facets.Facets());
+        return new SearchResults(hits, total, page, pageSize, Facets(categories, formats, price, pages));
+    }
+
+    private static SearchFacets Facets(Dictionary<string, int> categories, Dictionary<string, int> formats, int[] price, int[] pages)
+    {
+        static List<FacetValue> Sorted(Dictionary<string, int> d) =>
+            d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
+        var prices = new List<FacetValue>();
+        if (price[0] > 0) prices.Add(new FacetValue("free", price[0]));
+        if (price[1] > 0) prices.Add(new FacetValue("paid", price[1]));
+        return new SearchFacets(Sorted(categories), Sorted(formats), prices,
+            PageRanges.All.Select((r, i) => new FacetValue(r.Key, pages[i])).Where(f => f.Count > 0).ToList());
     }
 
     public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int max, CancellationToken ct)
@@ -319,13 +340,21 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         return sb.ToString();
     }
 
-    private static NpgsqlCommand MatchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded)
+    /// <summary>
+    /// One statement for a whole search: the matched documents with their scores (<c>m</c>), then rows of what the
+    /// page needs — the total with every filter (<c>t</c>), each facet's counts with the other filters (<c>c</c>
+    /// category, <c>f</c> format, <c>p</c> free/paid, <c>r</c> page range) and the page of results in order (<c>h</c>).
+    /// Everything typed arrives as parameters; the SQL is built only from the query's shape.
+    /// </summary>
+    private static NpgsqlCommand SearchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded,
+        SearchQuery query, SearchSort sort, int offset, int limit)
     {
         var command = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder();
+        const string columns = """e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads" """;
         if (groups.Count == 0)
         {
-            sql.Append("""SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", 0::float8 FROM "SearchEntries" e""");
+            sql.Append($"""WITH m AS MATERIALIZED (SELECT {columns}, 0::float8 AS score FROM "SearchEntries" e""");
         }
         else
         {
@@ -345,10 +374,10 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 sql.Append($""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {weight} * (ts_rank(p."Terms", @r{i}::tsquery) + {boost}) END) AS s{i}""");
             }
             command.Parameters.AddWithValue("any", string.Join(" | ", groups.Select(g => "(" + g.Match + ")")));
-            sql.Append(""" FROM "SearchParts" p WHERE p."Terms" @@ @any::tsquery GROUP BY p."DocumentId") """);
-            sql.Append("""SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", (""");
+            sql.Append(""" FROM "SearchParts" p WHERE p."Terms" @@ @any::tsquery GROUP BY p."DocumentId"), """);
+            sql.Append($"""m AS MATERIALIZED (SELECT {columns}, (""");
             sql.Append(string.Join(" + ", groups.Select((_, i) => "h.s" + i)));
-            sql.Append(""")::float8 FROM hits h JOIN "SearchEntries" e ON e."DocumentId" = h.id WHERE """);
+            sql.Append(""")::float8 AS score FROM hits h JOIN "SearchEntries" e ON e."DocumentId" = h.id WHERE """);
             sql.Append(string.Join(" AND ", groups.Select((_, i) => $"h.s{i} IS NOT NULL")));
         }
         if (excluded.Count > 0)
@@ -357,6 +386,41 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             sql.Append(groups.Count == 0 ? " WHERE " : " AND ");
             sql.Append("""NOT EXISTS (SELECT 1 FROM "SearchParts" x WHERE x."DocumentId" = e."DocumentId" AND x."Terms" @@ @x::tsquery)""");
         }
+        sql.Append(") ");
+
+        // The filters, each TRUE when not set.
+        var category = "TRUE";
+        if (!string.IsNullOrEmpty(query.Category)) { category = """m."Category" = @category"""; command.Parameters.AddWithValue("category", query.Category); }
+        var format = "TRUE";
+        if (!string.IsNullOrEmpty(query.Format)) { format = """m."Format" = @format"""; command.Parameters.AddWithValue("format", query.Format); }
+        var price = query.Price switch { "free" => """m."Price" = 0""", "paid" => """m."Price" > 0""", _ => "TRUE" };
+        var pages = "TRUE";
+        if (PageRanges.All.FirstOrDefault(r => r.Key == query.Pages) is { Key: not null } range)
+        {
+            pages = """m."PageCount" BETWEEN @pmin AND @pmax""";
+            command.Parameters.AddWithValue("pmin", range.Min);
+            command.Parameters.AddWithValue("pmax", range.Max);
+        }
+        var rangeOf = "CASE " + string.Concat(PageRanges.All.Select((r, i) =>
+            $"""WHEN m."PageCount" BETWEEN {r.Min} AND {r.Max} THEN '{i}' """)) + "END";
+        var order = sort switch
+        {
+            SearchSort.Newest => """m."CreatedAt" DESC, m."DocumentId" DESC""",
+            SearchSort.Downloads => """m."Downloads" DESC, m."CreatedAt" DESC, m."DocumentId" DESC""",
+            _ => """m.score DESC, m."DocumentId" """,
+        };
+        const string none = "NULL::bigint, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8";
+        sql.Append($"""
+            SELECT 't', '', count(*), {none} FROM m WHERE {category} AND {format} AND {price} AND {pages}
+            UNION ALL SELECT 'c', m."Category", count(*), {none} FROM m WHERE {format} AND {price} AND {pages} GROUP BY m."Category"
+            UNION ALL SELECT 'f', m."Format", count(*), {none} FROM m WHERE {category} AND {price} AND {pages} GROUP BY m."Format"
+            UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM m WHERE {category} AND {format} AND {pages} GROUP BY 2
+            UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM m WHERE {category} AND {format} AND {price} AND {rangeOf} IS NOT NULL GROUP BY 2
+            UNION ALL (SELECT 'h', m."Category", row_number() OVER (ORDER BY {order}), m."DocumentId", m."Format", m."Price", m."PageCount", m."CreatedAt", m."Downloads", m.score
+                FROM m WHERE {category} AND {format} AND {price} AND {pages} ORDER BY {order} LIMIT @limit OFFSET @offset)
+            """);
+        command.Parameters.AddWithValue("limit", limit);
+        command.Parameters.AddWithValue("offset", offset);
         command.CommandText = sql.ToString();
         return command;
     }
@@ -415,7 +479,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
     private static NpgsqlTransaction? Transaction(WenkuDb db) => (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
 
-    private sealed record Row(long Id, string Category, string Format, int Price, int PageCount, DateTime CreatedAt, long Downloads, double Score);
+    /// <summary>A result on the page; <paramref name="Rank"/> is its place in the order (UNION ALL keeps none).</summary>
+    private sealed record Row(int Rank, long Id, string Category, string Format, int Price, int PageCount, DateTime CreatedAt, long Downloads, double Score);
 
     /// <summary>
     /// One group of alternatives (a b OR c → the group "b OR c") as three <c>tsquery</c> texts: what a part must match,
@@ -438,46 +503,6 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         {
             var list = queries.ToList();
             return list.Count == 1 ? list[0] : string.Join(" | ", list.Select(q => "(" + q + ")"));
-        }
-    }
-
-    /// <summary>Facet counts and filters over matched rows, as the Lucene backend's collector counts them.</summary>
-    private sealed class FacetCounter(SearchQuery query)
-    {
-        private readonly Dictionary<string, int> _categories = [], _formats = [];
-        private readonly int[] _price = new int[2];
-        private readonly int[] _pages = new int[PageRanges.All.Count];
-        private readonly int _pagesFilter = PageRanges.All.ToList().FindIndex(r => r.Key == query.Pages);
-        private readonly int _priceFilter = query.Price switch { "free" => 0, "paid" => 1, _ => -1 };
-
-        /// <summary>Counts a row for every facet whose own filter is the only one it fails; true if it passes all.</summary>
-        public bool Count(string category, string format, int price, int pageCount)
-        {
-            var paid = price > 0 ? 1 : 0;
-            var range = PageRanges.All.ToList().FindIndex(r => pageCount >= r.Min && pageCount <= r.Max);
-            var failed = 0; var failedDim = -1;
-            if (!string.IsNullOrEmpty(query.Category) && category != query.Category) { failed++; failedDim = 0; }
-            if (!string.IsNullOrEmpty(query.Format) && format != query.Format) { failed++; failedDim = 1; }
-            if (_priceFilter != -1 && paid != _priceFilter) { failed++; failedDim = 2; }
-            if (_pagesFilter != -1 && range != _pagesFilter) { failed++; failedDim = 3; }
-            if (failed > 1) return false;
-            if (failed == 0 || failedDim == 0) _categories[category] = _categories.GetValueOrDefault(category) + 1;
-            if (failed == 0 || failedDim == 1) _formats[format] = _formats.GetValueOrDefault(format) + 1;
-            if (failed == 0 || failedDim == 2) _price[paid]++;
-            if ((failed == 0 || failedDim == 3) && range >= 0) _pages[range]++;
-            return failed == 0;
-        }
-
-        public SearchFacets Facets()
-        {
-            static List<FacetValue> Sorted(Dictionary<string, int> d) =>
-                d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                    .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
-            var price = new List<FacetValue>();
-            if (_price[0] > 0) price.Add(new FacetValue("free", _price[0]));
-            if (_price[1] > 0) price.Add(new FacetValue("paid", _price[1]));
-            var pages = PageRanges.All.Select((r, i) => new FacetValue(r.Key, _pages[i])).Where(f => f.Count > 0).ToList();
-            return new SearchFacets(Sorted(_categories), Sorted(_formats), price, pages);
         }
     }
 }
