@@ -133,7 +133,13 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         return result;
     }
 
-    public Task<int> SyncAsync(CancellationToken ct) => WriteLockedAsync(ApplyOutboxAsync, ct);
+    public async Task<int> SyncAsync(CancellationToken ct)
+    {
+        // Every serve asks twice a second; most of the time there is nothing to apply and no lock to take.
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            if (!await db.SearchChanges.AnyAsync(ct)) return 0;
+        return await WriteLockedAsync(ApplyOutboxAsync, ct);
+    }
 
     public Task<int> VerifyAsync(CancellationToken ct) => WriteLockedAsync(async (db, ct) =>
     {
