@@ -13,8 +13,8 @@ public sealed record BatchIngest(
     public double DocumentsPerMinute => DocumentIds.Count / Elapsed.TotalMinutes;
 }
 
-/// <summary><c>wrk</c> on one document page through one configuration.</summary>
-public sealed record PageLoad(string Configuration, WrkResult Result, string LoadAverage);
+/// <summary><c>wrk</c> on one document page through one configuration, and the CPU each serve spent meanwhile.</summary>
+public sealed record PageLoad(string Configuration, WrkResult Result, IReadOnlyList<double> ServeCpuSeconds, string LoadAverage);
 
 public sealed record ScaleOutResult(int Documents, int Pages, IReadOnlyList<BatchIngest> Ingest, IReadOnlyList<PageLoad> Page);
 
@@ -45,7 +45,7 @@ public static partial class ScaleOutBenchmark
             var run = await IngestBatchAsync("embedded: SQLite + local disk, serve's own worker", site, [site.Pid], [site.LogPath], [], warmups, batch, settings.ScaleOutPages);
             ingest.Add(run);
             await CheckServesAsync(run.DocumentIds[0], site);
-            pages.Add(await PageAsync("embedded, 1 serve", site.BaseAddress, run.DocumentIds[0], settings));
+            pages.Add(await PageAsync("embedded, 1 serve", site.BaseAddress, run.DocumentIds[0], settings, site));
         }
 
         foreach (var workers in new[] { 1, 2 })
@@ -79,11 +79,11 @@ public static partial class ScaleOutBenchmark
                 var id = run.DocumentIds[0];
                 await using var serveB = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, name + "-serve-b", serveSettings, serveA.Token);
                 await CheckServesAsync(id, serveA, serveB);
-                pages.Add(await PageAsync("PostgreSQL, 1 serve", serveA.BaseAddress, id, settings));
+                pages.Add(await PageAsync("PostgreSQL, 1 serve", serveA.BaseAddress, id, settings, serveA));
                 await using (var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, "1", [serveA.BaseAddress]))
-                    pages.Add(await PageAsync("PostgreSQL, nginx → 1 serve", proxy.BaseAddress, id, settings));
+                    pages.Add(await PageAsync("PostgreSQL, nginx → 1 serve", proxy.BaseAddress, id, settings, serveA));
                 await using (var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, "2", [serveA.BaseAddress, serveB.BaseAddress]))
-                    pages.Add(await PageAsync("PostgreSQL, nginx → 2 serves", proxy.BaseAddress, id, settings));
+                    pages.Add(await PageAsync("PostgreSQL, nginx → 2 serves", proxy.BaseAddress, id, settings, serveA, serveB));
             }
             finally
             {
@@ -172,10 +172,12 @@ public static partial class ScaleOutBenchmark
             }
     }
 
-    private static async Task<PageLoad> PageAsync(string configuration, Uri baseAddress, long id, BenchSettings settings)
+    /// <summary>wrk through <paramref name="baseAddress"/>; the serves' CPU (from the warm-up on) shows which of them answered.</summary>
+    private static async Task<PageLoad> PageAsync(string configuration, Uri baseAddress, long id, BenchSettings settings, params WenkuSite[] serves)
     {
+        var before = serves.Select(s => ProcessCpu.Seconds(s.Pid)).ToList();
         var result = await DocumentPageBenchmark.LoadAsync(new Uri(baseAddress, $"/d/{id}"), settings, settings.WrkSeconds, configuration);
-        return new PageLoad(configuration, result, BenchRun.LoadAverage());
+        return new PageLoad(configuration, result, [.. serves.Select((s, i) => ProcessCpu.Seconds(s.Pid) - before[i])], BenchRun.LoadAverage());
     }
 
     public static void PrintSummary(ScaleOutResult r)
@@ -195,11 +197,12 @@ public static partial class ScaleOutBenchmark
 
         Console.WriteLine();
         var first = r.Page[0].Result;
-        var page = new List<string[]> { new[] { "document page /d/{id}", "req/s", "p50", "p99", "vs embedded", "load avg" } };
+        var page = new List<string[]> { new[] { "document page /d/{id}", "req/s", "p50", "p99", "vs embedded", "serve CPU (warm-up + run)", "load avg" } };
         page.AddRange(r.Page.Select(p => new[]
         {
             p.Configuration, p.Result.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture) + p.Result.Errors, Stats.Ms(p.Result.P50Ms),
-            Stats.Ms(p.Result.P99Ms), Stats.Ratio(p.Result.RequestsPerSecond / first.RequestsPerSecond), p.LoadAverage,
+            Stats.Ms(p.Result.P99Ms), Stats.Ratio(p.Result.RequestsPerSecond / first.RequestsPerSecond),
+            string.Join(" + ", p.ServeCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture) + " s")), p.LoadAverage,
         }));
         BenchRun.PrintTable(page);
         if (r.Page.Count == 4)
@@ -211,11 +214,13 @@ public static partial class ScaleOutBenchmark
         Console.WriteLine($"""
 
             What these figures mean: on this {cpus}-CPU machine every process of a configuration (serves, workers, their
-            converters, PostgreSQL, s3rver, nginx, wrk) shares the same {cpus} CPUs, so a second worker or a second serve
-            adds no CPU; it can only fill idle moments (uploads, database and object-store round trips) and otherwise
-            competes with the first. The figures show that the scale-out shape works end to end (each worker converts
-            part of the batch, either serve shows any document) and what PostgreSQL + S3 cost against the embedded
-            default; throughput growing with processes needs machines (or cores) for them.
+            converters, PostgreSQL, s3rver, nginx, wrk) shares the same {cpus} CPUs. A second worker or serve brings no
+            CPU of its own: it gains only where the first leaves CPUs idle (a worker converts one document at a time,
+            and a document of one page batch runs one converter process; waits on uploads, the database and the object
+            store) and otherwise competes with it. So these figures show that the scale-out shape works end to end (each
+            worker converts part of the batch, either serve shows any document, nginx spreads the reads) and what
+            PostgreSQL + S3 and the proxy cost against the embedded default; throughput that grows with processes needs
+            cores or machines for them.
             """);
     }
 }
