@@ -10,11 +10,13 @@ namespace Wenku.Bench;
 public sealed class LoopbackNginx : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly string _dir;
     public Uri BaseAddress { get; }
 
-    private LoopbackNginx(Process process, Uri baseAddress)
+    private LoopbackNginx(Process process, string dir, Uri baseAddress)
     {
         _process = process;
+        _dir = dir;
         BaseAddress = baseAddress;
     }
 
@@ -34,12 +36,16 @@ public sealed class LoopbackNginx : IAsyncDisposable
 
     /// <summary>
     /// A reverse proxy to <paramref name="upstreams"/>: round robin over kept-alive connections, the client's address
-    /// in <c>X-Forwarded-For</c> (for sites started with <c>Wenku:BehindProxy</c>).
+    /// in <c>X-Forwarded-For</c> (for sites started with <c>Wenku:BehindProxy</c>). It logs only which upstream
+    /// answered each request (buffered), for <see cref="RequestsPerUpstream"/>.
     /// </summary>
-    public static Task<LoopbackNginx> ProxyAsync(string workDir, string name, IEnumerable<Uri> upstreams) =>
-        StartAsync(workDir, Path.Combine(workDir, "nginx-" + name),
+    public static Task<LoopbackNginx> ProxyAsync(string workDir, string name, IEnumerable<Uri> upstreams)
+    {
+        var dir = Path.Combine(workDir, "nginx-" + name);
+        return StartAsync(workDir, dir,
             upstream: $"upstream wenku {{ {string.Concat(upstreams.Select(u => $"server {u.Authority}; "))}keepalive 64; }}",
-            server: """
+            server: $$"""
+            access_log {{dir}}/upstream.log upstream buffer=64k flush=1s;
             location / {
                 proxy_pass http://wenku;
                 proxy_http_version 1.1;
@@ -49,6 +55,7 @@ public sealed class LoopbackNginx : IAsyncDisposable
                 proxy_set_header X-Forwarded-Proto $scheme;
             }
             """);
+    }
 
     private static async Task<LoopbackNginx> StartAsync(string workDir, string dir, string upstream, string server)
     {
@@ -65,6 +72,7 @@ public sealed class LoopbackNginx : IAsyncDisposable
             events { worker_connections 1024; }
             http {
                 access_log off;
+                log_format upstream $upstream_addr;
                 sendfile on;
                 tcp_nopush on;
                 keepalive_requests 100000;
@@ -85,7 +93,7 @@ public sealed class LoopbackNginx : IAsyncDisposable
         foreach (var a in new[] { "-p", dir, "-e", Path.Combine(dir, "error.log"), "-c", conf, "-g", "daemon off;" }) psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start nginx");
         await File.AppendAllTextAsync(Path.Combine(workDir, "pids"), process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
-        var nginx = new LoopbackNginx(process, new Uri($"http://127.0.0.1:{port}/"));
+        var nginx = new LoopbackNginx(process, dir, new Uri($"http://127.0.0.1:{port}/"));
 
         using var client = new HttpClient();
         for (var i = 0; i < 100; i++)
@@ -102,6 +110,13 @@ public sealed class LoopbackNginx : IAsyncDisposable
         }
         await nginx.DisposeAsync();
         throw new TimeoutException($"nginx did not answer on {nginx.BaseAddress}: {ErrorLog(dir)}");
+    }
+
+    /// <summary>Requests each upstream answered so far, by its address (a proxy's log; complete once it is stopped).</summary>
+    public Dictionary<string, int> RequestsPerUpstream()
+    {
+        var log = Path.Combine(_dir, "upstream.log");
+        return File.Exists(log) ? File.ReadLines(log).CountBy(line => line.Trim()).ToDictionary() : [];
     }
 
     private static string ErrorLog(string dir) =>

@@ -13,8 +13,18 @@ public sealed record BatchIngest(
     public double DocumentsPerMinute => DocumentIds.Count / Elapsed.TotalMinutes;
 }
 
-/// <summary><c>wrk</c> on one document page through one configuration, and the CPU each serve spent meanwhile.</summary>
-public sealed record PageLoad(string Configuration, WrkResult Result, IReadOnlyList<double> ServeCpuSeconds, string LoadAverage);
+/// <summary>
+/// <c>wrk</c> on one document page through one configuration; the CPU each serve spent meanwhile and, behind nginx, the
+/// requests each answered (both from the warm-up on).
+/// </summary>
+public sealed record PageLoad(string Configuration, WrkResult Result, IReadOnlyList<double> ServeCpuSeconds, IReadOnlyList<int>? ServeRequests, string LoadAverage)
+{
+    public PageLoad WithRequests(LoopbackNginx proxy, params WenkuSite[] serves)
+    {
+        var counts = proxy.RequestsPerUpstream();
+        return this with { ServeRequests = [.. serves.Select(s => counts.GetValueOrDefault(s.BaseAddress.Authority))] };
+    }
+}
 
 public sealed record ScaleOutResult(int Documents, int Pages, IReadOnlyList<BatchIngest> Ingest, IReadOnlyList<PageLoad> Page);
 
@@ -40,13 +50,12 @@ public static partial class ScaleOutBenchmark
         var ingest = new List<BatchIngest>();
         var pages = new List<PageLoad>();
 
-        await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, "embedded", new Dictionary<string, string?>()))
-        {
-            var run = await IngestBatchAsync("embedded: SQLite + local disk, serve's own worker", site, [site.Pid], [site.LogPath], [], warmups, batch, settings.ScaleOutPages);
-            ingest.Add(run);
-            await CheckServesAsync(run.DocumentIds[0], site);
-            pages.Add(await PageAsync("embedded, 1 serve", site.BaseAddress, run.DocumentIds[0], settings, site));
-        }
+        // Kept running (its worker idle) to the end, so that all page loads run back to back, under the same machine load.
+        await using var embedded = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, "embedded", new Dictionary<string, string?>());
+        ingest.Add(await IngestBatchAsync("embedded: SQLite + local disk, serve's own worker", embedded, [embedded.Pid], [embedded.LogPath], [],
+            warmups, batch, settings.ScaleOutPages));
+        var embeddedId = ingest[0].DocumentIds[0];
+        await CheckServesAsync(embeddedId, embedded);
 
         foreach (var workers in new[] { 1, 2 })
         {
@@ -79,11 +88,19 @@ public static partial class ScaleOutBenchmark
                 var id = run.DocumentIds[0];
                 await using var serveB = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, name + "-serve-b", serveSettings, serveA.Token);
                 await CheckServesAsync(id, serveA, serveB);
+                pages.Add(await PageAsync("embedded, 1 serve", embedded.BaseAddress, embeddedId, settings, embedded));
                 pages.Add(await PageAsync("PostgreSQL, 1 serve", serveA.BaseAddress, id, settings, serveA));
-                await using (var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, "1", [serveA.BaseAddress]))
-                    pages.Add(await PageAsync("PostgreSQL, nginx → 1 serve", proxy.BaseAddress, id, settings, serveA));
-                await using (var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, "2", [serveA.BaseAddress, serveB.BaseAddress]))
-                    pages.Add(await PageAsync("PostgreSQL, nginx → 2 serves", proxy.BaseAddress, id, settings, serveA, serveB));
+                // Not measured: the second serve gets the load the first just had, so both enter the two-serve run as warm.
+                await Wrk.RunAsync(new Uri(serveB.BaseAddress, $"/d/{id}"), settings.WrkThreads, settings.WrkConnections,
+                    settings.WrkWarmupSeconds + settings.WrkSeconds, settings.WorkDir);
+                foreach (var upstreams in new WenkuSite[][] { [serveA], [serveA, serveB] })
+                {
+                    var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, $"{upstreams.Length}", upstreams.Select(s => s.BaseAddress));
+                    PageLoad load;
+                    await using (proxy) // stopped before its log is read: stopping flushes it
+                        load = await PageAsync($"PostgreSQL, nginx → {upstreams.Length} serve{(upstreams.Length > 1 ? "s" : "")}", proxy.BaseAddress, id, settings, upstreams);
+                    pages.Add(load.WithRequests(proxy, upstreams));
+                }
             }
             finally
             {
@@ -177,7 +194,7 @@ public static partial class ScaleOutBenchmark
     {
         var before = serves.Select(s => ProcessCpu.Seconds(s.Pid)).ToList();
         var result = await DocumentPageBenchmark.LoadAsync(new Uri(baseAddress, $"/d/{id}"), settings, settings.WrkSeconds, configuration);
-        return new PageLoad(configuration, result, [.. serves.Select((s, i) => ProcessCpu.Seconds(s.Pid) - before[i])], BenchRun.LoadAverage());
+        return new PageLoad(configuration, result, [.. serves.Select((s, i) => ProcessCpu.Seconds(s.Pid) - before[i])], null, BenchRun.LoadAverage());
     }
 
     public static void PrintSummary(ScaleOutResult r)
@@ -197,12 +214,13 @@ public static partial class ScaleOutBenchmark
 
         Console.WriteLine();
         var first = r.Page[0].Result;
-        var page = new List<string[]> { new[] { "document page /d/{id}", "req/s", "p50", "p99", "vs embedded", "serve CPU (warm-up + run)", "load avg" } };
+        var page = new List<string[]> { new[] { "document page /d/{id}", "req/s", "p50", "p99", "vs embedded", "serve CPU (warm-up + run)", "requests per serve (nginx log)", "load avg" } };
         page.AddRange(r.Page.Select(p => new[]
         {
             p.Configuration, p.Result.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture) + p.Result.Errors, Stats.Ms(p.Result.P50Ms),
             Stats.Ms(p.Result.P99Ms), Stats.Ratio(p.Result.RequestsPerSecond / first.RequestsPerSecond),
-            string.Join(" + ", p.ServeCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture) + " s")), p.LoadAverage,
+            string.Join(" + ", p.ServeCpuSeconds.Select(c => c.ToString("0.0", CultureInfo.InvariantCulture) + " s")),
+            p.ServeRequests is { } n ? string.Join(" + ", n.Select(c => c.ToString("N0", CultureInfo.InvariantCulture))) : "—", p.LoadAverage,
         }));
         BenchRun.PrintTable(page);
         if (r.Page.Count == 4)
