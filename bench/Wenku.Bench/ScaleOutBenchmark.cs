@@ -48,67 +48,108 @@ public static partial class ScaleOutBenchmark
         // Not timed: the first conversions of every worker pay for JIT and the font cache; enough for two workers to take some.
         var warmups = Enumerable.Range(1, WarmupDocuments).Select(i => Pdf(dir, $"warmup-{i}", $"规模预热 Warm-up #{i}", 2)).ToList();
         var ingest = new List<BatchIngest>();
-        var pages = new List<PageLoad>();
+        List<PageLoad> pages = [];
 
         // Kept running (its worker idle) to the end, so that all page loads run back to back, under the same machine load.
         await using var embedded = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, "embedded", new Dictionary<string, string?>());
         ingest.Add(await IngestBatchAsync("embedded: SQLite + local disk, serve's own worker", embedded, [embedded.Pid], [embedded.LogPath], [],
             warmups, batch, settings.ScaleOutPages));
         var embeddedId = ingest[0].DocumentIds[0];
-        await CheckServesAsync(embeddedId, embedded);
 
         foreach (var workers in new[] { 1, 2 })
         {
-            var name = $"pg{workers}w";
-            var postgres = ScaleOutServices.NewPostgresDatabase("bench_" + name);
-            var s3 = ScaleOutServices.NewBucket("bench-" + name);
-            await ScaleOutServices.CreateBucketAsync(s3);
+            await using var stack = await Stack.CreateAsync($"pg{workers}w");
+            await using var serveA = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, stack.Name + "-serve-a", stack.ServeSettings);
+            BatchIngest run;
+            var started = new List<WenkuWorker>();
             try
             {
-                var shared = ScaleOutServices.SiteSettings(postgres, s3);
-                var serveSettings = new Dictionary<string, string?>(shared) { ["Wenku:Workers"] = "0", ["Wenku:BehindProxy"] = "true" };
-                await using var serveA = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, name + "-serve-a", serveSettings);
-                BatchIngest run;
-                var started = new List<WenkuWorker>();
-                try
-                {
-                    for (var i = 1; i <= workers; i++)
-                        started.Add(await WenkuWorker.StartAsync(settings.WenkuDll, settings.WorkDir, $"{name}-worker-{i}", shared));
-                    run = await IngestBatchAsync($"PostgreSQL + S3, {workers} × wenku worker", serveA,
-                        [serveA.Pid, .. started.Select(w => w.Pid)], [.. started.Select(w => w.LogPath)], EnginePids(postgres, s3.ServiceUrl!), warmups, batch, settings.ScaleOutPages);
-                    ingest.Add(run);
-                }
-                finally
-                {
-                    foreach (var worker in started) await worker.DisposeAsync();
-                }
-                if (workers < 2) continue;
-
-                // The pages on the last database: a second serve shares it (and the bucket) with the first.
-                var id = run.DocumentIds[0];
-                await using var serveB = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, name + "-serve-b", serveSettings, serveA.Token);
-                await CheckServesAsync(id, serveA, serveB);
-                pages.Add(await PageAsync("embedded, 1 serve", embedded.BaseAddress, embeddedId, settings, embedded));
-                pages.Add(await PageAsync("PostgreSQL, 1 serve", serveA.BaseAddress, id, settings, serveA));
-                // Not measured: the second serve gets the load the first just had, so both enter the two-serve run as warm.
-                await Wrk.RunAsync(new Uri(serveB.BaseAddress, $"/d/{id}"), settings.WrkThreads, settings.WrkConnections,
-                    settings.WrkWarmupSeconds + settings.WrkSeconds, settings.WorkDir);
-                foreach (var upstreams in new WenkuSite[][] { [serveA], [serveA, serveB] })
-                {
-                    var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, $"{upstreams.Length}", upstreams.Select(s => s.BaseAddress));
-                    PageLoad load;
-                    await using (proxy) // stopped before its log is read: stopping flushes it
-                        load = await PageAsync($"PostgreSQL, nginx → {upstreams.Length} serve{(upstreams.Length > 1 ? "s" : "")}", proxy.BaseAddress, id, settings, upstreams);
-                    pages.Add(load.WithRequests(proxy, upstreams));
-                }
+                for (var i = 1; i <= workers; i++)
+                    started.Add(await WenkuWorker.StartAsync(settings.WenkuDll, settings.WorkDir, $"{stack.Name}-worker-{i}", stack.Settings));
+                run = await IngestBatchAsync($"PostgreSQL + S3, {workers} × wenku worker", serveA, [serveA.Pid, .. started.Select(w => w.Pid)],
+                    [.. started.Select(w => w.LogPath)], stack.EnginePids(), warmups, batch, settings.ScaleOutPages);
+                ingest.Add(run);
             }
             finally
             {
-                await ScaleOutServices.DeleteBucketAsync(s3);
-                await ScaleOutServices.DropPostgresDatabaseAsync(postgres);
+                foreach (var worker in started) await worker.DisposeAsync();
             }
+            if (workers < 2) continue;
+
+            // The pages on the last database: a second serve shares it (and the bucket) with the first.
+            await using var serveB = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, stack.Name + "-serve-b", stack.ServeSettings, serveA.Token);
+            pages = await PagesAsync(settings, (embedded, embeddedId), serveA, serveB, run.DocumentIds[0]);
         }
         return new ScaleOutResult(settings.ScaleOutDocs, settings.ScaleOutPages, ingest, pages);
+    }
+
+    /// <summary>
+    /// <c>/d/{id}</c> under the same wrk load, back to back: the embedded site, serve A directly, nginx in front of A,
+    /// nginx in front of A and B (both on PostgreSQL, after every serve has shown the document and its first preview).
+    /// </summary>
+    private static async Task<List<PageLoad>> PagesAsync(BenchSettings settings, (WenkuSite Site, long Id) embedded, WenkuSite serveA, WenkuSite serveB, long id)
+    {
+        await CheckServesAsync(embedded.Id, embedded.Site);
+        await CheckServesAsync(id, serveA, serveB);
+        var pages = new List<PageLoad>
+        {
+            await PageAsync("embedded, 1 serve", embedded.Site.BaseAddress, embedded.Id, settings, embedded.Site),
+            await PageAsync("PostgreSQL, 1 serve", serveA.BaseAddress, id, settings, serveA),
+        };
+        // Not measured: the second serve gets the load the first just had, so both enter the two-serve run as warm.
+        await Wrk.RunAsync(new Uri(serveB.BaseAddress, $"/d/{id}"), settings.WrkThreads, settings.WrkConnections,
+            settings.WrkWarmupSeconds + settings.WrkSeconds, settings.WorkDir);
+        foreach (var upstreams in new WenkuSite[][] { [serveA], [serveA, serveB] })
+        {
+            var proxy = await LoopbackNginx.ProxyAsync(settings.WorkDir, $"{upstreams.Length}", upstreams.Select(s => s.BaseAddress));
+            PageLoad load;
+            await using (proxy) // stopped before its log is read: stopping flushes it
+                load = await PageAsync($"PostgreSQL, nginx → {upstreams.Length} serve{(upstreams.Length > 1 ? "s" : "")}", proxy.BaseAddress, id, settings, upstreams);
+            pages.Add(load.WithRequests(proxy, upstreams));
+        }
+        return pages;
+    }
+
+    /// <summary>A fresh PostgreSQL database and S3 bucket for one configuration, dropped when it is disposed.</summary>
+    private sealed class Stack : IAsyncDisposable
+    {
+        private readonly string _postgres;
+        private readonly S3StorageOptions _s3;
+        public string Name { get; }
+
+        /// <summary>What every process of the configuration gets: the database and the object store, nothing else.</summary>
+        public Dictionary<string, string?> Settings { get; }
+
+        /// <summary>A serve's: no workers of its own (they run as <c>wenku worker</c>), behind nginx.</summary>
+        public Dictionary<string, string?> ServeSettings => new(Settings) { ["Wenku:Workers"] = "0", ["Wenku:BehindProxy"] = "true" };
+
+        private Stack(string name, string postgres, S3StorageOptions s3)
+        {
+            (Name, _postgres, _s3) = (name, postgres, s3);
+            Settings = ScaleOutServices.SiteSettings(postgres, s3);
+        }
+
+        public static async Task<Stack> CreateAsync(string name)
+        {
+            var stack = new Stack(name, ScaleOutServices.NewPostgresDatabase("bench_" + name), ScaleOutServices.NewBucket("bench-" + name));
+            await ScaleOutServices.CreateBucketAsync(stack._s3);
+            return stack;
+        }
+
+        /// <summary>The PostgreSQL server (postmaster, whose children are the connections) and s3rver that scripts/services.sh started.</summary>
+        public int[] EnginePids()
+        {
+            var pgPort = new Npgsql.NpgsqlConnectionStringBuilder(_postgres).Port.ToString(CultureInfo.InvariantCulture);
+            var s3Port = new Uri(_s3.ServiceUrl!).Port.ToString(CultureInfo.InvariantCulture);
+            int?[] pids = [Commands.FindProcess("bin/postgres ", $" -p {pgPort} "), Commands.FindProcess("s3rver ", $" -p {s3Port} ")];
+            return pids.All(p => p is not null) ? [.. pids.Select(p => p!.Value)] : [];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ScaleOutServices.DeleteBucketAsync(_s3);
+            await ScaleOutServices.DropPostgresDatabaseAsync(_postgres);
+        }
     }
 
     private static string Pdf(string dir, string file, string title, int pages)
@@ -167,15 +208,6 @@ public static partial class ScaleOutBenchmark
     /// <summary>CPU of processes and of all their children, live or reaped.</summary>
     private static double CpuSeconds(int[] roots) =>
         roots.Concat(roots.SelectMany(Commands.Descendants)).Distinct().Sum(ProcessCpu.Seconds);
-
-    /// <summary>The PostgreSQL server (postmaster, whose children are the connections) and s3rver that scripts/services.sh started.</summary>
-    private static int[] EnginePids(string postgres, string s3ServiceUrl)
-    {
-        var pgPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres).Port.ToString(CultureInfo.InvariantCulture);
-        var s3Port = new Uri(s3ServiceUrl).Port.ToString(CultureInfo.InvariantCulture);
-        int?[] pids = [Commands.FindProcess("bin/postgres ", $" -p {pgPort} "), Commands.FindProcess("s3rver ", $" -p {s3Port} ")];
-        return pids.All(p => p is not null) ? [.. pids.Select(p => p!.Value)] : [];
-    }
 
     /// <summary>Every serve shows the document and its first preview (read from the shared object store), before any load.</summary>
     private static async Task CheckServesAsync(long id, params WenkuSite[] serves)
