@@ -5,9 +5,13 @@
 #   3. duplicates: near-duplicate fingerprint + lookup in 1M synthetic fingerprints vs exact SHA-256, and the evaluation
 #   4. office: a 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --convert-to pdf, cold and warm
 #   5. ocr: scanned Chinese A4 pages, Wenku's PageOcr vs bare tesseract, pages/s
+# Only on request (--only scaleout, or bench/scaleout.sh): a batch of PDFs converted by 1 vs 2 `wenku worker` processes and
+# /d/{id} from 1 vs 2 `serve` processes behind nginx, on PostgreSQL + S3 (s3rver), beside the embedded default. It starts
+# PostgreSQL and s3rver with scripts/services.sh (ports WENKU_PG_PORT, WENKU_S3_PORT) and stops them after if it started them.
 # The search benchmark (Lucene vs SQLite FTS5 on 100,000 documents) is bench/search.sh.
 # Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light, LibreOffice, tesseract).
-# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr] [--index 1000000] [--diagnostics 3]
+# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr|scaleout] [--index 1000000] [--diagnostics 3]
+#                     [--docs 12] [--doc-pages 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -25,6 +29,7 @@ fc-list :lang=zh family | grep -q . || { echo "No Chinese font (fonts-noto-cjk);
 
 work="$(mktemp -d -t wenku-bench.XXXXXX)"
 bench_pid=""
+services_started=""
 
 # Child pids of $1, from /proc (no procps needed): the 4th field of /proc/<pid>/stat is the parent.
 descendants() {
@@ -63,15 +68,25 @@ cleanup() {
     done
     kill -KILL "${pids[@]}" 2>/dev/null || true
   fi
-  if [ "$status" -ne 0 ] && [ -f "$work/wenku-serve.log" ]; then
-    echo "--- last lines of the wenku serve log ---" >&2
-    tail -n 40 "$work/wenku-serve.log" >&2 || true
+  if [ "$status" -ne 0 ]; then
+    for log in "$work"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- last lines of $(basename "$log") ---" >&2
+      tail -n 40 "$log" >&2 || true
+    done
   fi
+  [ -n "$services_started" ] && bash scripts/services.sh stop
   rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [[ " $* " == *" --only scaleout "* ]]; then
+  bash scripts/services.sh status || services_started=1
+  services_env=$(bash scripts/services.sh start)
+  while IFS= read -r line; do export "${line?}"; done <<< "$services_env"
+fi
 
 echo "Building Release…"
 dotnet build bench/Wenku.Bench -c Release -v quiet -nologo -clp:ErrorsOnly

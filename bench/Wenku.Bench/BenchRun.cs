@@ -22,11 +22,17 @@ public static class BenchRun
         OfficeResult? office = null;
         OcrResult? ocr = null;
         DuplicateBenchmark.Result? duplicates = null;
+        ScaleOutResult? scaleOut = null;
         if (settings.Runs("duplicates"))
         {
             Console.WriteLine($"\n== Near duplicates: fingerprint and lookup vs exact SHA-256, index of {settings.IndexSize:N0} synthetic fingerprints ==");
             duplicates = DuplicateBenchmark.Run(settings.IndexSize);
             GC.Collect();
+        }
+        if (settings.Runs("scaleout"))
+        {
+            Console.WriteLine($"\n== Scale-out: {settings.ScaleOutDocs} PDFs of {settings.ScaleOutPages} pages converted by 1 vs 2 workers, and /d/{{id}} from 1 vs 2 serves, on PostgreSQL + S3 beside the embedded default ==");
+            scaleOut = await ScaleOutBenchmark.RunAsync(settings);
         }
         if (settings.Runs("ingest") || settings.Runs("page") || settings.Runs("office") || settings.Runs("ocr"))
         await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
@@ -64,6 +70,7 @@ public static class BenchRun
         }
 
         PrintSummary(settings, ingest, page, office, ocr, duplicates);
+        if (scaleOut is not null) ScaleOutBenchmark.PrintSummary(scaleOut);
         Console.WriteLine($"\nLoad average at end: {LoadAverage()} on {Environment.ProcessorCount} CPUs");
         return 0;
     }
@@ -106,8 +113,11 @@ public static class BenchRun
                 $"bare tesseract {ocr.BarePagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture)}", $"{Stats.Ratio(ocr.Ratio)} ours/bare", "", ""]);
         }
 
-        Console.WriteLine("\n== Summary ==");
-        PrintTable(rows);
+        if (rows.Count > 1)
+        {
+            Console.WriteLine("\n== Summary ==");
+            PrintTable(rows);
+        }
 
         if (ingest is not null)
         {
@@ -140,7 +150,7 @@ public static class BenchRun
     private static string[] Row(string name, WrkResult r) =>
         [name, F(r.RequestsPerSecond) + r.Errors, Stats.Ms(r.P50Ms), Stats.Ms(r.P99Ms), r.ShareOver150Ms.ToString("0.0", CultureInfo.InvariantCulture) + "%"];
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static string Verdict(bool met) => met ? "met" : "MISSED";

@@ -119,6 +119,20 @@ public static partial class Commands
         return result;
     }
 
+    /// <summary>The first process whose command line (arguments joined by spaces) contains every one of <paramref name="parts"/>.</summary>
+    public static int? FindProcess(params string[] parts)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var id)) continue;
+            string commandLine;
+            try { commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (parts.All(p => commandLine.Contains(p, StringComparison.Ordinal))) return id;
+        }
+        return null;
+    }
+
     /// <summary>A free TCP port on the loopback address.</summary>
     public static int FreeLoopbackPort()
     {

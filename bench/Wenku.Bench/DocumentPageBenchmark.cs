@@ -37,7 +37,7 @@ public static class DocumentPageBenchmark
         var viewsCounted = await ViewsAsync(site, documentId) - viewsBefore;
 
         WrkResult nginx;
-        await using (var server = await StaticNginx.StartAsync(settings.WorkDir, html))
+        await using (var server = await LoopbackNginx.StaticAsync(settings.WorkDir, html))
             nginx = await LoadAsync(new Uri(server.BaseAddress, path), settings, settings.WrkSeconds, "nginx, same HTML as a static file");
 
         // Where the time goes: the same page without concurrency, lighter endpoints of the same site under the
@@ -59,7 +59,7 @@ public static class DocumentPageBenchmark
         return new PageResult(documentId, html.Length, ours, nginx, viewsCounted, endpoints);
     }
 
-    private static async Task<WrkResult> LoadAsync(Uri url, BenchSettings s, int seconds, string label, Func<Task>? beforeMeasuring = null)
+    internal static async Task<WrkResult> LoadAsync(Uri url, BenchSettings s, int seconds, string label, Func<Task>? beforeMeasuring = null)
     {
         // The compared runs get the full warm-up; the diagnostic ones (shorter) one second, the site being warm by then.
         var warmup = seconds == s.WrkSeconds ? s.WrkWarmupSeconds : Math.Min(1, s.WrkWarmupSeconds);
