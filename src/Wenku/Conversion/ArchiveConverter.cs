@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Microsoft.Extensions.Options;
 using SharpCompress.Archives;
 using SharpCompress.Common;
@@ -57,6 +58,8 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             }
             else
             {
+                // SharpCompress lists a RAR cut off between two headers as a shorter archive: its chain is walked first.
+                if (inputPath.EndsWith(".rar", StringComparison.Ordinal)) CheckRar4Complete(inputPath);
                 using var archive = ArchiveFactory.OpenArchive(inputPath);
                 var list = new List<IArchiveEntry>();
                 foreach (var e in archive.Entries)
@@ -78,7 +81,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         }
         catch (ConversionException) { throw; }
         catch (OperationCanceledException) { throw; }
-        catch (Exception e) when (e is CryptographicException or ArchiveException or InvalidFormatException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is SharpCompressException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
         {
             log.LogInformation(e, "Archive {Input} could not be read", inputPath);
             if (entries.Count == 0 && (e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)))
@@ -142,6 +145,45 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         if ((uint)total != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) || total % 512 != 0) throw truncated;
         if (total > 1024 * 1024 && total / Math.Max(1, file.Length) > _o.ArchiveMaxRatio)
             throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+    }
+
+    /// <summary>
+    /// Fails a cut-off RAR 4 (RAR 1.5–4.x) archive: its blocks, each HEAD_SIZE long plus ADD_SIZE of data when flag
+    /// 0x8000 says so, must chain from the marker to the end-of-archive block (0x7B) or to the end of the file (archives
+    /// older than RAR 3 may have no end block). RAR 5 and archives with encrypted headers are left to the reader.
+    /// </summary>
+    private void CheckRar4Complete(string inputPath)
+    {
+        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        using var file = File.OpenRead(inputPath);
+        var header = new byte[36];
+        if (file.Length < 7 || ReadAt(file, 0, header.AsSpan(0, 7)) < 7 || header[6] != 0) return; // RAR 5: 52 61 72 21 1A 07 01 00
+        long position = 7;
+        for (var blocks = 0; blocks < _o.ArchiveMaxEntries * 4L + 16; blocks++) // beyond that the entry count fails it
+        {
+            if (position == file.Length) return;
+            var read = ReadAt(file, position, header);
+            if (read < 7) throw truncated;
+            var (type, flags, size) = (header[2], BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(3)), BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(5)));
+            if (size < 7 || position + size > file.Length) throw truncated;
+            if (type == 0x73 && (flags & 0x80) != 0) return; // headers encrypted: only the reader with a password can follow
+            if (type == 0x7B) return;
+            long data = 0;
+            if ((flags & 0x8000) != 0)
+            {
+                if (size < 11) throw truncated;
+                data = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(7));
+                if (type == 0x74 && (flags & 0x100) != 0 && size >= 36) data += (long)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(32)) << 32;
+            }
+            position += size + data;
+            if (position > file.Length) throw truncated;
+        }
+    }
+
+    private static int ReadAt(FileStream file, long offset, Span<byte> buffer)
+    {
+        file.Position = offset;
+        return file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
     }
 
     /// <summary>Entries extracted as candidates for a preview (some turn out not to convert).</summary>
