@@ -138,6 +138,22 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var all = string.Join("\n", text.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("text").GetString()));
         all.ShouldContain("创新是引领发展的第一动力");
         all.ShouldContain("Paragraph 2");
+
+        // The API lists the same entries.
+        var meta = await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}");
+        meta.GetProperty("entryCount").GetInt32().ShouldBe(4);
+        var listed = meta.GetProperty("entries").EnumerateArray().ToList();
+        listed.Select(e => e.GetProperty("path").GetString()).ShouldBe(["资料", "资料/报告.docx", "资料/论文.pdf", "数据.bin"]);
+        listed[0].GetProperty("isDirectory").GetBoolean().ShouldBeTrue();
+        listed[2].GetProperty("size").GetInt64().ShouldBe(pdf.Length);
+        listed[2].GetProperty("modified").GetDateTime().ShouldBe(RarTime.AddDays(1));
+        listed[2].GetProperty("encrypted").GetBoolean().ShouldBeFalse();
+        listed[2].GetProperty("pages").GetProperty("first").GetInt32().ShouldBe(2);
+        listed[2].GetProperty("pages").GetProperty("last").GetInt32().ShouldBe(3);
+        listed[3].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
+        listed[3].GetProperty("note").GetString()!.ShouldContain("No preview");
+        meta.GetProperty("ocrPages").ValueKind.ShouldBe(JsonValueKind.Null);
+        meta.GetProperty("title").GetString().ShouldBe("资料包.rar"); // the fields before stay as they were
     }
 
     [Fact]
@@ -156,6 +172,10 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
         page.ShouldContain("This archive holds encrypted files");
         page.ShouldNotContain("机密 secret");
+        var listed = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("entries").EnumerateArray().ToList();
+        listed[1].GetProperty("encrypted").GetBoolean().ShouldBeTrue();
+        listed[1].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
+        listed[1].GetProperty("note").GetString()!.ShouldContain("Encrypted");
     }
 
     [Fact]
