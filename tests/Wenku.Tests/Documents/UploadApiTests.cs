@@ -33,6 +33,7 @@ public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFacto
         var page1 = await api.GetAsync($"/api/v1/documents/{id}/pages/1");
         page1.StatusCode.ShouldBe(HttpStatusCode.OK);
         page1.Content.Headers.ContentType!.MediaType.ShouldBe("image/jpeg");
+        page1.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
         var bytes = await page1.Content.ReadAsByteArrayAsync();
         bytes[..3].ShouldBe(new byte[] { 0xFF, 0xD8, 0xFF });
     }
