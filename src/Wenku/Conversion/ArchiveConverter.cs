@@ -59,7 +59,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             else
             {
                 // SharpCompress lists a RAR cut off between two headers as a shorter archive: its chain is walked first.
-                if (inputPath.EndsWith(".rar", StringComparison.Ordinal)) CheckRar4Complete(inputPath);
+                if (inputPath.EndsWith(".rar", StringComparison.Ordinal)) CheckRarComplete(inputPath);
                 using var archive = ArchiveFactory.OpenArchive(inputPath);
                 var list = new List<IArchiveEntry>();
                 foreach (var e in archive.Entries)
@@ -148,36 +148,75 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     }
 
     /// <summary>
-    /// Fails a cut-off RAR 4 (RAR 1.5–4.x) archive: its blocks, each HEAD_SIZE long plus ADD_SIZE of data when flag
-    /// 0x8000 says so, must chain from the marker to the end-of-archive block (0x7B) or to the end of the file (archives
-    /// older than RAR 3 may have no end block). RAR 5 and archives with encrypted headers are left to the reader.
+    /// Fails a cut-off RAR archive, whose blocks must chain from the signature to the end-of-archive block.
+    /// RAR 1.5–4.x: each block is HEAD_SIZE long plus ADD_SIZE of data when flag 0x8000 says so; archives older than
+    /// RAR 3 may end without the end block (0x7B), at the end of the file. RAR 5: each header is CRC32, its size (vint)
+    /// and type, flags, extra and data sizes (vints); the end of archive header (type 5) is always written.
+    /// Archives whose headers are encrypted are left to the reader (only a password shows their chain).
     /// </summary>
-    private void CheckRar4Complete(string inputPath)
+    private void CheckRarComplete(string inputPath)
     {
         var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
         using var file = File.OpenRead(inputPath);
-        var header = new byte[36];
-        if (file.Length < 7 || ReadAt(file, 0, header.AsSpan(0, 7)) < 7 || header[6] != 0) return; // RAR 5: 52 61 72 21 1A 07 01 00
-        long position = 7;
+        var header = new byte[40];
+        if (ReadAt(file, 0, header.AsSpan(0, 8)) < 8) throw truncated;
+        if (header[6] > 1) return; // a RAR version after 5: the reader says what it makes of it
+        var rar5 = header[6] == 1;
+        long position = rar5 ? 8 : 7;
         for (var blocks = 0; blocks < _o.ArchiveMaxEntries * 4L + 16; blocks++) // beyond that the entry count fails it
         {
-            if (position == file.Length) return;
+            if (position == file.Length && !rar5) return;
             var read = ReadAt(file, position, header);
-            if (read < 7) throw truncated;
-            var (type, flags, size) = (header[2], BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(3)), BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(5)));
-            if (size < 7 || position + size > file.Length) throw truncated;
-            if (type == 0x73 && (flags & 0x80) != 0) return; // headers encrypted: only the reader with a password can follow
-            if (type == 0x7B) return;
-            long data = 0;
-            if ((flags & 0x8000) != 0)
+            long size, data = 0;
+            int type;
+            if (rar5)
             {
-                if (size < 11) throw truncated;
-                data = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(7));
-                if (type == 0x74 && (flags & 0x100) != 0 && size >= 36) data += (long)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(32)) << 32;
+                var at = 4;
+                size = ReadVint(header.AsSpan(0, read), ref at);
+                var start = at;
+                type = (int)ReadVint(header.AsSpan(0, read), ref at);
+                var flags = ReadVint(header.AsSpan(0, read), ref at);
+                if ((flags & 1) != 0) ReadVint(header.AsSpan(0, read), ref at);
+                if ((flags & 2) != 0) data = ReadVint(header.AsSpan(0, read), ref at);
+                if (at < 0 || size < 0 || data < 0) throw truncated;
+                size += start;
+                if (type == 4) return; // archive encryption header: the headers after it are encrypted
             }
+            else
+            {
+                if (read < 7) throw truncated;
+                type = header[2];
+                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(3));
+                size = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(5));
+                if (size < 7) throw truncated;
+                if (type == 0x73 && (flags & 0x80) != 0) return;
+                if ((flags & 0x8000) != 0)
+                {
+                    if (size < 11) throw truncated;
+                    data = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(7));
+                    if (type == 0x74 && (flags & 0x100) != 0 && size >= 36) data += (long)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(32)) << 32;
+                }
+            }
+            if (position + size > file.Length) throw truncated;
+            if (type == (rar5 ? 5 : 0x7B)) return;
             position += size + data;
             if (position > file.Length) throw truncated;
         }
+    }
+
+    /// <summary>A RAR 5 variable-length integer (7 bits a byte, low first) at <paramref name="at"/>; -1 when the bytes run out.</summary>
+    private static long ReadVint(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        if (at < 0) return -1;
+        long value = 0;
+        for (var shift = 0; shift < 63 && at < bytes.Length; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (long)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return value;
+        }
+        at = -1;
+        return -1;
     }
 
     private static int ReadAt(FileStream file, long offset, Span<byte> buffer)

@@ -179,6 +179,31 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
     }
 
     [Fact]
+    public async Task Rar_5_is_listed_and_previewed_and_a_cut_one_fails_with_a_reason()
+    {
+        var salt = Guid.NewGuid().ToString("N");
+        TestRar.Entry[] two = [new("文档", null, RarTime), new("文档/说明.txt", Encoding.UTF8.GetBytes($"RAR 5 包里的文字 {salt}"), RarTime)];
+        var rar = TestRar.WriteRar5([.. two, new("文档/附件.txt", Encoding.UTF8.GetBytes(new string('附', 3000)), RarTime)]);
+        var doc = await UploadAndWaitAsync(rar, "rar5.rar");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.Format.ShouldBe("rar");
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries.Select(e => e.Path).ShouldBe(["文档", "文档/说明.txt", "文档/附件.txt"]);
+        entries[1].FirstPage.ShouldBe(1);
+        entries[1].Modified.ShouldBe(RarTime);
+        (await site.CreateClient().GetStringAsync($"/d/{doc.Id}")).ShouldContain(salt);
+
+        // Without its end of archive header, or cut off after the second entry: the third is missing, and that is said.
+        const int endHeader = 8;
+        foreach (var cut in new[] { rar.Length - endHeader, TestRar.WriteRar5(two).Length - endHeader })
+        {
+            var failed = await UploadAndWaitAsync(rar[..cut], $"cut5-{cut}.rar");
+            failed.Status.ShouldBe(DocumentStatus.Failed);
+            failed.Error!.ShouldContain("truncated");
+        }
+    }
+
+    [Fact]
     public async Task Truncated_or_damaged_rar_fails_with_a_reason()
     {
         var second = Encoding.UTF8.GetBytes(new string('字', 4000) + Guid.NewGuid());
@@ -191,11 +216,10 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
             doc.Error!.ShouldContain("truncated");
         }
 
-        // RAR 5's signature, then no header SharpCompress understands.
-        var rar5 = new byte[] { 0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00 }.Concat(Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())).ToArray();
-        var damaged = await UploadAndWaitAsync(rar5, "damaged.rar");
+        // RAR 5's signature, then junk: a reason, not a crash retried.
+        var damaged = await UploadAndWaitAsync([.. TestRar.Rar5Marker, .. Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())], "damaged.rar");
         damaged.Status.ShouldBe(DocumentStatus.Failed);
-        damaged.Error!.ShouldContain("This archive cannot be read");
+        damaged.Error!.ShouldContain("This archive is incomplete");
     }
 
     private static void SevenZip(string workDir, params string[] args)

@@ -54,6 +54,32 @@ public sealed class RarFixtureTests
     }
 
     [Fact]
+    public void SharpCompress_lists_and_extracts_a_rar_5()
+    {
+        var note = Encoding.UTF8.GetBytes("RAR 5 里的说明 readme");
+        var dir = TestPaths.NewTempDir("rar5");
+        var path = Path.Combine(dir, "test.rar");
+        File.WriteAllBytes(path, TestRar.WriteRar5(new("资料", null, When), new("资料/说明.txt", note, When)));
+        try
+        {
+            using var archive = ArchiveFactory.OpenArchive(path);
+            var entries = archive.Entries.ToList();
+            entries.Select(e => e.Key!.Replace('\\', '/')).ShouldBe(["资料", "资料/说明.txt"]);
+            entries[0].IsDirectory.ShouldBeTrue();
+            entries[1].Size.ShouldBe(note.Length);
+            using var s = entries[1].OpenEntryStream();
+            using var copy = new MemoryStream();
+            s.CopyTo(copy);
+            copy.ToArray().ShouldBe(note);
+            FileSniffer.SniffFile(path).Format.ShouldBe("rar");
+        }
+        finally
+        {
+            TestPaths.TryDelete(dir);
+        }
+    }
+
+    [Fact]
     public void An_entry_with_the_password_flag_is_listed_as_encrypted()
     {
         var dir = TestPaths.NewTempDir("rar");

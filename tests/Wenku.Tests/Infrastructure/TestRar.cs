@@ -50,6 +50,59 @@ public static class TestRar
         return rar.ToArray();
     }
 
+    public static readonly byte[] Rar5Marker = [0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00];
+
+    /// <summary>
+    /// The same entries as a RAR 5 archive (RARLAB's "RAR 5.0 archive format"): the signature, the main archive header,
+    /// per entry a file header (stored, Unix time, data CRC32) and its data, the end of archive header. Each header is
+    /// CRC32, its size (vint), then type, flags … — its CRC taken from the size field on. No encryption.
+    /// </summary>
+    public static byte[] WriteRar5(params Entry[] entries)
+    {
+        using var rar = new MemoryStream();
+        rar.Write(Rar5Marker);
+        rar.Write(Header5([1, 0, 0])); // main archive header: type 1, flags 0, archive flags 0
+        foreach (var e in entries)
+        {
+            var data = e.Content ?? [];
+            var name = Encoding.UTF8.GetBytes(e.Name);
+            var h = new List<byte> { 2 }; // file header
+            h.AddRange(data.Length > 0 ? [0x02, .. Vint(data.Length)] : [0x00]); // header flags: data area (its size)
+            h.AddRange(Vint(e.Content is null ? 0x01 | 0x02 : 0x02 | 0x04)); // file flags: directory | Unix time | CRC32
+            h.AddRange(Vint(data.Length));                                  // unpacked size
+            h.AddRange(Vint(e.Content is null ? 0x10 : 0x20));              // attributes
+            h.AddRange(BitConverter.GetBytes((uint)new DateTimeOffset(e.Modified, TimeSpan.Zero).ToUnixTimeSeconds()));
+            if (e.Content is not null) h.AddRange(BitConverter.GetBytes(Crc32(data)));
+            h.AddRange(Vint(0));                                            // compression: version 0, store
+            h.AddRange(Vint(0));                                            // host OS: Windows
+            h.AddRange(Vint(name.Length));
+            h.AddRange(name);
+            rar.Write(Header5([.. h]));
+            rar.Write(data);
+        }
+        rar.Write(Header5([5, 0, 0])); // end of archive: type 5, flags 0, end flags 0
+        return rar.ToArray();
+    }
+
+    private static byte[] Header5(byte[] header)
+    {
+        byte[] sized = [.. Vint(header.Length), .. header];
+        return [.. BitConverter.GetBytes(Crc32(sized)), .. sized];
+    }
+
+    private static byte[] Vint(long value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value & 0x7F);
+            value >>= 7;
+            bytes.Add(value > 0 ? (byte)(b | 0x80) : b);
+        }
+        while (value > 0);
+        return [.. bytes];
+    }
+
     /// <summary>HEAD_CRC, HEAD_TYPE, HEAD_FLAGS, HEAD_SIZE, then the rest of the header.</summary>
     private static byte[] Block(byte type, ushort flags, byte[] rest)
     {
