@@ -6,7 +6,7 @@ using UtfUnknown;
 namespace Wenku.Conversion;
 
 /// <summary>
-/// Plain text and Markdown to pages: decoded here (UTF-8/16 with or without BOM, GB18030/GBK, Big5 — detected, never
+/// Plain text to pages: decoded here (UTF-8/16 with or without BOM, GB18030/GBK, Big5 — detected, never
 /// assumed), laid out on A4 pages with Noto CJK by SkiaSharp, then through the PDF pipeline like any PDF.
 /// Not LibreOffice: its text import guesses the encoding by itself (legacy Chinese comes out as mojibake unless told
 /// the charset), and starting it costs more than laying out text ourselves. Markdown is rendered by <see cref="MarkdownConverter"/>.

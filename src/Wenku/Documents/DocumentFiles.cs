@@ -26,8 +26,8 @@ public static class DocumentFiles
                 detail: "Download (or buy) the document to read the rest.");
         var stream = await store.OpenReadAsync(Document.PageKey(id, n), ct);
         if (stream is null) return TypedResults.NotFound();
-        // Public pages may be cached by anyone; pages past the limit only privately.
         http.Response.Headers.XContentTypeOptions = "nosniff";
+        // Public pages may be cached by anyone; pages past the limit only privately.
         http.Response.Headers.CacheControl = n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
         return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt);
     }

@@ -5,7 +5,7 @@ using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Conversion;
 
-/// <summary>The hand-written RAR 4 fixtures are real RAR: the library the converter uses lists and extracts them, CRCs checked.</summary>
+/// <summary>The hand-written RAR 4 and RAR 5 fixtures are real RAR: the library the converter uses lists and extracts them, CRCs checked.</summary>
 public sealed class RarFixtureTests
 {
     private static readonly DateTime When = new(2024, 3, 15, 10, 42, 36);
