@@ -71,8 +71,10 @@ public static class WenkuServices
         services.AddSingleton<PageOcr>();
         services.AddSingleton<PdfConverter>();
         services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<PdfConverter>());
-        services.AddSingleton<IDocumentConverter, OfficeConverter>();
+        services.AddSingleton<OfficeConverter>();
+        services.AddSingleton<IDocumentConverter>(sp => sp.GetRequiredService<OfficeConverter>());
         services.AddSingleton<IDocumentConverter, TextConverter>();
+        services.AddSingleton<IDocumentConverter, MarkdownConverter>();
         services.AddSingleton<IDocumentConverter, ImageConverter>();
         services.AddSingleton<IDocumentConverter, ArchiveConverter>();
         services.AddSingleton<IDocumentConverter, DrawingConverter>();

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Microsoft.Extensions.Options;
 using SharpCompress.Archives;
 using SharpCompress.Common;
@@ -57,6 +58,8 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             }
             else
             {
+                // SharpCompress lists a RAR cut off between two headers as a shorter archive: its chain is walked first.
+                if (inputPath.EndsWith(".rar", StringComparison.Ordinal)) CheckRarComplete(inputPath);
                 using var archive = ArchiveFactory.OpenArchive(inputPath);
                 var list = new List<IArchiveEntry>();
                 foreach (var e in archive.Entries)
@@ -78,7 +81,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         }
         catch (ConversionException) { throw; }
         catch (OperationCanceledException) { throw; }
-        catch (Exception e) when (e is CryptographicException or ArchiveException or InvalidFormatException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is SharpCompressException or IOException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
         {
             log.LogInformation(e, "Archive {Input} could not be read", inputPath);
             if (entries.Count == 0 && (e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)))
@@ -142,6 +145,84 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         if ((uint)total != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) || total % 512 != 0) throw truncated;
         if (total > 1024 * 1024 && total / Math.Max(1, file.Length) > _o.ArchiveMaxRatio)
             throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+    }
+
+    /// <summary>
+    /// Fails a cut-off RAR archive, whose blocks must chain from the signature to the end-of-archive block.
+    /// RAR 1.5–4.x: each block is HEAD_SIZE long plus ADD_SIZE of data when flag 0x8000 says so; archives older than
+    /// RAR 3 may end without the end block (0x7B), at the end of the file. RAR 5: each header is CRC32, its size (vint)
+    /// and type, flags, extra and data sizes (vints); the end of archive header (type 5) is always written.
+    /// Archives whose headers are encrypted are left to the reader (only a password shows their chain).
+    /// </summary>
+    private void CheckRarComplete(string inputPath)
+    {
+        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        using var file = File.OpenRead(inputPath);
+        var header = new byte[40];
+        if (ReadAt(file, 0, header.AsSpan(0, 8)) < 8) throw truncated;
+        if (header[6] > 1) return; // a RAR version after 5: the reader says what it makes of it
+        var rar5 = header[6] == 1;
+        long position = rar5 ? 8 : 7;
+        for (var blocks = 0; blocks < _o.ArchiveMaxEntries * 4L + 16; blocks++) // beyond that the entry count fails it
+        {
+            if (position == file.Length && !rar5) return;
+            var read = ReadAt(file, position, header);
+            long size, data = 0;
+            int type;
+            if (rar5)
+            {
+                var at = 4;
+                size = ReadVint(header.AsSpan(0, read), ref at);
+                var start = at;
+                type = (int)ReadVint(header.AsSpan(0, read), ref at);
+                var flags = ReadVint(header.AsSpan(0, read), ref at);
+                if ((flags & 1) != 0) ReadVint(header.AsSpan(0, read), ref at);
+                if ((flags & 2) != 0) data = ReadVint(header.AsSpan(0, read), ref at);
+                if (at < 0 || size < 0 || data < 0) throw truncated;
+                size += start;
+                if (type == 4) return; // archive encryption header: the headers after it are encrypted
+            }
+            else
+            {
+                if (read < 7) throw truncated;
+                type = header[2];
+                var flags = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(3));
+                size = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(5));
+                if (size < 7) throw truncated;
+                if (type == 0x73 && (flags & 0x80) != 0) return;
+                if ((flags & 0x8000) != 0)
+                {
+                    if (size < 11) throw truncated;
+                    data = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(7));
+                    if (type == 0x74 && (flags & 0x100) != 0 && size >= 36) data += (long)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(32)) << 32;
+                }
+            }
+            if (position + size > file.Length) throw truncated;
+            if (type == (rar5 ? 5 : 0x7B)) return;
+            position += size + data;
+            if (position > file.Length) throw truncated;
+        }
+    }
+
+    /// <summary>A RAR 5 variable-length integer (7 bits a byte, low first) at <paramref name="at"/>; -1 when the bytes run out.</summary>
+    private static long ReadVint(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        if (at < 0) return -1;
+        long value = 0;
+        for (var shift = 0; shift < 63 && at < bytes.Length; shift += 7)
+        {
+            var b = bytes[at++];
+            value |= (long)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return value;
+        }
+        at = -1;
+        return -1;
+    }
+
+    private static int ReadAt(FileStream file, long offset, Span<byte> buffer)
+    {
+        file.Position = offset;
+        return file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
     }
 
     /// <summary>Entries extracted as candidates for a preview (some turn out not to convert).</summary>

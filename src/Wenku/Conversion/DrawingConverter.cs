@@ -43,6 +43,10 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
         return new ConversionResult([new ConvertedPage(1, jpg, w, h, string.Join("\n", drawing.Texts))], Details: details);
     }
 
+    /// <summary>The version a drawing's details start with (<c>DXF AC1015，…</c>, <c>DWG AutoCAD 2004 (AC1018)，…</c>), or null.</summary>
+    public static string? VersionOf(string? details) =>
+        details is ['D', _, _, ' ', ..] && details.Split('，')[0][4..].Trim() is { Length: > 0 } version ? version : null;
+
     private ConversionResult ConvertDwg(string inputPath, string workDir)
     {
         var (version, preview, facts) = DwgHeader.Read(inputPath);

@@ -80,8 +80,11 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
         return await pdf.ConvertAsync(pdfPath, workDir, ct);
     }
 
-    /// <summary>Converts one Office file to PDF in <paramref name="workDir"/>; returns the PDF's path.</summary>
-    public async Task<string> ToPdfAsync(string input, string workDir, CancellationToken ct)
+    /// <summary>
+    /// Converts one Office file to PDF in <paramref name="workDir"/>; returns the PDF's path. <paramref name="inputFilter"/>
+    /// names LibreOffice's import filter when its own guess is not the one wanted.
+    /// </summary>
+    public async Task<string> ToPdfAsync(string input, string workDir, CancellationToken ct, string? inputFilter = null)
     {
         var profile = Path.Combine(workDir, "lo-profile");
         var outDir = Path.Combine(workDir, "lo-out");
@@ -91,6 +94,7 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
             [
                 "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
                 $"-env:UserInstallation={new Uri(Path.GetFullPath(profile)).AbsoluteUri}",
+                .. inputFilter is null ? Array.Empty<string>() : [$"--infilter={inputFilter}"],
                 "--convert-to", "pdf", "--outdir", outDir, input,
             ],
             TimeSpan.FromSeconds(_o.OfficeTimeoutSeconds), (long)_o.OfficeMemoryMb * 1024 * 1024, 64 * 1024, ct, workDir);

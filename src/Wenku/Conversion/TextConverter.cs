@@ -6,30 +6,36 @@ using UtfUnknown;
 namespace Wenku.Conversion;
 
 /// <summary>
-/// Plain text and Markdown to pages: decoded here (UTF-8/16 with or without BOM, GB18030/GBK, Big5 — detected, never
+/// Plain text to pages: decoded here (UTF-8/16 with or without BOM, GB18030/GBK, Big5 — detected, never
 /// assumed), laid out on A4 pages with Noto CJK by SkiaSharp, then through the PDF pipeline like any PDF.
 /// Not LibreOffice: its text import guesses the encoding by itself (legacy Chinese comes out as mojibake unless told
-/// the charset), and starting it costs more than laying out text ourselves. Markdown is shown as its source text.
+/// the charset), and starting it costs more than laying out text ourselves. Markdown is rendered by <see cref="MarkdownConverter"/>.
 /// </summary>
 public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConverter pdf) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
 
-    public bool CanConvert(string format) => format is "txt" or "md";
+    public bool CanConvert(string format) => format == "txt";
 
     public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
     {
-        var size = new FileInfo(inputPath).Length;
-        if (size > _o.MaxTextFileBytes)
-            throw new ConversionException($"文本文件超过 {_o.MaxTextFileBytes / 1024 / 1024} MB 上限。This text file is larger than the {_o.MaxTextFileBytes / 1024 / 1024} MB limit for text.");
-        var text = TextDecoding.Decode(await File.ReadAllBytesAsync(inputPath, ct));
-        if (text.Length > _o.MaxTextChars)
-            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
-        if (text.Trim().Length == 0)
-            throw new ConversionException("此文本文件是空的。This text file has no text.");
+        var text = await ReadBoundedAsync(inputPath, _o, ct);
         var pdfPath = Path.Combine(workDir, "text.pdf");
         TextPages.Write(pdfPath, text, _o.MaxPages, ct);
         return await pdf.ConvertAsync(pdfPath, workDir, ct);
+    }
+
+    /// <summary>A text file's text, decoded, within the size and length bounds for text, and not empty.</summary>
+    public static async Task<string> ReadBoundedAsync(string inputPath, ConversionOptions o, CancellationToken ct)
+    {
+        if (new FileInfo(inputPath).Length > o.MaxTextFileBytes)
+            throw new ConversionException($"文本文件超过 {o.MaxTextFileBytes / 1024 / 1024} MB 上限。This text file is larger than the {o.MaxTextFileBytes / 1024 / 1024} MB limit for text.");
+        var text = TextDecoding.Decode(await File.ReadAllBytesAsync(inputPath, ct));
+        if (text.Length > o.MaxTextChars)
+            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+        if (text.Trim().Length == 0)
+            throw new ConversionException("此文本文件是空的。This text file has no text.");
+        return text;
     }
 }
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Antiforgery;
-using System.Net.Mime;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wenku.Storage;
 
@@ -27,6 +26,7 @@ public static class DocumentFiles
                 detail: "Download (or buy) the document to read the rest.");
         var stream = await store.OpenReadAsync(Document.PageKey(id, n), ct);
         if (stream is null) return TypedResults.NotFound();
+        http.Response.Headers.XContentTypeOptions = "nosniff";
         // Public pages may be cached by anyone; pages past the limit only privately.
         http.Response.Headers.CacheControl = n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
         return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt);
@@ -44,6 +44,8 @@ public static class DocumentFiles
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);
         if (stream is null) return TypedResults.NotFound();
         await access.RecordDownloadAsync(doc, http.User, ct);
-        return TypedResults.Stream(stream, doc.Format == "pdf" ? MediaTypeNames.Application.Pdf : MediaTypeNames.Application.Octet, fileDownloadName: doc.OriginalFileName);
+        // The type of what it is (told from its content at upload), always as an attachment, never sniffed into another.
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.Stream(stream, FileSniffer.MediaTypeOf(doc.Format), fileDownloadName: doc.OriginalFileName);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
+using Wenku.Conversion;
 using Wenku.Data;
 using Wenku.Duplicates;
 using Wenku.Storage;
@@ -9,12 +10,29 @@ using Wenku.Web;
 
 namespace Wenku.Documents;
 
-/// <summary>A document as the API shows it.</summary>
+/// <summary>
+/// A document as the API shows it. What its conversion found, where it applies (null otherwise): <c>ocrPages</c>, the
+/// pages whose text OCR recognised; for an archive <c>entryCount</c> and <c>entries</c> (the first 1,000); for a
+/// drawing <c>drawing</c>.
+/// </summary>
 public sealed record DocumentDto(
     long Id, string Title, string Description, string Category, IReadOnlyList<string> Tags, string Format,
     int PageCount, int PreviewPages, int Price, long SizeBytes, string Status, string? Error,
     string Uploader, DateTime CreatedAt, long Views, long Downloads, string Url,
-    long? NearDuplicateOf = null, double? NearDuplicateScore = null, string? NearDuplicateUrl = null);
+    long? NearDuplicateOf = null, double? NearDuplicateScore = null, string? NearDuplicateUrl = null,
+    IReadOnlyList<int>? OcrPages = null, int? EntryCount = null, IReadOnlyList<ArchiveEntryDto>? Entries = null, DrawingDto? Drawing = null);
+
+/// <summary>
+/// One entry of an archive: its path inside the archive (as the archive names it), size unpacked, date, whether it is
+/// a folder or encrypted; <c>pages</c> are the archive's pages that preview it, or null with <c>note</c> saying why.
+/// </summary>
+public sealed record ArchiveEntryDto(int Number, string Path, long Size, DateTime? Modified, bool IsDirectory, bool Encrypted, PageRange? Pages, string? Note);
+
+/// <summary>Pages <c>first</c> to <c>last</c>, inclusive.</summary>
+public sealed record PageRange(int First, int Last);
+
+/// <summary>A CAD drawing: <c>format</c> (dxf, dwg), its version as the file records it, and what the converter found (entities, code page, embedded preview …).</summary>
+public sealed record DrawingDto(string Format, string? Version, string? Details);
 
 /// <summary>The upload's answer: the new document's id (conversion follows asynchronously).</summary>
 public sealed record UploadAccepted(long Id, string Status, string Url);
@@ -40,7 +58,8 @@ public static class DocumentsApi
             .WithSummary("Upload a document")
             .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. The format is told from the content (PDF, Word/Excel/PowerPoint old and new, WPS, OpenDocument, RTF, TXT/Markdown in UTF-8, GBK/GB18030 or Big5, JPEG/PNG/WebP/TIFF/BMP/GIF); anything else, a polyglot, or text under another format's name answers 415 with the reason. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 
-        docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status");
+        docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
+            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`}.");
         docs.MapGet("/{id:long}/pages/{n:int}", DocumentFiles.PageImageAsync).AllowAnonymous()
             .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled");
         docs.MapGet("/{id:long}/text", TextAsync).AllowAnonymous().WithSummary("The text of the pages the caller may see");
@@ -80,7 +99,7 @@ public static class DocumentsApi
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(ToDto(doc));
+        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
@@ -124,7 +143,7 @@ public static class DocumentsApi
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();
-        return TypedResults.Ok(ToDto(doc));
+        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
@@ -143,6 +162,22 @@ public static class DocumentsApi
         sync?.Nudge();
         loggers.CreateLogger("Wenku.Documents").LogInformation("Document {DocumentId} deleted by {UserId}", id, http.User.UserId());
         return TypedResults.NoContent();
+    }
+
+    /// <summary>The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details).</summary>
+    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, Document d, CancellationToken ct)
+    {
+        var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
+        return ToDto(d) with
+        {
+            OcrPages = facts.OcrPages.Count > 0 ? facts.OcrPages : null,
+            EntryCount = facts.EntryCount > 0 ? facts.EntryCount : null,
+            Entries = facts.EntryCount > 0
+                ? facts.Entries.Select(e => new ArchiveEntryDto(e.Number, e.Path, e.Size, e.Modified, e.IsDirectory, e.IsEncrypted,
+                    e.FirstPage is { } first ? new PageRange(first, first + Math.Max(1, e.PageCount) - 1) : null, e.Note)).ToList()
+                : null,
+            Drawing = d.Format is "dxf" or "dwg" && d.Details is not null ? new DrawingDto(d.Format, DrawingConverter.VersionOf(d.Details), d.Details) : null,
+        };
     }
 
     public static DocumentDto ToDto(Document d) => new(

@@ -29,6 +29,29 @@ public static class FileSniffer
         ["tar"] = "a tar archive", ["dxf"] = "a DXF drawing", ["dwg"] = "a DWG drawing",
     };
 
+    /// <summary>The media type a file of each format is sent with (the original's download).</summary>
+    public static string MediaTypeOf(string format) => format switch
+    {
+        "pdf" => "application/pdf",
+        "doc" or "wps" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" or "et" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" or "dps" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "odp" => "application/vnd.oasis.opendocument.presentation",
+        "rtf" => "application/rtf",
+        "txt" => "text/plain",
+        "md" => "text/markdown",
+        "jpg" => "image/jpeg", "png" => "image/png", "webp" => "image/webp", "tiff" => "image/tiff", "bmp" => "image/bmp", "gif" => "image/gif",
+        "zip" => "application/zip", "rar" => "application/vnd.rar", "7z" => "application/x-7z-compressed",
+        "tar" => "application/x-tar", "tar.gz" => "application/gzip",
+        "dxf" => "image/vnd.dxf", "dwg" => "image/vnd.dwg",
+        _ => "application/octet-stream",
+    };
+
     /// <summary>File name extensions of each format, for the upload form's file picker (the content decides, not these).</summary>
     public static IReadOnlyList<string> ExtensionsOf(string format) => format switch
     {

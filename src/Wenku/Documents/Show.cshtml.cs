@@ -25,13 +25,13 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<SimilarDocument> Similar { get; private set; } = [];
     public int RemainingPages { get; private set; }
 
-    /// <summary>An archive's entries (at most <see cref="MaxEntriesShown"/>), and how many there are.</summary>
-    public IReadOnlyList<ArchiveEntry> Entries { get; private set; } = [];
-    public int EntryCount { get; private set; }
+    /// <summary>An archive's entries (at most <see cref="ConversionFacts.MaxEntriesShown"/>), and how many there are.</summary>
+    public IReadOnlyList<ArchiveEntry> Entries => Facts.Entries;
+    public int EntryCount => Facts.EntryCount;
 
     /// <summary>Pages whose text was recognised by OCR (they had no text layer).</summary>
-    public IReadOnlyList<int> OcrPages { get; private set; } = [];
-    public const int MaxEntriesShown = 1000;
+    public IReadOnlyList<int> OcrPages => Facts.OcrPages;
+    private ConversionFacts Facts { get; set; } = new([], 0, []);
     public bool CanDownload { get; private set; }
     public string? CommentError { get; private set; }
 
@@ -62,10 +62,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
             .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height, Text = p.Number <= doc.PreviewPages ? p.Text : "" })
             .ToListAsync(ct);
         RemainingPages = doc.PageCount - visible;
-        OcrPages = await db.DocumentPages.Where(p => p.DocumentId == id && p.Ocr).OrderBy(p => p.Number).Select(p => p.Number).ToListAsync(ct);
-        EntryCount = await db.ArchiveEntries.CountAsync(e => e.DocumentId == id, ct);
-        if (EntryCount > 0)
-            Entries = await db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == id).OrderBy(e => e.Number).Take(MaxEntriesShown).ToListAsync(ct);
+        Facts = await ConversionFacts.LoadAsync(db, id, ct);
         var previewText = string.Join("\n", Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => p.Text));
         Chunks = TextChunker.Chunk(previewText);
         CanDownload = await access.CanDownloadAsync(doc, User, ct) || (User.Identity?.IsAuthenticated != true && doc.IsFree);

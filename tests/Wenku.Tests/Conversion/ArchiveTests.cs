@@ -102,6 +102,128 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         }
     }
 
+    private static readonly DateTime RarTime = new(2024, 3, 15, 10, 42, 36);
+
+    [Fact]
+    public async Task Rar_lists_every_entry_and_previews_the_documents_inside()
+    {
+        var salt = Guid.NewGuid().ToString("N");
+        var docx = TestOffice.Docx(1, k => $"{TestOffice.PageText(k)} {salt}");
+        var pdf = TestPdfs.MultiPage(2, salt: salt);
+        // The Word document comes first: a PDF header in the first KB of a stored archive would make it a polyglot.
+        var rar = TestRar.Write(
+            new("资料", null, RarTime),
+            new("资料/报告.docx", docx, RarTime),
+            new("资料/论文.pdf", pdf, RarTime.AddDays(1)),
+            new("数据.bin", [1, 2, 3], RarTime));
+        var doc = await UploadAndWaitAsync(rar, "资料包.rar");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.Format.ShouldBe("rar");
+        doc.PageCount.ShouldBe(3); // 1 of the Word document, 2 of the PDF
+
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries.Select(e => e.Path).ShouldBe(["资料", "资料/报告.docx", "资料/论文.pdf", "数据.bin"]);
+        entries[0].IsDirectory.ShouldBeTrue();
+        entries[1].Size.ShouldBe(docx.Length);
+        entries[1].Modified.ShouldBe(RarTime);
+        (entries[1].FirstPage, entries[1].PageCount).ShouldBe((1, 1));
+        entries[2].Modified.ShouldBe(RarTime.AddDays(1));
+        (entries[2].FirstPage, entries[2].PageCount).ShouldBe((2, 2));
+        entries[3].FirstPage.ShouldBeNull();
+
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
+        page.ShouldContain("压缩包内容 Archive contents (4)");
+        page.ShouldContain("资料/论文.pdf");
+        page.ShouldContain("2024-03-16 10:42");
+        page.ShouldContain("href=\"#page-2\"");
+        var text = await _api!.GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}/text");
+        var all = string.Join("\n", text.GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("text").GetString()));
+        all.ShouldContain("创新是引领发展的第一动力");
+        all.ShouldContain("Paragraph 2");
+
+        // The API lists the same entries.
+        var meta = await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}");
+        meta.GetProperty("entryCount").GetInt32().ShouldBe(4);
+        var listed = meta.GetProperty("entries").EnumerateArray().ToList();
+        listed.Select(e => e.GetProperty("path").GetString()).ShouldBe(["资料", "资料/报告.docx", "资料/论文.pdf", "数据.bin"]);
+        listed[0].GetProperty("isDirectory").GetBoolean().ShouldBeTrue();
+        listed[2].GetProperty("size").GetInt64().ShouldBe(pdf.Length);
+        listed[2].GetProperty("modified").GetDateTime().ShouldBe(RarTime.AddDays(1));
+        listed[2].GetProperty("encrypted").GetBoolean().ShouldBeFalse();
+        listed[2].GetProperty("pages").GetProperty("first").GetInt32().ShouldBe(2);
+        listed[2].GetProperty("pages").GetProperty("last").GetInt32().ShouldBe(3);
+        listed[3].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
+        listed[3].GetProperty("note").GetString()!.ShouldContain("No preview");
+        meta.GetProperty("ocrPages").ValueKind.ShouldBe(JsonValueKind.Null);
+        meta.GetProperty("title").GetString().ShouldBe("资料包.rar"); // the fields before stay as they were
+    }
+
+    [Fact]
+    public async Task Rar_entries_flagged_encrypted_are_listed_with_a_note_and_not_previewed()
+    {
+        var rar = TestRar.Write(
+            new("公开.txt", Encoding.UTF8.GetBytes($"公开的文字 {Guid.NewGuid()}"), RarTime),
+            new("机密.txt", Encoding.UTF8.GetBytes("机密 secret"), RarTime, Encrypted: true));
+        var doc = await UploadAndWaitAsync(rar, "locked.rar");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.PageCount.ShouldBe(1);
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries[1].IsEncrypted.ShouldBeTrue();
+        entries[1].FirstPage.ShouldBeNull();
+        entries[1].Note!.ShouldContain("Encrypted");
+        var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
+        page.ShouldContain("This archive holds encrypted files");
+        page.ShouldNotContain("机密 secret");
+        var listed = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("entries").EnumerateArray().ToList();
+        listed[1].GetProperty("encrypted").GetBoolean().ShouldBeTrue();
+        listed[1].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
+        listed[1].GetProperty("note").GetString()!.ShouldContain("Encrypted");
+    }
+
+    [Fact]
+    public async Task Rar_5_is_listed_and_previewed_and_a_cut_one_fails_with_a_reason()
+    {
+        var salt = Guid.NewGuid().ToString("N");
+        TestRar.Entry[] two = [new("文档", null, RarTime), new("文档/说明.txt", Encoding.UTF8.GetBytes($"RAR 5 包里的文字 {salt}"), RarTime)];
+        var rar = TestRar.WriteRar5([.. two, new("文档/附件.txt", Encoding.UTF8.GetBytes(new string('附', 3000)), RarTime)]);
+        var doc = await UploadAndWaitAsync(rar, "rar5.rar");
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+        doc.Format.ShouldBe("rar");
+        var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
+        entries.Select(e => e.Path).ShouldBe(["文档", "文档/说明.txt", "文档/附件.txt"]);
+        entries[1].FirstPage.ShouldBe(1);
+        entries[1].Modified.ShouldBe(RarTime);
+        (await site.CreateClient().GetStringAsync($"/d/{doc.Id}")).ShouldContain(salt);
+
+        // Without its end of archive header, or cut off after the second entry: the third is missing, and that is said.
+        const int endHeader = 8;
+        foreach (var cut in new[] { rar.Length - endHeader, TestRar.WriteRar5(two).Length - endHeader })
+        {
+            var failed = await UploadAndWaitAsync(rar[..cut], $"cut5-{cut}.rar");
+            failed.Status.ShouldBe(DocumentStatus.Failed);
+            failed.Error!.ShouldContain("truncated");
+        }
+    }
+
+    [Fact]
+    public async Task Truncated_or_damaged_rar_fails_with_a_reason()
+    {
+        var second = Encoding.UTF8.GetBytes(new string('字', 4000) + Guid.NewGuid());
+        var rar = TestRar.Write(new("one.txt", Encoding.UTF8.GetBytes($"第一个文件 {Guid.NewGuid()}"), RarTime), new("two.txt", second, RarTime));
+        var secondHeader = rar.Length - 7 - second.Length - (32 + "two.txt".Length); // the end block, the data, the header
+        foreach (var cut in new[] { rar.Length - 5000, secondHeader + 10 }) // inside the data; inside the second header
+        {
+            var doc = await UploadAndWaitAsync(rar[..cut], $"cut-{cut}.rar");
+            doc.Status.ShouldBe(DocumentStatus.Failed);
+            doc.Error!.ShouldContain("truncated");
+        }
+
+        // RAR 5's signature, then junk: a reason, not a crash retried.
+        var damaged = await UploadAndWaitAsync([.. TestRar.Rar5Marker, .. Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())], "damaged.rar");
+        damaged.Status.ShouldBe(DocumentStatus.Failed);
+        damaged.Error!.ShouldContain("This archive is incomplete");
+    }
+
     private static void SevenZip(string workDir, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("7zz") { WorkingDirectory = workDir, RedirectStandardOutput = true, UseShellExecute = false };

@@ -24,6 +24,10 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.PageCount.ShouldBe(1);
         doc.Details!.ShouldContain("AC1015");
         doc.Details!.ShouldContain("entities");
+        var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
+        drawing.GetProperty("format").GetString().ShouldBe("dxf");
+        drawing.GetProperty("version").GetString().ShouldBe("AC1015");
+        drawing.GetProperty("details").GetString().ShouldBe(doc.Details);
 
         var html = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
         html.ShouldContain("图纸标题");      // TEXT
@@ -49,6 +53,10 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.PageCount.ShouldBe(1);
         doc.Details!.ShouldContain("AutoCAD 2004");
         doc.Details!.ShouldContain("embedded preview 180×120");
+        var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
+        drawing.GetProperty("format").GetString().ShouldBe("dwg");
+        drawing.GetProperty("version").GetString().ShouldBe("AutoCAD 2004 (AC1018)");
+        drawing.GetProperty("details").GetString()!.ShouldContain("code page");
 
         var dib = TestImages.Bmp(90, 60)[14..]; // DWG keeps the bitmap without its file header
         var bmpDoc = await UploadAndWaitAsync(Dwg("AC1015", code: 2, dib), "bmp.dwg");

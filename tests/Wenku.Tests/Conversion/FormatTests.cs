@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using SkiaSharp;
+using Wenku.Conversion;
 using Wenku.Documents;
 using Wenku.Tests.Infrastructure;
 
@@ -101,6 +102,92 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
         doc.PageCount.ShouldBeGreaterThan(1);
         text.Pages[0].Text.ShouldContain("标题");
         string.Join("", text.Pages.Select(p => p.Text)).ShouldContain("第120行");
+    }
+
+    [Fact]
+    public async Task Markdown_is_rendered_and_its_images_and_links_are_never_fetched()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        var requests = 0;
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try { using var c = await probe.AcceptTcpClientAsync(); Interlocked.Increment(ref requests); }
+                catch (Exception) { return; } // stopped
+            }
+        });
+        var salt = Guid.NewGuid().ToString("N");
+        var body = $"""
+            # 季度报告 Quarterly report
+
+            ## 一、概述
+
+            本季度**销售额**增长，详见下表。{salt}
+
+            - 第一项：华东
+            - 第二项：华南
+              1. 嵌套的第一步
+
+            | 地区 Region | 销售额 Sales |
+            |---|---|
+            | 北京 | 1200 |
+            | 上海 | 3400 |
+
+            ![探针图片](http://127.0.0.1:{port}/probe.png)
+            ![y](file:///etc/passwd)
+            [链接文字](http://127.0.0.1:{port}/link) 与 <http://127.0.0.1:{port}/auto> 与 [本地](file:///etc/hostname)
+            <img src="http://127.0.0.1:{port}/raw.png"> <iframe src="file:///etc/passwd"></iframe>
+
+            [ref]: http://127.0.0.1:{port}/ref
+            ![引用图片][ref]
+            """;
+        var (doc, text) = await ConvertAsync(Encoding.UTF8.GetBytes(body), "report.md");
+        doc.Format.ShouldBe("md");
+        var all = string.Join("\n", text.Pages.Select(p => p.Text));
+        all.ShouldContain("季度报告");
+        all.ShouldContain("Quarterly report");
+        all.ShouldContain("销售额增长"); // rendered: no ** left
+        all.ShouldNotContain("**");
+        all.ShouldNotContain("| 北京");   // a table, not its source
+        all.ShouldContain("北京");
+        all.ShouldContain("3400");
+        all.ShouldContain("嵌套的第一步");
+        all.ShouldContain("探针图片");      // an image is its alt text
+        all.ShouldContain("链接文字");
+        all.ShouldNotContain("root:x:0:0");
+        all.ShouldNotContain("/bin/bash");
+        await Task.Delay(500);
+        requests.ShouldBe(0);
+        probe.Stop();
+
+        var hits = await site.CreateClient().GetFromJsonAsync<JsonElement>("/api/v1/search?q=" + salt);
+        hits.GetProperty("total").GetInt32().ShouldBe(1);
+    }
+
+    [Fact]
+    public void Markdown_html_names_no_resource_and_keeps_raw_html_as_text()
+    {
+        var html = MarkdownConverter.ToHtml("![a](http://x/a.png) [b](file:///etc/passwd) <img src=x onerror=alert(1)> <http://x/y>\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        html.ShouldNotContain("src=\"");
+        html.ShouldNotContain("href=");
+        html.ShouldContain("&lt;img src=x onerror=alert(1)&gt;");
+        html.ShouldContain("<table border=\"1\"");
+        html.ShouldContain("[图片 image: a]");
+    }
+
+    [Theory]
+    [InlineData(">", true)]
+    [InlineData("[", true)]
+    [InlineData("- ", true)]
+    [InlineData("*", false)]
+    public void Deeply_nested_markdown_fails_with_a_reason_instead_of_overflowing(string unit, bool tooDeep)
+    {
+        var markdown = string.Concat(Enumerable.Repeat(unit, 50_000)) + "x";
+        if (tooDeep) Should.Throw<ConversionException>(() => MarkdownConverter.ToHtml(markdown)).Message.ShouldContain("nested too deeply");
+        else MarkdownConverter.ToHtml(markdown).ShouldContain("</html>");
     }
 
     [Theory]

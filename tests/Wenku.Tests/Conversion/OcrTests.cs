@@ -69,6 +69,11 @@ public sealed class OcrTests(WenkuFactory site, ITestOutputHelper output) : ICla
         pages[1].Ocr.ShouldBeFalse();
         pages[1].Text.ShouldContain("这一页有文字层");
         (await site.CreateClient().GetStringAsync($"/d/{doc.Id}")).ShouldContain("第 1 页 pages 1");
+
+        var meta = await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}");
+        meta.GetProperty("ocrPages").EnumerateArray().Select(p => p.GetInt32()).ShouldBe([1]);
+        meta.GetProperty("entries").ValueKind.ShouldBe(JsonValueKind.Null);
+        meta.GetProperty("drawing").ValueKind.ShouldBe(JsonValueKind.Null);
     }
 
     /// <summary>Text set on a white A4 page at 300 dpi, as a scanner would deliver it (PNG).</summary>

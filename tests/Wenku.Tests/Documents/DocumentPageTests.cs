@@ -111,6 +111,33 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
     }
 
     [Fact]
+    public async Task Original_downloads_as_an_attachment_with_the_media_type_of_its_format()
+    {
+        var (api, _) = await site.ApiClientAsync("types-owner@test.local");
+        var (reader, _) = await site.SignedInBrowserAsync("types-reader@test.local");
+        var zip = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            using (var entry = archive.CreateEntry("说明.txt").Open()) entry.Write(System.Text.Encoding.UTF8.GetBytes($"压缩包 {Guid.NewGuid()}"));
+        foreach (var (file, name, type) in new[]
+        {
+            (TestOffice.Docx(1, k => $"下载类型 {Guid.NewGuid()}"), "报告.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (TestImages.Encode(SkiaSharp.SKEncodedImageFormat.Png, color: new SkiaSharp.SKColor((uint)Random.Shared.Next())), "图.png", "image/png"),
+            (zip.ToArray(), "资料.zip", "application/zip"),
+        })
+        {
+            var doc = await site.UploadAndWaitAsync(api, TestPdfs.Upload(file, name, title: name));
+            doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
+            var response = await reader.PostFormAsync($"/d/{doc.Id}", $"/d/{doc.Id}/download", []);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe(type);
+            response.Content.Headers.ContentDisposition!.DispositionType.ShouldBe("attachment");
+            response.Content.Headers.ContentDisposition.FileNameStar.ShouldBe(name);
+            response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
+            (await response.Content.ReadAsByteArrayAsync()).ShouldBe(file);
+        }
+    }
+
+    [Fact]
     public async Task Document_still_converting_is_visible_to_its_uploader_with_status_and_hidden_from_others()
     {
         // A site without workers: the document stays queued.

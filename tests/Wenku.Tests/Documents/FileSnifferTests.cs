@@ -13,6 +13,15 @@ public sealed class FileSnifferTests
     private static SniffResult Sniff(byte[] file, string name) => FileSniffer.Sniff(new MemoryStream(file), name);
 
     [Fact]
+    public void Every_format_has_a_media_type_of_its_own()
+    {
+        foreach (var format in FileSniffer.Formats.Keys)
+            FileSniffer.MediaTypeOf(format).ShouldNotBe("application/octet-stream", format);
+        FileSniffer.MediaTypeOf("pdf").ShouldBe("application/pdf");
+        FileSniffer.MediaTypeOf("xlsx").ShouldBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    }
+
+    [Fact]
     public void Pdf_is_recognised_by_its_header_even_after_leading_junk()
     {
         FileSniffer.Sniff("%PDF-1.7\n"u8).Format.ShouldBe("pdf");

@@ -30,10 +30,12 @@ public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFacto
         meta!.Status.ShouldBe("ready");
         meta.Title.ShouldBe("八页测试");
         meta.PreviewPages.ShouldBe(3);
+        (meta.OcrPages, meta.Entries, meta.Drawing).ShouldBe((null, null, null)); // a PDF with a text layer has none of these
 
         var page1 = await api.GetAsync($"/api/v1/documents/{id}/pages/1");
         page1.StatusCode.ShouldBe(HttpStatusCode.OK);
         page1.Content.Headers.ContentType!.MediaType.ShouldBe("image/jpeg");
+        page1.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"]);
         var bytes = await page1.Content.ReadAsByteArrayAsync();
         bytes[..3].ShouldBe(new byte[] { 0xFF, 0xD8, 0xFF });
     }

@@ -27,6 +27,9 @@ public sealed class SiteTests(WenkuNoWorkerFactory site) : IClassFixture<WenkuNo
             paths.TryGetProperty(path, out _).ShouldBeTrue(path);
         // Site-only endpoints are not part of the API description.
         paths.TryGetProperty("/d/{id}/download", out _).ShouldBeFalse();
+        var document = doc.GetProperty("components").GetProperty("schemas").GetProperty("DocumentDto").GetProperty("properties");
+        foreach (var field in new[] { "status", "error", "ocrPages", "entryCount", "entries", "drawing" })
+            document.TryGetProperty(field, out _).ShouldBeTrue(field);
         doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString().ShouldBe("bearer");
         (await client.GetAsync("/api/docs")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }

@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+
+namespace Wenku.Documents;
+
+/// <summary>
+/// What a document's conversion found besides its pages and text: the pages whose text OCR recognised, and an archive's
+/// entries (at most <see cref="MaxEntriesShown"/> of <see cref="EntryCount"/>). Shown on the document page and in the API.
+/// </summary>
+public sealed record ConversionFacts(IReadOnlyList<int> OcrPages, int EntryCount, IReadOnlyList<ArchiveEntry> Entries)
+{
+    public const int MaxEntriesShown = 1000;
+
+    public static async Task<ConversionFacts> LoadAsync(WenkuDb db, long documentId, CancellationToken ct)
+    {
+        var ocr = await db.DocumentPages.Where(p => p.DocumentId == documentId && p.Ocr).OrderBy(p => p.Number).Select(p => p.Number).ToListAsync(ct);
+        var count = await db.ArchiveEntries.CountAsync(e => e.DocumentId == documentId, ct);
+        var entries = count == 0 ? [] : await db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == documentId)
+            .OrderBy(e => e.Number).Take(MaxEntriesShown).ToListAsync(ct);
+        return new ConversionFacts(ocr, count, entries);
+    }
+}
