@@ -167,6 +167,13 @@ public abstract class FileStoreContractTests : IAsyncLifetime
         await foreach (var f in Store.ListAsync("pages/7/", CancellationToken.None)) keys.Add(f);
         keys.Select(k => k.Key).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => $"pages/7/{i}.jpg").Order());
         keys.ShouldAllBe(k => k.LastModifiedUtc > DateTime.UtcNow.AddHours(-1) && k.LastModifiedUtc < DateTime.UtcNow.AddHours(1));
+        keys.ShouldAllBe(k => k.Size == 1);
+
+        // The empty prefix lists the whole store (what migrate-storage copies).
+        var all = new List<string>();
+        await foreach (var f in Store.ListAsync("", CancellationToken.None)) all.Add(f.Key);
+        all.ShouldContain("pages/70/1.jpg");
+        all.ShouldContain("pages/7/30.jpg");
     }
 
     private sealed class UnseekableStream(Stream inner) : Stream
