@@ -59,6 +59,9 @@ public sealed class WenkuOptions
     public string DatabasePath => Path.Combine(DataDir, "wenku.db");
     public string FilesDir => Path.Combine(DataDir, "files");
     public string TempDir => Path.Combine(DataDir, "tmp");
+
+    /// <summary>The data-protection keys (sign-in cookies, tokens) of the embedded default; on PostgreSQL they are in the database.</summary>
+    public string KeysDir => Path.Combine(DataDir, "keys");
 }
 
 /// <summary>Bounds for the conversion pipeline, bound from <c>Wenku:Conversion</c>.</summary>
