@@ -14,7 +14,7 @@ namespace Wenku.Cli;
 /// <summary>
 /// <c>wenku admin migrate-storage --data DIR --to FILE [--replace-target]</c>: moves the embedded install of
 /// <c>--data</c> (read with the usual configuration) to the PostgreSQL database and S3-compatible bucket of the settings
-/// in <c>FILE</c> — the settings the scale-out site will run with.
+/// in <c>FILE</c> (JSON, or the environment file the scale-out site's systemd units read) — the settings it will run with.
 /// </summary>
 public static class MigrateStorageCommand
 {
@@ -25,8 +25,9 @@ public static class MigrateStorageCommand
     {
         var to = new Option<FileInfo?>("--to")
         {
-            Description = "JSON settings of the scale-out site (Wenku:Database and Wenku:Storage, laid out as in appsettings.json); "
-                + $"{TargetEnvironmentPrefix}Wenku__… environment variables add to them or override them (secrets).",
+            Description = "Settings of the scale-out site (Wenku:Database, Wenku:Storage): a .json file laid out as appsettings.json, "
+                + "or an environment file of Wenku__…=value lines (systemd's EnvironmentFile, which the units can share); "
+                + $"{TargetEnvironmentPrefix}Wenku__… environment variables add to them or override them.",
         };
         var replace = new Option<bool>("--replace-target")
         {
@@ -130,12 +131,24 @@ public static class MigrateStorageCommand
     private static IConfiguration TargetConfiguration(FileInfo? file, string dataDir)
     {
         var builder = new ConfigurationBuilder();
-        if (file is not null) builder.AddJsonFile(file.FullName, optional: false);
+        if (file is { Extension: ".json" }) builder.AddJsonFile(file.FullName, optional: false);
+        else if (file is not null) builder.AddInMemoryCollection(EnvironmentFile(file.FullName));
         return builder
             .AddEnvironmentVariables(TargetEnvironmentPrefix)
             .AddInMemoryCollection([new($"{WenkuOptions.Section}:DataDir", Path.GetFullPath(dataDir))])
             .Build();
     }
+
+    /// <summary>
+    /// <c>KEY=VALUE</c> lines as systemd's <c>EnvironmentFile</c> reads them (blank lines and <c>#</c> comments skipped,
+    /// one pair of surrounding quotes removed), as configuration: <c>Wenku__Database__Provider</c> is <c>Wenku:Database:Provider</c>.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string?>> EnvironmentFile(string path) =>
+        File.ReadLines(path).Select(line => line.Trim())
+            .Where(line => line.Length > 0 && line[0] is not ('#' or ';') && line.Contains('='))
+            .Select(line => (Key: line[..line.IndexOf('=')].Trim(), Value: line[(line.IndexOf('=') + 1)..].Trim()))
+            .Select(x => new KeyValuePair<string, string?>(x.Key.Replace("__", ":", StringComparison.Ordinal),
+                x.Value.Length >= 2 && x.Value[0] is ('"' or '\'') && x.Value[^1] == x.Value[0] ? x.Value[1..^1] : x.Value));
 
     private static (DatabaseOptions Database, StorageOptions Storage) Stack(IConfiguration config) =>
         (config.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions(),

@@ -46,7 +46,7 @@ public sealed class MigrateStorageTests
 
             // The scale-out site, not started yet: its database does not exist, its bucket is empty.
             using var site = new ScaleOutSite();
-            var settings = TargetSettingsFile(site, dataDir);
+            var settings = TargetSettingsFile(site, dataDir, json: true);
             var output = await WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", settings);
             output.ShouldContain("Migration complete");
             output.ShouldContain($"{files.Count} files");
@@ -102,7 +102,7 @@ public sealed class MigrateStorageTests
             await site.CreateUserAsync("already-here@test.local");
 
             var e = await Should.ThrowAsync<InvalidOperationException>(() =>
-                WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", TargetSettingsFile(site, dataDir)));
+                WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", TargetSettingsFile(site, dataDir, json: false)));
             e.Message.ShouldContain("is not empty (");
             e.Message.ShouldContain("AspNetUsers: 1");
             e.Message.ShouldContain("--replace-target");
@@ -142,11 +142,21 @@ public sealed class MigrateStorageTests
         $"settings {await db.SiteSettings.CountAsync()}",
     ]);
 
-    /// <summary>The scale-out site's settings as an operator writes them for <c>--to</c>: appsettings.json's layout.</summary>
-    private static string TargetSettingsFile(ScaleOutSite site, string folder)
+    /// <summary>
+    /// The scale-out site's settings as an operator writes them for <c>--to</c>: in appsettings.json's layout, or as the
+    /// environment file (<c>Wenku__…=value</c>) that the systemd units of the README read.
+    /// </summary>
+    private static string TargetSettingsFile(ScaleOutSite site, string folder, bool json)
     {
-        var path = Path.Combine(folder, "scaleout.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(new
+        var settings = ScaleOutServices.SiteSettings(site.Postgres, site.S3);
+        if (!json)
+        {
+            var path = Path.Combine(folder, "wenku.env");
+            File.WriteAllLines(path, ["# the scale-out site", .. settings.Select(s => $"{s.Key.Replace(":", "__", StringComparison.Ordinal)}=\"{s.Value}\"")]);
+            return path;
+        }
+        var file = Path.Combine(folder, "scaleout.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new
         {
             Wenku = new
             {
@@ -154,6 +164,6 @@ public sealed class MigrateStorageTests
                 Storage = new { Provider = "s3", S3 = new { site.S3.ServiceUrl, site.S3.Bucket, site.S3.AccessKey, site.S3.SecretKey, ForcePathStyle = true } },
             },
         }));
-        return path;
+        return file;
     }
 }
