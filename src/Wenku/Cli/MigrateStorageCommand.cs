@@ -25,6 +25,7 @@ public static class MigrateStorageCommand
     {
         var to = new Option<FileInfo?>("--to")
         {
+            HelpName = "FILE",
             Description = "Settings of the scale-out site (Wenku:Database, Wenku:Storage): a .json file laid out as appsettings.json, "
                 + "or an environment file of Wenku__…=value lines (systemd's EnvironmentFile, which the units can share); "
                 + $"{TargetEnvironmentPrefix}Wenku__… environment variables add to them or override them.",
