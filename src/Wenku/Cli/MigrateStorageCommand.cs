@@ -80,16 +80,16 @@ public static class MigrateStorageCommand
         {
             await using var sourceServices = CliServices.Build(sourceConfig);
             await using var targetServices = CliServices.Build(targetConfig);
-            await DatabaseSetup.MigrateAsync(sourceServices, ct);
-            await DatabaseSetup.MigrateAsync(targetServices, ct); // the schema only: roles, categories and settings come from the source
             await using var scope = sourceServices.CreateAsyncScope();
             var sourceDb = scope.ServiceProvider.GetRequiredService<WenkuDb>();
+            if (ScaleOutMigration.Unsupported(sourceDb.Model) is [_, ..] unsupported)
+                return Fail("This version cannot copy the data model row by row: " + string.Join("; ", unsupported));
+            await DatabaseSetup.MigrateAsync(sourceServices, ct);
+            await DatabaseSetup.MigrateAsync(targetServices, ct); // the schema only: roles, categories and settings come from the source
             var targetFiles = targetServices.GetRequiredService<IFileStore>();
             var migration = new ScaleOutMigration(sourceDb, sourceServices.GetRequiredService<IFileStore>(), wenku.KeysDir,
                 targetServices.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>(), targetFiles);
 
-            if (ScaleOutMigration.Unsupported(sourceDb.Model) is [_, ..] unsupported)
-                return Fail("This version cannot copy the data model row by row: " + string.Join("; ", unsupported));
             if (await migration.LiveJobAsync(ct) is { } job)
                 return Fail($"A worker is converting document {job.DocumentId} right now: stop `wenku serve` and every `wenku worker` first "
                     + "(after a crash, wait until its lease has run out, a minute by default).");
@@ -98,7 +98,7 @@ public static class MigrateStorageCommand
             var filled = await migration.TargetContentsAsync(ct);
             if (filled.Count > 0 && !replace)
                 return Fail($"The target database {database.Database} is not empty ("
-                    + string.Join(", ", filled.Select(t => $"{t.Table}: {t.Target}")) + "). Migrate into a new, empty database "
+                    + string.Join(", ", filled.Select(t => $"{t.Table}: {t.Rows}")) + "). Migrate into a new, empty database "
                     + "(its schema is created), or pass --replace-target to delete what it holds first — for example to re-run "
                     + "a migration that was interrupted.");
             if (filled.Count > 0)
@@ -171,20 +171,19 @@ public static class MigrateStorageCommand
     private static int Summarize(DatabaseCopy rows, FileCopy files)
     {
         var table = new Table().AddColumns("", "embedded", "PostgreSQL / S3", "");
-        foreach (var t in rows.Tables)
+        foreach (var t in rows.Tables.Append(rows.Keys))
             table.AddRow(t.Table, Number(t.Source), Number(t.Target), t.Source == t.Target ? "ok" : "[red]differs[/]");
-        table.AddRow("data-protection keys", Number(rows.Keys), Number(rows.Keys), "ok");
         table.AddRow("files", Number(files.Files), Number(files.Files - files.Missing.Count), files.Missing.Count == 0 ? "ok" : "[red]missing[/]");
         AnsiConsole.Write(table);
 
-        var differing = rows.Tables.Where(t => t.Source != t.Target).ToList();
+        var differing = rows.Tables.Append(rows.Keys).Where(t => t.Source != t.Target).ToList();
         foreach (var key in files.Missing.Take(20)) AnsiConsole.MarkupLineInterpolated($"[red]not in the bucket:[/] {key}");
         if (differing.Count > 0 || files.Missing.Count > 0)
             return Fail($"The target does not match: {differing.Count} tables differ, {files.Missing.Count} files are missing. "
                 + "Run the same command again with --replace-target.");
 
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Migration complete: {rows.Tables.Sum(t => t.Target)} rows in {rows.Tables.Count} tables, {rows.Keys} data-protection keys, "
+            $"Migration complete: {rows.Tables.Sum(t => t.Target)} rows in {rows.Tables.Count} tables, {rows.Keys.Target} data-protection keys, "
             + $"{files.Files} files ({files.Bytes / 1048576.0:0.0} MB; {files.Copied} copied, {files.AlreadyThere} already there)."));
         AnsiConsole.WriteLine("Next: give every serve and worker the new settings, start them, and run `wenku admin reindex` once.");
         return 0;

@@ -14,8 +14,8 @@ namespace Wenku.Data;
 /// <summary>Rows of one table, in the source (embedded) and in the target (PostgreSQL).</summary>
 public sealed record TableCount(string Table, long Source, long Target);
 
-/// <summary>What the database phase copied: every table's rows (counted in the source's snapshot) and the keys.</summary>
-public sealed record DatabaseCopy(IReadOnlyList<TableCount> Tables, int Keys);
+/// <summary>What the database phase copied: every table's rows (counted in the source's snapshot) and the key files.</summary>
+public sealed record DatabaseCopy(IReadOnlyList<TableCount> Tables, TableCount Keys);
 
 /// <summary>What the files phase did; <see cref="Missing"/> are source files the target does not hold with their size.</summary>
 public sealed record FileCopy(int Files, long Bytes, int Copied, int AlreadyThere, IReadOnlyList<string> Missing);
@@ -86,12 +86,12 @@ public sealed class ScaleOutMigration(
     }
 
     /// <summary>The target's tables that hold rows (every table of its model, the keys included).</summary>
-    public async Task<IReadOnlyList<TableCount>> TargetContentsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<(string Table, long Rows)>> TargetContentsAsync(CancellationToken ct)
     {
         await using var db = await target.CreateDbContextAsync(ct);
-        var filled = new List<TableCount>();
+        var filled = new List<(string, long)>();
         foreach (var table in db.Model.GetEntityTypes().Select(t => t.GetTableName()).OfType<string>().Distinct())
-            if (await CountAsync(db, table, ct) is var rows and > 0) filled.Add(new TableCount(table, 0, rows));
+            if (await CountAsync(db, table, ct) is var rows and > 0) filled.Add((table, rows));
         return filled;
     }
 
@@ -132,7 +132,7 @@ public sealed class ScaleOutMigration(
         var result = new List<TableCount>();
         foreach (var table in tables)
             result.Add(new TableCount(table.GetTableName()!, counts[table], await CountAsync(db, table.GetTableName()!, ct)));
-        return new DatabaseCopy(result, keys);
+        return new DatabaseCopy(result, new TableCount("data-protection keys", keys, await db.DataProtectionKeys.LongCountAsync(ct)));
     }
 
     private async Task CopyTableAsync<T>(Action<int> copied, CancellationToken ct) where T : class
