@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Wenku.Cli;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Jobs;
 using Wenku.Storage;
 using Wenku.Tests.Infrastructure;
 
@@ -50,9 +53,11 @@ public sealed class MigrateStorageTests
             var output = await WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", settings);
             output.ShouldContain("Migration complete");
             output.ShouldContain($"{files.Count} files");
-            // Again, as after a crash in the files phase: the rows are copied again, the files already there are kept.
+            // Again, as after a crash in the files phase (one page had not arrived): the rows are copied again, only the
+            // missing file is.
+            using (var bucket = new S3FileStore(site.S3)) await bucket.DeleteAsync(Document.PageKey(second.Id, 2), CancellationToken.None);
             output = await WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", settings, "--replace-target");
-            output.ShouldContain($"0 copied, {files.Count} already there");
+            output.ShouldContain($"1 copied, {files.Count - 1} already there");
 
             (await site.WithDbAsync(LibraryAsync)).ShouldBe(library);
             using (var bucket = new S3FileStore(site.S3))
@@ -107,6 +112,37 @@ public sealed class MigrateStorageTests
             e.Message.ShouldContain("AspNetUsers: 1");
             e.Message.ShouldContain("--replace-target");
             (await site.WithDbAsync(db => db.Users.Select(u => u.Email).ToListAsync())).ShouldBe(["already-here@test.local"]);
+        }
+        finally
+        {
+            TestPaths.TryDelete(dataDir);
+        }
+    }
+
+    [Fact]
+    public async Task An_install_whose_worker_is_still_converting_is_not_moved()
+    {
+        var dataDir = TestPaths.NewTempDir("move-src");
+        try
+        {
+            await using (var services = CliServices.Build(dataDir))
+            {
+                await DatabaseSetup.InitializeAsync(services);
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
+                db.Jobs.Add(new Job
+                {
+                    Kind = Job.Kinds.Convert, State = JobState.Running, LeaseOwner = "worker-1",
+                    LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds(),
+                });
+                await db.SaveChangesAsync();
+            }
+            using var site = new ScaleOutSite();
+
+            var e = await Should.ThrowAsync<InvalidOperationException>(() =>
+                WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", TargetSettingsFile(site, dataDir, json: true)));
+            e.Message.ShouldContain("A worker is converting");
+            e.Message.ShouldContain("stop `wenku serve` and every `wenku worker` first");
         }
         finally
         {
