@@ -4,6 +4,7 @@ using System.Data.Common;
 using System.Globalization;
 using Amazon.Runtime;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Spectre.Console;
 using Wenku.Data;
@@ -85,16 +86,16 @@ public static class MigrateStorageCommand
             if (ScaleOutMigration.Unsupported(sourceDb.Model) is [_, ..] unsupported)
                 return Fail("This version cannot copy the data model row by row: " + string.Join("; ", unsupported));
             await DatabaseSetup.MigrateAsync(sourceServices, ct);
-            await DatabaseSetup.MigrateAsync(targetServices, ct); // the schema only: roles, categories and settings come from the source
             var targetFiles = targetServices.GetRequiredService<IFileStore>();
             var migration = new ScaleOutMigration(sourceDb, sourceServices.GetRequiredService<IFileStore>(), wenku.KeysDir,
                 targetServices.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>(), targetFiles);
-
             if (await migration.LiveJobAsync(ct) is { } job)
                 return Fail($"A worker is converting document {job.DocumentId} right now: stop `wenku serve` and every `wenku worker` first "
                     + "(after a crash, wait until its lease has run out, a minute by default).");
             if (!await targetFiles.IsWritableAsync(ct))
                 return Fail($"Cannot write to {bucket}: does the bucket exist, and are the keys right?");
+
+            await DatabaseSetup.MigrateAsync(targetServices, ct); // the schema only: roles, categories and settings come from the source
             var filled = await migration.TargetContentsAsync(ct);
             if (filled.Count > 0 && !replace)
                 return Fail($"The target database {database.Database} is not empty ("
@@ -120,10 +121,12 @@ public static class MigrateStorageCommand
             });
             return Summarize(rows!, files!);
         }
-        catch (Exception e) when (e is DbException or DbUpdateException or AmazonServiceException or HttpRequestException or IOException or TimeoutException
-            or InvalidOperationException { InnerException: DbException })
+        catch (Exception e) when (e is DbException or DbUpdateException or RetryLimitExceededException or AmazonServiceException
+            or HttpRequestException or IOException or TimeoutException)
         {
-            return Fail($"The migration stopped: {e.Message}{Environment.NewLine}Fix the cause and run the same command with "
+            // EF Core's wrappers say only "see the inner exception".
+            var reason = e is DbUpdateException or RetryLimitExceededException && e.InnerException is { } inner ? inner.Message : e.Message;
+            return Fail($"The migration stopped: {reason}{Environment.NewLine}Fix the cause and run the same command with "
                 + "--replace-target: the rows are copied again, files already in the bucket are kept.");
         }
     }
