@@ -186,8 +186,8 @@ public static class MigrateStorageCommand
                 + "Run the same command again with --replace-target.");
 
         AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Migration complete: {rows.Tables.Sum(t => t.Target)} rows in {rows.Tables.Count} tables, {rows.Keys.Target} data-protection keys, "
-            + $"{files.Files} files ({files.Bytes / 1048576.0:0.0} MB; {files.Copied} copied, {files.AlreadyThere} already there)."));
+            $"Migration complete: {Number(rows.Tables.Sum(t => t.Target))} rows in {rows.Tables.Count} tables, {rows.Keys.Target} data-protection keys, "
+            + $"{Number(files.Files)} files ({files.Bytes / 1048576.0:0.0} MB; {files.Copied} copied, {files.AlreadyThere} already there)."));
         AnsiConsole.WriteLine("Next: give every serve and worker the new settings, start them, and run `wenku admin reindex` once.");
         return 0;
     }
