@@ -176,6 +176,18 @@ public abstract class FileStoreContractTests : IAsyncLifetime
         all.ShouldContain("pages/7/30.jpg");
     }
 
+    [Fact]
+    public async Task Listing_goes_past_a_thousand_keys()
+    {
+        // S3 answers a listing in pages of at most 1000 keys; a library has many more previews than that.
+        await Parallel.ForEachAsync(Enumerable.Range(1, 1001), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await Store.PutAsync($"pages/{i % 50}/{i}.jpg", new MemoryStream([(byte)i, 1]), ct));
+        var count = 0;
+        await foreach (var f in Store.ListAsync("", CancellationToken.None))
+            if (f.Key.StartsWith("pages/", StringComparison.Ordinal) && f.Size == 2) count++;
+        count.ShouldBe(1001);
+    }
+
     private sealed class UnseekableStream(Stream inner) : Stream
     {
         public override bool CanRead => true;
