@@ -16,8 +16,11 @@ namespace Wenku.Tests.ScaleOut;
 /// <c>wenku admin migrate-storage</c> as an operator runs it: a real embedded site (SQLite, local disk) is used and
 /// stopped, the real program moves it, and the real site starts on the PostgreSQL database and s3rver bucket.
 /// </summary>
-public sealed class MigrateStorageTests
+public sealed class MigrateStorageTests : IDisposable
 {
+    /// <summary>The data folder of a small embedded install, for the tests that need no site.</summary>
+    private readonly string _source = TestPaths.NewTempDir("move-src");
+
     /// <summary>The embedded default, whatever stack the other site tests run on.</summary>
     private sealed class EmbeddedSite : WenkuFactory
     {
@@ -27,7 +30,7 @@ public sealed class MigrateStorageTests
     [Fact]
     public async Task An_embedded_site_moves_to_postgres_and_s3_with_everything_it_had()
     {
-        var embedded = new EmbeddedSite();
+        using var embedded = new EmbeddedSite(); // stopped midway (StopKeepingData); the using is for a failure before that
         var dataDir = embedded.DataDir;
         try
         {
@@ -99,55 +102,39 @@ public sealed class MigrateStorageTests
     [Fact]
     public async Task A_target_database_that_holds_a_site_already_is_refused()
     {
-        var dataDir = TestPaths.NewTempDir("move-src");
-        try
-        {
-            await WenkuProcess.RunAsync("admin", "create-user", "--data", dataDir, "--email", "move-admin@test.local", "--password", TestUsers.Password, "--role", "admin");
-            using var site = new ScaleOutSite();
-            await site.CreateUserAsync("already-here@test.local");
+        await WenkuProcess.RunAsync("admin", "create-user", "--data", _source, "--email", "move-admin@test.local", "--password", TestUsers.Password, "--role", "admin");
+        using var site = new ScaleOutSite();
+        await site.CreateUserAsync("already-here@test.local");
 
-            var e = await Should.ThrowAsync<InvalidOperationException>(() =>
-                WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", TargetSettingsFile(site, dataDir, json: false)));
-            e.Message.ShouldContain("is not empty (");
-            e.Message.ShouldContain("AspNetUsers: 1");
-            e.Message.ShouldContain("--replace-target");
-            (await site.WithDbAsync(db => db.Users.Select(u => u.Email).ToListAsync())).ShouldBe(["already-here@test.local"]);
-        }
-        finally
-        {
-            TestPaths.TryDelete(dataDir);
-        }
+        var e = await Should.ThrowAsync<InvalidOperationException>(() =>
+            WenkuProcess.RunAsync("admin", "migrate-storage", "--data", _source, "--to", TargetSettingsFile(site, _source, json: false)));
+        e.Message.ShouldContain("is not empty (");
+        e.Message.ShouldContain("AspNetUsers: 1");
+        e.Message.ShouldContain("--replace-target");
+        (await site.WithDbAsync(db => db.Users.Select(u => u.Email).ToListAsync())).ShouldBe(["already-here@test.local"]);
     }
 
     [Fact]
     public async Task An_install_whose_worker_is_still_converting_is_not_moved()
     {
-        var dataDir = TestPaths.NewTempDir("move-src");
-        try
+        await using (var services = CliServices.Build(_source))
         {
-            await using (var services = CliServices.Build(dataDir))
+            await DatabaseSetup.InitializeAsync(services);
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
+            db.Jobs.Add(new Job
             {
-                await DatabaseSetup.InitializeAsync(services);
-                await using var scope = services.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
-                db.Jobs.Add(new Job
-                {
-                    Kind = Job.Kinds.Convert, State = JobState.Running, LeaseOwner = "worker-1",
-                    LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds(),
-                });
-                await db.SaveChangesAsync();
-            }
-            using var site = new ScaleOutSite();
+                Kind = Job.Kinds.Convert, State = JobState.Running, LeaseOwner = "worker-1",
+                LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds(),
+            });
+            await db.SaveChangesAsync();
+        }
+        using var site = new ScaleOutSite();
 
-            var e = await Should.ThrowAsync<InvalidOperationException>(() =>
-                WenkuProcess.RunAsync("admin", "migrate-storage", "--data", dataDir, "--to", TargetSettingsFile(site, dataDir, json: true)));
-            e.Message.ShouldContain("A worker is converting");
-            e.Message.ShouldContain("stop `wenku serve` and every `wenku worker` first");
-        }
-        finally
-        {
-            TestPaths.TryDelete(dataDir);
-        }
+        var e = await Should.ThrowAsync<InvalidOperationException>(() =>
+            WenkuProcess.RunAsync("admin", "migrate-storage", "--data", _source, "--to", TargetSettingsFile(site, _source, json: true)));
+        e.Message.ShouldContain("A worker is converting");
+        e.Message.ShouldContain("stop `wenku serve` and every `wenku worker` first");
     }
 
     [Fact]
@@ -202,4 +189,6 @@ public sealed class MigrateStorageTests
         }));
         return file;
     }
+
+    public void Dispose() => TestPaths.TryDelete(_source);
 }
