@@ -112,7 +112,9 @@ start_s3() {
   fi
   mkdir -p "$dir/s3"
   # setsid: the server outlives this script and is not stopped by the terminal's signals; `stop` ends it by its pid.
-  setsid "$node_dir/node_modules/.bin/s3rver" -d "$dir/s3" -a 127.0.0.1 -p "$s3_port" --silent \
+  # The legacy OpenSSL provider: s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+)
+  # refuses without it — every listing of more than 1000 keys would answer InternalError.
+  NODE_OPTIONS=--openssl-legacy-provider setsid "$node_dir/node_modules/.bin/s3rver" -d "$dir/s3" -a 127.0.0.1 -p "$s3_port" --silent \
     --configure-bucket "$bucket" >"$dir/s3rver.log" 2>&1 < /dev/null &
   echo $! > "$dir/s3rver.pid"
   for _ in $(seq 1 100); do

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace Wenku;
 
 /// <summary>Site-wide settings bound from the <c>Wenku</c> configuration section.</summary>
-public sealed class WenkuOptions
+public sealed class WenkuOptions : IValidatableObject
 {
     public const string Section = "Wenku";
 
@@ -49,6 +50,23 @@ public sealed class WenkuOptions
     /// </summary>
     public bool BehindProxy { get; set; }
 
+    /// <summary>
+    /// With <see cref="BehindProxy"/>: proxies on other machines whose forwarded headers are trusted too (a scale-out
+    /// site's nginx in front of several serves), comma-separated addresses or networks, e.g. <c>10.0.0.2, 10.0.1.0/24</c>.
+    /// This machine is always trusted.
+    /// </summary>
+    public string? TrustedProxies { get; set; }
+
+    /// <summary>The addresses and networks of <see cref="TrustedProxies"/>; null for an entry that is neither.</summary>
+    public IEnumerable<(string Entry, IPNetwork? Network)> TrustedProxyNetworks() =>
+        (TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(entry => (entry, IPAddress.TryParse(entry, out var address) ? new IPNetwork(address, address.GetAddressBytes().Length * 8)
+                : IPNetwork.TryParse(entry, out var network) ? network : (IPNetwork?)null));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        TrustedProxyNetworks().Where(p => p.Network is null).Select(p => new ValidationResult(
+            $"Wenku:TrustedProxies: '{p.Entry}' is neither an address nor a network (10.0.0.2, 10.0.1.0/24).", [nameof(TrustedProxies)]));
+
     /// <summary>Files without a document row are removed at start once they are this old (younger ones may be uploads in flight).</summary>
     [Range(0, 86_400)]
     public int OrphanMinAgeSeconds { get; set; } = 300;
@@ -60,6 +78,9 @@ public sealed class WenkuOptions
     public string DatabasePath => Path.Combine(DataDir, "wenku.db");
     public string FilesDir => Path.Combine(DataDir, "files");
     public string TempDir => Path.Combine(DataDir, "tmp");
+
+    /// <summary>The data-protection keys (sign-in cookies, tokens) of the embedded default; on PostgreSQL they are in the database.</summary>
+    public string KeysDir => Path.Combine(DataDir, "keys");
 }
 
 /// <summary>Bounds for the conversion pipeline, bound from <c>Wenku:Conversion</c>.</summary>

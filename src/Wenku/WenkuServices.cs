@@ -43,7 +43,7 @@ public static class WenkuServices
         // database on PostgreSQL, so that every serve of a scale-out site reads every other's cookies.
         var dataProtection = services.AddDataProtection().SetApplicationName("wenku");
         if (database.Provider == DatabaseProvider.Postgres) dataProtection.PersistKeysToDbContext<PostgresWenkuDb>();
-        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataDir, "keys")));
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(options.KeysDir));
 
         services.AddIdentityCore<WenkuUser>(o =>
             {

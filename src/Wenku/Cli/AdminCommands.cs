@@ -10,7 +10,7 @@ using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | create-user | create-token | reindex | rescan-duplicates</c>.</summary>
+/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | reindex | rescan-duplicates</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -110,6 +110,7 @@ public static class AdminCommands
         });
 
         admin.Subcommands.Add(migrate);
+        admin.Subcommands.Add(MigrateStorageCommand.Build(data));
         admin.Subcommands.Add(reindex);
         admin.Subcommands.Add(rescan);
         admin.Subcommands.Add(createUser);
@@ -122,18 +123,27 @@ public static class AdminCommands
 public static class CliServices
 {
     /// <param name="settings">Configuration over everything else (tests: another database or store).</param>
-    public static ServiceProvider Build(string? dataDir, IEnumerable<KeyValuePair<string, string?>>? settings = null)
-    {
-        var config = new ConfigurationBuilder()
+    public static ServiceProvider Build(string? dataDir, IEnumerable<KeyValuePair<string, string?>>? settings = null) =>
+        Build(Configuration(dataDir, settings));
+
+    /// <summary>The site's configuration as every command reads it: appsettings.json, environment, <c>--data</c>.</summary>
+    public static IConfiguration Configuration(string? dataDir, IEnumerable<KeyValuePair<string, string?>>? settings = null) =>
+        new ConfigurationBuilder()
             .SetBasePath(WenkuServices.ContentRoot() ?? Directory.GetCurrentDirectory())
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(dataDir is null ? [] : [new($"{WenkuOptions.Section}:DataDir", Path.GetFullPath(dataDir))])
             .AddInMemoryCollection(settings ?? [])
             .Build();
+
+    public static ServiceProvider Build(IConfiguration config)
+    {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(config);
-        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        // A failed command surfaces as an exception; EF Core's log of it only repeats it (and, on the first migration of a
+        // new PostgreSQL database, reports the missing history table that it then creates).
+        services.AddLogging(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None));
         services.AddWenkuCore(config);
         services.AddScoped<AccountService>();
         services.AddScoped<ApiTokens>();

@@ -66,15 +66,19 @@ public sealed class LocalFileStore(string root) : IFileStore
 
     public async IAsyncEnumerable<StoredFile> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        ValidateKey(prefix.TrimEnd('/'));
-        var dir = Path.GetDirectoryName(PathFor(prefix.TrimEnd('/') + "/x"))!;
+        var dir = prefix.Length == 0 ? _root : Path.GetDirectoryName(PathFor(prefix.TrimEnd('/') + "/x"))!;
         if (!Directory.Exists(dir)) yield break;
         foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
         {
             ct.ThrowIfCancellationRequested();
-            if (file.EndsWith(".part", StringComparison.Ordinal)) continue;
             var key = Path.GetRelativePath(_root, file).Replace('\\', '/');
-            if (key.StartsWith(prefix, StringComparison.Ordinal)) yield return new StoredFile(key, File.GetLastWriteTimeUtc(file));
+            // Writes in progress (*.part) and the health probe are not stored files.
+            if (key.EndsWith(".part", StringComparison.Ordinal) || !StorageKeys.IsValid(key)) continue;
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var info = new FileInfo(file);
+                yield return new StoredFile(key, info.LastWriteTimeUtc, info.Length);
+            }
         }
         await Task.CompletedTask;
     }

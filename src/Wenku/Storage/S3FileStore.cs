@@ -170,13 +170,13 @@ public sealed class S3FileStore : IFileStore, IDisposable
 
     public async IAsyncEnumerable<StoredFile> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        StorageKeys.Validate(prefix.TrimEnd('/'));
+        if (prefix.Length > 0) StorageKeys.Validate(prefix.TrimEnd('/'));
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = ObjectKey(prefix) };
         while (true)
         {
             var page = await _s3.ListObjectsV2Async(request, ct);
             foreach (var o in page.S3Objects ?? [])
-                yield return new StoredFile(o.Key[_prefix.Length..], (o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime());
+                yield return new StoredFile(o.Key[_prefix.Length..], (o.LastModified ?? DateTime.UnixEpoch).ToUniversalTime(), o.Size ?? 0);
             if (page.IsTruncated != true) yield break;
             request.ContinuationToken = page.NextContinuationToken;
         }

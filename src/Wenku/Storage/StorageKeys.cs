@@ -7,9 +7,10 @@ public static partial class StorageKeys
 {
     public static void Validate(string key)
     {
-        if (!KeyPattern().IsMatch(key) || key.Contains("..", StringComparison.Ordinal))
-            throw new ArgumentException($"Invalid storage key: {key}", nameof(key));
+        if (!IsValid(key)) throw new ArgumentException($"Invalid storage key: {key}", nameof(key));
     }
+
+    public static bool IsValid(string key) => KeyPattern().IsMatch(key) && !key.Contains("..", StringComparison.Ordinal);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9/._-]{0,199}$")]
     private static partial Regex KeyPattern();

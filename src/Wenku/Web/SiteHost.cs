@@ -67,8 +67,7 @@ public static class SiteHost
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
 
-        if (options.BehindProxy)
-            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        if (options.BehindProxy) app.UseForwardedHeaders(ForwardedHeadersFor(options));
         // Errors go to /error, which answers the site with a page and the API with problem details.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -104,5 +103,16 @@ public static class SiteHost
 
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// Whose <c>X-Forwarded-For</c>/<c>-Proto</c> are believed: a proxy on this machine (ASP.NET's default) and the
+    /// <see cref="WenkuOptions.TrustedProxies"/>; from anyone else the headers are ignored, so they cannot dodge rate limits.
+    /// </summary>
+    public static ForwardedHeadersOptions ForwardedHeadersFor(WenkuOptions options)
+    {
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+        foreach (var (_, network) in options.TrustedProxyNetworks()) forwarded.KnownIPNetworks.Add(network!.Value);
+        return forwarded;
     }
 }

@@ -141,11 +141,43 @@ public class WenkuFactory : WebApplicationFactory<Program>
         return WenkuProcess.RunAsync(env, [.. args, "--data", DataDir]);
     }
 
+    /// <summary>Signs in through the real form, cookies by hand, and returns the <c>wenku.auth</c> cookie as <c>name=value</c>.</summary>
+    public async Task<string> SignInCookieAsync(string email)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var form = await client.GetAsync("/account/login");
+        var antiforgery = Cookie(form, "wenku.af");
+        var token = Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Email"] = email, ["Password"] = TestUsers.Password, ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+            }),
+        };
+        post.Headers.Add("Cookie", antiforgery);
+        var response = await client.SendAsync(post);
+        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"sign-in failed: {response.StatusCode}");
+        return Cookie(response, "wenku.auth");
+    }
+
+    private static string Cookie(HttpResponseMessage response, string name) =>
+        response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith(name + "=", StringComparison.Ordinal));
+
+    private bool _keepData;
+
+    /// <summary>Stops the site (and its workers) but keeps its data folder, to hand it to a command; the caller deletes it.</summary>
+    public void StopKeepingData()
+    {
+        _keepData = true;
+        Dispose();
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
         if (!disposing) return;
-        TestPaths.TryDelete(DataDir);
+        if (!_keepData) TestPaths.TryDelete(DataDir);
         if (_scaleOut is { } stack)
         {
             ScaleOutServices.DeleteBucketAsync(stack.S3).GetAwaiter().GetResult();

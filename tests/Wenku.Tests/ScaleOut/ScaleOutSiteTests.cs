@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
@@ -105,7 +104,7 @@ public sealed class ScaleOutSiteTests(ScaleOutSite site) : IClassFixture<ScaleOu
     public async Task A_reader_signed_in_on_one_serve_is_signed_in_on_another()
     {
         await site.CreateUserAsync("scale-reader@test.local");
-        var auth = await SignInCookieAsync(site, "scale-reader@test.local");
+        var auth = await site.SignInCookieAsync("scale-reader@test.local");
 
         // A second serve of the same site: it has never seen this reader, and it has no key files of its own.
         using var other = ScaleOutSite.AnotherServe(site);
@@ -149,27 +148,4 @@ public sealed class ScaleOutSiteTests(ScaleOutSite site) : IClassFixture<ScaleOu
         (await site.RunCliAsync("admin", "reindex")).ShouldContain("rebuilt");
         (await FoundOn(other, "沙丘地貌")).ShouldBe([doc.Id]);
     }
-
-    /// <summary>Signs in through the real form, cookies by hand, and returns the <c>wenku.auth</c> cookie as <c>name=value</c>.</summary>
-    private static async Task<string> SignInCookieAsync(WenkuFactory serve, string email)
-    {
-        var client = serve.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        var form = await client.GetAsync("/account/login");
-        var antiforgery = Cookie(form, "wenku.af");
-        var token = Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/account/login")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["Email"] = email, ["Password"] = TestUsers.Password, ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
-            }),
-        };
-        post.Headers.Add("Cookie", antiforgery);
-        var response = await client.SendAsync(post);
-        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        return Cookie(response, "wenku.auth");
-    }
-
-    private static string Cookie(HttpResponseMessage response, string name) =>
-        response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith(name + "=", StringComparison.Ordinal));
 }

@@ -167,6 +167,25 @@ public abstract class FileStoreContractTests : IAsyncLifetime
         await foreach (var f in Store.ListAsync("pages/7/", CancellationToken.None)) keys.Add(f);
         keys.Select(k => k.Key).Order().ShouldBe(Enumerable.Range(1, 30).Select(i => $"pages/7/{i}.jpg").Order());
         keys.ShouldAllBe(k => k.LastModifiedUtc > DateTime.UtcNow.AddHours(-1) && k.LastModifiedUtc < DateTime.UtcNow.AddHours(1));
+        keys.ShouldAllBe(k => k.Size == 1);
+
+        // The empty prefix lists the whole store (what migrate-storage copies).
+        var all = new List<string>();
+        await foreach (var f in Store.ListAsync("", CancellationToken.None)) all.Add(f.Key);
+        all.ShouldContain("pages/70/1.jpg");
+        all.ShouldContain("pages/7/30.jpg");
+    }
+
+    [Fact]
+    public async Task Listing_goes_past_a_thousand_keys()
+    {
+        // S3 answers a listing in pages of at most 1000 keys; a library has many more previews than that.
+        await Parallel.ForEachAsync(Enumerable.Range(1, 1001), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+            await Store.PutAsync($"pages/{i % 50}/{i}.jpg", new MemoryStream([(byte)i, 1]), ct));
+        var count = 0;
+        await foreach (var f in Store.ListAsync("", CancellationToken.None))
+            if (f.Key.StartsWith("pages/", StringComparison.Ordinal) && f.Size == 2) count++;
+        count.ShouldBe(1001);
     }
 
     private sealed class UnseekableStream(Stream inner) : Stream
