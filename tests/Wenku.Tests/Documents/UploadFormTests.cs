@@ -7,6 +7,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Documents;
 
 /// <summary>The upload form of the site (cookie, antiforgery, multipart).</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed partial class UploadFormTests : IDisposable
 {
     private sealed class SmallLimitFactory : WenkuFactory
