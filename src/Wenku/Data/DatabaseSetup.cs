@@ -34,10 +34,27 @@ public static class DatabaseSetup
         else
         {
             await CreatePostgresDatabaseAsync(db, ct);
+            // EF Core's lock on PostgreSQL lasts one migration's transaction: between two migrations another process
+            // can take it, still believing the second one unapplied, and run it again ("relation already exists").
+            // A session lock on a connection of our own covers the whole run.
+            // Not pooled: a pooled connection would keep the lock while it idles in the pool.
+            var unpooled = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false };
+            await using var gate = new NpgsqlConnection(unpooled.ConnectionString);
+            await gate.OpenAsync(ct);
+            await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@k)", gate))
+            {
+                take.Parameters.AddWithValue("k", MigrationLock);
+                await take.ExecuteNonQueryAsync(ct);
+            }
+            await db.Database.MigrateAsync(ct); // the lock ends with the connection's session, however this ends
+            return;
         }
-        // EF Core takes a lock of its own around migrating (a lock table on SQLite, a table lock on PostgreSQL).
+        // EF Core takes a lock of its own around migrating (a lock table on SQLite).
         await db.Database.MigrateAsync(ct);
     }
+
+    /// <summary>Advisory lock key held while a process migrates a PostgreSQL database ("WenkuM").</summary>
+    private const long MigrationLock = 0x57656E6B754D;
 
     /// <summary>
     /// Creates the PostgreSQL database if it is missing: migrating does that too, but two processes starting on a new
