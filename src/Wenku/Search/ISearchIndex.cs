@@ -74,7 +74,8 @@ public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int
 public sealed record Suggestion(long Id, string Title);
 
 /// <summary>
-/// The full-text index. Implementations: Lucene on the local disk (embedded default), a shared backend (scale-out).
+/// The full-text index. Implementations: <see cref="LuceneSearchIndex"/> on the local disk (embedded default),
+/// <see cref="PostgresSearchIndex"/> in the database, shared by every machine (scale-out).
 /// It follows the database: every change to a document that search can see is written, in the same transaction,
 /// to the search outbox (<see cref="SearchChange"/>), and <see cref="SyncAsync"/> applies what it has not applied yet.
 /// Whatever the implementation, only what anyone may read is searchable: ready documents, and of those the title,

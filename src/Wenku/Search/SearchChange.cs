@@ -10,7 +10,11 @@ namespace Wenku.Search;
 /// </summary>
 public sealed class SearchChange
 {
-    /// <summary>Position in the outbox; SQLite assigns it in commit order (writers are serialised).</summary>
+    /// <summary>
+    /// Position in the outbox. SQLite assigns it in commit order (writers are serialised), so the Lucene backend can
+    /// remember the last position applied. PostgreSQL assigns it at insert, and a transaction may commit after one
+    /// with a higher position: its backend consumes rows by deleting those it applied instead.
+    /// </summary>
     public long Seq { get; set; }
 
     public long DocumentId { get; set; }
