@@ -58,3 +58,24 @@ public sealed record ClausePlan(bool Exact, IReadOnlyList<SearchAnalyzer.Token> 
         return kept;
     }
 }
+
+/// <summary>
+/// A term every suggested title must hold, for what has been typed so far, the same for every backend.
+/// <paramref name="Typing"/> is set on a Latin word at the very end, which may be unfinished: titles with a word
+/// starting with it match too ("docu" offers "document"; the stem of a partial word is not a stem).
+/// </summary>
+public readonly record struct SuggestionTerm(string Term, string? Typing)
+{
+    public const int MaxPrefix = 50;
+
+    public static List<SuggestionTerm> For(string prefix)
+    {
+        prefix = prefix.Trim();
+        if (prefix.Length > MaxPrefix) prefix = prefix[..MaxPrefix];
+        var tokens = SearchAnalyzer.QueryTokens(prefix, 20);
+        return tokens.Select((t, i) =>
+            i == tokens.Count - 1 && t.End == prefix.Length && t.Term.All(char.IsAsciiLetterOrDigit)
+                ? new SuggestionTerm(t.Term, Text.TextFolding.Fold(prefix[t.Start..t.End]))
+                : new SuggestionTerm(t.Term, null)).ToList();
+    }
+}

@@ -63,6 +63,23 @@ public sealed record SearchFacets(
     IReadOnlyList<FacetValue> Pages)
 {
     public static readonly SearchFacets None = new([], [], [], []);
+
+    /// <summary>
+    /// The facets from counts as a backend gathers them: values with results only, most first (then by value); free
+    /// before paid (<paramref name="price"/>: [free, paid]); page ranges in their order (<paramref name="pages"/>
+    /// indexed as <see cref="PageRanges.All"/>).
+    /// </summary>
+    public static SearchFacets From(IReadOnlyDictionary<string, int> categories, IReadOnlyDictionary<string, int> formats, int[] price, int[] pages)
+    {
+        static List<FacetValue> Sorted(IReadOnlyDictionary<string, int> d) =>
+            d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
+        var prices = new List<FacetValue>();
+        if (price[0] > 0) prices.Add(new FacetValue("free", price[0]));
+        if (price[1] > 0) prices.Add(new FacetValue("paid", price[1]));
+        return new SearchFacets(Sorted(categories), Sorted(formats), prices,
+            PageRanges.All.Select((r, i) => new FacetValue(r.Key, pages[i])).Where(f => f.Count > 0).ToList());
+    }
 }
 
 public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int Page, int PageSize, SearchFacets Facets)

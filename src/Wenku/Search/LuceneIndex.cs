@@ -160,29 +160,15 @@ public sealed class LuceneIndex : IDisposable
     /// <summary>Titles that match what has been typed so far (the last word may be unfinished).</summary>
     public IReadOnlyList<Suggestion> Suggest(string prefix, int max)
     {
-        prefix = prefix.Trim();
-        if (prefix.Length == 0) return [];
-        if (prefix.Length > 50) prefix = prefix[..50];
-        var tokens = SearchAnalyzer.QueryTokens(prefix, 20);
-        if (tokens.Count == 0) return [];
+        var terms = SuggestionTerm.For(prefix);
+        if (terms.Count == 0) return [];
         var q = new BooleanQuery();
-        for (var i = 0; i < tokens.Count; i++)
+        foreach (var (term, typing) in terms)
         {
-            var t = tokens[i];
-            var isLast = i == tokens.Count - 1;
-            var latin = t.Term.All(char.IsAsciiLetterOrDigit);
-            if (isLast && latin && t.End == prefix.Length)
-            {
-                // Still typing: "docu" should offer "document"; the stem of a partial word is not a stem.
-                var surface = Text.TextFolding.Fold(prefix[t.Start..t.End]);
-                var either = new BooleanQuery
-                {
-                    { new PrefixQuery(new Term(TitleField, surface)), Occur.SHOULD },
-                    { new TermQuery(new Term(TitleField, t.Term)), Occur.SHOULD },
-                };
-                q.Add(either, Occur.MUST);
-            }
-            else q.Add(new TermQuery(new Term(TitleField, t.Term)), Occur.MUST);
+            Query match = new TermQuery(new Term(TitleField, term));
+            if (typing is not null)
+                match = new BooleanQuery { { new PrefixQuery(new Term(TitleField, typing)), Occur.SHOULD }, { match, Occur.SHOULD } };
+            q.Add(match, Occur.MUST);
         }
         var searcher = _searchers.Acquire();
         try
@@ -499,14 +485,7 @@ public sealed class LuceneIndex : IDisposable
         public SearchFacets Facets()
         {
             FlushSegment();
-            static List<FacetValue> Sorted(Dictionary<string, int> d) =>
-                d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                    .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
-            var price = new List<FacetValue>();
-            if (_price[0] > 0) price.Add(new FacetValue("free", _price[0]));
-            if (_price[1] > 0) price.Add(new FacetValue("paid", _price[1]));
-            var pages = PageRanges.All.Select((r, i) => new FacetValue(r.Key, _pages[i])).Where(f => f.Count > 0).ToList();
-            return new SearchFacets(Sorted(_categories), Sorted(_formats), price, pages);
+            return SearchFacets.From(_categories, _formats, _price, _pages);
         }
     }
 }

@@ -82,41 +82,14 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             }
         shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
         var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
-        return new SearchResults(hits, total, page, pageSize, Facets(categories, formats, price, pages));
-    }
-
-    private static SearchFacets Facets(Dictionary<string, int> categories, Dictionary<string, int> formats, int[] price, int[] pages)
-    {
-        static List<FacetValue> Sorted(Dictionary<string, int> d) =>
-            d.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => new FacetValue(kv.Key, kv.Value)).ToList();
-        var prices = new List<FacetValue>();
-        if (price[0] > 0) prices.Add(new FacetValue("free", price[0]));
-        if (price[1] > 0) prices.Add(new FacetValue("paid", price[1]));
-        return new SearchFacets(Sorted(categories), Sorted(formats), prices,
-            PageRanges.All.Select((r, i) => new FacetValue(r.Key, pages[i])).Where(f => f.Count > 0).ToList());
+        return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages));
     }
 
     public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int max, CancellationToken ct)
     {
-        prefix = prefix.Trim();
-        if (prefix.Length == 0) return [];
-        if (prefix.Length > 50) prefix = prefix[..50];
-        var tokens = SearchAnalyzer.QueryTokens(prefix, 20);
-        if (tokens.Count == 0) return [];
-        var parts = new List<string>(tokens.Count);
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var t = tokens[i];
-            var latin = t.Term.All(char.IsAsciiLetterOrDigit);
-            if (i == tokens.Count - 1 && latin && t.End == prefix.Length)
-            {
-                // Still typing: "docu" should offer "document"; the stem of a partial word is not a stem.
-                var surface = Text.TextFolding.Fold(prefix[t.Start..t.End]);
-                parts.Add($"({TsQuery.Lexeme(surface)}:* | {TsQuery.Lexeme(t.Term)})");
-            }
-            else parts.Add(TsQuery.Lexeme(t.Term));
-        }
+        var terms = SuggestionTerm.For(prefix);
+        if (terms.Count == 0) return [];
+        var parts = terms.Select(t => t.Typing is null ? TsQuery.Lexeme(t.Term) : $"({TsQuery.Lexeme(t.Typing)}:* | {TsQuery.Lexeme(t.Term)})");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await OpenAsync(db, ct);
         await using var command = new NpgsqlCommand(
