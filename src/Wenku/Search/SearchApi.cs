@@ -60,10 +60,10 @@ public static class SearchApi
             h.Category, h.Format, h.PageCount, h.Price, h.Downloads, h.CreatedAt, h.Uploader)).ToList();
         var f = results.Facets;
         var facets = new SearchFacetsDto(
-            f.Category.Select(v => new FacetValueDto(v.Value, labels.GetValueOrDefault(v.Value, v.Value), v.Count)).ToList(),
-            f.Format.Select(v => new FacetValueDto(v.Value, v.Value.ToUpperInvariant(), v.Count)).ToList(),
-            f.Price.Select(v => new FacetValueDto(v.Value, v.Value == "free" ? "免费 free" : "付费 paid", v.Count)).ToList(),
-            f.Pages.Select(v => new FacetValueDto(v.Value, PageRanges.All.First(r => r.Key == v.Value).Label, v.Count)).ToList());
+            f.Category.Select(v => new FacetValueDto(v.Value, FacetLabels.Category(labels, v.Value), v.Count)).ToList(),
+            f.Format.Select(v => new FacetValueDto(v.Value, FacetLabels.Format(v.Value), v.Count)).ToList(),
+            f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(v.Value), v.Count)).ToList(),
+            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(v.Value), v.Count)).ToList());
         return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
     }
 
@@ -74,4 +74,16 @@ public static class SearchApi
         await db.Categories.AsNoTracking().ToDictionaryAsync(c => c.Slug, c => c.Name, ct);
 
     private static string Marked(IReadOnlyList<TextPart> parts) => string.Concat(parts.Select(p => p.Marked ? $"«{p.Text}»" : p.Text));
+}
+
+/// <summary>How a facet value is named to people, on the search page and in the API alike.</summary>
+public static class FacetLabels
+{
+    public static string Category(IReadOnlyDictionary<string, string> names, string slug) => names.GetValueOrDefault(slug, slug);
+
+    public static string Format(string format) => format.ToUpperInvariant();
+
+    public static string Price(string price) => price == "free" ? "免费 free" : "付费 paid";
+
+    public static string Pages(string key) => PageRanges.All.First(r => r.Key == key).Label;
 }
