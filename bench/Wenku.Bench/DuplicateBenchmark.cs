@@ -1,3 +1,4 @@
+using Wenku.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -21,7 +22,7 @@ public static class DuplicateBenchmark
 
     public static Result Run(int indexSize)
     {
-        var tsv = CorpusFile() ?? throw new FileNotFoundException("../shared/corpus/cnews/cnews.val.tsv is missing beside the repository.");
+        var tsv = TestPaths.Shared("corpus", "cnews", "cnews.val.tsv") ?? throw new FileNotFoundException("../shared/corpus/cnews/cnews.val.tsv is missing beside the repository.");
         var articles = DuplicateEvaluation.LoadArticles(tsv, minLength: 400);
         var random = new Random(42);
 
@@ -171,14 +172,5 @@ public static class DuplicateBenchmark
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-    }
-
-    private static string? CorpusFile()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) dir = dir.Parent;
-        if (dir?.Parent is null) return null;
-        var path = Path.Combine(dir.Parent.FullName, "shared", "corpus", "cnews", "cnews.val.tsv");
-        return File.Exists(path) ? path : null;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Wenku.Data;
 using Wenku.Search;
+using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Bench;
 
@@ -19,9 +20,9 @@ public static class PostgresSearchBenchmark
 {
     public static async Task<int> RunAsync(string[] args, int docs, int queries, string work, List<string> sentences)
     {
-        var server = Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("WENKU_TEST_POSTGRES is not set: run through bench/search.sh --postgres (it starts scripts/services.sh).");
-        var connection = $"{server};Database=wenku_searchbench_{Guid.NewGuid():N}";
+        if (Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES") is null)
+            throw new InvalidOperationException("WENKU_TEST_POSTGRES is not set: run through bench/search.sh --postgres (it starts scripts/services.sh).");
+        var connection = ScaleOutServices.NewPostgresDatabase("searchbench");
         var services = new ServiceCollection().AddLogging();
         services.AddWenkuDatabase(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = connection }, new WenkuOptions { DataDir = work });
         await using var provider = services.BuildServiceProvider();
@@ -87,28 +88,20 @@ public static class PostgresSearchBenchmark
             Console.WriteLine($"\n== Search backends, {docs:N0} documents, {queries} queries per class, one thread ==");
             var rows = new List<string[]> { new[] { "", "lucene p50", "p99", "q/s", "postgres p50", "p99", "q/s", "postgres / lucene time", "same totals" } };
             foreach (var (cls, l, p) in results)
-                rows.Add([cls, SearchBenchmark.Ms(l.P50), SearchBenchmark.Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture),
-                    SearchBenchmark.Ms(p.P50), SearchBenchmark.Ms(p.P99), p.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                rows.Add([cls, Stats.Ms(l.P50), Stats.Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                    Stats.Ms(p.P50), Stats.Ms(p.P99), p.Qps.ToString("N0", CultureInfo.InvariantCulture),
                     (p.Mean / l.Mean).ToString("0.0", CultureInfo.InvariantCulture) + "×", $"{l.Totals.Zip(p.Totals).Count(t => t.First == t.Second) * 100 / l.Totals.Count}%"]);
             rows.Add(["build", $"{docs / luceneBuild.TotalSeconds:N0} docs/s", "", "", $"{docs / pgBuild.TotalSeconds:N0} docs/s", "", "", "", ""]);
             BenchRun.PrintTable(rows);
             Console.WriteLine("Both return the top 20 with highlighted passages, the total and facet counts of four dimensions. " +
                 "PostgreSQL ranks, counts and pages every matching row in one SQL statement; Lucene in one pass over its postings.");
-            Console.WriteLine($"Load average at end: {SearchBenchmark.LoadAverage()}");
+            Console.WriteLine($"Load average at end: {BenchRun.LoadAverage()}");
             return 0;
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
-            var builder = new NpgsqlConnectionStringBuilder(connection);
-            var name = builder.Database;
-            builder.Database = "postgres";
-            await using var admin = new NpgsqlConnection(builder.ConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await ScaleOutServices.DropPostgresDatabaseAsync(connection);
             if (!args.Contains("--keep")) try { Directory.Delete(work, true); } catch (IOException) { }
         }
     }
-
 }

@@ -1,3 +1,4 @@
+using Wenku.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
@@ -24,9 +25,10 @@ public static class SearchBenchmark
         var docs = Arg(args, "--docs", 100_000);
         var queries = Arg(args, "--queries", 200);
         var work = ArgString(args, "--work") ?? Path.Combine(Path.GetTempPath(), "wenku-search-bench-" + Guid.NewGuid().ToString("N"));
-        var corpus = ArgString(args, "--corpus") ?? FindCorpus();
+        var corpus = ArgString(args, "--corpus") ?? TestPaths.Shared("corpus", "cnews", "cnews.val.tsv")
+            ?? throw new InvalidOperationException("cnews corpus not found (../shared/corpus/cnews/cnews.val.tsv); pass --corpus.");
         Directory.CreateDirectory(work);
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; load average {LoadAverage()}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}; load average {BenchRun.LoadAverage()}");
         Console.WriteLine($"Corpus: {corpus}; {docs:N0} documents of {PagesPerDoc}×{CharsPerPage} characters; {queries} queries per class; work folder {work}");
 
         var sentences = Sentences(corpus);
@@ -96,21 +98,20 @@ public static class SearchBenchmark
             Console.WriteLine($"\n== Search, {docs:N0} documents{(reuse ? "" : $" ({textBytes / 1e9:0.00} GB of text)")}, {queries} queries per class, one thread ==");
             var rows = new List<string[]> { new[] { "", "lucene p50", "p99", "q/s", "fts5 p50", "p99", "q/s", "lucene faster", "hits agree" } };
             foreach (var (cls, l, f) in results)
-                rows.Add([cls, Ms(l.P50), Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture), Ms(f.P50), Ms(f.P99), f.Qps.ToString("N0", CultureInfo.InvariantCulture),
+                rows.Add([cls, Stats.Ms(l.P50), Stats.Ms(l.P99), l.Qps.ToString("N0", CultureInfo.InvariantCulture), Stats.Ms(f.P50), Stats.Ms(f.P99), f.Qps.ToString("N0", CultureInfo.InvariantCulture),
                     (f.Mean / l.Mean).ToString("0.0", CultureInfo.InvariantCulture) + "×", $"{l.Totals.Zip(f.Totals).Count(p => p.First > 0 == p.Second > 0) * 100 / l.Totals.Count}%"]);
             if (!reuse)
                 rows.Add([$"build (lucene {Environment.ProcessorCount} threads, fts5 1)", $"{docs / luceneBuild.TotalSeconds:N0} docs/s", "", "", $"{docs / ftsBuild.TotalSeconds:N0} docs/s", "", "", "", ""]);
             rows.Add(["index size", $"{luceneSize / 1e6:N0} MB", "", "", $"{ftsSize / 1e6:N0} MB", "", "", "", ""]);
             BenchRun.PrintTable(rows);
             var p99 = results.Max(r => r.Lucene.P99);
-            Console.WriteLine($"\nTargets: p99 ≤ 20 ms → {Ms(p99)} worst class {(p99 <= 20 ? "PASS" : "MISS")}; faster than FTS5 on every class → " +
+            Console.WriteLine($"\nTargets: p99 ≤ 20 ms → {Stats.Ms(p99)} worst class {(p99 <= 20 ? "PASS" : "MISS")}; faster than FTS5 on every class → " +
                 $"{(results.All(r => r.Lucene.Mean < r.Fts.Mean) ? "PASS" : "MISS")}; serving memory < 1 GB → own memory {rss / 1e6:N0} MB {(rss < 1e9 ? "PASS" : "MISS")}");
             Console.WriteLine("Lucene returns top 20 with highlighted passages, the total and facet counts of four dimensions on every query; " +
                 "FTS5 returns top 20 by bm25 with snippet() and the total (COUNT), and for the facet class the category counts (GROUP BY).");
         }
-        Console.WriteLine($"Load average at end: {LoadAverage()}");
+        Console.WriteLine($"Load average at end: {BenchRun.LoadAverage()}");
         if (!args.Contains("--keep") && !args.Contains("--reuse")) try { Directory.Delete(work, true); } catch (IOException) { }
-        await Task.CompletedTask;
         return 0;
     }
 
@@ -288,11 +289,7 @@ public static class SearchBenchmark
 
     private static string Quote(string s) => "\"" + s.Replace("\"", "\"\"") + "\"";
 
-    internal static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
-
     internal static long DirectorySize(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-
-    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static int Arg(string[] args, string name, int fallback)
     {
@@ -306,13 +303,4 @@ public static class SearchBenchmark
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static string FindCorpus()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "corpus", "cnews", "cnews.val.tsv");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException("cnews corpus not found (../shared/corpus/cnews/cnews.val.tsv); pass --corpus.");
-    }
 }
