@@ -23,6 +23,10 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
 
     private static readonly HashSet<string> ArchiveFormats = ["zip", "rar", "7z", "tar", "tar.gz"];
 
+    /// <summary>Names of files this site converts, and of archives among them, as entry names end.</summary>
+    private static readonly string[] KnownExtensions = [.. FileSniffer.Formats.Keys.SelectMany(FileSniffer.ExtensionsOf)],
+        ArchiveExtensions = [.. ArchiveFormats.SelectMany(FileSniffer.ExtensionsOf)];
+
     public bool CanConvert(string format) => ArchiveFormats.Contains(format);
 
     public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
@@ -32,6 +36,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         var entries = new List<ArchiveEntryInfo>();
         var extracted = new Dictionary<int, string>(); // entry number → extracted file
         long extractedBytes = 0;
+        long declared = 0; // the sizes the entries listed so far declare
 
         // Tar has no directory: one pass lists and extracts. The others are listed in full first, then extracted.
         try
@@ -48,7 +53,8 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                     var e = reader.Entry;
                     var info = Describe(entries.Count + 1, e);
                     entries.Add(info);
-                    CheckBounds(entries, archiveSize);
+                    declared += info.Size;
+                    CheckBounds(entries, declared, archiveSize);
                     if (WantsPreview(info, extracted.Count))
                     {
                         using var source = reader.OpenEntryStream();
@@ -67,9 +73,9 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                     ct.ThrowIfCancellationRequested();
                     entries.Add(Describe(entries.Count + 1, e));
                     list.Add(e);
-                    CheckBounds(entries, archiveSize);
+                    declared += entries[^1].Size;
+                    CheckBounds(entries, declared, archiveSize);
                 }
-                var declared = entries.Sum(e => e.Size);
                 CheckNested(list, 1, workDir, ref declared, archiveSize, ct);
                 for (var i = 0; i < list.Count && extracted.Count < Candidates; i++)
                 {
@@ -236,20 +242,20 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         var path = (e.Key ?? "").Replace('\\', '/');
         if (path.Length > 1000) path = path[..1000];
         var note = e.IsEncrypted ? "已加密 Encrypted: listed, not previewed" : null;
-        var known = FileSniffer.Formats.Keys.SelectMany(FileSniffer.ExtensionsOf).Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase));
+        var known = KnownExtensions.Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase));
         if (note is null && !e.IsDirectory && !known) note = "无预览 No preview for this kind of file";
-        if (note is null && !e.IsDirectory && FileSniffer.ExtensionsOf("zip").Concat([".rar", ".7z", ".tar", ".tar.gz", ".tgz"]).Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase)))
+        if (note is null && !e.IsDirectory && IsArchiveName(path))
             note = "压缩包内的压缩包：只列出，不打开 An archive inside the archive: listed, not opened";
         DateTime? modified = e.LastModifiedTime is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
         return new ArchiveEntryInfo(number, path, Math.Max(0, e.Size), Math.Max(0, e.CompressedSize), modified, e.IsDirectory, e.IsEncrypted, Note: note);
     }
 
-    private void CheckBounds(List<ArchiveEntryInfo> entries, long archiveSize)
+    /// <summary>Checks the entries listed so far, whose declared sizes add up to <paramref name="total"/>.</summary>
+    private void CheckBounds(List<ArchiveEntryInfo> entries, long total, long archiveSize)
     {
         if (entries.Count > _o.ArchiveMaxEntries)
             throw new ConversionException($"此压缩包超过 {_o.ArchiveMaxEntries} 个文件上限。This archive has more than {_o.ArchiveMaxEntries} entries, the limit.");
         var last = entries[^1];
-        var total = entries.Sum(e => e.Size);
         if (total > MaxBytes)
             throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
         if (total > 1024 * 1024 && total / Math.Max(1, archiveSize) > _o.ArchiveMaxRatio
@@ -307,7 +313,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     }
 
     private static bool IsArchiveName(string? key) =>
-        key is not null && FileSniffer.ExtensionsOf("zip").Concat([".rar", ".7z", ".tar", ".tar.gz", ".tgz"]).Any(x => key.EndsWith(x, StringComparison.OrdinalIgnoreCase));
+        key is not null && ArchiveExtensions.Any(x => key.EndsWith(x, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Copies an entry to <paramref name="path"/>, failing when it unpacks to more than it declares or the budget.</summary>
     private static long CopyBounded(Stream source, string path, ArchiveEntryInfo entry, long budget)
