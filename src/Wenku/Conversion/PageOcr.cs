@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Wenku.Conversion;
@@ -32,20 +31,8 @@ public sealed class PageOcr(IOptions<ConversionOptions> options, ILogger<PageOcr
                 outcome.TimedOut ? "timed out" : $"exit code {outcome.ExitCode}: {outcome.FirstErrorLine}");
             return null;
         }
-        return JoinCjk(outcome.StdOut);
-    }
-
-    /// <summary>tesseract separates Chinese characters by spaces; between two CJK characters a space is not text.</summary>
-    private static string JoinCjk(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == ' ' && sb.Length > 0 && i + 1 < text.Length
-                && Documents.TextNormalizer.IsCjk(sb[^1]) && Documents.TextNormalizer.IsCjk(text[i + 1]))
-                continue;
-            sb.Append(text[i]);
-        }
-        return sb.ToString();
+        // tesseract separates Chinese characters by spaces; the page text's cleaning (TextNormalizer.CleanPageText,
+        // which every page goes through) drops a space beside a CJK character.
+        return outcome.StdOut;
     }
 }
