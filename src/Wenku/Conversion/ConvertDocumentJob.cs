@@ -63,14 +63,11 @@ public sealed class ConvertDocumentJob(
             foreach (var page in result.Pages)
                 await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
 
-            var pages = result.Pages.Select(p => new DocumentPage
-            {
-                DocumentId = id, Number = p.Number, Text = TextNormalizer.CleanPageText(p.Text), Width = p.Width, Height = p.Height, Ocr = p.Ocr,
-            }).ToList();
+            var texts = result.Pages.Select(p => TextNormalizer.CleanPageText(p.Text)).ToList();
 
             // The text is known: is it a near duplicate of an earlier document? The site's policy decides what follows.
             var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
-            var check = await duplicates.CheckAsync(db, id, string.Join("\n", pages.Select(p => p.Text)), ct);
+            var check = await duplicates.CheckAsync(db, id, string.Join("\n", texts), ct);
             var nearDuplicate = check.BestMatchId is not null && check.BestScore >= settings.NearDuplicateThreshold;
             if (nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Reject)
             {
@@ -99,9 +96,10 @@ public sealed class ConvertDocumentJob(
                     IsDirectory = e.IsDirectory, IsEncrypted = e.IsEncrypted, FirstPage = e.FirstPage, PageCount = e.PageCount,
                     Note = e.Note is { Length: > 300 } n ? n[..300] : e.Note,
                 }));
-                db.DocumentPages.AddRange(pages.Select(p => new DocumentPage
+                // New entities on every try: the tracker was cleared.
+                db.DocumentPages.AddRange(result.Pages.Select((p, i) => new DocumentPage
                 {
-                    DocumentId = p.DocumentId, Number = p.Number, Text = p.Text, Width = p.Width, Height = p.Height, Ocr = p.Ocr,
+                    DocumentId = id, Number = p.Number, Text = texts[i], Width = p.Width, Height = p.Height, Ocr = p.Ocr,
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
