@@ -34,10 +34,9 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
         var drawing = Dxf.Parse(TextDecoding.Decode(bytes), _o.MaxDxfEntities, ct);
         if (drawing.Entities.Count == 0)
             throw new ConversionException("此 DXF 图纸中没有可显示的图形。This DXF drawing has no entities that can be shown.");
-        var png = Path.Combine(workDir, "drawing.png");
-        drawing.Render(png, DrawingSize);
         var jpg = Path.Combine(workDir, "page-1.jpg");
-        var (w, h) = watermarker.Apply(png, jpg);
+        using var rendered = drawing.Render(DrawingSize);
+        var (w, h) = watermarker.Apply(rendered, jpg);
         var details = $"DXF {drawing.Version}，{drawing.Entities.Count} 个图元 entities" +
             (drawing.Skipped > 0 ? $"（{drawing.Skipped} 个未显示 not shown: {string.Join(", ", drawing.SkippedKinds.Take(8))}）" : "");
         return new ConversionResult([new ConvertedPage(1, jpg, w, h, string.Join("\n", drawing.Texts))], Details: details);
@@ -51,7 +50,6 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
     {
         var (version, preview, facts) = DwgHeader.Read(inputPath);
         var jpg = Path.Combine(workDir, "page-1.jpg");
-        var png = Path.Combine(workDir, "drawing.png");
         if (preview is not null)
         {
             using var bitmap = SKBitmap.Decode(preview);
@@ -66,14 +64,12 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
                     using var image = SKImage.FromBitmap(bitmap);
                     canvas.DrawImage(image, new SKRect(0, 0, page.Width, page.Height), new SKSamplingOptions(SKFilterMode.Nearest));
                 }
-                Save(page, png);
-                var (w, h) = watermarker.Apply(png, jpg);
+                var (w, h) = watermarker.Apply(page, jpg);
                 return new ConversionResult([new ConvertedPage(1, jpg, w, h, "")], Details: $"DWG {version}，{facts}，内嵌预览图 embedded preview {bitmap.Width}×{bitmap.Height}");
             }
         }
-        using (var page = NoPreview(version))
-            Save(page, png);
-        var size = watermarker.Apply(png, jpg);
+        using var placeholder = NoPreview(version);
+        var size = watermarker.Apply(placeholder, jpg);
         return new ConversionResult([new ConvertedPage(1, jpg, size.Width, size.Height, "")], Details: $"DWG {version}，{facts}，此图纸没有内嵌预览图 no embedded preview");
     }
 
@@ -89,13 +85,6 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
         foreach (var (line, dy) in new[] { ("此 DWG 图纸没有内嵌预览图", -1.2f), ("This DWG drawing has no embedded preview", 0.4f), (version, 2f) })
             canvas.DrawText(line, (width - font.MeasureText(line)) / 2, height / 2f + dy * font.Size, SKTextAlign.Left, font, ink);
         return bitmap;
-    }
-
-    private static void Save(SKBitmap bitmap, string path)
-    {
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 90);
-        using var file = File.Create(path);
-        data.SaveTo(file);
     }
 }
 
@@ -315,8 +304,8 @@ public sealed class Dxf
         };
     }
 
-    /// <summary>Draws the entities fitted into <paramref name="longest"/> pixels, Y up as in CAD, black on white.</summary>
-    public void Render(string pngPath, int longest)
+    /// <summary>Draws the entities fitted into <paramref name="longest"/> pixels, Y up as in CAD, black on white (the caller disposes it).</summary>
+    public SKBitmap Render(int longest)
     {
         var bounds = Bounds();
         const float margin = 0.04f;
@@ -325,7 +314,7 @@ public sealed class Dxf
         var scale = longest * (1 - 2 * margin) / Math.Max(w, h);
         var width = Math.Max(200, (int)(w * scale / (1 - 2 * margin)));
         var height = Math.Max(200, (int)(h * scale / (1 - 2 * margin)));
-        using var bitmap = new SKBitmap(width, height);
+        var bitmap = new SKBitmap(width, height);
         using (var canvas = new SKCanvas(bitmap))
         {
             canvas.Clear(SKColors.White);
@@ -376,9 +365,7 @@ public sealed class Dxf
                 }
             }
         }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 90);
-        using var file = File.Create(pngPath);
-        data.SaveTo(file);
+        return bitmap;
     }
 
     private SKRect Bounds()

@@ -66,15 +66,10 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
                 File.Delete(full);
             }
 
-            var png = Path.Combine(workDir, $"frame-{i + 1}.png");
             var (w, h) = Fit(frame.Width, frame.Height, _o.PreviewSize);
-            using (var page = OnWhite(frame, w, h))
-            using (var data = page.Encode(SKEncodedImageFormat.Png, 90))
-            using (var file = File.Create(png))
-                data.SaveTo(file);
             var jpg = Path.Combine(workDir, $"page-{i + 1}.jpg");
-            var size = watermarker.Apply(png, jpg);
-            File.Delete(png);
+            using var page = OnWhite(frame, w, h);
+            var size = watermarker.Apply(page, jpg);
             pages.Add(new ConvertedPage(i + 1, jpg, size.Width, size.Height, recognised ?? "", Ocr: recognised is not null));
         }
         return new ConversionResult(pages);

@@ -16,12 +16,15 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
     {
         using var bitmap = SKBitmap.Decode(pngPath)
             ?? throw new ConversionException("渲染结果无法读取。A rendered page could not be read back.");
+        return Apply(bitmap, jpgPath);
+    }
+
+    /// <summary>Watermarks a page rendered in memory (drawn on in place) into <paramref name="jpgPath"/>; returns its size.</summary>
+    public (int Width, int Height) Apply(SKBitmap bitmap, string jpgPath)
+    {
         using (var canvas = new SKCanvas(bitmap))
             Draw(canvas, bitmap.Width, bitmap.Height);
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, _quality);
-        using (var file = File.Create(jpgPath))
-            data.SaveTo(file);
+        SaveJpeg(bitmap, jpgPath);
         return (bitmap.Width, bitmap.Height);
     }
 
@@ -40,11 +43,16 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
                 canvas.DrawText(line, (width - font.MeasureText(line)) / 2, height / 2f + dy * font.Size, SKTextAlign.Left, font, ink);
             Draw(canvas, width, height);
         }
+        SaveJpeg(bitmap, jpgPath);
+        return (width, height);
+    }
+
+    private void SaveJpeg(SKBitmap bitmap, string jpgPath)
+    {
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Jpeg, _quality);
-        using (var file = File.Create(jpgPath))
-            data.SaveTo(file);
-        return (width, height);
+        using var file = File.Create(jpgPath);
+        data.SaveTo(file);
     }
 
     private void Draw(SKCanvas canvas, int width, int height)
