@@ -10,31 +10,28 @@ namespace Wenku.Jobs;
 /// </summary>
 public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvider clock) : IJobQueue
 {
+    /// <summary>
+    /// Takes the next due job (or one whose lease ran out); {0} worker, {1} lease end, {2} now, all parameters. On
+    /// PostgreSQL <c>/*lock*/</c> becomes <c>FOR UPDATE SKIP LOCKED</c>: the lock taken by the inner SELECT holds until
+    /// the UPDATE commits, and a row another claimer has locked is skipped, not waited for (without it, READ COMMITTED
+    /// would let both updates through). SQLite serialises writers and has no row locks.
+    /// </summary>
+    private const string ClaimSql = """
+        UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {0}, "LeaseUntil" = {1}, "Attempts" = "Attempts" + 1
+        WHERE "Id" = (
+            SELECT "Id" FROM "Jobs"
+            WHERE ("State" = 'Pending' AND "RunAfter" <= {2}) OR ("State" = 'Running' AND "LeaseUntil" < {2})
+            ORDER BY "RunAfter", "Id" LIMIT 1/*lock*/)
+        RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
+        """;
+
     public async Task<ClaimedJob?> ClaimAsync(string workerId, TimeSpan lease, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var until = now + (long)lease.TotalMilliseconds;
-        var claim = db.Database.IsNpgsql()
-            // The lock taken by the inner SELECT holds until the UPDATE commits; a row another claimer has locked is
-            // skipped, not waited for (without SKIP LOCKED, READ COMMITTED would let both updates through).
-            ? db.Database.SqlQuery<ClaimRow>($"""
-                UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
-                WHERE "Id" = (
-                    SELECT "Id" FROM "Jobs"
-                    WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
-                    ORDER BY "RunAfter", "Id" LIMIT 1
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
-                """)
-            : db.Database.SqlQuery<ClaimRow>($"""
-                UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {workerId}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
-                WHERE "Id" = (
-                    SELECT "Id" FROM "Jobs"
-                    WHERE ("State" = 'Pending' AND "RunAfter" <= {now}) OR ("State" = 'Running' AND "LeaseUntil" < {now})
-                    ORDER BY "RunAfter", "Id" LIMIT 1)
-                RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
-                """);
+        var sql = ClaimSql.Replace("/*lock*/", db.Database.IsNpgsql() ? " FOR UPDATE SKIP LOCKED" : "", StringComparison.Ordinal);
+        var claim = db.Database.SqlQueryRaw<ClaimRow>(sql, workerId, until, now);
         var rows = await claim.ToListAsync(ct);
         return rows.Count == 0 ? null : new ClaimedJob(rows[0].Id, rows[0].Kind, rows[0].DocumentId, rows[0].Attempts, rows[0].MaxAttempts);
     }
