@@ -150,7 +150,8 @@ public static class MigrateStorageCommand
     private static IEnumerable<KeyValuePair<string, string?>> EnvironmentFile(string path) =>
         File.ReadLines(path).Select(line => line.Trim())
             .Where(line => line.Length > 0 && line[0] is not ('#' or ';') && line.Contains('='))
-            .Select(line => (Key: line[..line.IndexOf('=')].Trim(), Value: line[(line.IndexOf('=') + 1)..].Trim()))
+            .Select(line => line.Split('=', 2))
+            .Select(kv => (Key: kv[0].Trim(), Value: kv[1].Trim()))
             .Select(x => new KeyValuePair<string, string?>(x.Key.Replace("__", ":", StringComparison.Ordinal),
                 x.Value.Length >= 2 && x.Value[0] is ('"' or '\'') && x.Value[^1] == x.Value[0] ? x.Value[1..^1] : x.Value));
 

@@ -99,12 +99,10 @@ public sealed class LocalFileStore(string root) : IFileStore
 
     private string PathFor(string key)
     {
-        ValidateKey(key);
+        StorageKeys.Validate(key);
         var full = Path.GetFullPath(Path.Combine(_root, key));
         if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"Storage key escapes the store: {key}", nameof(key));
         return full;
     }
-
-    private static void ValidateKey(string key) => StorageKeys.Validate(key);
 }
