@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs what Wenku needs from Debian: poppler (PDF conversion), CJK fonts (rendering and demo PDFs),
+# Installs what Wenku needs from Debian: poppler (PDF conversion) with poppler-data (the CMaps and font tables for
+# PDFs whose Chinese or Japanese fonts are not embedded: without it they render blank with no text), MuPDF's mutool
+# (the fallback for PDFs poppler cannot open), CJK fonts (rendering and demo PDFs),
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), and for the benchmarks wrk and nginx. Safe to run again:
 # it installs only what is missing.
 set -euo pipefail
-packages=(poppler-utils fonts-noto-cjk util-linux wrk nginx-light
+packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip)
 missing=()
@@ -16,6 +18,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet on PATH)." >&2; exit 1; }
