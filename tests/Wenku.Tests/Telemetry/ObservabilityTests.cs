@@ -17,6 +17,7 @@ namespace Wenku.Tests.Telemetry;
 /// Metrics, traces and logs of a running site with a real worker process: one upload, sent with a known trace, is
 /// converted once for the whole class; each test reads what an operator would see of it.
 /// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed partial class ObservabilityTests(MetricsSite site) : IClassFixture<MetricsSite>
 {
     [Fact]
@@ -112,8 +113,6 @@ public sealed class MetricsSite : WenkuFactory, IAsyncLifetime
     public HttpClient Api { get; private set; } = null!;
     public long DocumentId { get; private set; }
     public string TraceId { get; } = ActivityTraceId.CreateRandom().ToHexString();
-
-    protected override bool FollowsTestStack => false;
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Wenku:Metrics:Enabled"] = "true" };
 
