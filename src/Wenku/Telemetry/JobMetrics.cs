@@ -67,10 +67,19 @@ public sealed class JobMetrics
         }
     }
 
+    /// <summary>Counts finished jobs, a batch at a time, until none is left (or a scrape's worth, the rest next time).</summary>
     private async Task CountFinishedJobsAsync(WenkuDb db, CancellationToken ct)
     {
+        for (var batch = 0; batch < MaxBatchesPerRefresh; batch++)
+            if (await CountBatchAsync(db, ct) < Batch) return;
+    }
+
+    private const int MaxBatchesPerRefresh = 20;
+
+    private async Task<int> CountBatchAsync(WenkuDb db, CancellationToken ct)
+    {
         var ids = await db.Database.SqlQueryRaw<long>(ClaimFinishedSql, Batch).ToListAsync(ct);
-        if (ids.Count == 0) return;
+        if (ids.Count == 0) return 0;
         var jobs = await db.Jobs.AsNoTracking()
             .Where(j => ids.Contains(j.Id) && j.Kind == Job.Kinds.Convert)
             .Select(j => new
@@ -92,6 +101,7 @@ public sealed class JobMetrics
             if (job.State != JobState.Failed && job.Status is DocumentStatus.Ready or DocumentStatus.Held)
                 _metrics.DuplicateChecked(job.Status == DocumentStatus.Held ? "held" : "passed");
         }
+        return ids.Count;
     }
 
     private async Task ReadQueueAsync(WenkuDb db, CancellationToken ct)

@@ -23,7 +23,7 @@ public sealed class WenkuMetrics
     {
         Meter = meters.Create(Name);
         _conversion = Meter.CreateHistogram("wenku.conversion.duration", "s",
-            "How long one conversion took, by detected format and outcome (ready, held, failed, deleted).",
+            "How long one conversion took, by detected format and outcome (ready, held, failed).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800] });
         _search = Meter.CreateHistogram("wenku.search.duration", "s", "How long one search took, by backend (lucene, postgres).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });

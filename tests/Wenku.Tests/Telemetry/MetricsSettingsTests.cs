@@ -49,6 +49,16 @@ public sealed class MetricsSettingsTests
     }
 
     [Fact]
+    public void An_allowed_network_that_is_not_a_network_stops_the_site_at_start()
+    {
+        using var site = new LocalClientSite(new Dictionary<string, string?> { ["Wenku:Metrics:Enabled"] = "true", ["Wenku:Metrics:AllowedNetworks"] = "127.0.0.1, prometheus.lan" });
+
+        var error = Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => site.CreateClient());
+
+        error.Message.ShouldContain("prometheus.lan");
+    }
+
+    [Fact]
     public void The_console_log_is_json_lines_when_configured()
     {
         using var json = new LocalClientSite(new Dictionary<string, string?> { ["Wenku:Logging:Json"] = "true" });
