@@ -114,6 +114,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
         b.Entity<Job>(e =>
         {
             e.HasIndex(j => new { j.State, j.RunAfter });
+            e.HasIndex(j => j.Measured); // the metrics pass looks for finished jobs not yet counted
             e.Property(j => j.State).HasConversion<string>().HasMaxLength(16);
             e.HasOne(j => j.Document).WithMany().HasForeignKey(j => j.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });

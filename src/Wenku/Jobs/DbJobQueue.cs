@@ -17,12 +17,12 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
     /// would let both updates through). SQLite serialises writers and has no row locks.
     /// </summary>
     private const string ClaimSql = """
-        UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {0}, "LeaseUntil" = {1}, "Attempts" = "Attempts" + 1
+        UPDATE "Jobs" SET "State" = 'Running', "LeaseOwner" = {0}, "LeaseUntil" = {1}, "Attempts" = "Attempts" + 1, "StartedAt" = {2}
         WHERE "Id" = (
             SELECT "Id" FROM "Jobs"
             WHERE ("State" = 'Pending' AND "RunAfter" <= {2}) OR ("State" = 'Running' AND "LeaseUntil" < {2})
             ORDER BY "RunAfter", "Id" LIMIT 1/*lock*/)
-        RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts"
+        RETURNING "Id", "Kind", "DocumentId", "Attempts", "MaxAttempts", "TraceParent"
         """;
 
     public async Task<ClaimedJob?> ClaimAsync(string workerId, TimeSpan lease, CancellationToken ct)
@@ -33,7 +33,7 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
         var sql = ClaimSql.Replace("/*lock*/", db.Database.IsNpgsql() ? " FOR UPDATE SKIP LOCKED" : "", StringComparison.Ordinal);
         var claim = db.Database.SqlQueryRaw<ClaimRow>(sql, workerId, until, now);
         var rows = await claim.ToListAsync(ct);
-        return rows.Count == 0 ? null : new ClaimedJob(rows[0].Id, rows[0].Kind, rows[0].DocumentId, rows[0].Attempts, rows[0].MaxAttempts);
+        return rows.Count == 0 ? null : new ClaimedJob(rows[0].Id, rows[0].Kind, rows[0].DocumentId, rows[0].Attempts, rows[0].MaxAttempts, rows[0].TraceParent);
     }
 
     public async Task<bool> HeartbeatAsync(long jobId, string workerId, TimeSpan lease, CancellationToken ct)
@@ -99,5 +99,6 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
         public long? DocumentId { get; set; }
         public int Attempts { get; set; }
         public int MaxAttempts { get; set; }
+        public string? TraceParent { get; set; }
     }
 }

@@ -1,7 +1,7 @@
 namespace Wenku.Jobs;
 
-/// <summary>A job a worker holds a lease on.</summary>
-public sealed record ClaimedJob(long Id, string Kind, long? DocumentId, int Attempts, int MaxAttempts);
+/// <summary>A job a worker holds a lease on; <paramref name="TraceParent"/> is the trace of the request that queued it.</summary>
+public sealed record ClaimedJob(long Id, string Kind, long? DocumentId, int Attempts, int MaxAttempts, string? TraceParent = null);
 
 /// <summary>
 /// The durable job queue. Jobs are rows (added with the entity they concern, in the same transaction);

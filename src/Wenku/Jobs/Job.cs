@@ -34,11 +34,24 @@ public sealed class Job
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? FinishedAt { get; set; }
 
+    /// <summary>
+    /// The W3C trace context (<c>traceparent</c>) of the request that enqueued the job, so that the worker's activity
+    /// continues the request's trace across the queue.
+    /// </summary>
+    [MaxLength(100)]
+    public string? TraceParent { get; set; }
+
+    /// <summary>Unix milliseconds at which the current attempt was claimed; with <see cref="FinishedAt"/>, how long it took.</summary>
+    public long? StartedAt { get; set; }
+
+    /// <summary>Whether a <c>serve</c> has counted the finished job in its metrics (each finished job is counted once, by one serve).</summary>
+    public bool Measured { get; set; }
+
     public static class Kinds
     {
         public const string Convert = "convert";
     }
 
     public static Job Convert(Document document, int maxAttempts) =>
-        new() { Kind = Kinds.Convert, Document = document, MaxAttempts = maxAttempts, RunAfter = 0 };
+        new() { Kind = Kinds.Convert, Document = document, MaxAttempts = maxAttempts, RunAfter = 0, TraceParent = System.Diagnostics.Activity.Current?.Id };
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Wenku.Telemetry;
 
 namespace Wenku.Jobs;
 
@@ -62,6 +64,9 @@ public sealed class JobWorker(
             return;
         }
 
+        // The job continues the trace of the request that queued it; its log events carry the document and the trace.
+        using var activity = StartActivity(job);
+        using var scope = log.BeginScope(new JobScope(job.Id, job.DocumentId));
         using var jobCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var heartbeat = HeartbeatAsync(job, lease, jobCts);
         try
@@ -91,6 +96,38 @@ public sealed class JobWorker(
                 await handler.GiveUpAsync(job, $"转换失败，请稍后重新上传或联系管理员。Conversion failed after {job.Attempts} attempts because of an error on our side; try again later or contact the site.", CancellationToken.None);
             await queue.FailAsync(job.Id, WorkerId, e.ToString(), final, CancellationToken.None);
         }
+    }
+
+    /// <summary>The activity of one job: a child of the trace stored on the job row, or a trace of its own.</summary>
+    private static Activity? StartActivity(ClaimedJob job)
+    {
+        var parent = ActivityContext.TryParse(job.TraceParent, null, out var context) ? context : default;
+        var activity = WenkuMetrics.Activities.StartActivity($"job {job.Kind}", ActivityKind.Consumer, parent);
+        activity?.SetTag("wenku.job.id", job.Id);
+        activity?.SetTag("wenku.document.id", job.DocumentId);
+        return activity;
+    }
+
+    /// <summary>The log scope of a job: its id and its document's.</summary>
+    private sealed class JobScope(long jobId, long? documentId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("JobId", jobId),
+            1 => new("DocumentId", documentId),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public int Count => 2;
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"job {jobId}, document {documentId}";
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Console;
 using Wenku.Data;
+using Wenku.Telemetry;
 
 namespace Wenku.Jobs;
 
@@ -10,9 +11,13 @@ public static partial class WorkerHost
     public static async Task<int> RunAsync(string[] args, int? parentPid)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = WenkuServices.ContentRoot() });
-        // One line per entry, so the supervising site can pass each on with its level.
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
+        // Started by a site: every event as one JSON line, which the site logs again as the same event
+        // (WorkerLogRelay). Run on its own: the format the configuration asks for, one line per entry by default.
+        if (parentPid is not null) builder.Logging.AddJsonLines();
+        else if (builder.Configuration.GetSection(LoggingOptions.Section).Get<LoggingOptions>() is { Json: true }) builder.Logging.AddJsonLines();
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.ColorBehavior = LoggerColorBehavior.Disabled; });
         builder.Services.AddWenkuCore(builder.Configuration);
+        builder.Services.AddWorkerTelemetry(builder.Configuration);
         builder.Services.AddHostedService<JobWorker>();
         if (parentPid is { } pid)
             builder.Services.AddHostedService(sp => new ParentWatch(pid, sp.GetRequiredService<IHostApplicationLifetime>(),

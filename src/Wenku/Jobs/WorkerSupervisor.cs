@@ -8,8 +8,10 @@ namespace Wenku.Jobs;
 /// On the embedded default, <c>serve</c> runs its conversion workers as child processes (<c>wenku worker</c>), so a
 /// hostile file can crash or hang a worker, never the site. A worker that exits is started again.
 /// </summary>
-public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log) : BackgroundService
+public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log, ILoggerFactory loggers)
+    : BackgroundService
 {
+    private readonly WorkerLogRelay _relay = new(loggers);
     private readonly List<Process> _running = [];
     private volatile bool _stopping;
 
@@ -40,10 +42,11 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
             }
             lock (_running) _running.Add(process);
             log.LogInformation("Worker {Slot} started as process {Pid}", slot, process.Id);
-            // The worker logs one entry per line (see WorkerHost); each keeps its level here, so that a job's
-            // failure reaches the site's log instead of vanishing below the default level.
-            process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Log(LevelOf(e.Data), "worker {Slot}: {Line}", slot, e.Data); };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.LogWarning("worker {Slot}: {Line}", slot, e.Data); };
+            // The worker writes each log event as a JSON line (see WorkerHost); each is logged again here with its
+            // level, category, properties and scopes, so a job's failure reaches the site's log as the event it was.
+            var pid = process.Id;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) _relay.Relay(slot, pid, e.Data, stderr: false); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _relay.Relay(slot, pid, e.Data, stderr: true); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             try
@@ -103,7 +106,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
         return File.Exists(apphost) ? (apphost, []) : ("dotnet", [dll]);
     }
 
-    /// <summary>The level of a line from the console logger: <c>fail: …</c>, <c>warn: …</c>, <c>info: …</c>.</summary>
+    /// <summary>The level of a line of text from the simple console logger: <c>fail: …</c>, <c>warn: …</c>, <c>info: …</c>.</summary>
     public static LogLevel LevelOf(string line) =>
         line.Length < 5 || line[4] != ':' ? LogLevel.Information : line[..4] switch
         {

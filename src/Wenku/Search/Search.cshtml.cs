@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Wenku.Data;
+using Wenku.Telemetry;
 
 namespace Wenku.Search;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Web.RateLimits.Search)]
-public sealed class SearchModel(ISearchIndex index, WenkuDb db) : PageModel
+public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock) : PageModel
 {
     public SearchQuery Query { get; private set; } = new("");
     public SearchResults? Results { get; private set; }
@@ -16,7 +17,7 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db) : PageModel
     {
         Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
-        if (!SearchApi.IsBlank(Query)) Results = await index.SearchAsync(Query, ct);
+        if (!SearchApi.IsBlank(Query)) Results = await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct));
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>

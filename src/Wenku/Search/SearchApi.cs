@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
+using Wenku.Telemetry;
 
 namespace Wenku.Search;
 
@@ -50,10 +51,11 @@ public static class SearchApi
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, string? format, string? price,
-        string? pages, string? sort, ISearchIndex index, WenkuDb db, CancellationToken ct)
+        string? pages, string? sort, ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock, CancellationToken ct)
     {
         var query = ToQuery(q, page, category, format, price, pages, sort);
-        var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None) : await index.SearchAsync(query, ct);
+        var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None)
+            : await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(query, ct));
         var labels = await CategoryLabelsAsync(db, ct);
         var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title, Marked(h.TitleParts), Marked(h.Snippet), h.Snippet,
             h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}",

@@ -12,6 +12,7 @@ using Wenku.Documents;
 using Wenku.Jobs;
 using Wenku.Search;
 using Wenku.Storage;
+using Wenku.Telemetry;
 
 namespace Wenku.Web;
 
@@ -40,7 +41,9 @@ public static class SiteHost
             Directory.CreateDirectory(aspnetTemp);
             Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", aspnetTemp);
         }
+        builder.Logging.AddWenkuConsoleFormat(builder.Configuration);
         builder.Services.AddWenkuCore(builder.Configuration);
+        builder.Services.AddSiteTelemetry(builder.Configuration);
         builder.Services.AddWenkuAuthentication();
         builder.Services.AddWenkuRateLimits(options);
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
@@ -90,6 +93,7 @@ public static class SiteHost
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapWenkuMetrics();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Wenku API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
 

@@ -45,6 +45,9 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /error", "a failed form post re-executed into the error page", _ => "/error", Everyone(Ok)),
         new("* /health/live", "liveness", _ => "/health/live", Everyone(Ok)),
         new("* /health/ready", "readiness", _ => "/health/ready", Everyone(Ok)),
+        // Metrics (on in this site) answer only Wenku:Metrics:AllowedNetworks, whoever is signed in; the in-memory test
+        // client has no address on any network, so it is refused like a reader from outside.
+        new("* /metrics", "Prometheus metrics, from outside the allowed networks", _ => "/metrics", Everyone(Forbidden)),
         new("GET /openapi/{documentName}.json", "the OpenAPI document", _ => "/openapi/v1.json", Everyone(Ok)),
         new("GET /openapi/{documentName}.json", "no such OpenAPI document", _ => "/openapi/nope.json", Everyone(NotFound)),
 
@@ -385,6 +388,8 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
     private readonly Dictionary<Who, HttpClient> _browsers = [];
     private readonly Dictionary<Who, HttpClient> _apis = [];
     private readonly Dictionary<HttpClient, string> _antiforgery = [];
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Wenku:Metrics:Enabled"] = "true" };
 
     public string FreeSalt { get; } = $"walkfree{Guid.NewGuid():N}"[..20];
     public long FreeDoc { get; private set; }

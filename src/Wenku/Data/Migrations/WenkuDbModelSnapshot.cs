@@ -643,7 +643,13 @@ namespace Wenku.Data.Migrations
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Measured")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("RunAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("State")
@@ -651,9 +657,15 @@ namespace Wenku.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DocumentId");
+
+                    b.HasIndex("Measured");
 
                     b.HasIndex("State", "RunAfter");
 

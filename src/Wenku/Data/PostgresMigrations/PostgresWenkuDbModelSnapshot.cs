@@ -685,7 +685,13 @@ namespace Wenku.Data.PostgresMigrations
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("Measured")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("RunAfter")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("StartedAt")
                         .HasColumnType("bigint");
 
                     b.Property<string>("State")
@@ -693,9 +699,15 @@ namespace Wenku.Data.PostgresMigrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DocumentId");
+
+                    b.HasIndex("Measured");
 
                     b.HasIndex("State", "RunAfter");
 
