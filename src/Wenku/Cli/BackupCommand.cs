@@ -7,7 +7,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Spectre.Console;
 using Wenku.Data;
 using Wenku.Documents;
 using Wenku.Search;
@@ -103,9 +102,10 @@ public static class BackupCommand
             }
             File.Move(partial, target, overwrite: true);
 
+            // Plain lines: never wrapped at the console's width.
             foreach (var key in manifest.Missing.Take(20))
-                AnsiConsole.MarkupLineInterpolated($"[yellow]not copied:[/] {key} — the database names it but it is not in storage (deleted meanwhile, or lost: run `wenku admin check`).");
-            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                Console.WriteLine($"not copied: {key} — the database names it but it is not in storage (deleted meanwhile, or lost: run `wenku admin check`).");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Backup written to {target}: {manifest.Documents} documents, {manifest.Users} users, {manifest.Entries.Count} files "
                 + $"({manifest.Entries.Sum(e => e.Size) / 1048576.0:0.0} MB){(manifest.Missing.Count > 0 ? $", {manifest.Missing.Count} named files missing" : "")}."));
             return 0;
@@ -219,11 +219,11 @@ public static class BackupCommand
         await DatabaseSetup.MigrateAsync(services, ct); // an archive of an older version gets this version's schema
         var indexed = await LuceneSearchIndex.RebuildAsync(services.GetRequiredService<IDbContextFactory<WenkuDb>>(),
             LuceneSearchIndex.RootFor(wenku), null, ct);
-        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Restored {manifest.Documents} documents, {manifest.Users} users and {manifest.Entries.Count} files (backup of {manifest.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC, "
             + $"Wenku {manifest.Version}) into {root}; search rebuilt: {indexed} documents. Start it with `wenku serve --data {root}`."));
         if (manifest.Missing.Count > 0)
-            AnsiConsole.MarkupLineInterpolated($"[yellow]{manifest.Missing.Count} files were missing when the backup was taken[/] (run `wenku admin check --data {root}`).");
+            Console.WriteLine($"{manifest.Missing.Count} files were missing when the backup was taken (run `wenku admin check --data {root}`).");
         return 0;
     }
 

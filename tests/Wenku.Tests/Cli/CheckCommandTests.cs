@@ -1,0 +1,145 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Wenku.Search;
+using Wenku.Tests.Infrastructure;
+
+namespace Wenku.Tests.Cli;
+
+/// <summary>
+/// <c>wenku admin check</c> on an install converted by the real program, then broken by hand in each way it can break:
+/// it names every break, <c>--repair</c> fixes what can be fixed and reports the rest.
+/// </summary>
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly string _data = TestPaths.NewTempDir("check");
+
+    private static readonly Dictionary<string, string> Env = new()
+    {
+        ["Wenku__Workers"] = "1",
+        ["Wenku__UploadsPerHour"] = "100000",
+        ["Wenku__OrphanMinAgeSeconds"] = "0",
+    };
+
+    [Fact]
+    public async Task Check_names_a_lost_page_a_truncated_original_a_missing_search_entry_a_missing_fingerprint_and_an_orphan_and_repair_fixes_all_it_can()
+    {
+        await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "check@test.local", "--password", TestUsers.Password);
+        var token = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "check@test.local");
+        long lostPage, truncated, unsearchable, unfingerprinted;
+        using (var site = await WenkuProcess.StartServeAsync(_data, Env))
+        {
+            using var api = OperatorCli.ApiClient(site.BaseAddress, token);
+            var ids = new List<long>();
+            for (var i = 1; i <= 4; i++)
+            {
+                var id = await api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(3, salt: $"check-{i}"), title: $"检查 checkword{i}"));
+                await OperatorCli.WaitForStatusAsync(api, id, "ready");
+                await OperatorCli.WaitForHitAsync(api, $"checkword{i}", id);
+                ids.Add(id);
+            }
+            (lostPage, truncated, unsearchable, unfingerprinted) = (ids[0], ids[1], ids[2], ids[3]);
+        }
+
+        var healthy = await OperatorCli.RunAsync("admin", "check", "--data", _data);
+        healthy.ExitCode.ShouldBe(0, healthy.ToString());
+        healthy.Output.ShouldContain("Everything is consistent.");
+
+        // Break it in each way.
+        File.Delete(FilePath($"pages/{lostPage}/2.jpg"));
+        var original = FilePath(Scalar($"SELECT StorageKey FROM Documents WHERE Id = {truncated}"));
+        var originalBytes = await File.ReadAllBytesAsync(original);
+        await File.WriteAllBytesAsync(original, originalBytes[..(originalBytes.Length / 2)]);
+        using (var index = new LuceneIndex(CurrentIndex()))
+        {
+            index.Delete(unsearchable);
+            index.Commit(index.Watermark);
+        }
+        Execute($"DELETE FROM DocumentFingerprints WHERE DocumentId = {unfingerprinted}");
+        Directory.CreateDirectory(FilePath("pages/999999"));
+        await File.WriteAllBytesAsync(FilePath("pages/999999/1.jpg"), [0xFF, 0xD8, 0xFF, 0xD9]);
+
+        var found = await OperatorCli.RunAsync("admin", "check", "--data", _data);
+        found.ExitCode.ShouldBe(1, found.ToString());
+        Problems(found).ShouldBe([
+            $"originals  document {truncated}",
+            $"pages  document {lostPage}  pages/{lostPage}/2.jpg",
+            $"search  document {unsearchable}",
+            $"fingerprints  document {unfingerprinted}",
+            "orphans  pages/999999/1.jpg",
+        ], ignoreOrder: true);
+        Line(found, $"document {truncated}").ShouldContain($"has {originalBytes.Length / 2} bytes, {originalBytes.Length} were uploaded");
+
+        var repair = await OperatorCli.RunAsync("admin", "check", "--data", _data, "--repair");
+        repair.ExitCode.ShouldBe(1, repair.ToString()); // a truncated original cannot be made whole here
+        Problems(repair).ShouldBe([$"originals  document {truncated}"]);
+        Line(repair, $"pages/{lostPage}/2.jpg").ShouldStartWith("repaired");
+        repair.Output.ShouldContain("restore those files from a backup");
+
+        // What the repair did: the document that lost a page converts again, search and the fingerprint are back, the orphan is gone.
+        Scalar($"SELECT Status FROM Documents WHERE Id = {lostPage}").ShouldBe("Queued");
+        Scalar($"SELECT COUNT(*) FROM DocumentFingerprints WHERE DocumentId = {unfingerprinted}").ShouldBe("1");
+        LuceneIndex.ReadCommitted(CurrentIndex()).Ids.ShouldContain(unsearchable);
+        File.Exists(FilePath("pages/999999/1.jpg")).ShouldBeFalse();
+
+        // Once the original is put back (from a backup) and the site has converted the document again, all is well.
+        await File.WriteAllBytesAsync(original, originalBytes);
+        using (var site = await WenkuProcess.StartServeAsync(_data, Env))
+        {
+            using var api = OperatorCli.ApiClient(site.BaseAddress, token);
+            await OperatorCli.WaitForStatusAsync(api, lostPage, "ready");
+            (await api.GetAsync($"/d/{lostPage}/page/2.jpg")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await OperatorCli.WaitForHitAsync(api, "checkword1", lostPage);
+            await OperatorCli.WaitForHitAsync(api, "checkword3", unsearchable);
+        }
+        var whole = await OperatorCli.RunAsync("admin", "check", "--data", _data);
+        whole.ExitCode.ShouldBe(0, whole.ToString());
+    }
+
+    [Fact]
+    public async Task Check_of_a_folder_without_an_install_says_so()
+    {
+        var outcome = await OperatorCli.RunAsync("admin", "check", "--data", _data);
+        outcome.ExitCode.ShouldBe(1);
+        outcome.Error.ShouldContain("No embedded database");
+    }
+
+    /// <summary>The problem lines, each cut to its area, document and key (the words after them may change).</summary>
+    private static List<string> Problems(OperatorCli.Outcome outcome) =>
+        outcome.Output.Split('\n').Where(l => l.StartsWith("PROBLEM  ", StringComparison.Ordinal))
+            .Select(l => l["PROBLEM  ".Length..].Split("  "))
+            .Select(parts => string.Join("  ", parts.TakeWhile((p, i) => i == 0 || p.StartsWith("document ", StringComparison.Ordinal)
+                || p.StartsWith("pages/", StringComparison.Ordinal))))
+            .ToList();
+
+    private static string Line(OperatorCli.Outcome outcome, string containing) =>
+        outcome.Output.Split('\n').Single(l => l.Contains(containing, StringComparison.Ordinal) && (l.StartsWith("PROBLEM", StringComparison.Ordinal) || l.StartsWith("repaired", StringComparison.Ordinal)));
+
+    private string FilePath(string key) => Path.Combine(_data, "files", key);
+
+    private string CurrentIndex() => Path.Combine(_data, "search", File.ReadAllText(Path.Combine(_data, "search", "CURRENT")).Trim());
+
+    private string Scalar(string sql)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    private void Execute(string sql)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection($"Data Source={Path.Combine(_data, "wenku.db")};Pooling=False");
+        c.Open();
+        return c;
+    }
+
+    public void Dispose() => TestPaths.TryDelete(_data);
+}
