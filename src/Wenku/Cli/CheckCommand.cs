@@ -111,14 +111,18 @@ public sealed class LibraryCheck(IServiceProvider services)
                 findings.Add(new(CheckArea.Originals, d.Id, d.StorageKey, "the original's SHA-256 differs from the upload's"));
         }
 
-        // Page images of converted documents (ready, or held by the near-duplicate check): one per page, not empty.
-        // Their sizes are not recorded at conversion, so a damaged image of the right name is not found here.
+        // Page images of converted documents (ready, or held by the near-duplicate check): one per page, of the size
+        // stored at conversion (pages converted before sizes were recorded: not empty).
+        var recorded = (await db.DocumentPages.AsNoTracking().Where(p => p.ImageBytes > 0).Select(p => new { p.DocumentId, p.Number, p.ImageBytes }).ToListAsync(ct))
+            .ToDictionary(p => (p.DocumentId, p.Number), p => p.ImageBytes);
         foreach (var d in documents.Where(d => d.Status is DocumentStatus.Ready or DocumentStatus.Held))
             for (var n = 1; n <= d.PageCount; n++)
             {
                 var key = Document.PageKey(d.Id, n);
                 if (!stored.TryGetValue(key, out var page)) findings.Add(new(CheckArea.Pages, d.Id, key, $"page {n} of {d.PageCount} has no image"));
                 else if (page.Size == 0) findings.Add(new(CheckArea.Pages, d.Id, key, $"page {n} of {d.PageCount} has an empty image"));
+                else if (recorded.TryGetValue((d.Id, n), out var size) && size != page.Size)
+                    findings.Add(new(CheckArea.Pages, d.Id, key, $"page {n} of {d.PageCount} has {page.Size} bytes, {size} were stored at conversion"));
             }
 
         // Search holds exactly the ready documents, but for those whose changes it has not applied yet.

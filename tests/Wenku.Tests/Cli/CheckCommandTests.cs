@@ -21,23 +21,23 @@ public sealed class CheckCommandTests : IDisposable
     };
 
     [Fact]
-    public async Task Check_names_a_lost_page_a_truncated_original_a_missing_search_entry_a_missing_fingerprint_and_an_orphan_and_repair_fixes_all_it_can()
+    public async Task Check_names_a_lost_page_a_cut_page_image_a_truncated_original_a_missing_search_entry_a_missing_fingerprint_and_an_orphan_and_repair_fixes_all_it_can()
     {
         await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "check@test.local", "--password", TestUsers.Password);
         var token = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "check@test.local");
-        long lostPage, truncated, unsearchable, unfingerprinted;
+        long lostPage, truncated, unsearchable, unfingerprinted, damagedPage;
         using (var site = await WenkuProcess.StartServeAsync(_data, Env))
         {
             using var api = OperatorCli.ApiClient(site.BaseAddress, token);
             var ids = new List<long>();
-            for (var i = 1; i <= 4; i++)
+            for (var i = 1; i <= 5; i++)
             {
                 var id = await api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(3, salt: $"check-{i}"), title: $"检查 checkword{i}"));
                 await OperatorCli.WaitForStatusAsync(api, id, "ready");
                 await OperatorCli.WaitForHitAsync(api, $"checkword{i}", id);
                 ids.Add(id);
             }
-            (lostPage, truncated, unsearchable, unfingerprinted) = (ids[0], ids[1], ids[2], ids[3]);
+            (lostPage, truncated, unsearchable, unfingerprinted, damagedPage) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
         }
 
         var healthy = await OperatorCli.RunAsync("admin", "check", "--data", _data);
@@ -55,6 +55,9 @@ public sealed class CheckCommandTests : IDisposable
             index.Commit(index.Watermark);
         }
         Execute($"DELETE FROM DocumentFingerprints WHERE DocumentId = {unfingerprinted}");
+        var damagedImage = await File.ReadAllBytesAsync(FilePath($"pages/{damagedPage}/3.jpg"));
+        Scalar($"SELECT ImageBytes FROM DocumentPages WHERE DocumentId = {damagedPage} AND Number = 3").ShouldBe(damagedImage.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await File.WriteAllBytesAsync(FilePath($"pages/{damagedPage}/3.jpg"), damagedImage[..100]);
         Directory.CreateDirectory(FilePath("pages/999999"));
         await File.WriteAllBytesAsync(FilePath("pages/999999/1.jpg"), [0xFF, 0xD8, 0xFF, 0xD9]);
 
@@ -63,11 +66,13 @@ public sealed class CheckCommandTests : IDisposable
         Problems(found).ShouldBe([
             $"originals  document {truncated}",
             $"pages  document {lostPage}  pages/{lostPage}/2.jpg",
+            $"pages  document {damagedPage}  pages/{damagedPage}/3.jpg",
             $"search  document {unsearchable}",
             $"fingerprints  document {unfingerprinted}",
             "orphans  pages/999999/1.jpg",
         ], ignoreOrder: true);
         Line(found, $"document {truncated}").ShouldContain($"has {originalBytes.Length / 2} bytes, {originalBytes.Length} were uploaded");
+        Line(found, $"pages/{damagedPage}/3.jpg").ShouldContain($"has 100 bytes, {damagedImage.Length} were stored at conversion");
 
         var repair = await OperatorCli.RunAsync("admin", "check", "--data", _data, "--repair");
         repair.ExitCode.ShouldBe(1, repair.ToString()); // a truncated original cannot be made whole here
@@ -77,6 +82,7 @@ public sealed class CheckCommandTests : IDisposable
 
         // What the repair did: the document that lost a page converts again, search and the fingerprint are back, the orphan is gone.
         Scalar($"SELECT Status FROM Documents WHERE Id = {lostPage}").ShouldBe("Queued");
+        Scalar($"SELECT Status FROM Documents WHERE Id = {damagedPage}").ShouldBe("Queued");
         Scalar($"SELECT COUNT(*) FROM DocumentFingerprints WHERE DocumentId = {unfingerprinted}").ShouldBe("1");
         LuceneIndex.ReadCommitted(CurrentIndex()).Ids.ShouldContain(unsearchable);
         File.Exists(FilePath("pages/999999/1.jpg")).ShouldBeFalse();
@@ -88,6 +94,8 @@ public sealed class CheckCommandTests : IDisposable
             using var api = OperatorCli.ApiClient(site.BaseAddress, token);
             await OperatorCli.WaitForStatusAsync(api, lostPage, "ready");
             (await api.GetAsync($"/d/{lostPage}/page/2.jpg")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            await OperatorCli.WaitForStatusAsync(api, damagedPage, "ready");
+            (await api.GetByteArrayAsync($"/d/{damagedPage}/page/3.jpg")).Length.ShouldBeGreaterThan(100);
             await OperatorCli.WaitForHitAsync(api, "checkword1", lostPage);
             await OperatorCli.WaitForHitAsync(api, "checkword3", unsearchable);
         }
