@@ -271,9 +271,11 @@ public static class BackupCommand
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or JsonException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            problems.Add($"cannot be read: {e.Message}");
+            // A damaged archive fails in many ways (a bad header checksum, a broken gzip stream, an octal field that
+            // is not a number, a cut end): each is a reason not to restore it, and is said as such.
+            problems.Add($"cannot be read: {e.GetType().Name}: {e.Message}");
             return (null, problems);
         }
 

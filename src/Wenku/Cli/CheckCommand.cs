@@ -93,9 +93,8 @@ public sealed class LibraryCheck(IServiceProvider services)
     {
         var findings = new List<CheckFinding>();
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        // Files listed before the rows are read: a file written after the listing belongs to a row that may be read, and
-        // is not reported missing only if the listing saw it, so an upload finishing meanwhile can at worst look missing
-        // for one run, never be removed as an orphan (orphans must also be older than OrphanMinAgeSeconds).
+        // On a running site the files are listed first, then the rows read: an upload finishing in between can look
+        // missing for one run, but a file is called an orphan only when it is older than OrphanMinAgeSeconds as well.
         var stored = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
         await foreach (var file in _store.ListAsync("", ct)) stored[file.Key] = file;
         var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id)
