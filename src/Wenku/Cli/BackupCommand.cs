@@ -106,8 +106,10 @@ public static class BackupCommand
             foreach (var key in manifest.Missing.Take(20))
                 Console.WriteLine($"not copied: {key} — the database names it but it is not in storage (deleted meanwhile, or lost: run `wenku admin check`).");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Backup written to {target}: {manifest.Documents} documents, {manifest.Users} users, {manifest.Entries.Count} files "
-                + $"({manifest.Entries.Sum(e => e.Size) / 1048576.0:0.0} MB){(manifest.Missing.Count > 0 ? $", {manifest.Missing.Count} named files missing" : "")}."));
+                $"Backup written to {target}: {manifest.Documents} documents, {manifest.Users} users; the database, "
+                + $"{manifest.Entries.Count(e => e.Name.StartsWith("files/", StringComparison.Ordinal))} stored files and "
+                + $"{manifest.Entries.Count(e => e.Name.StartsWith("keys/", StringComparison.Ordinal))} keys "
+                + $"({manifest.Entries.Sum(e => e.Size) / 1048576.0:0.0} MB){(manifest.Missing.Count > 0 ? $"; {manifest.Missing.Count} named files were missing" : "")}."));
             return 0;
         }
         finally
@@ -220,7 +222,7 @@ public static class BackupCommand
         var indexed = await LuceneSearchIndex.RebuildAsync(services.GetRequiredService<IDbContextFactory<WenkuDb>>(),
             LuceneSearchIndex.RootFor(wenku), null, ct);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Restored {manifest.Documents} documents, {manifest.Users} users and {manifest.Entries.Count} files (backup of {manifest.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC, "
+            $"Restored {manifest.Documents} documents, {manifest.Users} users and {manifest.Entries.Count(e => e.Name.StartsWith("files/", StringComparison.Ordinal))} stored files (backup of {manifest.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC, "
             + $"Wenku {manifest.Version}) into {root}; search rebuilt: {indexed} documents. Start it with `wenku serve --data {root}`."));
         if (manifest.Missing.Count > 0)
             Console.WriteLine($"{manifest.Missing.Count} files were missing when the backup was taken (run `wenku admin check --data {root}`).");

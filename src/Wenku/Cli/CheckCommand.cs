@@ -55,12 +55,13 @@ public static class CheckCommand
         var findings = await check.FindAsync(ct);
         if (repair && findings.Count > 0) await check.RepairAsync(findings, ct);
 
-        var table = new Table().AddColumns("check", "problems", repair ? "repaired" : "");
+        var table = new Table().AddColumns("check", "problems");
+        if (repair) table.AddColumn("repaired");
         foreach (var area in Enum.GetValues<CheckArea>())
         {
             var of = findings.Where(f => f.Area == area).ToList();
-            table.AddRow(area.ToString().ToLowerInvariant(), of.Count == 0 ? "[green]ok[/]" : $"[red]{of.Count}[/]",
-                repair ? of.Count(f => f.Repaired).ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+            string[] row = [area.ToString().ToLowerInvariant(), of.Count == 0 ? "[green]ok[/]" : $"[red]{of.Count}[/]"];
+            table.AddRow(repair ? [.. row, of.Count(f => f.Repaired).ToString(System.Globalization.CultureInfo.InvariantCulture)] : row);
         }
         AnsiConsole.Write(table);
         // Plain lines, one per finding: greppable, and never wrapped by the console's width.
