@@ -10,7 +10,7 @@ using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | reindex | rescan-duplicates</c>.</summary>
+/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | reindex | rescan-duplicates | backup | restore | check</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -115,6 +115,9 @@ public static class AdminCommands
         admin.Subcommands.Add(rescan);
         admin.Subcommands.Add(createUser);
         admin.Subcommands.Add(createToken);
+        admin.Subcommands.Add(BackupCommand.Backup(data));
+        admin.Subcommands.Add(BackupCommand.Restore(data));
+        admin.Subcommands.Add(CheckCommand.Build(data));
         return admin;
     }
 }

@@ -60,6 +60,8 @@ public sealed class ConvertDocumentJob(
                 return;
             }
 
+            // Sizes read before the store may move the files away; kept on the page rows for `wenku admin check`.
+            var imageBytes = result.Pages.Select(p => new FileInfo(p.ImagePath).Length).ToList();
             foreach (var page in result.Pages)
                 await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
 
@@ -99,7 +101,7 @@ public sealed class ConvertDocumentJob(
                 // New entities on every try: the tracker was cleared.
                 db.DocumentPages.AddRange(result.Pages.Select((p, i) => new DocumentPage
                 {
-                    DocumentId = id, Number = p.Number, Text = texts[i], Width = p.Width, Height = p.Height, Ocr = p.Ocr,
+                    DocumentId = id, Number = p.Number, Text = texts[i], Width = p.Width, Height = p.Height, Ocr = p.Ocr, ImageBytes = imageBytes[i],
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;

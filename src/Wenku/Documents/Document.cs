@@ -95,6 +95,9 @@ public sealed class DocumentPage
 
     /// <summary>The page had no text layer and its text was recognised by OCR.</summary>
     public bool Ocr { get; set; }
+
+    /// <summary>Size of the page image as stored at conversion, for <c>wenku admin check</c>; 0 for pages converted before it was recorded.</summary>
+    public long ImageBytes { get; set; }
 }
 
 public sealed class Category

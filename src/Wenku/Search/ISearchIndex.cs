@@ -115,4 +115,16 @@ public interface ISearchIndex
     /// site's); searches keep being answered from the old one until the new one is complete. Returns the documents indexed.
     /// </summary>
     Task<int> RebuildAsync(IProgress<(int Done, int Total)>? progress, CancellationToken ct);
+
+    /// <summary>
+    /// The documents search holds as last committed, read without taking the writer that a running site holds
+    /// (<c>wenku admin check</c>).
+    /// </summary>
+    Task<SearchContents> ContentsAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// What search holds: <paramref name="DocumentIds"/>, reflecting the search outbox up to <paramref name="AppliedThrough"/>
+/// (changes after it are still to be applied, so a difference for their documents is not a fault).
+/// </summary>
+public sealed record SearchContents(IReadOnlySet<long> DocumentIds, long AppliedThrough);

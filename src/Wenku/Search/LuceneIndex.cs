@@ -106,24 +106,40 @@ public sealed class LuceneIndex : IDisposable
     /// <summary>Makes recent writes visible to searches without the cost of a commit.</summary>
     public void Refresh() => _searchers.MaybeRefreshBlocking();
 
+    /// <summary>
+    /// The document ids and outbox position of the last commit in <paramref name="path"/>, read without the write lock
+    /// (another process may hold it); an empty folder is an empty index.
+    /// </summary>
+    public static (HashSet<long> Ids, long Watermark) ReadCommitted(string path)
+    {
+        using var directory = FSDirectory.Open(path);
+        if (!DirectoryReader.IndexExists(directory)) return ([], 0);
+        using var reader = DirectoryReader.Open(directory);
+        var data = reader.IndexCommit.UserData;
+        var watermark = data is not null && data.TryGetValue(WatermarkKey, out var s) && long.TryParse(s, out var w) ? w : 0;
+        return (IdsOf(reader), watermark);
+    }
+
     /// <summary>Every document id in the index.</summary>
     public HashSet<long> Ids()
     {
-        var ids = new HashSet<long>();
         var s = _searchers.Acquire();
-        try
-        {
-            foreach (var leaf in s.IndexReader.Leaves)
-            {
-                var reader = leaf.AtomicReader;
-                var values = reader.GetNumericDocValues(IdField);
-                var live = reader.LiveDocs;
-                if (values is null) continue;
-                for (var d = 0; d < reader.MaxDoc; d++)
-                    if (live is null || live.Get(d)) ids.Add(values.Get(d));
-            }
-        }
+        try { return IdsOf(s.IndexReader); }
         finally { _searchers.Release(s); }
+    }
+
+    private static HashSet<long> IdsOf(IndexReader indexReader)
+    {
+        var ids = new HashSet<long>();
+        foreach (var leaf in indexReader.Leaves)
+        {
+            var reader = leaf.AtomicReader;
+            var values = reader.GetNumericDocValues(IdField);
+            var live = reader.LiveDocs;
+            if (values is null) continue;
+            for (var d = 0; d < reader.MaxDoc; d++)
+                if (live is null || live.Get(d)) ids.Add(values.Get(d));
+        }
         return ids;
     }
 

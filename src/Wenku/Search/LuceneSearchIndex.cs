@@ -101,6 +101,16 @@ public sealed class LuceneSearchIndex(
         return ids.Count;
     }
 
+    /// <summary>Reads the committed index that CURRENT names (none yet: empty), beside a site that may hold its writer.</summary>
+    public Task<SearchContents> ContentsAsync(CancellationToken ct)
+    {
+        var folder = ReadCurrent(Root);
+        var path = folder is null ? null : Path.Combine(Root, folder);
+        if (path is null || !Directory.Exists(path)) return Task.FromResult(new SearchContents(new HashSet<long>(), 0));
+        var (ids, watermark) = LuceneIndex.ReadCommitted(path);
+        return Task.FromResult(new SearchContents(ids, watermark));
+    }
+
     private async Task<int> ApplyOutboxAsync(LuceneIndex index, CancellationToken ct)
     {
         var total = 0;

@@ -114,6 +114,18 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         return await WriteLockedAsync(ApplyOutboxAsync, ct);
     }
 
+    /// <summary>The search rows; the outbox is consumed as it is applied, so every row still in it is pending.</summary>
+    public async Task<SearchContents> ContentsAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        var ids = new HashSet<long>();
+        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
+        return new SearchContents(ids, 0);
+    }
+
     public Task<int> VerifyAsync(CancellationToken ct) => WriteLockedAsync(async (db, ct) =>
     {
         var applied = await ApplyOutboxAsync(db, ct);

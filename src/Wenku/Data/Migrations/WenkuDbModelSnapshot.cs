@@ -502,6 +502,9 @@ namespace Wenku.Data.Migrations
                     b.Property<int>("Height")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("ImageBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Ocr")
                         .HasColumnType("INTEGER");
 

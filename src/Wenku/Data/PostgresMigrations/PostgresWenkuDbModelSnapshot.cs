@@ -540,6 +540,9 @@ namespace Wenku.Data.PostgresMigrations
                     b.Property<int>("Height")
                         .HasColumnType("integer");
 
+                    b.Property<long>("ImageBytes")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("Ocr")
                         .HasColumnType("boolean");
 
