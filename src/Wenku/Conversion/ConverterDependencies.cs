@@ -160,7 +160,10 @@ public sealed class ConverterDependencies(IOptions<ConversionOptions> options, T
 }
 
 /// <summary><c>/health/ready</c>'s "converters" entry: unhealthy, naming what is missing, while a dependency is missing.</summary>
-public sealed class ConverterDependenciesHealthCheck(ConverterDependencies dependencies) : IHealthCheck
+/// <remarks>
+/// A site that starts no workers (scale-out: they run on other machines) converts nothing itself: there a missing
+/// package is only "degraded" (still 200), so a web-only machine need not carry LibreOffice.</remarks>
+public sealed class ConverterDependenciesHealthCheck(ConverterDependencies dependencies, IOptions<WenkuOptions> site) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -169,7 +172,8 @@ public sealed class ConverterDependenciesHealthCheck(ConverterDependencies depen
         var missing = report.Missing.Select(c => $"{c.Name} (install {c.Package})").ToList();
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy("every converter dependency is present", data)
-            : HealthCheckResult.Unhealthy($"missing: {string.Join(", ", missing)}", data: data));
+            : new HealthCheckResult(site.Value.Workers > 0 ? HealthStatus.Unhealthy : HealthStatus.Degraded,
+                $"missing: {string.Join(", ", missing)}", data: data));
     }
 }
 

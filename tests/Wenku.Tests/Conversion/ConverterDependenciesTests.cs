@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -37,6 +38,21 @@ public sealed class ConverterDependenciesTests
         report.MissingFor("pdf").Select(m => m.Name).ShouldBe(["poppler-data"]);
         report.MissingFor("docx").Select(m => m.Name).ShouldBe(["poppler-data", "soffice"], ignoreOrder: true);
         report.MissingFor("dxf").ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(1, "Unhealthy")]
+    [InlineData(0, "Degraded")] // a scale-out serve that converts nothing itself stays ready
+    public async Task A_missing_package_makes_readiness_unhealthy_only_where_this_site_runs_workers(int workers, string status)
+    {
+        var check = new ConverterDependencies(Options.Create(new ConversionOptions { PopplerDataDir = Nowhere }),
+            TimeProvider.System, NullLogger<ConverterDependencies>.Instance);
+        var health = new ConverterDependenciesHealthCheck(check, Options.Create(new WenkuOptions { Workers = workers }));
+
+        var result = await health.CheckHealthAsync(new HealthCheckContext());
+
+        result.Status.ToString().ShouldBe(status);
+        result.Description.ShouldBe("missing: poppler-data (install poppler-data)");
     }
 
     [Fact]
