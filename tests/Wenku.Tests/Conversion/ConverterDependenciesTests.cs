@@ -56,6 +56,36 @@ public sealed class ConverterDependenciesTests
     }
 
     [Fact]
+    public void A_package_installed_while_the_site_runs_is_seen_at_the_next_recheck_without_a_restart()
+    {
+        var poppler = TestPaths.NewTempDir("poppler-data");
+        try
+        {
+            var clock = new ManualClock();
+            var check = new ConverterDependencies(Options.Create(new ConversionOptions { PopplerDataDir = poppler }),
+                clock, NullLogger<ConverterDependencies>.Instance);
+            check.Current.Missing.Select(m => m.Name).ShouldBe(["poppler-data"]);
+
+            foreach (var cmap in new[] { "Adobe-GB1", "Adobe-CNS1", "Adobe-Japan1", "Adobe-Korea1" })
+                Directory.CreateDirectory(Path.Combine(poppler, "cMap", cmap));
+            check.Current.Missing.ShouldNotBeEmpty("the last check is kept until the recheck interval passes");
+            clock.Now += ConverterDependencies.RecheckInterval;
+
+            check.Current.Missing.ShouldBeEmpty();
+        }
+        finally
+        {
+            TestPaths.TryDelete(poppler);
+        }
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
     public void A_configured_tesseract_language_that_is_not_installed_is_reported()
     {
         var check = new ConverterDependencies(Options.Create(new ConversionOptions { OcrLanguages = "chi_sim+xyz_qq" }),
