@@ -75,7 +75,7 @@ public sealed class ConverterDependencies(IOptions<ConversionOptions> options, T
             checks.Add(new("poppler-data", "poppler-data", missingCMaps.Count == 0,
                 missingCMaps.Count == 0 ? cmaps : $"no {string.Join(", ", missingCMaps.Select(c => Path.Combine(cmaps, c)))}", PdfPipeline));
             checks.Add(Program("mutool", "mutool", "mupdf-tools", PdfPipeline));
-            checks.Add(Program("soffice", o.OfficeProgram, "libreoffice-core-nogui", new HashSet<string>([.. Office, .. Archives])));
+            checks.Add(Program("soffice", o.OfficeProgram, "libreoffice-writer-nogui", new HashSet<string>([.. Office, .. Archives])));
             checks.Add(Program("tiff2pdf", "tiff2pdf", "libtiff-tools", new HashSet<string>(["tiff", .. Archives])));
             checks.Add(Program("prlimit", "prlimit", "util-linux", null));
             checks.Add(CjkFont());
