@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every PDF of a folder (default: ../shared/corpus/pdfjs, the pdf.js test corpus) through a real `wenku serve`
 # with worker processes, and reports how each ended. The last lines are:
-#   N ready, N failed, N stuck            (stuck = still queued/processing when the deadline passed)
+#   N ready, N held, N failed, N stuck    (held = a near duplicate held for a moderator, which is finished too;
+#                                         stuck = still queued/processing when the deadline passed)
 #   N refused at upload                   (with each reason)
 #   failure reasons, grouped with counts
 #   /health/ready: any moment it did not answer 200
@@ -95,6 +96,7 @@ while [ -s "$work/pending" ] && [ "$(date +%s)" -lt "$until_ts" ]; do
     status=$(jq -r '.status // "unknown"' <<<"$json")
     case "$status" in
       ready)  printf '%s\t%s\tready\t%s\n' "$id" "$name" "$(jq -r .pageCount <<<"$json")" >>"$work/final" ;;
+      held)   printf '%s\t%s\theld\t%s\t%s\n' "$id" "$name" "$(jq -r .pageCount <<<"$json")" "$(jq -r '.nearDuplicateOf // ""' <<<"$json")" >>"$work/final" ;;
       failed) printf '%s\t%s\tfailed\t%s\n' "$id" "$name" "$(jq -r '.error // "" | gsub("[\t\n]"; " ")' <<<"$json")" >>"$work/final" ;;
       *)      printf '%s\t%s\n' "$id" "$name" >>"$work/still" ;;
     esac
@@ -110,11 +112,12 @@ finished=$(date +%s)
 kill "$health_pid" 2>/dev/null || true; health_pid=""
 
 ready=$(awk -F'\t' '$3=="ready"' "$work/final" | wc -l)
+held=$(awk -F'\t' '$3=="held"' "$work/final" | wc -l)
 failed=$(awk -F'\t' '$3=="failed"' "$work/final" | wc -l)
 stuck=$(wc -l <"$work/pending")
 refused=$(wc -l <"$work/refused")
 empty_reasons=$(awk -F'\t' '$3=="failed" && $4 ~ /^ *$/' "$work/final" | wc -l)
-bad_ready=$(awk -F'\t' '$3=="ready" && $4+0 <= 0' "$work/final" | wc -l)
+bad_ready=$(awk -F'\t' '($3=="ready" || $3=="held") && $4+0 <= 0' "$work/final" | wc -l)
 health_checks=$(wc -l <"$work/health.log")
 health_bad=$(awk '$2!="200"' "$work/health.log" | wc -l)
 
@@ -130,11 +133,16 @@ if [ "$failed" -gt 0 ]; then
               END { for (r in n) printf "%d\t%s\t%s\n", n[r], (r == "" ? "(no reason)" : r), f[r] }' "$work/final" \
     | sort -t$'\t' -k1,1nr -k2 | awk -F'\t' '{ printf "%5d  %s\n         e.g. %s%s\n", $1, $2, $3, ($1 > 3 ? ", …" : "") }'
 fi
+if [ "$held" -gt 0 ]; then
+  echo "Held as near duplicates ($held):"
+  awk -F'\t' 'NR==FNR { name[$1] = $2; next }
+               $3=="held" { printf "  %s  near duplicate of %s\n", $2, ($5 in name ? name[$5] : "document " $5) }' "$work/ids" "$work/final"
+fi
 if [ "$stuck" -gt 0 ]; then
   echo "Stuck after ${deadline_seconds} s:"
   awk -F'\t' '{ printf "  %s (id %s)\n", $2, $1 }' "$work/pending"
 fi
-[ "$bad_ready" -gt 0 ] && echo "Ready without pages: $bad_ready"
+[ "$bad_ready" -gt 0 ] && echo "Ready or held without pages: $bad_ready"
 if [ "$health_bad" -gt 0 ]; then
   echo "/health/ready did not answer 200 in $health_bad of $health_checks checks:"
   awk '$2!="200"' "$work/health.log" | head -n 20 | while read -r ts code; do
@@ -144,6 +152,6 @@ else
   echo "/health/ready answered 200 in all $health_checks checks."
 fi
 echo "$refused refused at upload"
-echo "$ready ready, $failed failed, $stuck stuck"
+echo "$ready ready, $held held, $failed failed, $stuck stuck"
 
 [ "$stuck" -eq 0 ] && [ "$empty_reasons" -eq 0 ] && [ "$bad_ready" -eq 0 ] && [ "$health_bad" -eq 0 ]

@@ -2,7 +2,9 @@
 # Installs the converters the tests use for real, starts the scale-out engines (PostgreSQL and s3rver on loopback,
 # see scripts/services.sh), then runs every test (unit and integration) on the embedded default, and the site suite
 # (test classes with the trait Suite=both-stacks) a second time on PostgreSQL + s3rver + PostgreSQL search.
-# Arguments (e.g. --filter) apply to the first run. Engines this script started, it stops.
+# Both halves always run (a failure in the first does not hide the second); each ends with a summary line, and the
+# script exits non-zero if either failed. Arguments (e.g. --filter) apply to the first run. Engines this script
+# started, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,6 +13,43 @@ if ! bash scripts/services.sh status; then
 fi
 services_env=$(bash scripts/services.sh start)
 while IFS= read -r line; do export "${line?}"; done <<< "$services_env"
-dotnet test Wenku.slnx -c Release --logger "console;verbosity=normal" "$@"
+
+logs=$(mktemp -d)
+summaries=()
+failed=0
+
+# run_half NAME COMMAND…: runs one dotnet test run to its end (its output shown as it comes), then records one line:
+# the counts from dotnet's closing "Total tests / Passed / Failed / Skipped" block, or "failed (exit N)" without one.
+run_half() {
+  local name=$1; shift
+  local log
+  log="$logs/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
+  set +e
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  count() { sed -nE "s/^ *$1: +([0-9]+) *\r?$/\1/p" "$log" | awk '{s+=$1} END {print s+0}'; }
+  local line
+  if grep -qE '^Total tests: +[0-9]+' "$log"; then
+    line="$name: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+    [ "$rc" -ne 0 ] && line="$line — failed (exit $rc)"
+  elif [ "$rc" -ne 0 ]; then
+    line="$name: failed (exit $rc) before any test result"
+  else
+    line="$name: no tests ran"
+  fi
+  [ "$rc" -ne 0 ] && failed=1
+  summaries+=("$line")
+}
+
+run_half "Embedded default (SQLite, local files, Lucene)" \
+  dotnet test Wenku.slnx -c Release --logger "console;verbosity=normal" "$@"
 echo "== The site suite again on the scale-out stack (PostgreSQL, s3rver, PostgreSQL search)"
-WENKU_TEST_STACK=scaleout dotnet test Wenku.slnx -c Release --no-build --filter "Suite=both-stacks" --logger "console;verbosity=normal"
+run_half "Scale-out (PostgreSQL, s3rver, PostgreSQL search)" \
+  env WENKU_TEST_STACK=scaleout dotnet test Wenku.slnx -c Release --no-build --filter "Suite=both-stacks" --logger "console;verbosity=normal"
+
+echo
+echo "== Summary"
+for line in "${summaries[@]}"; do echo "$line"; done
+rm -rf "$logs"
+exit "$failed"

@@ -178,6 +178,13 @@ public sealed class ConversionOptions
     [Range(0, 100_000)]
     public int OcrMaxPages { get; set; } = 50;
 
+    /// <summary>
+    /// poppler-data's folder: its <c>cMap/Adobe-GB1</c> (and Japanese, Korean, traditional Chinese) CMaps let poppler
+    /// render and read PDFs whose CJK fonts are not embedded. Checked at start (<c>/health/ready</c>).
+    /// </summary>
+    [Required]
+    public string PopplerDataDir { get; set; } = "/usr/share/poppler";
+
     /// <summary>tesseract's program (<c>tesseract</c> on the PATH by default).</summary>
     [Required]
     public string OcrProgram { get; set; } = "tesseract";

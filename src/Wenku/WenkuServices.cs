@@ -67,6 +67,8 @@ public static class WenkuServices
         if (search.For(database.Provider) == SearchProvider.Postgres) services.AddSingleton<ISearchIndex, PostgresSearchIndex>();
         else services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
+        services.AddSingleton<ConverterDependencies>();
+        services.AddHostedService<ConverterDependenciesAtStart>();
         services.AddSingleton<Watermarker>();
         services.AddSingleton<PageOcr>();
         services.AddSingleton<PdfConverter>();

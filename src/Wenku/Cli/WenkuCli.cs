@@ -9,9 +9,11 @@ public static class WenkuCli
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        // No command (or only options): serve. This is also how WebApplicationFactory starts the site.
-        if (args.Length == 0 || args[0].StartsWith('-'))
+        // Only host settings (`--key=value`, which is how WebApplicationFactory starts the site): serve. A bare
+        // `wenku` prints the commands instead of starting a site and seeding ./data by surprise.
+        if (IsHostSettingsOnly(args))
             return await SiteHost.RunAsync(args);
+        if (args.Length == 0) args = ["--help"];
 
         var data = new Option<string?>("--data") { Description = "Data folder of the embedded default (database, files)." };
         var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, e.g. http://127.0.0.1:5000" };
@@ -32,6 +34,10 @@ public static class WenkuCli
         // The hosts handle SIGTERM/Ctrl+C themselves (graceful shutdown); System.CommandLine must not race them.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    /// <summary>True when every argument is a host setting of the form <c>--key=value</c> (no command, no help).</summary>
+    public static bool IsHostSettingsOnly(IReadOnlyList<string> args) =>
+        args.Count > 0 && args.All(a => a.StartsWith("--", StringComparison.Ordinal) && a.IndexOf('=') > 2);
 
     /// <summary>Turns CLI options into host configuration arguments.</summary>
     public static string[] ToHostArgs(string? data, string? urls, IReadOnlyList<string> rest)

@@ -14,6 +14,7 @@ public sealed class ConvertDocumentJob(
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
     DuplicateDetector duplicates,
+    ConverterDependencies dependencies,
     IOptions<WenkuOptions> options,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
@@ -28,15 +29,29 @@ public sealed class ConvertDocumentJob(
         if (doc.Status is DocumentStatus.Failed or DocumentStatus.Held) return;
         if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
-        doc.Status = DocumentStatus.Processing;
-        await db.SaveChangesAsync(ct);
-
         var converter = converters.FirstOrDefault(c => c.CanConvert(doc.Format));
         if (converter is null)
         {
             await FailAsync(db, doc, $"暂不支持此格式（{doc.Format}）。The format {doc.Format} cannot be converted yet.", ct);
             return;
         }
+
+        // Without poppler-data a PDF whose Chinese font is not embedded would be "ready" with blank pages: refuse
+        // the job (the document stays queued, saying why) until the machine has what this format needs.
+        if (dependencies.Current.MissingFor(doc.Format) is { Count: > 0 } missing)
+        {
+            var packages = string.Join(", ", missing.Select(m => m.Package).Distinct());
+            var reason = $"服务器缺少转换所需的软件包（{packages}），安装后将自动转换。" +
+                $"The server lacks what converting this document needs ({string.Join(", ", missing.Select(m => m.Name))}; " +
+                $"Debian packages: {packages}); it will convert once they are installed.";
+            doc.Status = DocumentStatus.Queued;
+            doc.Error = reason;
+            await db.SaveChangesAsync(ct);
+            throw new JobDeferredException(reason, ConverterDependencies.RecheckInterval);
+        }
+
+        doc.Status = DocumentStatus.Processing;
+        await db.SaveChangesAsync(ct);
 
         var workDir = WorkFolders.NewFor(options.Value.TempDir, id);
         Directory.CreateDirectory(workDir);

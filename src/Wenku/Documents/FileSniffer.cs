@@ -106,12 +106,16 @@ public static class FileSniffer
         // format's header: a file that is a program or an archive to one reader and a PDF to another is a polyglot.
         var pdf = head[..Math.Min(head.Length, 1024)].IndexOf("%PDF-"u8);
         if (pdf == 0) return new("pdf", "PDF");
-        var other = ClassifyNonPdf(head, file, extension);
         if (pdf > 0)
-            return other.What == "an unrecognised file" || other.Format is "txt" or "md"
+        {
+            // Judge the bytes before the header on their own (as text, whatever the file's name): text or unknown
+            // bytes are the junk readers skip (pdf.js's issue6069.pdf); another format's signature makes a polyglot.
+            var junk = ClassifyNonPdf(head[..pdf], file, ".txt");
+            return junk.What == "an unrecognised file" || junk.Format is "txt" or "md"
                 ? new("pdf", "PDF")
-                : new(null, $"a polyglot ({other.What} that is also a PDF)");
-        return other;
+                : new(null, $"a polyglot ({junk.What} that is also a PDF)");
+        }
+        return ClassifyNonPdf(head, file, extension);
     }
 
     private static SniffResult ClassifyNonPdf(ReadOnlySpan<byte> head, Stream file, string extension)

@@ -69,6 +69,22 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
                 .SetProperty(j => j.Attempts, j => j.Attempts - 1), ct);
     }
 
+    public async Task DeferAsync(long jobId, string workerId, string reason, TimeSpan delay, CancellationToken ct)
+    {
+        var runAfter = clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds;
+        var error = reason.Length > 1000 ? reason[..1000] : reason;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Pending)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseUntil, 0L)
+                .SetProperty(j => j.RunAfter, runAfter)
+                .SetProperty(j => j.LastError, error)
+                .SetProperty(j => j.Attempts, j => j.Attempts - 1), ct);
+    }
+
     public async Task FailAsync(long jobId, string workerId, string error, bool final, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

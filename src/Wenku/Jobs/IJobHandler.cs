@@ -11,3 +11,13 @@ public interface IJobHandler
     /// <summary>Called once attempts are exhausted, to record a final failure a person can read.</summary>
     Task GiveUpAsync(ClaimedJob job, string reason, CancellationToken ct);
 }
+
+/// <summary>
+/// Thrown by a handler that cannot do the job on this machine now (a converter's package is missing): the job goes
+/// back to the queue after <see cref="RetryAfter"/> without counting the attempt, so it runs once the machine is fixed
+/// (or on another worker) instead of failing for good or producing blank pages.
+/// </summary>
+public sealed class JobDeferredException(string reason, TimeSpan retryAfter) : Exception(reason)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -20,6 +20,9 @@ public interface IJobQueue
     /// <summary>Gives a job back untried (the worker is shutting down): due at once, and the attempt not counted.</summary>
     Task ReleaseAsync(long jobId, string workerId, CancellationToken ct);
 
+    /// <summary>Gives a job back that this worker cannot do now: due after <paramref name="delay"/>, the attempt not counted.</summary>
+    Task DeferAsync(long jobId, string workerId, string reason, TimeSpan delay, CancellationToken ct);
+
     /// <summary>Records a failure; the job is retried after a backoff unless <paramref name="final"/>.</summary>
     Task FailAsync(long jobId, string workerId, string error, bool final, CancellationToken ct);
 }

@@ -85,6 +85,13 @@ public sealed class JobWorker(
             log.LogInformation("Job {JobId} released on shutdown", job.Id);
             throw;
         }
+        catch (JobDeferredException e)
+        {
+            await jobCts.CancelAsync();
+            await heartbeat;
+            log.LogWarning("Job {JobId} (document {DocumentId}) deferred for {Delay}: {Reason}", job.Id, job.DocumentId, e.RetryAfter, e.Message);
+            await queue.DeferAsync(job.Id, WorkerId, e.Message, e.RetryAfter, CancellationToken.None);
+        }
         catch (Exception e)
         {
             await jobCts.CancelAsync();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.WebEncoders;
 using Scalar.AspNetCore;
 using Wenku.Accounts;
 using Wenku.Comments;
+using Wenku.Conversion;
 using Wenku.Data;
 using Wenku.Demo;
 using Wenku.Documents;
@@ -53,7 +54,8 @@ public static class SiteHost
         builder.Services.AddWenkuOpenApi();
         builder.Services.AddHealthChecks()
             .AddDbContextCheck<WenkuDb>("database")
-            .AddCheck<FileStoreHealthCheck>("files");
+            .AddCheck<FileStoreHealthCheck>("files")
+            .AddCheck<ConverterDependenciesHealthCheck>("converters");
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 1024 * 1024);
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
@@ -92,7 +94,7 @@ public static class SiteHost
         app.UseOutputCache();
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { ResponseWriter = HealthReportJson.WriteAsync }).AllowAnonymous();
         app.MapWenkuMetrics();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Wenku API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();

@@ -63,6 +63,26 @@ public sealed class WenkuProcess : IDisposable
         return (await stdout).Trim();
     }
 
+    /// <summary>Runs a command to its end, whatever its exit code: (exit code, standard output, standard error).</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunToEndAsync(string workingDirectory, params string[] args)
+    {
+        var psi = Command(args, null);
+        psi.WorkingDirectory = workingDirectory;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"wenku {string.Join(' ', args)} did not exit (did it start a site?)");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>kill -9 of the site and every worker it started.</summary>
     public void KillHard()
     {

@@ -132,6 +132,25 @@ public abstract class DbJobQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_deferred_for_a_missing_package_waits_its_delay_says_why_and_keeps_its_attempts()
+    {
+        var id = await AddJobAsync(maxAttempts: 1);
+        (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(5), CancellationToken.None))!.Attempts.ShouldBe(1);
+
+        await Queue.DeferAsync(id, "w", "poppler-data is missing", TimeSpan.FromMinutes(10), CancellationToken.None);
+
+        var job = await JobAsync(id);
+        job.State.ShouldBe(JobState.Pending);
+        job.LastError.ShouldBe("poppler-data is missing");
+        job.RunAfter.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+        (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(5), CancellationToken.None)).ShouldBeNull();
+        await using (var scope = _services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<WenkuDb>().Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAfter, 0L));
+        // Its one attempt was not used up: once the package is there, it runs.
+        (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(5), CancellationToken.None))!.Attempts.ShouldBe(1);
+    }
+
+    [Fact]
     public void Backoff_grows_and_is_capped() =>
         new[] { 1, 2, 3, 20 }.Select(DbJobQueue.Backoff).ShouldBe([2000L, 4000L, 8000L, 300_000L]);
 
