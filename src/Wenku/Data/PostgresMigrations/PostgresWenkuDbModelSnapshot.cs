@@ -215,6 +215,20 @@ namespace Wenku.Data.PostgresMigrations
                     b.ToTable("ApiTokens");
                 });
 
+            modelBuilder.Entity("Wenku.Accounts.EndedSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("EndedSessions");
+                });
+
             modelBuilder.Entity("Wenku.Accounts.WenkuUser", b =>
                 {
                     b.Property<string>("Id")
