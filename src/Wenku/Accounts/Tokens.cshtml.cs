@@ -30,6 +30,8 @@ public sealed class TokensModel(ApiTokens tokens, TimeProvider clock) : PageMode
         {
             DateTime? expires = ExpiresDays is { } days ? clock.GetUtcNow().UtcDateTime.AddDays(days) : null;
             NewToken = await tokens.CreateAsync(userId, name, ct, expires);
+            // The secret is in this page only: no cache keeps a copy.
+            Response.Headers.CacheControl = "no-store";
             Name = "";
             ExpiresDays = null;
         }

@@ -18,6 +18,7 @@ public sealed class ApiTokenTests(AccountsSite site) : IClassFixture<AccountsSit
         var (browser, _) = await site.SignedInBrowserAsync("tokens-page@test.local");
         var created = await browser.PostFormAsync("/me/tokens", "/me/tokens", new() { ["Name"] = "backup script", ["ExpiresDays"] = "30" });
         created.StatusCode.ShouldBe(HttpStatusCode.OK);
+        created.Headers.CacheControl!.NoStore.ShouldBeTrue();
         var secret = (await AccountsSite.HtmlAsync(created)).QuerySelector("#new-token").ShouldNotBeNull().TextContent;
         secret.ShouldStartWith(ApiTokens.Prefix);
         (await UploadWithoutFileAsync(secret)).ShouldBe(HttpStatusCode.BadRequest, "the new token is accepted");
