@@ -55,4 +55,13 @@ public sealed class CommonPasswordTests(AccountsSite site) : IClassFixture<Accou
         (await accounts.CreateOrUpdateAsync("cli-existing@test.local", "password1", Roles.User)).User.ShouldBeNull();
         (await site.SignInAsync(site.Browser(), "cli-existing@test.local", TestUsers.Password)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
+
+    [Fact]
+    public async Task The_create_user_command_refuses_a_common_password_with_the_reason()
+    {
+        var refused = await Should.ThrowAsync<InvalidOperationException>(() =>
+            site.RunCliAsync("admin", "create-user", "--email", "cli-process@test.local", "--password", "12345678", "--role", "admin"));
+        refused.Message.ShouldContain("most common");
+        (await site.SignInAsync(site.Browser(), "cli-process@test.local", "12345678")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
 }
