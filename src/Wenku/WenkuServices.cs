@@ -53,12 +53,17 @@ public static class WenkuServices
                 o.Password.RequireUppercase = false;
                 o.Password.RequireLowercase = false;
                 o.Password.RequireDigit = false;
-                o.Lockout.MaxFailedAccessAttempts = 10;
+                // Accounts are never locked by wrong passwords (anyone could keep the owner out): SignInThrottle slows guessing.
+                o.Lockout.AllowedForNewUsers = false;
             })
+            .AddPasswordValidator<CommonPasswords>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<WenkuDb>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+
+        services.AddOptions<AccountOptions>().Bind(config.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SignInThrottle>();
 
         if (storage.Provider == StorageProvider.S3) services.AddSingleton<IFileStore>(_ => new S3FileStore(storage.S3));
         else services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
+using Wenku.Data;
 
 namespace Wenku.Accounts;
 
@@ -7,8 +8,12 @@ public static class AccountEndpoints
 {
     public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (SignInManager<WenkuUser> signIn) =>
+        // The session ends on the server: the cookie, or a copy anyone kept, is anonymous from now on.
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<WenkuUser> signIn, WenkuDb db, TimeProvider clock) =>
         {
+            if (http.User.FindFirst(Sessions.IdClaim) is not null) await Sessions.EndAsync(http.User, db, clock, http.RequestAborted);
+            // A cookie from before session ids: only a new stamp ends it (and the user's other sessions with it).
+            else if (await signIn.UserManager.GetUserAsync(http.User) is { } user) await signIn.UserManager.UpdateSecurityStampAsync(user);
             await signIn.SignOutAsync();
             return Results.Redirect("/");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();

@@ -6,17 +6,39 @@ using Wenku.Data;
 
 namespace Wenku.Accounts;
 
-/// <summary>Creates users with a role (CLI and registration).</summary>
-public sealed class AccountService(UserManager<WenkuUser> users)
+/// <summary>Creates users with a role (CLI and registration) and changes passwords.</summary>
+public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens tokens)
 {
-    /// <summary>Registers a new reader; never touches an existing account.</summary>
+    /// <summary>
+    /// Registers a new reader; never touches an existing account. For a taken email it does the same work (password
+    /// rules, one hash) and reports the same errors, so that neither the answer nor its time tells whether the email
+    /// has an account: <c>User</c> is null then, with no errors.
+    /// </summary>
     public async Task<(WenkuUser? User, IReadOnlyList<string> Errors)> RegisterAsync(string email, string password, string displayName)
     {
         var user = new WenkuUser { UserName = email, Email = email, DisplayName = displayName };
+        if (await users.FindByEmailAsync(email) is not null)
+        {
+            var rules = await ValidatePasswordAsync(user, password);
+            if (!rules.Succeeded) return (null, rules.Errors.Select(e => e.Description).ToList());
+            users.PasswordHasher.HashPassword(user, password);
+            return (null, []);
+        }
         var result = await users.CreateAsync(user, password);
         if (result.Succeeded) result = await users.AddToRoleAsync(user, Roles.User);
         return result.Succeeded ? (user, []) : (null, result.Errors.Select(e => e.Description).ToList());
     }
+
+    /// <summary>
+    /// Checks a password for an email that has no account against a stored hash of a random password, so that an
+    /// unknown email costs the same hashing time as a known one.
+    /// </summary>
+    public void SpendPasswordCheck(string password) =>
+        users.PasswordHasher.VerifyHashedPassword(Dummy, DummyHash.Value, password);
+
+    private static readonly WenkuUser Dummy = new();
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<WenkuUser>().HashPassword(Dummy, Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
 
     /// <summary>Creates a user, or resets an existing one's password and role (the CLI's create-user).</summary>
     public async Task<(WenkuUser? User, IReadOnlyList<string> Errors)> CreateOrUpdateAsync(string email, string password, string role, string? displayName = null)
@@ -33,38 +55,103 @@ public sealed class AccountService(UserManager<WenkuUser> users)
         }
         else
         {
-            result = await users.RemovePasswordAsync(user);
+            // Validate first: a refused password must leave the old one in place.
+            result = await ValidatePasswordAsync(user, password);
+            if (result.Succeeded) result = await users.RemovePasswordAsync(user);
             if (result.Succeeded) result = await users.AddPasswordAsync(user, password);
+            // A reset password (new security stamp: every browser is signed out) also ends every API token.
+            if (result.Succeeded) await tokens.RevokeAllAsync(user.Id, null, CancellationToken.None);
         }
         if (!result.Succeeded) return (null, result.Errors.Select(e => e.Description).ToList());
 
         var current = await users.GetRolesAsync(user);
+        if (current.Count == 1 && current[0] == role) return (user, []);
         await users.RemoveFromRolesAsync(user, current.Where(r => r != role));
         if (!current.Contains(role)) await users.AddToRoleAsync(user, role);
+        // Roles live in the cookie: a new stamp makes every signed-in browser of this user take the new roles (or
+        // sign in again) on its next request.
+        await users.UpdateSecurityStampAsync(user);
         return (user, []);
+    }
+
+    /// <summary>
+    /// Changes a password after checking the current one. The security stamp changes (other browsers are signed
+    /// out) and every API token of the user is revoked.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangePasswordAsync(WenkuUser user, string currentPassword, string newPassword, CancellationToken ct)
+    {
+        var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (!result.Succeeded)
+            return result.Errors.Select(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch)
+                ? "当前密码不正确。The current password is wrong." : e.Description).ToList();
+        await tokens.RevokeAllAsync(user.Id, null, ct);
+        return [];
+    }
+
+    /// <summary>Runs every password rule (length, common passwords) without storing anything.</summary>
+    public async Task<IdentityResult> ValidatePasswordAsync(WenkuUser user, string password)
+    {
+        var errors = new List<IdentityError>();
+        foreach (var validator in users.PasswordValidators)
+        {
+            var result = await validator.ValidateAsync(users, user, password);
+            if (!result.Succeeded) errors.AddRange(result.Errors);
+        }
+        return errors.Count == 0 ? IdentityResult.Success : IdentityResult.Failed([.. errors]);
     }
 }
 
-/// <summary>Personal API tokens: random, shown once, stored as SHA-256.</summary>
-public sealed class ApiTokens(WenkuDb db)
+/// <summary>
+/// Personal API tokens: random (256 bits), shown once, stored as SHA-256 (a fast hash is enough for a secret that
+/// cannot be guessed). A token has a name, an optional expiry and a last-used time; revoking deletes it.
+/// </summary>
+public sealed class ApiTokens(WenkuDb db, TimeProvider clock)
 {
     public const string Prefix = "wk_";
 
-    public async Task<string> CreateAsync(string userId, string name, CancellationToken ct)
+    /// <summary>How often a token's last-used time is written at most.</summary>
+    public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public async Task<string> CreateAsync(string userId, string name, CancellationToken ct, DateTime? expiresAt = null)
     {
         var token = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        db.ApiTokens.Add(new ApiToken { UserId = userId, Name = name, Hash = Hash(token) });
+        db.ApiTokens.Add(new ApiToken { UserId = userId, Name = name, Hash = Hash(token), CreatedAt = Now, ExpiresAt = expiresAt });
         await db.SaveChangesAsync(ct);
         return token;
     }
 
-    /// <summary>The user a token belongs to, or null.</summary>
+    /// <summary>The user a token belongs to, or null (unknown, revoked or expired). Notes the use, at most once a minute.</summary>
     public async Task<WenkuUser?> FindUserAsync(string token, CancellationToken ct)
     {
         if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 100) return null;
         var hash = Hash(token);
-        return await db.ApiTokens.Where(t => t.Hash == hash).Select(t => t.User).SingleOrDefaultAsync(ct);
+        var now = Now;
+        var found = await db.ApiTokens.AsNoTracking().Where(t => t.Hash == hash)
+            .Select(t => new { t.Id, t.ExpiresAt, t.LastUsedAt, t.User }).SingleOrDefaultAsync(ct);
+        if (found is null || found.ExpiresAt <= now) return null;
+        if (found.LastUsedAt is not { } last || now - last >= LastUsedResolution)
+        {
+            // One conditional UPDATE: of concurrent requests in the same minute, at most one writes.
+            var stale = now - LastUsedResolution;
+            await db.ApiTokens.Where(t => t.Id == found.Id && (t.LastUsedAt == null || t.LastUsedAt <= stale))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct);
+        }
+        return found.User;
     }
+
+    /// <summary>A user's tokens, newest first.</summary>
+    public Task<List<ApiToken>> ListAsync(string userId, CancellationToken ct) =>
+        db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).OrderByDescending(t => t.Id).ToListAsync(ct);
+
+    /// <summary>Revokes one of the user's tokens; false if the user has no token with that id.</summary>
+    public async Task<bool> RevokeAsync(string userId, long id, CancellationToken ct) =>
+        await db.ApiTokens.Where(t => t.UserId == userId && t.Id == id).ExecuteDeleteAsync(ct) > 0;
+
+    /// <summary>Revokes every token of the user, or those with <paramref name="name"/>; returns how many.</summary>
+    public Task<int> RevokeAllAsync(string userId, string? name, CancellationToken ct) =>
+        db.ApiTokens.Where(t => t.UserId == userId && (name == null || t.Name == name)).ExecuteDeleteAsync(ct);
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -45,12 +45,22 @@ public static class Authentication
                     ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
                     return Task.CompletedTask;
                 };
+                o.Events.OnSigningIn = Sessions.OnSigningIn;
+                o.Events.OnValidatePrincipal = Sessions.OnValidatePrincipal;
                 o.Cookie.Name = "wenku.auth";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.SlidingExpiration = true;
-                o.ExpireTimeSpan = TimeSpan.FromDays(14);
+                o.ExpireTimeSpan = Sessions.Lifetime;
             }));
+        // The cookie carries the user's roles and security stamp. Checking the stamp on every request (one read of the
+        // user) means a demotion, a password change or a sign-out takes effect at once rather than after 30 minutes:
+        // the roles are read again, and a cookie whose stamp is no longer the user's is signed out.
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = TimeSpan.Zero;
+            o.OnRefreshingPrincipal = Sessions.KeepSessionId;
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.StaffPolicy, p => p.RequireRole(Roles.Admin, Roles.Moderator))
             .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
@@ -73,9 +83,9 @@ public sealed class TokenAuthenticationHandler(
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
+        // Failed password sign-ins never touch tokens: a token works until it expires or is revoked.
         var user = await tokens.FindUserAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (user is null || (user.LockoutEnd is { } end && end > DateTimeOffset.UtcNow))
-            return AuthenticateResult.Fail("Invalid API token.");
+        if (user is null) return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         var principal = await principals.CreateAsync(user);
         return AuthenticateResult.Success(new AuthenticationTicket(
             new ClaimsPrincipal(new ClaimsIdentity(principal.Claims, Authentication.Bearer)), Authentication.Bearer));
@@ -86,7 +96,7 @@ public sealed class TokenAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await Results.Problem(statusCode: 401, title: "需要 API 令牌。An API token is required.",
-            detail: "Send Authorization: Bearer <token>; create one with `wenku admin create-token --email …`.").ExecuteAsync(Context);
+            detail: "Send Authorization: Bearer <token>; create one at /me/tokens or with `wenku admin create-token --email …`. Expired and revoked tokens are refused.").ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)

@@ -3,34 +3,68 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
 using Wenku.Web;
 
 namespace Wenku.Accounts;
 
+/// <summary>
+/// Sign-in by password. Wrong passwords never lock the account (see <see cref="SignInThrottle"/>); the owner is told
+/// how many there were on <c>/me</c>. Known and unknown emails cost the same hashing time and get the same answer.
+/// </summary>
 [EnableRateLimiting(RateLimits.SignIn)]
-public sealed class LoginModel(SignInManager<WenkuUser> signIn, UserManager<WenkuUser> users) : PageModel
+public sealed class LoginModel(
+    SignInManager<WenkuUser> signIn, AccountService accounts, SignInThrottle throttle, WenkuDb db, TimeProvider clock) : PageModel
 {
     [BindProperty, Required, EmailAddress, MaxLength(256)] public string Email { get; set; } = "";
     [BindProperty, Required, MaxLength(200)] public string Password { get; set; } = "";
     [BindProperty] public bool Remember { get; set; }
     public string? Error { get; private set; }
 
+    /// <summary>Set after a registration: the account exists (new, or it did before) and can sign in.</summary>
+    [BindProperty(SupportsGet = true)] public bool Registered { get; set; }
+
     public void OnGet() { }
 
-    public async Task<IActionResult> OnPostAsync(string? returnUrl)
+    public async Task<IActionResult> OnPostAsync(string? returnUrl, CancellationToken ct)
     {
         if (!ModelState.IsValid)
         {
             Error = "请输入邮箱和密码。Enter your email and password.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        var user = await users.FindByEmailAsync(Email);
-        var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed : await signIn.PasswordSignInAsync(user, Password, Remember, lockoutOnFailure: true);
+        var address = HttpContext.Connection.RemoteIpAddress;
+        var user = await signIn.UserManager.FindByEmailAsync(Email);
+        if (throttle.IsRefused(Email, address))
+        {
+            await NoteFailureAsync(user, ct);
+            Error = "这个地址的登录失败次数过多，请稍后再试。Too many failed sign-ins from your address; try again later.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        if (throttle.DelayFor(Email) is var delay && delay > TimeSpan.Zero) await Task.Delay(delay, clock, ct);
+
+        if (user is null) accounts.SpendPasswordCheck(Password);
+        var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.PasswordSignInAsync(user, Password, Remember, lockoutOnFailure: false);
         if (result.Succeeded) return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/");
-        Error = result.IsLockedOut
-            ? "尝试次数过多，账号已暂时锁定。Too many attempts; the account is locked for a while."
-            : "邮箱或密码错误。Wrong email or password.";
+
+        throttle.RecordFailure(Email, address);
+        await NoteFailureAsync(user, ct);
+        Error = "邮箱或密码错误。Wrong email or password.";
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
+    }
+
+    /// <summary>Counts a failed attempt on the account for the owner's notice on <c>/me</c>.</summary>
+    private async Task NoteFailureAsync(WenkuUser? user, CancellationToken ct)
+    {
+        if (user is null) return;
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.FailedSignIns, u => u.FailedSignIns + 1)
+            .SetProperty(u => u.FailedSignInsSince, u => u.FailedSignInsSince ?? now), ct);
     }
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -7,8 +6,13 @@ using Wenku.Web;
 
 namespace Wenku.Accounts;
 
+/// <summary>
+/// Registration. A taken email is answered exactly as a new account is (the same redirect to the sign-in form, after
+/// the same password rules and hashing), so the form cannot be used to find out who has an account; without email
+/// there is no other channel to tell the owner, so nobody is signed in by registering.
+/// </summary>
 [EnableRateLimiting(RateLimits.SignIn)]
-public sealed class RegisterModel(AccountService accounts, SignInManager<WenkuUser> signIn) : PageModel
+public sealed class RegisterModel(AccountService accounts) : PageModel
 {
     [BindProperty, Required, EmailAddress, MaxLength(256)] public string Email { get; set; } = "";
     [BindProperty, Required, StringLength(40, MinimumLength = 2)] public string DisplayName { get; set; } = "";
@@ -25,20 +29,13 @@ public sealed class RegisterModel(AccountService accounts, SignInManager<WenkuUs
             Response.StatusCode = 400;
             return Page();
         }
-        if (await signIn.UserManager.FindByEmailAsync(Email) is not null)
-        {
-            Errors = ["该邮箱已注册。This email is already registered."];
-            Response.StatusCode = 400;
-            return Page();
-        }
-        var (user, errors) = await accounts.RegisterAsync(Email, Password, Documents.DocumentRules.Clean(DisplayName));
-        if (user is null)
+        var (_, errors) = await accounts.RegisterAsync(Email, Password, Documents.DocumentRules.Clean(DisplayName));
+        if (errors.Count > 0)
         {
             Errors = errors;
             Response.StatusCode = 400;
             return Page();
         }
-        await signIn.SignInAsync(user, isPersistent: false);
-        return Redirect("/");
+        return Redirect("/account/login?registered=true");
     }
 }

@@ -9,6 +9,12 @@ public sealed class WenkuUser : IdentityUser
     public string DisplayName { get; set; } = "";
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice on <c>/me</c>.</summary>
+    public int FailedSignIns { get; set; }
+
+    /// <summary>When the first of <see cref="FailedSignIns"/> happened.</summary>
+    public DateTime? FailedSignInsSince { get; set; }
 }
 
 public static class Roles
@@ -39,4 +45,10 @@ public sealed class ApiToken
     public string Name { get; set; } = "cli";
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>After this the token is refused; null: it does not expire.</summary>
+    public DateTime? ExpiresAt { get; set; }
+
+    /// <summary>When the token last authenticated a request, to the minute (written at most once a minute).</summary>
+    public DateTime? LastUsedAt { get; set; }
 }

@@ -10,7 +10,7 @@ using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | reindex | rescan-duplicates | backup | restore | check</c>.</summary>
+/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | revoke-token | reindex | rescan-duplicates | backup | restore | check</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -48,21 +48,45 @@ public static class AdminCommands
         });
 
         var tokenEmail = new Option<string>("--email") { Description = "Whose token.", Required = true };
-        var createToken = new Command("create-token", "Create a personal API token and print it (it is shown only once).") { data, tokenEmail };
+        var tokenName = new Option<string>("--name") { Description = "A name for the token (shown at /me/tokens).", DefaultValueFactory = _ => "cli" };
+        var expiresDays = new Option<int?>("--expires-days") { Description = "Days until the token expires (default: never)." };
+        expiresDays.Validators.Add(r =>
+        {
+            if (r.GetValue(expiresDays) is < 1 or > 3650) r.AddError("--expires-days must be between 1 and 3650.");
+        });
+        var createToken = new Command("create-token", "Create a personal API token and print it (it is shown only once).") { data, tokenEmail, tokenName, expiresDays };
         createToken.SetAction(async (p, ct) =>
         {
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
             await using var scope = services.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<WenkuUser>>();
-            var user = await users.FindByEmailAsync(p.GetValue(tokenEmail)!);
-            if (user is null)
+            var user = await FindUserAsync(scope, p.GetValue(tokenEmail)!);
+            if (user is null) return 1;
+            DateTime? expires = p.GetValue(expiresDays) is { } days
+                ? scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime.AddDays(days) : null;
+            var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(user.Id, p.GetValue(tokenName)!, ct, expires);
+            Console.WriteLine(token);
+            return 0;
+        });
+
+        var revokeEmail = new Option<string>("--email") { Description = "Whose tokens.", Required = true };
+        var revokeName = new Option<string>("--name") { Description = "Revoke only the tokens with this name (default: all of the user's tokens)." };
+        var revokeToken = new Command("revoke-token", "Revoke a user's API tokens: all of them, or those with --name.") { data, revokeEmail, revokeName };
+        revokeToken.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            await using var scope = services.CreateAsyncScope();
+            var user = await FindUserAsync(scope, p.GetValue(revokeEmail)!);
+            if (user is null) return 1;
+            var name = p.GetValue(revokeName);
+            var count = await scope.ServiceProvider.GetRequiredService<ApiTokens>().RevokeAllAsync(user.Id, name, ct);
+            if (count == 0 && name is not null)
             {
-                Console.Error.WriteLine($"No user with email {p.GetValue(tokenEmail)}.");
+                Console.Error.WriteLine($"{user.Email} has no token named {name}.");
                 return 1;
             }
-            var token = await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(user.Id, "cli", ct);
-            Console.WriteLine(token);
+            Console.WriteLine($"Revoked {count} token(s) of {user.Email}.");
             return 0;
         });
 
@@ -115,10 +139,18 @@ public static class AdminCommands
         admin.Subcommands.Add(rescan);
         admin.Subcommands.Add(createUser);
         admin.Subcommands.Add(createToken);
+        admin.Subcommands.Add(revokeToken);
         admin.Subcommands.Add(BackupCommand.Backup(data));
         admin.Subcommands.Add(BackupCommand.Restore(data));
         admin.Subcommands.Add(CheckCommand.Build(data));
         return admin;
+    }
+
+    private static async Task<WenkuUser?> FindUserAsync(AsyncServiceScope scope, string email)
+    {
+        var user = await scope.ServiceProvider.GetRequiredService<UserManager<WenkuUser>>().FindByEmailAsync(email);
+        if (user is null) Console.Error.WriteLine($"No user with email {email}.");
+        return user;
     }
 }
 

@@ -27,6 +27,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
     public DbSet<Entitlement> Entitlements => Set<Entitlement>();
     public DbSet<Download> Downloads => Set<Download>();
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
@@ -12,10 +13,25 @@ public sealed class MineModel(WenkuDb db) : PageModel
 {
     public IReadOnlyList<Document> Documents { get; private set; } = [];
 
+    /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice, and since when.</summary>
+    public (int Count, DateTime Since)? FailedSignIns { get; private set; }
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var userId = User.UserId();
+        FailedSignIns = await db.Users.Where(u => u.Id == userId && u.FailedSignIns > 0)
+            .Select(u => new { u.FailedSignIns, u.FailedSignInsSince }).FirstOrDefaultAsync(ct) is { } f
+            ? (f.FailedSignIns, f.FailedSignInsSince ?? DateTime.MinValue) : null;
         Documents = await db.Documents.AsNoTracking().Where(d => d.UploaderId == userId)
             .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(500).ToListAsync(ct);
+    }
+
+    /// <summary>The owner has seen the failed sign-in notice.</summary>
+    public async Task<IActionResult> OnPostDismissSignInNoticeAsync(CancellationToken ct)
+    {
+        var userId = User.UserId();
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.FailedSignIns, 0).SetProperty(u => u.FailedSignInsSince, (DateTime?)null), ct);
+        return Redirect("/me");
     }
 }

@@ -52,6 +52,9 @@ public class WenkuFactory : WebApplicationFactory<Program>
         builder.UseSetting("Wenku:Demo", "false");
         builder.UseSetting("Wenku:CommentsPerMinute", "1000");
         builder.UseSetting("Wenku:SignInsPerMinute", "1000");
+        // Suites try wrong passwords on purpose from one (test) address; the throttle has tests of its own.
+        builder.UseSetting("Wenku:Accounts:FailuresPerAccountAndAddress", "10000");
+        builder.UseSetting("Wenku:Accounts:FailuresPerAddress", "100000");
         builder.UseSetting("Wenku:SearchesPerMinute", "100000");
         builder.UseSetting("Wenku:UploadsPerHour", "10000");
         builder.UseSetting("Wenku:Conversion:LeaseSeconds", "10");

@@ -103,6 +103,14 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /upload", "a post without a file (the form comes back with the reason)", _ => "/upload", SignedIn(ToLogin, Ok))
             { Form = (_, _) => new() { ["Title"] = "无文件 no file" } },
         new("GET /me", "my documents", _ => "/me", SignedIn(ToLogin, Ok)),
+        new("POST?handler=DismissSignInNotice /me", "dismiss the failed sign-in notice", _ => "/me?handler=DismissSignInNotice", SignedIn(ToLogin, Redirect)),
+        new("GET /me/password", "the password form", _ => "/me/password", SignedIn(ToLogin, Ok)),
+        new("POST /me/password", "a wrong current password (the form comes back with the reason)", _ => "/me/password", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["CurrentPassword"] = "not the password", ["NewPassword"] = "another long passphrase" } },
+        new("GET /me/tokens", "my API tokens", _ => "/me/tokens", SignedIn(ToLogin, Ok)),
+        new("POST /me/tokens", "create a token", _ => "/me/tokens", SignedIn(ToLogin, Ok))
+            { Form = (_, who) => new() { ["Name"] = $"walk {who}", ["ExpiresDays"] = "1" } },
+        new("POST?handler=Revoke /me/tokens", "revoke a token of the owner", async w => $"/me/tokens?handler=revoke&id={await w.TokenOfOwnerAsync()}", new(ToLogin, NotFound, Redirect, NotFound, NotFound)),
 
         // Administration.
         new("GET /admin/settings", "site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
@@ -301,7 +309,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         return (expected, response.StatusCode) switch
         {
             (Ok, HttpStatusCode.OK) => true,
-            (Redirect, HttpStatusCode.Redirect) => !location.StartsWith("/account/login", StringComparison.Ordinal) && !location.StartsWith("/error", StringComparison.Ordinal),
+            (Redirect, HttpStatusCode.Redirect) => !location.StartsWith("/account/login?ReturnUrl=", StringComparison.Ordinal) && !location.StartsWith("/error", StringComparison.Ordinal),
             (ToLogin, HttpStatusCode.Redirect) => toLogin,
             (BadRequest, HttpStatusCode.BadRequest) => true,
             (Unauthorized, HttpStatusCode.Unauthorized) => true,
@@ -371,7 +379,8 @@ public sealed record Probe(string Route, string Case, Func<WalkSite, Task<string
     /// <summary>The request changes the session (sign-in, sign-out), so it gets a session of its own.</summary>
     public bool FreshSession { get; init; }
 
-    public string Method => Route[..Route.IndexOf(' ', StringComparison.Ordinal)];
+    /// <summary>The HTTP method; a Razor page handler's route ("POST?handler=Revoke /me/tokens") names its handler after it.</summary>
+    public string Method => Route[..Route.IndexOf(' ', StringComparison.Ordinal)].Split('?')[0];
     public string Pattern => Route[(Route.IndexOf(' ', StringComparison.Ordinal) + 1)..];
 
     /// <summary>Requests under /api authenticate with bearer tokens, everything else with the cookie.</summary>
@@ -520,6 +529,14 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         await db.SaveChangesAsync();
         return doc.Id;
     });
+
+    /// <summary>A new API token of the owner (the owner's own client keeps its token), for a probe that revokes it.</summary>
+    public async Task<long> TokenOfOwnerAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(_ids[Who.Owner], "walk revoke", CancellationToken.None);
+        return await WithDbAsync(db => db.ApiTokens.Where(t => t.UserId == _ids[Who.Owner]).MaxAsync(t => t.Id));
+    }
 
     /// <summary>A new comment by <paramref name="author"/> on the free document.</summary>
     public Task<long> CommentByAsync(Who author) => WithDbAsync(async db =>
