@@ -21,6 +21,14 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(1024, 10L * 1024 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 200L * 1024 * 1024;
 
+    /// <summary>
+    /// Free space (bytes) kept on the data folder's disk: an upload that would leave less is refused with "the server's
+    /// disk is full" (507) before it is read, so that conversions, the database and the site keep room to work.
+    /// 0 turns the check off (a write that fills the disk is still refused cleanly).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskBytes { get; set; } = 100L * 1024 * 1024;
+
     /// <summary>Number of conversion worker processes that <c>serve</c> starts itself (0 = none; run <c>wenku worker</c> separately).</summary>
     [Range(0, 64)]
     public int Workers { get; set; } = 1;

@@ -74,7 +74,9 @@ public static class SiteHost
             {
                 ExceptionHandlingPath = "/error",
                 // A body over the limit (or another bad request) is the client's doing, not a server error.
-                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
+                    : DiskSpace.IsFull(e) ? StatusCodes.Status507InsufficientStorage // e.g. while ASP.NET buffers a form to disk
+                    : StatusCodes.Status500InternalServerError,
             });
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
         app.UseMiddleware<UploadSizeLimit>();
