@@ -79,9 +79,11 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(0, 86_400)]
     public int OrphanMinAgeSeconds { get; set; } = 300;
 
-    /// <summary>Test hook: milliseconds to wait between applying search changes and committing the index.</summary>
-    [Range(0, 600_000)]
-    public int SearchCommitDelayMs { get; set; }
+    /// <summary>
+    /// Test hook: with search changes applied but not yet committed to the index, create this file and wait until the
+    /// process stops — the point at which a crash test kills it, whatever the machine's speed.
+    /// </summary>
+    public string? SearchCommitPauseFile { get; set; }
 
     public string DatabasePath => Path.Combine(DataDir, "wenku.db");
     public string FilesDir => Path.Combine(DataDir, "files");
