@@ -48,9 +48,11 @@ public static class SiteHost
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddProblemDetails();
         builder.Services.AddWenkuOpenApi();
+        // Each check answers within a few seconds: a part that is down is named in /health/ready, not waited for.
         builder.Services.AddHealthChecks()
-            .AddDbContextCheck<WenkuDb>("database")
-            .AddCheck<FileStoreHealthCheck>("files");
+            .AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(5))
+            .AddCheck<FileStoreHealthCheck>("files", timeout: TimeSpan.FromSeconds(5))
+            .AddCheck<SearchHealthCheck>("search", timeout: TimeSpan.FromSeconds(5));
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 1024 * 1024);
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
@@ -76,9 +78,11 @@ public static class SiteHost
                 // A body over the limit (or another bad request) is the client's doing, not a server error.
                 StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
                     : DiskSpace.IsFull(e) ? StatusCodes.Status507InsufficientStorage // e.g. while ASP.NET buffers a form to disk
+                    : ServiceUnavailable.PartDown(e) is not null ? StatusCodes.Status503ServiceUnavailable // the database or object store is away
                     : StatusCodes.Status500InternalServerError,
             });
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
+        app.UseMiddleware<ServiceUnavailableResponses>();
         app.UseMiddleware<UploadSizeLimit>();
         app.UseStaticFiles();
         app.UsePageMethodGuard();
@@ -91,7 +95,7 @@ public static class SiteHost
         app.UseOutputCache();
 
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready").AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { ResponseWriter = HealthReportJson.WriteAsync }).AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Wenku API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
 
