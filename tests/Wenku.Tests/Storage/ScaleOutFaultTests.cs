@@ -22,10 +22,10 @@ public sealed class ScaleOutFaultTests : IDisposable
 
     public ScaleOutFaultTests() => _site = new FaultSite(_stack);
 
-    private sealed class FaultSite(PrivateScaleOutStack stack) : WenkuFactory
+    private sealed class FaultSite(PrivateScaleOutStack stack, int workers = 0) : WenkuFactory
     {
         protected override bool FollowsTestStack => false; // its own stack, which the test stops and starts
-        protected override int Workers => 0;
+        protected override int Workers => workers;
         protected override IDictionary<string, string?> Settings => ScaleOutServices.SiteSettings(stack.Postgres, stack.S3);
     }
 
@@ -96,6 +96,34 @@ public sealed class ScaleOutFaultTests : IDisposable
         (await _site.WithDbAsync(db => db.Documents.Select(d => d.Id).ToListAsync())).ShouldBe([id]);
         (await HealthAsync()).Status.ShouldBe(HttpStatusCode.OK);
         await OnlyOriginalsWithRowsAsync();
+    }
+
+    [Fact]
+    public async Task Database_away_for_ten_seconds_during_conversions_then_the_worker_finishes_them_without_a_restart()
+    {
+        using var site = new FaultSite(_stack, workers: 1);
+        var (api, _) = await site.ApiClientAsync("pg-convert@test.local");
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++) ids.Add(await api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(4, salt: $"convert-{i}"))));
+        await WaitUntilAsync(async () => await site.WithDbAsync(db => db.Documents.AnyAsync(d => d.Status != DocumentStatus.Queued)), "a conversion has started");
+
+        _stack.StopPostgres();
+        await Task.Delay(TimeSpan.FromSeconds(10)); // the outage itself: the fault under test, not a wait for the machine
+        _stack.StartPostgres();
+
+        foreach (var id in ids)
+            (await site.WaitForDocumentAsync(id, TimeSpan.FromMinutes(4))).Status.ShouldBe(DocumentStatus.Ready);
+        (await site.WithDbAsync(db => db.DocumentPages.CountAsync())).ShouldBe(12);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!await condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, what);
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>An uploaded document made ready with one page image in the store, as a conversion leaves it.</summary>
