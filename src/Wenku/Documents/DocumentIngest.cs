@@ -18,7 +18,7 @@ public sealed record IngestRefusal(string Message, Dictionary<string, string> Er
 /// </summary>
 public sealed class DocumentIngest(
     WenkuDb db, IFileStore store, IEnumerable<IDocumentConverter> converters, IOptions<WenkuOptions> options,
-    IOptions<ConversionOptions> conversion, DiskSpace disk, ILogger<DocumentIngest> log)
+    IOptions<ConversionOptions> conversion, DiskSpace disk, TimeProvider clock, ILogger<DocumentIngest> log)
 {
     private readonly WenkuOptions _o = options.Value;
 
@@ -43,7 +43,8 @@ public sealed class DocumentIngest(
             var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256 && d.Status != DocumentStatus.Failed).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
             if (existing is { } dup) return (null, Duplicate(dup));
 
-            var key = $"originals/{DateTime.UtcNow:yyyy}/{DateTime.UtcNow:MM}/{Guid.NewGuid():N}.{staged.Format}";
+            var now = clock.GetUtcNow();
+            var key = $"originals/{now:yyyy}/{now:MM}/{Guid.NewGuid():N}.{staged.Format}";
             try
             {
                 await store.PutFileAsync(key, temp, ct);
