@@ -48,16 +48,15 @@ public static class SiteHost
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddProblemDetails();
         builder.Services.AddWenkuOpenApi();
-        // Each check answers within a few seconds: a part that is down is named in /health/ready, not waited for.
         builder.Services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(5))
-            .AddCheck<FileStoreHealthCheck>("files", timeout: TimeSpan.FromSeconds(5))
-            .AddCheck<SearchHealthCheck>("search", timeout: TimeSpan.FromSeconds(5));
+            .AddDbContextCheck<WenkuDb>("database")
+            .AddCheck<FileStoreHealthCheck>("files");
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 1024 * 1024);
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddDocumentPageCache();
+        builder.Services.AddReadinessChecks();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddSingleton<SearchSync>();
