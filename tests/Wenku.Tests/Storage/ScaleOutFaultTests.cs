@@ -51,6 +51,7 @@ public sealed class ScaleOutFaultTests : IDisposable
         ready.Status.ShouldBe(HttpStatusCode.ServiceUnavailable);
         ready.Checks["files"].ShouldBe("Unhealthy");
         ready.Checks["database"].ShouldBe("Healthy");
+        ready.Checks["search"].ShouldBe("Healthy");
 
         _stack.StartS3();
 
@@ -88,6 +89,7 @@ public sealed class ScaleOutFaultTests : IDisposable
         var ready = await HealthAsync();
         ready.Status.ShouldBe(HttpStatusCode.ServiceUnavailable);
         ready.Checks["database"].ShouldBe("Unhealthy");
+        ready.Checks["search"].ShouldBe("Unhealthy"); // PostgreSQL search lives in that database
         ready.Checks["files"].ShouldBe("Healthy");
 
         _stack.StartPostgres();
