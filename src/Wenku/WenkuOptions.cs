@@ -21,6 +21,14 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(1024, 10L * 1024 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 200L * 1024 * 1024;
 
+    /// <summary>
+    /// Free space (bytes) kept on the data folder's disk: an upload that would leave less is refused with "the server's
+    /// disk is full" (507) before it is read, so that conversions, the database and the site keep room to work.
+    /// 0 turns the check off (a write that fills the disk is still refused cleanly).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MinFreeDiskBytes { get; set; } = 100L * 1024 * 1024;
+
     /// <summary>Number of conversion worker processes that <c>serve</c> starts itself (0 = none; run <c>wenku worker</c> separately).</summary>
     [Range(0, 64)]
     public int Workers { get; set; } = 1;
@@ -71,9 +79,11 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(0, 86_400)]
     public int OrphanMinAgeSeconds { get; set; } = 300;
 
-    /// <summary>Test hook: milliseconds to wait between applying search changes and committing the index.</summary>
-    [Range(0, 600_000)]
-    public int SearchCommitDelayMs { get; set; }
+    /// <summary>
+    /// Test hook: with search changes applied but not yet committed to the index, create this file and wait until the
+    /// process stops — the point at which a crash test kills it, whatever the machine's speed.
+    /// </summary>
+    public string? SearchCommitPauseFile { get; set; }
 
     public string DatabasePath => Path.Combine(DataDir, "wenku.db");
     public string FilesDir => Path.Combine(DataDir, "files");

@@ -89,6 +89,7 @@ public static class WenkuServices
         services.AddSingleton<DuplicateRescan>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
+        services.AddSingleton<DiskSpace>();
         return services;
     }
 }

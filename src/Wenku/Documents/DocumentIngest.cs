@@ -18,13 +18,14 @@ public sealed record IngestRefusal(string Message, Dictionary<string, string> Er
 /// </summary>
 public sealed class DocumentIngest(
     WenkuDb db, IFileStore store, IEnumerable<IDocumentConverter> converters, IOptions<WenkuOptions> options,
-    IOptions<ConversionOptions> conversion, ILogger<DocumentIngest> log)
+    IOptions<ConversionOptions> conversion, DiskSpace disk, TimeProvider clock, ILogger<DocumentIngest> log)
 {
     private readonly WenkuOptions _o = options.Value;
 
     public async Task<(Document? Document, IngestRefusal? Refusal)> IngestAsync(
         Stream content, string fileName, UploadForm form, string uploaderId, CancellationToken ct)
     {
+        if (!disk.HasRoomFor(0)) return (null, DiskFull());
         Directory.CreateDirectory(_o.TempDir);
         var temp = Path.Combine(_o.TempDir, $"upload-{Guid.NewGuid():N}.part");
         try
@@ -42,8 +43,18 @@ public sealed class DocumentIngest(
             var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256 && d.Status != DocumentStatus.Failed).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
             if (existing is { } dup) return (null, Duplicate(dup));
 
-            var key = $"originals/{DateTime.UtcNow:yyyy}/{DateTime.UtcNow:MM}/{Guid.NewGuid():N}.{staged.Format}";
-            await store.PutFileAsync(key, temp, ct);
+            var now = clock.GetUtcNow();
+            var key = $"originals/{now:yyyy}/{now:MM}/{Guid.NewGuid():N}.{staged.Format}";
+            try
+            {
+                await store.PutFileAsync(key, temp, ct);
+            }
+            catch (Exception e) when (DiskSpace.IsFull(e))
+            {
+                // A copy cut short by the full disk is not an original: remove whatever part of it exists.
+                await store.DeleteAsync(key, CancellationToken.None);
+                throw;
+            }
 
             var doc = new Document
             {
@@ -62,6 +73,7 @@ public sealed class DocumentIngest(
             catch (Exception e)
             {
                 await store.DeleteAsync(key, CancellationToken.None);
+                if (DiskSpace.IsFull(e)) throw;
                 if (e is not DbUpdateException) throw;
                 // Lost a race with an identical upload: the unique index on the hash decides.
                 db.ChangeTracker.Clear();
@@ -71,6 +83,11 @@ public sealed class DocumentIngest(
             }
             log.LogInformation("Document {DocumentId} uploaded by {UserId}: {Size} bytes, queued", doc.Id, uploaderId, staged.Size);
             return (doc, null);
+        }
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            log.LogError(e, "Upload of {FileName} refused: the disk is full", fileName);
+            return (null, DiskFull());
         }
         finally
         {
@@ -114,6 +131,9 @@ public sealed class DocumentIngest(
         return new IngestRefusal($"文件超过 {mb} MB 上限。The file is larger than the {mb} MB limit.",
             new() { ["file"] = $"Larger than {mb} MB." }, StatusCode: 413);
     }
+
+    private static IngestRefusal DiskFull() =>
+        new(DiskSpace.FullMessage, new() { ["file"] = "The server's disk is full." }, StatusCode: StatusCodes.Status507InsufficientStorage);
 
     private static IngestRefusal Duplicate(long id) =>
         new($"此文档已存在：/d/{id}。This exact file is already in the library: /d/{id}.",

@@ -17,6 +17,13 @@ public sealed record DuplicateCheck(long? BestMatchId, double BestScore, int Mat
 /// in memory and, before each lookup, reads the rows written since its last look. A lookup then costs tens of
 /// microseconds instead of 72 index seeks, the index needs no schema of its own, and a process that starts late
 /// loads a million fingerprints (~300 MB of rows) once. The web site never looks up: it reads stored matches.
+/// <para>
+/// Catching up is commit-safe: on PostgreSQL a row's id is taken when it is inserted, and its transaction may commit
+/// after one holding a higher id, so "rows above the highest id seen" would skip it for good. The detector keeps a
+/// <em>settled</em> id below which every row has been read, re-reads the ids above it, and moves it up only once every
+/// transaction that could hold a lower id has ended (the snapshot's oldest running transaction is past them; writers
+/// take their transaction id before their row id). SQLite has one writer at a time, so there ids commit in order.
+/// </para>
 /// </remarks>
 public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
 {
@@ -28,7 +35,18 @@ public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
 
     private readonly FingerprintIndex _index = new();
     private readonly SemaphoreSlim _sync = new(1, 1);
-    private long _lastRow;
+
+    /// <summary>Every fingerprint row with an id up to this one is in the index (or was deleted or never committed).</summary>
+    private long _settled;
+
+    /// <summary>Rows above <see cref="_settled"/> already in the index.</summary>
+    private readonly HashSet<long> _seenAbove = [];
+
+    /// <summary>
+    /// The next settled id: every transaction that could hold a row id up to <c>UpTo</c> has a transaction id below
+    /// <c>Xmax</c>; once the oldest running transaction is at or past <c>Xmax</c>, they have all ended.
+    /// </summary>
+    private (long UpTo, long Xmax)? _settling;
 
     /// <summary>
     /// Checks document <paramref name="documentId"/>, whose text is <paramref name="text"/>, against every earlier
@@ -39,12 +57,7 @@ public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
         var shingles = ShinglesOf(text);
         var fingerprint = Fingerprint.OfShingles(shingles);
 
-        await db.Set<DocumentFingerprint>().Where(f => f.DocumentId == documentId).ExecuteDeleteAsync(ct);
-        db.Set<DocumentFingerprint>().Add(new DocumentFingerprint
-        {
-            DocumentId = documentId, Signature = fingerprint.ToBytes(), ShingleCount = fingerprint.ShingleCount,
-        });
-        await db.SaveChangesAsync(ct);
+        await StoreAsync(db, documentId, fingerprint, ct);
         await CatchUpAsync(db, ct);
 
         var verified = new List<DocumentMatch>();
@@ -73,6 +86,24 @@ public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
         return new DuplicateCheck(best?.MatchId, best?.Score ?? 0, verified.Count);
     }
 
+    /// <summary>Replaces the document's fingerprint row, in one transaction that (on PostgreSQL) takes its transaction id first.</summary>
+    private static Task StoreAsync(WenkuDb db, long documentId, Fingerprint fingerprint, CancellationToken ct)
+    {
+        var row = new DocumentFingerprint { DocumentId = documentId, Signature = fingerprint.ToBytes(), ShingleCount = fingerprint.ShingleCount };
+        return db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.Entry(row).State = EntityState.Detached; // a retried attempt inserts it afresh
+            row.Id = 0;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // The catch-up below relies on it: a transaction holding a row id already has its transaction id.
+            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync("SELECT pg_current_xact_id()", ct);
+            await db.Set<DocumentFingerprint>().Where(f => f.DocumentId == documentId).ExecuteDeleteAsync(ct);
+            db.Set<DocumentFingerprint>().Add(row);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        });
+    }
+
     /// <summary>Forgets a document (deleted or failed): it is no longer a candidate.</summary>
     public async Task ForgetAsync(WenkuDb db, long documentId, CancellationToken ct)
     {
@@ -92,25 +123,65 @@ public sealed class DuplicateDetector(ILogger<DuplicateDetector> log)
     }
 
     /// <summary>Adds to the in-memory index the fingerprints written (by any process) since the last look.</summary>
-    private async Task CatchUpAsync(WenkuDb db, CancellationToken ct)
+    internal async Task CatchUpAsync(WenkuDb db, CancellationToken ct)
     {
         await _sync.WaitAsync(ct);
         try
         {
+            var postgres = db.Database.IsNpgsql();
+            // Taken before reading: if the oldest transaction still running is past the settling mark, every row up to
+            // it has committed (or never will) before the reads below, which therefore see it.
+            var oldestRunning = postgres ? await SnapshotAsync(db, "pg_snapshot_xmin", ct) : 0;
+            var settled = _settled;
+            var unseen = new List<long>();
+            var highest = settled;
             while (true)
             {
-                var last = _lastRow;
-                var rows = await db.Set<DocumentFingerprint>().AsNoTracking().Where(f => f.Id > last).OrderBy(f => f.Id).Take(10_000)
-                    .Select(f => new { f.Id, f.DocumentId, f.Signature, f.ShingleCount }).ToListAsync(ct);
-                if (rows.Count == 0) break;
-                foreach (var row in rows)
-                    _index.Add(row.DocumentId, Fingerprint.FromBytes(row.Signature, row.ShingleCount));
-                _lastRow = rows[^1].Id;
+                var ids = await db.Set<DocumentFingerprint>().AsNoTracking().Where(f => f.Id > highest).OrderBy(f => f.Id).Take(50_000)
+                    .Select(f => f.Id).ToListAsync(ct);
+                if (ids.Count == 0) break;
+                unseen.AddRange(ids.Where(id => !_seenAbove.Contains(id)));
+                highest = ids[^1];
             }
+            foreach (var chunk in unseen.Chunk(10_000))
+            {
+                var rows = await db.Set<DocumentFingerprint>().AsNoTracking().Where(f => chunk.Contains(f.Id)).OrderBy(f => f.Id)
+                    .Select(f => new { f.Id, f.DocumentId, f.Signature, f.ShingleCount }).ToListAsync(ct);
+                foreach (var row in rows)
+                {
+                    _index.Add(row.DocumentId, Fingerprint.FromBytes(row.Signature, row.ShingleCount));
+                    _seenAbove.Add(row.Id);
+                }
+            }
+            if (!postgres)
+            {
+                Settle(highest);
+                return;
+            }
+            if (_settling is { } s && oldestRunning >= s.Xmax)
+            {
+                Settle(s.UpTo);
+                _settling = null;
+            }
+            // Taken after reading: a transaction holding an id up to the highest read took its transaction id before it.
+            _settling ??= (highest, await SnapshotAsync(db, "pg_snapshot_xmax", ct));
         }
         finally
         {
             _sync.Release();
         }
     }
+
+    private void Settle(long upTo)
+    {
+        if (upTo <= _settled) return;
+        _settled = upTo;
+        _seenAbove.RemoveWhere(id => id <= upTo);
+    }
+
+    private static async Task<long> SnapshotAsync(WenkuDb db, string part, CancellationToken ct) => await (part switch
+    {
+        "pg_snapshot_xmin" => db.Database.SqlQueryRaw<long>("""SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS "Value" """),
+        _ => db.Database.SqlQueryRaw<long>("""SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "Value" """),
+    }).SingleAsync(ct);
 }

@@ -53,7 +53,7 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.State, JobState.Done)
                 .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct);
+                .SetProperty(j => j.FinishedAt, clock.GetUtcNow().UtcDateTime), ct);
     }
 
     public async Task ReleaseAsync(long jobId, string workerId, CancellationToken ct)
@@ -95,7 +95,7 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
         if (final || job.Attempts >= job.MaxAttempts)
         {
             job.State = JobState.Failed;
-            job.FinishedAt = DateTime.UtcNow;
+            job.FinishedAt = clock.GetUtcNow().UtcDateTime;
         }
         else
         {

@@ -12,6 +12,7 @@ public sealed class JobWorker(
     IJobQueue queue,
     IEnumerable<IJobHandler> handlers,
     IOptions<ConversionOptions> options,
+    TimeProvider clock,
     ILogger<JobWorker> log) : BackgroundService
 {
     public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
@@ -34,12 +35,12 @@ public sealed class JobWorker(
             catch (Exception e)
             {
                 log.LogWarning(e, "Could not claim a job");
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
             if (job is null)
             {
-                await Task.Delay(IdleDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(IdleDelay, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
             await RunOneAsync(job, lease, stoppingToken);
@@ -143,25 +144,25 @@ public sealed class JobWorker(
     /// </summary>
     private async Task HeartbeatAsync(ClaimedJob job, TimeSpan lease, CancellationTokenSource jobCts)
     {
-        var renewedUntil = DateTime.UtcNow + lease;
+        var renewedUntil = clock.GetUtcNow() + lease;
         while (!jobCts.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(lease / 3, jobCts.Token);
+                await Task.Delay(lease / 3, clock, jobCts.Token);
                 if (!await queue.HeartbeatAsync(job.Id, WorkerId, lease, jobCts.Token))
                 {
                     log.LogWarning("Lost the lease on job {JobId}; stopping it", job.Id);
                     await jobCts.CancelAsync();
                     return;
                 }
-                renewedUntil = DateTime.UtcNow + lease;
+                renewedUntil = clock.GetUtcNow() + lease;
             }
             catch (OperationCanceledException) { return; }
             catch (Exception e)
             {
                 log.LogWarning(e, "Heartbeat for job {JobId} failed", job.Id);
-                if (DateTime.UtcNow >= renewedUntil)
+                if (clock.GetUtcNow() >= renewedUntil)
                 {
                     await jobCts.CancelAsync();
                     return;

@@ -139,9 +139,13 @@ public sealed class LuceneSearchIndex(
         return total;
     }
 
-    /// <summary>Test hook: a pause between the database write and the index commit, to kill the process in.</summary>
-    private Task OnBeforeCommitAsync(CancellationToken ct) =>
-        options.Value.SearchCommitDelayMs > 0 ? Task.Delay(options.Value.SearchCommitDelayMs, ct) : Task.CompletedTask;
+    /// <summary>Test hook: stops between the database write and the index commit, and says so, to be killed there.</summary>
+    private async Task OnBeforeCommitAsync(CancellationToken ct)
+    {
+        if (options.Value.SearchCommitPauseFile is not { Length: > 0 } pauseFile) return;
+        await File.WriteAllTextAsync(pauseFile, "applied, not committed", ct);
+        await Task.Delay(Timeout.Infinite, ct);
+    }
 
     private LuceneIndex Index()
     {

@@ -26,6 +26,9 @@ public sealed class ErrorModel : PageModel
             413 => ("文件太大 Too large", "上传的文件超过大小上限。The upload is larger than the limit."),
             429 => ("操作太频繁 Too many requests", "请稍等一分钟再试。Please wait a minute and try again."),
             400 => ("请求有误 Bad request", "请返回上一页重试。Go back and try again."),
+            503 => ("暂时不可用 Temporarily unavailable",
+                ServiceUnavailable.Message(ServiceUnavailable.PartDown(HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error))),
+            507 => ("服务器磁盘已满 The server's disk is full", Storage.DiskSpace.FullMessage),
             _ => (Title, Message),
         };
         if (code is >= 400 and < 600) Response.StatusCode = code.Value;

@@ -61,6 +61,7 @@ public static class SiteHost
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddDocumentPageCache();
+        builder.Services.AddReadinessChecks();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddSingleton<SearchSync>();
@@ -79,9 +80,13 @@ public static class SiteHost
             {
                 ExceptionHandlingPath = "/error",
                 // A body over the limit (or another bad request) is the client's doing, not a server error.
-                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+                StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode
+                    : DiskSpace.IsFull(e) ? StatusCodes.Status507InsufficientStorage // e.g. while ASP.NET buffers a form to disk
+                    : ServiceUnavailable.PartDown(e) is not null ? StatusCodes.Status503ServiceUnavailable // the database or object store is away
+                    : StatusCodes.Status500InternalServerError,
             });
         app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
+        app.UseMiddleware<ServiceUnavailableResponses>();
         app.UseMiddleware<UploadSizeLimit>();
         app.UseStaticFiles();
         app.UsePageMethodGuard();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Wenku.Storage;
 
 namespace Wenku.Web;
 
@@ -9,7 +10,8 @@ namespace Wenku.Web;
 /// at once, an undeclared (chunked) one is cut off by the server when it gets there. Every other request keeps the
 /// server's small default.
 /// </summary>
-public sealed class UploadSizeLimit(RequestDelegate next, IOptions<WenkuOptions> options)
+/// <remarks>An upload that would leave the data folder's disk with less than its reserve is refused (507) here too, before ASP.NET buffers it to that disk.</remarks>
+public sealed class UploadSizeLimit(RequestDelegate next, IOptions<WenkuOptions> options, DiskSpace disk)
 {
     private const long FormAllowance = 1024 * 1024;
     private readonly long _limit = options.Value.MaxUploadBytes + FormAllowance;
@@ -20,6 +22,11 @@ public sealed class UploadSizeLimit(RequestDelegate next, IOptions<WenkuOptions>
         if (context.Request.ContentLength > _limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return Task.CompletedTask;
+        }
+        if (!disk.HasRoomFor(context.Request.ContentLength ?? 0))
+        {
+            context.Response.StatusCode = StatusCodes.Status507InsufficientStorage;
             return Task.CompletedTask;
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Wenku.Cli;
 using Wenku.Data;
 using Wenku.Documents;
@@ -24,12 +25,16 @@ public sealed class DbJobQueueOnPostgresTests : DbJobQueueTests
     };
 }
 
-/// <summary>The queue on each database engine: leases, takeover after a crash, backoff, attempts.</summary>
+/// <summary>
+/// The queue on each database engine: leases, takeover after a crash, backoff, attempts. Time is a fake clock moved by
+/// the test, so a lease runs out when the test says so, however fast the machine is.
+/// </summary>
 public abstract class DbJobQueueTests : IAsyncLifetime
 {
     private readonly string _data = TestPaths.NewTempDir("queue");
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero));
     private ServiceProvider _services = null!;
-    private IJobQueue Queue => _services.GetRequiredService<IJobQueue>();
+    private DbJobQueue Queue => new(_services.GetRequiredService<IDbContextFactory<WenkuDb>>(), _clock);
 
     protected abstract Dictionary<string, string?> Settings { get; }
 
@@ -88,9 +93,10 @@ public abstract class DbJobQueueTests : IAsyncLifetime
     public async Task A_job_whose_lease_ran_out_is_taken_over_and_the_old_owner_loses_it()
     {
         var id = await AddJobAsync();
-        (await Queue.ClaimAsync("dead", TimeSpan.FromMilliseconds(200), CancellationToken.None))!.Id.ShouldBe(id);
+        (await Queue.ClaimAsync("dead", TimeSpan.FromMinutes(1), CancellationToken.None))!.Id.ShouldBe(id);
+        _clock.Advance(TimeSpan.FromSeconds(59));
         (await Queue.ClaimAsync("alive", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeNull();
-        await Task.Delay(400);
+        _clock.Advance(TimeSpan.FromSeconds(2));
         var taken = await Queue.ClaimAsync("alive", TimeSpan.FromMinutes(1), CancellationToken.None);
         taken!.Id.ShouldBe(id);
         taken.Attempts.ShouldBe(2);
@@ -108,16 +114,17 @@ public abstract class DbJobQueueTests : IAsyncLifetime
         await Queue.FailAsync(id, "w", "boom", final: false, CancellationToken.None);
         var job = await JobAsync(id);
         job.State.ShouldBe(JobState.Pending);
-        job.RunAfter.ShouldBeGreaterThan(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
+        job.RunAfter.ShouldBe(_clock.GetUtcNow().ToUnixTimeMilliseconds() + DbJobQueue.Backoff(1));
+        _clock.Advance(TimeSpan.FromMilliseconds(DbJobQueue.Backoff(1) - 1));
         (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None)).ShouldBeNull(); // still backing off
 
-        await using (var scope = _services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<WenkuDb>().Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAfter, 0L));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
         (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1), CancellationToken.None))!.Attempts.ShouldBe(2);
         await Queue.FailAsync(id, "w", "boom again", final: false, CancellationToken.None);
         job = await JobAsync(id);
         job.State.ShouldBe(JobState.Failed);
         job.LastError.ShouldBe("boom again");
+        job.FinishedAt.ShouldBe(_clock.GetUtcNow().UtcDateTime);
     }
 
     [Fact]

@@ -15,12 +15,12 @@ public sealed class SearchCrashTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = TestPaths.NewTempDir("search-crash");
 
-    private static Dictionary<string, string> Env(int commitDelayMs = 0) => new()
+    private static Dictionary<string, string> Env(string? pauseFile = null) => new()
     {
         ["Wenku__Workers"] = "1",
         ["Wenku__UploadsPerHour"] = "100000",
         ["Wenku__SearchesPerMinute"] = "1000000",
-        ["Wenku__SearchCommitDelayMs"] = commitDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Wenku__SearchCommitPauseFile"] = pauseFile ?? "",
     };
 
     [Fact]
@@ -28,13 +28,14 @@ public sealed class SearchCrashTests(ITestOutputHelper output) : IDisposable
     {
         var token = await CreateUserAsync();
         long kept, hidden;
-        // The site applies search changes but waits a minute before committing the index: the window to die in.
-        using (var site = await WenkuProcess.StartServeAsync(_data, Env(commitDelayMs: 60_000)))
+        // The site applies search changes and stops before committing the index (saying so in a file): the point to die at.
+        var pauseFile = Path.Combine(_data, "search-commit-paused");
+        using (var site = await WenkuProcess.StartServeAsync(_data, Env(pauseFile)))
         {
             using var api = Client(site.BaseAddress, token);
             kept = await UploadReadyAsync(api, "searchcrashkept");
             hidden = await UploadReadyAsync(api, "searchcrashhidden");
-            await Task.Delay(1500); // the outbox has been read; the commit is waiting
+            await WaitUntilAsync(() => Task.FromResult(File.Exists(pauseFile)), "the outbox has been read; the commit is waiting");
             (await TotalAsync(api, "searchcrashkept")).ShouldBe(0, "nothing was committed to the index yet");
             site.KillHard();
         }

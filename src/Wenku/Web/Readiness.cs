@@ -1,0 +1,153 @@
+using Amazon.Runtime;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Wenku.Data;
+using Wenku.Search;
+
+namespace Wenku.Web;
+
+public static class ReadinessChecks
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>/health/ready</c> names the part that is down within a few seconds instead of waiting for it: the database
+    /// is checked on a connection of its own without the retrying strategy (which would take ~25 s to give up), search
+    /// is checked too, and these three (database, files, search) get a time limit.
+    /// </summary>
+    public static IServiceCollection AddReadinessChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<SearchHealthCheck>("search");
+        services.Configure<HealthCheckServiceOptions>(o =>
+        {
+            var registrations = o.Registrations.ToList();
+            o.Registrations.Clear();
+            foreach (var r in registrations)
+                o.Registrations.Add(r.Name == "database"
+                    ? new HealthCheckRegistration("database", sp => ActivatorUtilities.CreateInstance<DatabaseHealthCheck>(sp), r.FailureStatus, r.Tags, Timeout)
+                    : r.Name is "files" or "search" ? new HealthCheckRegistration(r.Name, r.Factory, r.FailureStatus, r.Tags, Timeout)
+                    : r);
+        });
+        return services;
+    }
+}
+
+/// <summary>
+/// A part of a scale-out site that can be away for a while (the database, the object store) and how a request that
+/// met it is answered: 503 naming the part, not a 500. Requests need no restart once it is back.
+/// </summary>
+public static class ServiceUnavailable
+{
+    public const string Database = "database", ObjectStore = "object store";
+
+    /// <summary>Which part <paramref name="e"/> says is unreachable, or null when it is another error.</summary>
+    public static string? PartDown(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            switch (e)
+            {
+                case RetryLimitExceededException:
+                case NpgsqlException { IsTransient: true }:
+                    return Database;
+                case AmazonClientException:
+                case HttpRequestException:
+                    return ObjectStore;
+            }
+        return null;
+    }
+
+    /// <summary>What a reader or uploader is told (zh-CN and English).</summary>
+    public static string Message(string? part) => part switch
+    {
+        Database => "数据库暂时无法访问，本次操作未保存任何内容，请稍后再试。The database is unreachable right now; nothing was saved. Please try again in a minute.",
+        ObjectStore => "文件存储暂时无法访问，本次操作未保存任何内容，请稍后再试。The object store is unreachable right now; nothing was saved. Please try again in a minute.",
+        _ => "服务暂时不可用，请稍后再试。The service is temporarily unavailable; please try again in a minute.",
+    };
+}
+
+/// <summary>
+/// Answers a request that met an unreachable database or object store with 503 naming the part — problem details for
+/// the API, the error page's words for the site — written here, without re-running the pipeline: the error page
+/// would need the database again (to authenticate the reader) and fail the same way.
+/// </summary>
+public sealed class ServiceUnavailableResponses(RequestDelegate next, ILogger<ServiceUnavailableResponses> log)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && ServiceUnavailable.PartDown(e) is { } part)
+        {
+            log.LogWarning(e, "The {Part} is unreachable: {Method} {Path} answered 503", part, context.Request.Method, context.Request.Path);
+            const string title = "暂时不可用 Temporarily unavailable";
+            var message = ServiceUnavailable.Message(part);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "30";
+            if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+            {
+                await context.Response.WriteAsJsonAsync(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable, Title = title, Detail = message, Extensions = { ["unavailable"] = part },
+                }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+                return;
+            }
+            var encode = System.Text.Encodings.Web.HtmlEncoder.Default;
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync($"""
+                <!DOCTYPE html>
+                <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                <title>{encode.Encode(title)}</title><link rel="stylesheet" href="/site.css"></head>
+                <body><main><section class="panel"><h1>{encode.Encode(title)}</h1><p>{encode.Encode(message)}</p>
+                <p><a href="/">返回首页 Back to the home page</a></p></section></main></body></html>
+                """);
+        }
+    }
+}
+
+/// <summary>
+/// The database answers a query — with a connection of its own and no retries, so that a database that is down is
+/// reported within the check's timeout instead of after the retrying strategy gives up.
+/// </summary>
+public sealed class DatabaseHealthCheck(IDbContextFactory<WenkuDb> dbFactory) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"database unreachable: {e.Message}");
+        }
+    }
+}
+
+/// <summary>The search backend answers a query (the embedded index opens; PostgreSQL search reads its tables).</summary>
+public sealed class SearchHealthCheck(ISearchIndex index) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await index.SearchAsync(new SearchQuery("", PageSize: 1), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"search unavailable: {e.Message}");
+        }
+    }
+}
