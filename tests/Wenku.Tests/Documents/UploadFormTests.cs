@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Documents;
@@ -66,7 +67,8 @@ public sealed partial class UploadFormTests : IDisposable
         var big = TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray();
         var response = await PostUploadAsync(browser, big, "big.pdf", new() { ["Category"] = "other" });
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("MB");
+        // The limit as a person reads it (300,000 bytes), not "0 MB".
+        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("larger than the 292.9 KB limit");
         (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
         Directory.EnumerateFiles(_site.DataDir, "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
         var originals = Path.Combine(_site.DataDir, "files", "originals");
@@ -87,6 +89,56 @@ public sealed partial class UploadFormTests : IDisposable
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         Directory.EnumerateFiles(_site.DataDir, "*", SearchOption.AllDirectories).Where(f => f.Contains("originals")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Api_upload_over_the_limit_names_the_limit_readably()
+    {
+        var (api, _) = await _site.ApiClientAsync("api-big@test.local");
+        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray()));
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        problem.GetProperty("title").GetString()!.ShouldContain("larger than the 292.9 KB limit");
+    }
+
+    /// <summary>A body whose length is not declared: sent chunked, as a streaming client sends it.</summary>
+    private sealed class ChunkedContent(HttpContent inner) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context) => await inner.CopyToAsync(stream);
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Chunked_upload_over_the_limit_answers_413_with_the_too_large_page_at_both_doors()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-chunked@test.local");
+        var token = WebUtility.HtmlDecode(Token().Match(await browser.GetStringAsync("/upload")).Groups[1].Value);
+        var multipart = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent("other"), "Category" },
+            { new ByteArrayContent(new byte[3_000_000]), "file", "huge.pdf" },
+        };
+        var chunked = new ChunkedContent(multipart);
+        chunked.Headers.ContentType = multipart.Headers.ContentType;
+        var page = await browser.PostAsync("/upload", chunked);
+        page.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var html = Html.Parse(await page.Content.ReadAsStringAsync());
+        html.One("h1").Text().ShouldContain("文件太大");
+        html.QuerySelector("main section p")!.Text().ShouldContain("292.9 KB");
+
+        var (api, _) = await _site.ApiClientAsync("api-chunked@test.local");
+        var upload = TestPdfs.Upload(new byte[3_000_000]);
+        var apiChunked = new ChunkedContent(upload);
+        apiChunked.Headers.ContentType = upload.Headers.ContentType;
+        var response = await api.PostAsync("/api/v1/documents", apiChunked);
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
     }
 
     [Fact]
