@@ -99,7 +99,7 @@ public static class DocumentsApi
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, doc, http.User, ct));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
@@ -143,7 +143,7 @@ public static class DocumentsApi
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, doc, http.User, ct));
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
@@ -164,12 +164,18 @@ public static class DocumentsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details).</summary>
-    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, Document d, CancellationToken ct)
+    /// <summary>
+    /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document
+    /// it nearly duplicates only if <paramref name="user"/> may see that one.
+    /// </summary>
+    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, Document d, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
+        var hideOriginal = d.NearDuplicateOfId is { } of && !(await new DocumentAccess(db).VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
         return ToDto(d) with
         {
+            NearDuplicateOf = hideOriginal ? null : d.NearDuplicateOfId,
+            NearDuplicateUrl = hideOriginal ? null : d.NearDuplicateOfId is { } link ? $"/d/{link}" : null,
             OcrPages = facts.OcrPages.Count > 0 ? facts.OcrPages : null,
             EntryCount = facts.EntryCount > 0 ? facts.EntryCount : null,
             Entries = facts.EntryCount > 0
