@@ -60,8 +60,12 @@ public static class DocumentsApi
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
             .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`}.");
-        docs.MapGet("/{id:long}/pages/{n:int}", DocumentFiles.PageImageAsync).AllowAnonymous()
-            .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled");
+        docs.MapMethods("/{id:long}/pages/{n:int}", DocumentFiles.GetAndHead, DocumentFiles.PageImageAsync).AllowAnonymous()
+            .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled")
+            .WithDescription("Answers HEAD and byte ranges (`Range: bytes=…` → 206 with `Content-Range`; 416 past the end) after the same checks.");
+        docs.MapMethods("/{id:long}/original", DocumentFiles.GetAndHead, DocumentFiles.OriginalAsync).RequireAuthorization()
+            .WithSummary("The original file (free documents: any signed-in user; paid: the entitled)")
+            .WithDescription("Sent as an attachment with the media type of its format as told from its content. Answers HEAD and byte ranges (206 with `Content-Range`, 416 past the end), so a cut download can resume; a GET counts the reader's download once.");
         docs.MapGet("/{id:long}/text", TextAsync).AllowAnonymous().WithSummary("The text of the pages the caller may see");
         docs.MapGet("/{id:long}/similar", SimilarAsync).AllowAnonymous()
             .WithSummary("Documents whose text resembles this one's")
