@@ -98,12 +98,12 @@ public static class DocumentsApi
         return TypedResults.Problem(statusCode: refusal.StatusCode, title: refusal.Message, extensions: extensions);
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, http.User, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
@@ -127,7 +127,7 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
-        long id, DocumentEdit edit, HttpContext http, WenkuDb db, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, CancellationToken ct)
     {
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
@@ -147,7 +147,7 @@ public static class DocumentsApi
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, http.User, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
@@ -172,10 +172,10 @@ public static class DocumentsApi
     /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document
     /// it nearly duplicates only if <paramref name="user"/> may see that one.
     /// </summary>
-    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, Document d, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, DocumentAccess access, Document d, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
-        var hideOriginal = d.NearDuplicateOfId is { } of && !(await new DocumentAccess(db).VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
+        var hideOriginal = d.NearDuplicateOfId is { } of && !(await access.VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
         return ToDto(d) with
         {
             NearDuplicateOf = hideOriginal ? null : d.NearDuplicateOfId,
