@@ -44,8 +44,8 @@ public sealed partial class UploadFormTests : IDisposable
         doc.PreviewPages.ShouldBe(3);
         doc.Status.ShouldBe(DocumentStatus.Queued);
         (await _site.WithDbAsync(db => db.Jobs.CountAsync(j => j.DocumentId == doc.Id))).ShouldBe(1);
-        (await browser.GetStringAsync(response.Headers.Location.ToString())).ShouldContain("排队转换中");
-        (await browser.GetStringAsync("/me")).ShouldContain("高等数学讲义");
+        (await browser.GetDocumentAsync(response.Headers.Location.ToString())).One("#status").Text().ShouldContain("排队转换中");
+        (await browser.GetDocumentAsync("/me")).QuerySelectorAll("td a").Select(a => a.Text()).ShouldContain("高等数学讲义");
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed partial class UploadFormTests : IDisposable
         var existing = first.Headers.Location!.ToString();
         var second = await PostUploadAsync(browser, pdf, "b.pdf", new() { ["Category"] = "other" });
         second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await second.Content.ReadAsStringAsync()).ShouldContain($"href=\"{existing}\"");
+        Html.Parse(await second.Content.ReadAsStringAsync()).One("[role=alert] a").GetAttribute("href").ShouldBe(existing);
     }
 
     [Fact]
@@ -82,13 +82,20 @@ public sealed partial class UploadFormTests : IDisposable
         var huge = new byte[3_000_000];
         var page = await PostUploadAsync(browser, huge, "huge.pdf", new() { ["Category"] = "other" });
         page.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
-        (await page.Content.ReadAsStringAsync()).ShouldContain("文件太大");
+        Html.Parse(await page.Content.ReadAsStringAsync()).One("main h1").Text().ShouldContain("文件太大");
 
         var (api, _) = await _site.ApiClientAsync("api-huge@test.local");
         var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(huge));
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         Directory.EnumerateFiles(_site.DataDir, "*", SearchOption.AllDirectories).Where(f => f.Contains("originals")).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Upload_form_names_the_limit_readably()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-limit@test.local");
+        (await browser.GetDocumentAsync("/upload")).One("[data-upload-limit]").Text().ShouldBe("292.9 KB");
     }
 
     [Fact]
@@ -148,7 +155,7 @@ public sealed partial class UploadFormTests : IDisposable
         var exe = new byte[] { 0x4D, 0x5A }.Concat(new byte[3000]).ToArray();
         var response = await PostUploadAsync(browser, exe, "report.pdf", new() { ["Category"] = "other" });
         response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("Windows program");
+        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("Windows program");
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
