@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Wenku.Documents;
 using Wenku.Tests.Infrastructure;
@@ -114,5 +115,31 @@ public sealed class SecurityHeadersTests(WenkuFactory site) : IClassFixture<Wenk
         plain.Headers.Contains("Strict-Transport-Security").ShouldBeFalse();
         plain.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("wenku.af=", StringComparison.Ordinal))
             .Split(';').Select(p => p.Trim().ToLowerInvariant()).ShouldNotContain("secure");
+    }
+}
+
+/// <summary>The hook a future <c>/embed/{id}</c> route uses: it declares who may frame it; every other route stays unframeable.</summary>
+public sealed class FramingHookTests
+{
+    [Fact]
+    public async Task A_route_that_allows_framing_gets_its_own_frame_ancestors_and_no_x_frame_options()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.UseTestServer(builder.WebHost);
+        await using var app = builder.Build();
+        app.UseSecurityHeaders();
+        app.MapGet("/embed/{id}", () => "embedded").AllowFraming("*");
+        app.MapGet("/d/{id}", () => "page");
+        await app.StartAsync();
+        var client = Microsoft.AspNetCore.TestHost.HostBuilderTestServerExtensions.GetTestClient(app);
+
+        var embed = await client.GetAsync("/embed/1");
+        embed.Headers.GetValues("Content-Security-Policy").Single().ShouldEndWith("frame-ancestors *");
+        embed.Headers.Contains("X-Frame-Options").ShouldBeFalse();
+
+        var page = await client.GetAsync("/d/1");
+        page.Headers.GetValues("Content-Security-Policy").Single().ShouldEndWith("frame-ancestors 'none'");
+        page.Headers.GetValues("X-Frame-Options").ShouldBe(["DENY"]);
+        await app.StopAsync();
     }
 }
