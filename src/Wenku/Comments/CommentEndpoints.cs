@@ -22,7 +22,7 @@ public static class CommentEndpoints
     /// <summary>Why a comment is refused, or null if it may be posted.</summary>
     public static string? Validate(string? body)
     {
-        var text = (body ?? "").Trim();
+        var text = Text.SafeText.MultiLine(body);
         if (text.Length == 0) return "empty";
         // Characters as a person counts them; and a hard cap on the stored text, since one "character" can carry
         // any number of combining marks.
@@ -36,7 +36,7 @@ public static class CommentEndpoints
         // Comments belong to published documents: on one still converting or failed nobody would see them.
         if (doc is null || doc.Status != DocumentStatus.Ready) return Results.NotFound();
         if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
-        db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = body!.Trim() });
+        db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = Text.SafeText.MultiLine(body) });
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAsync(cache, id, ct);
         return Results.Redirect($"/d/{id}#comments");

@@ -26,6 +26,19 @@ public sealed class DocumentAccess(WenkuDb db)
         return doc is not null && CanView(doc, user) ? doc : null;
     }
 
+    /// <summary>
+    /// Of the documents that <paramref name="docs"/> are near duplicates of, those <paramref name="user"/> may see. A
+    /// held upload's uploader is told that it matches a document, but is shown which one only if it is public (or
+    /// theirs): another user's hidden document stays hidden, its id included.
+    /// </summary>
+    public async Task<HashSet<long>> VisibleNearDuplicatesAsync(IEnumerable<Document> docs, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var ids = docs.Where(d => d.NearDuplicateOfId is not null).Select(d => d.NearDuplicateOfId!.Value).Distinct().ToList();
+        if (ids.Count == 0) return [];
+        var originals = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(ct);
+        return originals.Where(d => CanView(d, user)).Select(d => d.Id).ToHashSet();
+    }
+
     public async Task<bool> IsEntitledAsync(Document doc, ClaimsPrincipal user, CancellationToken ct)
     {
         if (IsOwnerOrStaff(doc, user)) return true;

@@ -4,12 +4,18 @@ using Wenku.Storage;
 
 namespace Wenku.Documents;
 
-/// <summary>The site's file endpoints: page previews and the download of the original.</summary>
+/// <summary>
+/// The site's file endpoints: page previews and the download of the original. Files go out with HEAD and byte ranges
+/// (<c>Range</c> → 206 with <c>Content-Range</c>, 416 for a range past the end), after the same checks as a whole GET.
+/// </summary>
 public static class DocumentFiles
 {
+    /// <summary>The methods of a file route: GET, and HEAD for clients that ask for its size and dates first.</summary>
+    public static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
+
     public static void MapDocumentFiles(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/d/{id:long}/page/{n:int}.jpg", PageImageAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapMethods("/d/{id:long}/page/{n:int}.jpg", GetAndHead, PageImageAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/d/{id:long}/download", DownloadAsync).RequireAuthorization()
             .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
     }
@@ -29,18 +35,37 @@ public static class DocumentFiles
         http.Response.Headers.XContentTypeOptions = "nosniff";
         // Public pages may be cached by anyone; pages past the limit only privately.
         http.Response.Headers.CacheControl = n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
-        return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt);
+        return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt, enableRangeProcessing: true);
     }
+
+    /// <summary>
+    /// The original file for the API (<c>GET /api/v1/documents/{id}/original</c>), to whoever may download it; a GET
+    /// counts the reader's download as the site's button does (once per reader), a HEAD does not.
+    /// </summary>
+    public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> OriginalAsync(
+        long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
+    {
+        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        if (doc is null) return TypedResults.NotFound();
+        if (!await access.CanDownloadAsync(doc, http.User, ct)) return Refused(doc);
+        var stream = await store.OpenReadAsync(doc.StorageKey, ct);
+        if (stream is null) return TypedResults.NotFound();
+        if (HttpMethods.IsGet(http.Request.Method)) await access.RecordDownloadAsync(doc, http.User, ct);
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.Stream(stream, FileSniffer.MediaTypeOf(doc.Format), fileDownloadName: doc.OriginalFileName,
+            lastModified: doc.ReadyAt, enableRangeProcessing: true);
+    }
+
+    private static ProblemHttpResult Refused(Document doc) => TypedResults.Problem(statusCode: 403, title: doc.IsFree
+        ? "文档尚未就绪。The document is not ready for download."
+        : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
 
     private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> DownloadAsync(
         long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
     {
         var doc = await access.FindVisibleAsync(id, http.User, ct);
         if (doc is null) return TypedResults.NotFound();
-        if (!await access.CanDownloadAsync(doc, http.User, ct))
-            return TypedResults.Problem(statusCode: 403, title: doc.IsFree
-                ? "文档尚未就绪。The document is not ready for download."
-                : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
+        if (!await access.CanDownloadAsync(doc, http.User, ct)) return Refused(doc);
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);
         if (stream is null) return TypedResults.NotFound();
         await access.RecordDownloadAsync(doc, http.User, ct);

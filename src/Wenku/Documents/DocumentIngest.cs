@@ -127,9 +127,9 @@ public sealed class DocumentIngest(
 
     private IngestRefusal TooLarge()
     {
-        var mb = _o.MaxUploadBytes / (1024 * 1024);
-        return new IngestRefusal($"文件超过 {mb} MB 上限。The file is larger than the {mb} MB limit.",
-            new() { ["file"] = $"Larger than {mb} MB." }, StatusCode: 413);
+        var limit = Text.ByteSize.Format(_o.MaxUploadBytes);
+        return new IngestRefusal($"文件超过 {limit} 上限。The file is larger than the {limit} limit.",
+            new() { ["file"] = $"Larger than {limit}." }, StatusCode: 413);
     }
 
     private static IngestRefusal DiskFull() =>

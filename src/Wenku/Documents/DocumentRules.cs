@@ -40,7 +40,7 @@ public static class DocumentRules
         if (title.Length == 0) errors["title"] = "请填写标题。A title is required.";
         else if (title.Length > MaxTitle) errors["title"] = $"标题最多 {MaxTitle} 个字符。The title may have at most {MaxTitle} characters.";
 
-        var description = (form.Description ?? "").Trim();
+        var description = Text.SafeText.MultiLine(form.Description);
         if (description.Length > MaxDescription)
             errors["description"] = $"简介最多 {MaxDescription} 个字符。The description may have at most {MaxDescription} characters.";
 
@@ -65,7 +65,6 @@ public static class DocumentRules
             : (new UploadMetadata(title, description, categoryId, string.Join(',', tags), price, preview), errors);
     }
 
-    /// <summary>Trims and removes control characters and line breaks from a one-line field.</summary>
-    public static string Clean(string? s) =>
-        new string((s ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
+    /// <summary>Trims and removes control characters, direction marks and line breaks from a one-line field (<see cref="Text.SafeText.OneLine"/>).</summary>
+    public static string Clean(string? s) => Text.SafeText.OneLine(s);
 }

@@ -60,8 +60,12 @@ public static class DocumentsApi
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
             .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`}.");
-        docs.MapGet("/{id:long}/pages/{n:int}", DocumentFiles.PageImageAsync).AllowAnonymous()
-            .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled");
+        docs.MapMethods("/{id:long}/pages/{n:int}", DocumentFiles.GetAndHead, DocumentFiles.PageImageAsync).AllowAnonymous()
+            .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled")
+            .WithDescription("Answers HEAD and byte ranges (`Range: bytes=…` → 206 with `Content-Range`; 416 past the end) after the same checks.");
+        docs.MapMethods("/{id:long}/original", DocumentFiles.GetAndHead, DocumentFiles.OriginalAsync).RequireAuthorization()
+            .WithSummary("The original file (free documents: any signed-in user; paid: the entitled)")
+            .WithDescription("Sent as an attachment with the media type of its format as told from its content. Answers HEAD and byte ranges (206 with `Content-Range`, 416 past the end), so a cut download can resume; a GET counts the reader's download once.");
         docs.MapGet("/{id:long}/text", TextAsync).AllowAnonymous().WithSummary("The text of the pages the caller may see");
         docs.MapGet("/{id:long}/similar", SimilarAsync).AllowAnonymous()
             .WithSummary("Documents whose text resembles this one's")
@@ -94,12 +98,12 @@ public static class DocumentsApi
         return TypedResults.Problem(statusCode: refusal.StatusCode, title: refusal.Message, extensions: extensions);
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
@@ -123,7 +127,7 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
-        long id, DocumentEdit edit, HttpContext http, WenkuDb db, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, CancellationToken ct)
     {
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
@@ -143,7 +147,7 @@ public static class DocumentsApi
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();
-        return TypedResults.Ok(await ToDtoAsync(db, doc, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
@@ -164,12 +168,18 @@ public static class DocumentsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details).</summary>
-    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, Document d, CancellationToken ct)
+    /// <summary>
+    /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document
+    /// it nearly duplicates only if <paramref name="user"/> may see that one.
+    /// </summary>
+    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, DocumentAccess access, Document d, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
+        var hideOriginal = d.NearDuplicateOfId is { } of && !(await access.VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
         return ToDto(d) with
         {
+            NearDuplicateOf = hideOriginal ? null : d.NearDuplicateOfId,
+            NearDuplicateUrl = hideOriginal ? null : d.NearDuplicateOfId is { } link ? $"/d/{link}" : null,
             OcrPages = facts.OcrPages.Count > 0 ? facts.OcrPages : null,
             EntryCount = facts.EntryCount > 0 ? facts.EntryCount : null,
             Entries = facts.EntryCount > 0

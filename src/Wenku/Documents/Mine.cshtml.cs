@@ -9,12 +9,15 @@ namespace Wenku.Documents;
 
 /// <summary>The uploader's own documents, with conversion status, views and downloads.</summary>
 [Authorize]
-public sealed class MineModel(WenkuDb db) : PageModel
+public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
 {
     public IReadOnlyList<Document> Documents { get; private set; } = [];
 
     /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice, and since when.</summary>
     public (int Count, DateTime Since)? FailedSignIns { get; private set; }
+
+    /// <summary>The near-duplicate originals the reader may follow a link to (<see cref="DocumentAccess.VisibleNearDuplicatesAsync"/>).</summary>
+    public IReadOnlySet<long> LinkableOriginals { get; private set; } = new HashSet<long>();
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -24,6 +27,7 @@ public sealed class MineModel(WenkuDb db) : PageModel
             ? (f.FailedSignIns, f.FailedSignInsSince ?? DateTime.MinValue) : null;
         Documents = await db.Documents.AsNoTracking().Where(d => d.UploaderId == userId)
             .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(500).ToListAsync(ct);
+        LinkableOriginals = await access.VisibleNearDuplicatesAsync(Documents, User, ct);
     }
 
     /// <summary>The owner has seen the failed sign-in notice.</summary>

@@ -25,6 +25,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<SimilarDocument> Similar { get; private set; } = [];
     public int RemainingPages { get; private set; }
 
+    /// <summary>The document this one nearly duplicates, if the reader may see it (else the page names none).</summary>
+    public long? NearDuplicateLink { get; private set; }
+
     /// <summary>An archive's entries (at most <see cref="ConversionFacts.MaxEntriesShown"/>), and how many there are.</summary>
     public IReadOnlyList<ArchiveEntry> Entries => Facts.Entries;
     public int EntryCount => Facts.EntryCount;
@@ -53,6 +56,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
         Similar = await SimilarDocuments.ForAsync(db, id, User, ct);
+        if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
         if (doc.Status == DocumentStatus.Held) return Page();
 
         doc.Views += views.Pending(id);

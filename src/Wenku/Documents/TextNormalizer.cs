@@ -59,7 +59,7 @@ public static class TextNormalizer
         foreach (var c in line)
         {
             if (char.IsWhiteSpace(c) || c == '\u3000') { space = sb.Length > 0; continue; }
-            if (char.IsControl(c)) continue;
+            if (Text.SafeText.IsRemoved(c)) continue;
             if (space && NeedsSpace(sb[^1], c)) sb.Append(' ');
             space = false;
             sb.Append(c);

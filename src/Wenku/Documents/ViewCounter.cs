@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
 using Wenku.Data;
 
 namespace Wenku.Documents;
@@ -7,11 +10,22 @@ namespace Wenku.Documents;
 /// <summary>
 /// Counts document views in memory and writes them in one batch every few seconds. A write per page view would make
 /// every reader queue behind SQLite's single writer; a crash loses at most the last few seconds of views, which
-/// are statistics, not money.
+/// are statistics, not money. A reader counts once per document and day (UTC): the signed-in user by id, anyone else
+/// by address and user agent, so a script that fetches a page a million times adds one view, not a million.
 /// </summary>
-public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, ILogger<ViewCounter> log) : BackgroundService
+public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, TimeProvider clock, ILogger<ViewCounter> log) : BackgroundService
 {
     private ConcurrentDictionary<long, long> _pending = new();
+
+    /// <summary>
+    /// How many (reader, document) pairs a day remembers: 8 bytes each plus the set's overhead, some 40 MB at most.
+    /// A day that fills it starts afresh (a reader may then count twice that day) rather than grow without bound.
+    /// </summary>
+    public const int MaxSeenPerDay = 1_000_000;
+
+    private readonly Lock _seenLock = new();
+    private HashSet<ulong> _seen = [];
+    private DateOnly _seenDay;
 
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(3);
 
@@ -21,21 +35,54 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, ILogger<Vi
     public static void DoNotCount(HttpContext context) => context.Items[NoViewKey] = true;
 
     /// <summary>
-    /// Counts every successful GET of a document page after it was answered, whether the page was rendered or came
-    /// from the output cache (which runs no page code).
+    /// Counts a reader's first successful GET of a document page today, after it was answered, whether the page was
+    /// rendered or came from the output cache (which runs no page code).
     /// </summary>
     public async Task CountPageViewsAsync(HttpContext context, Func<Task> next)
     {
         await next();
         if (context.Response.StatusCode == StatusCodes.Status200OK && HttpMethods.IsGet(context.Request.Method)
             && !context.Items.ContainsKey(NoViewKey) && DocumentId(context.Request.Path) is { } id)
-            Count(id);
+            CountOnce(id, Reader(context));
+    }
+
+    /// <summary>Who is reading: the signed-in user's id, else the address and user agent (never stored, only hashed).</summary>
+    public static string Reader(HttpContext context) =>
+        context.User.UserId() is { } userId
+            ? "u:" + userId
+            : $"a:{context.Connection.RemoteIpAddress}|{context.Request.Headers.UserAgent}";
+
+    /// <summary>Counts a view of <paramref name="documentId"/> unless <paramref name="reader"/> was already counted for it today.</summary>
+    public bool CountOnce(long documentId, string reader)
+    {
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var key = Key(documentId, reader);
+        lock (_seenLock)
+        {
+            if (today != _seenDay || _seen.Count >= MaxSeenPerDay)
+            {
+                if (today == _seenDay) log.LogInformation("The day's {Count} counted readers were forgotten to bound memory", _seen.Count);
+                _seen = [];
+                _seenDay = today;
+            }
+            if (!_seen.Add(key)) return false;
+        }
+        Count(documentId);
+        return true;
+    }
+
+    private static ulong Key(long documentId, string reader)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{documentId}|{reader}"), hash);
+        return BitConverter.ToUInt64(hash);
     }
 
     /// <summary>The id in <c>/d/{id}</c>, or null for any other path.</summary>
     public static long? DocumentId(PathString path) =>
         path.StartsWithSegments("/d", out var rest) && rest.Value is { Length: > 1 } v && long.TryParse(v.AsSpan(1), out var id) && id > 0 ? id : null;
 
+    /// <summary>Counts one view, whoever it is from.</summary>
     public void Count(long documentId) => _pending.AddOrUpdate(documentId, 1, (_, n) => n + 1);
 
     /// <summary>Views counted but not yet written, so a page can show an up-to-date figure.</summary>

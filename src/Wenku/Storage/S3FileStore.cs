@@ -139,8 +139,9 @@ public sealed class S3FileStore : IFileStore, IDisposable
         try
         {
             // The response stream reads from the connection as the caller reads: the object is never held in memory.
+            // It knows its length and can seek (with a ranged GET), so HEAD and Range requests work as on the disk.
             var response = await _s3.GetObjectAsync(_options.Bucket, ObjectKey(key), ct);
-            return response.ResponseStream;
+            return new S3ObjectStream(_s3, _options.Bucket, ObjectKey(key), response);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -203,4 +204,70 @@ public sealed class S3FileStore : IFileStore, IDisposable
     private string ObjectKey(string key) => _prefix + key;
 
     public void Dispose() => _s3.Dispose();
+}
+
+/// <summary>
+/// A stored object as a seekable stream of known length: it reads the GET it was opened with, and after a seek to
+/// another position asks for the rest of the object from there (a ranged GET), so that a Range request reads only
+/// the bytes it asked for.
+/// </summary>
+internal sealed class S3ObjectStream(IAmazonS3 s3, string bucket, string objectKey, GetObjectResponse first) : Stream
+{
+    private GetObjectResponse? _response = first;
+    private long _responseAt; // where in the object the open response's next byte is
+    private long _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length { get; } = first.ContentLength;
+
+    public override long Position
+    {
+        get => _position;
+        set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+    {
+        SeekOrigin.Begin => offset,
+        SeekOrigin.Current => _position + offset,
+        _ => Length + offset,
+    };
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_position >= Length || buffer.Length == 0) return 0;
+        if (_response is null || _responseAt != _position)
+        {
+            _response?.Dispose();
+            _response = null;
+            _response = await s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = bucket, Key = objectKey, ByteRange = new ByteRange(_position, Length - 1),
+            }, cancellationToken);
+            _responseAt = _position;
+        }
+        var n = await _response.ResponseStream.ReadAsync(buffer, cancellationToken);
+        _responseAt += n;
+        _position += n;
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _response?.Dispose();
+        _response = null;
+        base.Dispose(disposing);
+    }
+
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Wenku.Web;
 
 [IgnoreAntiforgeryToken]
-public sealed class ErrorModel : PageModel
+public sealed class ErrorModel(Microsoft.Extensions.Options.IOptions<WenkuOptions> options) : PageModel
 {
     public string Title { get; private set; } = "出错了 Something went wrong";
     public string Message { get; private set; } = "The error has been logged; please try again.";
@@ -23,7 +23,7 @@ public sealed class ErrorModel : PageModel
         {
             404 => ("找不到页面 Not found", "这个页面不存在或已被删除。This page does not exist or was removed."),
             403 => ("没有权限 Not allowed", "你没有权限查看这里。You may not see this."),
-            413 => ("文件太大 Too large", "上传的文件超过大小上限。The upload is larger than the limit."),
+            413 => ("文件太大 Too large", $"上传的文件超过 {Text.ByteSize.Format(options.Value.MaxUploadBytes)} 上限。The upload is larger than the {Text.ByteSize.Format(options.Value.MaxUploadBytes)} limit."),
             429 => ("操作太频繁 Too many requests", "请稍等一分钟再试。Please wait a minute and try again."),
             400 => ("请求有误 Bad request", "请返回上一页重试。Go back and try again."),
             503 => ("暂时不可用 Temporarily unavailable",

@@ -46,6 +46,7 @@ public static class SiteHost
         builder.Services.AddWenkuCore(builder.Configuration);
         builder.Services.AddSiteTelemetry(builder.Configuration);
         builder.Services.AddWenkuAuthentication();
+        builder.Services.AddSecureCookies();
         builder.Services.AddWenkuRateLimits(options);
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
         // Chinese text goes out as text, not as &#x…; entities (still HTML-encoded where it must be).
@@ -74,6 +75,8 @@ public static class SiteHost
         await DatabaseSetup.InitializeAsync(app.Services);
 
         if (options.BehindProxy) app.UseForwardedHeaders(ForwardedHeadersFor(options));
+        app.UseSecurityHeaders();
+        app.UseApiReferencePolicy("/api/docs");
         // Errors go to /error, which answers the site with a page and the API with problem details.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(new ExceptionHandlerOptions

@@ -28,45 +28,55 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
     public async Task Document_page_has_every_part_of_the_reference_page()
     {
         var id = await UploadReadyAsync("page-parts@test.local", pages: 7, previewPages: 3, title: "创新驱动发展研究");
-        var html = await site.CreateClient().GetStringAsync($"/d/{id}");
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{id}");
 
-        html.ShouldContain("<h1>创新驱动发展研究</h1>");
-        html.ShouldContain("教育 Education");               // category
-        html.ShouldContain("页数 Pages: 7");
-        html.ShouldContain("PDF");
-        html.ShouldContain("免费 Free");
-        // Previews of the first N pages only, lazy-loaded, with the reference site's alt text.
-        html.ShouldContain($"src=\"/d/{id}/page/1.jpg\" alt=\"创新驱动发展研究_第1页\"");
-        html.ShouldContain($"alt=\"创新驱动发展研究_第3页\"");
-        html.ShouldNotContain($"/d/{id}/page/4.jpg");
-        html.ShouldContain("loading=\"lazy\"");
+        page.One("main h1").Text().ShouldBe("创新驱动发展研究");
+        page.One("[data-fact=category] a").Text().ShouldBe("教育 Education");
+        page.One("[data-fact=pages] [data-value]").Text().ShouldBe("7");
+        page.One("[data-fact=format] [data-value]").Text().ShouldBe("PDF");
+        page.One("[data-fact=price] [data-value]").Text().ShouldBe("免费 Free");
+        // Previews of the first N pages only, lazy-loaded after the first, with the reference site's alt text.
+        var previews = page.QuerySelectorAll("section.pages img");
+        previews.Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{id}/page/1.jpg", $"/d/{id}/page/2.jpg", $"/d/{id}/page/3.jpg"]);
+        previews.Select(i => i.GetAttribute("alt")).ShouldBe(["创新驱动发展研究_第1页", "创新驱动发展研究_第2页", "创新驱动发展研究_第3页"]);
+        previews.Skip(1).ShouldAllBe(i => i.GetAttribute("loading") == "lazy");
+        page.QuerySelectorAll($"img[src='/d/{id}/page/4.jpg']").ShouldBeEmpty();
         // The banner with the remaining pages and the download button.
-        html.ShouldContain("全文预览已结束");
-        html.ShouldContain("还剩 4 页");
-        html.ShouldContain("下载本文档");
-        // Copyright notice with report and claim.
-        html.ShouldContain("版权说明");
-        html.ShouldContain("收益归属内容提供方");
-        html.ShouldContain("举报");
-        html.ShouldContain("认领");
+        var banner = page.One("#preview-end");
+        banner.One("strong").Text().ShouldBe("全文预览已结束");
+        banner.One("[data-remaining-pages]").Text().ShouldBe("4");
+        page.One("#download [data-action=download]").Text().ShouldContain("下载本文档");
+        // Copyright notice (in its own section, not the footer's line) with report and claim.
+        var copyright = page.One("#copyright");
+        copyright.One("h2").Text().ShouldContain("版权说明");
+        copyright.Text().ShouldContain("收益归属内容提供方");
+        copyright.One("button[data-action=report]").Text().ShouldContain("举报");
+        copyright.One("button[data-action=claim]").Text().ShouldContain("认领");
         // The text in numbered chunks, from the preview pages only.
-        html.ShouldContain("文档简介");
-        html.ShouldContain("<p>1、 ");
-        html.ShouldContain("创新是引领发展的第一动力");
-        html.ShouldNotContain("第4段");
+        var chunks = page.One("#text");
+        chunks.One("h2").Text().ShouldContain("文档简介");
+        var first = chunks.One("[data-chunk='1']");
+        first.Text().ShouldStartWith("1、 ");
+        chunks.Text().ShouldContain("创新是引领发展的第一动力");
+        chunks.Text().ShouldNotContain("第4段");
         // Site notices and the comment counter.
-        html.ShouldContain("温馨提示");
-        html.ShouldContain("本站仅提供信息存储空间服务");
-        html.ShouldContain("0/150");
+        var notices = page.One("#notices");
+        notices.One("h2").Text().ShouldContain("温馨提示");
+        notices.QuerySelectorAll("li").Select(li => li.Text()).ShouldContain(n => n.Contains("本站仅提供信息存储空间服务"));
+        page.One("#comments [data-comment-limit]").Text().ShouldBe("150");
     }
 
     [Fact]
-    public async Task Viewing_the_page_counts_a_view()
+    public async Task Viewing_the_page_counts_a_view_once_per_reader()
     {
         var id = await UploadReadyAsync("views@test.local", pages: 1, previewPages: 1);
         var client = site.CreateClient();
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("reader-one/1.0");
         await client.GetStringAsync($"/d/{id}");
-        await client.GetStringAsync($"/d/{id}"); // from the output cache: counted all the same
+        await client.GetStringAsync($"/d/{id}"); // from the output cache: the same reader, not counted again
+        var other = site.CreateClient();
+        other.DefaultRequestHeaders.UserAgent.ParseAdd("reader-two/1.0");
+        await other.GetStringAsync($"/d/{id}");
         await site.Services.GetRequiredService<ViewCounter>().FlushAsync(CancellationToken.None);
         (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Views).SingleAsync())).ShouldBe(2);
     }
@@ -76,10 +86,13 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
     {
         var id = await UploadReadyAsync("paid@test.local", pages: 2, previewPages: 1, price: 20);
         var (reader, _) = await site.SignedInBrowserAsync("paid-reader@test.local");
-        var html = await reader.GetStringAsync($"/d/{id}");
-        html.ShouldContain("20 积分");
-        html.ShouldContain("<button type=\"button\" disabled>下载本文档（20 积分）");
-        html.ShouldNotContain($"action=\"/d/{id}/download\"");
+        var page = await reader.GetDocumentAsync($"/d/{id}");
+        page.One("[data-fact=price] [data-value]").Text().ShouldBe("20 积分 points");
+        var button = page.One("#download [data-action=download]");
+        button.TagName.ShouldBe("BUTTON");
+        button.HasAttribute("disabled").ShouldBeTrue();
+        button.Text().ShouldStartWith("下载本文档（20 积分）");
+        page.QuerySelectorAll($"form[action='/d/{id}/download']").ShouldBeEmpty();
 
         var token = await reader.AntiforgeryTokenAsync($"/d/{id}");
         var response = await reader.PostAsync($"/d/{id}/download", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
@@ -96,7 +109,9 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         await site.WaitForDocumentAsync(id);
 
         var anonymous = site.Browser();
-        (await anonymous.GetStringAsync($"/d/{id}")).ShouldContain("登录后下载本文档");
+        var signIn = (await anonymous.GetDocumentAsync($"/d/{id}")).One("#download [data-action=download]");
+        signIn.TagName.ShouldBe("A");
+        signIn.Text().ShouldContain("登录后下载本文档");
 
         var (reader, _) = await site.SignedInBrowserAsync("free-reader@test.local");
         var response = await reader.PostFormAsync($"/d/{id}", $"/d/{id}/download", []);

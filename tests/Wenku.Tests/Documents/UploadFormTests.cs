@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Documents;
@@ -43,8 +44,8 @@ public sealed partial class UploadFormTests : IDisposable
         doc.PreviewPages.ShouldBe(3);
         doc.Status.ShouldBe(DocumentStatus.Queued);
         (await _site.WithDbAsync(db => db.Jobs.CountAsync(j => j.DocumentId == doc.Id))).ShouldBe(1);
-        (await browser.GetStringAsync(response.Headers.Location.ToString())).ShouldContain("排队转换中");
-        (await browser.GetStringAsync("/me")).ShouldContain("高等数学讲义");
+        (await browser.GetDocumentAsync(response.Headers.Location.ToString())).One("#status").Text().ShouldContain("排队转换中");
+        (await browser.GetDocumentAsync("/me")).QuerySelectorAll("td a").Select(a => a.Text()).ShouldContain("高等数学讲义");
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed partial class UploadFormTests : IDisposable
         var existing = first.Headers.Location!.ToString();
         var second = await PostUploadAsync(browser, pdf, "b.pdf", new() { ["Category"] = "other" });
         second.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        (await second.Content.ReadAsStringAsync()).ShouldContain($"href=\"{existing}\"");
+        Html.Parse(await second.Content.ReadAsStringAsync()).One("[role=alert] a").GetAttribute("href").ShouldBe(existing);
     }
 
     [Fact]
@@ -66,7 +67,8 @@ public sealed partial class UploadFormTests : IDisposable
         var big = TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray();
         var response = await PostUploadAsync(browser, big, "big.pdf", new() { ["Category"] = "other" });
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("MB");
+        // The limit as a person reads it (300,000 bytes), not "0 MB".
+        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("larger than the 292.9 KB limit");
         (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
         Directory.EnumerateFiles(_site.DataDir, "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
         var originals = Path.Combine(_site.DataDir, "files", "originals");
@@ -80,7 +82,7 @@ public sealed partial class UploadFormTests : IDisposable
         var huge = new byte[3_000_000];
         var page = await PostUploadAsync(browser, huge, "huge.pdf", new() { ["Category"] = "other" });
         page.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
-        (await page.Content.ReadAsStringAsync()).ShouldContain("文件太大");
+        Html.Parse(await page.Content.ReadAsStringAsync()).One("main h1").Text().ShouldContain("文件太大");
 
         var (api, _) = await _site.ApiClientAsync("api-huge@test.local");
         var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(huge));
@@ -90,13 +92,70 @@ public sealed partial class UploadFormTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_form_names_the_limit_readably()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-limit@test.local");
+        (await browser.GetDocumentAsync("/upload")).One("[data-upload-limit]").Text().ShouldBe("292.9 KB");
+    }
+
+    [Fact]
+    public async Task Api_upload_over_the_limit_names_the_limit_readably()
+    {
+        var (api, _) = await _site.ApiClientAsync("api-big@test.local");
+        var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray()));
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        problem.GetProperty("title").GetString()!.ShouldContain("larger than the 292.9 KB limit");
+    }
+
+    /// <summary>A body whose length is not declared: sent chunked, as a streaming client sends it.</summary>
+    private sealed class ChunkedContent(HttpContent inner) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context) => await inner.CopyToAsync(stream);
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Chunked_upload_over_the_limit_answers_413_with_the_too_large_page_at_both_doors()
+    {
+        var (browser, _) = await _site.SignedInBrowserAsync("form-chunked@test.local");
+        var token = WebUtility.HtmlDecode(Token().Match(await browser.GetStringAsync("/upload")).Groups[1].Value);
+        var multipart = new MultipartFormDataContent
+        {
+            { new StringContent(token), "__RequestVerificationToken" },
+            { new StringContent("other"), "Category" },
+            { new ByteArrayContent(new byte[3_000_000]), "file", "huge.pdf" },
+        };
+        var chunked = new ChunkedContent(multipart);
+        chunked.Headers.ContentType = multipart.Headers.ContentType;
+        var page = await browser.PostAsync("/upload", chunked);
+        page.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var html = Html.Parse(await page.Content.ReadAsStringAsync());
+        html.One("h1").Text().ShouldContain("文件太大");
+        html.QuerySelector("main section p")!.Text().ShouldContain("292.9 KB");
+
+        var (api, _) = await _site.ApiClientAsync("api-chunked@test.local");
+        var upload = TestPdfs.Upload(new byte[3_000_000]);
+        var apiChunked = new ChunkedContent(upload);
+        apiChunked.Headers.ContentType = upload.Headers.ContentType;
+        var response = await api.PostAsync("/api/v1/documents", apiChunked);
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Renamed_program_is_refused_by_content()
     {
         var (browser, _) = await _site.SignedInBrowserAsync("form-exe@test.local");
         var exe = new byte[] { 0x4D, 0x5A }.Concat(new byte[3000]).ToArray();
         var response = await PostUploadAsync(browser, exe, "report.pdf", new() { ["Category"] = "other" });
         response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("Windows program");
+        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("Windows program");
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

@@ -46,10 +46,10 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         similar!.ShouldContain(s => s.Id == originalId && s.NearDuplicate && s.Score >= NearDuplicates.DefaultThreshold && s.Score <= 1);
 
         var (copierWeb, _) = await site.SignedInBrowserAsync("essay-copier@test.local");
-        (await copierWeb.GetStringAsync("/me")).ShouldContain($"near duplicate of <a href=\"/d/{originalId}\">");
-        var heldPage = await copierWeb.GetStringAsync($"/d/{copyId}");
-        heldPage.ShouldContain("Held for review");
-        heldPage.ShouldContain($"/d/{originalId}");
+        (await copierWeb.GetDocumentAsync("/me")).One("[data-near-duplicate] a").GetAttribute("href").ShouldBe($"/d/{originalId}");
+        var held = (await copierWeb.GetDocumentAsync($"/d/{copyId}")).One("#held");
+        held.Text().ShouldContain("Held for review");
+        held.QuerySelectorAll("a").Select(a => a.GetAttribute("href")).Distinct().ShouldBe([$"/d/{originalId}"]);
 
         // Held is not public: not to anonymous readers, not to other users, not in the original's similar list.
         var anonymous = site.CreateClient();

@@ -112,6 +112,28 @@ public abstract class FileStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stored_file_opens_as_a_seekable_stream_of_known_length_for_ranges()
+    {
+        var bytes = new byte[300_000];
+        Random.Shared.NextBytes(bytes);
+        await Store.PutAsync("pages/9/1.jpg", new MemoryStream(bytes), CancellationToken.None);
+        await using var stream = (await Store.OpenReadAsync("pages/9/1.jpg", CancellationToken.None))!;
+        stream.CanSeek.ShouldBeTrue();
+        stream.Length.ShouldBe(bytes.Length);
+        var buffer = new byte[1000];
+        stream.Seek(250_000, SeekOrigin.Begin);
+        await stream.ReadExactlyAsync(buffer);
+        buffer.ShouldBe(bytes[250_000..251_000]);
+        stream.Position = 10;
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, 20));
+        buffer[..20].ShouldBe(bytes[10..30]);
+        stream.Seek(-5, SeekOrigin.End);
+        var tail = new MemoryStream();
+        await stream.CopyToAsync(tail);
+        tail.ToArray().ShouldBe(bytes[^5..]);
+    }
+
+    [Fact]
     public async Task Files_are_stored_read_listed_and_deleted()
     {
         await Store.PutAsync("pages/1/1.jpg", new MemoryStream("one"u8.ToArray()), CancellationToken.None);

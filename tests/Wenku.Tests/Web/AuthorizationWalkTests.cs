@@ -81,6 +81,12 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /d/{id:long}/page/{n:int}.jpg", "failed document", w => $"/d/{w.FailedDoc}/page/1.jpg", Everyone(NotFound)),
         new("GET /d/{id:long}/page/{n:int}.jpg", "queued document", w => $"/d/{w.QueuedDoc}/page/1.jpg", Everyone(NotFound)),
 
+        // … the same by HEAD (size and dates first), after the same checks …
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "first page", w => $"/d/{w.FreeDoc}/page/1.jpg", Everyone(Ok)),
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "first page past the preview", w => $"/d/{w.FreeDoc}/page/3.jpg", OwnerAndStaff(Forbidden, Ok)),
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "paid, past the preview", w => $"/d/{w.PaidDoc}/page/3.jpg", OwnerAndStaff(Forbidden, Ok)),
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "failed document", w => $"/d/{w.FailedDoc}/page/1.jpg", Everyone(NotFound)),
+
         // … downloads …
         new("POST /d/{id:long}/download", "free document", w => $"/d/{w.FreeDoc}/download", SignedIn(ToLogin, Ok)),
         new("POST /d/{id:long}/download", "paid document", w => $"/d/{w.PaidDoc}/download", new(ToLogin, Forbidden, Ok, Ok, Ok)),
@@ -139,6 +145,16 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "paid, past the preview", w => $"/api/v1/documents/{w.PaidDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "page after the last", w => $"/api/v1/documents/{w.FreeDoc}/pages/7", Everyone(NotFound)),
         new("GET /api/v1/documents/{id:long}/pages/{n:int}", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/pages/1", Everyone(NotFound)),
+        new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "last preview page", w => $"/api/v1/documents/{w.FreeDoc}/pages/2", Everyone(Ok)),
+        new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "paid, past the preview", w => $"/api/v1/documents/{w.PaidDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
+        new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "page after the last", w => $"/api/v1/documents/{w.FreeDoc}/pages/7", Everyone(NotFound)),
+        new("GET /api/v1/documents/{id:long}/original", "free document", w => $"/api/v1/documents/{w.FreeDoc}/original", SignedIn(Unauthorized, Ok)),
+        new("GET /api/v1/documents/{id:long}/original", "paid document", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, Forbidden, Ok, Ok, Ok)),
+        new("GET /api/v1/documents/{id:long}/original", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/original", new(Unauthorized, NotFound, Forbidden, Forbidden, Forbidden)),
+        new("GET /api/v1/documents/{id:long}/original", "queued document", w => $"/api/v1/documents/{w.QueuedDoc}/original", new(Unauthorized, NotFound, Forbidden, Forbidden, Forbidden)),
+        new("GET /api/v1/documents/{id:long}/original", "no such document", _ => "/api/v1/documents/999999/original", SignedIn(Unauthorized, NotFound)),
+        new("HEAD /api/v1/documents/{id:long}/original", "free document", w => $"/api/v1/documents/{w.FreeDoc}/original", SignedIn(Unauthorized, Ok)),
+        new("HEAD /api/v1/documents/{id:long}/original", "paid document", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, Forbidden, Ok, Ok, Ok)),
         new("PATCH /api/v1/documents/{id:long}", "the free document, title unchanged", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, Ok, Ok, Ok))
             { Body = () => JsonContent.Create(new { title = "免费文档 free" }) },
         new("PATCH /api/v1/documents/{id:long}", "a negative price", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, BadRequest, BadRequest, BadRequest))

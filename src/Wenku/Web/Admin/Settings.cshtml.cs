@@ -37,7 +37,7 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
         }
         var s = await db.SiteSettings.SingleAsync(ct);
         s.DefaultPreviewPages = DefaultPreviewPages;
-        s.Notices = Notices.Replace("\r\n", "\n").Trim();
+        s.Notices = Text.SafeText.MultiLine(Notices);
         s.NearDuplicatePolicy = NearDuplicatePolicy;
         s.NearDuplicateThreshold = NearDuplicateThreshold;
         await db.SaveChangesAsync(ct);
