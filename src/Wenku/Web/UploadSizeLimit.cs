@@ -33,7 +33,7 @@ public sealed class UploadSizeLimit(RequestDelegate next, IOptions<WenkuOptions>
         if (!disk.HasRoomFor(context.Request.ContentLength ?? 0))
         {
             context.Response.StatusCode = StatusCodes.Status507InsufficientStorage;
-            return Task.CompletedTask;
+            return;
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = _limit;
