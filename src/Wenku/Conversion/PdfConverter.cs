@@ -4,6 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace Wenku.Conversion;
 
+/// <summary>Reads the text of page <c>page</c> (1-based) from the image it was made of; null when that fails.</summary>
+public delegate Task<string?> PageRecognizer(int page, CancellationToken ct);
+
 /// <summary>
 /// PDF to previews and text with poppler (<c>pdfinfo</c>, <c>pdftoppm</c>, <c>pdftotext</c>), each a child process
 /// with time and memory limits, in page batches run side by side. A page without a text layer is rendered again at
@@ -15,7 +18,14 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
     public bool CanConvert(string format) => format == "pdf";
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
+        ConvertAsync(inputPath, workDir, recognize: null, ct);
+
+    /// <summary>
+    /// Converts a PDF whose pages come from images the caller still has (a TIFF's frames): a page without text is
+    /// read by <paramref name="recognize"/> from that image at its own resolution, instead of a re-rendered page.
+    /// </summary>
+    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, PageRecognizer? recognize, CancellationToken ct)
     {
         var pageCount = await CountPagesAsync(inputPath, ct);
         var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
@@ -27,7 +37,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
             async (batch, token) =>
             {
-                foreach (var page in await ConvertBatchAsync(inputPath, workDir, batch.First, batch.Last, textBudget, token))
+                foreach (var page in await ConvertBatchAsync(inputPath, workDir, batch.First, batch.Last, textBudget, recognize, token))
                     pages[page.Number - 1] = page;
             });
         if (pages.All(p => p.Unrendered is not null))
@@ -59,7 +69,8 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         return pages;
     }
 
-    private async Task<List<ConvertedPage>> ConvertBatchAsync(string inputPath, string workDir, int first, int last, TextBudget budget, CancellationToken ct)
+    private async Task<List<ConvertedPage>> ConvertBatchAsync(
+        string inputPath, string workDir, int first, int last, TextBudget budget, PageRecognizer? recognize, CancellationToken ct)
     {
         var prefix = Path.Combine(workDir, $"b{first}");
         var renderTask = RunAsync("pdftoppm",
@@ -110,7 +121,9 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 result.Add(new ConvertedPage(n, jpg, pw, ph, pageText, why));
                 continue;
             }
-            var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage() ? await RecognizeAsync(inputPath, workDir, first, n, ct) : null;
+            var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage()
+                ? await (recognize?.Invoke(n, ct) ?? RecognizeAsync(inputPath, workDir, first, n, ct))
+                : null;
             if (recognised is not null) budget.Spend(recognised.Length);
             var (w, h) = watermarker.Apply(images[n], jpg);
             File.Delete(images[n]);
