@@ -60,8 +60,12 @@ public sealed class ConvertDocumentJob(
                 return;
             }
 
-            foreach (var page in result.Pages)
-                await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
+            // The document may be deleted while it converts: checked before the pages go out and every few pages.
+            for (var i = 0; i < result.Pages.Count; i++)
+            {
+                if (i % DeletedCheckEvery == 0 && !await ExistsAsync(id, ct)) throw new DocumentDeletedException();
+                await store.PutFileAsync(Document.PageKey(id, result.Pages[i].Number), result.Pages[i].ImagePath, ct);
+            }
 
             var texts = result.Pages.Select(p => TextNormalizer.CleanPageText(p.Text)).ToList();
 
@@ -114,6 +118,14 @@ public sealed class ConvertDocumentJob(
             });
             log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, status, result.Pages.Count);
         }
+        catch (Exception e) when (e is DocumentDeletedException or OperationCanceledException or InvalidOperationException or DbUpdateException)
+        {
+            // Deleted while converting: the job row went with it (so the heartbeat stopped the job and its child
+            // processes), or the final transaction found no document. What this attempt stored belongs to nothing.
+            if (await ExistsAsync(id, CancellationToken.None)) throw;
+            log.LogInformation("Document {DocumentId} was deleted while it converted; removing its pages", id);
+            await RemovePagesAsync(id, CancellationToken.None);
+        }
         finally
         {
             try { Directory.Delete(workDir, recursive: true); }
@@ -136,7 +148,23 @@ public sealed class ConvertDocumentJob(
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
         await db.SaveChangesAsync(ct);
         // Pages an earlier attempt stored belong to nothing now.
-        await foreach (var file in store.ListAsync(Document.PagePrefix(doc.Id), ct))
+        await RemovePagesAsync(doc.Id, ct);
+    }
+
+    /// <summary>Pages stored between two checks for a deleted document.</summary>
+    private const int DeletedCheckEvery = 20;
+
+    private async Task<bool> ExistsAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Documents.AnyAsync(d => d.Id == id, ct);
+    }
+
+    private async Task RemovePagesAsync(long id, CancellationToken ct)
+    {
+        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
             await store.DeleteAsync(file.Key, ct);
     }
+
+    private sealed class DocumentDeletedException : Exception;
 }

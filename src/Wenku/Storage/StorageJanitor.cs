@@ -62,7 +62,9 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         await foreach (var file in store.ListAsync("pages/", ct))
         {
             var parts = file.Key.Split('/');
-            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id) && file.LastModifiedUtc < cutoff)
+            // Whatever their age: a page is only ever written for a document that exists, so one written just now
+            // for a missing document comes from a conversion that outlived its deletion.
+            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id))
                 orphanPages.Add((id, file.Key));
         }
         // Re-check: a document created since the first read may have converted meanwhile.
