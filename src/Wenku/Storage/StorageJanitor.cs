@@ -36,9 +36,11 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         {
             IEnumerable<string> FilesIn(string folder) =>
                 Directory.Exists(Path.Combine(temp, folder)) ? Directory.EnumerateFiles(Path.Combine(temp, folder)) : [];
-            // Unfinished uploads, ASP.NET's buffered form files, demo PDFs being written.
+            // Unfinished uploads, ASP.NET's buffered form files outside a process folder, demo PDFs being written.
             foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part").Concat(FilesIn("aspnet")).Concat(FilesIn("demo")))
                 if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
+            // Form files of serve processes that are gone (killed mid-upload), however young.
+            removed += FormBufferFolders.RemoveOfDeadProcesses(temp);
             // Work folders of workers that are gone (killed mid-job).
             removed += WorkFolders.RemoveOfDeadWorkers(temp);
         }
