@@ -42,7 +42,8 @@ public sealed class ConvertDocumentJob(
         Directory.CreateDirectory(workDir);
         try
         {
-            var input = Path.Combine(workDir, "original." + doc.Format);
+            // No extension: the converter is told the format detected at upload, and never guesses it from a name.
+            var input = Path.Combine(workDir, "original");
             await using (var source = await store.OpenReadAsync(doc.StorageKey, ct)
                 ?? throw new ConversionException("原始文件已丢失。The original file is missing from storage."))
             await using (var target = File.Create(input))
@@ -51,7 +52,7 @@ public sealed class ConvertDocumentJob(
             ConversionResult result;
             try
             {
-                result = await converter.ConvertAsync(input, workDir, ct);
+                result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir), ct);
             }
             catch (ConversionException e)
             {

@@ -21,8 +21,8 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
 
     public bool CanConvert(string format) => format is "dxf" or "dwg";
 
-    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        Task.FromResult(Path.GetExtension(inputPath) == ".dwg" ? ConvertDwg(inputPath, workDir) : ConvertDxf(inputPath, workDir, ct));
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        Task.FromResult(request.Format == "dwg" ? ConvertDwg(request.InputPath, request.WorkDir) : ConvertDxf(request.InputPath, request.WorkDir, ct));
 
     private ConversionResult ConvertDxf(string inputPath, string workDir, CancellationToken ct)
     {

@@ -18,8 +18,8 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
 
     public bool CanConvert(string format) => format is "jpg" or "png" or "webp" or "bmp" or "gif" or "tiff";
 
-    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        Path.GetExtension(inputPath) == ".tiff" ? ConvertTiffAsync(inputPath, workDir, ct) : ConvertWithSkiaAsync(inputPath, workDir, ct);
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        request.Format == "tiff" ? ConvertTiffAsync(request.InputPath, request.WorkDir, ct) : ConvertWithSkiaAsync(request.InputPath, request.WorkDir, ct);
 
     private async Task<ConversionResult> ConvertWithSkiaAsync(string inputPath, string workDir, CancellationToken ct)
     {
@@ -90,7 +90,7 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
         if (outcome.TimedOut) throw new ConversionException("TIFF 转换超时。Converting this TIFF took too long; it may be damaged.");
         if (outcome.ExitCode != 0 || !File.Exists(pdfPath))
             throw new ConversionException($"无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged ({(outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine)}).");
-        if (!ocr.Enabled) return await pdf.ConvertAsync(pdfPath, workDir, ct);
+        if (!ocr.Enabled) return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
 
         // OCR reads each frame at its own resolution: a re-rendered PDF page is scaled to A4 at 300 dpi, which blows a
         // small 300-dpi frame (a card, a note) up two or three times, past the character size tesseract reads well.
@@ -104,7 +104,7 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
             : [];
         if (frames.Length != sizes.Count)
             log.LogInformation("tiffsplit gave {Frames} frames of {Pages}; OCR reads re-rendered pages instead", frames.Length, sizes.Count);
-        return await pdf.ConvertAsync(pdfPath, workDir, frames.Length == sizes.Count ? (n, token) => ocr.RecognizeAsync(frames[n - 1], token) : null, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, frames.Length == sizes.Count ? (n, token) => ocr.RecognizeAsync(frames[n - 1], token) : null);
     }
 
     /// <summary>The frame scaled to <paramref name="w"/> × <paramref name="h"/> on white: transparency shows as paper, not black.</summary>

@@ -21,14 +21,15 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
     public bool CanConvert(string format) => format == "pdf";
 
-    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        ConvertAsync(inputPath, workDir, recognize: null, ct);
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        ConvertPdfAsync(request.InputPath, request.WorkDir, ct);
 
     /// <summary>
-    /// Converts a PDF whose pages come from images the caller still has (a TIFF's frames): a page without text is
-    /// read by <paramref name="recognize"/> from that image at its own resolution, instead of a re-rendered page.
+    /// Converts a PDF that another converter made (from Office, text, a TIFF). When its pages come from images the
+    /// caller still has (a TIFF's frames), a page without text is read by <paramref name="recognize"/> from that image
+    /// at its own resolution, instead of a re-rendered page.
     /// </summary>
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, PageRecognizer? recognize, CancellationToken ct)
+    public async Task<ConversionResult> ConvertPdfAsync(string inputPath, string workDir, CancellationToken ct, PageRecognizer? recognize = null)
     {
         var (pageCount, engine) = await CountPagesAsync(inputPath, ct);
         var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
