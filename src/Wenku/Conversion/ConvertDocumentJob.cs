@@ -108,7 +108,8 @@ public sealed class ConvertDocumentJob(
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
-                done.Details = result.Details is { Length: > 500 } details ? details[..500] : result.Details;
+                done.Drawing = result.Drawing;
+                done.Details = null;
                 done.Status = status;
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;

@@ -9,9 +9,9 @@ public sealed record ConvertedPage(int Number, string ImagePath, int Width, int 
 
 /// <summary>
 /// What a conversion yields: the pages, for an archive its entries (<paramref name="Entries"/>, whose previews
-/// are among the pages), and facts about the file shown on its page (<paramref name="Details"/>: a drawing's version …).
+/// are among the pages), and for a CAD drawing what was found in it (<paramref name="Drawing"/>: its version …).
 /// </summary>
-public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, string? Details = null);
+public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, Documents.DrawingFacts? Drawing = null);
 
 /// <summary>
 /// One entry of an archive as listed: its path inside the archive (shown, never used as a path here), sizes, date,
