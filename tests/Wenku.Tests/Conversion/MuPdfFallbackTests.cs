@@ -25,11 +25,24 @@ public sealed class MuPdfFallbackTests(WenkuFactory site) : IClassFixture<WenkuF
     [Fact]
     public async Task Page_that_poppler_draws_blank_for_want_of_its_font_is_drawn_by_mupdf()
     {
-        var doc = await UploadAndWaitAsync(TestPdfs.Handmade("Broken embedded font 5954 still shows", brokenFont: true), "font.pdf");
+        // pdf.js's issue14953.pdf: one page of text in a font poppler cannot draw (its image is all white).
+        var file = TestPaths.Shared("corpus", "pdfjs", "issue14953.pdf")
+            ?? throw new FileNotFoundException("../shared/corpus/pdfjs/issue14953.pdf is missing beside the repository");
+        var doc = await UploadAndWaitAsync(await File.ReadAllBytesAsync(file), "issue14953.pdf");
 
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.PageCount.ShouldBe(1);
         // The preview shows the text (black glyphs), not a white page with only the light watermark.
+        (await DarkPixelsAsync(doc.Id, 1)).ShouldBeGreaterThan(500);
+    }
+
+    [Fact]
+    public async Task Page_with_a_font_poppler_replaces_keeps_poppler_rendering()
+    {
+        // A broken embedded font that poppler substitutes: its page is not blank, so MuPDF is not asked.
+        var doc = await UploadAndWaitAsync(TestPdfs.Handmade("Broken embedded font still shows", brokenFont: true), "font.pdf");
+
+        doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         (await DarkPixelsAsync(doc.Id, 1)).ShouldBeGreaterThan(500);
     }
 
