@@ -104,8 +104,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     {
         await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "cut@test.local", "--password", TestUsers.Password, "--role", "user");
         var token = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "cut@test.local");
-        // The default age rule (5 minutes) stays on: the restart comes at once.
-        var env = new Dictionary<string, string> { ["Wenku__Workers"] = "0" };
+        // The default age rule (5 minutes) stays on: the restart comes at once. ASPNETCORE_TEMP is cleared: an
+        // in-process test site of this run sets it, and the child would inherit it.
+        var env = new Dictionary<string, string> { ["Wenku__Workers"] = "0", ["ASPNETCORE_TEMP"] = "" };
         var buffered = Path.Combine(_data, "tmp", "aspnet");
         string[] Buffered() => Directory.Exists(buffered) ? Directory.GetFiles(buffered, "*", SearchOption.AllDirectories) : [];
 
