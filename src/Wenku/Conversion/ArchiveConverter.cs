@@ -29,10 +29,11 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
 
     public bool CanConvert(string format) => ArchiveFormats.Contains(format);
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public async Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct)
     {
+        var (inputPath, workDir, format) = (request.InputPath, request.WorkDir, request.Format);
         var archiveSize = new FileInfo(inputPath).Length;
-        var streaming = inputPath.EndsWith(".tar.gz", StringComparison.Ordinal) || inputPath.EndsWith(".tar", StringComparison.Ordinal);
+        var streaming = format is "tar" or "tar.gz";
         var entries = new List<ArchiveEntryInfo>();
         var extracted = new Dictionary<int, string>(); // entry number → extracted file
         long extractedBytes = 0;
@@ -44,7 +45,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             if (streaming)
             {
                 // The tar reader stops quietly where a cut-off file ends: its completeness is checked first.
-                CheckTarComplete(inputPath);
+                CheckTarComplete(inputPath, gzipped: format == "tar.gz");
                 await using var file = File.OpenRead(inputPath);
                 using var reader = ReaderFactory.OpenReader(file);
                 while (reader.MoveToNextEntry())
@@ -65,7 +66,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             else
             {
                 // SharpCompress lists a RAR cut off between two headers as a shorter archive: its chain is walked first.
-                if (inputPath.EndsWith(".rar", StringComparison.Ordinal)) CheckRarComplete(inputPath);
+                if (format == "rar") CheckRarComplete(inputPath);
                 using var archive = ArchiveFactory.OpenArchive(inputPath);
                 var list = new List<IArchiveEntry>();
                 foreach (var e in archive.Entries)
@@ -104,7 +105,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         {
             if (!extracted.TryGetValue(entries[i].Number, out var path)) continue;
             if (previews >= _o.ArchivePreviews) { entries[i] = entries[i] with { Note = "仅列出 Listed only (beyond the previews)" }; continue; }
-            var (note, converted) = await PreviewAsync(path, entries[i], workDir, ct);
+            var (note, converted) = await PreviewAsync(request.DocumentId, path, entries[i], workDir, ct);
             if (converted is null) { entries[i] = entries[i] with { Note = note }; continue; }
             previews++;
             var first = pages.Count + 1;
@@ -121,10 +122,10 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     /// Fails a cut-off tar or tar.gz: a tar is whole 512-byte blocks; a gzip stream must decompress to its end, to
     /// the size its trailer records (modulo 2^32), within the size bound.
     /// </summary>
-    private void CheckTarComplete(string inputPath)
+    private void CheckTarComplete(string inputPath, bool gzipped)
     {
         var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
-        if (!inputPath.EndsWith(".gz", StringComparison.Ordinal))
+        if (!gzipped)
         {
             if (new FileInfo(inputPath).Length % 512 != 0) throw truncated;
             return;
@@ -345,7 +346,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     }
 
     /// <summary>Sniffs and converts one extracted entry in a folder of its own; a failure is a note, not the archive's failure.</summary>
-    private async Task<(string? Note, ConversionResult? Result)> PreviewAsync(string path, ArchiveEntryInfo entry, string workDir, CancellationToken ct)
+    private async Task<(string? Note, ConversionResult? Result)> PreviewAsync(long documentId, string path, ArchiveEntryInfo entry, string workDir, CancellationToken ct)
     {
         var name = entry.Path.Split('/')[^1];
         var (format, what) = FileSniffer.SniffFile(path, name);
@@ -354,12 +355,9 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         var converter = services.GetServices<IDocumentConverter>().FirstOrDefault(c => c is not ArchiveConverter && c.CanConvert(format));
         if (converter is null) return ($"暂不支持预览 No preview yet for {FileSniffer.Formats[format]}", null);
 
-        var dir = Path.GetDirectoryName(path)!;
-        var input = Path.Combine(dir, "original." + format);
-        File.Move(path, input);
         try
         {
-            return (null, await converter.ConvertAsync(input, dir, ct));
+            return (null, await converter.ConvertAsync(new ConversionRequest(documentId, format, path, Path.GetDirectoryName(path)!), ct));
         }
         catch (ConversionException e)
         {

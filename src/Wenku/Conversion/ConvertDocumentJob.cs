@@ -57,7 +57,8 @@ public sealed class ConvertDocumentJob(
         Directory.CreateDirectory(workDir);
         try
         {
-            var input = Path.Combine(workDir, "original." + doc.Format);
+            // No extension: the converter is told the format detected at upload, and never guesses it from a name.
+            var input = Path.Combine(workDir, "original");
             await using (var source = await store.OpenReadAsync(doc.StorageKey, ct)
                 ?? throw new ConversionException("原始文件已丢失。The original file is missing from storage."))
             await using (var target = File.Create(input))
@@ -66,7 +67,7 @@ public sealed class ConvertDocumentJob(
             ConversionResult result;
             try
             {
-                result = await converter.ConvertAsync(input, workDir, ct);
+                result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir), ct);
             }
             catch (ConversionException e)
             {
@@ -77,8 +78,12 @@ public sealed class ConvertDocumentJob(
 
             // Sizes read before the store may move the files away; kept on the page rows for `wenku admin check`.
             var imageBytes = result.Pages.Select(p => new FileInfo(p.ImagePath).Length).ToList();
-            foreach (var page in result.Pages)
-                await store.PutFileAsync(Document.PageKey(id, page.Number), page.ImagePath, ct);
+            // The document may be deleted while it converts: checked before the pages go out and every few pages.
+            for (var i = 0; i < result.Pages.Count; i++)
+            {
+                if (i % DeletedCheckEvery == 0 && !await ExistsAsync(id, ct)) throw new DocumentDeletedException();
+                await store.PutFileAsync(Document.PageKey(id, result.Pages[i].Number), result.Pages[i].ImagePath, ct);
+            }
 
             var texts = result.Pages.Select(p => TextNormalizer.CleanPageText(p.Text)).ToList();
 
@@ -120,7 +125,8 @@ public sealed class ConvertDocumentJob(
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
-                done.Details = result.Details is { Length: > 500 } details ? details[..500] : result.Details;
+                done.Drawing = result.Drawing;
+                done.Details = null;
                 done.Status = status;
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
@@ -130,6 +136,14 @@ public sealed class ConvertDocumentJob(
                 await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             });
             log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, status, result.Pages.Count);
+        }
+        catch (Exception e) when (e is DocumentDeletedException or OperationCanceledException or InvalidOperationException or DbUpdateException)
+        {
+            // Deleted while converting: the job row went with it (so the heartbeat stopped the job and its child
+            // processes), or the final transaction found no document. What this attempt stored belongs to nothing.
+            if (await ExistsAsync(id, CancellationToken.None)) throw;
+            log.LogInformation("Document {DocumentId} was deleted while it converted; removing its pages", id);
+            await RemovePagesAsync(id, CancellationToken.None);
         }
         finally
         {
@@ -153,7 +167,23 @@ public sealed class ConvertDocumentJob(
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
         await db.SaveChangesAsync(ct);
         // Pages an earlier attempt stored belong to nothing now.
-        await foreach (var file in store.ListAsync(Document.PagePrefix(doc.Id), ct))
+        await RemovePagesAsync(doc.Id, ct);
+    }
+
+    /// <summary>Pages stored between two checks for a deleted document.</summary>
+    private const int DeletedCheckEvery = 20;
+
+    private async Task<bool> ExistsAsync(long id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Documents.AnyAsync(d => d.Id == id, ct);
+    }
+
+    private async Task RemovePagesAsync(long id, CancellationToken ct)
+    {
+        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
             await store.DeleteAsync(file.Key, ct);
     }
+
+    private sealed class DocumentDeletedException : Exception;
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
+using Wenku.Documents;
 
 namespace Wenku.Conversion;
 
@@ -21,8 +22,8 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
 
     public bool CanConvert(string format) => format is "dxf" or "dwg";
 
-    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        Task.FromResult(Path.GetExtension(inputPath) == ".dwg" ? ConvertDwg(inputPath, workDir) : ConvertDxf(inputPath, workDir, ct));
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        Task.FromResult(request.Format == "dwg" ? ConvertDwg(request.InputPath, request.WorkDir) : ConvertDxf(request.InputPath, request.WorkDir, ct));
 
     private ConversionResult ConvertDxf(string inputPath, string workDir, CancellationToken ct)
     {
@@ -37,14 +38,13 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
         var jpg = Path.Combine(workDir, "page-1.jpg");
         using var rendered = drawing.Render(DrawingSize);
         var (w, h) = watermarker.Apply(rendered, jpg);
-        var details = $"DXF {drawing.Version}，{drawing.Entities.Count} 个图元 entities" +
-            (drawing.Skipped > 0 ? $"（{drawing.Skipped} 个未显示 not shown: {string.Join(", ", drawing.SkippedKinds.Take(8))}）" : "");
-        return new ConversionResult([new ConvertedPage(1, jpg, w, h, string.Join("\n", drawing.Texts))], Details: details);
+        var facts = new DrawingFacts
+        {
+            Kind = "DXF", Version = drawing.Version, Entities = drawing.Entities.Count,
+            Skipped = drawing.Skipped, SkippedKinds = [.. drawing.SkippedKinds.Take(8)],
+        };
+        return new ConversionResult([new ConvertedPage(1, jpg, w, h, string.Join("\n", drawing.Texts))], Drawing: facts);
     }
-
-    /// <summary>The version a drawing's details start with (<c>DXF AC1015，…</c>, <c>DWG AutoCAD 2004 (AC1018)，…</c>), or null.</summary>
-    public static string? VersionOf(string? details) =>
-        details is ['D', _, _, ' ', ..] && details.Split('，')[0][4..].Trim() is { Length: > 0 } version ? version : null;
 
     private ConversionResult ConvertDwg(string inputPath, string workDir)
     {
@@ -65,12 +65,14 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
                     canvas.DrawImage(image, new SKRect(0, 0, page.Width, page.Height), new SKSamplingOptions(SKFilterMode.Nearest));
                 }
                 var (w, h) = watermarker.Apply(page, jpg);
-                return new ConversionResult([new ConvertedPage(1, jpg, w, h, "")], Details: $"DWG {version}，{facts}，内嵌预览图 embedded preview {bitmap.Width}×{bitmap.Height}");
+                facts.PreviewWidth = bitmap.Width;
+                facts.PreviewHeight = bitmap.Height;
+                return new ConversionResult([new ConvertedPage(1, jpg, w, h, "")], Drawing: facts);
             }
         }
         using var placeholder = NoPreview(version);
         var size = watermarker.Apply(placeholder, jpg);
-        return new ConversionResult([new ConvertedPage(1, jpg, size.Width, size.Height, "")], Details: $"DWG {version}，{facts}，此图纸没有内嵌预览图 no embedded preview");
+        return new ConversionResult([new ConvertedPage(1, jpg, size.Width, size.Height, "")], Drawing: facts);
     }
 
     private SKBitmap NoPreview(string version)
@@ -100,7 +102,7 @@ public static class DwgHeader
     };
 
     /// <summary>The version, the preview as an image file's bytes (BMP with its file header, or PNG) or null, and the facts.</summary>
-    public static (string Version, byte[]? Preview, string Facts) Read(string path)
+    public static (string Version, byte[]? Preview, DrawingFacts Facts) Read(string path)
     {
         using var file = File.OpenRead(path);
         var header = new byte[0x19];
@@ -109,8 +111,12 @@ public static class DwgHeader
         var magic = Encoding.ASCII.GetString(header, 0, 6);
         var version = Releases.TryGetValue(magic, out var release) ? $"AutoCAD {release} ({magic})" : magic;
         var codePage = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(0x13));
-        var facts = $"代码页 code page {codePage}";
-        if (!Releases.ContainsKey(magic)) return (version, null, facts + "，版本过旧，不读取预览 too old a version for a preview");
+        var facts = new DrawingFacts { Kind = "DWG", Version = version, CodePage = codePage };
+        if (!Releases.ContainsKey(magic))
+        {
+            facts.TooOldForPreview = true;
+            return (version, null, facts);
+        }
 
         var seeker = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x0D));
         if (seeker == 0 || seeker + 16 + 5 > file.Length) return (version, null, facts);

@@ -9,9 +9,9 @@ public sealed record ConvertedPage(int Number, string ImagePath, int Width, int 
 
 /// <summary>
 /// What a conversion yields: the pages, for an archive its entries (<paramref name="Entries"/>, whose previews
-/// are among the pages), and facts about the file shown on its page (<paramref name="Details"/>: a drawing's version …).
+/// are among the pages), and for a CAD drawing what was found in it (<paramref name="Drawing"/>: its version …).
 /// </summary>
-public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, string? Details = null);
+public sealed record ConversionResult(IReadOnlyList<ConvertedPage> Pages, IReadOnlyList<ArchiveEntryInfo>? Entries = null, Documents.DrawingFacts? Drawing = null);
 
 /// <summary>
 /// One entry of an archive as listed: its path inside the archive (shown, never used as a path here), sizes, date,
@@ -21,15 +21,23 @@ public sealed record ArchiveEntryInfo(
     int Number, string Path, long Size, long CompressedSize, DateTime? Modified, bool IsDirectory, bool IsEncrypted,
     int? FirstPage = null, int PageCount = 0, string? Note = null);
 
+/// <summary>
+/// What a converter is asked to convert: the document (<paramref name="DocumentId"/>, 0 for an archive entry's own
+/// preview … of that document), the file at <paramref name="InputPath"/> (its name says nothing: the format is
+/// <paramref name="Format"/>, as <see cref="Documents.FileSniffer"/> detected it at upload), and the folder to write
+/// into. The limits are the converter's <see cref="ConversionOptions"/>.
+/// </summary>
+public sealed record ConversionRequest(long DocumentId, string Format, string InputPath, string WorkDir);
+
 /// <summary>Turns an original file into page previews and text. Runs in a worker process, never in the site.</summary>
 public interface IDocumentConverter
 {
     /// <summary>Formats (as detected by <see cref="Documents.FileSniffer"/>) this converter handles.</summary>
     bool CanConvert(string format);
 
-    /// <summary>Converts <paramref name="inputPath"/>, writing into <paramref name="workDir"/>.</summary>
+    /// <summary>Converts the request's file in the format it names, writing into its work folder.</summary>
     /// <exception cref="ConversionException">The file cannot be converted; the message says why, for a person.</exception>
-    Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct);
+    Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct);
 }
 
 /// <summary>A failure caused by the file itself: final, shown to the uploader as it is.</summary>

@@ -9,16 +9,17 @@ namespace Wenku.Conversion;
 /// is checked against <see cref="ConversionOptions.MaxImagePixels"/> before anything is decoded, so a decompression
 /// bomb (a few KB that inflate to gigabytes of pixels) is refused without being inflated. JPEG, PNG, WebP, BMP and
 /// GIF are decoded by SkiaSharp; TIFF, which Skia cannot read, is turned into a PDF by <c>tiff2pdf</c> (a limited
-/// child process) and goes through the PDF pipeline. Every image is read by OCR (<see cref="PageOcr"/>).
+/// child process) and goes through the PDF pipeline, its frames split by <c>tiffsplit</c> so that OCR reads each at
+/// its own resolution. Every image is read by OCR (<see cref="PageOcr"/>).
 /// </summary>
-public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PdfConverter pdf, PageOcr ocr) : IDocumentConverter
+public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PdfConverter pdf, PageOcr ocr, ILogger<ImageConverter> log) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
 
     public bool CanConvert(string format) => format is "jpg" or "png" or "webp" or "bmp" or "gif" or "tiff";
 
-    public Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct) =>
-        Path.GetExtension(inputPath) == ".tiff" ? ConvertTiffAsync(inputPath, workDir, ct) : ConvertWithSkiaAsync(inputPath, workDir, ct);
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        request.Format == "tiff" ? ConvertTiffAsync(request.InputPath, request.WorkDir, ct) : ConvertWithSkiaAsync(request.InputPath, request.WorkDir, ct);
 
     private async Task<ConversionResult> ConvertWithSkiaAsync(string inputPath, string workDir, CancellationToken ct)
     {
@@ -89,7 +90,21 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
         if (outcome.TimedOut) throw new ConversionException("TIFF 转换超时。Converting this TIFF took too long; it may be damaged.");
         if (outcome.ExitCode != 0 || !File.Exists(pdfPath))
             throw new ConversionException($"无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged ({(outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine)}).");
-        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+        if (!ocr.Enabled) return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
+
+        // OCR reads each frame at its own resolution: a re-rendered PDF page is scaled to A4 at 300 dpi, which blows a
+        // small 300-dpi frame (a card, a note) up two or three times, past the character size tesseract reads well.
+        var framesDir = Path.Combine(workDir, "frames");
+        Directory.CreateDirectory(framesDir);
+        var split = await LimitedProcess.RunAsync("tiffsplit", [inputPath, Path.Combine(framesDir, "f")],
+            TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds), (long)_o.ProcessMemoryMb * 1024 * 1024, 4096, ct, workDir);
+        // tiffsplit names the frames faaa.tif, faab.tif …: in order by name.
+        var frames = split.ExitCode == 0 && !split.TimedOut
+            ? Directory.GetFiles(framesDir, "f*.tif").Order(StringComparer.Ordinal).ToArray()
+            : [];
+        if (frames.Length != sizes.Count)
+            log.LogInformation("tiffsplit gave {Frames} frames of {Pages}; OCR reads re-rendered pages instead", frames.Length, sizes.Count);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, frames.Length == sizes.Count ? (n, token) => ocr.RecognizeAsync(frames[n - 1], token) : null);
     }
 
     /// <summary>The frame scaled to <paramref name="w"/> × <paramref name="h"/> on white: transparency shows as paper, not black.</summary>

@@ -29,14 +29,15 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
 
     public bool CanConvert(string format) => format == "md";
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public async Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct)
     {
-        var markdown = await TextConverter.ReadBoundedAsync(inputPath, _o, ct);
+        var workDir = request.WorkDir;
+        var markdown = await TextConverter.ReadBoundedAsync(request.InputPath, _o, ct);
         var html = Path.Combine(workDir, "markdown.html");
         await File.WriteAllTextAsync(html, ToHtml(markdown), ct);
         // LibreOffice's Writer/Web import drops the first heading onto a blank page; Writer's own HTML import does not.
         var pdfPath = await office.ToPdfAsync(html, workDir, ct, inputFilter: "HTML (StarWriter)");
-        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
     }
 
     /// <summary>A whole HTML page of the Markdown, with no reference to any resource (image, link, style sheet, script).</summary>

@@ -71,13 +71,14 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
     }
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public async Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct)
     {
-        var format = Path.GetExtension(inputPath).TrimStart('.');
+        var (format, workDir) = (request.Format, request.WorkDir);
+        // LibreOffice picks its import filter by the file's extension: the one of the detected format.
         var input = Path.Combine(workDir, "office-input." + (InputExtension.TryGetValue(format, out var ext) ? ext : format));
-        File.Copy(inputPath, input, overwrite: true);
+        File.Copy(request.InputPath, input, overwrite: true);
         var pdfPath = await ToPdfAsync(input, workDir, ct);
-        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
     }
 
     /// <summary>

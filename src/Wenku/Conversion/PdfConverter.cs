@@ -1,13 +1,19 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using SkiaSharp;
 
 namespace Wenku.Conversion;
+
+/// <summary>Reads the text of page <c>page</c> (1-based) from the image it was made of; null when that fails.</summary>
+public delegate Task<string?> PageRecognizer(int page, CancellationToken ct);
 
 /// <summary>
 /// PDF to previews and text with poppler (<c>pdfinfo</c>, <c>pdftoppm</c>, <c>pdftotext</c>), each a child process
 /// with time and memory limits, in page batches run side by side. A page without a text layer is rendered again at
-/// OCR resolution and read by <see cref="PageOcr"/>.
+/// OCR resolution and read by <see cref="PageOcr"/>. Where poppler cannot open a PDF that MuPDF can (a damaged page
+/// count), the whole document goes through <c>mutool</c> instead, under the same limits; a page that poppler renders
+/// blank although it has text (a font poppler cannot read) is rendered again by <c>mutool</c>.
 /// </summary>
 public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Watermarker watermarker, PageOcr ocr, ILogger<PdfConverter> log) : IDocumentConverter
 {
@@ -15,9 +21,17 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 
     public bool CanConvert(string format) => format == "pdf";
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
+        ConvertPdfAsync(request.InputPath, request.WorkDir, ct);
+
+    /// <summary>
+    /// Converts a PDF that another converter made (from Office, text, a TIFF). When its pages come from images the
+    /// caller still has (a TIFF's frames), a page without text is read by <paramref name="recognize"/> from that image
+    /// at its own resolution, instead of a re-rendered page.
+    /// </summary>
+    public async Task<ConversionResult> ConvertPdfAsync(string inputPath, string workDir, CancellationToken ct, PageRecognizer? recognize = null)
     {
-        var pageCount = await CountPagesAsync(inputPath, ct);
+        var (pageCount, engine) = await CountPagesAsync(inputPath, ct);
         var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
             .Select(i => (First: i * _o.PageBatchSize + 1, Last: Math.Min(pageCount, (i + 1) * _o.PageBatchSize)))
             .ToList();
@@ -27,7 +41,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
             async (batch, token) =>
             {
-                foreach (var page in await ConvertBatchAsync(inputPath, workDir, batch.First, batch.Last, textBudget, token))
+                foreach (var page in await ConvertBatchAsync(inputPath, workDir, engine, batch.First, batch.Last, textBudget, recognize, token))
                     pages[page.Number - 1] = page;
             });
         if (pages.All(p => p.Unrendered is not null))
@@ -36,7 +50,10 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         return new ConversionResult(pages);
     }
 
-    private async Task<int> CountPagesAsync(string inputPath, CancellationToken ct)
+    /// <summary>Which program renders and reads a document: poppler, or MuPDF where poppler cannot open it.</summary>
+    private enum Engine { Poppler, MuPdf }
+
+    private async Task<(int Pages, Engine Engine)> CountPagesAsync(string inputPath, CancellationToken ct)
     {
         var info = await RunAsync("pdfinfo", ["-enc", "UTF-8", inputPath], 1024 * 1024, ct);
         if (info.TimedOut) throw new ConversionException("读取 PDF 信息超时。Reading the PDF took too long; the file may be damaged or hostile.");
@@ -44,6 +61,13 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         {
             if (info.StdErr.Contains("password", StringComparison.OrdinalIgnoreCase))
                 throw new ConversionException("此 PDF 受密码保护，无法转换。This PDF is password-protected; upload a copy without a password.");
+            // Poppler gives up; MuPDF reads some damaged files poppler cannot (a page count of 9999999999 on a
+            // one-page file). Only then is mutool run, so a readable PDF costs nothing more.
+            if (await CountPagesWithMuPdfAsync(inputPath, ct) is > 0 and var found)
+            {
+                log.LogInformation("poppler cannot open this PDF ({Reason}); MuPDF finds {Pages} pages and converts it", Describe(info), found);
+                return (found, Engine.MuPdf);
+            }
             // pdfinfo's way of saying that the page tree yields no page at all.
             if (!info.Crashed && info.StdErr.Contains("Wrong page range", StringComparison.Ordinal))
                 throw new ConversionException($"此 PDF 的页面目录已损坏，找不到任何页面。This PDF is damaged: no page can be found in it ({Describe(info)}).");
@@ -56,16 +80,75 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             throw new ConversionException("此 PDF 没有页面。This PDF has no pages.");
         if (pages > _o.MaxPages)
             throw new ConversionException($"此 PDF 有 {pages} 页，超过上限 {_o.MaxPages} 页。This PDF has {pages} pages; the limit is {_o.MaxPages}.");
-        return pages;
+        return (pages, Engine.Poppler);
     }
 
-    private async Task<List<ConvertedPage>> ConvertBatchAsync(string inputPath, string workDir, int first, int last, TextBudget budget, CancellationToken ct)
+    /// <summary>
+    /// The pages MuPDF can really load, counted one by one (up to one past the limit): a damaged page count is not
+    /// believed. 0 when MuPDF cannot open the file either.
+    /// </summary>
+    private async Task<int> CountPagesWithMuPdfAsync(string inputPath, CancellationToken ct)
+    {
+        var pages = await RunAsync("mutool", ["pages", inputPath, $"1-{N(_o.MaxPages + 1)}"], 4 * 1024 * 1024, ct);
+        if (pages.TimedOut || pages.Crashed) return 0;
+        // One <page pagenum="n"> block per page asked for; a page past the real ones says "Failed to gather information".
+        var found = pages.StdOut.Split("<page pagenum=", StringSplitOptions.None).Skip(1)
+            .TakeWhile(block => block.Contains("</page>", StringComparison.Ordinal) && !block.Contains("Failed to gather", StringComparison.Ordinal))
+            .Count();
+        if (found > _o.MaxPages)
+            throw new ConversionException($"此 PDF 超过 {_o.MaxPages} 页上限。This PDF has more than {_o.MaxPages} pages, the limit.");
+        return found;
+    }
+
+    /// <summary>Renders pages <paramref name="first"/> to <paramref name="last"/> as <c>{prefix}-{n}.png</c>, the longest side <paramref name="size"/>.</summary>
+    private Task<ProcessOutcome> RenderAsync(Engine engine, string inputPath, int first, int last, int size, string prefix, bool gray, CancellationToken ct) =>
+        engine == Engine.Poppler
+            ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray"] : Array.Empty<string>(), "-png", inputPath, prefix], 1024, ct)
+            : RunAsync("mutool", ["draw", "-q", "-o", prefix + "-%d.png", "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct);
+
+    /// <summary>The text of pages <paramref name="first"/> to <paramref name="last"/>, pages separated by form feeds.</summary>
+    private Task<ProcessOutcome> ExtractTextAsync(Engine engine, string inputPath, int first, int last, int maxChars, CancellationToken ct) =>
+        engine == Engine.Poppler
+            ? RunAsync("pdftotext", ["-enc", "UTF-8", "-f", N(first), "-l", N(last), inputPath, "-"], maxChars, ct)
+            : RunAsync("mutool", ["draw", "-q", "-F", "txt", "-o", "-", inputPath, $"{N(first)}-{N(last)}"], maxChars, ct);
+
+    /// <summary>
+    /// Whether a rendered page shows nothing: every pixel (nearly) white. Checked only for pages that have text, where
+    /// a blank image means the renderer could not draw the fonts.
+    /// </summary>
+    internal static bool IsBlank(SKBitmap bitmap)
+    {
+        const byte Light = 200;
+        var pixels = bitmap.GetPixelSpan();
+        var (rowBytes, width) = (bitmap.RowBytes, bitmap.Width);
+        for (var y = 0; y < bitmap.Height; y++)
+        {
+            var row = pixels.Slice(y * rowBytes, rowBytes);
+            switch (bitmap.ColorType)
+            {
+                case SKColorType.Rgba8888 or SKColorType.Bgra8888:
+                    for (var x = 0; x < width * 4; x += 4)
+                        if (row[x] < Light || row[x + 1] < Light || row[x + 2] < Light) return false;
+                    break;
+                case SKColorType.Gray8:
+                    for (var x = 0; x < width; x++)
+                        if (row[x] < Light) return false;
+                    break;
+                default:
+                    for (var x = 0; x < width; x++)
+                        if (bitmap.GetPixel(x, y) is var c && (c.Red < Light || c.Green < Light || c.Blue < Light)) return false;
+                    break;
+            }
+        }
+        return true;
+    }
+
+    private async Task<List<ConvertedPage>> ConvertBatchAsync(
+        string inputPath, string workDir, Engine engine, int first, int last, TextBudget budget, PageRecognizer? recognize, CancellationToken ct)
     {
         var prefix = Path.Combine(workDir, $"b{first}");
-        var renderTask = RunAsync("pdftoppm",
-            ["-f", N(first), "-l", N(last), "-scale-to", N(_o.PreviewSize), "-png", inputPath, prefix], 1024, ct);
-        var textTask = RunAsync("pdftotext",
-            ["-enc", "UTF-8", "-f", N(first), "-l", N(last), inputPath, "-"], budget.PerProcessLimit, ct);
+        var renderTask = RenderAsync(engine, inputPath, first, last, _o.PreviewSize, prefix, gray: false, ct);
+        var textTask = ExtractTextAsync(engine, inputPath, first, last, budget.PerProcessLimit, ct);
         var render = await renderTask;
         var text = await textTask;
 
@@ -81,7 +164,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         foreach (var n in missing)
         {
             var single = last > first
-                ? await RunAsync("pdftoppm", ["-f", N(n), "-l", N(n), "-scale-to", N(_o.PreviewSize), "-png", inputPath, $"{prefix}s"], 1024, ct)
+                ? await RenderAsync(engine, inputPath, n, n, _o.PreviewSize, $"{prefix}s", gray: false, ct)
                 : render;
             if (RenderedPages(workDir, $"b{first}s", n, n).TryGetValue(n, out var path)) images[n] = path;
             else unrendered[n] = single.TimedOut ? $"the converter took longer than {_o.ProcessTimeoutSeconds} s" : Describe(single);
@@ -110,21 +193,52 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 result.Add(new ConvertedPage(n, jpg, pw, ph, pageText, why));
                 continue;
             }
-            var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage() ? await RecognizeAsync(inputPath, workDir, first, n, ct) : null;
+            var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage()
+                ? await (recognize?.Invoke(n, ct) ?? RecognizeAsync(inputPath, workDir, engine, first, n, ct))
+                : null;
             if (recognised is not null) budget.Spend(recognised.Length);
-            var (w, h) = watermarker.Apply(images[n], jpg);
+            var bitmap = SKBitmap.Decode(images[n]) ?? throw new ConversionException("渲染结果无法读取。A rendered page could not be read back.");
             File.Delete(images[n]);
+            // A page with text that poppler renders blank: a font it cannot read. MuPDF may draw it.
+            if (engine == Engine.Poppler && !PageOcr.HasNoText(pageText) && IsBlank(bitmap)
+                && await RenderWithMuPdfAsync(inputPath, workDir, first, n, ct) is { } drawn)
+            {
+                bitmap.Dispose();
+                bitmap = drawn;
+            }
+            var (w, h) = watermarker.Apply(bitmap, jpg);
+            bitmap.Dispose();
             result.Add(new ConvertedPage(n, jpg, w, h, recognised ?? pageText, Ocr: recognised is not null));
         }
         return result;
     }
 
+    /// <summary>Page <paramref name="n"/> as MuPDF draws it, when that is not blank too; null otherwise.</summary>
+    private async Task<SKBitmap?> RenderWithMuPdfAsync(string inputPath, string workDir, int batch, int n, CancellationToken ct)
+    {
+        var prefix = $"b{batch}m";
+        var render = await RenderAsync(Engine.MuPdf, inputPath, n, n, _o.PreviewSize, Path.Combine(workDir, prefix), gray: false, ct);
+        if (!RenderedPages(workDir, prefix, n, n).TryGetValue(n, out var image))
+        {
+            log.LogInformation("Page {Page} renders blank and MuPDF could not render it either: {Reason}", n, Describe(render));
+            return null;
+        }
+        var bitmap = SKBitmap.Decode(image);
+        File.Delete(image);
+        if (bitmap is null || IsBlank(bitmap))
+        {
+            bitmap?.Dispose();
+            return null;
+        }
+        log.LogInformation("Page {Page} rendered blank by poppler although it has text; MuPDF's rendering is used", n);
+        return bitmap;
+    }
+
     /// <summary>Renders page <paramref name="n"/> at OCR resolution and reads it; null if either step fails.</summary>
-    private async Task<string?> RecognizeAsync(string inputPath, string workDir, int batch, int n, CancellationToken ct)
+    private async Task<string?> RecognizeAsync(string inputPath, string workDir, Engine engine, int batch, int n, CancellationToken ct)
     {
         var prefix = $"b{batch}o";
-        var render = await RunAsync("pdftoppm",
-            ["-f", N(n), "-l", N(n), "-scale-to", N(PageOcr.ImageSize), "-gray", "-png", inputPath, Path.Combine(workDir, prefix)], 1024, ct);
+        var render = await RenderAsync(engine, inputPath, n, n, PageOcr.ImageSize, Path.Combine(workDir, prefix), gray: true, ct);
         if (!RenderedPages(workDir, prefix, n, n).TryGetValue(n, out var image))
         {
             log.LogInformation("Page {Page} could not be rendered for OCR: {Reason}", n, Describe(render));

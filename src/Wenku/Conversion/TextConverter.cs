@@ -17,12 +17,12 @@ public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConver
 
     public bool CanConvert(string format) => format == "txt";
 
-    public async Task<ConversionResult> ConvertAsync(string inputPath, string workDir, CancellationToken ct)
+    public async Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct)
     {
-        var text = await ReadBoundedAsync(inputPath, _o, ct);
-        var pdfPath = Path.Combine(workDir, "text.pdf");
+        var text = await ReadBoundedAsync(request.InputPath, _o, ct);
+        var pdfPath = Path.Combine(request.WorkDir, "text.pdf");
         TextPages.Write(pdfPath, text, _o.MaxPages, ct);
-        return await pdf.ConvertAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, request.WorkDir, ct);
     }
 
     /// <summary>A text file's text, decoded, within the size and length bounds for text, and not empty.</summary>

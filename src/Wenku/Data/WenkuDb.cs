@@ -75,6 +75,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasOne(d => d.Uploader).WithMany().HasForeignKey(d => d.UploaderId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne(d => d.Category).WithMany().HasForeignKey(d => d.CategoryId).OnDelete(DeleteBehavior.Restrict);
             e.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            e.OwnsOne(d => d.Drawing, o => o.ToJson());
         });
         b.Entity<DocumentPage>(e =>
         {

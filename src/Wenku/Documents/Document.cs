@@ -66,9 +66,15 @@ public sealed class Document
     /// <summary>The score of that match, in [0, 1].</summary>
     public double? NearDuplicateScore { get; set; }
 
-    /// <summary>Facts about the file found by its conversion and shown on its page (a drawing's version, entities …).</summary>
+    /// <summary>
+    /// Facts found by a conversion before they were kept as data: a sentence, shown as it is. Conversions now write
+    /// <see cref="Drawing"/> instead.
+    /// </summary>
     [MaxLength(500)]
     public string? Details { get; set; }
+
+    /// <summary>What the conversion of a CAD drawing found (version, entities, embedded preview …).</summary>
+    public DrawingFacts? Drawing { get; set; }
 
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? ReadyAt { get; set; }

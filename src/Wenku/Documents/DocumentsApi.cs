@@ -32,7 +32,7 @@ public sealed record ArchiveEntryDto(int Number, string Path, long Size, DateTim
 public sealed record PageRange(int First, int Last);
 
 /// <summary>A CAD drawing: <c>format</c> (dxf, dwg), its version as the file records it, and what the converter found (entities, code page, embedded preview …).</summary>
-public sealed record DrawingDto(string Format, string? Version, string? Details);
+public sealed record DrawingDto(string Format, string? Version, string? Details, int? Entities = null, int? CodePage = null, int? PreviewWidth = null, int? PreviewHeight = null);
 
 /// <summary>The upload's answer: the new document's id (conversion follows asynchronously).</summary>
 public sealed record UploadAccepted(long Id, string Status, string Url);
@@ -59,7 +59,7 @@ public static class DocumentsApi
             .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. The format is told from the content (PDF, Word/Excel/PowerPoint old and new, WPS, OpenDocument, RTF, TXT/Markdown in UTF-8, GBK/GB18030 or Big5, JPEG/PNG/WebP/TIFF/BMP/GIF); anything else, a polyglot, or text under another format's name answers 415 with the reason. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
-            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`}.");
+            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`, `entities`, `codePage`, `previewWidth`, `previewHeight`}.");
         docs.MapMethods("/{id:long}/pages/{n:int}", DocumentFiles.GetAndHead, DocumentFiles.PageImageAsync).AllowAnonymous()
             .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled")
             .WithDescription("Answers HEAD and byte ranges (`Range: bytes=…` → 206 with `Content-Range`; 416 past the end) after the same checks.");
@@ -186,7 +186,8 @@ public static class DocumentsApi
                 ? facts.Entries.Select(e => new ArchiveEntryDto(e.Number, e.Path, e.Size, e.Modified, e.IsDirectory, e.IsEncrypted,
                     e.FirstPage is { } first ? new PageRange(first, first + Math.Max(1, e.PageCount) - 1) : null, e.Note)).ToList()
                 : null,
-            Drawing = d.Format is "dxf" or "dwg" && d.Details is not null ? new DrawingDto(d.Format, DrawingConverter.VersionOf(d.Details), d.Details) : null,
+            Drawing = d.Drawing is { } f ? new DrawingDto(d.Format, f.Version, f.Describe(), f.Entities, f.CodePage, f.PreviewWidth, f.PreviewHeight)
+                : d.Format is "dxf" or "dwg" && d.Details is not null ? new DrawingDto(d.Format, null, d.Details) : null,
         };
     }
 

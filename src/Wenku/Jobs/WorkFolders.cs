@@ -39,7 +39,7 @@ public static class WorkFolders
     /// Whether a process runs. A killed process whose parent died too can linger as a zombie when nothing reaps it
     /// (a container's init often does not): it is dead, though the process table still lists it.
     /// </summary>
-    private static bool IsRunning(int pid)
+    public static bool IsRunning(int pid)
     {
         var stat = $"/proc/{pid}/stat";
         if (Directory.Exists("/proc"))

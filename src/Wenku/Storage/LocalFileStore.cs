@@ -76,7 +76,10 @@ public sealed class LocalFileStore(string root) : IFileStore
             if (key.EndsWith(".part", StringComparison.Ordinal) || !StorageKeys.IsValid(key)) continue;
             if (key.StartsWith(prefix, StringComparison.Ordinal))
             {
+                // Removed since it was listed (a worker cleaning up beside a delete): gone, not an error. FileInfo
+                // reads the file's state once, so Exists and Length agree.
                 var info = new FileInfo(file);
+                if (!info.Exists) continue;
                 yield return new StoredFile(key, info.LastWriteTimeUtc, info.Length);
             }
         }

@@ -36,9 +36,11 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         {
             IEnumerable<string> FilesIn(string folder) =>
                 Directory.Exists(Path.Combine(temp, folder)) ? Directory.EnumerateFiles(Path.Combine(temp, folder)) : [];
-            // Unfinished uploads, ASP.NET's buffered form files, demo PDFs being written.
+            // Unfinished uploads, ASP.NET's buffered form files outside a process folder, demo PDFs being written.
             foreach (var file in Directory.EnumerateFiles(temp, "upload-*.part").Concat(FilesIn("aspnet")).Concat(FilesIn("demo")))
                 if (File.GetLastWriteTimeUtc(file) < cutoff) { File.Delete(file); removed++; }
+            // Form files of serve processes that are gone (killed mid-upload), however young.
+            removed += FormBufferFolders.RemoveOfDeadProcesses(temp);
             // Work folders of workers that are gone (killed mid-job).
             removed += WorkFolders.RemoveOfDeadWorkers(temp);
         }
@@ -62,7 +64,9 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
         await foreach (var file in store.ListAsync("pages/", ct))
         {
             var parts = file.Key.Split('/');
-            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id) && file.LastModifiedUtc < cutoff)
+            // Whatever their age: a page is only ever written for a document that exists, so one written just now
+            // for a missing document comes from a conversion that outlived its deletion.
+            if (parts.Length == 3 && long.TryParse(parts[1], out var id) && !ids.Contains(id))
                 orphanPages.Add((id, file.Key));
         }
         // Re-check: a document created since the first read may have converted meanwhile.

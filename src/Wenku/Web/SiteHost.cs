@@ -34,14 +34,11 @@ public static class SiteHost
             builder.WebHost.UseUrls("http://127.0.0.1:5000");
 
         var options = builder.Configuration.GetSection(WenkuOptions.Section).Get<WenkuOptions>() ?? new WenkuOptions();
-        // ASP.NET buffers large form files to disk; keep them in our temp folder, where the janitor sweeps what a
-        // crash leaves behind, not in the system's. (ASP.NET reads this once per process; an explicit setting wins.)
+        // ASP.NET buffers large form files to disk; keep them in our temp folder, one folder per process, where the
+        // janitor removes what a killed process left behind, not in the system's. (ASP.NET reads this once per
+        // process; an explicit setting wins.)
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_TEMP")))
-        {
-            var aspnetTemp = Path.Combine(Path.GetFullPath(options.TempDir), "aspnet");
-            Directory.CreateDirectory(aspnetTemp);
-            Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", aspnetTemp);
-        }
+            Environment.SetEnvironmentVariable("ASPNETCORE_TEMP", FormBufferFolders.ForThisProcess(options.TempDir));
         builder.Logging.AddWenkuConsoleFormat(builder.Configuration);
         builder.Services.AddWenkuCore(builder.Configuration);
         builder.Services.AddSiteTelemetry(builder.Configuration);

@@ -22,12 +22,13 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.Format.ShouldBe("dxf");
         doc.PageCount.ShouldBe(1);
-        doc.Details!.ShouldContain("AC1015");
-        doc.Details!.ShouldContain("entities");
+        doc.Drawing!.Version.ShouldBe("AC1015");
+        doc.Drawing.Entities.ShouldNotBeNull().ShouldBeGreaterThan(0);
         var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
         drawing.GetProperty("format").GetString().ShouldBe("dxf");
         drawing.GetProperty("version").GetString().ShouldBe("AC1015");
-        drawing.GetProperty("details").GetString().ShouldBe(doc.Details);
+        drawing.GetProperty("details").GetString().ShouldBe(doc.Drawing.Describe());
+        drawing.GetProperty("entities").GetInt32().ShouldBe(doc.Drawing.Entities!.Value);
 
         var html = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
         html.ShouldContain("图纸标题");      // TEXT
@@ -51,8 +52,9 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.Format.ShouldBe("dwg");
         doc.PageCount.ShouldBe(1);
-        doc.Details!.ShouldContain("AutoCAD 2004");
-        doc.Details!.ShouldContain("embedded preview 180×120");
+        doc.Drawing!.Version.ShouldBe("AutoCAD 2004 (AC1018)");
+        (doc.Drawing.PreviewWidth, doc.Drawing.PreviewHeight).ShouldBe((180, 120));
+        doc.Drawing.Describe().ShouldContain("embedded preview 180×120");
         var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
         drawing.GetProperty("format").GetString().ShouldBe("dwg");
         drawing.GetProperty("version").GetString().ShouldBe("AutoCAD 2004 (AC1018)");
@@ -61,7 +63,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var dib = TestImages.Bmp(90, 60)[14..]; // DWG keeps the bitmap without its file header
         var bmpDoc = await UploadAndWaitAsync(Dwg("AC1015", code: 2, dib), "bmp.dwg");
         bmpDoc.Status.ShouldBe(DocumentStatus.Ready, bmpDoc.Error);
-        bmpDoc.Details!.ShouldContain("embedded preview 90×60");
+        (bmpDoc.Drawing!.PreviewWidth, bmpDoc.Drawing.PreviewHeight).ShouldBe((90, 60));
     }
 
     [Fact]
@@ -69,7 +71,8 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
     {
         var doc = await UploadAndWaitAsync(Dwg("AC1021", code: 0, []), "none.dwg");
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
-        doc.Details!.ShouldContain("no embedded preview");
+        doc.Drawing!.PreviewWidth.ShouldBeNull();
+        doc.Drawing.Describe().ShouldContain("no embedded preview");
 
         var truncated = await UploadAndWaitAsync("AC1015\0\0\0"u8.ToArray(), "cut.dwg");
         truncated.Status.ShouldBe(DocumentStatus.Failed);

@@ -49,14 +49,9 @@ public sealed class PdfCorpusTests(PdfCorpusSite site, ITestOutputHelper output)
     /// <summary>No file may take the site longer than this from upload to a final status.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(6);
 
-    [Fact]
+    [CorpusFact] // WENKU_SKIP_CORPUS=1 reports it as skipped
     public async Task Every_corpus_pdf_ends_ready_or_failed_with_a_reason_while_the_site_stays_ready()
     {
-        if (Environment.GetEnvironmentVariable("WENKU_SKIP_CORPUS") == "1")
-        {
-            output.WriteLine("WENKU_SKIP_CORPUS=1: the PDF corpus test was not run.");
-            return;
-        }
         var folder = TestPaths.Shared("corpus", "pdfjs")
             ?? throw new DirectoryNotFoundException(
                 "The PDF corpus ../shared/corpus/pdfjs is missing beside the repository. Put it there, or set WENKU_SKIP_CORPUS=1 to skip this test.");

@@ -99,6 +99,64 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Upload_cut_by_kill_9_leaves_no_buffered_form_file_after_an_immediate_restart()
+    {
+        await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "cut@test.local", "--password", TestUsers.Password, "--role", "user");
+        var token = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "cut@test.local");
+        // The default age rule (5 minutes) stays on: the restart comes at once. ASPNETCORE_TEMP is cleared: an
+        // in-process test site of this run sets it, and the child would inherit it.
+        var env = new Dictionary<string, string> { ["Wenku__Workers"] = "0", ["ASPNETCORE_TEMP"] = "" };
+        var buffered = Path.Combine(_data, "tmp", "aspnet");
+        string[] Buffered() => Directory.Exists(buffered) ? Directory.GetFiles(buffered, "*", SearchOption.AllDirectories) : [];
+
+        using (var site = await WenkuProcess.StartServeAsync(_data, env))
+        {
+            using var api = Client(site.BaseAddress, token);
+            var body = new StalledContent(2 * 1024 * 1024);
+            var form = new MultipartFormDataContent { { body, "file", "cut.pdf" }, { new StringContent("断开的上传"), "title" } };
+            var upload = api.PostAsync("/api/v1/documents", form);
+            await body.Written.WaitAsync(TimeSpan.FromSeconds(30));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            await WaitUntilAsync(() => Buffered().Length > 0, deadline);
+            Buffered().ShouldNotBeEmpty("ASP.NET buffered no form file to disk");
+            site.KillHard();
+            (await Should.ThrowAsync<Exception>(upload.WaitAsync(TimeSpan.FromSeconds(60)))).ShouldNotBeOfType<TimeoutException>();
+        }
+
+        using (await WenkuProcess.StartServeAsync(_data, env))
+        {
+            await WaitUntilAsync(() => Buffered().Length == 0, DateTime.UtcNow.AddSeconds(20));
+            Buffered().ShouldBeEmpty();
+        }
+    }
+
+    /// <summary>A file part that sends its first bytes and then never ends, like an upload whose server dies.</summary>
+    private sealed class StalledContent(int bytes) : HttpContent
+    {
+        private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Written => _written.Task;
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken ct)
+        {
+            var chunk = new byte[64 * 1024];
+            "%PDF-1.7\n"u8.CopyTo(chunk);
+            for (var sent = 0; sent < bytes; sent += chunk.Length) await stream.WriteAsync(chunk, ct);
+            await stream.FlushAsync(ct);
+            _written.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct); // ended when the request fails: the server was killed
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     private static HttpClient Client(Uri baseAddress, string token)
     {
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };

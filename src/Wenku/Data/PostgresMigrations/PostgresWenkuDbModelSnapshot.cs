@@ -864,7 +864,46 @@ namespace Wenku.Data.PostgresMigrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
+                    b.OwnsOne("Wenku.Documents.DrawingFacts", "Drawing", b1 =>
+                        {
+                            b1.Property<long>("DocumentId");
+
+                            b1.Property<int?>("CodePage");
+
+                            b1.Property<int?>("Entities");
+
+                            b1.Property<string>("Kind")
+                                .IsRequired();
+
+                            b1.Property<int?>("PreviewHeight");
+
+                            b1.Property<int?>("PreviewWidth");
+
+                            b1.Property<int>("Skipped");
+
+                            b1.PrimitiveCollection<string>("SkippedKinds")
+                                .IsRequired();
+
+                            b1.Property<bool>("TooOldForPreview");
+
+                            b1.Property<string>("Version")
+                                .IsRequired();
+
+                            b1.HasKey("DocumentId");
+
+                            b1.ToTable("Documents");
+
+                            b1
+                                .ToJson("Drawing")
+                                .HasColumnType("jsonb");
+
+                            b1.WithOwner()
+                                .HasForeignKey("DocumentId");
+                        });
+
                     b.Navigation("Category");
+
+                    b.Navigation("Drawing");
 
                     b.Navigation("Uploader");
                 });
