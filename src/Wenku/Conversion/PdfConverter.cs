@@ -62,7 +62,11 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             if (info.StdErr.Contains("password", StringComparison.OrdinalIgnoreCase))
                 throw new ConversionException("此 PDF 受密码保护，无法转换。This PDF is password-protected; upload a copy without a password.");
             // Poppler gives up; MuPDF reads some damaged files poppler cannot (a page count of 9999999999 on a
-            // one-page file). Only then is mutool run, so a readable PDF costs nothing more.
+            // one-page file). Only then is mutool run, so a readable PDF costs nothing more. A file without the
+            // cross-reference pointer at its end is cut short (an interrupted upload or download): MuPDF would rebuild
+            // what it can and show part of the document as if whole, so it fails instead.
+            if (!EndsWithStartXref(inputPath))
+                throw new ConversionException($"此 PDF 不完整（文件末尾缺失），可能上传或下载时被截断。This PDF is cut short (its end is missing); upload the complete file ({Describe(info)}).");
             if (await CountPagesWithMuPdfAsync(inputPath, ct) is > 0 and var found)
             {
                 log.LogInformation("poppler cannot open this PDF ({Reason}); MuPDF finds {Pages} pages and converts it", Describe(info), found);
@@ -81,6 +85,16 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         if (pages > _o.MaxPages)
             throw new ConversionException($"此 PDF 有 {pages} 页，超过上限 {_o.MaxPages} 页。This PDF has {pages} pages; the limit is {_o.MaxPages}.");
         return (pages, Engine.Poppler);
+    }
+
+    /// <summary>Whether the file's last 2 KB hold <c>startxref</c>, which every complete PDF ends with (before <c>%%EOF</c>).</summary>
+    private static bool EndsWithStartXref(string inputPath)
+    {
+        using var file = File.OpenRead(inputPath);
+        var tail = new byte[(int)Math.Min(2048, file.Length)];
+        file.Seek(-tail.Length, SeekOrigin.End);
+        file.ReadExactly(tail);
+        return tail.AsSpan().IndexOf("startxref"u8) >= 0;
     }
 
     /// <summary>
