@@ -67,7 +67,8 @@ public sealed class ScaleOutMigration(
     public static IReadOnlyList<string> Unsupported(IModel model)
     {
         var problems = new List<string>();
-        problems.AddRange(model.GetEntityTypes().Where(t => t.IsOwned()).Select(t => $"{t.DisplayName()}: an owned type"));
+        // An owned type kept as JSON in its owner's column (a document's drawing facts) is read and written with its owner's row.
+        problems.AddRange(model.GetEntityTypes().Where(t => t.IsOwned() && !t.IsMappedToJson()).Select(t => $"{t.DisplayName()}: an owned type"));
         foreach (var table in TablesInCopyOrder(model))
         {
             if (table.HasSharedClrType) problems.Add($"{table.DisplayName()}: a shared-type entity");
@@ -78,11 +79,11 @@ public sealed class ScaleOutMigration(
         return problems;
     }
 
-    /// <summary>A job a worker is converting right now (its lease has not run out): the site is still running.</summary>
-    public Task<Job?> LiveJobAsync(CancellationToken ct)
+    /// <summary>A job a worker is converting right now (its lease has not run out at <paramref name="now"/>): the site is still running.</summary>
+    public Task<Job?> LiveJobAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        return source.Jobs.AsNoTracking().Where(j => j.State == JobState.Running && j.LeaseUntil > now).FirstOrDefaultAsync(ct);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        return source.Jobs.AsNoTracking().Where(j => j.State == JobState.Running && j.LeaseUntil > nowMs).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>The target's tables that hold rows (every table of its model, the keys included).</summary>
