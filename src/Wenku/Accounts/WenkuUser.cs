@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
+using Wenku.Data;
 
 namespace Wenku.Accounts;
 
@@ -8,7 +9,8 @@ public sealed class WenkuUser : IdentityUser
     [MaxLength(40)]
     public string DisplayName { get; set; } = "";
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime CreatedAt { get; set; }
 
     /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice on <c>/me</c>.</summary>
     public int FailedSignIns { get; set; }
@@ -44,7 +46,8 @@ public sealed class ApiToken
     [MaxLength(80)]
     public string Name { get; set; } = "cli";
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime CreatedAt { get; set; }
 
     /// <summary>After this the token is refused; null: it does not expire.</summary>
     public DateTime? ExpiresAt { get; set; }

@@ -89,7 +89,7 @@ public static class MigrateStorageCommand
             var targetFiles = targetServices.GetRequiredService<IFileStore>();
             var migration = new ScaleOutMigration(sourceDb, sourceServices.GetRequiredService<IFileStore>(), wenku.KeysDir,
                 targetServices.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>(), targetFiles);
-            if (await migration.LiveJobAsync(ct) is { } job)
+            if (await migration.LiveJobAsync(sourceServices.GetRequiredService<TimeProvider>().GetUtcNow(), ct) is { } job)
                 return Fail($"A worker is converting document {job.DocumentId} right now: stop `wenku serve` and every `wenku worker` first "
                     + "(after a crash, wait until its lease has run out, a minute by default).");
             if (!await targetFiles.IsWritableAsync(ct))

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Wenku.Accounts;
+using Wenku.Data;
 
 namespace Wenku.Comments;
 
@@ -21,5 +22,6 @@ public sealed class Comment
     [MaxLength(MaxStoredLength)]
     public required string Body { get; set; }
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime CreatedAt { get; set; }
 }

@@ -16,6 +16,7 @@ public sealed class ConvertDocumentJob(
     DuplicateDetector duplicates,
     ConverterDependencies dependencies,
     IOptions<WenkuOptions> options,
+    TimeProvider time,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
     public string Kind => Job.Kinds.Convert;
@@ -104,7 +105,7 @@ public sealed class ConvertDocumentJob(
             // Idempotent: a retried job replaces what an earlier attempt wrote. The execution strategy may run this
             // again after a transient failure (PostgreSQL), so each try starts from a clean change tracker and the
             // document as stored.
-            var readyAt = DateTime.UtcNow;
+            var readyAt = time.GetUtcNow().UtcDateTime;
             var status = nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
             await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {

@@ -15,7 +15,8 @@ public static class DatabaseProviders
     {
         if (database.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContextFactory<PostgresWenkuDb>(o => o.UseWenkuPostgres(database.ConnectionString!));
+            services.AddDbContextFactory<PostgresWenkuDb>((sp, o) => o.UseWenkuPostgres(database.ConnectionString!)
+                .AddInterceptors(new InsertTimes(sp.GetRequiredService<TimeProvider>())));
             services.AddSingleton<IDbContextFactory<WenkuDb>, PostgresAsWenkuDb>();
             services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>().CreateDbContext());
         }
@@ -27,7 +28,8 @@ public static class DatabaseProviders
                 DefaultTimeout = 30,
                 Pooling = true,
             }.ToString();
-            services.AddDbContextFactory<WenkuDb>(o => o.UseSqlite(connection).AddInterceptors(SqliteBusyTimeout.Instance));
+            services.AddDbContextFactory<WenkuDb>((sp, o) => o.UseSqlite(connection)
+                .AddInterceptors(SqliteBusyTimeout.Instance, new InsertTimes(sp.GetRequiredService<TimeProvider>())));
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
         return services;

@@ -13,7 +13,7 @@ namespace Wenku.Demo;
 /// English articles, and the spun essay of the reference page), generated as real PDFs and uploaded through the
 /// normal pipeline, so that they are converted like any upload.
 /// </summary>
-public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions> options, ILogger<DemoSeeder> log) : BackgroundService
+public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions> options, TimeProvider time, ILogger<DemoSeeder> log) : BackgroundService
 {
     private static readonly Dictionary<string, string> CnewsCategories = new()
     {
@@ -41,7 +41,7 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions>
             var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
             var settings = await db.SiteSettings.SingleAsync(ct);
             if (settings.DemoSeededAt is not null || await db.Documents.AnyAsync(ct)) return 0;
-            settings.DemoSeededAt = DateTime.UtcNow;
+            settings.DemoSeededAt = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct);
         }
 

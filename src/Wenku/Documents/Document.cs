@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Wenku.Accounts;
+using Wenku.Data;
 
 namespace Wenku.Documents;
 
@@ -76,7 +77,8 @@ public sealed class Document
     /// <summary>What the conversion of a CAD drawing found (version, entities, embedded preview …).</summary>
     public DrawingFacts? Drawing { get; set; }
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime CreatedAt { get; set; }
     public DateTime? ReadyAt { get; set; }
     public long Views { get; set; }
     public long Downloads { get; set; }
@@ -127,7 +129,8 @@ public sealed class Download
     [MaxLength(450)]
     public required string UserId { get; set; }
 
-    public DateTime At { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime At { get; set; }
 }
 
 /// <summary>A user's right to the whole of a document (a purchase, later a claim).</summary>
@@ -141,5 +144,6 @@ public sealed class Entitlement
     [MaxLength(40)]
     public string Source { get; set; } = "purchase";
 
-    public DateTime GrantedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime GrantedAt { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Wenku.Data;
 
 namespace Wenku.Duplicates;
 
@@ -29,7 +30,8 @@ public sealed class DocumentFingerprint
     public required byte[] Signature { get; set; }
 
     public int ShingleCount { get; set; }
-    public DateTime ComputedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime ComputedAt { get; set; }
 }
 
 /// <summary>
@@ -42,5 +44,6 @@ public sealed class DocumentMatch
     public long DocumentId { get; set; }
     public long MatchId { get; set; }
     public double Score { get; set; }
-    public DateTime FoundAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime FoundAt { get; set; }
 }

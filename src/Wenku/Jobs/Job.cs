@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Wenku.Data;
 using Wenku.Documents;
 
 namespace Wenku.Jobs;
@@ -31,7 +32,8 @@ public sealed class Job
     [MaxLength(1000)]
     public string? LastError { get; set; }
 
-    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime CreatedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace Wenku.Jobs;
 /// On the embedded default, <c>serve</c> runs its conversion workers as child processes (<c>wenku worker</c>), so a
 /// hostile file can crash or hang a worker, never the site. A worker that exits is started again.
 /// </summary>
-public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, ILogger<WorkerSupervisor> log, ILoggerFactory loggers)
+public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, IConfiguration config, TimeProvider time, ILogger<WorkerSupervisor> log, ILoggerFactory loggers)
     : BackgroundService
 {
     private readonly WorkerLogRelay _relay = new(loggers);
@@ -28,7 +28,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
         var delay = TimeSpan.FromSeconds(1);
         while (!ct.IsCancellationRequested && !_stopping)
         {
-            var started = DateTime.UtcNow;
+            var started = time.GetUtcNow();
             Process process;
             try
             {
@@ -66,7 +66,7 @@ public sealed partial class WorkerSupervisor(IOptions<WenkuOptions> options, ICo
                 process.Dispose();
             }
             // A worker that dies at once again and again gets a growing pause, up to a minute.
-            delay = DateTime.UtcNow - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            delay = time.GetUtcNow() - started > TimeSpan.FromMinutes(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
             await Task.Delay(delay, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }

@@ -16,6 +16,7 @@ namespace Wenku.Search;
 public sealed class LuceneSearchIndex(
     IDbContextFactory<WenkuDb> dbFactory,
     IOptions<WenkuOptions> options,
+    TimeProvider time,
     ILogger<LuceneSearchIndex> log) : ISearchIndex, IDisposable
 {
     private const int Batch = 200;
@@ -85,7 +86,8 @@ public sealed class LuceneSearchIndex(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var from = await db.SearchChanges.MaxAsync(c => (long?)c.Seq, ct) ?? 0;
         var ids = await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct);
-        var folder = "index-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        // A name, not a time anything is measured by: the machine's clock keeps new folders sorting after old ones.
+        var folder = "index-" + TimeProvider.System.GetUtcNow().UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
         var done = 0;
         using (var index = new LuceneIndex(Path.Combine(root, folder), ramBufferMb: 128))
         {
@@ -133,7 +135,7 @@ public sealed class LuceneSearchIndex(
         {
             // Entries older than a day are kept a while: a rebuild running meanwhile replays from where it started.
             var applied = index.Watermark;
-            var before = DateTime.UtcNow - OutboxKeep;
+            var before = time.GetUtcNow().UtcDateTime - OutboxKeep;
             await db.SearchChanges.Where(c => c.Seq <= applied && c.At < before).ExecuteDeleteAsync(ct);
         }
         return total;
@@ -157,7 +159,7 @@ public sealed class LuceneSearchIndex(
             var folder = ReadCurrent(Root);
             if (folder is null)
             {
-                folder = "index-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+                folder = "index-" + time.GetUtcNow().UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
                 WriteCurrent(Root, folder);
             }
             _index = OpenOrReplace(folder);

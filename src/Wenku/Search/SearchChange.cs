@@ -1,3 +1,4 @@
+using Wenku.Data;
 using Wenku.Documents;
 
 namespace Wenku.Search;
@@ -19,7 +20,8 @@ public sealed class SearchChange
 
     public long DocumentId { get; set; }
 
-    public DateTime At { get; set; } = DateTime.UtcNow;
+    [SetOnInsert]
+    public DateTime At { get; set; }
 
     /// <summary>Properties whose change does not concern search (counted far too often to reindex for).</summary>
     internal static readonly HashSet<string> IgnoredProperties = [nameof(Document.Views)];

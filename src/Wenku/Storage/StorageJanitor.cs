@@ -11,7 +11,7 @@ namespace Wenku.Storage;
 /// After a crash (even <c>kill -9</c>) nothing is left behind: at start, unfinished uploads in the temp folder,
 /// originals that no document row points to, and page previews of documents that no longer exist are removed.
 /// </summary>
-public sealed class StorageJanitor(IServiceProvider services, IFileStore store, IOptions<WenkuOptions> options, ILogger<StorageJanitor> log) : BackgroundService
+public sealed class StorageJanitor(IServiceProvider services, IFileStore store, IOptions<WenkuOptions> options, TimeProvider time, ILogger<StorageJanitor> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +30,7 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
     public async Task<int> SweepAsync(TimeSpan minAge, CancellationToken ct)
     {
         var removed = 0;
-        var cutoff = DateTime.UtcNow - minAge;
+        var cutoff = time.GetUtcNow().UtcDateTime - minAge;
         var temp = options.Value.TempDir;
         if (Directory.Exists(temp))
         {
