@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Wenku.Data;
 
@@ -11,9 +12,11 @@ public static class AccountEndpoints
         // The session ends on the server: the cookie, or a copy anyone kept, is anonymous from now on.
         app.MapPost("/account/logout", async (HttpContext http, SignInManager<WenkuUser> signIn, WenkuDb db, TimeProvider clock) =>
         {
-            if (http.User.FindFirst(Sessions.IdClaim) is not null) await Sessions.EndAsync(http.User, db, clock, http.RequestAborted);
+            // The browser's own cookie, never an API token sent along: signing out ends this browser's session only.
+            var cookie = await http.AuthenticateAsync(Authentication.Cookie);
+            if (cookie.Principal?.FindFirst(Sessions.IdClaim) is not null) await Sessions.EndAsync(cookie.Principal, db, clock, http.RequestAborted);
             // A cookie from before session ids: only a new stamp ends it (and the user's other sessions with it).
-            else if (await signIn.UserManager.GetUserAsync(http.User) is { } user) await signIn.UserManager.UpdateSecurityStampAsync(user);
+            else if (cookie.Succeeded && await signIn.UserManager.GetUserAsync(cookie.Principal!) is { } user) await signIn.UserManager.UpdateSecurityStampAsync(user);
             await signIn.SignOutAsync();
             return Results.Redirect("/");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();

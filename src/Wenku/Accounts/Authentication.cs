@@ -9,6 +9,13 @@ namespace Wenku.Accounts;
 public static class Authentication
 {
     public const string Bearer = "Bearer";
+
+    /// <summary>
+    /// The browser's sign-in cookie (<c>IdentityConstants.ApplicationScheme</c>, as a constant for attributes). Pages that
+    /// manage the account itself (tokens, password) take only it: an API token, which the site also accepts, must not
+    /// be able to mint a token without its expiry or sign every browser out.
+    /// </summary>
+    public const string Cookie = "Identity.Application";
     private const string Smart = "Wenku";
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Wenku.Accounts;
 /// Changes one's password (current + new). A new security stamp signs out every other browser; this one is signed in
 /// again with the new stamp. Every API token of the user is revoked.
 /// </summary>
-[Authorize, EnableRateLimiting(RateLimits.SignIn)]
+[Authorize(AuthenticationSchemes = Authentication.Cookie), EnableRateLimiting(RateLimits.SignIn)]
 public sealed class PasswordModel(AccountService accounts, SignInManager<WenkuUser> signIn) : PageModel
 {
     [BindProperty, Required, MaxLength(200)] public string CurrentPassword { get; set; } = "";

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Wenku.Accounts;
 
 /// <summary>One's own API tokens: list them, create one (named, optionally expiring; the secret is shown once), revoke one.</summary>
-[Authorize]
+[Authorize(AuthenticationSchemes = Authentication.Cookie)]
 public sealed class TokensModel(ApiTokens tokens, TimeProvider clock) : PageModel
 {
     [BindProperty, Required, StringLength(80, MinimumLength = 1)] public string Name { get; set; } = "";

@@ -49,6 +49,22 @@ public sealed class ApiTokenTests(AccountsSite site) : IClassFixture<AccountsSit
     }
 
     [Fact]
+    public async Task An_api_token_cannot_open_the_pages_that_manage_the_account()
+    {
+        // Else a short-lived token could mint one that never expires, or change what signs in.
+        var id = await site.CreateUserAsync("token-only@test.local");
+        var secret = await CreateTokenAsync(id, "short-lived", site.Clock.GetUtcNow().UtcDateTime.AddDays(1));
+        foreach (var page in new[] { "/me/tokens", "/me/password" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, page);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+            var answer = await site.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }).SendAsync(request);
+            answer.StatusCode.ShouldBe(HttpStatusCode.Redirect, page);
+            answer.Headers.Location!.AbsolutePath.ShouldBe("/account/login", page);
+        }
+    }
+
+    [Fact]
     public async Task An_expired_token_is_refused()
     {
         var id = await site.CreateUserAsync("expiring@test.local");
