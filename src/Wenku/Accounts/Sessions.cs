@@ -43,6 +43,10 @@ public static class Sessions
     public static async Task OnValidatePrincipal(CookieValidatePrincipalContext context)
     {
         await SecurityStampValidator.ValidatePrincipalAsync(context);
+        // The validator asks for a new cookie each time it checks, which is every request here: the roles it read are
+        // used for this request anyway, so the cookie is not sent again (a re-issued cookie also makes every answer
+        // no-store, page images included). Sliding expiry still renews it.
+        context.ShouldRenew = false;
         if (context.Principal?.FindFirstValue(IdClaim) is not { } id) return;
         var db = context.HttpContext.RequestServices.GetRequiredService<WenkuDb>();
         if (await db.EndedSessions.AnyAsync(s => s.Id == id, context.HttpContext.RequestAborted))
@@ -71,7 +75,16 @@ public static class Sessions
         if (!await db.EndedSessions.AnyAsync(s => s.Id == id, ct))
         {
             db.EndedSessions.Add(new EndedSession { Id = id, ExpiresAt = now + Lifetime });
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Two sign-outs with the same cookie at once: fine if the other one ended it.
+                db.ChangeTracker.Clear();
+                if (!await db.EndedSessions.AsNoTracking().AnyAsync(s => s.Id == id, ct)) throw;
+            }
         }
     }
 }

@@ -37,6 +37,17 @@ public sealed partial class SessionTests(AccountsSite site) : IClassFixture<Acco
     }
 
     [Fact]
+    public async Task A_signed_in_page_view_does_not_send_the_sign_in_cookie_again()
+    {
+        // The stamp is checked on every request; re-issuing the cookie each time would also make every answer no-store.
+        await site.CreateUserAsync("stays@test.local");
+        var cookie = await site.SignInCookieAsync("stays@test.local");
+        var page = await GetWithCookieAsync("/me", cookie);
+        page.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (page.Headers.TryGetValues("Set-Cookie", out var set) ? set : []).ShouldNotContain(c => c.StartsWith("wenku.auth=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_demoted_moderators_old_cookie_cannot_reach_a_moderator_route()
     {
         await site.CreateUserAsync("demoted@test.local", Roles.Moderator);
