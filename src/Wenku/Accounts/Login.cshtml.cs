@@ -40,11 +40,11 @@ public sealed class LoginModel(
         if (throttle.IsRefused(Email, address))
         {
             await NoteFailureAsync(user, ct);
-            Error = "这个地址的登录失败次数过多，请稍后再试。Too many failed sign-ins from your address; try again later.";
+            Error = "从你的地址登录此账号失败次数过多，请稍后再试。Too many failed sign-ins to this account from your address; try again later.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
-        if (throttle.DelayFor(Email) is var delay && delay > TimeSpan.Zero) await Task.Delay(delay, clock, ct);
+        if (throttle.DelayFor(Email, address) is var delay && delay > TimeSpan.Zero) await Task.Delay(delay, clock, ct);
 
         if (user is null) accounts.SpendPasswordCheck(Password);
         var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed

@@ -14,7 +14,11 @@ public sealed class AccountOptions
     [Range(1, 10_000)]
     public int FailuresPerAccountAndAddress { get; set; } = 5;
 
-    /// <summary>Wrong passwords one address may try on all accounts together per window; then it may not sign in by password.</summary>
+    /// <summary>
+    /// Wrong passwords one address may try on all accounts together per window; then each of its attempts is delayed.
+    /// Not refused: many people may share one address (a NAT, an office), and one of them guessing must not keep the
+    /// others out. (The per-minute sign-in rate limit still bounds how often the address may try.)
+    /// </summary>
     [Range(1, 100_000)]
     public int FailuresPerAddress { get; set; } = 20;
 
@@ -33,9 +37,9 @@ public sealed class AccountOptions
 
 /// <summary>
 /// Slows password guessing without locking anyone out. Accounts are never locked (a lock would let anyone keep the
-/// owner out): an address that keeps failing on an account, or on many accounts, is refused *password sign-in* for
-/// the rest of the window, and an account attacked from many addresses answers each further attempt a little later
-/// (bounded by <see cref="AccountOptions.MaxDelayMs"/>). Live sessions and API tokens are never affected.
+/// owner out): an address that keeps failing on one account is refused *password sign-in to that account* for the
+/// rest of the window; an address failing on many accounts, and an account attacked from many addresses, answer each
+/// further attempt a little later (bounded by <see cref="AccountOptions.MaxDelayMs"/>). Live sessions and API tokens are never affected.
 /// Counts are per process: a scale-out site with N serves allows N times as many.
 /// </summary>
 public sealed class SignInThrottle(TimeProvider clock, IOptions<AccountOptions> options)
@@ -46,15 +50,19 @@ public sealed class SignInThrottle(TimeProvider clock, IOptions<AccountOptions> 
 
     private AccountOptions Options => options.Value;
 
-    /// <summary>Whether this address may not try a password on this account (or on any) for now.</summary>
+    /// <summary>Whether this address may not try a password on this account for now.</summary>
     public bool IsRefused(string email, IPAddress? address) =>
-        Failures(AddressKey(address)) >= Options.FailuresPerAddress
-        || Failures(PairKey(email, address)) >= Options.FailuresPerAccountAndAddress;
+        Failures(PairKey(email, address)) >= Options.FailuresPerAccountAndAddress;
 
-    /// <summary>The delay before checking a password on this account: zero until it has failed often from anywhere.</summary>
-    public TimeSpan DelayFor(string email)
+    /// <summary>
+    /// The delay before checking a password: zero until the account has failed often from anywhere, or the address
+    /// has failed often on any accounts.
+    /// </summary>
+    public TimeSpan DelayFor(string email, IPAddress? address)
     {
-        var over = Failures(AccountKey(email)) - Options.FailuresPerAccountBeforeDelay;
+        var over = Math.Max(
+            Failures(AccountKey(email)) - Options.FailuresPerAccountBeforeDelay,
+            Failures(AddressKey(address)) - Options.FailuresPerAddress + 1);
         return over <= 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(Options.MaxDelayMs, over * 250.0));
     }
 
