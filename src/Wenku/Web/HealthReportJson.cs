@@ -15,7 +15,8 @@ public static class HealthReportJson
             checks = report.Entries.ToDictionary(e => e.Key, e => new
             {
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description ?? e.Value.Exception?.Message,
+                // Never an exception's own text: this answer is public, and such text names hosts, users and paths.
+                description = e.Value.Description ?? (e.Value.Exception is null ? null : "check failed (the cause is in the site's log)"),
                 data = e.Value.Data.Count == 0 ? null : e.Value.Data,
             }),
         };

@@ -114,7 +114,7 @@ public sealed class ServiceUnavailableResponses(RequestDelegate next, ILogger<Se
 /// The database answers a query — with a connection of its own and no retries, so that a database that is down is
 /// reported within the check's timeout instead of after the retrying strategy gives up.
 /// </summary>
-public sealed class DatabaseHealthCheck(IDbContextFactory<WenkuDb> dbFactory) : IHealthCheck
+public sealed class DatabaseHealthCheck(IDbContextFactory<WenkuDb> dbFactory, ILogger<DatabaseHealthCheck> log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -130,13 +130,15 @@ public sealed class DatabaseHealthCheck(IDbContextFactory<WenkuDb> dbFactory) : 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"database unreachable: {e.Message}");
+            // The cause goes to the log: /health/ready is public, and a driver's message names hosts and users.
+            log.LogWarning(e, "Readiness: the database is unreachable");
+            return HealthCheckResult.Unhealthy("database unreachable (the cause is in the site's log)");
         }
     }
 }
 
 /// <summary>The search backend answers a query (the embedded index opens; PostgreSQL search reads its tables).</summary>
-public sealed class SearchHealthCheck(ISearchIndex index) : IHealthCheck
+public sealed class SearchHealthCheck(ISearchIndex index, ILogger<SearchHealthCheck> log) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -147,7 +149,8 @@ public sealed class SearchHealthCheck(ISearchIndex index) : IHealthCheck
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"search unavailable: {e.Message}");
+            log.LogWarning(e, "Readiness: search is unavailable");
+            return HealthCheckResult.Unhealthy("search unavailable (the cause is in the site's log)");
         }
     }
 }
