@@ -178,7 +178,9 @@ public sealed class LibraryCheck(IServiceProvider services)
         foreach (var group in reconvert)
         {
             var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == group.Key, ct);
-            if (doc is null) continue;
+            // Only a published document is converted again (it stays published: see ConvertDocumentJob). A held one
+            // waits for its moderator, whose release or rejection must not be made for them; it stays reported.
+            if (doc is null || doc.Status != DocumentStatus.Ready) continue;
             // Queued again: the document leaves search until its pages are back (the outbox follows the status).
             doc.Status = DocumentStatus.Queued;
             db.Jobs.Add(Job.Convert(doc, maxAttempts));

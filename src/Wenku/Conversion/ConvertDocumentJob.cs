@@ -51,6 +51,9 @@ public sealed class ConvertDocumentJob(
             throw new JobDeferredException(reason, ConverterDependencies.RecheckInterval);
         }
 
+        // A document converted before (`wenku admin check --repair` renders lost pages again) keeps what readers and
+        // moderators have already seen and decided: the near-duplicate policy applies to a first conversion only.
+        var firstConversion = doc.ReadyAt is null;
         doc.Status = DocumentStatus.Processing;
         await db.SaveChangesAsync(ct);
 
@@ -92,7 +95,7 @@ public sealed class ConvertDocumentJob(
             var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
             var check = await duplicates.CheckAsync(db, id, string.Join("\n", texts), ct);
             var nearDuplicate = check.BestMatchId is not null && check.BestScore >= settings.NearDuplicateThreshold;
-            if (nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Reject)
+            if (firstConversion && nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Reject)
             {
                 log.LogInformation("Document {DocumentId} rejected as a near duplicate of {MatchId}", id, check.BestMatchId);
                 await duplicates.ForgetAsync(db, id, ct);
@@ -106,7 +109,7 @@ public sealed class ConvertDocumentJob(
             // again after a transient failure (PostgreSQL), so each try starts from a clean change tracker and the
             // document as stored.
             var readyAt = time.GetUtcNow().UtcDateTime;
-            var status = nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
+            var status = firstConversion && nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
             await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
                 db.ChangeTracker.Clear();

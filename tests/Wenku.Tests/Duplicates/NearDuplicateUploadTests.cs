@@ -131,6 +131,39 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_released_near_duplicate_converted_again_stays_published_whatever_the_policy_says_now()
+    {
+        // What `wenku admin check --repair` does when a published document lost page images: queue it again. The
+        // moderator's release stands, even after the policy became Reject.
+        var (author, _) = await site.ApiClientAsync("repair-author@test.local");
+        var (copier, _) = await site.ApiClientAsync("repair-copier@test.local");
+        var originalId = await UploadAsync(author, FingerprintTests.RestoredEssay(Essay()) + "\n修复测试的原文。", "创先争优的原文");
+        // Held itself if another test of this class uploaded the essay first: either way the copy matches something.
+        (await site.WaitForDocumentAsync(originalId)).Status.ShouldBeOneOf(DocumentStatus.Ready, DocumentStatus.Held);
+        var copyId = await UploadAsync(copier, DuplicateEvaluation.Shuffle(Essay(), new Random(17)), "创先争优的副本");
+        (await site.WaitForDocumentAsync(copyId)).Status.ShouldBe(DocumentStatus.Held);
+        try
+        {
+            await site.WithDbAsync(async db =>
+            {
+                await db.Documents.Where(d => d.Id == copyId).ExecuteUpdateAsync(x => x.SetProperty(d => d.Status, DocumentStatus.Ready));
+                await db.SiteSettings.ExecuteUpdateAsync(x => x.SetProperty(v => v.NearDuplicatePolicy, NearDuplicatePolicy.Reject));
+                var doc = await db.Documents.SingleAsync(d => d.Id == copyId);
+                doc.Status = DocumentStatus.Queued;
+                db.Jobs.Add(Wenku.Jobs.Job.Convert(doc, 3));
+                return await db.SaveChangesAsync();
+            });
+            var again = await site.WaitForDocumentAsync(copyId);
+            again.Status.ShouldBe(DocumentStatus.Ready, again.Error);
+            (await site.WithDbAsync(db => db.DocumentPages.CountAsync(p => p.DocumentId == copyId))).ShouldBe(again.PageCount);
+        }
+        finally
+        {
+            await site.WithDbAsync(db => db.SiteSettings.ExecuteUpdateAsync(x => x.SetProperty(v => v.NearDuplicatePolicy, NearDuplicatePolicy.Hold)));
+        }
+    }
+
+    [Fact]
     public async Task Unrelated_document_is_published()
     {
         var articles = DuplicateEvaluation.LoadArticles(TestPaths.Shared("corpus", "cnews", "cnews.val.tsv")!, 2000);
