@@ -212,16 +212,23 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 : null;
             if (recognised is not null) budget.Spend(recognised.Length);
             var bitmap = SKBitmap.Decode(images[n]) ?? throw new ConversionException("渲染结果无法读取。A rendered page could not be read back.");
-            File.Delete(images[n]);
-            // A page with text that poppler renders blank: a font it cannot read. MuPDF may draw it.
-            if (engine == Engine.Poppler && !PageOcr.HasNoText(pageText) && IsBlank(bitmap)
-                && await RenderWithMuPdfAsync(inputPath, workDir, first, n, ct) is { } drawn)
+            int w, h;
+            try
             {
-                bitmap.Dispose();
-                bitmap = drawn;
+                File.Delete(images[n]);
+                // A page with text that poppler renders blank: a font it cannot read. MuPDF may draw it.
+                if (engine == Engine.Poppler && !PageOcr.HasNoText(pageText) && IsBlank(bitmap)
+                    && await RenderWithMuPdfAsync(inputPath, workDir, first, n, ct) is { } drawn)
+                {
+                    bitmap.Dispose();
+                    bitmap = drawn;
+                }
+                (w, h) = watermarker.Apply(bitmap, jpg);
             }
-            var (w, h) = watermarker.Apply(bitmap, jpg);
-            bitmap.Dispose();
+            finally
+            {
+                bitmap.Dispose(); // native memory: also when rendering again or encoding throws
+            }
             result.Add(new ConvertedPage(n, jpg, w, h, recognised ?? pageText, Ocr: recognised is not null));
         }
         return result;
