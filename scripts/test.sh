@@ -12,7 +12,10 @@ if ! bash scripts/services.sh status; then
   trap 'bash scripts/services.sh stop' EXIT
 fi
 services_env=$(bash scripts/services.sh start)
-while IFS= read -r line; do export "${line?}"; done <<< "$services_env"
+# Only the settings: anything else a first start prints (an install's progress) is not a variable.
+while IFS= read -r line; do
+  if [[ "$line" =~ ^WENKU_[A-Z0-9_]+= ]]; then export "$line"; fi
+done <<< "$services_env"
 
 logs=$(mktemp -d)
 summaries=()

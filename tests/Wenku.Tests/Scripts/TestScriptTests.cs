@@ -16,7 +16,8 @@ public sealed class TestScriptTests : IDisposable
         var scripts = Directory.CreateDirectory(Path.Combine(_repo, "scripts")).FullName;
         File.Copy(Path.Combine(RepositoryRoot(), "scripts", "test.sh"), Path.Combine(scripts, "test.sh"));
         File.WriteAllText(Path.Combine(scripts, "setup.sh"), "exit 0\n");
-        File.WriteAllText(Path.Combine(scripts, "services.sh"), "case \"$1\" in start) echo WENKU_FAKE_SERVICE=1 ;; esac\nexit 0\n");
+        // A first start on a new machine also says what it installs: only the settings are exported.
+        File.WriteAllText(Path.Combine(scripts, "services.sh"), "case \"$1\" in start) echo 'Installing: postgresql'; echo WENKU_FAKE_SERVICE=1 ;; esac\nexit 0\n");
     }
 
     [Fact]
