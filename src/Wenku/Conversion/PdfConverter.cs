@@ -66,7 +66,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             // cross-reference pointer at its end is cut short (an interrupted upload or download): MuPDF would rebuild
             // what it can and show part of the document as if whole, so it fails instead.
             if (!EndsWithStartXref(inputPath))
-                throw new ConversionException($"此 PDF 不完整（文件末尾缺失），可能上传或下载时被截断。This PDF is cut short (its end is missing); upload the complete file ({Describe(info)}).");
+                throw new ConversionException($"无法读取此 PDF：文件已损坏或不完整（末尾缺失，可能上传或下载时被截断）。This file is not a readable PDF: it is damaged or cut short (its end is missing); upload the complete file ({Describe(info)}).");
             if (await CountPagesWithMuPdfAsync(inputPath, ct) is > 0 and var found)
             {
                 log.LogInformation("poppler cannot open this PDF ({Reason}); MuPDF finds {Pages} pages and converts it", Describe(info), found);

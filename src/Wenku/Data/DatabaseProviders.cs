@@ -16,7 +16,7 @@ public static class DatabaseProviders
         if (database.Provider == DatabaseProvider.Postgres)
         {
             services.AddDbContextFactory<PostgresWenkuDb>((sp, o) => o.UseWenkuPostgres(database.ConnectionString!)
-                .AddInterceptors(new InsertTimes(sp.GetRequiredService<TimeProvider>())));
+                .AddInterceptors(new InsertTimes(sp.GetService<TimeProvider>() ?? TimeProvider.System)));
             services.AddSingleton<IDbContextFactory<WenkuDb>, PostgresAsWenkuDb>();
             services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>().CreateDbContext());
         }
@@ -29,7 +29,7 @@ public static class DatabaseProviders
                 Pooling = true,
             }.ToString();
             services.AddDbContextFactory<WenkuDb>((sp, o) => o.UseSqlite(connection)
-                .AddInterceptors(SqliteBusyTimeout.Instance, new InsertTimes(sp.GetRequiredService<TimeProvider>())));
+                .AddInterceptors(SqliteBusyTimeout.Instance, new InsertTimes(sp.GetService<TimeProvider>() ?? TimeProvider.System)));
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
         return services;
