@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Wenku.Jobs;
+using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Cli;
 
@@ -21,19 +21,9 @@ public static partial class OperatorCli
     /// <summary>Runs with settings in the environment; orphans count at any age (<c>Wenku__OrphanMinAgeSeconds=0</c>) unless they say otherwise.</summary>
     public static async Task<Outcome> RunAsync(IDictionary<string, string>? env, params string[] args)
     {
-        var (program, prefix) = WorkerSupervisor.SelfCommand();
-        var psi = new ProcessStartInfo(program)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var a in prefix.Concat(args)) psi.ArgumentList.Add(a);
-        psi.Environment["Wenku__Demo"] = "false";
-        psi.Environment["Wenku__OrphanMinAgeSeconds"] = "0";
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        var settings = new Dictionary<string, string> { ["Wenku__OrphanMinAgeSeconds"] = "0" };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) settings[k] = v;
+        var psi = WenkuProcess.Command(args, settings);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -96,7 +96,8 @@ public sealed class WenkuProcess : IDisposable
         _process.Dispose();
     }
 
-    private static ProcessStartInfo Command(string[] args, IDictionary<string, string>? env)
+    /// <summary>How the tests start the real program: this build, no demo data, Production, the given settings.</summary>
+    internal static ProcessStartInfo Command(string[] args, IDictionary<string, string>? env)
     {
         var (program, prefix) = WorkerSupervisor.SelfCommand();
         var psi = new ProcessStartInfo(program)
