@@ -83,7 +83,50 @@ public static class TestImages
     }
 
     /// <summary>An uncompressed 8-bit greyscale TIFF of <paramref name="pages"/> pages.</summary>
-    public static byte[] Tiff(int pages, int width = 60, int height = 40, int? claimedWidth = null)
+    public static byte[] Tiff(int pages, int width = 60, int height = 40, int? claimedWidth = null) =>
+        LittleEndianTiff(pages, (ms, p) =>
+        {
+            var pixelsAt = ms.Position;
+            for (var i = 0; i < width * height; i++) ms.WriteByte((byte)((i * (p + 1)) % 256));
+            return
+            [
+                (256, 4, (uint)(claimedWidth ?? width)), (257, 4, (uint)height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+                (273, 4, (uint)pixelsAt), (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height)),
+            ];
+        });
+
+    /// <summary>
+    /// A multi-page uncompressed 8-bit greyscale TIFF of the given frames, each with its resolution (XResolution,
+    /// YResolution, in dots per inch) written as a scanner does.
+    /// </summary>
+    public static byte[] GreyTiff(IReadOnlyList<SKBitmap> frames, int dpi) =>
+        LittleEndianTiff(frames.Count, (ms, p) =>
+        {
+            var frame = frames[p];
+            var (width, height) = (frame.Width, frame.Height);
+            var pixelsAt = ms.Position;
+            for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var c = frame.GetPixel(x, y);
+                    ms.WriteByte((byte)((c.Red * 299 + c.Green * 587 + c.Blue * 114) / 1000));
+                }
+            if (ms.Position % 2 == 1) ms.WriteByte(0);
+            var resolutionAt = ms.Position; // two RATIONALs: dpi/1, dpi/1
+            WriteLe32(ms, (uint)dpi); WriteLe32(ms, 1); WriteLe32(ms, (uint)dpi); WriteLe32(ms, 1);
+            return
+            [
+                (256, 4, (uint)width), (257, 4, (uint)height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
+                (273, 4, (uint)pixelsAt), (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height)),
+                (282, 5, (uint)resolutionAt), (283, 5, (uint)resolutionAt + 8), (296, 3, 2),
+            ];
+        });
+
+    /// <summary>
+    /// A little-endian TIFF of <paramref name="pages"/> frames: <paramref name="frame"/> writes a frame's data and
+    /// returns its directory entries (one value each); the directories are written after it and chained.
+    /// </summary>
+    private static byte[] LittleEndianTiff(int pages, Func<MemoryStream, int, (ushort Tag, ushort Type, uint Value)[]> frame)
     {
         using var ms = new MemoryStream();
         ms.Write("II*\0"u8);
@@ -92,15 +135,9 @@ public static class TestImages
         var nextPointers = new List<long>();
         for (var p = 0; p < pages; p++)
         {
-            var pixelsAt = ms.Position;
-            for (var i = 0; i < width * height; i++) ms.WriteByte((byte)((i * (p + 1)) % 256));
+            var entries = frame(ms, p);
             if (ms.Position % 2 == 1) ms.WriteByte(0);
             ifdOffsets.Add(ms.Position);
-            var entries = new (ushort Tag, ushort Type, uint Value)[]
-            {
-                (256, 4, (uint)(claimedWidth ?? width)), (257, 4, (uint)height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
-                (273, 4, (uint)pixelsAt), (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height)),
-            };
             WriteLe16(ms, entries.Length);
             foreach (var (tag, type, value) in entries)
             {
@@ -113,53 +150,6 @@ public static class TestImages
         var bytes = ms.ToArray();
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)ifdOffsets[0]);
         for (var p = 0; p + 1 < pages; p++)
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)nextPointers[p]), (uint)ifdOffsets[p + 1]);
-        return bytes;
-    }
-
-    /// <summary>
-    /// A multi-page uncompressed 8-bit greyscale TIFF of the given frames, each with its resolution (XResolution,
-    /// YResolution, in dots per inch) written as a scanner does.
-    /// </summary>
-    public static byte[] GreyTiff(IReadOnlyList<SKBitmap> frames, int dpi)
-    {
-        using var ms = new MemoryStream();
-        ms.Write("II*\0"u8);
-        WriteLe32(ms, 0); // patched: first IFD
-        var ifdOffsets = new List<long>();
-        var nextPointers = new List<long>();
-        foreach (var frame in frames)
-        {
-            var (width, height) = (frame.Width, frame.Height);
-            var pixelsAt = ms.Position;
-            for (var y = 0; y < height; y++)
-                for (var x = 0; x < width; x++)
-                {
-                    var c = frame.GetPixel(x, y);
-                    ms.WriteByte((byte)((c.Red * 299 + c.Green * 587 + c.Blue * 114) / 1000));
-                }
-            if (ms.Position % 2 == 1) ms.WriteByte(0);
-            var resolutionAt = ms.Position; // two RATIONALs: dpi/1, dpi/1
-            WriteLe32(ms, (uint)dpi); WriteLe32(ms, 1); WriteLe32(ms, (uint)dpi); WriteLe32(ms, 1);
-            ifdOffsets.Add(ms.Position);
-            var entries = new (ushort Tag, ushort Type, uint Value)[]
-            {
-                (256, 4, (uint)width), (257, 4, (uint)height), (258, 3, 8), (259, 3, 1), (262, 3, 1),
-                (273, 4, (uint)pixelsAt), (277, 3, 1), (278, 4, (uint)height), (279, 4, (uint)(width * height)),
-                (282, 5, (uint)resolutionAt), (283, 5, (uint)resolutionAt + 8), (296, 3, 2),
-            };
-            WriteLe16(ms, entries.Length);
-            foreach (var (tag, type, value) in entries)
-            {
-                WriteLe16(ms, tag); WriteLe16(ms, type); WriteLe32(ms, 1);
-                if (type == 3) { WriteLe16(ms, (int)value); WriteLe16(ms, 0); } else WriteLe32(ms, value);
-            }
-            nextPointers.Add(ms.Position);
-            WriteLe32(ms, 0);
-        }
-        var bytes = ms.ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)ifdOffsets[0]);
-        for (var p = 0; p + 1 < frames.Count; p++)
             BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)nextPointers[p]), (uint)ifdOffsets[p + 1]);
         return bytes;
     }
