@@ -16,7 +16,7 @@ public static class DocumentFiles
     public static void MapDocumentFiles(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/d/{id:long}/page/{n:int}.jpg", GetAndHead, PageImageAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/d/{id:long}/download", DownloadAsync).RequireAuthorization()
+        app.MapPost("/d/{id:long}/download", OriginalAsync).RequireAuthorization()
             .WithMetadata(new RequireAntiforgeryTokenAttribute()).ExcludeFromDescription();
     }
 
@@ -39,8 +39,10 @@ public static class DocumentFiles
     }
 
     /// <summary>
-    /// The original file for the API (<c>GET /api/v1/documents/{id}/original</c>), to whoever may download it; a GET
-    /// counts the reader's download as the site's button does (once per reader), a HEAD does not.
+    /// The original file, to whoever may download it: the API's <c>GET|HEAD /api/v1/documents/{id}/original</c> and the
+    /// site's download button (a POST). Sent as an attachment with the type of its format as told from its content at
+    /// upload, never sniffed into another. Every request but a HEAD counts the reader's download (once per reader);
+    /// byte ranges are answered to GET and HEAD.
     /// </summary>
     public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> OriginalAsync(
         long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
@@ -50,7 +52,7 @@ public static class DocumentFiles
         if (!await access.CanDownloadAsync(doc, http.User, ct)) return Refused(doc);
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);
         if (stream is null) return TypedResults.NotFound();
-        if (HttpMethods.IsGet(http.Request.Method)) await access.RecordDownloadAsync(doc, http.User, ct);
+        if (!HttpMethods.IsHead(http.Request.Method)) await access.RecordDownloadAsync(doc, http.User, ct);
         http.Response.Headers.XContentTypeOptions = "nosniff";
         return TypedResults.Stream(stream, FileSniffer.MediaTypeOf(doc.Format), fileDownloadName: doc.OriginalFileName,
             lastModified: doc.ReadyAt, enableRangeProcessing: true);
@@ -59,18 +61,4 @@ public static class DocumentFiles
     private static ProblemHttpResult Refused(Document doc) => TypedResults.Problem(statusCode: 403, title: doc.IsFree
         ? "文档尚未就绪。The document is not ready for download."
         : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
-
-    private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> DownloadAsync(
-        long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
-    {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
-        if (doc is null) return TypedResults.NotFound();
-        if (!await access.CanDownloadAsync(doc, http.User, ct)) return Refused(doc);
-        var stream = await store.OpenReadAsync(doc.StorageKey, ct);
-        if (stream is null) return TypedResults.NotFound();
-        await access.RecordDownloadAsync(doc, http.User, ct);
-        // The type of what it is (told from its content at upload), always as an attachment, never sniffed into another.
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        return TypedResults.Stream(stream, FileSniffer.MediaTypeOf(doc.Format), fileDownloadName: doc.OriginalFileName);
-    }
 }
