@@ -56,23 +56,16 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
                 .SetProperty(j => j.FinishedAt, clock.GetUtcNow().UtcDateTime), ct);
     }
 
-    public async Task ReleaseAsync(long jobId, string workerId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Jobs
-            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.State, JobState.Pending)
-                .SetProperty(j => j.LeaseOwner, (string?)null)
-                .SetProperty(j => j.LeaseUntil, 0L)
-                .SetProperty(j => j.RunAfter, 0L)
-                .SetProperty(j => j.Attempts, j => j.Attempts - 1), ct);
-    }
+    public Task ReleaseAsync(long jobId, string workerId, CancellationToken ct) =>
+        GiveBackAsync(jobId, workerId, runAfter: 0, error: null, ct);
 
-    public async Task DeferAsync(long jobId, string workerId, string reason, TimeSpan delay, CancellationToken ct)
+    public Task DeferAsync(long jobId, string workerId, string reason, TimeSpan delay, CancellationToken ct) =>
+        GiveBackAsync(jobId, workerId, clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds,
+            reason.Length > 1000 ? reason[..1000] : reason, ct);
+
+    /// <summary>The job waits again from <paramref name="runAfter"/>, its attempt not counted (and its last error replaced, if given).</summary>
+    private async Task GiveBackAsync(long jobId, string workerId, long runAfter, string? error, CancellationToken ct)
     {
-        var runAfter = clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)delay.TotalMilliseconds;
-        var error = reason.Length > 1000 ? reason[..1000] : reason;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Jobs
             .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
@@ -81,7 +74,7 @@ public sealed class DbJobQueue(IDbContextFactory<WenkuDb> dbFactory, TimeProvide
                 .SetProperty(j => j.LeaseOwner, (string?)null)
                 .SetProperty(j => j.LeaseUntil, 0L)
                 .SetProperty(j => j.RunAfter, runAfter)
-                .SetProperty(j => j.LastError, error)
+                .SetProperty(j => j.LastError, j => error ?? j.LastError)
                 .SetProperty(j => j.Attempts, j => j.Attempts - 1), ct);
     }
 
