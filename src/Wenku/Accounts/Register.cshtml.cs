@@ -29,7 +29,7 @@ public sealed class RegisterModel(AccountService accounts) : PageModel
             Response.StatusCode = 400;
             return Page();
         }
-        var (_, errors) = await accounts.RegisterAsync(Email, Password, Documents.DocumentRules.Clean(DisplayName));
+        var (_, errors) = await accounts.RegisterAsync(Email, Password, Text.SafeText.OneLine(DisplayName));
         if (errors.Count > 0)
         {
             Errors = errors;

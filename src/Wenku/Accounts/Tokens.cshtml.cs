@@ -20,7 +20,7 @@ public sealed class TokensModel(ApiTokens tokens, TimeProvider clock) : PageMode
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var userId = User.UserId()!;
-        var name = Documents.DocumentRules.Clean(Name ?? "");
+        var name = Text.SafeText.OneLine(Name);
         if (!ModelState.IsValid || name.Length == 0)
         {
             Errors = ["请填写 1–80 字的名称，有效天数为 1–3650 或留空。Enter a name of 1–80 characters and 1–3650 days or nothing."];

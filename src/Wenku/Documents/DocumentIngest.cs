@@ -142,7 +142,7 @@ public sealed class DocumentIngest(
     /// <summary>The name we keep for display and download: no path, no control characters, our extension.</summary>
     private static string SafeFileName(string fileName, string format)
     {
-        var name = DocumentRules.Clean(Path.GetFileNameWithoutExtension(fileName.Replace('\\', '/').Split('/')[^1]));
+        var name = Text.SafeText.OneLine(Path.GetFileNameWithoutExtension(fileName.Replace('\\', '/').Split('/')[^1]));
         foreach (var c in Path.GetInvalidFileNameChars()) name = name.Replace(c, '_');
         if (name.Length == 0) name = "document";
         if (name.Length > 120) name = name[..120];

@@ -35,8 +35,8 @@ public static class DocumentRules
     {
         var errors = new Dictionary<string, string>();
 
-        var title = Clean(form.Title);
-        if (title.Length == 0) title = Clean(Path.GetFileNameWithoutExtension(fileName));
+        var title = Text.SafeText.OneLine(form.Title);
+        if (title.Length == 0) title = Text.SafeText.OneLine(Path.GetFileNameWithoutExtension(fileName));
         if (title.Length == 0) errors["title"] = "请填写标题。A title is required.";
         else if (title.Length > MaxTitle) errors["title"] = $"标题最多 {MaxTitle} 个字符。The title may have at most {MaxTitle} characters.";
 
@@ -50,7 +50,7 @@ public static class DocumentRules
 
         var tags = (form.Tags ?? "")
             .Split([',', '，', ';', '；', ' ', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(Clean).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            .Select(Text.SafeText.OneLine).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (tags.Count > MaxTags) errors["tags"] = $"最多 {MaxTags} 个标签。At most {MaxTags} tags.";
         else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = $"每个标签最多 {MaxTagLength} 个字符。A tag may have at most {MaxTagLength} characters.";
 
@@ -64,7 +64,4 @@ public static class DocumentRules
             ? (null, errors)
             : (new UploadMetadata(title, description, categoryId, string.Join(',', tags), price, preview), errors);
     }
-
-    /// <summary>Trims and removes control characters, direction marks and line breaks from a one-line field (<see cref="Text.SafeText.OneLine"/>).</summary>
-    public static string Clean(string? s) => Text.SafeText.OneLine(s);
 }
