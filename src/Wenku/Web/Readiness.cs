@@ -9,32 +9,6 @@ using Wenku.Search;
 
 namespace Wenku.Web;
 
-public static class ReadinessChecks
-{
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// <c>/health/ready</c> names the part that is down within a few seconds instead of waiting for it: the database
-    /// is checked on a connection of its own without the retrying strategy (which would take ~25 s to give up), search
-    /// is checked too, and these three (database, files, search) get a time limit.
-    /// </summary>
-    public static IServiceCollection AddReadinessChecks(this IServiceCollection services)
-    {
-        services.AddHealthChecks().AddCheck<SearchHealthCheck>("search");
-        services.Configure<HealthCheckServiceOptions>(o =>
-        {
-            var registrations = o.Registrations.ToList();
-            o.Registrations.Clear();
-            foreach (var r in registrations)
-                o.Registrations.Add(r.Name == "database"
-                    ? new HealthCheckRegistration("database", sp => ActivatorUtilities.CreateInstance<DatabaseHealthCheck>(sp), r.FailureStatus, r.Tags, Timeout)
-                    : r.Name is "files" or "search" ? new HealthCheckRegistration(r.Name, r.Factory, r.FailureStatus, r.Tags, Timeout)
-                    : r);
-        });
-        return services;
-    }
-}
-
 /// <summary>
 /// A part of a scale-out site that can be away for a while (the database, the object store) and how a request that
 /// met it is answered: 503 naming the part, not a 500. Requests need no restart once it is back.

@@ -50,16 +50,19 @@ public static class SiteHost
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddProblemDetails();
         builder.Services.AddWenkuOpenApi();
+        // /health/ready names the part that is down within a few seconds instead of waiting for it: each part that can
+        // be away has a time limit, and the database is checked without the retrying strategy (~25 s to give up).
+        var partTimeout = TimeSpan.FromSeconds(5);
         builder.Services.AddHealthChecks()
-            .AddDbContextCheck<WenkuDb>("database")
-            .AddCheck<FileStoreHealthCheck>("files")
+            .AddCheck<DatabaseHealthCheck>("database", failureStatus: null, tags: [], timeout: partTimeout)
+            .AddCheck<FileStoreHealthCheck>("files", failureStatus: null, tags: [], timeout: partTimeout)
+            .AddCheck<SearchHealthCheck>("search", failureStatus: null, tags: [], timeout: partTimeout)
             .AddCheck<ConverterDependenciesHealthCheck>("converters");
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 1024 * 1024);
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddDocumentPageCache();
-        builder.Services.AddReadinessChecks();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddSingleton<SearchSync>();
