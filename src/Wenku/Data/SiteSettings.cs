@@ -25,6 +25,18 @@ public sealed class SiteSettings
     [Range(0.05, 1.0)]
     public double NearDuplicateThreshold { get; set; } = NearDuplicates.DefaultThreshold;
 
+    /// <summary>The uploader's share of a sale in percent (the rest is the platform's); see <see cref="Commerce.Shares"/>.</summary>
+    [Range(0, 100)]
+    public int UploaderSharePercent { get; set; } = Commerce.Shares.DefaultUploaderPercent;
+
+    /// <summary>Points a reader gets for one yuan recharged.</summary>
+    [Range(1, 10_000)]
+    public int PointsPerYuan { get; set; } = 10;
+
+    /// <summary>The fewest earned points a withdrawal may ask for.</summary>
+    [Range(1, 100_000_000)]
+    public int MinimumWithdrawal { get; set; } = 1000;
+
     /// <summary>When the demo library was added (it is added once, to an empty install).</summary>
     public DateTime? DemoSeededAt { get; set; }
 

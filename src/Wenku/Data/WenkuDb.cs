@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Comments;
+using Wenku.Commerce;
 using Wenku.Documents;
 using Wenku.Duplicates;
 using Wenku.Jobs;
@@ -34,6 +35,15 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<DocumentFingerprint> DocumentFingerprints => Set<DocumentFingerprint>();
     public DbSet<DocumentMatch> DocumentMatches => Set<DocumentMatch>();
     public DbSet<SearchChange> SearchChanges => Set<SearchChange>();
+    public DbSet<LedgerAccount> LedgerAccounts => Set<LedgerAccount>();
+    public DbSet<LedgerTransaction> LedgerTransactions => Set<LedgerTransaction>();
+    public DbSet<LedgerPosting> LedgerPostings => Set<LedgerPosting>();
+    public DbSet<Purchase> Purchases => Set<Purchase>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<RechargeOrder> RechargeOrders => Set<RechargeOrder>();
+    public DbSet<RedeemBatch> RedeemBatches => Set<RedeemBatch>();
+    public DbSet<RedeemCode> RedeemCodes => Set<RedeemCode>();
+    public DbSet<Withdrawal> Withdrawals => Set<Withdrawal>();
 
     /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -134,6 +144,61 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
         {
             e.HasKey(x => new { x.DocumentId, x.UserId });
             e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        OnCommerceModelCreating(b);
+    }
+
+    /// <summary>
+    /// The ledger and what it pays for. Money rows never cascade from documents or users: a deleted document keeps its
+    /// sales history (its purchases and transactions stay, with the id).
+    /// </summary>
+    private static void OnCommerceModelCreating(ModelBuilder b)
+    {
+        b.Entity<LedgerAccount>(e =>
+        {
+            e.HasIndex(a => new { a.Owner, a.Kind }).IsUnique();
+            e.Property(a => a.Kind).HasConversion<string>().HasMaxLength(32);
+        });
+        b.Entity<LedgerTransaction>(e =>
+        {
+            e.Property(t => t.Kind).HasConversion<string>().HasMaxLength(32);
+            e.HasIndex(t => new { t.Kind, t.Reference }).IsUnique().HasFilter("\"Reference\" IS NOT NULL");
+            e.HasIndex(t => t.At);
+            e.HasIndex(t => t.DocumentId);
+            e.HasMany(t => t.Postings).WithOne().HasForeignKey(p => p.TransactionId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<LedgerPosting>(e =>
+        {
+            e.HasIndex(p => new { p.AccountId, p.TransactionId });
+            e.HasOne(p => p.Account).WithMany().HasForeignKey(p => p.AccountId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Purchase>(e =>
+        {
+            // One live purchase per reader and document: a second (parallel) one fails here and is never charged.
+            e.HasIndex(p => new { p.DocumentId, p.BuyerId }).IsUnique().HasFilter("\"RefundedAt\" IS NULL");
+            e.HasIndex(p => new { p.BuyerId, p.At });
+            e.HasIndex(p => new { p.UploaderId, p.At });
+            e.HasIndex(p => p.At);
+        });
+        b.Entity<IdempotencyRecord>(e =>
+        {
+            e.HasKey(r => new { r.UserId, r.Key });
+            e.HasIndex(r => r.CreatedAt);
+        });
+        b.Entity<RechargeOrder>(e =>
+        {
+            e.HasIndex(o => o.OutTradeNo).IsUnique();
+            e.HasIndex(o => new { o.State, o.CreatedAt });
+            e.HasIndex(o => new { o.UserId, o.CreatedAt });
+            e.Property(o => o.State).HasConversion<string>().HasMaxLength(16);
+        });
+        b.Entity<RedeemBatch>(e => e.HasMany(x => x.Codes).WithOne(c => c.Batch).HasForeignKey(c => c.BatchId).OnDelete(DeleteBehavior.Restrict));
+        b.Entity<RedeemCode>(e => e.HasIndex(c => c.Code).IsUnique());
+        b.Entity<Withdrawal>(e =>
+        {
+            e.HasIndex(w => new { w.State, w.RequestedAt });
+            e.HasIndex(w => new { w.UserId, w.RequestedAt });
+            e.Property(w => w.State).HasConversion<string>().HasMaxLength(16);
         });
     }
 }

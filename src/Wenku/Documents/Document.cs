@@ -141,8 +141,11 @@ public sealed class Entitlement
     [MaxLength(450)]
     public required string UserId { get; set; }
 
+    public const string PurchaseSource = "purchase";
+
+    /// <summary>How the right came: <see cref="PurchaseSource"/> (every such entitlement has its live purchase).</summary>
     [MaxLength(40)]
-    public string Source { get; set; } = "purchase";
+    public string Source { get; set; } = PurchaseSource;
 
     [SetOnInsert]
     public DateTime GrantedAt { get; set; }
