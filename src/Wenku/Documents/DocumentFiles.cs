@@ -58,7 +58,10 @@ public static class DocumentFiles
             lastModified: doc.ReadyAt, enableRangeProcessing: true);
     }
 
-    private static ProblemHttpResult Refused(Document doc) => TypedResults.Problem(statusCode: 403, title: doc.IsFree
-        ? "文档尚未就绪。The document is not ready for download."
-        : $"此文档需 {doc.Price} 积分，付费下载即将开放。This document costs {doc.Price} points; paid downloads are coming.");
+    /// <summary>403 for a document not ready for download; 402 for a paid one the caller has not bought, with its price and where to buy it.</summary>
+    private static ProblemHttpResult Refused(Document doc) => doc.IsFree || doc.Status != DocumentStatus.Ready
+        ? TypedResults.Problem(statusCode: 403, title: "文档尚未就绪。The document is not ready for download.")
+        : TypedResults.Problem(statusCode: 402,
+            title: $"此文档需 {doc.Price} 积分，购买后即可下载。This document costs {doc.Price} points; buy it to download.",
+            extensions: new Dictionary<string, object?> { ["price"] = doc.Price, ["purchase"] = $"/api/v1/documents/{doc.Id}/purchase", ["page"] = $"/d/{doc.Id}" });
 }

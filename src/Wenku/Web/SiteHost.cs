@@ -1,3 +1,4 @@
+using Wenku.Commerce;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -62,6 +63,7 @@ public static class SiteHost
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddDocumentPageCache();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
@@ -110,6 +112,7 @@ public static class SiteHost
         var api = app.MapGroup("/api/v1").WithTags("Wenku");
         api.MapDocumentsApi();
         api.MapSearchApi();
+        api.MapCommerceApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();

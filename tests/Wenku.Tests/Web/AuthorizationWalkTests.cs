@@ -89,7 +89,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
 
         // … downloads …
         new("POST /d/{id:long}/download", "free document", w => $"/d/{w.FreeDoc}/download", SignedIn(ToLogin, Ok)),
-        new("POST /d/{id:long}/download", "paid document", w => $"/d/{w.PaidDoc}/download", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("POST /d/{id:long}/download", "paid document, not bought", w => $"/d/{w.PaidDoc}/download", new(ToLogin, PaymentRequired, Ok, Ok, Ok)),
         new("POST /d/{id:long}/download", "failed document", w => $"/d/{w.FailedDoc}/download", new(ToLogin, NotFound, Forbidden, Forbidden, Forbidden)),
         new("POST /d/{id:long}/download", "no such document", _ => "/d/999999/download", SignedIn(ToLogin, NotFound)),
 
@@ -149,12 +149,12 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "paid, past the preview", w => $"/api/v1/documents/{w.PaidDoc}/pages/3", OwnerAndStaff(Forbidden, Ok)),
         new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "page after the last", w => $"/api/v1/documents/{w.FreeDoc}/pages/7", Everyone(NotFound)),
         new("GET /api/v1/documents/{id:long}/original", "free document", w => $"/api/v1/documents/{w.FreeDoc}/original", SignedIn(Unauthorized, Ok)),
-        new("GET /api/v1/documents/{id:long}/original", "paid document", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, Forbidden, Ok, Ok, Ok)),
+        new("GET /api/v1/documents/{id:long}/original", "paid document, not bought", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, PaymentRequired, Ok, Ok, Ok)),
         new("GET /api/v1/documents/{id:long}/original", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/original", new(Unauthorized, NotFound, Forbidden, Forbidden, Forbidden)),
         new("GET /api/v1/documents/{id:long}/original", "queued document", w => $"/api/v1/documents/{w.QueuedDoc}/original", new(Unauthorized, NotFound, Forbidden, Forbidden, Forbidden)),
         new("GET /api/v1/documents/{id:long}/original", "no such document", _ => "/api/v1/documents/999999/original", SignedIn(Unauthorized, NotFound)),
         new("HEAD /api/v1/documents/{id:long}/original", "free document", w => $"/api/v1/documents/{w.FreeDoc}/original", SignedIn(Unauthorized, Ok)),
-        new("HEAD /api/v1/documents/{id:long}/original", "paid document", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, Forbidden, Ok, Ok, Ok)),
+        new("HEAD /api/v1/documents/{id:long}/original", "paid document, not bought", w => $"/api/v1/documents/{w.PaidDoc}/original", new(Unauthorized, PaymentRequired, Ok, Ok, Ok)),
         new("PATCH /api/v1/documents/{id:long}", "the free document, title unchanged", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, Ok, Ok, Ok))
             { Body = () => JsonContent.Create(new { title = "免费文档 free" }) },
         new("PATCH /api/v1/documents/{id:long}", "a negative price", w => $"/api/v1/documents/{w.FreeDoc}", new(Unauthorized, Forbidden, BadRequest, BadRequest, BadRequest))
@@ -172,6 +172,22 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/documents/{id:long}/similar", "held near duplicate", async w => $"/api/v1/documents/{await w.HeldDocAsync()}/similar", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/similar", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/similar", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/similar", "no such document", _ => "/api/v1/documents/999999/similar", Everyone(NotFound)),
+        new("GET /api/v1/wallet", "the caller's points", _ => "/api/v1/wallet", SignedIn(Unauthorized, Ok)),
+        new("GET /api/v1/wallet/transactions", "the caller's movements", _ => "/api/v1/wallet/transactions?page=1&kind=Purchase", SignedIn(Unauthorized, Ok)),
+        new("GET /api/v1/wallet/transactions", "no such kind", _ => "/api/v1/wallet/transactions?kind=Theft", SignedIn(Unauthorized, BadRequest)),
+        // The walk's user has no points; the owner and staff have the document already and are never charged.
+        new("POST /api/v1/documents/{id:long}/purchase", "paid document at its price, no points", w => $"/api/v1/documents/{w.PaidDoc}/purchase", new(Unauthorized, PaymentRequired, Ok, Ok, Ok))
+            { Body = () => JsonContent.Create(new { expectedPrice = 5 }) },
+        new("POST /api/v1/documents/{id:long}/purchase", "paid document at an old price", w => $"/api/v1/documents/{w.PaidDoc}/purchase", new(Unauthorized, Conflict, Ok, Ok, Ok))
+            { Body = () => JsonContent.Create(new { expectedPrice = 3 }) },
+        new("POST /api/v1/documents/{id:long}/purchase", "no price in the body", w => $"/api/v1/documents/{w.PaidDoc}/purchase", SignedIn(Unauthorized, BadRequest))
+            { Body = () => JsonContent.Create(new { }) },
+        new("POST /api/v1/documents/{id:long}/purchase", "free document", w => $"/api/v1/documents/{w.FreeDoc}/purchase", SignedIn(Unauthorized, Ok))
+            { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
+        new("POST /api/v1/documents/{id:long}/purchase", "queued document", w => $"/api/v1/documents/{w.QueuedDoc}/purchase", new(Unauthorized, NotFound, Ok, Ok, Ok))
+            { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
+        new("POST /api/v1/documents/{id:long}/purchase", "no such document", _ => "/api/v1/documents/999999/purchase", SignedIn(Unauthorized, NotFound))
+            { Body = () => JsonContent.Create(new { expectedPrice = 5 }) },
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
@@ -332,6 +348,9 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (Forbidden, HttpStatusCode.Forbidden) => true,
             (NotFound, HttpStatusCode.NotFound) => true,
             (NoContent, HttpStatusCode.NoContent) => true,
+            (PaymentRequired, HttpStatusCode.PaymentRequired) => true,
+            (Conflict, HttpStatusCode.Conflict) => true,
+            (Unprocessable, HttpStatusCode.UnprocessableEntity) => true,
             _ => false,
         };
     }
@@ -363,6 +382,12 @@ public enum Answer
     NotFound,
     /// <summary>204: done, nothing to say (a deletion).</summary>
     NoContent,
+    /// <summary>402: buy it first (or recharge).</summary>
+    PaymentRequired,
+    /// <summary>409: the state changed since the caller looked (a new price).</summary>
+    Conflict,
+    /// <summary>422: understood and refused (an idempotency key reused for another request).</summary>
+    Unprocessable,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Commerce;
+
+/// <summary>What <c>POST /api/v1/documents/{id}/purchase</c> answers with 200 (and what the site shows after a purchase).</summary>
+/// <param name="DocumentId">The document.</param>
+/// <param name="Price">Its price in points.</param>
+/// <param name="Charged">Points taken by this request: the price, or 0 when the caller already had the document.</param>
+/// <param name="AlreadyOwned">True when the caller already had the whole document (bought before, its uploader, staff) and nothing was charged.</param>
+/// <param name="PurchaseId">The purchase, when one was made.</param>
+/// <param name="Spendable">The buyer's spendable points afterwards.</param>
+/// <param name="Earned">The buyer's earned points afterwards.</param>
+public sealed record PurchaseReceipt(long DocumentId, int Price, int Charged, bool AlreadyOwned, long? PurchaseId, long Spendable, long Earned);
+
+/// <summary>How a purchase request ended.</summary>
+public abstract record PurchaseOutcome
+{
+    /// <summary>Bought now, or owned already (nothing charged), or the same request answered again.</summary>
+    public sealed record Done(PurchaseReceipt Receipt, bool Replayed) : PurchaseOutcome;
+    public sealed record NotFound : PurchaseOutcome;
+    /// <summary>The document is not for sale now (still converting, held, failed).</summary>
+    public sealed record NotReady : PurchaseOutcome;
+    /// <summary>The price is not what the buyer was shown (409).</summary>
+    public sealed record PriceChanged(int Price) : PurchaseOutcome;
+    /// <summary>Too few points (402).</summary>
+    public sealed record TooFewPoints(int Price, long Spendable, long Earned) : PurchaseOutcome;
+    /// <summary>The idempotency key was used for a different request (422).</summary>
+    public sealed record KeyReused : PurchaseOutcome;
+}
+
+/// <summary>
+/// Buying a document: the buyer pays the price (spendable points first, then earned), the uploader's earned account gets
+/// <see cref="SiteSettings.UploaderSharePercent"/> of it rounded down, the platform the rest, and the buyer is entitled to
+/// the whole document — one ledger transaction, in one database transaction with the purchase, the entitlement, the
+/// download count and the idempotency record.
+/// </summary>
+public sealed class Purchases(WenkuDb db, Ledger ledger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<PurchaseOutcome> BuyAsync(long documentId, string buyerId, bool buyerIsStaff, int expectedPrice, string? idempotencyKey, CancellationToken ct)
+    {
+        // A debit fails when another purchase spent the points between the balance check and the debit (or moved them
+        // between spendable and earned, which changes the split): check again from the start.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryBuyAsync(documentId, buyerId, buyerIsStaff, expectedPrice, idempotencyKey, ct);
+            }
+            catch (InsufficientPointsException) when (attempt < 5)
+            {
+            }
+            catch (InsufficientPointsException)
+            {
+                var balance = await ledger.BalanceAsync(buyerId, ct);
+                return new PurchaseOutcome.TooFewPoints(expectedPrice, balance.Spendable, balance.Earned);
+            }
+        }
+    }
+
+    private Task<PurchaseOutcome> TryBuyAsync(long documentId, string buyerId, bool buyerIsStaff, int expectedPrice, string? idempotencyKey, CancellationToken ct)
+    {
+        var hash = Idempotency.RequestHash("purchase", documentId, expectedPrice);
+        return ledger.InTransactionAsync<PurchaseOutcome>(async () =>
+        {
+            if (idempotencyKey is not null
+                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == buyerId && r.Key == idempotencyKey, ct) is { } prior)
+            {
+                return prior.RequestHash == hash
+                    ? new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(prior.ResponseJson, Json)!, Replayed: true)
+                    : new PurchaseOutcome.KeyReused();
+            }
+
+            var doc = await db.Documents.AsNoTracking().Where(d => d.Id == documentId)
+                .Select(d => new { d.Id, d.Price, d.Status, d.UploaderId }).SingleOrDefaultAsync(ct);
+            if (doc is null) return new PurchaseOutcome.NotFound();
+            var owns = doc.UploaderId == buyerId || buyerIsStaff
+                || await db.Entitlements.AnyAsync(e => e.DocumentId == documentId && e.UserId == buyerId, ct);
+            if (doc.Status != DocumentStatus.Ready && !owns) return doc.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
+
+            // Whoever has the document already is never charged again, whatever the key or the price.
+            if (owns || doc.Price == 0)
+            {
+                if (doc.Price != expectedPrice && !owns) return new PurchaseOutcome.PriceChanged(doc.Price);
+                var balance = await ledger.BalanceAsync(buyerId, ct);
+                return new PurchaseOutcome.Done(new PurchaseReceipt(documentId, doc.Price, 0, owns, null, balance.Spendable, balance.Earned), Replayed: false);
+            }
+            if (doc.Price != expectedPrice) return new PurchaseOutcome.PriceChanged(doc.Price);
+
+            var buyer = await ledger.BookAsync(buyerId, ct);
+            if (buyer.Spendable.Balance + buyer.Earned.Balance < doc.Price)
+                return new PurchaseOutcome.TooFewPoints(doc.Price, buyer.Spendable.Balance, buyer.Earned.Balance);
+            var uploader = await ledger.BookAsync(doc.UploaderId, ct);
+            var percent = await db.SiteSettings.AsNoTracking().Select(s => s.UploaderSharePercent).SingleAsync(ct);
+            var (uploaderShare, platformShare) = Shares.Split(doc.Price, percent);
+            var fromSpendable = (int)Math.Min(buyer.Spendable.Balance, doc.Price);
+            var fromEarned = doc.Price - fromSpendable;
+
+            var purchase = new Purchase
+            {
+                DocumentId = documentId, BuyerId = buyerId, UploaderId = doc.UploaderId, Price = doc.Price,
+                UploaderShare = uploaderShare, PlatformShare = platformShare, FromSpendable = fromSpendable, FromEarned = fromEarned,
+            };
+            db.Purchases.Add(purchase);
+            db.Entitlements.Add(new Entitlement { DocumentId = documentId, UserId = buyerId, Source = Entitlement.PurchaseSource });
+            await db.SaveChangesAsync(ct); // the unique (document, buyer) index stops a parallel second purchase here
+
+            var transaction = await ledger.PostAsync(TransactionKind.Purchase,
+                [
+                    (buyer.Spendable, -fromSpendable), (buyer.Earned, -fromEarned),
+                    (uploader.Earned, uploaderShare), (buyer[AccountKind.PlatformRevenue], platformShare),
+                ],
+                $"购买文档 #{documentId}", ct, actorId: buyerId, documentId: documentId, reference: $"purchase:{purchase.Id}");
+            purchase.TransactionId = transaction.Id;
+
+            // A purchase counts as a download (once per reader, like a free download).
+            if (!await db.Downloads.AnyAsync(x => x.DocumentId == documentId && x.UserId == buyerId, ct))
+            {
+                db.Downloads.Add(new Download { DocumentId = documentId, UserId = buyerId });
+                await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+                db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId });
+            }
+
+            var after = await ledger.BalanceAsync(buyerId, ct);
+            var receipt = new PurchaseReceipt(documentId, doc.Price, doc.Price, false, purchase.Id, after.Spendable, after.Earned);
+            if (idempotencyKey is not null)
+                db.IdempotencyRecords.Add(new IdempotencyRecord
+                {
+                    UserId = buyerId, Key = idempotencyKey, RequestHash = hash, StatusCode = 200,
+                    ResponseJson = JsonSerializer.Serialize(receipt, Json),
+                });
+            await db.SaveChangesAsync(ct);
+            return new PurchaseOutcome.Done(receipt, Replayed: false);
+        }, ct);
+    }
+}
