@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Wenku.Accounts;
+using Wenku.Commerce.Alipay;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Conversion;
 using Wenku.Data;
@@ -90,6 +91,7 @@ public static class WenkuServices
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         services.AddSingleton<DiskSpace>();
+        services.AddAlipay(config);
         return services;
     }
 }
