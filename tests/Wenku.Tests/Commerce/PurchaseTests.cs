@@ -1,4 +1,5 @@
 using System.Net;
+using Wenku.Commerce;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -181,5 +182,26 @@ public sealed class PurchaseTests(CommerceSite site) : IClassFixture<CommerceSit
         (await site.BalanceAsync(sellerId)).ShouldBe(new WalletBalance(0, 30, 30));
         var purchase = await site.WithDbAsync(db => db.Purchases.SingleAsync(p => p.DocumentId == doc));
         (purchase.FromSpendable, purchase.FromEarned).ShouldBe((10, 40));
+    }
+}
+
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
+public sealed class IdempotencyRetentionTests(CommerceSite site) : IClassFixture<CommerceSite>
+{
+    [Fact]
+    public async Task Keys_are_kept_for_two_days_and_then_deleted()
+    {
+        var (_, userId) = await site.ApiClientAsync($"keys-{Guid.NewGuid():N}@shop.test");
+        var now = DateTime.UtcNow;
+        await site.WithDbAsync(async db =>
+        {
+            db.IdempotencyRecords.AddRange(
+                new IdempotencyRecord { UserId = userId, Key = "fresh", RequestHash = "h", CreatedAt = now.AddHours(-25) },
+                new IdempotencyRecord { UserId = userId, Key = "old", RequestHash = "h", CreatedAt = now.AddHours(-49) });
+            return await db.SaveChangesAsync();
+        });
+        var removed = await site.WithDbAsync(db => Idempotency.PurgeAsync(db, now, CancellationToken.None));
+        removed.ShouldBe(1);
+        (await site.WithDbAsync(db => db.IdempotencyRecords.Where(r => r.UserId == userId).Select(r => r.Key).ToListAsync())).ShouldBe(["fresh"]);
     }
 }
