@@ -1,5 +1,4 @@
 using System.Net;
-using Wenku.Commerce;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
