@@ -72,6 +72,7 @@ public static class SiteHost
         builder.Services.AddHostedService<StorageJanitor>();
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
+        builder.Services.AddHostedService<RechargeReconciliation>();
 
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
@@ -116,6 +117,7 @@ public static class SiteHost
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
+        app.MapRechargeEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();
