@@ -33,7 +33,7 @@ public sealed class RechargeModel(RechargeService recharges, IOptions<AlipayOpti
         if (!AlipayEnabled) return NotFound();
         PointsPerYuan = await recharges.PointsPerYuanAsync(ct);
         if (Channel is not ("page" or "wap")) Channel = ChannelFor(Request.Headers.UserAgent.ToString());
-        if (Yuan is not { } yuan || yuan < RechargeService.MinYuan || yuan > RechargeService.MaxYuan)
+        if (!ModelState.IsValid || Yuan is not { } yuan || yuan < RechargeService.MinYuan || yuan > RechargeService.MaxYuan)
             return Refuse(StatusCodes.Status400BadRequest,
                 $"金额须为 {RechargeService.MinYuan} 到 {RechargeService.MaxYuan} 元的整数。The amount must be whole yuan from {RechargeService.MinYuan} to {RechargeService.MaxYuan}.");
 
