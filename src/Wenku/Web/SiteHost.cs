@@ -73,6 +73,7 @@ public static class SiteHost
         builder.Services.AddHostedService<IdempotencyJanitor>();
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
+        builder.Services.AddHostedService<RechargeReconciliation>();
 
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
@@ -117,6 +118,7 @@ public static class SiteHost
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
+        app.MapRechargeEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();

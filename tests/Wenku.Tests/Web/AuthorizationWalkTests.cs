@@ -131,6 +131,15 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
             { Form = (_, _) => new() { ["decision"] = "release" } },
 
+        // Recharge through Alipay. Alipay is not configured on this site: the page says so, the rest is not there
+        // (RechargeTests prove them with Alipay on).
+        new("GET /me/wallet/recharge", "the recharge page", _ => "/me/wallet/recharge", SignedIn(ToLogin, Ok)),
+        new("POST /me/wallet/recharge", "recharge when Alipay is off", _ => "/me/wallet/recharge", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["Yuan"] = "10", ["Channel"] = "page" } },
+        new("POST /pay/alipay/notify", "a notification when Alipay is off", _ => "/pay/alipay/notify", Everyone(NotFound))
+            { Form = (_, _) => new() { ["out_trade_no"] = "R1", ["sign"] = "forged" } },
+        new("GET /pay/alipay/return", "the return page when Alipay is off", _ => "/pay/alipay/return?out_trade_no=R1&sign=forged", Everyone(NotFound)),
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
@@ -202,6 +211,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
     private static readonly Dictionary<string, string> NoAntiforgery = new()
     {
         ["POST /error"] = "status-code pages re-execute a failed POST into the error page; it changes nothing",
+        ["POST /pay/alipay/notify"] = "Alipay's servers post it without a session; its RSA2 signature is what is checked",
     };
 
     [Fact]

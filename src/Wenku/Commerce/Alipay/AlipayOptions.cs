@@ -50,6 +50,25 @@ public sealed class AlipayOptions : IValidatableObject
     [Range(1, 120)]
     public int TimeoutSeconds { get; set; } = 15;
 
+    /// <summary>Minutes an order stays unpaid before the reconciliation job asks <c>alipay.trade.query</c> about it.</summary>
+    [Range(1, 24 * 60)]
+    public int ReconcileAfterMinutes { get; set; } = 5;
+
+    /// <summary>Seconds between two rounds of the reconciliation job (in <c>serve</c>).</summary>
+    [Range(5, 24 * 60 * 60)]
+    public int ReconcileEverySeconds { get; set; } = 60;
+
+    /// <summary>Recharge orders one user may create per hour (counted in the database, so across every serve).</summary>
+    [Range(1, 10_000)]
+    public int OrdersPerHour { get; set; } = 20;
+
+    /// <summary>
+    /// The site's public address (e.g. <c>https://wenku.example</c>), from which <c>notify_url</c> and <c>return_url</c>
+    /// are made; empty: the address the buyer's request came to. Alipay must be able to reach the notify URL from the
+    /// internet.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
     private byte[]? privateKeyPkcs8;
     private byte[]? alipayPublicKeyInfo;
 
@@ -80,6 +99,9 @@ public sealed class AlipayOptions : IValidatableObject
             || !(gateway.Scheme == Uri.UriSchemeHttps || (gateway.Scheme == Uri.UriSchemeHttp && gateway.IsLoopback)))
             yield return new ValidationResult(
                 $"Wenku:Alipay:GatewayUrl '{GatewayUrl}' must be an absolute https address (http only for this machine).", [nameof(GatewayUrl)]);
+        if (!string.IsNullOrWhiteSpace(PublicUrl)
+            && !(Uri.TryCreate(PublicUrl, UriKind.Absolute, out var site) && (site.Scheme == Uri.UriSchemeHttps || site.Scheme == Uri.UriSchemeHttp)))
+            yield return new ValidationResult($"Wenku:Alipay:PublicUrl '{PublicUrl}' must be an absolute http(s) address.", [nameof(PublicUrl)]);
         foreach (var problem in KeyProblems()) yield return problem;
     }
 
