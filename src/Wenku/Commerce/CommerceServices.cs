@@ -8,6 +8,8 @@ public static class CommerceServices
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddScoped<PointGrants>();
+        services.AddScoped<Withdrawals>();
+        services.AddScoped<Refunds>();
         return services;
     }
 }
