@@ -13,6 +13,7 @@ using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Tests.Commerce;
 using Wenku.Tests.Infrastructure;
 using static Wenku.Tests.Web.Answer;
 
@@ -130,6 +131,28 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Form = (_, _) => new() { ["decision"] = "reject" } },
         new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
             { Form = (_, _) => new() { ["decision"] = "release" } },
+
+        // Withdrawals and refunds (the withdraw slice). The walk's people have no earned points: a request is refused with
+        // the reason; each decision acts on a withdrawal or purchase made for it.
+        new("GET /me/wallet/withdraw", "the withdraw form and my withdrawals", _ => "/me/wallet/withdraw", SignedIn(ToLogin, Ok)),
+        new("POST /me/wallet/withdraw", "below the minimum (the form comes back with the reason)", _ => "/me/wallet/withdraw", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["Points"] = "1", ["Payee"] = "alipay@walk.test", ["FormKey"] = Guid.NewGuid().ToString("N") } },
+        new("POST?handler=Cancel /me/wallet/withdraw", "cancel a waiting withdrawal of the owner", async w => $"/me/wallet/withdraw?handler=cancel&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, NotFound, Redirect, NotFound, NotFound)),
+        new("GET /admin/finance/withdrawals", "the withdrawals queue", _ => "/admin/finance/withdrawals?state=all", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST?handler=Pay /admin/finance/withdrawals", "pay a waiting withdrawal", async w => $"/admin/finance/withdrawals?handler=pay&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reference"] = "WALK-0001" } },
+        new("POST?handler=Pay /admin/finance/withdrawals", "pay a rejected withdrawal", async w => $"/admin/finance/withdrawals?handler=pay&id={await w.RejectedWithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Conflict)) { Form = (_, _) => new() { ["reference"] = "WALK-0002" } },
+        new("POST?handler=Reject /admin/finance/withdrawals", "reject a waiting withdrawal", async w => $"/admin/finance/withdrawals?handler=reject&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Reject /admin/finance/withdrawals", "no such withdrawal", _ => "/admin/finance/withdrawals?handler=reject&id=999999",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, NotFound)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("GET /admin/finance/purchases", "purchases of a document", w => $"/admin/finance/purchases?q={w.PaidDoc}", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST?handler=Refund /admin/finance/purchases", "refund a purchase", async w => $"/admin/finance/purchases?handler=refund&id={(await w.SaleAsync(w.IdOfOwner(), 10)).PurchaseId}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Refund /admin/finance/purchases", "refund a refunded purchase", async w => $"/admin/finance/purchases?handler=refund&id={await w.RefundedPurchaseAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
