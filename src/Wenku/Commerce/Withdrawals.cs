@@ -75,35 +75,35 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock)
     }
 
     private Task<WithdrawalRequestOutcome> TryRequestAsync(string userId, long points, string cleanPayee, string? formKey, string hash, CancellationToken ct) =>
-            ledger.InTransactionAsync<WithdrawalRequestOutcome>(async () =>
+        ledger.InTransactionAsync<WithdrawalRequestOutcome>(async () =>
+        {
+            if (formKey is not null
+                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == userId && r.Key == formKey, ct) is { } prior)
             {
-                if (formKey is not null
-                    && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == userId && r.Key == formKey, ct) is { } prior)
+                return prior.RequestHash == hash
+                    ? new WithdrawalRequestOutcome.Done(JsonSerializer.Deserialize<WithdrawalReceipt>(prior.ResponseJson, Json)!, Replayed: true)
+                    : new WithdrawalRequestOutcome.KeyReused();
+            }
+            var book = await ledger.BookAsync(userId, ct);
+            if (book.Earned.Balance < points) return new WithdrawalRequestOutcome.TooFewPoints(book.Earned.Balance);
+
+            var withdrawal = new Withdrawal { UserId = userId, Points = points, Payee = cleanPayee };
+            db.Withdrawals.Add(withdrawal);
+            await db.SaveChangesAsync(ct);
+            var transaction = await ledger.PostAsync(TransactionKind.WithdrawalRequested,
+                [(book.Earned, -points), (book[AccountKind.WithdrawalsPayable], points)],
+                $"提现申请 #{withdrawal.Id} Withdrawal request", ct, actorId: userId, reference: $"withdrawal:{withdrawal.Id}");
+            withdrawal.RequestTransactionId = transaction.Id;
+
+            var receipt = new WithdrawalReceipt(withdrawal.Id, points, book.Earned.Balance - points);
+            if (formKey is not null)
+                db.IdempotencyRecords.Add(new IdempotencyRecord
                 {
-                    return prior.RequestHash == hash
-                        ? new WithdrawalRequestOutcome.Done(JsonSerializer.Deserialize<WithdrawalReceipt>(prior.ResponseJson, Json)!, Replayed: true)
-                        : new WithdrawalRequestOutcome.KeyReused();
-                }
-                var book = await ledger.BookAsync(userId, ct);
-                if (book.Earned.Balance < points) return new WithdrawalRequestOutcome.TooFewPoints(book.Earned.Balance);
-
-                var withdrawal = new Withdrawal { UserId = userId, Points = points, Payee = cleanPayee };
-                db.Withdrawals.Add(withdrawal);
-                await db.SaveChangesAsync(ct);
-                var transaction = await ledger.PostAsync(TransactionKind.WithdrawalRequested,
-                    [(book.Earned, -points), (book[AccountKind.WithdrawalsPayable], points)],
-                    $"提现申请 #{withdrawal.Id} Withdrawal request", ct, actorId: userId, reference: $"withdrawal:{withdrawal.Id}");
-                withdrawal.RequestTransactionId = transaction.Id;
-
-                var receipt = new WithdrawalReceipt(withdrawal.Id, points, book.Earned.Balance - points);
-                if (formKey is not null)
-                    db.IdempotencyRecords.Add(new IdempotencyRecord
-                    {
-                        UserId = userId, Key = formKey, RequestHash = hash, StatusCode = 200, ResponseJson = JsonSerializer.Serialize(receipt, Json),
-                    });
-                await db.SaveChangesAsync(ct); // a parallel request with the same key fails here, runs again and finds this one
-                return new WithdrawalRequestOutcome.Done(receipt, Replayed: false);
-            }, ct);
+                    UserId = userId, Key = formKey, RequestHash = hash, StatusCode = 200, ResponseJson = JsonSerializer.Serialize(receipt, Json),
+                });
+            await db.SaveChangesAsync(ct); // a parallel request with the same key fails here, runs again and finds this one
+            return new WithdrawalRequestOutcome.Done(receipt, Replayed: false);
+        }, ct);
 
     /// <summary>Staff mark a waiting withdrawal paid, with the payment's reference (e.g. the Alipay transfer number).</summary>
     public Task<WithdrawalDecisionOutcome> PayAsync(long id, string actorId, string? paymentReference, CancellationToken ct) =>
