@@ -9,6 +9,8 @@ public static class CommerceServices
         services.AddScoped<Purchases>();
         services.AddScoped<PointGrants>();
         services.AddScoped<RechargeService>();
+        services.AddScoped<Withdrawals>();
+        services.AddScoped<Refunds>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Tests.Commerce;
 using Wenku.Tests.Infrastructure;
 using static Wenku.Tests.Web.Answer;
 
@@ -139,6 +140,27 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /pay/alipay/notify", "a notification when Alipay is off", _ => "/pay/alipay/notify", Everyone(NotFound))
             { Form = (_, _) => new() { ["out_trade_no"] = "R1", ["sign"] = "forged" } },
         new("GET /pay/alipay/return", "the return page when Alipay is off", _ => "/pay/alipay/return?out_trade_no=R1&sign=forged", Everyone(NotFound)),
+        // Withdrawals and refunds (the withdraw slice). The walk's people have no earned points: a request is refused with
+        // the reason; each decision acts on a withdrawal or purchase made for it.
+        new("GET /me/wallet/withdraw", "the withdraw form and my withdrawals", _ => "/me/wallet/withdraw", SignedIn(ToLogin, Ok)),
+        new("POST /me/wallet/withdraw", "below the minimum (the form comes back with the reason)", _ => "/me/wallet/withdraw", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["Points"] = "1", ["Payee"] = "alipay@walk.test", ["FormKey"] = Guid.NewGuid().ToString("N") } },
+        new("POST?handler=Cancel /me/wallet/withdraw", "cancel a waiting withdrawal of the owner", async w => $"/me/wallet/withdraw?handler=cancel&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, NotFound, Redirect, NotFound, NotFound)),
+        new("GET /admin/finance/withdrawals", "the withdrawals queue", _ => "/admin/finance/withdrawals?state=all", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST?handler=Pay /admin/finance/withdrawals", "pay a waiting withdrawal", async w => $"/admin/finance/withdrawals?handler=pay&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reference"] = "WALK-0001" } },
+        new("POST?handler=Pay /admin/finance/withdrawals", "pay a rejected withdrawal", async w => $"/admin/finance/withdrawals?handler=pay&id={await w.RejectedWithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Conflict)) { Form = (_, _) => new() { ["reference"] = "WALK-0002" } },
+        new("POST?handler=Reject /admin/finance/withdrawals", "reject a waiting withdrawal", async w => $"/admin/finance/withdrawals?handler=reject&id={await w.WithdrawalAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Reject /admin/finance/withdrawals", "no such withdrawal", _ => "/admin/finance/withdrawals?handler=reject&id=999999",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, NotFound)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("GET /admin/finance/purchases", "purchases of a document", w => $"/admin/finance/purchases?q={w.PaidDoc}", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST?handler=Refund /admin/finance/purchases", "refund a purchase", async w => $"/admin/finance/purchases?handler=refund&id={(await w.SaleAsync(w.IdOfOwner(), 10)).PurchaseId}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Refund /admin/finance/purchases", "refund a refunded purchase", async w => $"/admin/finance/purchases?handler=refund&id={await w.RefundedPurchaseAsync(w.IdOfOwner())}",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))

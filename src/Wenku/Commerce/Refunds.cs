@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Commerce;
+
+/// <summary>What a refund moved: the whole price back to the buyer, and who gave it back.</summary>
+/// <param name="FromUploader">Taken back from the uploader's earned points (as far as their balance covered their share).</param>
+/// <param name="PlatformLoss">The part of the uploader's share they had withdrawn or spent already, borne by the platform.</param>
+public sealed record RefundReceipt(long PurchaseId, long DocumentId, string BuyerId, int Price, int FromPlatform, long FromUploader, long PlatformLoss, long TransactionId);
+
+public abstract record RefundOutcome
+{
+    public sealed record Done(RefundReceipt Receipt) : RefundOutcome;
+    public sealed record NotFound : RefundOutcome;
+    public sealed record AlreadyRefunded : RefundOutcome;
+    /// <summary>No reason, or one too long.</summary>
+    public sealed record BadReason : RefundOutcome;
+}
+
+/// <summary>
+/// Staff refunding a purchase: one ledger transaction reversing it, in the database transaction that marks the purchase
+/// refunded and removes the buyer's entitlement. The buyer's spendable account gets the whole price back (whatever mix
+/// of spendable and earned points paid it: refunded points are never withdrawable); platform revenue gives back the
+/// platform's share; the uploader's earned account gives back their share as far as its balance covers it, and
+/// <see cref="AccountKind.PlatformLosses"/> bears the rest — so no balance goes negative, and the memo and the postings
+/// say who bore what. The purchase is marked by a conditional update (<c>WHERE RefundedAt IS NULL</c>) and the refund
+/// carries the purchase as its reference, so a purchase is refunded once. The buyer may buy the document again.
+/// </summary>
+public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock)
+{
+    public const int MaxReasonLength = 200;
+
+    public async Task<RefundOutcome> RefundAsync(long purchaseId, string actorId, string? reason, CancellationToken ct)
+    {
+        var clean = Text.SafeText.OneLine(reason);
+        if (clean.Length == 0 || clean.Length > MaxReasonLength) return new RefundOutcome.BadReason();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryRefundAsync(purchaseId, actorId, clean, ct);
+            }
+            catch (InsufficientPointsException) when (attempt < 8)
+            {
+                // The uploader spent or withdrew earned points between our read and the debit: split again on the new balance.
+            }
+        }
+    }
+
+    private Task<RefundOutcome> TryRefundAsync(long purchaseId, string actorId, string reason, CancellationToken ct) =>
+        ledger.InTransactionAsync<RefundOutcome>(async () =>
+        {
+            var purchase = await db.Purchases.AsNoTracking().SingleOrDefaultAsync(p => p.Id == purchaseId, ct);
+            if (purchase is null) return new RefundOutcome.NotFound();
+            var now = clock.GetUtcNow().UtcDateTime;
+            var taken = await db.Purchases.Where(p => p.Id == purchaseId && p.RefundedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.RefundedAt, now).SetProperty(p => p.RefundReason, reason), ct);
+            if (taken == 0) return new RefundOutcome.AlreadyRefunded();
+
+            var buyer = await ledger.BookAsync(purchase.BuyerId, ct);
+            var uploader = await ledger.BookAsync(purchase.UploaderId, ct);
+            var fromUploader = Math.Min(purchase.UploaderShare, Math.Max(0, uploader.Earned.Balance));
+            var loss = purchase.UploaderShare - fromUploader;
+            var memo = $"退款 购买 #{purchaseId}（文档 #{purchase.DocumentId}）Refund of purchase #{purchaseId}: {reason}"
+                + (loss > 0 ? $"；上传者退回 {fromUploader}，平台承担 {loss} (uploader {fromUploader}, platform bore {loss})" : "");
+            var transaction = await ledger.PostAsync(TransactionKind.Refund,
+                [
+                    (buyer.Spendable, purchase.Price),
+                    (buyer[AccountKind.PlatformRevenue], -purchase.PlatformShare),
+                    (uploader.Earned, -fromUploader),
+                    (buyer[AccountKind.PlatformLosses], -loss),
+                ],
+                memo, ct, actorId: actorId, documentId: purchase.DocumentId, reference: $"purchase:{purchaseId}");
+            await db.Purchases.Where(p => p.Id == purchaseId)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.RefundTransactionId, transaction.Id), ct);
+
+            // The right to the whole document came with the purchase and goes with it (an uploader or staff member keeps
+            // theirs: it never was an entitlement row).
+            await db.Entitlements.Where(e => e.DocumentId == purchase.DocumentId && e.UserId == purchase.BuyerId && e.Source == Entitlement.PurchaseSource)
+                .ExecuteDeleteAsync(ct);
+            return new RefundOutcome.Done(new RefundReceipt(purchaseId, purchase.DocumentId, purchase.BuyerId, purchase.Price,
+                purchase.PlatformShare, fromUploader, loss, transaction.Id));
+        }, ct);
+}
