@@ -8,6 +8,10 @@ public static class CommerceServices
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddScoped<PointGrants>();
+        services.AddScoped<RedeemCodes>();
+        services.AddSingleton<RedeemThrottle>();
+        services.AddOptions<RedeemCodeOptions>().Bind(config.GetSection(RedeemCodeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<FinanceTotals>();
         return services;
     }
 }
