@@ -60,7 +60,7 @@ public sealed partial class RedeemCodeTests(ClockedCommerceSite site) : IClassFi
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var page = Html.Parse(await response.Content.ReadAsStringAsync());
         page.One("#created").Text().ShouldContain("300");
-        var batchId = long.Parse(page.One("#batches tbody tr").GetAttribute("data-batch")!);
+        var batchId = long.Parse(page.QuerySelector("#batches tbody tr")!.GetAttribute("data-batch")!); // newest first
         page.One($"tr[data-batch='{batchId}'] .count").Text().ShouldBe("300");
 
         var codes = await site.CodesOfAsync(batchId);
