@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Spectre.Console;
 using Wenku.Accounts;
+using Wenku.Commerce;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Duplicates;
@@ -10,7 +11,7 @@ using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | revoke-token | reindex | rescan-duplicates | backup | restore | check</c>.</summary>
+/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | revoke-token | reindex | rescan-duplicates | backup | restore | check | grant-points</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -133,6 +134,47 @@ public static class AdminCommands
             return 0;
         });
 
+        var grantEmail = new Option<string>("--email") { Description = "Whose spendable points.", Required = true };
+        var grantPoints = new Option<long>("--points") { Description = "Points to grant; negative takes granted points back (never below zero).", Required = true };
+        grantPoints.Validators.Add(r =>
+        {
+            var n = r.GetValue(grantPoints);
+            if (n == 0 || Math.Abs(n) > PointGrants.MaxPoints) r.AddError($"--points must be between -{PointGrants.MaxPoints} and {PointGrants.MaxPoints}, and not 0.");
+        });
+        var grantReason = new Option<string>("--reason") { Description = "Why (recorded in the ledger).", Required = true };
+        grantReason.Validators.Add(r =>
+        {
+            var reason = r.GetValue(grantReason) ?? "";
+            if (string.IsNullOrWhiteSpace(reason) || reason.Length > PointGrants.MaxReason) r.AddError($"--reason is required, at most {PointGrants.MaxReason} characters.");
+        });
+        var grant = new Command("grant-points", "Grant points to a user (a promotion), or take granted points back with a negative number (a correction); prints the new balance.")
+            { data, grantEmail, grantPoints, grantReason };
+        grant.SetAction(async (p, ct) =>
+        {
+            await using var services = CliServices.Build(p.GetValue(data));
+            await DatabaseSetup.InitializeAsync(services, ct);
+            await using var scope = services.CreateAsyncScope();
+            var user = await FindUserAsync(scope, p.GetValue(grantEmail)!);
+            if (user is null) return 1;
+            var points = p.GetValue(grantPoints);
+            var reason = $"{Text.SafeText.OneLine(p.GetValue(grantReason))}（wenku admin grant-points）";
+            var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
+            try
+            {
+                await scope.ServiceProvider.GetRequiredService<PointGrants>().GrantAsync(user.Id, points, reason, null, ct);
+            }
+            catch (InsufficientPointsException)
+            {
+                var before = await ledger.BalanceAsync(user.Id, ct);
+                Console.Error.WriteLine($"{user.Email} has {before.Spendable} spendable points; taking back {-points} would go below zero. Nothing was changed.");
+                return 1;
+            }
+            var balance = await ledger.BalanceAsync(user.Id, ct);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{(points > 0 ? "Granted" : "Took back")} {Math.Abs(points)} points {(points > 0 ? "to" : "from")} {user.Email}. Balance: spendable {balance.Spendable}, earned {balance.Earned}."));
+            return 0;
+        });
+
         admin.Subcommands.Add(migrate);
         admin.Subcommands.Add(MigrateStorageCommand.Build(data));
         admin.Subcommands.Add(reindex);
@@ -143,6 +185,7 @@ public static class AdminCommands
         admin.Subcommands.Add(BackupCommand.Backup(data));
         admin.Subcommands.Add(BackupCommand.Restore(data));
         admin.Subcommands.Add(CheckCommand.Build(data));
+        admin.Subcommands.Add(grant);
         return admin;
     }
 
@@ -182,6 +225,7 @@ public static class CliServices
         services.AddWenkuCore(config);
         services.AddScoped<AccountService>();
         services.AddScoped<ApiTokens>();
+        services.AddCommerce(config);
         return services.BuildServiceProvider();
     }
 }

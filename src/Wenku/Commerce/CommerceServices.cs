@@ -11,6 +11,10 @@ public static class CommerceServices
         services.AddScoped<RechargeService>();
         services.AddScoped<Withdrawals>();
         services.AddScoped<Refunds>();
+        services.AddScoped<RedeemCodes>();
+        services.AddSingleton<RedeemThrottle>();
+        services.AddOptions<RedeemCodeOptions>().Bind(config.GetSection(RedeemCodeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<FinanceTotals>();
         return services;
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+
 namespace Wenku.Commerce;
 
 /// <summary>
@@ -5,20 +8,48 @@ namespace Wenku.Commerce;
 /// grants account, into or out of the user's spendable points, always with a reason. A correction never takes a balance
 /// below zero.
 /// </summary>
-public sealed class PointGrants(Ledger ledger)
+public sealed class PointGrants(Ledger ledger, WenkuDb db)
 {
     public const long MaxPoints = 100_000_000;
+    public const int MaxReason = 300;
 
     /// <summary>Grants <paramref name="points"/> (negative: takes them back). Throws <see cref="InsufficientPointsException"/> if a take-back exceeds the spendable balance.</summary>
-    public Task<LedgerTransaction> GrantAsync(string userId, long points, string reason, string? actorId, CancellationToken ct)
+    public Task<LedgerTransaction> GrantAsync(string userId, long points, string reason, string? actorId, CancellationToken ct) =>
+        GrantAsync(userId, points, reason, actorId, idempotencyKey: null, ct);
+
+    /// <summary>
+    /// As <see cref="GrantAsync(string,long,string,string?,CancellationToken)"/>; with an <paramref name="idempotencyKey"/>
+    /// (the admin form's hidden key, kept under the actor) the same form sent twice grants once and returns the first
+    /// transaction; the key with another request throws <see cref="IdempotencyKeyReusedException"/>.
+    /// </summary>
+    public Task<LedgerTransaction> GrantAsync(string userId, long points, string reason, string? actorId, string? idempotencyKey, CancellationToken ct)
     {
         if (points == 0 || Math.Abs(points) > MaxPoints)
             throw new ArgumentOutOfRangeException(nameof(points), $"Points must be between -{MaxPoints} and {MaxPoints}, and not 0.");
         if (string.IsNullOrWhiteSpace(reason)) throw new ArgumentException("A grant needs a reason.", nameof(reason));
+        if (idempotencyKey is not null && actorId is null) throw new ArgumentException("An idempotency key is kept under the actor.", nameof(actorId));
+        var hash = Idempotency.RequestHash("grant", userId, points, reason);
         return ledger.InTransactionAsync(async () =>
         {
+            if (idempotencyKey is not null
+                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == actorId && r.Key == idempotencyKey, ct) is { } prior)
+            {
+                if (prior.RequestHash != hash) throw new IdempotencyKeyReusedException();
+                var id = long.Parse(prior.ResponseJson, System.Globalization.CultureInfo.InvariantCulture);
+                return await db.LedgerTransactions.AsNoTracking().SingleAsync(t => t.Id == id, ct);
+            }
             var book = await ledger.BookAsync(userId, ct);
-            return await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId);
+            var tx = await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId);
+            if (idempotencyKey is not null)
+            {
+                db.IdempotencyRecords.Add(new IdempotencyRecord
+                {
+                    UserId = actorId!, Key = idempotencyKey, RequestHash = hash, StatusCode = 200,
+                    ResponseJson = tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                });
+                await db.SaveChangesAsync(ct);
+            }
+            return tx;
         }, ct);
     }
 }

@@ -122,7 +122,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         // Administration.
         new("GET /admin/settings", "site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
         new("POST /admin/settings", "save site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
-            { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices } },
+            { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices, ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000" } },
 
         new("GET /admin/duplicates", "the duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
         new("POST /admin/duplicates", "release a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
@@ -161,6 +161,26 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
         new("POST?handler=Refund /admin/finance/purchases", "refund a refunded purchase", async w => $"/admin/finance/purchases?handler=refund&id={await w.RefundedPurchaseAsync(w.IdOfOwner())}",
             new(ToLogin, Forbidden, Forbidden, Forbidden, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        // Commerce: redeem codes, grants, the finance overview (slice "codes").
+        new("GET /me/wallet/redeem", "the redeem form", _ => "/me/wallet/redeem", SignedIn(ToLogin, Ok)),
+        new("POST /me/wallet/redeem", "a code that does not exist", _ => "/me/wallet/redeem", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["Code"] = "2222-3333-4444-5555" } },
+        new("GET /admin/finance", "the finance overview", _ => "/admin/finance", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/finance", "recharge orders in one state", _ => "/admin/finance?state=Pending", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/finance/grant", "the grant form", _ => "/admin/finance/grant", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST /admin/finance/grant", "grant a point", _ => "/admin/finance/grant", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
+            { Form = (w, _) => new() { ["Email"] = w.EmailOf(Who.User), ["Points"] = "1", ["Reason"] = "walk", ["FormKey"] = Guid.NewGuid().ToString("N") } },
+        new("GET /admin/finance/codes", "the code batches", _ => "/admin/finance/codes", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("POST /admin/finance/codes", "generate a batch", _ => "/admin/finance/codes", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
+            { Form = (_, _) => new() { ["Count"] = "2", ["Points"] = "5", ["ExpiresOn"] = DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd"), ["FormKey"] = Guid.NewGuid().ToString("N") } },
+        new("GET /admin/finance/codes/{id:long}/csv", "a batch as CSV", async w =>
+        {
+            await using var scope = w.Services.CreateAsyncScope();
+            var batch = await scope.ServiceProvider.GetRequiredService<Wenku.Commerce.RedeemCodes>()
+                .GenerateAsync(1, 5, DateTime.UtcNow.AddDays(30), "walk", w.IdOf(Who.Admin), null, CancellationToken.None);
+            return $"/admin/finance/codes/{batch.Id}/csv";
+        }, new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/finance/codes/{id:long}/csv", "no such batch", _ => "/admin/finance/codes/999999999/csv", new(ToLogin, Forbidden, Forbidden, Forbidden, NotFound)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))

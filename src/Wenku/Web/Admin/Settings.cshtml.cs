@@ -11,7 +11,7 @@ using Wenku.Duplicates;
 
 namespace Wenku.Web.Admin;
 
-/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy.</summary>
+/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal.</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
 public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageModel
 {
@@ -19,6 +19,12 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
     [BindProperty, MaxLength(4000)] public string Notices { get; set; } = "";
     [BindProperty] public NearDuplicatePolicy NearDuplicatePolicy { get; set; } = NearDuplicatePolicy.Hold;
     [BindProperty, Range(0.05, 1.0)] public double NearDuplicateThreshold { get; set; } = NearDuplicates.DefaultThreshold;
+    [BindProperty, Required(ErrorMessage = "请填写作者分成。Enter the uploader's share."), Range(0, 100, ErrorMessage = "作者分成须在 0 到 100 之间。The uploader's share must be 0 to 100 percent.")]
+    public int? UploaderSharePercent { get; set; }
+    [BindProperty, Required(ErrorMessage = "请填写每元积分。Enter the points per yuan."), Range(1, 10_000, ErrorMessage = "每元积分须在 1 到 10000 之间。Points per yuan must be 1 to 10000.")]
+    public int? PointsPerYuan { get; set; }
+    [BindProperty, Required(ErrorMessage = "请填写最低提现积分。Enter the minimum withdrawal."), Range(1, 100_000_000, ErrorMessage = "最低提现须在 1 到 100000000 积分之间。The minimum withdrawal must be 1 to 100000000 points.")]
+    public int? MinimumWithdrawal { get; set; }
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -26,10 +32,14 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
         var s = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         (DefaultPreviewPages, Notices) = (s.DefaultPreviewPages, s.Notices);
         (NearDuplicatePolicy, NearDuplicateThreshold) = (s.NearDuplicatePolicy, s.NearDuplicateThreshold);
+        (UploaderSharePercent, PointsPerYuan, MinimumWithdrawal) = (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
+        // A form without the money fields (an old page, a script) must not reset them to anything.
+        if (ModelState.IsValid && (UploaderSharePercent is null || PointsPerYuan is null || MinimumWithdrawal is null))
+            ModelState.AddModelError("", "请填写作者分成、每元积分和最低提现。Enter the uploader's share, points per yuan and the minimum withdrawal.");
         if (!ModelState.IsValid)
         {
             Response.StatusCode = 400;
@@ -40,6 +50,7 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
         s.Notices = Text.SafeText.MultiLine(Notices);
         s.NearDuplicatePolicy = NearDuplicatePolicy;
         s.NearDuplicateThreshold = NearDuplicateThreshold;
+        (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAllAsync(cache, ct);
         Saved = true;

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Wenku.Accounts;
+
+namespace Wenku.Commerce.Admin;
+
+/// <summary>
+/// An admin grants points (promotions) or takes granted points back (corrections), with a required reason; the memo
+/// records the reason and who did it. The form's hidden key makes a double submit grant once.
+/// </summary>
+[Authorize(Policy = Roles.AdminPolicy)]
+public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<WenkuUser> users) : PageModel
+{
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public long? Points { get; set; }
+    [BindProperty] public string? Reason { get; set; }
+    [BindProperty] public string? FormKey { get; set; }
+    public string? Error { get; private set; }
+    public (string Email, long Points, long Spendable)? Granted { get; private set; }
+
+    public void OnGet() => FormKey = Guid.NewGuid().ToString("N");
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var reason = Text.SafeText.OneLine(Reason);
+        var email = (Email ?? "").Trim();
+        var user = email.Length is > 0 and <= 256 ? await users.FindByEmailAsync(email) : null;
+        Error = (user, Points, reason) switch
+        {
+            (null, _, _) => $"没有邮箱为 {email} 的用户。No user with email {email}.",
+            (_, null or 0, _) => "请填写积分（不能为 0）。Enter the points (not 0).",
+            (_, { } p, _) when Math.Abs(p) > PointGrants.MaxPoints => $"积分须在 -{PointGrants.MaxPoints} 到 {PointGrants.MaxPoints} 之间。Points must be between -{PointGrants.MaxPoints} and {PointGrants.MaxPoints}.",
+            (_, _, "") => "请填写原因。A reason is required.",
+            (_, _, { Length: > PointGrants.MaxReason }) => $"原因最多 {PointGrants.MaxReason} 字。The reason may have at most {PointGrants.MaxReason} characters.",
+            _ => null,
+        };
+        if (Error is null && !Idempotency.IsValidKey(FormKey)) Error = "表单已失效，请重新打开。The form has expired; open it again.";
+        if (Error is null)
+        {
+            try
+            {
+                var actor = User.Identity?.Name ?? User.UserId();
+                await grants.GrantAsync(user!.Id, Points!.Value, $"{reason}（操作人 by {actor}）", User.UserId(), FormKey, ct);
+                Granted = (user.Email!, Points.Value, (await ledger.BalanceAsync(user.Id, ct)).Spendable);
+                (Email, Points, Reason) = (null, null, null);
+                FormKey = Guid.NewGuid().ToString("N");
+                return Page();
+            }
+            catch (InsufficientPointsException)
+            {
+                var balance = await ledger.BalanceAsync(user!.Id, ct);
+                Error = $"扣回后余额将为负：{email} 只有 {balance.Spendable} 可用积分。That would take {email} below zero: spendable is {balance.Spendable}.";
+            }
+            catch (IdempotencyKeyReusedException)
+            {
+                Error = "这个表单已提交过另一次赠送，请重新打开。This form was already sent with another grant; open it again.";
+                FormKey = Guid.NewGuid().ToString("N");
+            }
+        }
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+}
