@@ -8,6 +8,7 @@ public static class CommerceServices
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddScoped<PointGrants>();
+        services.AddScoped<Earnings>();
         return services;
     }
 }

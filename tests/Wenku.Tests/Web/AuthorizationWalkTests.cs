@@ -131,6 +131,12 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
             { Form = (_, _) => new() { ["decision"] = "release" } },
 
+        // Money pages of the reader and the uploader (wallet slice).
+        new("GET /me/wallet", "my wallet", _ => "/me/wallet", SignedIn(ToLogin, Ok)),
+        new("GET /me/wallet", "a filter that is not a date", _ => "/me/wallet?from=yesterday", SignedIn(ToLogin, BadRequest)),
+        new("GET /me/earnings", "my earnings", _ => "/me/earnings?days=90", SignedIn(ToLogin, Ok)),
+        new("GET /me/earnings", "a chart span other than 30 or 90 days", _ => "/me/earnings?days=7", SignedIn(ToLogin, BadRequest)),
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
