@@ -2,6 +2,8 @@ using System.Net;
 using AngleSharp.Dom;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wenku.Data;
 using Wenku.Commerce;
 using Wenku.Documents;
 using Wenku.Tests.Infrastructure;
@@ -215,6 +217,36 @@ public sealed class WalletPageTests(CommerceSite site) : IClassFixture<CommerceS
         foreach (var series in new[] { "views", "downloads", "earned" })
             ninety.One($"svg#chart-{series}").QuerySelectorAll("rect.bar").Length.ShouldBe(90);
         ninety.One("#charts .switch a").GetAttribute("href").ShouldBe("/me/earnings?days=30");
+    }
+
+    [Fact]
+    public async Task Views_are_kept_per_day_and_drawn_on_their_day()
+    {
+        var (uploader, uploaderId) = await site.SignedInBrowserAsync(NewEmail("up"));
+        var doc = await site.ReadyDocAsync(uploaderId, price: 0);
+        var today = Today;
+        var clock = new ManualClock(new DateTimeOffset(today.AddDays(-2).ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero));
+        var views = new ViewCounter(site.Services.GetRequiredService<IDbContextFactory<WenkuDb>>(), clock, NullLogger<ViewCounter>.Instance);
+        views.Count(doc);
+        views.Count(doc);
+        await views.FlushAsync(CancellationToken.None);
+        clock.Now = new DateTimeOffset(today.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
+        views.Count(doc);
+        views.Count(long.MaxValue); // a document deleted since it was viewed: no row, and the others are still written
+        await views.FlushAsync(CancellationToken.None);
+        views.Count(doc);
+        await views.FlushAsync(CancellationToken.None);
+
+        var days = await site.WithDbAsync(db => db.DocumentViewDays.Where(v => v.DocumentId == doc || v.DocumentId == long.MaxValue)
+            .OrderBy(v => v.Day).Select(v => new { v.DocumentId, v.Day, v.Views }).ToListAsync());
+        days.ShouldBe([new { DocumentId = doc, Day = today.AddDays(-2), Views = 2L }, new { DocumentId = doc, Day = today, Views = 2L }]);
+        (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == doc).Select(d => d.Views).SingleAsync())).ShouldBe(4);
+
+        var page = await uploader.GetDocumentAsync("/me/earnings");
+        var bars = page.One("svg#chart-views").QuerySelectorAll("rect.bar");
+        bars.Select(b => b.GetAttribute("data-value")).ShouldBe([.. Enumerable.Repeat("0", 27), "2", "0", "2"]);
+        double.Parse(bars[27].GetAttribute("height")!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        bars[28].GetAttribute("height").ShouldBe("0");
     }
 
     [Fact]
