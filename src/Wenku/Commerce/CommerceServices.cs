@@ -15,6 +15,7 @@ public static class CommerceServices
         services.AddSingleton<RedeemThrottle>();
         services.AddOptions<RedeemCodeOptions>().Bind(config.GetSection(RedeemCodeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<FinanceTotals>();
+        services.AddScoped<Earnings>();
         return services;
     }
 }

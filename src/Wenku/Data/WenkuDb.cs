@@ -31,6 +31,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
     public DbSet<Entitlement> Entitlements => Set<Entitlement>();
     public DbSet<Download> Downloads => Set<Download>();
+    public DbSet<DocumentViewDay> DocumentViewDays => Set<DocumentViewDay>();
     public DbSet<SiteSettings> SiteSettings => Set<SiteSettings>();
     public DbSet<DocumentFingerprint> DocumentFingerprints => Set<DocumentFingerprint>();
     public DbSet<DocumentMatch> DocumentMatches => Set<DocumentMatch>();
@@ -143,6 +144,11 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
         b.Entity<Entitlement>(e =>
         {
             e.HasKey(x => new { x.DocumentId, x.UserId });
+            e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DocumentViewDay>(e =>
+        {
+            e.HasKey(x => new { x.DocumentId, x.Day });
             e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         OnCommerceModelCreating(b);

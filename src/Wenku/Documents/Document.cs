@@ -133,6 +133,17 @@ public sealed class Download
     public DateTime At { get; set; }
 }
 
+/// <summary>
+/// A document's views on one day (UTC), as the <see cref="ViewCounter"/> flush adds them: what the uploader's earnings
+/// chart draws. <see cref="Document.Views"/> stays the all-time total; this keeps the days.
+/// </summary>
+public sealed class DocumentViewDay
+{
+    public long DocumentId { get; set; }
+    public DateOnly Day { get; set; }
+    public long Views { get; set; }
+}
+
 /// <summary>A user's right to the whole of a document (a purchase, later a claim).</summary>
 public sealed class Entitlement
 {

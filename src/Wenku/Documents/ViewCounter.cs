@@ -92,12 +92,24 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, TimeProvid
     {
         if (_pending.IsEmpty) return;
         var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<long, long>());
+        // The day of the flush: a view counted in the last seconds before midnight may land on the next day, which a
+        // daily chart does not notice.
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             foreach (var (id, n) in batch)
+            {
                 await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + n), ct);
+                // The uploader's chart reads the days; a document deleted meanwhile gets no row (no foreign-key failure
+                // that would lose the whole batch).
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO "DocumentViewDays" ("DocumentId", "Day", "Views")
+                    SELECT {id}, {today}, {n} WHERE EXISTS (SELECT 1 FROM "Documents" WHERE "Id" = {id})
+                    ON CONFLICT ("DocumentId", "Day") DO UPDATE SET "Views" = "DocumentViewDays"."Views" + excluded."Views"
+                    """, ct);
+            }
             await tx.CommitAsync(ct);
         });
     }

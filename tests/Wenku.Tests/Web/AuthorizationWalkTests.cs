@@ -181,6 +181,11 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             return $"/admin/finance/codes/{batch.Id}/csv";
         }, new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
         new("GET /admin/finance/codes/{id:long}/csv", "no such batch", _ => "/admin/finance/codes/999999999/csv", new(ToLogin, Forbidden, Forbidden, Forbidden, NotFound)),
+        // Money pages of the reader and the uploader (wallet slice).
+        new("GET /me/wallet", "my wallet", _ => "/me/wallet", SignedIn(ToLogin, Ok)),
+        new("GET /me/wallet", "a filter that is not a date", _ => "/me/wallet?from=yesterday", SignedIn(ToLogin, BadRequest)),
+        new("GET /me/earnings", "my earnings", _ => "/me/earnings?days=90", SignedIn(ToLogin, Ok)),
+        new("GET /me/earnings", "a chart span other than 30 or 90 days", _ => "/me/earnings?days=7", SignedIn(ToLogin, BadRequest)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))

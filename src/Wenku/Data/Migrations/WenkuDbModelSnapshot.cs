@@ -939,6 +939,22 @@ namespace Wenku.Data.Migrations
                     b.ToTable("DocumentPages");
                 });
 
+            modelBuilder.Entity("Wenku.Documents.DocumentViewDay", b =>
+                {
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Views")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DocumentId", "Day");
+
+                    b.ToTable("DocumentViewDays");
+                });
+
             modelBuilder.Entity("Wenku.Documents.Download", b =>
                 {
                     b.Property<long>("DocumentId")
@@ -1286,6 +1302,15 @@ namespace Wenku.Data.Migrations
                 });
 
             modelBuilder.Entity("Wenku.Documents.DocumentPage", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wenku.Documents.DocumentViewDay", b =>
                 {
                     b.HasOne("Wenku.Documents.Document", null)
                         .WithMany()

@@ -993,6 +993,22 @@ namespace Wenku.Data.PostgresMigrations
                     b.ToTable("DocumentPages");
                 });
 
+            modelBuilder.Entity("Wenku.Documents.DocumentViewDay", b =>
+                {
+                    b.Property<long>("DocumentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long>("Views")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DocumentId", "Day");
+
+                    b.ToTable("DocumentViewDays");
+                });
+
             modelBuilder.Entity("Wenku.Documents.Download", b =>
                 {
                     b.Property<long>("DocumentId")
@@ -1346,6 +1362,15 @@ namespace Wenku.Data.PostgresMigrations
                 });
 
             modelBuilder.Entity("Wenku.Documents.DocumentPage", b =>
+                {
+                    b.HasOne("Wenku.Documents.Document", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wenku.Documents.DocumentViewDay", b =>
                 {
                     b.HasOne("Wenku.Documents.Document", null)
                         .WithMany()
