@@ -70,7 +70,7 @@ public static class SiteHost
         builder.Services.AddSingleton<SearchSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SearchSync>());
         builder.Services.AddHostedService<StorageJanitor>();
-        builder.Services.AddHostedService<IdempotencyJanitor>();
+        builder.Services.AddHostedService<CommerceJanitor>();
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
         builder.Services.AddHostedService<RechargeReconciliation>();
