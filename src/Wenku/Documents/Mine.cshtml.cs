@@ -7,7 +7,7 @@ using Wenku.Data;
 
 namespace Wenku.Documents;
 
-/// <summary>The uploader's own documents, with conversion status, views and downloads.</summary>
+/// <summary>The uploader's own documents, with conversion status, views, downloads and sales.</summary>
 [Authorize]
 public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
 {
@@ -19,6 +19,9 @@ public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
     /// <summary>The near-duplicate originals the reader may follow a link to (<see cref="DocumentAccess.VisibleNearDuplicatesAsync"/>).</summary>
     public IReadOnlySet<long> LinkableOriginals { get; private set; } = new HashSet<long>();
 
+    /// <summary>Live (not refunded) purchases of each of the documents, by document id (absent: none).</summary>
+    public IReadOnlyDictionary<long, int> Sales { get; private set; } = new Dictionary<long, int>();
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var userId = User.UserId();
@@ -28,6 +31,10 @@ public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
         Documents = await db.Documents.AsNoTracking().Where(d => d.UploaderId == userId)
             .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(500).ToListAsync(ct);
         LinkableOriginals = await access.VisibleNearDuplicatesAsync(Documents, User, ct);
+        var ids = Documents.Select(d => d.Id).ToList();
+        Sales = await db.Purchases.Where(p => ids.Contains(p.DocumentId) && p.RefundedAt == null)
+            .GroupBy(p => p.DocumentId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
     }
 
     /// <summary>The owner has seen the failed sign-in notice.</summary>

@@ -36,9 +36,18 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<int> OcrPages => Facts.OcrPages;
     private ConversionFacts Facts { get; set; } = new([], 0, []);
     public bool CanDownload { get; private set; }
+
+    /// <summary>Live (not refunded) purchases. Part of the cached anonymous page: a site purchase evicts it, others show within the cache's 10 seconds.</summary>
+    public int Sales { get; private set; }
+
+    /// <summary>The signed-in reader bought this document (shown as 已购买; never part of a cached page, which is anonymous).</summary>
+    public bool Bought { get; private set; }
+
+    /// <summary>The reader comes back from the confirmation having bought it (购买成功).</summary>
+    public bool JustBought { get; private set; }
     public string? CommentError { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long id, string? comment, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
@@ -72,6 +81,12 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         CanDownload = await access.CanDownloadAsync(doc, User, ct) || (User.Identity?.IsAuthenticated != true && doc.IsFree);
 
         var userId = User.UserId();
+        Sales = await db.Purchases.CountAsync(p => p.DocumentId == id && p.RefundedAt == null, ct);
+        if (userId is not null && !doc.IsFree)
+        {
+            Bought = await db.Purchases.AnyAsync(p => p.DocumentId == id && p.BuyerId == userId && p.RefundedAt == null, ct);
+            JustBought = Bought && purchase == "done";
+        }
         var staff = User.IsStaff();
         CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id, ct);
         Comments = (await db.Comments.AsNoTracking().Where(c => c.DocumentId == id).OrderByDescending(c => c.CreatedAt).Take(100)

@@ -82,21 +82,21 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
     }
 
     [Fact]
-    public async Task Paid_document_shows_its_price_and_a_disabled_button_and_refuses_download()
+    public async Task Paid_document_shows_its_price_and_a_buy_button_and_refuses_download_until_bought()
     {
         var id = await UploadReadyAsync("paid@test.local", pages: 2, previewPages: 1, price: 20);
         var (reader, _) = await site.SignedInBrowserAsync("paid-reader@test.local");
         var page = await reader.GetDocumentAsync($"/d/{id}");
         page.One("[data-fact=price] [data-value]").Text().ShouldBe("20 积分 points");
-        var button = page.One("#download [data-action=download]");
-        button.TagName.ShouldBe("BUTTON");
-        button.HasAttribute("disabled").ShouldBeTrue();
+        var button = page.One("#download [data-action=buy]");
+        button.TagName.ShouldBe("A");
+        button.GetAttribute("href").ShouldBe($"/d/{id}/buy");
         button.Text().ShouldStartWith("下载本文档（20 积分）");
         page.QuerySelectorAll($"form[action='/d/{id}/download']").ShouldBeEmpty();
 
         var token = await reader.AntiforgeryTokenAsync($"/d/{id}");
         var response = await reader.PostAsync($"/d/{id}/download", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
-        response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        response.StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
     }
 
     [Fact]

@@ -186,6 +186,19 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /me/wallet", "a filter that is not a date", _ => "/me/wallet?from=yesterday", SignedIn(ToLogin, BadRequest)),
         new("GET /me/earnings", "my earnings", _ => "/me/earnings?days=90", SignedIn(ToLogin, Ok)),
         new("GET /me/earnings", "a chart span other than 30 or 90 days", _ => "/me/earnings?days=7", SignedIn(ToLogin, BadRequest)),
+        // Buying on the site (the buy slice): the confirmation and the purchase. The walk's user has no points; the owner
+        // and staff have every document already and are sent to its download button, as are readers of a free one.
+        new("GET /d/{id:long}/buy", "paid document", w => $"/d/{w.PaidDoc}/buy", new(ToLogin, Ok, Redirect, Redirect, Redirect)),
+        new("GET /d/{id:long}/buy", "free document", w => $"/d/{w.FreeDoc}/buy", SignedIn(ToLogin, Redirect)),
+        new("GET /d/{id:long}/buy", "failed document", w => $"/d/{w.FailedDoc}/buy", new(ToLogin, NotFound, Redirect, Redirect, Redirect)),
+        new("GET /d/{id:long}/buy", "no such document", _ => "/d/999999/buy", SignedIn(ToLogin, NotFound)),
+        new("POST /d/{id:long}/buy", "paid document at its price, no points", w => $"/d/{w.PaidDoc}/buy", new(ToLogin, PaymentRequired, Redirect, Redirect, Redirect))
+            { Form = (_, _) => new() { ["expectedPrice"] = "5", ["key"] = Guid.NewGuid().ToString("N") } },
+        new("POST /d/{id:long}/buy", "paid document at an old price", w => $"/d/{w.PaidDoc}/buy", new(ToLogin, Conflict, Redirect, Redirect, Redirect))
+            { Form = (_, _) => new() { ["expectedPrice"] = "3", ["key"] = Guid.NewGuid().ToString("N") } },
+        new("POST /d/{id:long}/buy", "a form without price and key", w => $"/d/{w.PaidDoc}/buy", new(ToLogin, BadRequest, Redirect, Redirect, Redirect)),
+        new("POST /d/{id:long}/buy", "no such document", _ => "/d/999999/buy", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["expectedPrice"] = "5", ["key"] = Guid.NewGuid().ToString("N") } },
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
