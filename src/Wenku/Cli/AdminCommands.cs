@@ -143,6 +143,7 @@ public static class AdminCommands
         admin.Subcommands.Add(BackupCommand.Backup(data));
         admin.Subcommands.Add(BackupCommand.Restore(data));
         admin.Subcommands.Add(CheckCommand.Build(data));
+        admin.Subcommands.Add(LedgerCommand.Build(data));
         return admin;
     }
 
