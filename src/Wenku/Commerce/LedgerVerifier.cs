@@ -47,7 +47,16 @@ public sealed class LedgerVerifier(IDbContextFactory<WenkuDb> dbFactory)
     public async Task<LedgerVerification> VerifyAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var snapshot = await BeginSnapshotAsync(db, ct);
+        // On PostgreSQL a transaction runs inside the execution strategy (retried whole on a transient failure).
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var snapshot = await BeginSnapshotAsync(db, ct);
+            return await VerifyInSnapshotAsync(db, ct);
+        });
+    }
+
+    private static async Task<LedgerVerification> VerifyInSnapshotAsync(WenkuDb db, CancellationToken ct)
+    {
         var found = new List<LedgerViolation>();
         bool Full() => found.Count >= MaxViolations;
 
