@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Wenku.Accounts;
 using Wenku.Cli;
 using Wenku.Commerce;
 using Wenku.Data;
@@ -29,14 +30,7 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
     public async Task Kill_9_during_a_stream_of_purchases_loses_no_answered_purchase_and_the_ledger_verifies()
     {
         const int readerCount = 6, docCount = 40;
-        await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", "uploader@crash.test", "--password", TestUsers.Password, "--role", "user");
-        var tokens = new List<string>();
-        for (var i = 0; i < readerCount; i++)
-        {
-            await WenkuProcess.RunAsync("admin", "create-user", "--data", _data, "--email", $"reader{i}@crash.test", "--password", TestUsers.Password, "--role", "user");
-            tokens.Add(await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", $"reader{i}@crash.test"));
-        }
-        var docs = await SeedAsync(readerCount, docCount);
+        var (tokens, docs) = await SeedAsync(readerCount, docCount);
 
         // Every purchase that answered 200: (reader, document, purchase id).
         var answered = new ConcurrentBag<(int Reader, long Doc, long PurchaseId)>();
@@ -99,32 +93,38 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
         (await WenkuProcess.RunAsync("admin", "ledger", "verify", "--data", _data)).ShouldContain("every invariant holds");
     }
 
-    /// <summary>Paid documents of the uploader and points for every reader, written as the site would (documents as rows: buying needs no files).</summary>
-    private async Task<List<(long Id, int Price)>> SeedAsync(int readers, int count)
+    /// <summary>
+    /// Readers with API tokens and points, and paid documents of an uploader, written as <c>wenku admin</c> and the site
+    /// write them, in this process (documents as rows: buying needs no files).
+    /// </summary>
+    private async Task<(List<string> Tokens, List<(long Id, int Price)> Docs)> SeedAsync(int readers, int count)
     {
         await using var services = CliServices.Build(_data);
         await DatabaseSetup.InitializeAsync(services, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WenkuDb>();
-        var uploader = await db.Users.Where(u => u.Email == "uploader@crash.test").Select(u => u.Id).SingleAsync();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+        var (uploader, _) = await accounts.CreateOrUpdateAsync("uploader@crash.test", TestUsers.Password, Roles.User);
         var category = await db.Categories.Where(c => c.Slug == "other").Select(c => c.Id).SingleAsync();
         var docs = Enumerable.Range(0, count).Select(i => new Document
         {
-            Title = $"崩溃测试 crash {i}", CategoryId = category, UploaderId = uploader, OriginalFileName = "paid.pdf", Format = "pdf", SizeBytes = 1,
+            Title = $"崩溃测试 crash {i}", CategoryId = category, UploaderId = uploader!.Id, OriginalFileName = "paid.pdf", Format = "pdf", SizeBytes = 1,
             Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = $"originals/test/{Guid.NewGuid():N}.pdf",
             PreviewPages = 1, PageCount = 3, Price = 1 + i % 9, Status = DocumentStatus.Ready,
         }).ToList();
         db.Documents.AddRange(docs);
         await db.SaveChangesAsync();
         var grants = new PointGrants(new Ledger(db));
+        var tokens = new List<string>();
         for (var i = 0; i < readers; i++)
         {
-            var reader = await db.Users.Where(u => u.Email == $"reader{i}@crash.test").Select(u => u.Id).SingleAsync();
-            await grants.GrantAsync(reader, 10_000, "崩溃测试 crash test", null, CancellationToken.None);
+            var (reader, _) = await accounts.CreateOrUpdateAsync($"reader{i}@crash.test", TestUsers.Password, Roles.User);
+            tokens.Add(await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(reader!.Id, "crash", CancellationToken.None));
+            await grants.GrantAsync(reader.Id, 10_000, "崩溃测试 crash test", null, CancellationToken.None);
         }
         var result = docs.Select(d => (d.Id, d.Price)).ToList();
         SqliteConnection.ClearAllPools();
-        return result;
+        return (tokens, result);
     }
 
     private async Task<T> WithDbAsync<T>(Func<WenkuDb, Task<T>> action)
