@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Spectre.Console;
 using Wenku.Commerce;
 using Wenku.Data;
@@ -20,7 +21,7 @@ public static class LedgerCommand
         {
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
-            var result = await new LedgerVerifier(services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<WenkuDb>>()).VerifyAsync(ct);
+            var result = await new LedgerVerifier(services.GetRequiredService<IDbContextFactory<WenkuDb>>()).VerifyAsync(ct);
             if (result.Holds)
             {
                 Console.WriteLine(result.Summary);
@@ -47,7 +48,7 @@ public static class LedgerCommand
             await DatabaseSetup.InitializeAsync(services, ct);
             DateTime? start = p.GetValue(from)?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
             DateTime? end = p.GetValue(to)?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            var f = await new LedgerReport(services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<WenkuDb>>()).FiguresAsync(start, end, ct);
+            var f = await new LedgerReport(services.GetRequiredService<IDbContextFactory<WenkuDb>>()).FiguresAsync(start, end, ct);
             Write(f, p.GetValue(from), p.GetValue(to));
             return 0;
         });
