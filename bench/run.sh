@@ -8,9 +8,11 @@
 # Only on request (--only scaleout, or bench/scaleout.sh): a batch of PDFs converted by 1 vs 2 `wenku worker` processes and
 # /d/{id} from 1 vs 2 `serve` processes behind nginx, on PostgreSQL + S3 (s3rver), beside the embedded default. It starts
 # PostgreSQL and s3rver with scripts/services.sh (ports WENKU_PG_PORT, WENKU_S3_PORT) and stops them after if it started them.
+# Only on request (--only purchases, or bench/purchases.sh): purchases/s and p99 at --connections concurrent buyers through the
+# API, beside a bare conditional UPDATE of one balance row, on SQLite and on PostgreSQL (scripts/services.sh, as above).
 # The search benchmark (Lucene vs SQLite FTS5 on 100,000 documents) is bench/search.sh.
 # Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light, LibreOffice, tesseract).
-# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr|scaleout] [--index 1000000] [--diagnostics 3]
+# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr|scaleout|purchases] [--index 1000000] [--diagnostics 3]
 #                     [--docs 12] [--doc-pages 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,7 +84,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [[ " $* " == *" --only scaleout "* ]]; then
+if [[ " $* " == *" --only scaleout "* || " $* " == *" --only purchases "* ]]; then
   bash scripts/services.sh status || services_started=1
   services_env=$(bash scripts/services.sh start)
   while IFS= read -r line; do export "${line?}"; done <<< "$services_env"

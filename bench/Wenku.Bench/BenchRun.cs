@@ -29,6 +29,11 @@ public static class BenchRun
             duplicates = DuplicateBenchmark.Run(settings.IndexSize);
             GC.Collect();
         }
+        if (settings.Runs("purchases"))
+        {
+            Console.WriteLine($"\n== Purchases: {settings.WrkConnections} concurrent buyers, on SQLite and PostgreSQL, beside a bare conditional UPDATE of one balance row ==");
+            await PurchaseBenchmark.RunAsync(settings);
+        }
         if (settings.Runs("scaleout"))
         {
             Console.WriteLine($"\n== Scale-out: {settings.ScaleOutDocs} PDFs of {settings.ScaleOutPages} pages converted by 1 vs 2 workers, and /d/{{id}} from 1 vs 2 serves, on PostgreSQL + S3 beside the embedded default ==");

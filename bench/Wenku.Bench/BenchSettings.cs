@@ -17,13 +17,13 @@ public sealed record BenchSettings(
     int ScaleOutPages = 10)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|scaleout] [--index 1000000] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|scaleout|purchases] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3] [--docs 12] [--doc-pages 10]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
           --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
           --index        synthetic fingerprints in the near-duplicate index (duplicates benchmark)
-          --only         one benchmark; without it, all but scaleout (which needs PostgreSQL and s3rver: scripts/services.sh)
+          --only         one benchmark; without it, all but scaleout and purchases (which need PostgreSQL and s3rver: scripts/services.sh)
           --docs         documents in the scaleout batch, each of --doc-pages pages
         """;
 
@@ -43,7 +43,7 @@ public sealed record BenchSettings(
         var only = values.GetValueOrDefault("only");
         string[] all = ["ingest", "page", "duplicates", "office", "ocr"];
         var benchmarks = only is null ? new HashSet<string>(all) : new HashSet<string> { only };
-        if (!benchmarks.IsSubsetOf([.. all, "scaleout"])) return null;
+        if (!benchmarks.IsSubsetOf([.. all, "scaleout", "purchases"])) return null;
 
         return new BenchSettings(
             Path.GetFullPath(work),

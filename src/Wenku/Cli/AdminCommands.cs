@@ -186,6 +186,7 @@ public static class AdminCommands
         admin.Subcommands.Add(BackupCommand.Restore(data));
         admin.Subcommands.Add(CheckCommand.Build(data));
         admin.Subcommands.Add(grant);
+        admin.Subcommands.Add(LedgerCommand.Build(data));
         return admin;
     }
 

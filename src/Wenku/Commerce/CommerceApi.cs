@@ -86,7 +86,7 @@ public static class CommerceApi
             title: $"积分不足：需要 {poor.Price}，你有 {poor.Spendable + poor.Earned}。Too few points: {poor.Price} needed, you have {poor.Spendable + poor.Earned}.",
             extensions: new Dictionary<string, object?>
             {
-                ["price"] = poor.Price, ["spendable"] = poor.Spendable, ["earned"] = poor.Earned, ["recharge"] = "/me/wallet",
+                ["price"] = poor.Price, ["spendable"] = poor.Spendable, ["earned"] = poor.Earned, ["recharge"] = "/me/wallet/recharge",
             }),
         PurchaseOutcome.KeyReused => TypedResults.Problem(statusCode: 422,
             title: "这个 Idempotency-Key 已用于另一个请求。This Idempotency-Key was used for a different request."),

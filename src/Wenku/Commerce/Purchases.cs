@@ -67,6 +67,14 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
         var hash = Idempotency.RequestHash("purchase", documentId, expectedPrice);
         return ledger.InTransactionAsync<PurchaseOutcome>(async () =>
         {
+            var doc = await db.Documents.AsNoTracking().Where(d => d.Id == documentId)
+                .Select(d => new { d.Id, d.Price, d.Status, d.UploaderId }).SingleOrDefaultAsync(ct);
+            var owns = doc is not null && (doc.UploaderId == buyerId || buyerIsStaff
+                || await db.Entitlements.AnyAsync(e => e.DocumentId == documentId && e.UserId == buyerId, ct));
+
+            // The key is read after the entitlement: on PostgreSQL each statement sees what was committed when it began,
+            // and a purchase commits its entitlement and its key together, so a request that sees the entitlement a
+            // parallel twin just made also sees the twin's key, and replays its answer instead of saying "owned".
             if (idempotencyKey is not null
                 && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == buyerId && r.Key == idempotencyKey, ct) is { } prior)
             {
@@ -74,12 +82,7 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
                     ? new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(prior.ResponseJson, Json)!, Replayed: true)
                     : new PurchaseOutcome.KeyReused();
             }
-
-            var doc = await db.Documents.AsNoTracking().Where(d => d.Id == documentId)
-                .Select(d => new { d.Id, d.Price, d.Status, d.UploaderId }).SingleOrDefaultAsync(ct);
             if (doc is null) return new PurchaseOutcome.NotFound();
-            var owns = doc.UploaderId == buyerId || buyerIsStaff
-                || await db.Entitlements.AnyAsync(e => e.DocumentId == documentId && e.UserId == buyerId, ct);
             if (doc.Status != DocumentStatus.Ready && !owns) return doc.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
 
             // Whoever has the document already is never charged again, whatever the key or the price.

@@ -152,7 +152,7 @@ public sealed class PurchaseTests(CommerceSite site) : IClassFixture<CommerceSit
         var problem = await poor.Content.ReadFromJsonAsync<JsonElement>(Json);
         problem.GetProperty("spendable").GetInt64().ShouldBe(15);
         problem.GetProperty("price").GetInt32().ShouldBe(20);
-        problem.GetProperty("recharge").GetString().ShouldBe("/me/wallet");
+        problem.GetProperty("recharge").GetString().ShouldBe("/me/wallet/recharge");
         (await buyer.GetAsync($"/api/v1/documents/{doc}/original")).StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
 
         var stale = await buyer.SendAsync(Buy(doc, 12, "k2"));
