@@ -169,7 +169,7 @@ public static class PurchaseBenchmark
         await db.SaveChangesAsync();
 
         var ledger = new Ledger(db);
-        var grants = new PointGrants(ledger);
+        var grants = new PointGrants(ledger, db);
         var tokens = new List<string>();
         var accounts = new List<long>();
         for (var b = 0; b < buyers; b++)

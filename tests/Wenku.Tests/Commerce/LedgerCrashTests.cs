@@ -114,7 +114,7 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
         }).ToList();
         db.Documents.AddRange(docs);
         await db.SaveChangesAsync();
-        var grants = new PointGrants(new Ledger(db));
+        var grants = new PointGrants(new Ledger(db), db);
         var tokens = new List<string>();
         for (var i = 0; i < readers; i++)
         {
