@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Wenku.Data;
 
@@ -101,6 +102,22 @@ public sealed class Ledger(WenkuDb db)
             accounts.Single(a => a.Owner == userId && a.Kind == AccountKind.Earned), site);
     }
 
+    /// <summary>The books of several users (a buyer and an uploader) in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, LedgerBook>> BooksAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        var ids = userIds.Distinct().ToList();
+        var accounts = await db.LedgerAccounts.AsNoTracking().Where(a => ids.Contains(a.Owner) || a.Owner == LedgerAccount.System).ToListAsync(ct);
+        if (accounts.Count < ids.Count * 2 + SiteKinds.Length)
+        {
+            foreach (var id in ids) await EnsureAccountsAsync(db, id, ct);
+            accounts = await db.LedgerAccounts.AsNoTracking().Where(a => ids.Contains(a.Owner) || a.Owner == LedgerAccount.System).ToListAsync(ct);
+        }
+        var site = accounts.Where(a => a.Owner == LedgerAccount.System).ToDictionary(a => a.Kind);
+        return ids.ToDictionary(id => id, id => new LedgerBook(id,
+            accounts.Single(a => a.Owner == id && a.Kind == AccountKind.Spendable),
+            accounts.Single(a => a.Owner == id && a.Kind == AccountKind.Earned), site));
+    }
+
     private Task<List<LedgerAccount>> LoadAsync(string userId, CancellationToken ct) =>
         db.LedgerAccounts.AsNoTracking().Where(a => a.Owner == userId || a.Owner == LedgerAccount.System).ToListAsync(ct);
 
@@ -135,18 +152,18 @@ public sealed class Ledger(WenkuDb db)
         if (lines.Count == 0) throw new InvalidOperationException($"A {kind} transaction must move points.");
         if (lines.Sum(p => p.Amount) != 0) throw new InvalidOperationException($"The postings of a {kind} transaction do not sum to zero.");
 
+        var balances = new Dictionary<long, long>();
         foreach (var (account, amount) in lines)
         {
             if (!LedgerAccount.IsUserKind(account.Kind)) continue;
-            var id = account.Id;
-            var moved = amount < 0
-                ? await db.LedgerAccounts.Where(a => a.Id == id && a.Balance >= -amount)
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + amount), ct)
-                : await db.LedgerAccounts.Where(a => a.Id == id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.Balance, a => a.Balance + amount), ct);
-            if (moved == 1) continue;
-            var now = await db.LedgerAccounts.Where(a => a.Id == id).Select(a => a.Balance).SingleAsync(ct);
-            throw now >= -amount ? new LedgerRaceException(id) : new InsufficientPointsException(id);
+            var after = await MoveBalanceAsync(account.Id, amount, ct);
+            if (after is { } balance)
+            {
+                balances[account.Id] = balance;
+                continue;
+            }
+            var now = await db.LedgerAccounts.Where(a => a.Id == account.Id).Select(a => a.Balance).SingleAsync(ct);
+            throw now >= -amount ? new LedgerRaceException(account.Id) : new InsufficientPointsException(account.Id);
         }
 
         var transaction = new LedgerTransaction
@@ -154,10 +171,41 @@ public sealed class Ledger(WenkuDb db)
             Kind = kind, Memo = Text.SafeText.OneLine(memo), ActorId = actorId, DocumentId = documentId, Reference = reference,
             Postings = lines.Select(p => new LedgerPosting { AccountId = p.Account.Id, Amount = p.Amount }).ToList(),
         };
+        transaction.BalancesAfter = balances;
         db.LedgerTransactions.Add(transaction);
         await db.SaveChangesAsync(ct);
         return transaction;
     }
+
+    /// <summary>
+    /// Adds <paramref name="amount"/> to a user account's cached balance — a debit only if the balance covers it — and
+    /// returns the new balance, or null when the debit's condition failed. One statement (<c>UPDATE … RETURNING</c>, which
+    /// SQLite and PostgreSQL both have), on the transaction's connection.
+    /// </summary>
+    private async Task<long?> MoveBalanceAsync(long accountId, long amount, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = amount < 0 ? DebitSql : CreditSql;
+        Add(command, "id", accountId);
+        Add(command, "amount", amount);
+        var result = await command.ExecuteScalarAsync(ct);
+        return result is null or DBNull ? null : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+
+        static void Add(System.Data.Common.DbCommand command, string name, long value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+    }
+
+    private const string DebitSql =
+        """UPDATE "LedgerAccounts" SET "Balance" = "Balance" + @amount WHERE "Id" = @id AND "Balance" + @amount >= 0 RETURNING "Balance" """;
+    private const string CreditSql =
+        """UPDATE "LedgerAccounts" SET "Balance" = "Balance" + @amount WHERE "Id" = @id RETURNING "Balance" """;
 
     /// <summary>A user's balances as cached (equal to their postings: <c>wenku admin ledger verify</c> checks it).</summary>
     public async Task<WalletBalance> BalanceAsync(string userId, CancellationToken ct)

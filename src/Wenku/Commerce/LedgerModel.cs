@@ -102,6 +102,10 @@ public sealed class LedgerTransaction
     public string Memo { get; set; } = "";
 
     public List<LedgerPosting> Postings { get; set; } = [];
+
+    /// <summary>The user accounts' balances right after this transaction was posted (not stored: the accounts hold them).</summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
+    public IReadOnlyDictionary<long, long> BalancesAfter { get; set; } = new Dictionary<long, long>();
 }
 
 /// <summary>One side of a transaction: points into (positive) or out of (negative) one account.</summary>

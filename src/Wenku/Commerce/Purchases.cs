@@ -67,50 +67,57 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
         var hash = Idempotency.RequestHash("purchase", documentId, expectedPrice);
         return ledger.InTransactionAsync<PurchaseOutcome>(async () =>
         {
-            var doc = await db.Documents.AsNoTracking().Where(d => d.Id == documentId)
-                .Select(d => new { d.Id, d.Price, d.Status, d.UploaderId }).SingleOrDefaultAsync(ct);
-            var owns = doc is not null && (doc.UploaderId == buyerId || buyerIsStaff
-                || await db.Entitlements.AnyAsync(e => e.DocumentId == documentId && e.UserId == buyerId, ct));
-
-            // The key is read after the entitlement: on PostgreSQL each statement sees what was committed when it began,
-            // and a purchase commits its entitlement and its key together, so a request that sees the entitlement a
-            // parallel twin just made also sees the twin's key, and replays its answer instead of saying "owned".
-            if (idempotencyKey is not null
-                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == buyerId && r.Key == idempotencyKey, ct) is { } prior)
+            // Everything the decision needs, in one statement (one snapshot on PostgreSQL): a purchase commits its
+            // entitlement and its idempotency key together, so a request that sees the entitlement a parallel twin just
+            // made also sees the twin's key, and replays its answer instead of saying "owned".
+            var facts = await db.Documents.AsNoTracking().Where(d => d.Id == documentId).Select(d => new
             {
-                return prior.RequestHash == hash
-                    ? new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(prior.ResponseJson, Json)!, Replayed: true)
-                    : new PurchaseOutcome.KeyReused();
+                d.Price, d.Status, d.UploaderId,
+                Owned = db.Entitlements.Any(e => e.DocumentId == documentId && e.UserId == buyerId),
+                Downloaded = db.Downloads.Any(x => x.DocumentId == documentId && x.UserId == buyerId),
+                Percent = db.SiteSettings.Select(x => x.UploaderSharePercent).FirstOrDefault(),
+                PriorHash = db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.RequestHash).FirstOrDefault(),
+            }).SingleOrDefaultAsync(ct);
+
+            var priorHash = facts is not null ? facts.PriorHash
+                : idempotencyKey is null ? null // a document gone since: its purchase may still be replayed
+                : await db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.RequestHash).FirstOrDefaultAsync(ct);
+            if (idempotencyKey is not null && priorHash is not null)
+            {
+                if (priorHash != hash) return new PurchaseOutcome.KeyReused();
+                var first = await db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.ResponseJson).SingleAsync(ct);
+                return new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(first, Json)!, Replayed: true);
             }
-            if (doc is null) return new PurchaseOutcome.NotFound();
-            if (doc.Status != DocumentStatus.Ready && !owns) return doc.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
+            if (facts is null) return new PurchaseOutcome.NotFound();
+            var owns = facts.UploaderId == buyerId || buyerIsStaff || facts.Owned;
+            if (facts.Status != DocumentStatus.Ready && !owns)
+                return facts.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
 
             // Whoever has the document already is never charged again, whatever the key or the price.
-            if (owns || doc.Price == 0)
+            if (owns || facts.Price == 0)
             {
-                if (doc.Price != expectedPrice && !owns) return new PurchaseOutcome.PriceChanged(doc.Price);
+                if (facts.Price != expectedPrice && !owns) return new PurchaseOutcome.PriceChanged(facts.Price);
                 var balance = await ledger.BalanceAsync(buyerId, ct);
-                return new PurchaseOutcome.Done(new PurchaseReceipt(documentId, doc.Price, 0, owns, null, balance.Spendable, balance.Earned), Replayed: false);
+                return new PurchaseOutcome.Done(new PurchaseReceipt(documentId, facts.Price, 0, owns, null, balance.Spendable, balance.Earned), Replayed: false);
             }
-            if (doc.Price != expectedPrice) return new PurchaseOutcome.PriceChanged(doc.Price);
+            if (facts.Price != expectedPrice) return new PurchaseOutcome.PriceChanged(facts.Price);
 
-            var buyer = await ledger.BookAsync(buyerId, ct);
-            if (buyer.Spendable.Balance + buyer.Earned.Balance < doc.Price)
-                return new PurchaseOutcome.TooFewPoints(doc.Price, buyer.Spendable.Balance, buyer.Earned.Balance);
-            var uploader = await ledger.BookAsync(doc.UploaderId, ct);
-            var percent = await db.SiteSettings.AsNoTracking().Select(s => s.UploaderSharePercent).SingleAsync(ct);
-            var (uploaderShare, platformShare) = Shares.Split(doc.Price, percent);
-            var fromSpendable = (int)Math.Min(buyer.Spendable.Balance, doc.Price);
-            var fromEarned = doc.Price - fromSpendable;
+            var books = await ledger.BooksAsync([buyerId, facts.UploaderId], ct);
+            var (buyer, uploader) = (books[buyerId], books[facts.UploaderId]);
+            if (buyer.Spendable.Balance + buyer.Earned.Balance < facts.Price)
+                return new PurchaseOutcome.TooFewPoints(facts.Price, buyer.Spendable.Balance, buyer.Earned.Balance);
+            var (uploaderShare, platformShare) = Shares.Split(facts.Price, facts.Percent);
+            var fromSpendable = (int)Math.Min(buyer.Spendable.Balance, facts.Price);
+            var fromEarned = facts.Price - fromSpendable;
 
             var purchase = new Purchase
             {
-                DocumentId = documentId, BuyerId = buyerId, UploaderId = doc.UploaderId, Price = doc.Price,
+                DocumentId = documentId, BuyerId = buyerId, UploaderId = facts.UploaderId, Price = facts.Price,
                 UploaderShare = uploaderShare, PlatformShare = platformShare, FromSpendable = fromSpendable, FromEarned = fromEarned,
             };
             db.Purchases.Add(purchase);
             db.Entitlements.Add(new Entitlement { DocumentId = documentId, UserId = buyerId, Source = Entitlement.PurchaseSource });
-            await db.SaveChangesAsync(ct); // the unique (document, buyer) index stops a parallel second purchase here
+            await db.SaveChangesAsync(ct); // the unique (document, buyer) index stops a parallel second purchase here, before any debit
 
             var transaction = await ledger.PostAsync(TransactionKind.Purchase,
                 [
@@ -120,16 +127,19 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
                 $"购买文档 #{documentId}", ct, actorId: buyerId, documentId: documentId, reference: $"purchase:{purchase.Id}");
             purchase.TransactionId = transaction.Id;
 
-            // A purchase counts as a download (once per reader, like a free download).
-            if (!await db.Downloads.AnyAsync(x => x.DocumentId == documentId && x.UserId == buyerId, ct))
+            // A purchase counts as a download (once per reader, like a free download); "most downloaded" follows.
+            if (!facts.Downloaded)
             {
                 db.Downloads.Add(new Download { DocumentId = documentId, UserId = buyerId });
                 await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
                 db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId });
             }
 
-            var after = await ledger.BalanceAsync(buyerId, ct);
-            var receipt = new PurchaseReceipt(documentId, doc.Price, doc.Price, false, purchase.Id, after.Spendable, after.Earned);
+            // The balances the debits left; an account the purchase did not touch as read at its start (on PostgreSQL a
+            // concurrent credit to it may be missing from this receipt; the ledger itself is exact).
+            var spendable = transaction.BalancesAfter.GetValueOrDefault(buyer.Spendable.Id, buyer.Spendable.Balance);
+            var earned = transaction.BalancesAfter.GetValueOrDefault(buyer.Earned.Id, buyer.Earned.Balance);
+            var receipt = new PurchaseReceipt(documentId, facts.Price, facts.Price, false, purchase.Id, spendable, earned);
             if (idempotencyKey is not null)
                 db.IdempotencyRecords.Add(new IdempotencyRecord
                 {
