@@ -6,12 +6,14 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Wenku.Accounts;
 using Wenku.Cli;
 using Wenku.Commerce;
 using Wenku.Commerce.Alipay;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Storage;
 using Wenku.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -19,19 +21,44 @@ namespace Wenku.Tests.Commerce;
 
 /// <summary>
 /// <c>kill -9</c> of the real program during a stream of purchases and Alipay notifications: after the restart the ledger
-/// verifies, every 200 is there and every notification answered <c>success</c> is credited exactly once.
+/// verifies, every 200 is there and every notification answered <c>success</c> is credited exactly once. On the test
+/// stack: SQLite, or (<c>WENKU_TEST_STACK=scaleout</c>) a PostgreSQL database and an s3rver bucket of its own.
 /// </summary>
-public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
+public sealed class LedgerCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int OrderCount = 30;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _data = TestPaths.NewTempDir("ledger-crash");
+    private readonly (string Postgres, S3StorageOptions S3)? _scaleOut = WenkuFactory.OnScaleOutStack
+        ? (ScaleOutServices.NewPostgresDatabase("crash"), ScaleOutServices.NewBucket("crash")) : null;
+
+    /// <summary>The stack's settings (configuration keys): none for SQLite and the data folder's files.</summary>
+    private Dictionary<string, string?> Stack => _scaleOut is { } s ? ScaleOutServices.SiteSettings(s.Postgres, s.S3) : [];
+
+    /// <summary>The stack's settings as a process's environment.</summary>
+    private Dictionary<string, string> StackEnv => Stack.ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+
+    public async Task InitializeAsync()
+    {
+        if (_scaleOut is { } s) await ScaleOutServices.CreateBucketAsync(s.S3);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_scaleOut is { } s)
+        {
+            await ScaleOutServices.DeleteBucketAsync(s.S3);
+            await ScaleOutServices.DropPostgresDatabaseAsync(s.Postgres);
+        }
+        TestPaths.TryDelete(_data);
+    }
 
     /// <summary>The serve process's settings: no workers, Alipay against the stand-in, its public address its real port.</summary>
-    private static Dictionary<string, string> Settings(AlipayStandIn gateway, int port)
+    private Dictionary<string, string> Settings(AlipayStandIn gateway, int port)
     {
         var o = gateway.SiteOptions();
-        return new()
+        return new(StackEnv)
         {
             ["Wenku__Workers"] = "0",
             ["Wenku__Alipay__Enabled"] = "true",
@@ -119,7 +146,7 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
         // The restart listens on the same address: the notify_url Alipay holds for each order.
         using (var site = await WenkuProcess.StartServeAsync(_data, env, port))
         {
-            (await WenkuProcess.RunAsync("admin", "ledger", "verify", "--data", _data)).ShouldContain("every invariant holds");
+            (await WenkuProcess.RunAsync(StackEnv, "admin", "ledger", "verify", "--data", _data)).ShouldContain("every invariant holds");
 
             // Every notification answered `success` is credited exactly once; an order Alipay never reported paid is not.
             var (rechargeOrders, creditsOf, clearing) = await RechargesAsync();
@@ -157,7 +184,7 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
                 (receipt.Charged, receipt.AlreadyOwned).ShouldBe((0, true));
             }
         }
-        (await WenkuProcess.RunAsync("admin", "ledger", "verify", "--data", _data)).ShouldContain("every invariant holds");
+        (await WenkuProcess.RunAsync(StackEnv, "admin", "ledger", "verify", "--data", _data)).ShouldContain("every invariant holds");
     }
 
     /// <summary>Each recharge order's state, how many Recharge transactions each has, and the PaymentClearing account's sum.</summary>
@@ -214,20 +241,20 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IDisposable
         }
         var result = docs.Select(d => (d.Id, d.Price)).ToList();
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
         return (tokens, result, orders);
     }
 
     private async Task<T> WithDbAsync<T>(Func<WenkuDb, Task<T>> action)
     {
-        await using var services = CliServices.Build(_data);
+        await using var services = CliServices.Build(_data, Stack);
         await using var scope = services.CreateAsyncScope();
         var result = await action(scope.ServiceProvider.GetRequiredService<WenkuDb>());
         SqliteConnection.ClearAllPools();
+        NpgsqlConnection.ClearAllPools();
         return result;
     }
 
     private static HttpClient Client(Uri site, string token) =>
         new() { BaseAddress = site, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) }, Timeout = TimeSpan.FromSeconds(30) };
-
-    public void Dispose() => TestPaths.TryDelete(_data);
 }
