@@ -9,7 +9,7 @@
 set -euo pipefail
 packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
-  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,9 +24,11 @@ public sealed class WenkuProcess : IDisposable
         return new WenkuProcess(process, null);
     }
 
-    public static async Task<WenkuProcess> StartServeAsync(string dataDir, IDictionary<string, string>? env = null)
+    /// <param name="port">The port to listen on (a restart on the same address, or a site that must know its address in
+    /// advance); a free one when not given.</param>
+    public static async Task<WenkuProcess> StartServeAsync(string dataDir, IDictionary<string, string>? env = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
         var psi = Command(["serve", "--data", dataDir, "--urls", url.ToString().TrimEnd('/')], env);
         var process = Process.Start(psi)!;
@@ -114,7 +116,8 @@ public sealed class WenkuProcess : IDisposable
         return psi;
     }
 
-    private static int FreePort()
+    /// <summary>A port on 127.0.0.1 that is free now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
