@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Caching.Memory;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -24,6 +25,7 @@ public static class Authentication
     /// </summary>
     public static IServiceCollection AddWenkuAuthentication(this IServiceCollection services)
     {
+        services.AddMemoryCache(); // the bearer handler keeps users' claims a minute
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = Smart;
@@ -83,7 +85,7 @@ public static class Authentication
 /// <summary>Authenticates <c>Authorization: Bearer wk_…</c> with a personal API token.</summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiTokens tokens, IUserClaimsPrincipalFactory<WenkuUser> principals)
+    ApiTokens tokens, IUserClaimsPrincipalFactory<WenkuUser> principals, IMemoryCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -93,9 +95,16 @@ public sealed class TokenAuthenticationHandler(
         // Failed password sign-ins never touch tokens: a token works until it expires or is revoked.
         var user = await tokens.FindUserAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (user is null) return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
-        var principal = await principals.CreateAsync(user);
+        // The user's claims (roles) take four queries to make: they are kept a minute per version of the user's row. Any
+        // change of the user (a role, the password, the security stamp) changes its concurrency stamp, so the next
+        // request makes them afresh; the token itself is still checked on every request.
+        var claims = await cache.GetOrCreateAsync($"token-claims:{user.Id}:{user.SecurityStamp}:{user.ConcurrencyStamp}", async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
+            return (await principals.CreateAsync(user)).Claims.ToArray();
+        });
         return AuthenticateResult.Success(new AuthenticationTicket(
-            new ClaimsPrincipal(new ClaimsIdentity(principal.Claims, Authentication.Bearer)), Authentication.Bearer));
+            new ClaimsPrincipal(new ClaimsIdentity(claims, Authentication.Bearer)), Authentication.Bearer));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -49,6 +49,29 @@ public sealed class Ledger(WenkuDb db)
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
+        // SQLite has one writer at a time: money transactions of this process queue here, first come first served,
+        // instead of each polling SQLite's lock with growing sleeps (which made the slowest wait seconds). Writers of
+        // other processes, and other writers of this one, still meet at SQLite's own lock.
+        var gate = db.Database.IsSqlite() && !InsideGate.Value ? SqliteGates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1)) : null;
+        if (gate is null) return await RunAsync(work, ct);
+        await gate.WaitAsync(ct);
+        InsideGate.Value = true;
+        try
+        {
+            return await RunAsync(work, ct);
+        }
+        finally
+        {
+            InsideGate.Value = false;
+            gate.Release();
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> SqliteGates = new();
+    private static readonly AsyncLocal<bool> InsideGate = new();
+
+    private async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -71,7 +71,7 @@ public sealed class AccountTests(WenkuNoWorkerFactory site) : IClassFixture<Wenk
         (await denied.Content.ReadAsStringAsync()).ShouldContain("没有权限");
 
         var (admin, _) = await site.SignedInBrowserAsync("settings-admin@test.local", Roles.Admin);
-        var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "7", ["Notices"] = "第一条提示\n第二条提示" });
+        var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "7", ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000", ["Notices"] = "第一条提示\n第二条提示" });
         saved.StatusCode.ShouldBe(HttpStatusCode.OK);
         var settings = await site.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.SiteSettings));
         settings.DefaultPreviewPages.ShouldBe(7);

@@ -78,7 +78,7 @@ public sealed class StoredTextTests(WenkuNoWorkerFactory site) : IClassFixture<W
         (await site.WithDbAsync(db => db.Users.Where(u => u.Email == "text-register@test.local").Select(u => u.DisplayName).SingleAsync())).ShouldBe("读者nimda");
 
         var (admin, _) = await site.SignedInBrowserAsync("text-admin@test.local", Wenku.Accounts.Roles.Admin);
-        (await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "5", ["Notices"] = $"通知{HostileUrlEncoded}一\r\n通知二" }))
+        (await admin.PostFormAsync("/admin/settings", "/admin/settings", new() { ["DefaultPreviewPages"] = "5", ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000", ["Notices"] = $"通知{HostileUrlEncoded}一\r\n通知二" }))
             .StatusCode.ShouldBe(HttpStatusCode.OK);
         (await site.WithDbAsync(db => db.SiteSettings.Select(s => s.Notices).SingleAsync())).ShouldBe("通知一\n通知二");
     }

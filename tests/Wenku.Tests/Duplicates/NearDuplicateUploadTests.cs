@@ -98,7 +98,7 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         var (admin, _) = await site.SignedInBrowserAsync("dup-admin@test.local", Roles.Admin);
         var saved = await admin.PostFormAsync("/admin/settings", "/admin/settings", new()
         {
-            ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Reject", ["NearDuplicateThreshold"] = "0.4",
+            ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000", ["DefaultPreviewPages"] = "5", ["Notices"] = "提示", ["NearDuplicatePolicy"] = "Reject", ["NearDuplicateThreshold"] = "0.4",
         });
         saved.StatusCode.ShouldBe(HttpStatusCode.OK);
         var settings = await site.WithDbAsync(db => db.SiteSettings.AsNoTracking().SingleAsync());
