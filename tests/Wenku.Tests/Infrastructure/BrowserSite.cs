@@ -101,15 +101,14 @@ public sealed class BrowserSite : CommerceSite, IAsyncLifetime
         await page.ClickAsync("main form button[type=submit]");
         try
         {
-            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 15_000 });
+            await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException)
         {
             throw new InvalidOperationException($"sign-in of {email} failed: still on {page.Url}");
         }
         if (!(await context.CookiesAsync()).Any(c => c.Name == "wenku.auth"))
-            throw new InvalidOperationException($"sign-in of {email} kept no session cookie (now on {page.Url}): " +
-                string.Join("; ", (await context.CookiesAsync()).Select(c => $"{c.Name} domain={c.Domain} secure={c.Secure}")) + " " + (await page.ContentAsync())[..Math.Min(3000, (await page.ContentAsync()).Length)]);
+            throw new InvalidOperationException($"sign-in of {email} kept no session cookie (now on {page.Url})");
         await page.CloseAsync();
         return context;
     }

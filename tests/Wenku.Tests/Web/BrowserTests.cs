@@ -112,6 +112,34 @@ public sealed class BrowserTests(BrowserSite site) : IClassFixture<BrowserSite>
     }
 
     [Fact]
+    public async Task Page_check_reports_inline_code_overflow_broken_images_and_a_missing_heading()
+    {
+        // A page served with the site's own policy that breaks every rule once: the check must name each break.
+        await using var context = await site.ContextAsync(BrowserViewport.Phone);
+        await context.RouteAsync("**/broken-on-purpose", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200,
+            ContentType = "text/html; charset=utf-8",
+            Headers = new Dictionary<string, string> { ["Content-Security-Policy"] = Wenku.Web.SecurityHeaders.BasePolicy },
+            Body = """
+                <!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/broken-on-purpose.css"></head>
+                <body><h2>没有主标题 No h1</h2><script>alert(1)</script>
+                <div style="width:900px">内联 inline</div><div class="too-wide-too">宽 wide</div><img src="/no-such-image.png" alt="坏图 broken"></body></html>
+                """,
+        }));
+        await context.RouteAsync("**/broken-on-purpose.css", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200, ContentType = "text/css", Body = ".too-wide-too { width: 700px }",
+        }));
+        var problems = await PageCheck.RunAsync(context, "/broken-on-purpose", BrowserViewport.Phone, Path.Combine(TestPaths.NewTempDir("check"), "broken.png"));
+        problems.ShouldContain(p => p.StartsWith("CSP: script-src", StringComparison.Ordinal));
+        problems.ShouldContain(p => p.StartsWith("CSP: style-src", StringComparison.Ordinal));
+        problems.ShouldContain(p => p.StartsWith("image not loaded:", StringComparison.Ordinal) && p.EndsWith("/no-such-image.png", StringComparison.Ordinal));
+        problems.ShouldContain("no visible h1");
+        problems.ShouldContain(p => p.StartsWith("scrolls sideways", StringComparison.Ordinal) && p.Contains("div.too-wide-too", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Reader_buys_a_paid_document_by_clicks_and_downloads_the_original()
     {
         await ShopAsync();
@@ -192,11 +220,13 @@ public static class PageCheck
                 "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => 'image not loaded: ' + i.currentSrc)"));
             if (viewport.IsPhone)
             {
-                var (scrollWidth, innerWidth) = (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth"),
-                    await page.EvaluateAsync<int>("() => window.innerWidth"));
-                if (scrollWidth > innerWidth)
-                    problems.Add($"scrolls sideways: {scrollWidth}px wide in a {innerWidth}px window; widest: " +
-                        await page.EvaluateAsync<string>(WidestElements));
+                // Against the phone's width, not window.innerWidth alone: a mobile browser zooms out to show a page that is
+                // too wide, and then innerWidth grows with it and hides the very overflow we look for.
+                var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+                var innerWidth = await page.EvaluateAsync<int>("() => window.innerWidth");
+                if (scrollWidth > Math.Min(innerWidth, viewport.Width))
+                    problems.Add($"scrolls sideways: {scrollWidth}px wide on a {viewport.Width}px phone (innerWidth {innerWidth}); sticking out: " +
+                        await page.EvaluateAsync<string>(WidestElements.Replace("window.innerWidth", viewport.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
             }
             var heading = page.Locator("h1").First;
             if (await page.Locator("h1").CountAsync() == 0 || !await heading.IsVisibleAsync()) problems.Add("no visible h1");
