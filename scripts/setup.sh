@@ -4,12 +4,13 @@
 # (the fallback for PDFs poppler cannot open), CJK fonts (rendering and demo PDFs),
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), e2fsprogs and mount (the full-disk tests mount a small
-# ext4 image), and for the benchmarks wrk and nginx. Safe to run again:
+# ext4 image), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded),
+# and for the benchmarks wrk and nginx. Safe to run again:
 # it installs only what is missing.
 set -euo pipefail
 packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
-  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
