@@ -4,7 +4,7 @@
 # (the fallback for PDFs poppler cannot open), CJK fonts (rendering and demo PDFs),
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), e2fsprogs and mount (the full-disk tests mount a small
-# ext4 image), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded),
+# ext4 image), openssl (the Alipay tests check our RSA2 signatures with it), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded),
 # and for the benchmarks wrk and nginx. Safe to run again:
 # it installs only what is missing.
 set -euo pipefail
