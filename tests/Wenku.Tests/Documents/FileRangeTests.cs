@@ -113,8 +113,8 @@ public sealed class FileRangeTests(WenkuFactory site) : IClassFixture<WenkuFacto
     {
         var (reader, _) = await site.ApiClientAsync("range-paid-reader@test.local");
         var url = $"/api/v1/documents/{_paid}/original";
-        (await reader.SendAsync(Request(HttpMethod.Head, url))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await reader.SendAsync(Request(HttpMethod.Get, url, 0, 9))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await reader.SendAsync(Request(HttpMethod.Head, url))).StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
+        (await reader.SendAsync(Request(HttpMethod.Get, url, 0, 9))).StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
         (await site.CreateClient().SendAsync(Request(HttpMethod.Get, url, 0, 9))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await _owner.SendAsync(Request(HttpMethod.Get, url, 0, 9))).StatusCode.ShouldBe(HttpStatusCode.PartialContent);
     }

@@ -149,7 +149,7 @@ public abstract class DbJobQueueTests : IAsyncLifetime
         var job = await JobAsync(id);
         job.State.ShouldBe(JobState.Pending);
         job.LastError.ShouldBe("poppler-data is missing");
-        job.RunAfter.ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+        job.RunAfter.ShouldBeGreaterThan(_clock.GetUtcNow().AddMinutes(5).ToUnixTimeMilliseconds()); // the queue's clock, not the wall clock
         (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(5), CancellationToken.None)).ShouldBeNull();
         await using (var scope = _services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<WenkuDb>().Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAfter, 0L));
