@@ -47,7 +47,7 @@ public static class LedgerCommand
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
             DateTime? start = p.GetValue(from)?.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-            DateTime? end = p.GetValue(to)?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+            DateTime? end = p.GetValue(to) is { } t && t < DateOnly.MaxValue ? t.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : null;
             var f = await new LedgerReport(services.GetRequiredService<IDbContextFactory<WenkuDb>>()).FiguresAsync(start, end, ct);
             Write(f, p.GetValue(from), p.GetValue(to));
             return 0;

@@ -106,7 +106,7 @@ public static class WalletHistory
                     select new { p, t };
         if (kind is { } k) query = query.Where(x => x.t.Kind == k);
         if (from is { } f) { var start = f.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc); query = query.Where(x => x.t.At >= start); }
-        if (to is { } u) { var end = u.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc); query = query.Where(x => x.t.At < end); }
+        if (to is { } u && u < DateOnly.MaxValue) { var end = u.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc); query = query.Where(x => x.t.At < end); }
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(x => x.t.Id).ThenBy(x => x.p.Id)
             .Skip((page - 1) * size).Take(size)

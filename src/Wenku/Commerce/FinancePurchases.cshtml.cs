@@ -38,11 +38,18 @@ public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds) : PageMod
             Response.StatusCode = 400;
             Query = "";
         }
-        if (refunded is { } id)
-            Message = await db.Purchases.AsNoTracking().Where(p => p.Id == id && p.RefundTransactionId != null)
-                .Join(db.LedgerTransactions, p => p.RefundTransactionId, t => t.Id, (p, t) => t.Memo).SingleOrDefaultAsync(ct) is { } memo
-                ? $"已退款 Refunded: {memo}"
-                : null;
+        if (refunded is { } id
+            && await db.Purchases.AsNoTracking().Where(p => p.Id == id && p.RefundTransactionId != null)
+                .Join(db.LedgerTransactions, p => p.RefundTransactionId, t => t.Id, (p, t) => new { t.Id, t.Memo }).SingleOrDefaultAsync(ct) is { } refund)
+        {
+            // Who bore the uploader's share is for staff only (the buyer's history shows the memo): from the postings.
+            var split = await db.LedgerPostings.AsNoTracking().Where(x => x.TransactionId == refund.Id)
+                .Select(x => new { x.Account.Kind, x.Amount }).ToListAsync(ct);
+            var fromUploader = -split.Where(x => x.Kind == AccountKind.Earned).Sum(x => x.Amount);
+            var loss = -split.Where(x => x.Kind == AccountKind.PlatformLosses).Sum(x => x.Amount);
+            Message = $"已退款 Refunded: {refund.Memo}"
+                + (loss > 0 ? $"；上传者退回 {fromUploader}，平台承担 {loss} (uploader {fromUploader}, platform bore {loss})" : "");
+        }
         await LoadAsync(page ?? 1, ct);
         return Page();
     }

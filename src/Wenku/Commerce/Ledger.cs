@@ -109,6 +109,15 @@ public sealed class Ledger(WenkuDb db)
         _ => false,
     };
 
+    /// <summary>A row refers to one that is gone (a document deleted meanwhile).</summary>
+    public static bool IsForeignKeyViolation(Exception? e) => e switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.ForeignKeyViolation,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode == 787,
+        DbUpdateException { InnerException: var inner } => IsForeignKeyViolation(inner),
+        _ => false,
+    };
+
     /// <summary>The accounts of <paramref name="userId"/> and of the site, creating any that do not exist yet.</summary>
     public async Task<LedgerBook> BookAsync(string userId, CancellationToken ct)
     {
@@ -191,7 +200,7 @@ public sealed class Ledger(WenkuDb db)
 
         var transaction = new LedgerTransaction
         {
-            Kind = kind, Memo = Text.SafeText.OneLine(memo), ActorId = actorId, DocumentId = documentId, Reference = reference,
+            Kind = kind, Memo = Cut(Text.SafeText.OneLine(memo), MaxMemo), ActorId = actorId, DocumentId = documentId, Reference = reference,
             Postings = lines.Select(p => new LedgerPosting { AccountId = p.Account.Id, Amount = p.Amount }).ToList(),
         };
         transaction.BalancesAfter = balances;
@@ -225,6 +234,16 @@ public sealed class Ledger(WenkuDb db)
         }
     }
 
+    /// <summary>The longest memo kept (the column's length); longer ones are cut, never refused: the money moved anyway.</summary>
+    public const int MaxMemo = 400;
+
+    private static string Cut(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var end = char.IsHighSurrogate(text[max - 2]) ? max - 2 : max - 1;
+        return text[..end] + "…";
+    }
+
     private const string DebitSql =
         """UPDATE "LedgerAccounts" SET "Balance" = "Balance" + @amount WHERE "Id" = @id AND "Balance" + @amount >= 0 RETURNING "Balance" """;
     private const string CreditSql =
@@ -248,5 +267,7 @@ public sealed class Ledger(WenkuDb db)
 /// </summary>
 public sealed record WalletBalance(long Spendable, long Earned, long Withdrawable)
 {
+    /// <summary>All the points the user can spend (not part of the API's answer, which is the three named fields).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public long Total => Spendable + Earned;
 }

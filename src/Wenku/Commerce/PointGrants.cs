@@ -29,8 +29,13 @@ public sealed class PointGrants(Ledger ledger, WenkuDb db)
         if (string.IsNullOrWhiteSpace(reason)) throw new ArgumentException("A grant needs a reason.", nameof(reason));
         if (idempotencyKey is not null && actorId is null) throw new ArgumentException("An idempotency key is kept under the actor.", nameof(actorId));
         var hash = Idempotency.RequestHash("grant", userId, points, reason);
+        // One reference per call: if PostgreSQL's retry runs the transaction again after a commit that succeeded but
+        // was reported failed, the grant is found instead of made twice.
+        var reference = $"grant:{Guid.NewGuid():N}";
         return ledger.InTransactionAsync(async () =>
         {
+            if (await db.LedgerTransactions.AsNoTracking().SingleOrDefaultAsync(t => t.Kind == TransactionKind.Grant && t.Reference == reference, ct) is { } done)
+                return done;
             if (idempotencyKey is not null
                 && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == actorId && r.Key == idempotencyKey, ct) is { } prior)
             {
@@ -39,7 +44,7 @@ public sealed class PointGrants(Ledger ledger, WenkuDb db)
                 return await db.LedgerTransactions.AsNoTracking().SingleAsync(t => t.Id == id, ct);
             }
             var book = await ledger.BookAsync(userId, ct);
-            var tx = await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId);
+            var tx = await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId, reference: reference);
             if (idempotencyKey is not null)
             {
                 db.IdempotencyRecords.Add(new IdempotencyRecord

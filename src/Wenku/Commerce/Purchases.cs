@@ -59,6 +59,10 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
                 var balance = await ledger.BalanceAsync(buyerId, ct);
                 return new PurchaseOutcome.TooFewPoints(expectedPrice, balance.Spendable, balance.Earned);
             }
+            catch (DbUpdateException e) when (Ledger.IsForeignKeyViolation(e))
+            {
+                return new PurchaseOutcome.NotFound(); // the document was deleted while it was being bought
+            }
         }
     }
 

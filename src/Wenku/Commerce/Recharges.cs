@@ -82,11 +82,14 @@ public sealed class RechargeService(WenkuDb db, Ledger ledger, AlipayClient alip
         var site = string.IsNullOrWhiteSpace(Options.PublicUrl) ? siteUrl : new Uri(Options.PublicUrl);
         var payUrl = alipay.PayUrl(new AlipayPayment(order.OutTradeNo, order.AmountFen,
             $"充值 {order.Points} 积分 Recharge {order.Points} points", channel,
-            new Uri(site, "/pay/alipay/notify"), new Uri(site, "/pay/alipay/return")));
+            new Uri(WithSlash(site), "pay/alipay/notify"), new Uri(WithSlash(site), "pay/alipay/return")));
         log.LogInformation("Recharge order {OutTradeNo} created for user {UserId}: {Fen} fen, {Points} points, {Channel}",
             order.OutTradeNo, userId, order.AmountFen, order.Points, order.Channel);
         return new RechargeRequestOutcome.Created(order, payUrl);
     }
+
+    /// <summary>The site's base with a final slash, so that a site under a path (<c>https://host/wenku</c>) keeps it.</summary>
+    private static Uri WithSlash(Uri site) => site.AbsoluteUri.EndsWith('/') ? site : new Uri(site.AbsoluteUri + "/");
 
     /// <summary>
     /// Credits a trade Alipay says is paid (a verified notification or query): at most once per order, also for an order

@@ -62,8 +62,9 @@ public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock)
             var uploader = await ledger.BookAsync(purchase.UploaderId, ct);
             var fromUploader = Math.Min(purchase.UploaderShare, Math.Max(0, uploader.Earned.Balance));
             var loss = purchase.UploaderShare - fromUploader;
-            var memo = $"退款 购买 #{purchaseId}（文档 #{purchase.DocumentId}）Refund of purchase #{purchaseId}: {reason}"
-                + (loss > 0 ? $"；上传者退回 {fromUploader}，平台承担 {loss} (uploader {fromUploader}, platform bore {loss})" : "");
+            // The buyer reads this memo in their history: who bore what (the uploader's balance) stays in the postings,
+            // where staff see it (PlatformLosses), not in words.
+            var memo = $"退款 购买 #{purchaseId}（文档 #{purchase.DocumentId}）Refund of purchase #{purchaseId}: {reason}";
             var transaction = await ledger.PostAsync(TransactionKind.Refund,
                 [
                     (buyer.Spendable, purchase.Price),

@@ -50,7 +50,7 @@ public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdra
             WithdrawalRequestOutcome.BadPayee => await RefuseAsync(400,
                 $"请填写收款信息（1–{Withdrawals.MaxPayeeLength} 字）。Enter the payee details (1–{Withdrawals.MaxPayeeLength} characters).", ct),
             WithdrawalRequestOutcome.KeyReused => await RefuseAsync(422,
-                "这个表单已提交过另一个请求，请刷新页面后重试。This form was already used for another request; reload the page and try again.", ct),
+                "这个表单已提交过另一个请求，请再提交一次。This form was already used for another request; send it again.", ct, newKey: true),
             _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
         };
     }

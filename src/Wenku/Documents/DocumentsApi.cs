@@ -75,7 +75,7 @@ public static class DocumentsApi
             .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once.");
         docs.MapDelete("/{id:long}", DeleteAsync).RequireAuthorization()
             .WithSummary("Delete a document (its uploader or staff)")
-            .WithDescription("Removes the document, its pages, comments and files; it leaves search at once. 204 when done.");
+            .WithDescription("Removes the document, its pages, comments and files; it leaves search at once. 204 when done; 409 while readers have live purchases of it (staff refund them first).");
     }
 
     private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult, ValidationProblem>> UploadAsync(
@@ -150,13 +150,17 @@ public static class DocumentsApi
         return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
-    private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> DeleteAsync(
+    private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> DeleteAsync(
         long id, HttpContext http, WenkuDb db, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, ILoggerFactory loggers, CancellationToken ct)
     {
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
+        // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
+        if (await db.Purchases.AnyAsync(p => p.DocumentId == id && p.RefundedAt == null, ct))
+            return TypedResults.Problem(statusCode: 409,
+                title: "此文档已有读者购买，不能删除；请先由管理员退款。This document has buyers; it cannot be deleted until their purchases are refunded.");
         db.Documents.Remove(doc);
         await db.SaveChangesAsync(ct); // rows first (pages, comments, jobs cascade), with the search outbox entry
         // Then the files; if this process dies here, the janitor removes files that belong to no document.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Wenku.Commerce;
 using Wenku.Tests.Infrastructure;
 using Xunit;
@@ -59,6 +60,7 @@ public sealed class PurchaseTests(CommerceSite site) : IClassFixture<CommerceSit
         wallet.GetProperty("spendable").GetInt64().ShouldBe(67);
         wallet.GetProperty("earned").GetInt64().ShouldBe(0);
         wallet.GetProperty("withdrawable").GetInt64().ShouldBe(0);
+        wallet.EnumerateObject().Select(p => p.Name).ShouldBe(["spendable", "earned", "withdrawable"]); // the contract, nothing more
         var platform = await site.WithDbAsync(db => db.LedgerPostings.Where(p => p.Account.Kind == AccountKind.PlatformRevenue).SumAsync(p => p.Amount));
         platform.ShouldBeGreaterThanOrEqualTo(10);
 
@@ -202,5 +204,52 @@ public sealed class IdempotencyRetentionTests(CommerceSite site) : IClassFixture
         var removed = await site.WithDbAsync(db => Idempotency.PurgeAsync(db, now, CancellationToken.None));
         removed.ShouldBe(1);
         (await site.WithDbAsync(db => db.IdempotencyRecords.Where(r => r.UserId == userId).Select(r => r.Key).ToListAsync())).ShouldBe(["fresh"]);
+    }
+}
+
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
+public sealed class LedgerEdgeTests(CommerceSite site) : IClassFixture<CommerceSite>
+{
+    [Fact]
+    public async Task A_document_with_buyers_is_not_deleted_until_their_purchases_are_refunded()
+    {
+        var (owner, ownerId) = await site.ApiClientAsync($"del-owner-{Guid.NewGuid():N}@shop.test");
+        var (buyer, buyerId) = await site.ApiClientAsync($"del-buyer-{Guid.NewGuid():N}@shop.test");
+        var (_, adminId) = await site.ApiClientAsync($"del-admin-{Guid.NewGuid():N}@shop.test", Wenku.Accounts.Roles.Admin);
+        await site.GrantAsync(buyerId, 10);
+        var doc = await site.ReadyDocAsync(ownerId, price: 10);
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/documents/{doc}/purchase") { Content = JsonContent.Create(new { expectedPrice = 10 }) };
+        (await buyer.SendAsync(request)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var refused = await owner.DeleteAsync($"/api/v1/documents/{doc}");
+        refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await site.WithDbAsync(db => db.Entitlements.AnyAsync(e => e.DocumentId == doc && e.UserId == buyerId))).ShouldBeTrue();
+
+        var purchase = await site.WithDbAsync(db => db.Purchases.Where(p => p.DocumentId == doc).Select(p => p.Id).SingleAsync());
+        await using (var scope = site.Services.CreateAsyncScope())
+            (await scope.ServiceProvider.GetRequiredService<Refunds>().RefundAsync(purchase, adminId, "删除前退款 refund before deleting", CancellationToken.None))
+                .ShouldNotBeOfType<RefundOutcome.NotFound>();
+        (await owner.DeleteAsync($"/api/v1/documents/{doc}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await site.BalanceAsync(buyerId)).Spendable.ShouldBe(10);
+    }
+
+    [Fact]
+    public async Task A_long_memo_is_cut_to_the_column_and_the_points_still_move()
+    {
+        var (_, userId) = await site.ApiClientAsync($"memo-{Guid.NewGuid():N}@shop.test");
+        await site.GrantAsync(userId, 7, reason: new string('长', 1000));
+        (await site.BalanceAsync(userId)).Spendable.ShouldBe(7);
+        var memo = await site.WithDbAsync(db => db.LedgerTransactions.Where(t => t.Kind == TransactionKind.Grant && t.Postings.Any(p => p.Account.Owner == userId))
+            .Select(t => new { t.Memo, t.Reference }).SingleAsync());
+        memo.Memo.Length.ShouldBe(Ledger.MaxMemo);
+        memo.Memo.ShouldEndWith("…");
+        memo.Reference.ShouldStartWith("grant:"); // one reference per grant: a retried commit cannot grant twice
+    }
+
+    [Fact]
+    public async Task The_history_takes_the_last_day_there_is()
+    {
+        var (client, _) = await site.ApiClientAsync($"dates-{Guid.NewGuid():N}@shop.test");
+        (await client.GetAsync("/api/v1/wallet/transactions?from=0001-01-01&to=9999-12-31")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 }

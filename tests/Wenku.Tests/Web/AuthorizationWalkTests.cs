@@ -234,6 +234,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Body = () => JsonContent.Create(new { title = "无" }) },
         new("DELETE /api/v1/documents/{id:long}", "a ready document of the owner", async w => $"/api/v1/documents/{await w.DisposableDocAsync()}", new(Unauthorized, Forbidden, NoContent, NoContent, NoContent)),
         new("DELETE /api/v1/documents/{id:long}", "no such document", _ => "/api/v1/documents/999999", SignedIn(Unauthorized, NotFound)),
+        new("DELETE /api/v1/documents/{id:long}", "a document with a live purchase", async w => $"/api/v1/documents/{(await w.SaleAsync(w.IdOf(Who.Owner), 10)).DocumentId}", new(Unauthorized, Forbidden, Conflict, Conflict, Conflict)),
         new("GET /api/v1/documents/{id:long}/text", "ready free document", w => $"/api/v1/documents/{w.FreeDoc}/text", Everyone(Ok)),
         new("GET /api/v1/documents/{id:long}/text", "failed document", w => $"/api/v1/documents/{w.FailedDoc}/text", OwnerAndStaff(NotFound, Ok)),
         new("GET /api/v1/documents/{id:long}/text", "no such document", _ => "/api/v1/documents/999999/text", Everyone(NotFound)),

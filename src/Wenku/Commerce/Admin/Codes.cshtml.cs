@@ -29,7 +29,7 @@ public sealed class CodesModel(RedeemCodes codes) : PageModel
     {
         var memo = Text.SafeText.OneLine(Memo);
         // The card is good through the day it names: it expires at the end of that day, UTC.
-        var expires = ExpiresOn?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var expires = ExpiresOn < DateOnly.MaxValue ? ExpiresOn?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : null;
         Error = !ModelState.IsValid || Count is null || Points is null || expires is null
             ? "请填写数量、积分和过期日期。Enter the count, the points and the expiry date."
             : codes.Validate(Count.Value, Points.Value, expires.Value, memo);

@@ -41,8 +41,8 @@ public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<We
         {
             try
             {
-                var actor = User.Identity?.Name ?? User.UserId();
-                await grants.GrantAsync(user!.Id, Points!.Value, $"{reason}（操作人 by {actor}）", User.UserId(), FormKey, ct);
+                // The reason is what the reader sees; who granted it is the transaction's actor (staff see it), not the memo.
+                await grants.GrantAsync(user!.Id, Points!.Value, reason, User.UserId(), FormKey, ct);
                 Granted = (user.Email!, Points.Value, (await ledger.BalanceAsync(user.Id, ct)).Spendable);
                 (Email, Points, Reason) = (null, null, null);
                 FormKey = Guid.NewGuid().ToString("N");
