@@ -30,6 +30,17 @@ public static class Idempotency
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
+    /// <summary>The answer kept under <paramref name="key"/> of <paramref name="userId"/>, if any (none without a key).</summary>
+    public static async Task<IdempotencyRecord?> FindAsync(WenkuDb db, string userId, string? key, CancellationToken ct) =>
+        key is null ? null : await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == userId && r.Key == key, ct);
+
+    /// <summary>Keeps the first answer under the key (saved with the caller's next save, in its transaction); nothing without a key.</summary>
+    public static void Remember(WenkuDb db, string userId, string? key, string requestHash, string responseJson)
+    {
+        if (key is null) return;
+        db.IdempotencyRecords.Add(new IdempotencyRecord { UserId = userId, Key = key, RequestHash = requestHash, StatusCode = 200, ResponseJson = responseJson });
+    }
+
     /// <summary>Deletes keys older than <see cref="Retention"/>.</summary>
     public static Task<int> PurgeAsync(WenkuDb db, DateTime now, CancellationToken ct)
     {

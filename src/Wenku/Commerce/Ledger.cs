@@ -122,16 +122,7 @@ public sealed class Ledger(WenkuDb db)
     public async Task<LedgerBook> BookAsync(string userId, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        var accounts = await LoadAsync(userId, ct);
-        if (accounts.Count < 2 + SiteKinds.Length)
-        {
-            await EnsureAccountsAsync(db, userId, ct);
-            accounts = await LoadAsync(userId, ct);
-        }
-        var site = accounts.Where(a => a.Owner == LedgerAccount.System).ToDictionary(a => a.Kind);
-        return new LedgerBook(userId,
-            accounts.Single(a => a.Owner == userId && a.Kind == AccountKind.Spendable),
-            accounts.Single(a => a.Owner == userId && a.Kind == AccountKind.Earned), site);
+        return (await BooksAsync([userId], ct))[userId];
     }
 
     /// <summary>The books of several users (a buyer and an uploader) in one query.</summary>
@@ -149,9 +140,6 @@ public sealed class Ledger(WenkuDb db)
             accounts.Single(a => a.Owner == id && a.Kind == AccountKind.Spendable),
             accounts.Single(a => a.Owner == id && a.Kind == AccountKind.Earned), site));
     }
-
-    private Task<List<LedgerAccount>> LoadAsync(string userId, CancellationToken ct) =>
-        db.LedgerAccounts.AsNoTracking().Where(a => a.Owner == userId || a.Owner == LedgerAccount.System).ToListAsync(ct);
 
     public static readonly AccountKind[] SiteKinds = Enum.GetValues<AccountKind>().Where(k => !LedgerAccount.IsUserKind(k)).ToArray();
 

@@ -36,8 +36,7 @@ public sealed class PointGrants(Ledger ledger, WenkuDb db)
         {
             if (await db.LedgerTransactions.AsNoTracking().SingleOrDefaultAsync(t => t.Kind == TransactionKind.Grant && t.Reference == reference, ct) is { } done)
                 return done;
-            if (idempotencyKey is not null
-                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == actorId && r.Key == idempotencyKey, ct) is { } prior)
+            if (actorId is not null && await Idempotency.FindAsync(db, actorId, idempotencyKey, ct) is { } prior)
             {
                 if (prior.RequestHash != hash) throw new IdempotencyKeyReusedException();
                 var id = long.Parse(prior.ResponseJson, System.Globalization.CultureInfo.InvariantCulture);
@@ -47,11 +46,7 @@ public sealed class PointGrants(Ledger ledger, WenkuDb db)
             var tx = await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId, reference: reference);
             if (idempotencyKey is not null)
             {
-                db.IdempotencyRecords.Add(new IdempotencyRecord
-                {
-                    UserId = actorId!, Key = idempotencyKey, RequestHash = hash, StatusCode = 200,
-                    ResponseJson = tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                });
+                Idempotency.Remember(db, actorId!, idempotencyKey, hash, tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 await db.SaveChangesAsync(ct);
             }
             return tx;

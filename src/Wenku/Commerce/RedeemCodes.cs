@@ -86,8 +86,7 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
         var hash = Idempotency.RequestHash("redeem-batch", count, points, expiresAt.ToString("O", CultureInfo.InvariantCulture), memo);
         return await ledger.InTransactionAsync(async () =>
         {
-            if (idempotencyKey is not null
-                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == actorId && r.Key == idempotencyKey, ct) is { } prior)
+            if (await Idempotency.FindAsync(db, actorId, idempotencyKey, ct) is { } prior)
             {
                 if (prior.RequestHash != hash) throw new IdempotencyKeyReusedException();
                 var id = long.Parse(prior.ResponseJson, CultureInfo.InvariantCulture);
@@ -107,12 +106,7 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
                 [(book[AccountKind.Grants], -(count * points)), (book[AccountKind.RedeemCodesOutstanding], count * points)],
                 $"充值卡批次 #{batch.Id} Redeem code batch: {count} × {points}. {memo}", ct, actorId: actorId, reference: $"batch:{batch.Id}");
             batch.TransactionId = tx.Id;
-            if (idempotencyKey is not null)
-                db.IdempotencyRecords.Add(new IdempotencyRecord
-                {
-                    UserId = actorId, Key = idempotencyKey, RequestHash = hash, StatusCode = 200,
-                    ResponseJson = batch.Id.ToString(CultureInfo.InvariantCulture),
-                });
+            Idempotency.Remember(db, actorId, idempotencyKey, hash, batch.Id.ToString(CultureInfo.InvariantCulture));
             await db.SaveChangesAsync(ct);
             return batch;
         }, ct);

@@ -77,8 +77,7 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock)
     private Task<WithdrawalRequestOutcome> TryRequestAsync(string userId, long points, string cleanPayee, string? formKey, string hash, CancellationToken ct) =>
         ledger.InTransactionAsync<WithdrawalRequestOutcome>(async () =>
         {
-            if (formKey is not null
-                && await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == userId && r.Key == formKey, ct) is { } prior)
+            if (await Idempotency.FindAsync(db, userId, formKey, ct) is { } prior)
             {
                 return prior.RequestHash == hash
                     ? new WithdrawalRequestOutcome.Done(JsonSerializer.Deserialize<WithdrawalReceipt>(prior.ResponseJson, Json)!, Replayed: true)
@@ -96,11 +95,7 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock)
             withdrawal.RequestTransactionId = transaction.Id;
 
             var receipt = new WithdrawalReceipt(withdrawal.Id, points, book.Earned.Balance - points);
-            if (formKey is not null)
-                db.IdempotencyRecords.Add(new IdempotencyRecord
-                {
-                    UserId = userId, Key = formKey, RequestHash = hash, StatusCode = 200, ResponseJson = JsonSerializer.Serialize(receipt, Json),
-                });
+            Idempotency.Remember(db, userId, formKey, hash, JsonSerializer.Serialize(receipt, Json));
             await db.SaveChangesAsync(ct); // a parallel request with the same key fails here, runs again and finds this one
             return new WithdrawalRequestOutcome.Done(receipt, Replayed: false);
         }, ct);
