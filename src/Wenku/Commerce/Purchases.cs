@@ -132,24 +132,14 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
             purchase.TransactionId = transaction.Id;
 
             // A purchase counts as a download (once per reader, like a free download); "most downloaded" follows.
-            if (!facts.Downloaded)
-            {
-                db.Downloads.Add(new Download { DocumentId = documentId, UserId = buyerId });
-                await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
-                db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId });
-            }
+            if (!facts.Downloaded) await DocumentAccess.CountFirstDownloadAsync(db, documentId, buyerId, ct);
 
             // The balances the debits left; an account the purchase did not touch as read at its start (on PostgreSQL a
             // concurrent credit to it may be missing from this receipt; the ledger itself is exact).
             var spendable = transaction.BalancesAfter.GetValueOrDefault(buyer.Spendable.Id, buyer.Spendable.Balance);
             var earned = transaction.BalancesAfter.GetValueOrDefault(buyer.Earned.Id, buyer.Earned.Balance);
             var receipt = new PurchaseReceipt(documentId, facts.Price, facts.Price, false, purchase.Id, spendable, earned);
-            if (idempotencyKey is not null)
-                db.IdempotencyRecords.Add(new IdempotencyRecord
-                {
-                    UserId = buyerId, Key = idempotencyKey, RequestHash = hash, StatusCode = 200,
-                    ResponseJson = JsonSerializer.Serialize(receipt, Json),
-                });
+            Idempotency.Remember(db, buyerId, idempotencyKey, hash, JsonSerializer.Serialize(receipt, Json));
             await db.SaveChangesAsync(ct);
             return new PurchaseOutcome.Done(receipt, Replayed: false);
         }, ct);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Wenku.Accounts;
 using Wenku.Data;
 
@@ -67,31 +68,34 @@ public sealed class DocumentAccess(WenkuDb db)
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var download = db.Downloads.Add(new Download { DocumentId = doc.Id, UserId = userId });
+            var added = await CountFirstDownloadAsync(db, doc.Id, userId, ct);
             try
             {
                 await db.SaveChangesAsync(ct);
             }
             catch (DbUpdateException)
             {
-                return; // the same reader's parallel download won
+                return; // the same reader's parallel download won; the count's increment goes with the rollback
             }
             finally
             {
-                download.State = EntityState.Detached; // a retry adds it afresh
-            }
-            await db.Documents.Where(d => d.Id == doc.Id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
-            var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = doc.Id }); // "most downloaded" sorts by it
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            finally
-            {
-                change.State = EntityState.Detached;
+                foreach (var entry in added) entry.State = EntityState.Detached; // a retry adds them afresh
             }
             await tx.CommitAsync(ct);
         });
+    }
+
+    /// <summary>
+    /// A reader's first download, inside the caller's transaction (a free download, a purchase): the download row (its key
+    /// refuses a second one at the caller's save), the document's count, and a search outbox row ("most downloaded" sorts
+    /// by it). Returns the added entries.
+    /// </summary>
+    public static async Task<EntityEntry[]> CountFirstDownloadAsync(WenkuDb db, long documentId, string userId, CancellationToken ct)
+    {
+        var download = db.Downloads.Add(new Download { DocumentId = documentId, UserId = userId });
+        await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
+        var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId });
+        return [download, change];
     }
 
     /// <summary>Free documents: any signed-in reader. Paid ones: the entitled (commerce comes later).</summary>
