@@ -136,8 +136,12 @@ public sealed class MetricsSite : WenkuFactory, IAsyncLifetime
         DocumentId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var doc = await WaitForDocumentAsync(DocumentId);
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
-        // The worker's log reaches the site through a pipe: give its last lines a moment.
         var until = DateTime.UtcNow.AddSeconds(10);
+        // The document is ready a moment before its job row is finished, and conversions are counted from finished job
+        // rows: a scrape in between (a busy machine) would not see this one yet.
+        while (!await WithDbAsync(db => db.Jobs.AnyAsync(j => j.DocumentId == DocumentId && j.FinishedAt != null)) && DateTime.UtcNow < until)
+            await Task.Delay(100);
+        // The worker's log reaches the site through a pipe: give its last lines a moment.
         while (!Logs.Events.Any(e => e.Category == "Wenku.Conversion.ConvertDocumentJob") && DateTime.UtcNow < until) await Task.Delay(100);
     }
 
