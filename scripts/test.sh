@@ -43,6 +43,10 @@ run_half() {
   fi
   [ "$rc" -ne 0 ] && failed=1
   summaries+=("$line")
+  # The failed tests by name, with the first lines of their message: the tail of a long run is often all one sees.
+  local failures
+  failures=$(grep -E -A6 '^ +Failed [A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+' "$log" | grep -v -E '^ *(Stack Trace:|at |--$)' | head -40 || true)
+  if [ -n "$failures" ]; then summaries+=("$failures"); fi
 }
 
 run_half "Embedded default (SQLite, local files, Lucene)" \
