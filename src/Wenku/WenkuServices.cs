@@ -88,6 +88,9 @@ public static class WenkuServices
         services.AddSingleton<IDocumentConverter, DrawingConverter>();
         services.AddSingleton<DuplicateDetector>();
         services.AddSingleton<DuplicateRescan>();
+        services.AddSingleton<Moderation.SensitiveWordScreen>();
+        services.AddSingleton<Moderation.NewUploadReview>();
+        services.AddSingleton<Moderation.PublicationGate>();
         services.AddSingleton<IJobHandler, ConvertDocumentJob>();
         services.AddScoped<DocumentIngest>();
         services.AddSingleton<DiskSpace>();

@@ -17,6 +17,15 @@ public sealed class WenkuUser : IdentityUser
 
     /// <summary>When the first of <see cref="FailedSignIns"/> happened.</summary>
     public DateTime? FailedSignInsSince { get; set; }
+
+    /// <summary>Banned: signing in, sessions and API tokens stop working at once. Null: not banned.</summary>
+    public DateTime? BannedAt { get; set; }
+
+    [MaxLength(500)]
+    public string? BanReason { get; set; }
+
+    [MaxLength(450)]
+    public string? BannedById { get; set; }
 }
 
 public static class Roles

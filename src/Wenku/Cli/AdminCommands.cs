@@ -227,6 +227,7 @@ public static class CliServices
         services.AddScoped<AccountService>();
         services.AddScoped<ApiTokens>();
         services.AddCommerce(config);
+        services.AddScoped<Wenku.Moderation.AuditLog>();
         return services.BuildServiceProvider();
     }
 }

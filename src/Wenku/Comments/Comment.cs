@@ -24,4 +24,11 @@ public sealed class Comment
 
     [SetOnInsert]
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>Shown to everyone, waiting for review (its author sees it), or hidden by staff.</summary>
+    public Moderation.CommentState State { get; set; } = Moderation.CommentState.Visible;
+
+    /// <summary>For a pending comment: the sensitive words that sent it to review.</summary>
+    [MaxLength(400)]
+    public string? ReviewWords { get; set; }
 }

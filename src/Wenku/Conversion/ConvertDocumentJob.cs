@@ -14,6 +14,7 @@ public sealed class ConvertDocumentJob(
     IFileStore store,
     IEnumerable<IDocumentConverter> converters,
     DuplicateDetector duplicates,
+    Moderation.PublicationGate gate,
     ConverterDependencies dependencies,
     IOptions<WenkuOptions> options,
     TimeProvider time,
@@ -27,7 +28,7 @@ public sealed class ConvertDocumentJob(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null) return; // deleted meanwhile: nothing to do
-        if (doc.Status is DocumentStatus.Failed or DocumentStatus.Held) return;
+        if (doc.Status is DocumentStatus.Failed or DocumentStatus.Held or DocumentStatus.Removed) return;
         if (doc.Status == DocumentStatus.Ready) return; // an earlier attempt finished but could not complete the job
 
         var converter = converters.FirstOrDefault(c => c.CanConvert(doc.Format));
@@ -109,7 +110,12 @@ public sealed class ConvertDocumentJob(
             // again after a transient failure (PostgreSQL), so each try starts from a clean change tracker and the
             // document as stored.
             var readyAt = time.GetUtcNow().UtcDateTime;
-            var status = firstConversion && nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? DocumentStatus.Held : DocumentStatus.Ready;
+            // Held for a moderator: a near duplicate (policy "hold"), else what the publication gate finds (sensitive words,
+            // review of new uploads). Only a first conversion is held: a released document stays released.
+            var hold = !firstConversion ? null
+                : nearDuplicate && settings.NearDuplicatePolicy == NearDuplicatePolicy.Hold ? new Moderation.Hold(Moderation.HoldReason.NearDuplicate, null)
+                : await gate.CheckAsync(db, doc, texts, settings, ct);
+            var status = hold is null ? DocumentStatus.Ready : DocumentStatus.Held;
             await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
                 db.ChangeTracker.Clear();
@@ -132,6 +138,8 @@ public sealed class ConvertDocumentJob(
                 done.Drawing = result.Drawing;
                 done.Details = null;
                 done.Status = status;
+                done.HoldReason = hold?.Reason;
+                done.HoldDetails = hold?.Details;
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
                 done.ReadyAt = readyAt;

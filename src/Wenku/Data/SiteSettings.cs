@@ -37,6 +37,20 @@ public sealed class SiteSettings
     [Range(1, 100_000_000)]
     public int MinimumWithdrawal { get; set; } = 1000;
 
+    /// <summary>Which new uploads wait in the review queue before they are published.</summary>
+    public Moderation.ReviewNewUploads ReviewNewUploads { get; set; } = Moderation.ReviewNewUploads.Off;
+
+    /// <summary>With <see cref="Moderation.ReviewNewUploads.NewUploaders"/>: how many first documents of an uploader are reviewed.</summary>
+    [Range(1, 100)]
+    public int ReviewNewUploaderDocuments { get; set; } = 3;
+
+    /// <summary>Days a removed document's files are kept (for an appeal) before they are deleted.</summary>
+    [Range(1, 3650)]
+    public int RemovedRetentionDays { get; set; } = 30;
+
+    /// <summary>Refund every live purchase of a document removed for infringement, automatically.</summary>
+    public bool RefundOnInfringementRemoval { get; set; } = true;
+
     /// <summary>When the demo library was added (it is added once, to an empty install).</summary>
     public DateTime? DemoSeededAt { get; set; }
 

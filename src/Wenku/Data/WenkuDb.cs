@@ -45,6 +45,13 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<RedeemBatch> RedeemBatches => Set<RedeemBatch>();
     public DbSet<RedeemCode> RedeemCodes => Set<RedeemCode>();
     public DbSet<Withdrawal> Withdrawals => Set<Withdrawal>();
+    public DbSet<Moderation.Report> Reports => Set<Moderation.Report>();
+    public DbSet<Moderation.Claim> Claims => Set<Moderation.Claim>();
+    public DbSet<Moderation.DocumentRemoval> DocumentRemovals => Set<Moderation.DocumentRemoval>();
+    public DbSet<Moderation.Appeal> Appeals => Set<Moderation.Appeal>();
+    public DbSet<Moderation.SensitiveWord> SensitiveWords => Set<Moderation.SensitiveWord>();
+    public DbSet<Moderation.AuditEntry> AuditEntries => Set<Moderation.AuditEntry>();
+    public DbSet<Moderation.Notification> Notifications => Set<Moderation.Notification>();
 
     /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -86,6 +93,7 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasOne(d => d.Uploader).WithMany().HasForeignKey(d => d.UploaderId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne(d => d.Category).WithMany().HasForeignKey(d => d.CategoryId).OnDelete(DeleteBehavior.Restrict);
             e.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(d => d.HoldReason).HasConversion<string>().HasMaxLength(16);
             e.OwnsOne(d => d.Drawing, o => o.ToJson());
         });
         b.Entity<DocumentPage>(e =>
@@ -99,7 +107,11 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Category>(e => e.HasIndex(c => c.Slug).IsUnique());
-        b.Entity<SiteSettings>(e => e.Property(s => s.NearDuplicatePolicy).HasConversion<string>().HasMaxLength(16));
+        b.Entity<SiteSettings>(e =>
+        {
+            e.Property(s => s.NearDuplicatePolicy).HasConversion<string>().HasMaxLength(16);
+            e.Property(s => s.ReviewNewUploads).HasConversion<string>().HasMaxLength(16);
+        });
         b.Entity<DocumentFingerprint>(e =>
         {
             e.HasIndex(f => f.DocumentId).IsUnique();
@@ -121,6 +133,8 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
         b.Entity<Comment>(e =>
         {
             e.HasIndex(c => new { c.DocumentId, c.CreatedAt });
+            e.HasIndex(c => new { c.State, c.CreatedAt });
+            e.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
             e.HasOne(c => c.User).WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Document>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
@@ -152,6 +166,62 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasOne<Document>().WithMany().HasForeignKey(x => x.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         OnCommerceModelCreating(b);
+        OnModerationModelCreating(b);
+    }
+
+    /// <summary>
+    /// Reports, claims, removals, appeals, the word list, the audit log and notifications. Like money rows, they never
+    /// cascade from documents or users: a deleted document's reports and claims stay in the record.
+    /// </summary>
+    private static void OnModerationModelCreating(ModelBuilder b)
+    {
+        b.Entity<Moderation.Report>(e =>
+        {
+            e.Property(r => r.Reason).HasConversion<string>().HasMaxLength(16);
+            e.Property(r => r.State).HasConversion<string>().HasMaxLength(16);
+            // One open report per reader and document (and per reader and comment).
+            e.HasIndex(r => new { r.DocumentId, r.ReporterId }).IsUnique().HasFilter("\"State\" = 'Open' AND \"CommentId\" IS NULL");
+            e.HasIndex(r => new { r.CommentId, r.ReporterId }).IsUnique().HasFilter("\"State\" = 'Open' AND \"CommentId\" IS NOT NULL");
+            e.HasIndex(r => new { r.State, r.CreatedAt });
+            e.HasIndex(r => new { r.ReporterId, r.CreatedAt });
+        });
+        b.Entity<Moderation.Claim>(e =>
+        {
+            e.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(c => new { c.DocumentId, c.ClaimantId }).IsUnique().HasFilter("\"State\" = 'Open'");
+            e.HasIndex(c => new { c.State, c.CreatedAt });
+            e.HasIndex(c => new { c.ClaimantId, c.CreatedAt });
+        });
+        b.Entity<Moderation.DocumentRemoval>(e =>
+        {
+            e.Property(r => r.Category).HasConversion<string>().HasMaxLength(24);
+            e.HasIndex(r => r.DocumentId);
+            e.HasIndex(r => new { r.FilesDeletedAt, r.RestoredAt, r.RemovedAt });
+        });
+        b.Entity<Moderation.Appeal>(e =>
+        {
+            e.Property(a => a.State).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(a => a.RemovalId).IsUnique();
+            e.HasIndex(a => new { a.State, a.CreatedAt });
+            e.HasIndex(a => a.DocumentId);
+        });
+        b.Entity<Moderation.SensitiveWord>(e =>
+        {
+            e.Property(w => w.Action).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(w => w.Folded).IsUnique();
+        });
+        b.Entity<Moderation.AuditEntry>(e =>
+        {
+            e.HasIndex(a => a.At);
+            e.HasIndex(a => new { a.ActorId, a.At });
+            e.HasIndex(a => new { a.ObjectType, a.ObjectId });
+            e.HasIndex(a => new { a.Kind, a.At });
+        });
+        b.Entity<Moderation.Notification>(e =>
+        {
+            e.HasIndex(n => new { n.UserId, n.CreatedAt });
+            e.HasIndex(n => new { n.UserId, n.ReadAt });
+        });
     }
 
     /// <summary>

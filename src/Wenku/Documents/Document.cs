@@ -6,9 +6,11 @@ namespace Wenku.Documents;
 
 /// <summary>
 /// Where a document is in its life. Only <see cref="Ready"/> documents are public (listed, searchable, on their page
-/// for anyone); <see cref="Held"/> ones — near duplicates waiting for a moderator — are seen by their uploader and staff.
+/// for anyone); <see cref="Held"/> ones — waiting for a moderator (<see cref="Document.HoldReason"/>) — are seen by
+/// their uploader and staff. <see cref="Removed"/> ones were taken down (<see cref="Document.RemovalId"/>): their page
+/// answers 410 with the public reason; staff and the uploader still see them (for the appeal).
 /// </summary>
-public enum DocumentStatus { Queued, Processing, Ready, Failed, Held }
+public enum DocumentStatus { Queued, Processing, Ready, Failed, Held, Removed }
 
 public sealed class Document
 {
@@ -66,6 +68,16 @@ public sealed class Document
 
     /// <summary>The score of that match, in [0, 1].</summary>
     public double? NearDuplicateScore { get; set; }
+
+    /// <summary>Why the document is <see cref="DocumentStatus.Held"/> (null for documents held before reasons were kept: near duplicates).</summary>
+    public Moderation.HoldReason? HoldReason { get; set; }
+
+    /// <summary>For staff: what the hold found (the sensitive words and the pages they are on), as a sentence.</summary>
+    [MaxLength(2000)]
+    public string? HoldDetails { get; set; }
+
+    /// <summary>The current takedown while the status is <see cref="DocumentStatus.Removed"/>.</summary>
+    public long? RemovalId { get; set; }
 
     /// <summary>
     /// Facts found by a conversion before they were kept as data: a sentence, shown as it is. Conversions now write

@@ -1,4 +1,5 @@
 using Wenku.Commerce;
+using Wenku.Moderation;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -64,6 +65,7 @@ public static class SiteHost
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddCommerce(builder.Configuration);
+        builder.Services.AddModeration(builder.Configuration);
         builder.Services.AddDocumentPageCache();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());

@@ -1,0 +1,16 @@
+namespace Wenku.Moderation;
+
+/// <summary>What a moderator's decision on a queue item (report, claim, appeal, held document, comment) came to.</summary>
+public abstract record Decision
+{
+    public sealed record Done(string Message) : Decision;
+    public sealed record NotFound : Decision;
+    /// <summary>Decided already (by someone else meanwhile): nothing changed.</summary>
+    public sealed record NotOpen : Decision;
+    /// <summary>No reason, or one too long.</summary>
+    public sealed record BadReason : Decision;
+    /// <summary>An action this item does not have.</summary>
+    public sealed record BadAction : Decision;
+    /// <summary>This moderator may not decide it (e.g. the appeal of their own removal).</summary>
+    public sealed record NotAllowed(string Why) : Decision;
+}

@@ -1,0 +1,17 @@
+namespace Wenku.Moderation;
+
+public static class ModerationServices
+{
+    /// <summary>Reports, claims, takedowns, appeals, the review queue, sensitive words, users, the audit log, notifications.</summary>
+    public static IServiceCollection AddModeration(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddScoped<AuditLog>();
+        services.AddScoped<DocumentRemovals>();
+        services.AddScoped<ReportDecisions>();
+        services.AddScoped<ClaimDecisions>();
+        services.AddScoped<AppealDecisions>();
+        services.AddScoped<HeldDecisions>();
+        services.AddScoped<CommentModeration>();
+        return services;
+    }
+}
