@@ -71,8 +71,8 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             }
             await db.UserRoles.Where(ur => ur.UserId == userId).ExecuteDeleteAsync(ct);
             db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = userId, RoleId = roles.Single(r => r.Name == role).Id });
-            // Roles live in the cookie and the token's claims: a new stamp makes both take the new role on the next request.
-            user.SecurityStamp = Guid.NewGuid().ToString("N");
+            // The cookie's roles are read again on every request (the stamp check rebuilds the principal), so the user
+            // keeps their session with the new role; the token's claims are cached per concurrency stamp, changed here.
             user.ConcurrencyStamp = Guid.NewGuid().ToString();
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.UserRole, "user", userId, clean,
