@@ -200,6 +200,20 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /d/{id:long}/buy", "no such document", _ => "/d/999999/buy", SignedIn(ToLogin, NotFound))
             { Form = (_, _) => new() { ["expectedPrice"] = "5", ["key"] = Guid.NewGuid().ToString("N") } },
 
+        // Users (slice "users"): search, a user's page, role changes (admins) and bans (staff; staff targets: admins), on
+        // a fresh reader each time so the walk's own people keep their roles and sessions.
+        new("GET /admin/users", "search users", w => $"/admin/users?q={w.EmailOf(Who.Owner)}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/users/{id}", "the owner's page", w => $"/admin/users/{w.IdOf(Who.Owner)}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/users/{id}", "no such user", _ => "/admin/users/nobody", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound)),
+        new("POST?handler=Role /admin/users/{id}", "make a reader a moderator", async w => $"/admin/users/{await w.CreateUserAsync($"walk-role-{Guid.NewGuid():N}@walk.test")}?handler=role",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["role"] = Roles.Moderator, ["reason"] = "走查 walk" } },
+        new("POST?handler=Ban /admin/users/{id}", "ban a reader", async w => $"/admin/users/{await w.CreateUserAsync($"walk-ban-{Guid.NewGuid():N}@walk.test")}?handler=ban",
+            new(ToLogin, Forbidden, Forbidden, Redirect, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Ban /admin/users/{id}", "ban the admin", w => $"/admin/users/{w.IdOf(Who.Admin)}?handler=ban",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Forbidden)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Unban /admin/users/{id}", "unban a reader who is not banned", async w => $"/admin/users/{await w.CreateUserAsync($"walk-unban-{Guid.NewGuid():N}@walk.test")}?handler=unban",
+            new(ToLogin, Forbidden, Forbidden, Conflict, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
