@@ -36,7 +36,7 @@ public abstract record RestoreOutcome
 /// ledger transaction, referenced by the purchase; a sweep finishes any an interruption left).
 /// </summary>
 public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, Refunds refunds, IOutputCacheStore cache, TimeProvider clock,
-    ILogger<DocumentRemovals> log)
+    Microsoft.Extensions.Options.IOptions<ConversionOptions> conversion, ILogger<DocumentRemovals> log)
 {
     /// <summary>Takes a document down. <paramref name="reportId"/>/<paramref name="claimId"/>: what led to it.</summary>
     public async Task<RemovalOutcome> RemoveAsync(long documentId, RemovalCategory category, string? reason, string actorId,
@@ -126,6 +126,12 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
             removal.RestoreReason = clean;
             doc.Status = Enum.TryParse<DocumentStatus>(removal.PreviousStatus, out var previous) && previous != DocumentStatus.Removed
                 ? previous : DocumentStatus.Ready;
+            if (doc.Status is DocumentStatus.Queued or DocumentStatus.Processing)
+            {
+                // Removed before its conversion ran (which then skipped it): convert it now.
+                doc.Status = DocumentStatus.Queued;
+                db.Jobs.Add(Jobs.Job.Convert(doc, conversion.Value.MaxAttempts));
+            }
             doc.RemovalId = null;
             Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentRestored, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
             await db.SaveChangesAsync(ct);

@@ -115,7 +115,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
         if (!hideDocuments) return new(decision);
 
         var visible = await db.Documents.AsNoTracking()
-            .Where(d => d.UploaderId == userId && (d.Status == DocumentStatus.Ready || d.Status == DocumentStatus.Held))
+            .Where(d => d.UploaderId == userId && d.Status != DocumentStatus.Removed && d.Status != DocumentStatus.Failed)
             .OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct);
         var hidden = 0;
         foreach (var id in visible)
