@@ -13,6 +13,7 @@ public static class ModerationServices
         services.AddScoped<HeldDecisions>();
         services.AddScoped<CommentModeration>();
         services.AddScoped<Users.UserModeration>();
+        services.AddScoped<NotificationInbox>();
         return services;
     }
 }

@@ -213,6 +213,13 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             new(ToLogin, Forbidden, Forbidden, Forbidden, Forbidden)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
         new("POST?handler=Unban /admin/users/{id}", "unban a reader who is not banned", async w => $"/admin/users/{await w.CreateUserAsync($"walk-unban-{Guid.NewGuid():N}@walk.test")}?handler=unban",
             new(ToLogin, Forbidden, Forbidden, Conflict, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        // The audit log and notifications (the audit slice): the log is for admins only; notifications are each reader's own.
+        new("GET /admin/audit", "the audit log", _ => "/admin/audit", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit", "filtered by kind and dates", _ => "/admin/audit?kind=settings.change&from=2020-01-01&to=2099-12-31", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit", "a date that is not a date", _ => "/admin/audit?from=yesterday", new(ToLogin, Forbidden, Forbidden, Forbidden, BadRequest)),
+        new("GET /admin/audit/export", "the audit log as CSV", _ => "/admin/audit/export?kind=points.grant", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit/export", "no such kind", _ => "/admin/audit/export?kind=nope", new(ToLogin, Forbidden, Forbidden, Forbidden, BadRequest)),
+        new("GET /me/notifications", "my notifications", _ => "/me/notifications", SignedIn(ToLogin, Ok)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
@@ -272,6 +279,12 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
         new("POST /api/v1/documents/{id:long}/purchase", "no such document", _ => "/api/v1/documents/999999/purchase", SignedIn(Unauthorized, NotFound))
             { Body = () => JsonContent.Create(new { expectedPrice = 5 }) },
+        // Notifications (the audit slice): each caller's own.
+        new("GET /api/v1/notifications", "the caller's notifications", _ => "/api/v1/notifications?unread=true&page=1", SignedIn(Unauthorized, Ok)),
+        new("POST /api/v1/notifications/read", "mark all read", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, Ok))
+            { Body = () => JsonContent.Create(new { }) },
+        new("POST /api/v1/notifications/read", "a body that is not JSON", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, BadRequest))
+            { Body = () => new StringContent("{ids:", System.Text.Encoding.UTF8, "application/json") },
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),

@@ -7,13 +7,15 @@ using Wenku.Documents;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
+using Wenku.Commerce;
 using Wenku.Duplicates;
+using Wenku.Moderation;
 
 namespace Wenku.Web.Admin;
 
 /// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal.</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageModel
+public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger ledger, AuditLog audit) : PageModel
 {
     [BindProperty, Range(1, 50)] public int DefaultPreviewPages { get; set; }
     [BindProperty, MaxLength(4000)] public string Notices { get; set; } = "";
@@ -25,6 +27,10 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
     public int? PointsPerYuan { get; set; }
     [BindProperty, Required(ErrorMessage = "请填写最低提现积分。Enter the minimum withdrawal."), Range(1, 100_000_000, ErrorMessage = "最低提现须在 1 到 100000000 积分之间。The minimum withdrawal must be 1 to 100000000 points.")]
     public int? MinimumWithdrawal { get; set; }
+    /// <summary>Why (optional; kept in the audit log with the fields that changed).</summary>
+    [BindProperty, MaxLength(MaxReason, ErrorMessage = "原因最多 300 字。The reason may have at most 300 characters.")]
+    public string? Reason { get; set; }
+    public const int MaxReason = 300;
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -45,15 +51,34 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
             Response.StatusCode = 400;
             return Page();
         }
-        var s = await db.SiteSettings.SingleAsync(ct);
-        s.DefaultPreviewPages = DefaultPreviewPages;
-        s.Notices = Text.SafeText.MultiLine(Notices);
-        s.NearDuplicatePolicy = NearDuplicatePolicy;
-        s.NearDuplicateThreshold = NearDuplicateThreshold;
-        (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
-        await db.SaveChangesAsync(ct);
+        await ledger.InTransactionAsync(async () =>
+        {
+            var s = await db.SiteSettings.SingleAsync(ct);
+            s.DefaultPreviewPages = DefaultPreviewPages;
+            s.Notices = Text.SafeText.MultiLine(Notices);
+            s.NearDuplicatePolicy = NearDuplicatePolicy;
+            s.NearDuplicateThreshold = NearDuplicateThreshold;
+            (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
+            await RecordChangesAsync(s, ct);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
         await DocumentPageCache.EvictAllAsync(cache, ct);
         Saved = true;
         return Page();
     }
+
+    /// <summary>One audit entry with the fields this save changes (before and after), none when nothing changed.</summary>
+    private async Task RecordChangesAsync(SiteSettings s, CancellationToken ct)
+    {
+        db.ChangeTracker.DetectChanges();
+        var changed = db.Entry(s).Properties.Where(p => p.IsModified && !Equals(p.OriginalValue, p.CurrentValue)).ToList();
+        if (changed.Count == 0) return;
+        var before = changed.ToDictionary(p => p.Metadata.Name, p => Shown(p.OriginalValue));
+        var after = changed.ToDictionary(p => p.Metadata.Name, p => Shown(p.CurrentValue));
+        await audit.RecordAsync(new AuditRecord(User.UserId()!, AuditKinds.SettingsChange, "settings", "site", Reason, before, after), ct);
+    }
+
+    /// <summary>Enums by name, the rest as they are (JSON).</summary>
+    private static object? Shown(object? value) => value is Enum e ? e.ToString() : value;
 }
