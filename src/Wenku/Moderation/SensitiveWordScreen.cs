@@ -134,6 +134,22 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
         return new Hold(HoldReason.SensitiveWords, Describe(places, pages));
     }
 
+    /// <summary>
+    /// An edit of a published document: a hold when the new title, description or tags have a word of the list that the
+    /// old ones did not (a word that was already there was seen at publication or released by a moderator).
+    /// </summary>
+    public async Task<Hold?> NewReviewWordsAsync(Document doc, string title, string description, string tags, CancellationToken ct)
+    {
+        var matcher = await MatcherAsync(ct);
+        if (matcher.Count == 0) return null;
+        var before = Fields(doc).SelectMany(f => matcher.Matches(f.Text ?? "")).Select(m => m.WordIndex).ToHashSet();
+        var places = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (name, text) in Fields(doc).Zip([title, description, tags], (f, t) => (f.Name, t)))
+            foreach (var m in matcher.Matches(text).Where(m => !before.Contains(m.WordIndex)).DistinctBy(m => m.WordIndex))
+                (places.TryGetValue(m.Word, out var l) ? l : places[m.Word] = []).Add(name);
+        return places.Count == 0 ? null : new Hold(HoldReason.SensitiveWords, Describe(places, []));
+    }
+
     /// <summary>"敏感词 Sensitive words: 甲（标题 title; 第 1, 3 页 pages 1, 3）, 乙（第 2 页 page 2）", within the column's length.</summary>
     internal static string Describe(Dictionary<string, List<string>> places, Dictionary<string, List<int>> pages)
     {
