@@ -72,7 +72,7 @@ public static class DocumentsApi
             .WithDescription("`[{id, title, score, nearDuplicate}]`, best first: `score` in [0, 1] is the share of the smaller document's text found in the other; `nearDuplicate` is true at or above the site's threshold. Only documents the caller may see are listed.");
         docs.MapPatch("/{id:long}", EditAsync).RequireAuthorization()
             .WithSummary("Change a document's details (its uploader or staff)")
-            .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once.");
+            .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once. A title, description or tags with a sensitive word marked `block` answer 400 naming the word; an uploader's edit of a published document that adds a word marked `review` sends it back to review (`status` `held`) until a moderator releases it.");
         docs.MapDelete("/{id:long}", DeleteAsync).RequireAuthorization()
             .WithSummary("Delete a document (its uploader or staff)")
             .WithDescription("Removes the document, its pages, comments and files; it leaves search at once. 204 when done; 409 while readers have live purchases of it (staff refund them first).");
@@ -128,7 +128,7 @@ public static class DocumentsApi
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
         long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
-        Search.SearchSync? sync, CancellationToken ct)
+        Search.SearchSync? sync, Moderation.SensitiveWordScreen words, CancellationToken ct)
     {
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
@@ -138,12 +138,19 @@ public static class DocumentsApi
             edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
         var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
         if (meta is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
+        var blocked = await words.BlockedFieldsAsync(DocumentIngest.SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
+        if (blocked.Count > 0)
+            return TypedResults.ValidationProblem(blocked.ToDictionary(e => e.Key, e => new[] { e.Value }), title: blocked.Values.First());
+        // A published document whose uploader adds a review word goes back to the queue until a moderator looks.
+        var hold = doc.Status == DocumentStatus.Ready && !http.User.IsStaff()
+            ? await words.NewReviewWordsAsync(doc, meta.Title, meta.Description, meta.Tags, ct) : null;
         doc.Title = meta.Title;
         doc.Description = meta.Description;
         doc.Category = (await db.Categories.FindAsync([meta.CategoryId], ct))!;
         doc.Tags = meta.Tags;
         doc.Price = meta.Price;
         doc.PreviewPages = meta.PreviewPages;
+        if (hold is not null) (doc.Status, doc.HoldReason, doc.HoldDetails) = (DocumentStatus.Held, hold.Reason, hold.Details);
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();

@@ -47,7 +47,13 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public bool JustBought { get; private set; }
     public string? CommentError { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct)
+    /// <summary>A comment refused for a sensitive word comes back in the form as the reader typed it.</summary>
+    public string? CommentDraft { get; private set; }
+
+    /// <summary>The reader's comment waits for a moderator (a sensitive word marked review).</summary>
+    public string? CommentNotice { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct, string? word = null, string? draft = null)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
@@ -56,8 +62,13 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         {
             "toolong" => $"评论最多 {Comment.MaxLength} 个字。A comment may have at most {Comment.MaxLength} characters.",
             "empty" => "评论不能为空。A comment cannot be empty.",
+            "blocked" when User.Identity?.IsAuthenticated == true && word is { Length: > 0 and <= Moderation.SensitiveWord.MaxLength } =>
+                Moderation.SensitiveWordScreen.BlockMessage(word),
             _ => null,
         };
+        if (comment == "blocked" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
+        if (comment == "pending" && User.Identity?.IsAuthenticated == true)
+            CommentNotice = "评论已提交，将在审核后显示。Your comment was received and will appear once a moderator has reviewed it.";
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);

@@ -14,6 +14,7 @@ public static class ModerationServices
         services.AddScoped<CommentModeration>();
         services.AddScoped<Users.UserModeration>();
         services.AddScoped<NotificationInbox>();
+        services.AddScoped<WordList>();
         return services;
     }
 }

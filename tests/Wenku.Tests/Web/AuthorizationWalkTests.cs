@@ -220,6 +220,22 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /admin/audit/export", "the audit log as CSV", _ => "/admin/audit/export?kind=points.grant", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
         new("GET /admin/audit/export", "no such kind", _ => "/admin/audit/export?kind=nope", new(ToLogin, Forbidden, Forbidden, Forbidden, BadRequest)),
         new("GET /me/notifications", "my notifications", _ => "/me/notifications", SignedIn(ToLogin, Ok)),
+        // Sensitive words (slice "words"): staff edit the list. Added words are unique nonsense, so nothing else the walk does is refused or held.
+        new("GET /admin/words", "the sensitive-word list, searched", _ => "/admin/words?q=%E6%95%8F", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("POST?handler=Add /admin/words", "add a word", _ => "/admin/words?handler=add", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, _) => new() { ["Word"] = $"走查{Guid.NewGuid():N}", ["Action"] = "review", ["Reason"] = "走查 walk" } },
+        new("POST?handler=Delete /admin/words", "delete a word", async w => $"/admin/words?handler=delete&id={await w.WithDbAsync(async db =>
+            {
+                var word = new Wenku.Moderation.SensitiveWord { Pattern = $"删除{Guid.NewGuid():N}", Folded = Guid.NewGuid().ToString("N"), Action = Wenku.Moderation.WordAction.Review };
+                db.SensitiveWords.Add(word);
+                await db.SaveChangesAsync();
+                return word.Id;
+            })}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)) { Form = (_, _) => new() { ["Reason"] = "走查 walk" } },
+        new("POST?handler=Delete /admin/words", "no such word", _ => "/admin/words?handler=delete&id=999999999", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["Reason"] = "走查 walk" } },
+        new("POST?handler=Import /admin/words", "import without a file", _ => "/admin/words?handler=import", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["defaultAction"] = "block", ["Reason"] = "走查 walk" } },
+        new("GET /admin/words/export", "export the list", _ => "/admin/words/export", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
