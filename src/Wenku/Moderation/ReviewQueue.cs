@@ -58,7 +58,7 @@ public sealed record QueueItem(QueueEntry Entry, QueueDocument? Document, string
 /// documents and pending comments, oldest first, in one list. Each source is read in order up to the end of the page
 /// asked for, and the sources are merged: a page costs one query per kind, however long the queue.
 /// </summary>
-public sealed class ReviewQueue(WenkuDb db)
+public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
 {
     public const int PageSize = 20;
     public const int MaxPage = 1000;
@@ -115,6 +115,20 @@ public sealed class ReviewQueue(WenkuDb db)
                 + db.Documents.Count(d => d.Status == DocumentStatus.Held)
                 + db.Comments.Count(c => c.State == CommentState.Pending))
             .FirstOrDefaultAsync(ct);
+
+    /// <summary>The count for the header, or null when it cannot be had (the header of an error page must not fail in turn).</summary>
+    public async Task<int?> WaitingCountForHeaderAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await WaitingCountAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Could not count the review queue for the header");
+            return null;
+        }
+    }
 
     /// <summary>One page of the queue, oldest first (ties: by kind, then id).</summary>
     public async Task<QueuePage> PageAsync(QueueFilter filter, int page, CancellationToken ct)

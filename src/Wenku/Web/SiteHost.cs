@@ -117,6 +117,7 @@ public static class SiteHost
         api.MapDocumentsApi();
         api.MapSearchApi();
         api.MapCommerceApi();
+        api.MapModerationQueueApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
