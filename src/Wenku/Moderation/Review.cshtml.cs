@@ -37,11 +37,13 @@ public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services, IL
     public string? Message { get; private set; }
     public string? Error { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string? kind, string? hold, string? page, CancellationToken ct) =>
+    // "page" is Razor Pages' own route value (the page's name): the page number is read from the query by name.
+    public async Task<IActionResult> OnGetAsync(string? kind, string? hold, [FromQuery(Name = "page")] string? page, CancellationToken ct) =>
         await ListAsync(kind, hold, page, ct);
 
     /// <summary>Decides one item: <paramref name="type"/> (its kind), <paramref name="id"/>, the <paramref name="decision"/> and its reason.</summary>
-    public async Task<IActionResult> OnPostAsync(string? type, long id, string? decision, string? reason, string? kind, string? hold, string? page, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string? type, long id, string? decision, string? reason, [FromQuery] string? kind, [FromQuery] string? hold,
+        [FromQuery(Name = "page")] string? page, CancellationToken ct)
     {
         var (filter, _) = ReviewQueue.ParseFilter(type, null);
         if (filter?.Kind is not { } itemKind || decision is null || !Actions[itemKind].Any(a => a.Action == decision))

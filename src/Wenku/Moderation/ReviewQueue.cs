@@ -139,28 +139,52 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
         foreach (var kind in Enum.GetValues<QueueKind>())
         {
             if (filter.Kind is { } only && only != kind) continue;
-            var source = Source(kind, filter.Hold);
-            total += await source.CountAsync(ct);
-            entries.AddRange(await source.OrderBy(e => e.CreatedAt).ThenBy(e => e.Id).Take(upTo).ToListAsync(ct));
+            var (count, oldest) = await ReadAsync(kind, filter.Hold, upTo, ct);
+            total += count;
+            entries.AddRange(oldest);
         }
         var rows = entries.OrderBy(e => e.CreatedAt).ThenBy(e => e.Kind).ThenBy(e => e.Id).Skip(upTo - PageSize).Take(PageSize).ToList();
         return new QueuePage(rows, page, PageSize, total);
     }
 
-    private IQueryable<QueueEntry> Source(QueueKind kind, HoldReason? hold) => kind switch
+    /// <summary>How many items of one kind wait, and the oldest <paramref name="take"/> (ordered before they are projected, as SQL needs).</summary>
+    private async Task<(int Count, List<QueueEntry> Oldest)> ReadAsync(QueueKind kind, HoldReason? hold, int take, CancellationToken ct)
     {
-        QueueKind.Report => db.Reports.AsNoTracking().Where(r => r.State == ReportState.Open && r.CommentId == null)
-            .Select(r => new QueueEntry(QueueKind.Report, r.Id, r.DocumentId, r.CreatedAt)),
-        QueueKind.CommentReport => db.Reports.AsNoTracking().Where(r => r.State == ReportState.Open && r.CommentId != null)
-            .Select(r => new QueueEntry(QueueKind.CommentReport, r.Id, r.DocumentId, r.CreatedAt)),
-        QueueKind.Claim => db.Claims.AsNoTracking().Where(c => c.State == ClaimState.Open)
-            .Select(c => new QueueEntry(QueueKind.Claim, c.Id, c.DocumentId, c.CreatedAt)),
-        QueueKind.Appeal => db.Appeals.AsNoTracking().Where(a => a.State == AppealState.Open)
-            .Select(a => new QueueEntry(QueueKind.Appeal, a.Id, a.DocumentId, a.CreatedAt)),
-        QueueKind.Held => HeldDocuments(hold).Select(d => new QueueEntry(QueueKind.Held, d.Id, d.Id, d.CreatedAt)),
-        _ => db.Comments.AsNoTracking().Where(c => c.State == CommentState.Pending)
-            .Select(c => new QueueEntry(QueueKind.Comment, c.Id, c.DocumentId, c.CreatedAt)),
-    };
+        switch (kind)
+        {
+            case QueueKind.Report or QueueKind.CommentReport:
+            {
+                var comments = kind == QueueKind.CommentReport;
+                var q = db.Reports.AsNoTracking().Where(r => r.State == ReportState.Open && (r.CommentId != null) == comments);
+                return (await q.CountAsync(ct), await q.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Take(take)
+                    .Select(r => new QueueEntry(kind, r.Id, r.DocumentId, r.CreatedAt)).ToListAsync(ct));
+            }
+            case QueueKind.Claim:
+            {
+                var q = db.Claims.AsNoTracking().Where(c => c.State == ClaimState.Open);
+                return (await q.CountAsync(ct), await q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(take)
+                    .Select(c => new QueueEntry(kind, c.Id, c.DocumentId, c.CreatedAt)).ToListAsync(ct));
+            }
+            case QueueKind.Appeal:
+            {
+                var q = db.Appeals.AsNoTracking().Where(a => a.State == AppealState.Open);
+                return (await q.CountAsync(ct), await q.OrderBy(a => a.CreatedAt).ThenBy(a => a.Id).Take(take)
+                    .Select(a => new QueueEntry(kind, a.Id, a.DocumentId, a.CreatedAt)).ToListAsync(ct));
+            }
+            case QueueKind.Held:
+            {
+                var q = HeldDocuments(hold);
+                return (await q.CountAsync(ct), await q.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Take(take)
+                    .Select(d => new QueueEntry(kind, d.Id, d.Id, d.CreatedAt)).ToListAsync(ct));
+            }
+            default:
+            {
+                var q = db.Comments.AsNoTracking().Where(c => c.State == CommentState.Pending);
+                return (await q.CountAsync(ct), await q.OrderBy(c => c.CreatedAt).ThenBy(c => c.Id).Take(take)
+                    .Select(c => new QueueEntry(kind, c.Id, c.DocumentId, c.CreatedAt)).ToListAsync(ct));
+            }
+        }
+    }
 
     /// <summary>Held documents, of one hold reason if given (documents held before reasons were kept are near duplicates).</summary>
     private IQueryable<Document> HeldDocuments(HoldReason? hold)
