@@ -77,7 +77,14 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
         Similar = await SimilarDocuments.ForAsync(db, id, User, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
-        if (doc.Status == DocumentStatus.Held) return Page();
+        if (doc.Status == DocumentStatus.Held)
+        {
+            // Its uploader and staff (the only ones who see it) see every page, to check what waits for review.
+            Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id).OrderBy(p => p.Number)
+                .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height })
+                .ToListAsync(ct);
+            return Page();
+        }
 
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);

@@ -15,6 +15,7 @@ public static class ModerationServices
         services.AddScoped<Users.UserModeration>();
         services.AddScoped<NotificationInbox>();
         services.AddScoped<WordList>();
+        services.AddScoped<ReviewQueue>();
         return services;
     }
 }

@@ -118,6 +118,7 @@ public static class SiteHost
         api.MapSearchApi();
         api.MapCommerceApi();
         api.MapNotificationsApi();
+        api.MapModerationQueueApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();

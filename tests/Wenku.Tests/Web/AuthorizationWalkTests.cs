@@ -124,14 +124,6 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /admin/settings", "save site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
             { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices, ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000" } },
 
-        new("GET /admin/duplicates", "the duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
-        new("POST /admin/duplicates", "release a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
-            { Form = (_, _) => new() { ["decision"] = "release" } },
-        new("POST /admin/duplicates", "reject a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
-            { Form = (_, _) => new() { ["decision"] = "reject" } },
-        new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
-            { Form = (_, _) => new() { ["decision"] = "release" } },
-
         // Recharge through Alipay. Alipay is not configured on this site: the page says so, the rest is not there
         // (RechargeTests prove them with Alipay on).
         new("GET /me/wallet/recharge", "the recharge page", _ => "/me/wallet/recharge", SignedIn(ToLogin, Ok)),
@@ -237,6 +229,22 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Form = (_, _) => new() { ["defaultAction"] = "block", ["Reason"] = "走查 walk" } },
         new("GET /admin/words/export", "export the list", _ => "/admin/words/export", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
 
+        // The review queue (queue slice): everything waiting, the held documents' decisions; the old duplicates queue redirects.
+        new("GET /admin/duplicates", "the old duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect)),
+        new("GET /admin/review", "the review queue", _ => "/admin/review", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/review", "held near duplicates, second page", _ => "/admin/review?kind=held&hold=near-duplicate&page=2", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/review", "no such kind", _ => "/admin/review?kind=everything", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("GET /admin/review", "a page that is not a number", _ => "/admin/review?page=last", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("POST /admin/review", "release a held document", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, who) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = $"{who} 走查 walk" } },
+        new("POST /admin/review", "reject a held document", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, who) => new() { ["type"] = "held", ["decision"] = "reject", ["reason"] = $"{who} 走查 walk" } },
+        new("POST /admin/review", "a held document without a reason", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = " " } },
+        new("POST /admin/review", "a document that is not held", w => $"/admin/review?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, Conflict, Conflict))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
+        new("POST /admin/review", "no such document", _ => "/admin/review?id=999999", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
@@ -301,6 +309,10 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Body = () => JsonContent.Create(new { }) },
         new("POST /api/v1/notifications/read", "a body that is not JSON", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, BadRequest))
             { Body = () => new StringContent("{ids:", System.Text.Encoding.UTF8, "application/json") },
+        // The review queue's API (queue slice).
+        new("GET /api/v1/moderation/queue", "the review queue", _ => "/api/v1/moderation/queue?kind=held&page=1", new(Unauthorized, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /api/v1/moderation/queue", "no such kind", _ => "/api/v1/moderation/queue?kind=everything", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("GET /api/v1/moderation/queue", "page zero", _ => "/api/v1/moderation/queue?page=0", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),

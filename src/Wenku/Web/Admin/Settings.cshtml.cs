@@ -13,7 +13,7 @@ using Wenku.Moderation;
 
 namespace Wenku.Web.Admin;
 
-/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal.</summary>
+/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal, and moderation (pre-publication review, how long removed documents' files are kept, refunds on infringement removals).</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
 public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger ledger, AuditLog audit) : PageModel
 {
@@ -31,6 +31,14 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger le
     [BindProperty, MaxLength(MaxReason, ErrorMessage = "原因最多 300 字。The reason may have at most 300 characters.")]
     public string? Reason { get; set; }
     public const int MaxReason = 300;
+
+    // Moderation. Each may be left out of a form (an older page, a script): then it keeps its value.
+    [BindProperty] public Moderation.ReviewNewUploads? ReviewNewUploads { get; set; }
+    [BindProperty, Range(1, 100, ErrorMessage = "新上传者审核篇数须在 1 到 100 之间。The number of reviewed first documents must be 1 to 100.")]
+    public int? ReviewNewUploaderDocuments { get; set; }
+    [BindProperty, Range(1, 3650, ErrorMessage = "下架文件保留天数须在 1 到 3650 之间。Removed documents' files are kept 1 to 3650 days.")]
+    public int? RemovedRetentionDays { get; set; }
+    [BindProperty] public bool? RefundOnInfringementRemoval { get; set; }
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -39,6 +47,8 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger le
         (DefaultPreviewPages, Notices) = (s.DefaultPreviewPages, s.Notices);
         (NearDuplicatePolicy, NearDuplicateThreshold) = (s.NearDuplicatePolicy, s.NearDuplicateThreshold);
         (UploaderSharePercent, PointsPerYuan, MinimumWithdrawal) = (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal);
+        (ReviewNewUploads, ReviewNewUploaderDocuments) = (s.ReviewNewUploads, s.ReviewNewUploaderDocuments);
+        (RemovedRetentionDays, RefundOnInfringementRemoval) = (s.RemovedRetentionDays, s.RefundOnInfringementRemoval);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -59,6 +69,10 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger le
             s.NearDuplicatePolicy = NearDuplicatePolicy;
             s.NearDuplicateThreshold = NearDuplicateThreshold;
             (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
+            if (ReviewNewUploads is { } review) s.ReviewNewUploads = review;
+            if (ReviewNewUploaderDocuments is { } first) s.ReviewNewUploaderDocuments = first;
+            if (RemovedRetentionDays is { } days) s.RemovedRetentionDays = days;
+            if (RefundOnInfringementRemoval is { } refund) s.RefundOnInfringementRemoval = refund;
             await RecordChangesAsync(s, ct);
             await db.SaveChangesAsync(ct);
             return true;
