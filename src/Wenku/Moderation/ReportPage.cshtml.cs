@@ -26,7 +26,7 @@ public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
 
     public Document Doc { get; private set; } = null!;
     /// <summary>The reported comment's author and text, when a comment is reported.</summary>
-    public (long Id, string Author, string Body)? Comment { get; private set; }
+    public (long Id, string Author, string Body, string AuthorId)? Comment { get; private set; }
     public string? Error { get; private set; }
     /// <summary>The field the error is about (the form marks it).</summary>
     public string? ErrorField { get; private set; }
@@ -38,6 +38,7 @@ public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
         if (await LoadAsync(id, comment, ct) is { } missing) return missing;
         var userId = User.UserId()!;
         if (comment is null && Doc.UploaderId == userId) return Refuse(403, "不能举报自己上传的文档。You cannot report your own document.");
+        if (comment is not null && Comment?.AuthorId == userId) return Refuse(403, "不能举报自己的评论。You cannot report your own comment.");
         if (await db.Reports.AnyAsync(r => r.DocumentId == id && r.CommentId == comment && r.ReporterId == userId && r.State == ReportState.Open, ct))
             Refusal = ReportFiling.AlreadyReportedMessage;
         return Page();
@@ -82,7 +83,7 @@ public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
             var c = await db.Comments.AsNoTracking().Where(c => c.Id == cid && c.DocumentId == id)
                 .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.State, c.UserId }).SingleOrDefaultAsync(ct);
             if (c is null || c.State == CommentState.Hidden || (c.State == CommentState.Pending && c.UserId != userId)) return NotFound();
-            Comment = (c.Id, c.DisplayName, c.Body);
+            Comment = (c.Id, c.DisplayName, c.Body, c.UserId);
         }
         return null;
     }
