@@ -54,11 +54,18 @@ public static class CommentEndpoints
         return Results.Redirect(pending ? $"/d/{id}?comment=pending#comments" : $"/d/{id}#comments");
     }
 
-    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache,
+        Moderation.CommentModeration moderation, CancellationToken ct)
     {
         var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
         if (comment is null) return Results.NotFound();
         if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.StatusCode(StatusCodes.Status403Forbidden);
+        // Staff deleting another's comment is a moderation action: audited, its open reports closed.
+        if (comment.UserId != http.User.UserId())
+        {
+            await moderation.DecideAsync(id, Moderation.CommentModeration.Delete, "版主删除 Deleted by staff", http.User.UserId()!, ct);
+            return Results.Redirect($"/d/{comment.DocumentId}#comments");
+        }
         db.Comments.Remove(comment);
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAsync(cache, comment.DocumentId, ct);

@@ -13,7 +13,10 @@ namespace Wenku.Documents;
 [OutputCache(PolicyName = DocumentPageCache.Policy)]
 public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views) : PageModel
 {
-    public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete);
+    /// <param name="CanReport">A signed-in reader other than its author (举报).</param>
+    /// <param name="State">Visible; Pending (shown to its author and staff); Hidden (shown to staff only, marked).</param>
+    public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete,
+        Moderation.CommentState State = Moderation.CommentState.Visible, bool CanReport = false);
 
     public Document Doc { get; private set; } = null!;
     public IReadOnlyList<DocumentPage> Pages { get; private set; } = [];
@@ -52,6 +55,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
 
     /// <summary>The reader's comment waits for a moderator (a sensitive word marked review).</summary>
     public string? CommentNotice { get; private set; }
+
+    /// <summary>Staff: each comment has the approve/hide/delete control.</summary>
+    public bool CanModerate { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct, string? word = null, string? draft = null)
     {
@@ -106,10 +112,17 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
             JustBought = Bought && purchase == "done";
         }
         var staff = User.IsStaff();
-        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id, ct);
-        Comments = (await db.Comments.AsNoTracking().Where(c => c.DocumentId == id).OrderByDescending(c => c.CreatedAt).Take(100)
-                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId }).ToListAsync(ct))
-            .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId)).ToList();
+        // Readers see visible comments and their own pending ones; staff see every comment, hidden ones marked. The
+        // count is of visible comments only.
+        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible, ct);
+        Comments = (await db.Comments.AsNoTracking()
+                .Where(c => c.DocumentId == id && (staff || c.State == Moderation.CommentState.Visible
+                                                   || (c.State == Moderation.CommentState.Pending && c.UserId == userId)))
+                .OrderByDescending(c => c.CreatedAt).Take(100)
+                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State }).ToListAsync(ct))
+            .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId, c.State,
+                userId is not null && c.UserId != userId && c.State != Moderation.CommentState.Hidden)).ToList();
+        CanModerate = staff;
         Related = await DocSummary.Project(db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == doc.CategoryId && d.Id != id && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id)).Take(6).ToListAsync(ct);

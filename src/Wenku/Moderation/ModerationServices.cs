@@ -16,6 +16,7 @@ public static class ModerationServices
         services.AddScoped<NotificationInbox>();
         services.AddScoped<WordList>();
         services.AddScoped<ReviewQueue>();
+        services.AddScoped<ReportFiling>();
         return services;
     }
 }

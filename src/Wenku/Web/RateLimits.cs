@@ -10,6 +10,7 @@ public static class RateLimits
     public const string Comments = "comments";
     public const string Uploads = "uploads";
     public const string Search = "search";
+    public const string Reports = "reports";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -35,6 +36,12 @@ public static class RateLimits
             r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));
+            // Reports: only the filing counts (a POST); showing the form does not.
+            r.AddPolicy(Reports, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    "report:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ReportsPerHour, Window = TimeSpan.FromHours(1) })
+                : RateLimitPartition.GetNoLimiter("report-form"));
         });
         return services;
     }

@@ -119,10 +119,12 @@ public static class SiteHost
         api.MapCommerceApi();
         api.MapNotificationsApi();
         api.MapModerationQueueApi();
+        api.MapReportsApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
+        app.MapCommentModerationEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();

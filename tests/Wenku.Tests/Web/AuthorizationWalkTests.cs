@@ -245,6 +245,24 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
         new("POST /admin/review", "no such document", _ => "/admin/review?id=999999", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
             { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
+        // Reports (举报) and comment moderation (the reports slice). Filing uses a fresh document of the owner each time (one
+        // open report per reader and document); the owner may not report their own document or the user their own comment.
+        new("GET /d/{id:long}/report", "the report form of a ready document", w => $"/d/{w.FreeDoc}/report", new(ToLogin, Ok, Forbidden, Ok, Ok)),
+        new("GET /d/{id:long}/report", "the report form of the user's comment", async w => $"/d/{w.FreeDoc}/report?comment={await w.CommentByAsync(Who.User)}", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("GET /d/{id:long}/report", "failed document", w => $"/d/{w.FailedDoc}/report", SignedIn(ToLogin, NotFound)),
+        new("GET /d/{id:long}/report", "no such document", _ => "/d/999999/report", SignedIn(ToLogin, NotFound)),
+        new("POST /d/{id:long}/report", "a spam report of a ready document", async w => $"/d/{await w.DisposableDocAsync()}/report", new(ToLogin, Redirect, Forbidden, Redirect, Redirect))
+            { Form = (_, who) => new() { ["Reason"] = "spam", ["Details"] = $"{who} 走查 walk" } },
+        new("POST /d/{id:long}/report", "infringement without the rights holder's contact", w => $"/d/{w.FreeDoc}/report", new(ToLogin, BadRequest, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["Reason"] = "infringement", ["OriginalTitle"] = "原作 original" } },
+        new("POST /d/{id:long}/report", "no such document", _ => "/d/999999/report", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["Reason"] = "spam" } },
+        new("GET /me/reports", "my reports", _ => "/me/reports", SignedIn(ToLogin, Ok)),
+        new("POST /comments/{id:long}/moderate", "hide the user's comment", async w => $"/comments/{await w.CommentByAsync(Who.User)}/moderate", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
+        new("POST /comments/{id:long}/moderate", "no such comment", _ => "/comments/999999/moderate", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
@@ -313,6 +331,17 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /api/v1/moderation/queue", "the review queue", _ => "/api/v1/moderation/queue?kind=held&page=1", new(Unauthorized, Forbidden, Forbidden, Ok, Ok)),
         new("GET /api/v1/moderation/queue", "no such kind", _ => "/api/v1/moderation/queue?kind=everything", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
         new("GET /api/v1/moderation/queue", "page zero", _ => "/api/v1/moderation/queue?page=0", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
+        // Reports through the API (the reports slice); a decision acts on a fresh open report of the user.
+        new("POST /api/v1/documents/{id:long}/reports", "a report without a reason", w => $"/api/v1/documents/{w.FreeDoc}/reports", new(Unauthorized, BadRequest, Forbidden, BadRequest, BadRequest))
+            { Body = () => JsonContent.Create(new { details = "没有原因 no reason" }) },
+        new("POST /api/v1/documents/{id:long}/reports", "no such document", _ => "/api/v1/documents/999999/reports", SignedIn(Unauthorized, NotFound))
+            { Body = () => JsonContent.Create(new { reason = "spam", details = "无 none" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "dismiss an open report", async w => $"/api/v1/moderation/reports/{await w.OpenReportAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, Ok, Ok)) { Body = () => JsonContent.Create(new { action = "dismiss", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "an action reports do not have", async w => $"/api/v1/moderation/reports/{await w.OpenReportAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)) { Body = () => JsonContent.Create(new { action = "approve", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "no such report", _ => "/api/v1/moderation/reports/999999/decision",
+            new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound)) { Body = () => JsonContent.Create(new { action = "dismiss", reason = "走查 walk" }) },
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
@@ -703,6 +732,19 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(_ids[Who.Owner], "walk revoke", CancellationToken.None);
         return await WithDbAsync(db => db.ApiTokens.Where(t => t.UserId == _ids[Who.Owner]).MaxAsync(t => t.Id));
+    }
+
+    /// <summary>A new open report of the user about a new document of the owner (a row), for a probe that decides it.</summary>
+    public async Task<long> OpenReportAsync()
+    {
+        var doc = await DisposableDocAsync();
+        return await WithDbAsync(async db =>
+        {
+            var report = new Wenku.Moderation.Report { DocumentId = doc, ReporterId = _ids[Who.User], Reason = Wenku.Moderation.ReportReason.Spam, Details = "走查 walk" };
+            db.Reports.Add(report);
+            await db.SaveChangesAsync();
+            return report.Id;
+        });
     }
 
     /// <summary>A new comment by <paramref name="author"/> on the free document.</summary>
