@@ -98,18 +98,21 @@ public static class DocumentsApi
         return TypedResults.Problem(statusCode: refusal.StatusCode, title: refusal.Message, extensions: extensions);
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
-    private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
+    private static async Task<Results<Ok<DocumentText>, NotFound, ProblemHttpResult>> TextAsync(
         long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        var found = await access.FindAsync(id, http.User, ct);
+        if (found.Gone) return Moderation.RemovedDocuments.Problem(found, http.User);
+        var doc = found.Visible;
         if (doc is null) return TypedResults.NotFound();
         var visible = await access.VisiblePagesAsync(doc, http.User, ct);
         var pages = await db.DocumentPages.AsNoTracking()
@@ -118,19 +121,21 @@ public static class DocumentsApi
         return TypedResults.Ok(new DocumentText(id, pages, visible < doc.PageCount));
     }
 
-    private static async Task<Results<Ok<List<SimilarDocument>>, NotFound>> SimilarAsync(
+    private static async Task<Results<Ok<List<SimilarDocument>>, NotFound, ProblemHttpResult>> SimilarAsync(
         long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
-        if (doc is null) return TypedResults.NotFound();
+        var found = await access.FindAsync(id, http.User, ct);
+        if (found.Gone) return Moderation.RemovedDocuments.Problem(found, http.User);
+        if (found.Visible is null) return TypedResults.NotFound();
         return TypedResults.Ok(await SimilarDocuments.ForAsync(db, id, http.User, ct));
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> EditAsync(
         long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, CancellationToken ct)
     {
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
         var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
@@ -151,10 +156,12 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> DeleteAsync(
-        long id, HttpContext http, WenkuDb db, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        long id, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, ILoggerFactory loggers, CancellationToken ct)
     {
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
+        // A removal deletes nothing: its files wait for an appeal and the retention sweep, its row keeps the buyers' records.
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
         // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
@@ -171,6 +178,10 @@ public static class DocumentsApi
         loggers.CreateLogger("Wenku.Documents").LogInformation("Document {DocumentId} deleted by {UserId}", id, http.User.UserId());
         return TypedResults.NoContent();
     }
+
+    /// <summary>A removed document's 410 (<see cref="Moderation.RemovedDocuments.Problem"/>).</summary>
+    private static async Task<ProblemHttpResult> GoneAsync(DocumentAccess access, Document doc, HttpContext http) =>
+        Moderation.RemovedDocuments.Problem(new DocumentLookup(doc, await access.RemovalOfAsync(doc, http.RequestAborted)), http.User);
 
     /// <summary>
     /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document

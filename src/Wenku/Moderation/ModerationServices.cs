@@ -12,6 +12,8 @@ public static class ModerationServices
         services.AddScoped<AppealDecisions>();
         services.AddScoped<HeldDecisions>();
         services.AddScoped<CommentModeration>();
+        services.AddScoped<Appeals>();
+        services.AddScoped<RemovedFilesRetention>();
         return services;
     }
 }

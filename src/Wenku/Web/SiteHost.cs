@@ -76,6 +76,7 @@ public static class SiteHost
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
         builder.Services.AddHostedService<RechargeReconciliation>();
+        builder.Services.AddHostedService<Moderation.RetentionSweep>();
 
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
@@ -121,6 +122,7 @@ public static class SiteHost
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
+        app.MapTakedownEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();
