@@ -23,6 +23,8 @@ public abstract record PurchaseOutcome
     public sealed record NotFound : PurchaseOutcome;
     /// <summary>The document is not for sale now (still converting, held, failed).</summary>
     public sealed record NotReady : PurchaseOutcome;
+    /// <summary>The document was removed (下架): nobody buys it (410).</summary>
+    public sealed record Removed : PurchaseOutcome;
     /// <summary>The price is not what the buyer was shown (409).</summary>
     public sealed record PriceChanged(int Price) : PurchaseOutcome;
     /// <summary>Too few points (402).</summary>
@@ -87,6 +89,7 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock)
                 return new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(first, Json)!, Replayed: true);
             }
             if (facts is null) return new PurchaseOutcome.NotFound();
+            if (facts.Status == DocumentStatus.Removed) return new PurchaseOutcome.Removed();
             var owns = facts.UploaderId == buyerId || buyerIsStaff || facts.Owned;
             if (facts.Status != DocumentStatus.Ready && !owns)
                 return facts.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();

@@ -59,11 +59,26 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     /// <summary>Staff: each comment has the approve/hide/delete control.</summary>
     public bool CanModerate { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct, string? word = null, string? draft = null)
+    /// <summary>What the staff's removal form came back with (<c>?takedown=</c>), shown beside the form.</summary>
+    public string? TakedownNotice { get; private set; }
+
+    /// <summary>Set when the document was taken down: the page answers 410 with only that (<c>/Moderation/_Removed.cshtml</c>).</summary>
+    public Moderation.RemovedPage? Removed { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, string? takedown, CancellationToken ct, string? word = null, string? draft = null)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc))
+        {
+            Doc = doc;
+            Removed = await Moderation.RemovedPage.LoadAsync(db, access, doc, User, takedown, ct);
+            ViewCounter.DoNotCount(HttpContext);
+            Response.StatusCode = StatusCodes.Status410Gone;
+            return Page();
+        }
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
         Doc = doc;
+        TakedownNotice = takedown;
         CommentError = comment switch
         {
             "toolong" => $"评论最多 {Comment.MaxLength} 个字。A comment may have at most {Comment.MaxLength} characters.",

@@ -17,6 +17,8 @@ public static class ModerationServices
         services.AddScoped<WordList>();
         services.AddScoped<ReviewQueue>();
         services.AddScoped<ReportFiling>();
+        services.AddScoped<Appeals>();
+        services.AddScoped<RemovedFilesRetention>();
         return services;
     }
 }

@@ -76,6 +76,7 @@ public static class SiteHost
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
         builder.Services.AddHostedService<RechargeReconciliation>();
+        builder.Services.AddHostedService<Moderation.RetentionSweep>();
 
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
@@ -125,6 +126,7 @@ public static class SiteHost
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
         app.MapCommentModerationEndpoints();
+        app.MapTakedownEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();

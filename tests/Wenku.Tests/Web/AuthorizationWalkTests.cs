@@ -262,6 +262,30 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
         new("POST /comments/{id:long}/moderate", "no such comment", _ => "/comments/999999/moderate", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
             { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
+        // Takedown, appeal, restore (the takedown slice); and a removed document as a state: every door answers 410, staff
+        // keep its page images; comments keep their rule (404 on anything not published).
+        new("POST /d/{id:long}/remove", "remove a ready document", async w => $"/d/{await w.DisposableDocAsync()}/remove", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["category"] = "spam", ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/remove", "no such document", _ => "/d/999999/remove", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["category"] = "spam", ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/restore", "restore a removed document", async w => $"/d/{await w.RemovedDisposableDocAsync()}/restore", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/restore", "no such document", _ => "/d/999999/restore", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/appeal", "appeal a removal of the owner's document", async w => $"/d/{await w.RemovedDisposableDocAsync()}/appeal", new(ToLogin, Forbidden, Redirect, Forbidden, Forbidden))
+            { Form = (_, _) => new() { ["statement"] = "走查申诉 walk appeal" } },
+        new("POST /d/{id:long}/appeal", "a document that is not removed", w => $"/d/{w.FreeDoc}/appeal", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["statement"] = "走查申诉 walk appeal" } },
+        new("GET /d/{id:long}", "removed document", w => $"/d/{w.RemovedDoc}", Everyone(Gone)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "removed document, first page", w => $"/d/{w.RemovedDoc}/page/1.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "removed document, past the preview", w => $"/d/{w.RemovedDoc}/page/3.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "removed document, first page", w => $"/d/{w.RemovedDoc}/page/1.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("POST /d/{id:long}/download", "removed document", w => $"/d/{w.RemovedDoc}/download", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/comments", "comment on a removed document", w => $"/d/{w.RemovedDoc}/comments", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["body"] = "已下架 removed" } },
+        new("GET /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone))
+            { Form = (_, _) => new() { ["expectedPrice"] = "0", ["key"] = Guid.NewGuid().ToString("N") } },
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
@@ -342,6 +366,27 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)) { Body = () => JsonContent.Create(new { action = "approve", reason = "走查 walk" }) },
         new("POST /api/v1/moderation/reports/{id:long}/decision", "no such report", _ => "/api/v1/moderation/reports/999999/decision",
             new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound)) { Body = () => JsonContent.Create(new { action = "dismiss", reason = "走查 walk" }) },
+        // Takedown (the takedown slice): restore, appeal decisions, and the removed document through every API door.
+        new("POST /api/v1/documents/{id:long}/restore", "a removed document", async w => $"/api/v1/documents/{await w.RemovedDisposableDocAsync()}/restore", new(Unauthorized, Forbidden, Forbidden, Ok, Ok))
+            { Body = () => JsonContent.Create(new { reason = "走查 walk" }) },
+        new("POST /api/v1/documents/{id:long}/restore", "a document that is not removed", w => $"/api/v1/documents/{w.FreeDoc}/restore", new(Unauthorized, Forbidden, Forbidden, Conflict, Conflict))
+            { Body = () => JsonContent.Create(new { reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/appeals/{id:long}/decision", "an open appeal against the admin's removal", async w => $"/api/v1/moderation/appeals/{await w.OpenAppealAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, Ok, Forbidden)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/appeals/{id:long}/decision", "no such appeal", _ => "/api/v1/moderation/appeals/999999/decision", new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound))
+            { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        new("GET /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", Everyone(Gone)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/pages/1", new(Gone, Gone, Gone, Ok, Ok)),
+        new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/pages/3", new(Gone, Gone, Gone, Ok, Ok)),
+        new("GET /api/v1/documents/{id:long}/original", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/original", SignedIn(Unauthorized, Gone)),
+        new("HEAD /api/v1/documents/{id:long}/original", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/original", SignedIn(Unauthorized, Gone)),
+        new("GET /api/v1/documents/{id:long}/text", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/text", Everyone(Gone)),
+        new("GET /api/v1/documents/{id:long}/similar", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/similar", Everyone(Gone)),
+        new("PATCH /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", SignedIn(Unauthorized, Gone))
+            { Body = () => JsonContent.Create(new { title = "改名 renamed" }) },
+        new("DELETE /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", SignedIn(Unauthorized, Gone)),
+        new("POST /api/v1/documents/{id:long}/purchase", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/purchase", SignedIn(Unauthorized, Gone))
+            { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
@@ -506,6 +551,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (PaymentRequired, HttpStatusCode.PaymentRequired) => true,
             (Conflict, HttpStatusCode.Conflict) => true,
             (Unprocessable, HttpStatusCode.UnprocessableEntity) => true,
+            (Gone, HttpStatusCode.Gone) => true,
             _ => false,
         };
     }
@@ -543,6 +589,8 @@ public enum Answer
     Conflict,
     /// <summary>422: understood and refused (an idempotency key reused for another request).</summary>
     Unprocessable,
+    /// <summary>410: the document was removed (下架).</summary>
+    Gone,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
@@ -602,6 +650,9 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
     public long FailedDoc { get; private set; }
     public long QueuedDoc { get; private set; }
 
+    /// <summary>A converted document of the owner (six pages, two in the preview), removed by the admin for infringement.</summary>
+    public long RemovedDoc { get; private set; }
+
     public string EmailOf(Who who) => $"{who.ToString().ToLowerInvariant()}@walk.test";
     public string IdOf(Who who) => _ids[who];
 
@@ -624,8 +675,9 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         var uploads = await Task.WhenAll(
             owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6, salt: FreeSalt), previewPages: 2, title: "免费文档 free")),
             owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6), previewPages: 2, price: 5, title: "付费文档 paid")),
-            owner.UploadAsync(TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")));
-        (FreeDoc, PaidDoc, FailedDoc) = (uploads[0], uploads[1], uploads[2]);
+            owner.UploadAsync(TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")),
+            owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6, salt: "walkremoved"), previewPages: 2, title: "下架文档 removed")));
+        (FreeDoc, PaidDoc, FailedDoc, RemovedDoc) = (uploads[0], uploads[1], uploads[2], uploads[3]);
         QueuedDoc = await WithDbAsync(async db =>
         {
             // A row without a job stays queued for as long as the test needs.
@@ -640,13 +692,14 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
             return doc.Id;
         });
 
-        var expected = new[] { (FreeDoc, DocumentStatus.Ready), (PaidDoc, DocumentStatus.Ready), (FailedDoc, DocumentStatus.Failed) };
+        var expected = new[] { (FreeDoc, DocumentStatus.Ready), (PaidDoc, DocumentStatus.Ready), (FailedDoc, DocumentStatus.Failed), (RemovedDoc, DocumentStatus.Ready) };
         foreach (var (id, status) in expected)
         {
             var doc = await WaitForDocumentAsync(id);
             doc.Status.ShouldBe(status, doc.Error);
             if (status == DocumentStatus.Ready) doc.PageCount.ShouldBe(6);
         }
+        await RemoveAsync(RemovedDoc);
     }
 
     Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
@@ -725,6 +778,32 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         await db.SaveChangesAsync();
         return doc.Id;
     });
+
+    /// <summary>A document of the owner removed by the admin (for infringement).</summary>
+    private async Task RemoveAsync(long id)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<Wenku.Moderation.DocumentRemovals>()
+            .RemoveAsync(id, Wenku.Moderation.RemovalCategory.Infringement, "走查下架 walk removal", _ids[Who.Admin], CancellationToken.None);
+        outcome.ShouldBeOfType<Wenku.Moderation.RemovalOutcome.Done>();
+    }
+
+    /// <summary>A new document of the owner (a row without files) removed by the admin.</summary>
+    public async Task<long> RemovedDisposableDocAsync()
+    {
+        var id = await DisposableDocAsync();
+        await RemoveAsync(id);
+        return id;
+    }
+
+    /// <summary>The owner's open appeal against the admin's removal of a new document.</summary>
+    public async Task<long> OpenAppealAsync()
+    {
+        var id = await RemovedDisposableDocAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var filed = await scope.ServiceProvider.GetRequiredService<Wenku.Moderation.Appeals>().FileAsync(id, "走查申诉 walk appeal", _ids[Who.Owner], CancellationToken.None);
+        return filed.ShouldBeOfType<Wenku.Moderation.AppealOutcome.Done>().Appeal.Id;
+    }
 
     /// <summary>A new API token of the owner (the owner's own client keeps its token), for a probe that revokes it.</summary>
     public async Task<long> TokenOfOwnerAsync()
