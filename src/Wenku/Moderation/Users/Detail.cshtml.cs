@@ -120,7 +120,10 @@ public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration modera
         Balance = await ledger.BalanceAsync(id, ct);
         Postings = (await WalletHistory.PageAsync(db, id, 1, 20, null, null, null, ct)).Items;
 
-        History = await db.AuditEntries.AsNoTracking().Where(a => a.ObjectType == "user" && a.ObjectId == id)
+        // The account's own history (bans, roles); grants and other actions on the user are in the ledger above and in
+        // the audit log.
+        string[] accountKinds = [AuditKinds.UserBan, AuditKinds.UserUnban, AuditKinds.UserRole];
+        History = await db.AuditEntries.AsNoTracking().Where(a => a.ObjectType == "user" && a.ObjectId == id && accountKinds.Contains(a.Kind))
             .OrderByDescending(a => a.Id).Take(ListSize)
             .Select(a => new HistoryRow(a.At, a.ActorName, a.Kind, a.Reason, a.Before, a.After)).ToListAsync(ct);
         return true;
