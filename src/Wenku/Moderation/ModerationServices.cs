@@ -12,6 +12,7 @@ public static class ModerationServices
         services.AddScoped<AppealDecisions>();
         services.AddScoped<HeldDecisions>();
         services.AddScoped<CommentModeration>();
+        services.AddScoped<ClaimFiling>();
         return services;
     }
 }

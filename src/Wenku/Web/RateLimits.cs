@@ -10,6 +10,7 @@ public static class RateLimits
     public const string Comments = "comments";
     public const string Uploads = "uploads";
     public const string Search = "search";
+    public const string Claims = "claims";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -35,6 +36,9 @@ public static class RateLimits
             r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));
+            r.AddPolicy(Claims, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) }));
         });
         return services;
     }

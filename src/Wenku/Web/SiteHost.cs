@@ -117,10 +117,12 @@ public static class SiteHost
         api.MapDocumentsApi();
         api.MapSearchApi();
         api.MapCommerceApi();
+        api.MapClaimsApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
+        app.MapClaimEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();
