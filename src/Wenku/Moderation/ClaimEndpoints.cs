@@ -56,7 +56,15 @@ public static class ClaimEndpoints
     {
         if (!request.HasFormContentType)
             return TypedResults.Problem(statusCode: 400, title: "请以 multipart 表单提交（statement，可选 evidence 文件）。Send a multipart form (statement, optionally an evidence file).");
-        var form = await request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
+        {
+            return TypedResults.Problem(statusCode: 400, title: "表单无法读取。The multipart form could not be read.", detail: e.Message);
+        }
         var statement = form["statement"].ToString();
         if (string.IsNullOrWhiteSpace(statement))
             return TypedResults.Problem(statusCode: 400, title: "请填写认领说明（statement）。The statement is required.",
