@@ -16,6 +16,7 @@ namespace Wenku.Moderation;
 /// </summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
 [RequestSizeLimit(ClaimFiling.MaxEvidenceBytes + 1024 * 1024)]
+[EnableRateLimiting(RateLimits.Claims)] // the policy counts posts only
 public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
 {
     [BindProperty] public string Statement { get; set; } = "";
@@ -36,7 +37,6 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
         return Page();
     }
 
-    [EnableRateLimiting(RateLimits.Claims)]
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         if (await LoadAsync(id, ct) is { } refused) return refused;

@@ -36,9 +36,11 @@ public static class RateLimits
             r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));
-            r.AddPolicy(Claims, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) }));
+            // Counts the claims sent (POST), not views of the claim form: a page handler cannot carry its own policy.
+            r.AddPolicy(Claims, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) })
+                : RateLimitPartition.GetNoLimiter("views"));
         });
         return services;
     }
