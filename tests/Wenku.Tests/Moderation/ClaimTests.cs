@@ -344,6 +344,29 @@ public sealed class ClaimTests(CommerceSite site) : IClassFixture<CommerceSite>
         (await VerifyLedgerAsync()).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Ledger_verify_names_a_claim_transfer_that_no_approved_claim_accounts_for()
+    {
+        var oldId = await site.CreateUserAsync(Email("old"));
+        var doc = await site.ReadyDocAsync(oldId, price: 1000);
+        (await LedgerMoves.BuyAsync((await BuyerWithPointsAsync(1000)).Client, doc, 1000)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (claimant, _) = await site.ApiClientAsync(Email("author"));
+        var claimId = await FileAsync(claimant, doc);
+        (await DecideInProcessAsync(claimId, ClaimDecisions.Approve, await site.CreateUserAsync(Email("mod"), Roles.Moderator))).ShouldBeOfType<Decision.Done>();
+        (await VerifyLedgerAsync()).ShouldBeEmpty();
+
+        var transfer = (await ClaimAsync(claimId)).TransferTransactionId;
+        await site.WithDbAsync(db => db.Claims.Where(c => c.Id == claimId).ExecuteUpdateAsync(s => s.SetProperty(c => c.TransferTransactionId, (long?)null)));
+        try
+        {
+            (await VerifyLedgerAsync()).ShouldContain(v => v.Rule == "claim-transfer" && v.Subject.Contains($"claim:{claimId}"));
+        }
+        finally
+        {
+            await site.WithDbAsync(db => db.Claims.Where(c => c.Id == claimId).ExecuteUpdateAsync(s => s.SetProperty(c => c.TransferTransactionId, transfer)));
+        }
+    }
+
     private async Task<HttpClient> TokenClientAsync(string userId)
     {
         await using var scope = site.Services.CreateAsyncScope();
