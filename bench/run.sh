@@ -5,6 +5,7 @@
 #   3. duplicates: near-duplicate fingerprint + lookup in 1M synthetic fingerprints vs exact SHA-256, and the evaluation
 #   4. office: a 20-page DOCX, Wenku (upload→ready, and its LibreOffice step alone) vs bare soffice --convert-to pdf, cold and warm
 #   5. ocr: scanned Chinese A4 pages, Wenku's PageOcr vs bare tesseract, pages/s
+#   6. words: the sensitive-word matcher on 1 MB of Chinese text against 50,000 words vs a naive IndexOf loop, MB/s
 # Only on request (--only scaleout, or bench/scaleout.sh): a batch of PDFs converted by 1 vs 2 `wenku worker` processes and
 # /d/{id} from 1 vs 2 `serve` processes behind nginx, on PostgreSQL + S3 (s3rver), beside the embedded default. It starts
 # PostgreSQL and s3rver with scripts/services.sh (ports WENKU_PG_PORT, WENKU_S3_PORT) and stops them after if it started them.
@@ -12,7 +13,7 @@
 # API, beside a bare conditional UPDATE of one balance row, on SQLite and on PostgreSQL (scripts/services.sh, as above).
 # The search benchmark (Lucene vs SQLite FTS5 on 100,000 documents) is bench/search.sh.
 # Loads only loopback addresses. Needs what scripts/setup.sh installs (poppler-utils, fonts-noto-cjk, wrk, nginx-light, LibreOffice, tesseract).
-# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr|scaleout|purchases] [--index 1000000] [--diagnostics 3]
+# Usage: bench/run.sh [--runs 3] [--pages 100] [--duration 10] [--connections 16] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases] [--index 1000000] [--diagnostics 3]
 #                     [--docs 12] [--doc-pages 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."

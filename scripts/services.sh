@@ -117,6 +117,7 @@ start_s3() {
   NODE_OPTIONS=--openssl-legacy-provider setsid "$node_dir/node_modules/.bin/s3rver" -d "$dir/s3" -a 127.0.0.1 -p "$s3_port" --silent \
     --configure-bucket "$bucket" >"$dir/s3rver.log" 2>&1 < /dev/null &
   echo $! > "$dir/s3rver.pid"
+  echo "$s3_port" > "$dir/s3rver.port"
   for _ in $(seq 1 100); do
     (echo >/dev/tcp/127.0.0.1/"$s3_port") 2>/dev/null && return
     s3_running || { cat "$dir/s3rver.log" >&2; exit 1; }
@@ -131,7 +132,15 @@ stop_s3() {
     kill "$pid"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
-  rm -f "$dir/s3rver.pid"
+  rm -f "$dir/s3rver.pid" "$dir/s3rver.port"
+}
+
+# Services already running keep the ports they were started with (an earlier run may have been given others): the
+# settings printed are where they listen, not this run's defaults.
+actual_ports() {
+  local d; d=$(pg_dir)
+  if pg_running && [ -f "$d/data/postmaster.pid" ]; then pg_port=$(sed -n 4p "$d/data/postmaster.pid"); fi
+  if s3_running && [ -f "$dir/s3rver.port" ]; then s3_port=$(cat "$dir/s3rver.port"); fi
 }
 
 print_env() {
@@ -147,11 +156,12 @@ case "${1:-start}" in
     mkdir -p "$dir"
     start_postgres
     start_s3
+    actual_ports
     print_env | tee "$dir/env"
     ;;
   stop) stop_s3; stop_postgres ;;
   status) pg_running && s3_running ;;
-  env) print_env ;;
+  env) actual_ports; print_env ;;
   clean)
     stop_s3; stop_postgres
     rm -rf "$dir/s3" "$(pg_dir)" "$dir/env"

@@ -17,7 +17,7 @@ public sealed record BenchSettings(
     int ScaleOutPages = 10)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|scaleout|purchases] [--index 1000000] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3] [--docs 12] [--doc-pages 10]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
@@ -41,7 +41,7 @@ public sealed record BenchSettings(
 
         int Int(string key, int fallback) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
         var only = values.GetValueOrDefault("only");
-        string[] all = ["ingest", "page", "duplicates", "office", "ocr"];
+        string[] all = ["ingest", "page", "duplicates", "office", "ocr", "words"];
         var benchmarks = only is null ? new HashSet<string>(all) : new HashSet<string> { only };
         if (!benchmarks.IsSubsetOf([.. all, "scaleout", "purchases"])) return null;
 

@@ -192,7 +192,7 @@ public static class PurchaseBenchmark
         await db.SaveChangesAsync();
 
         var ledger = new Ledger(db);
-        var grants = new PointGrants(ledger, db);
+        var grants = new PointGrants(ledger, db, new Wenku.Moderation.AuditLog(db, TimeProvider.System));
         var tokens = new List<string>();
         var accounts = new List<long>();
         var buyerIds = new List<string>();

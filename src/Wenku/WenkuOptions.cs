@@ -52,6 +52,10 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(1, 10_000)]
     public int SignInsPerMinute { get; set; } = 10;
 
+    /// <summary>Reports (举报) a user may file per hour, on the site and through the API together.</summary>
+    [Range(1, 10_000)]
+    public int ReportsPerHour { get; set; } = 10;
+
     /// <summary>Claims (认领) a user may file per hour, on the site and through the API together.</summary>
     [Range(1, 10_000)]
     public int ClaimsPerHour { get; set; } = 10;

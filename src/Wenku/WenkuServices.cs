@@ -60,7 +60,7 @@ public static class WenkuServices
             .AddPasswordValidator<CommonPasswords>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<WenkuDb>()
-            .AddSignInManager()
+            .AddSignInManager<BanAwareSignInManager>()
             .AddDefaultTokenProviders();
 
         services.AddOptions<AccountOptions>().Bind(config.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

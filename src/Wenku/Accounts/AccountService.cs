@@ -120,7 +120,7 @@ public sealed class ApiTokens(WenkuDb db, TimeProvider clock)
         return token;
     }
 
-    /// <summary>The user a token belongs to, or null (unknown, revoked or expired). Notes the use, at most once a minute.</summary>
+    /// <summary>The user a token belongs to, or null (unknown, revoked, expired, or its user banned). Notes the use, at most once a minute.</summary>
     public async Task<WenkuUser?> FindUserAsync(string token, CancellationToken ct)
     {
         if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 100) return null;
@@ -128,7 +128,8 @@ public sealed class ApiTokens(WenkuDb db, TimeProvider clock)
         var now = Now;
         var found = await db.ApiTokens.AsNoTracking().Where(t => t.Hash == hash)
             .Select(t => new { t.Id, t.ExpiresAt, t.LastUsedAt, t.User }).SingleOrDefaultAsync(ct);
-        if (found is null || found.ExpiresAt <= now) return null;
+        // A banned user's tokens are refused (kept: they work again once the ban is lifted).
+        if (found is null || found.ExpiresAt <= now || found.User.BannedAt is not null) return null;
         if (found.LastUsedAt is not { } last || now - last >= LastUsedResolution)
         {
             // One conditional UPDATE: of concurrent requests in the same minute, at most one writes.

@@ -46,6 +46,13 @@ public sealed class LoginModel(
         }
         if (throttle.DelayFor(Email, address) is var delay && delay > TimeSpan.Zero) await Task.Delay(delay, clock, ct);
 
+        // A banned account is told so, with the reason, only once the password is right (one hash, as for anyone).
+        if (user is { BannedAt: not null } && await signIn.UserManager.CheckPasswordAsync(user, Password))
+        {
+            Error = BanAwareSignInManager.BannedMessage(user.BanReason);
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
         if (user is null) accounts.SpendPasswordCheck(Password);
         var result = user is null ? Microsoft.AspNetCore.Identity.SignInResult.Failed
             : await signIn.PasswordSignInAsync(user, Password, Remember, lockoutOnFailure: false);

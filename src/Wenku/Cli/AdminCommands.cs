@@ -11,7 +11,7 @@ using Wenku.Search;
 
 namespace Wenku.Cli;
 
-/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | revoke-token | reindex | rescan-duplicates | backup | restore | check | grant-points</c>.</summary>
+/// <summary><c>wenku admin migrate | migrate-storage | create-user | create-token | revoke-token | reindex | rescan-duplicates | backup | restore | check | grant-points | ledger | audit</c>.</summary>
 public static class AdminCommands
 {
     public static Command Build(Option<string?> data)
@@ -187,6 +187,7 @@ public static class AdminCommands
         admin.Subcommands.Add(CheckCommand.Build(data));
         admin.Subcommands.Add(grant);
         admin.Subcommands.Add(LedgerCommand.Build(data));
+        admin.Subcommands.Add(AuditCommand.Build(data));
         return admin;
     }
 

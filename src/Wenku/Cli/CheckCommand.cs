@@ -99,9 +99,14 @@ public sealed class LibraryCheck(IServiceProvider services)
         var stored = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
         await foreach (var file in _store.ListAsync("", ct)) stored[file.Key] = file;
         var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id)
-            .Select(d => new { d.Id, d.StorageKey, d.SizeBytes, d.Sha256, d.PageCount, d.Status }).ToListAsync(ct);
+            .Select(d => new
+            {
+                d.Id, d.StorageKey, d.SizeBytes, d.Sha256, d.PageCount, d.Status,
+                // Removed past the retention period: its files were deleted on purpose.
+                FilesDeleted = d.Status == DocumentStatus.Removed && db.DocumentRemovals.Any(r => r.Id == d.RemovalId && r.FilesDeletedAt != null),
+            }).ToListAsync(ct);
 
-        foreach (var d in documents.Where(d => d.Status != DocumentStatus.Failed))
+        foreach (var d in documents.Where(d => d.Status != DocumentStatus.Failed && !d.FilesDeleted))
         {
             if (!stored.TryGetValue(d.StorageKey, out var original))
                 findings.Add(new(CheckArea.Originals, d.Id, d.StorageKey, "the original is missing from storage"));

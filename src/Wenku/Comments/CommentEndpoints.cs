@@ -30,23 +30,42 @@ public static class CommentEndpoints
         return null;
     }
 
-    private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, IOutputCacheStore cache, CancellationToken ct)
+    private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, IOutputCacheStore cache,
+        Moderation.SensitiveWordScreen words, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         // Comments belong to published documents: on one still converting or failed nobody would see them.
         if (doc is null || doc.Status != DocumentStatus.Ready) return Results.NotFound();
         if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
-        db.Comments.Add(new Comment { DocumentId = id, UserId = http.User.UserId()!, Body = Text.SafeText.MultiLine(body) });
+        var text = Text.SafeText.MultiLine(body);
+        var verdict = await words.CheckAsync(text, ct);
+        // Refused with the word named; the draft goes back to the form (it is the commenter's own text, at most a few hundred characters).
+        if (verdict.Block is { } blocked)
+            return Results.Redirect($"/d/{id}?comment=blocked&word={Uri.EscapeDataString(blocked.Word)}&draft={Uri.EscapeDataString(text)}#comments");
+        var pending = verdict.Review.Count > 0;
+        db.Comments.Add(new Comment
+        {
+            DocumentId = id, UserId = http.User.UserId()!, Body = text,
+            State = pending ? Moderation.CommentState.Pending : Moderation.CommentState.Visible,
+            ReviewWords = pending ? verdict.ReviewWords() : null,
+        });
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAsync(cache, id, ct);
-        return Results.Redirect($"/d/{id}#comments");
+        return Results.Redirect(pending ? $"/d/{id}?comment=pending#comments" : $"/d/{id}#comments");
     }
 
-    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache,
+        Moderation.CommentModeration moderation, CancellationToken ct)
     {
         var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
         if (comment is null) return Results.NotFound();
         if (comment.UserId != http.User.UserId() && !http.User.IsStaff()) return Results.StatusCode(StatusCodes.Status403Forbidden);
+        // Staff deleting another's comment is a moderation action: audited, its open reports closed.
+        if (comment.UserId != http.User.UserId())
+        {
+            await moderation.DecideAsync(id, Moderation.CommentModeration.Delete, "版主删除 Deleted by staff", http.User.UserId()!, ct);
+            return Results.Redirect($"/d/{comment.DocumentId}#comments");
+        }
         db.Comments.Remove(comment);
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAsync(cache, comment.DocumentId, ct);

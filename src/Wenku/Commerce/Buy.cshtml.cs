@@ -81,6 +81,7 @@ public sealed class BuyModel(WenkuDb db, Ledger ledger, Purchases purchases, IOu
     private async Task<IActionResult?> LoadAsync(long id, bool forPurchase, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return StatusCode(StatusCodes.Status410Gone); // the error page says so
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
         Doc = doc;
         var userId = User.UserId()!;

@@ -79,6 +79,7 @@ public static class CommerceApi
     {
         PurchaseOutcome.Done done => TypedResults.Ok(done.Receipt),
         PurchaseOutcome.NotFound or PurchaseOutcome.NotReady => TypedResults.NotFound(),
+        PurchaseOutcome.Removed => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: Moderation.RemovedDocuments.Title),
         PurchaseOutcome.PriceChanged changed => TypedResults.Problem(statusCode: 409,
             title: $"价格已变为 {changed.Price} 积分，请确认后重试。The price is now {changed.Price} points; confirm and try again.",
             extensions: new Dictionary<string, object?> { ["price"] = changed.Price }),

@@ -172,6 +172,25 @@ public sealed class Ledger(WenkuDb db)
         if (lines.Count == 0) throw new InvalidOperationException($"A {kind} transaction must move points.");
         if (lines.Sum(p => p.Amount) != 0) throw new InvalidOperationException($"The postings of a {kind} transaction do not sum to zero.");
 
+        var balances = await MoveBalancesAsync(lines, ct);
+        var transaction = new LedgerTransaction
+        {
+            Kind = kind, Memo = Cut(Text.SafeText.OneLine(memo), MaxMemo), ActorId = actorId, DocumentId = documentId, Reference = reference,
+            Postings = lines.Select(p => new LedgerPosting { AccountId = p.Account.Id, Amount = p.Amount }).ToList(),
+        };
+        transaction.BalancesAfter = balances;
+        db.LedgerTransactions.Add(transaction);
+        await db.SaveChangesAsync(ct);
+        return transaction;
+    }
+
+    /// <summary>
+    /// Moves the cached balances of the user accounts among <paramref name="lines"/> (in the order given: account-id order,
+    /// so two transactions cannot deadlock) and returns each new balance. A debit the balance does not cover throws
+    /// <see cref="InsufficientPointsException"/>, or <see cref="LedgerRaceException"/> when a concurrent change made it fail.
+    /// </summary>
+    internal async Task<Dictionary<long, long>> MoveBalancesAsync(IEnumerable<(LedgerAccount Account, long Amount)> lines, CancellationToken ct)
+    {
         var balances = new Dictionary<long, long>();
         foreach (var (account, amount) in lines)
         {
@@ -185,16 +204,7 @@ public sealed class Ledger(WenkuDb db)
             var now = await db.LedgerAccounts.Where(a => a.Id == account.Id).Select(a => a.Balance).SingleAsync(ct);
             throw now >= -amount ? new LedgerRaceException(account.Id) : new InsufficientPointsException(account.Id);
         }
-
-        var transaction = new LedgerTransaction
-        {
-            Kind = kind, Memo = Cut(Text.SafeText.OneLine(memo), MaxMemo), ActorId = actorId, DocumentId = documentId, Reference = reference,
-            Postings = lines.Select(p => new LedgerPosting { AccountId = p.Account.Id, Amount = p.Amount }).ToList(),
-        };
-        transaction.BalancesAfter = balances;
-        db.LedgerTransactions.Add(transaction);
-        await db.SaveChangesAsync(ct);
-        return transaction;
+        return balances;
     }
 
     /// <summary>

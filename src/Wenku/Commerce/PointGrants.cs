@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
+using Wenku.Moderation;
 
 namespace Wenku.Commerce;
 
@@ -8,7 +9,7 @@ namespace Wenku.Commerce;
 /// grants account, into or out of the user's spendable points, always with a reason. A correction never takes a balance
 /// below zero.
 /// </summary>
-public sealed class PointGrants(Ledger ledger, WenkuDb db)
+public sealed class PointGrants(Ledger ledger, WenkuDb db, AuditLog audit)
 {
     public const long MaxPoints = 100_000_000;
     public const int MaxReason = 300;
@@ -44,6 +45,10 @@ public sealed class PointGrants(Ledger ledger, WenkuDb db)
             }
             var book = await ledger.BookAsync(userId, ct);
             var tx = await ledger.PostAsync(TransactionKind.Grant, [(book.Spendable, points), (book[AccountKind.Grants], -points)], reason, ct, actorId: actorId, reference: reference);
+            // No actor: the operator's command line (wenku admin grant-points).
+            var spendable = tx.BalancesAfter.GetValueOrDefault(book.Spendable.Id, book.Spendable.Balance + points);
+            await audit.RecordAsync(new AuditRecord(actorId ?? AuditLog.CliActor, AuditKinds.PointsGrant, "user", userId, reason,
+                Before: new { spendable = spendable - points }, After: new { spendable, points, transaction = tx.Id }), ct);
             if (idempotencyKey is not null)
             {
                 Idempotency.Remember(db, actorId!, idempotencyKey, hash, tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -23,6 +23,8 @@ public abstract record PurchaseOutcome
     public sealed record NotFound : PurchaseOutcome;
     /// <summary>The document is not for sale now (still converting, held, failed).</summary>
     public sealed record NotReady : PurchaseOutcome;
+    /// <summary>The document was removed (下架): nobody buys it (410).</summary>
+    public sealed record Removed : PurchaseOutcome;
     /// <summary>The price is not what the buyer was shown (409).</summary>
     public sealed record PriceChanged(int Price) : PurchaseOutcome;
     /// <summary>Too few points (402).</summary>
@@ -37,7 +39,7 @@ public abstract record PurchaseOutcome
 /// the whole document — one ledger transaction, in one database transaction with the purchase, the entitlement, the
 /// download count and the idempotency record.
 /// </summary>
-public sealed class Purchases(WenkuDb db, Ledger ledger)
+public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -71,17 +73,11 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
         var hash = Idempotency.RequestHash("purchase", documentId, expectedPrice);
         return ledger.InTransactionAsync<PurchaseOutcome>(async () =>
         {
+            var sql = new PurchaseStatements(db);
             // Everything the decision needs, in one statement (one snapshot on PostgreSQL): a purchase commits its
             // entitlement and its idempotency key together, so a request that sees the entitlement a parallel twin just
             // made also sees the twin's key, and replays its answer instead of saying "owned".
-            var facts = await db.Documents.AsNoTracking().Where(d => d.Id == documentId).Select(d => new
-            {
-                d.Price, d.Status, d.UploaderId,
-                Owned = db.Entitlements.Any(e => e.DocumentId == documentId && e.UserId == buyerId),
-                Downloaded = db.Downloads.Any(x => x.DocumentId == documentId && x.UserId == buyerId),
-                Percent = db.SiteSettings.Select(x => x.UploaderSharePercent).FirstOrDefault(),
-                PriorHash = db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.RequestHash).FirstOrDefault(),
-            }).SingleOrDefaultAsync(ct);
+            var facts = await sql.FactsAsync(documentId, buyerId, idempotencyKey, ct);
 
             var priorHash = facts is not null ? facts.PriorHash
                 : idempotencyKey is null ? null // a document gone since: its purchase may still be replayed
@@ -93,6 +89,7 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
                 return new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(first, Json)!, Replayed: true);
             }
             if (facts is null) return new PurchaseOutcome.NotFound();
+            if (facts.Status == DocumentStatus.Removed) return new PurchaseOutcome.Removed();
             var owns = facts.UploaderId == buyerId || buyerIsStaff || facts.Owned;
             if (facts.Status != DocumentStatus.Ready && !owns)
                 return facts.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
@@ -106,41 +103,49 @@ public sealed class Purchases(WenkuDb db, Ledger ledger)
             }
             if (facts.Price != expectedPrice) return new PurchaseOutcome.PriceChanged(facts.Price);
 
-            var books = await ledger.BooksAsync([buyerId, facts.UploaderId], ct);
-            var (buyer, uploader) = (books[buyerId], books[facts.UploaderId]);
-            if (buyer.Spendable.Balance + buyer.Earned.Balance < facts.Price)
-                return new PurchaseOutcome.TooFewPoints(facts.Price, buyer.Spendable.Balance, buyer.Earned.Balance);
-            var (uploaderShare, platformShare) = Shares.Split(facts.Price, facts.Percent);
-            var fromSpendable = (int)Math.Min(buyer.Spendable.Balance, facts.Price);
+            var accounts = await sql.AccountsAsync(buyerId, facts.UploaderId, ct);
+            if (accounts is null)
+            {
+                await Ledger.EnsureAccountsAsync(db, buyerId, ct);
+                await Ledger.EnsureAccountsAsync(db, facts.UploaderId, ct);
+                accounts = await sql.AccountsAsync(buyerId, facts.UploaderId, ct) ?? throw new InvalidOperationException("ledger accounts missing");
+            }
+            var (spendable, earned, uploaderEarned, revenue) = accounts.Value;
+            if (spendable.Balance + earned.Balance < facts.Price)
+                return new PurchaseOutcome.TooFewPoints(facts.Price, spendable.Balance, earned.Balance);
+            var (uploaderShare, platformShare) = Shares.Split(facts.Price, facts.Percent ?? Shares.DefaultUploaderPercent);
+            var fromSpendable = (int)Math.Min(spendable.Balance, facts.Price);
             var fromEarned = facts.Price - fromSpendable;
 
+            // The postings of one Purchase transaction (summing to zero), in account-id order like every ledger posting.
+            var lines = new (LedgerAccount Account, long Amount)[]
+                {
+                    (spendable, -fromSpendable), (earned, -fromEarned), (uploaderEarned, uploaderShare), (revenue, platformShare),
+                }
+                .GroupBy(p => p.Account.Id).Select(g => (Account: g.First().Account, Amount: g.Sum(p => p.Amount)))
+                .Where(p => p.Amount != 0).OrderBy(p => p.Account.Id).ToList();
+            // Debits first: a balance spent meanwhile by another purchase fails here, before anything is written.
+            var balances = await ledger.MoveBalancesAsync(lines, ct);
+
+            var now = clock.GetUtcNow().UtcDateTime;
             var purchase = new Purchase
             {
                 DocumentId = documentId, BuyerId = buyerId, UploaderId = facts.UploaderId, Price = facts.Price,
                 UploaderShare = uploaderShare, PlatformShare = platformShare, FromSpendable = fromSpendable, FromEarned = fromEarned,
             };
-            db.Purchases.Add(purchase);
-            db.Entitlements.Add(new Entitlement { DocumentId = documentId, UserId = buyerId, Source = Entitlement.PurchaseSource });
-            await db.SaveChangesAsync(ct); // the unique (document, buyer) index stops a parallel second purchase here, before any debit
-
-            var transaction = await ledger.PostAsync(TransactionKind.Purchase,
-                [
-                    (buyer.Spendable, -fromSpendable), (buyer.Earned, -fromEarned),
-                    (uploader.Earned, uploaderShare), (buyer[AccountKind.PlatformRevenue], platformShare),
-                ],
-                $"购买文档 #{documentId}", ct, actorId: buyerId, documentId: documentId, reference: $"purchase:{purchase.Id}");
-            purchase.TransactionId = transaction.Id;
-
-            // A purchase counts as a download (once per reader, like a free download); "most downloaded" follows.
-            if (!facts.Downloaded) await DocumentAccess.CountFirstDownloadAsync(db, documentId, buyerId, ct);
+            // The unique (document, buyer) index among live purchases stops a parallel second purchase here.
+            var purchaseId = await sql.InsertPurchaseAsync(purchase, now, ct);
+            var transactionId = await sql.InsertTransactionAsync(TransactionKind.Purchase, $"购买文档 #{documentId}", buyerId, documentId,
+                $"purchase:{purchaseId}", now, ct);
 
             // The balances the debits left; an account the purchase did not touch as read at its start (on PostgreSQL a
             // concurrent credit to it may be missing from this receipt; the ledger itself is exact).
-            var spendable = transaction.BalancesAfter.GetValueOrDefault(buyer.Spendable.Id, buyer.Spendable.Balance);
-            var earned = transaction.BalancesAfter.GetValueOrDefault(buyer.Earned.Id, buyer.Earned.Balance);
-            var receipt = new PurchaseReceipt(documentId, facts.Price, facts.Price, false, purchase.Id, spendable, earned);
-            Idempotency.Remember(db, buyerId, idempotencyKey, hash, JsonSerializer.Serialize(receipt, Json));
-            await db.SaveChangesAsync(ct);
+            var receipt = new PurchaseReceipt(documentId, facts.Price, facts.Price, false, purchaseId,
+                balances.GetValueOrDefault(spendable.Id, spendable.Balance), balances.GetValueOrDefault(earned.Id, earned.Balance));
+            // A purchase counts as a download (once per reader, like a free download); "most downloaded" follows.
+            await sql.FinishAsync(purchaseId, transactionId, lines.Select(l => (l.Account.Id, l.Amount)).ToList(), documentId, buyerId,
+                countDownload: !facts.Downloaded,
+                idempotencyKey is null ? null : (idempotencyKey, hash, JsonSerializer.Serialize(receipt, Json)), now, ct);
             return new PurchaseOutcome.Done(receipt, Replayed: false);
         }, ct);
     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
+using Wenku.Moderation;
 
 namespace Wenku.Commerce;
 
@@ -34,7 +35,7 @@ public sealed record RedeemBatchSummary(long Id, int Count, long Points, DateTim
 /// is taken by a conditional update (<c>WHERE RedeemedById IS NULL</c>), so two readers with one code cannot both get it.
 /// </para>
 /// </summary>
-public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, RedeemThrottle throttle)
+public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, RedeemThrottle throttle, AuditLog audit)
 {
     /// <summary>No 0/O, 1/I: nothing a reader can misread from a printed card. 32 symbols, 16 of them: 80 bits per code.</summary>
     public const string Alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -106,6 +107,8 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
                 [(book[AccountKind.Grants], -(count * points)), (book[AccountKind.RedeemCodesOutstanding], count * points)],
                 $"充值卡批次 #{batch.Id} Redeem code batch: {count} × {points}. {memo}", ct, actorId: actorId, reference: $"batch:{batch.Id}");
             batch.TransactionId = tx.Id;
+            await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.CodesIssue, "redeem-batch", batch.Id.ToString(CultureInfo.InvariantCulture), memo,
+                After: new { count, points, total = count * points, expiresAt = batch.ExpiresAt, transaction = tx.Id }), ct);
             Idempotency.Remember(db, actorId, idempotencyKey, hash, batch.Id.ToString(CultureInfo.InvariantCulture));
             await db.SaveChangesAsync(ct);
             return batch;

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
+using Wenku.Moderation;
 
 namespace Wenku.Commerce;
 
@@ -27,7 +28,7 @@ public abstract record RefundOutcome
 /// say who bore what. The purchase is marked by a conditional update (<c>WHERE RefundedAt IS NULL</c>) and the refund
 /// carries the purchase as its reference, so a purchase is refunded once. The buyer may buy the document again.
 /// </summary>
-public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock)
+public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock, AuditLog audit)
 {
     public const int MaxReasonLength = 200;
 
@@ -83,6 +84,13 @@ public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock)
             // theirs: it never was an entitlement row).
             await db.Entitlements.Where(e => e.DocumentId == purchase.DocumentId && e.UserId == purchase.BuyerId && e.Source == Entitlement.PurchaseSource)
                 .ExecuteDeleteAsync(ct);
+
+            var title = await db.Documents.AsNoTracking().Where(d => d.Id == purchase.DocumentId).Select(d => d.Title).FirstOrDefaultAsync(ct)
+                ?? $"#{purchase.DocumentId}";
+            Notifications.Add(db, purchase.BuyerId, NotificationKinds.PurchaseRefunded, new { title, points = purchase.Price }, $"/d/{purchase.DocumentId}");
+            await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.PurchaseRefund, "purchase", purchaseId.ToString(System.Globalization.CultureInfo.InvariantCulture), reason,
+                Before: new { refunded = false },
+                After: new { refunded = true, buyer = purchase.BuyerId, document = purchase.DocumentId, price = purchase.Price, fromUploader, platformLoss = loss, transaction = transaction.Id }), ct);
             return new RefundOutcome.Done(new RefundReceipt(purchaseId, purchase.DocumentId, purchase.BuyerId, purchase.Price,
                 purchase.PlatformShare, fromUploader, loss, transaction.Id));
         }, ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
+using Wenku.Moderation;
 
 namespace Wenku.Commerce;
 
@@ -41,7 +42,7 @@ public abstract record WithdrawalDecisionOutcome
 /// (<c>WHERE State = 'Requested'</c>) in the same transaction as its postings, so a withdrawal is decided once: the
 /// second decision, however close in time, finds the state changed and moves nothing.
 /// </summary>
-public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock)
+public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock, AuditLog audit)
 {
     public const int MaxPayeeLength = 200;
     public const int MaxDecisionLength = 200;
@@ -141,6 +142,17 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock)
             var transaction = await ledger.PostAsync(kind, [(payable, -withdrawal.Points), (to, withdrawal.Points)], memo, ct,
                 actorId: actorId, reference: $"withdrawal:{id}");
             await db.Withdrawals.Where(w => w.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.DecisionTransactionId, transaction.Id), ct);
+            // Staff decisions are audited and told to the uploader; the uploader's own cancel is neither.
+            if (ownerOnly is null)
+            {
+                var paid = decision == WithdrawalState.Paid;
+                Notifications.Add(db, withdrawal.UserId, paid ? NotificationKinds.WithdrawalPaid : NotificationKinds.WithdrawalRejected,
+                    new { points = withdrawal.Points, reason = clean }, "/me/wallet/withdraw");
+                await audit.RecordAsync(new AuditRecord(actorId, paid ? AuditKinds.WithdrawalPay : AuditKinds.WithdrawalReject, "withdrawal",
+                    id.ToString(System.Globalization.CultureInfo.InvariantCulture), clean,
+                    Before: new { state = nameof(WithdrawalState.Requested) },
+                    After: new { state = decision.ToString(), user = withdrawal.UserId, points = withdrawal.Points, transaction = transaction.Id }), ct);
+            }
             return new WithdrawalDecisionOutcome.Done(id, decision, transaction.Id);
         }, ct);
     }

@@ -55,8 +55,11 @@ public sealed class ConvertDocumentJob(
         // A document converted before (`wenku admin check --repair` renders lost pages again) keeps what readers and
         // moderators have already seen and decided: the near-duplicate policy applies to a first conversion only.
         var firstConversion = doc.ReadyAt is null;
+        // Conditional: a document taken down since it was read stays removed, and is not converted.
+        if (await db.Documents.Where(d => d.Id == id && d.Status != DocumentStatus.Removed)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Processing), ct) == 0) return;
         doc.Status = DocumentStatus.Processing;
-        await db.SaveChangesAsync(ct);
+        db.Entry(doc).Property(d => d.Status).IsModified = false;
 
         var workDir = WorkFolders.NewFor(options.Value.TempDir, id);
         Directory.CreateDirectory(workDir);
@@ -137,7 +140,12 @@ public sealed class ConvertDocumentJob(
                 done.PageCount = result.Pages.Count;
                 done.Drawing = result.Drawing;
                 done.Details = null;
-                done.Status = status;
+                if (done.Status == DocumentStatus.Removed)
+                    // Taken down while it converted: it stays removed; a restore brings it back as this conversion made it.
+                    await db.DocumentRemovals.Where(r => r.Id == done.RemovalId)
+                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.PreviousStatus, status.ToString()), ct);
+                else
+                    done.Status = status;
                 done.HoldReason = hold?.Reason;
                 done.HoldDetails = hold?.Details;
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
@@ -175,9 +183,15 @@ public sealed class ConvertDocumentJob(
 
     private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct)
     {
-        doc.Status = DocumentStatus.Failed;
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(ct); // the error, and what else the caller found (a near-duplicate match)
+        // Conditional: a document taken down meanwhile stays removed (a restore brings it back failed).
+        if (await db.Documents.Where(d => d.Id == doc.Id && d.Status != DocumentStatus.Removed)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Failed), ct) == 0)
+            await db.DocumentRemovals.Where(r => r.DocumentId == doc.Id && r.RestoredAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.PreviousStatus, nameof(DocumentStatus.Failed)), ct);
+        doc.Status = DocumentStatus.Failed;
+        db.Entry(doc).Property(d => d.Status).IsModified = false;
         // Pages an earlier attempt stored belong to nothing now.
         await RemovePagesAsync(doc.Id, ct);
     }

@@ -13,9 +13,32 @@ namespace Wenku.Documents;
 /// </summary>
 public sealed class DocumentAccess(WenkuDb db)
 {
-    /// <summary>Ready documents are public; one still converting or failed is seen only by its uploader and staff.</summary>
+    /// <summary>
+    /// Ready documents are public; one still converting or failed is seen only by its uploader and staff. A removed one
+    /// (下架) is seen by nobody: every door answers 410 (<see cref="FindAsync"/>), staff keep only its page images
+    /// (<see cref="CanSeePageAsync"/>, for the review of an appeal).
+    /// </summary>
     public static bool CanView(Document doc, ClaimsPrincipal user) =>
-        doc.Status == DocumentStatus.Ready || IsOwnerOrStaff(doc, user);
+        doc.Status == DocumentStatus.Ready || (doc.Status != DocumentStatus.Removed && IsOwnerOrStaff(doc, user));
+
+    public static bool IsRemoved(Document doc) => doc.Status == DocumentStatus.Removed;
+
+    /// <summary>
+    /// The document if it exists and <paramref name="user"/> may see it (<see cref="DocumentLookup.Visible"/>); a
+    /// removed one with its current removal (<see cref="DocumentLookup.Removal"/>: the door answers 410); else nothing (404).
+    /// </summary>
+    public async Task<DocumentLookup> FindAsync(long id, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is null) return DocumentLookup.None;
+        if (IsRemoved(doc)) return new DocumentLookup(doc, await RemovalOfAsync(doc, ct));
+        return CanView(doc, user) ? new DocumentLookup(doc, null) : DocumentLookup.None;
+    }
+
+    /// <summary>The current removal of a removed document (a stand-in if its row is somehow missing, so that it stays gone).</summary>
+    public async Task<Moderation.DocumentRemoval> RemovalOfAsync(Document doc, CancellationToken ct) =>
+        await db.DocumentRemovals.AsNoTracking().SingleOrDefaultAsync(r => r.Id == doc.RemovalId, ct)
+        ?? new Moderation.DocumentRemoval { DocumentId = doc.Id, Category = Moderation.RemovalCategory.Other, Reason = "", RemovedById = "" };
 
     public static bool IsOwnerOrStaff(Document doc, ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && (user.UserId() == doc.UploaderId || user.IsStaff());
@@ -49,7 +72,7 @@ public sealed class DocumentAccess(WenkuDb db)
 
     /// <summary>Whether <paramref name="user"/> may see page <paramref name="page"/> (1-based).</summary>
     public async Task<bool> CanSeePageAsync(Document doc, int page, ClaimsPrincipal user, CancellationToken ct) =>
-        page >= 1 && page <= doc.PageCount && CanView(doc, user)
+        page >= 1 && page <= doc.PageCount && (CanView(doc, user) || (IsRemoved(doc) && user.IsStaff()))
         && (page <= doc.PreviewPages || await IsEntitledAsync(doc, user, ct));
 
     /// <summary>The last page <paramref name="user"/> may see.</summary>
@@ -102,4 +125,18 @@ public sealed class DocumentAccess(WenkuDb db)
     public async Task<bool> CanDownloadAsync(Document doc, ClaimsPrincipal user, CancellationToken ct) =>
         user.Identity?.IsAuthenticated == true && doc.Status == DocumentStatus.Ready
         && (doc.IsFree || await IsEntitledAsync(doc, user, ct));
+}
+
+/// <summary>
+/// What a door finds: <see cref="Document"/> is null for no such document (or one the caller may not know of: 404);
+/// with <see cref="Removal"/> set it was removed (410, whoever asks).
+/// </summary>
+public sealed record DocumentLookup(Document? Document, Moderation.DocumentRemoval? Removal)
+{
+    public static readonly DocumentLookup None = new(null, null);
+
+    public bool Gone => Removal is not null;
+
+    /// <summary>The document when the caller may see it (not removed).</summary>
+    public Document? Visible => Gone ? null : Document;
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Wenku.Accounts;
 using Wenku.Storage;
 
 namespace Wenku.Documents;
@@ -24,7 +25,10 @@ public static class DocumentFiles
     public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> PageImageAsync(
         long id, int n, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        var found = await access.FindAsync(id, http.User, ct);
+        // A removed document's pages stay visible to staff alone (the review of an appeal shows them).
+        if (found.Gone && !http.User.IsStaff()) return Moderation.RemovedDocuments.Problem(found, http.User);
+        var doc = found.Document;
         if (doc is null || n < 1 || n > doc.PageCount) return TypedResults.NotFound();
         if (!await access.CanSeePageAsync(doc, n, http.User, ct))
             return TypedResults.Problem(statusCode: 403,
@@ -34,7 +38,7 @@ public static class DocumentFiles
         if (stream is null) return TypedResults.NotFound();
         http.Response.Headers.XContentTypeOptions = "nosniff";
         // Public pages may be cached by anyone; pages past the limit only privately.
-        http.Response.Headers.CacheControl = n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
+        http.Response.Headers.CacheControl = found.Gone ? "private, no-store" : n <= doc.PreviewPages ? "public, max-age=86400" : "private, max-age=3600";
         return TypedResults.Stream(stream, "image/jpeg", lastModified: doc.ReadyAt, enableRangeProcessing: true);
     }
 
@@ -47,7 +51,9 @@ public static class DocumentFiles
     public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> OriginalAsync(
         long id, HttpContext http, DocumentAccess access, IFileStore store, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        var found = await access.FindAsync(id, http.User, ct);
+        if (found.Gone) return Moderation.RemovedDocuments.Problem(found, http.User);
+        var doc = found.Visible;
         if (doc is null) return TypedResults.NotFound();
         if (!await access.CanDownloadAsync(doc, http.User, ct)) return Refused(doc);
         var stream = await store.OpenReadAsync(doc.StorageKey, ct);

@@ -18,7 +18,8 @@ public sealed record IngestRefusal(string Message, Dictionary<string, string> Er
 /// </summary>
 public sealed class DocumentIngest(
     WenkuDb db, IFileStore store, IEnumerable<IDocumentConverter> converters, IOptions<WenkuOptions> options,
-    IOptions<ConversionOptions> conversion, DiskSpace disk, TimeProvider clock, ILogger<DocumentIngest> log)
+    IOptions<ConversionOptions> conversion, DiskSpace disk, TimeProvider clock, ILogger<DocumentIngest> log,
+    Moderation.SensitiveWordScreen words)
 {
     private readonly WenkuOptions _o = options.Value;
 
@@ -38,6 +39,9 @@ public sealed class DocumentIngest(
 
             var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages);
             if (meta is null) return (null, new IngestRefusal("上传信息有误。Some fields need attention.", errors));
+            // Block words refuse the upload, naming the word; review words are let through and hold it after conversion.
+            var blocked = await words.BlockedFieldsAsync(SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
+            if (blocked.Count > 0) return (null, new IngestRefusal(blocked.Values.First(), blocked));
 
             // A failed document does not block the same file (the failure may have been ours, e.g. a timeout).
             var existing = await db.Documents.Where(d => d.Sha256 == staged.Sha256 && d.Status != DocumentStatus.Failed).Select(d => (long?)d.Id).FirstOrDefaultAsync(ct);
@@ -138,6 +142,10 @@ public sealed class DocumentIngest(
     private static IngestRefusal Duplicate(long id) =>
         new($"此文档已存在：/d/{id}。This exact file is already in the library: /d/{id}.",
             new() { ["file"] = "Exact duplicate." }, DuplicateOf: id, StatusCode: 409);
+
+    /// <summary>The fields the sensitive-word list applies to, keyed as the form's errors are.</summary>
+    public static IEnumerable<(string Field, string? Text)> SensitiveFields(string? title, string? description, string? tags) =>
+        [("title", title), ("description", description), ("tags", tags)];
 
     /// <summary>The name we keep for display and download: no path, no control characters, our extension.</summary>
     private static string SafeFileName(string fileName, string format)

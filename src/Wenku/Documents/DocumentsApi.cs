@@ -59,7 +59,7 @@ public static class DocumentsApi
             .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. The format is told from the content (PDF, Word/Excel/PowerPoint old and new, WPS, OpenDocument, RTF, TXT/Markdown in UTF-8, GBK/GB18030 or Big5, JPEG/PNG/WebP/TIFF/BMP/GIF); anything else, a polyglot, or text under another format's name answers 415 with the reason. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
-            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`, `entities`, `codePage`, `previewWidth`, `previewHeight`}.");
+            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. A removed document (下架) answers 410 with problem details: `category` (`infringement`, `pornography`, `illegal`, `spam`, `duplicate`, `other`, `uploader-banned`) and `categoryText`; its uploader and staff also get `reason`. Every other route of a removed document answers 410 too (staff keep its page images). Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`, `entities`, `codePage`, `previewWidth`, `previewHeight`}.");
         docs.MapMethods("/{id:long}/pages/{n:int}", DocumentFiles.GetAndHead, DocumentFiles.PageImageAsync).AllowAnonymous()
             .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled")
             .WithDescription("Answers HEAD and byte ranges (`Range: bytes=…` → 206 with `Content-Range`; 416 past the end) after the same checks.");
@@ -72,7 +72,7 @@ public static class DocumentsApi
             .WithDescription("`[{id, title, score, nearDuplicate}]`, best first: `score` in [0, 1] is the share of the smaller document's text found in the other; `nearDuplicate` is true at or above the site's threshold. Only documents the caller may see are listed.");
         docs.MapPatch("/{id:long}", EditAsync).RequireAuthorization()
             .WithSummary("Change a document's details (its uploader or staff)")
-            .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once.");
+            .WithDescription("JSON with any of `title`, `description`, `category` (slug), `tags` (comma-separated), `price`, `previewPages`; fields left out stay as they are. Search and the document page follow at once. A title, description or tags with a sensitive word marked `block` answer 400 naming the word; an uploader's edit of a published document that adds a word marked `review` sends it back to review (`status` `held`) until a moderator releases it.");
         docs.MapDelete("/{id:long}", DeleteAsync).RequireAuthorization()
             .WithSummary("Delete a document (its uploader or staff)")
             .WithDescription("Removes the document, its pages, comments and files; it leaves search at once. 204 when done; 409 while readers have live purchases of it (staff refund them first).");
@@ -98,18 +98,21 @@ public static class DocumentsApi
         return TypedResults.Problem(statusCode: refusal.StatusCode, title: refusal.Message, extensions: extensions);
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
     }
 
-    private static async Task<Results<Ok<DocumentText>, NotFound>> TextAsync(
+    private static async Task<Results<Ok<DocumentText>, NotFound, ProblemHttpResult>> TextAsync(
         long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
+        var found = await access.FindAsync(id, http.User, ct);
+        if (found.Gone) return Moderation.RemovedDocuments.Problem(found, http.User);
+        var doc = found.Visible;
         if (doc is null) return TypedResults.NotFound();
         var visible = await access.VisiblePagesAsync(doc, http.User, ct);
         var pages = await db.DocumentPages.AsNoTracking()
@@ -118,19 +121,21 @@ public static class DocumentsApi
         return TypedResults.Ok(new DocumentText(id, pages, visible < doc.PageCount));
     }
 
-    private static async Task<Results<Ok<List<SimilarDocument>>, NotFound>> SimilarAsync(
+    private static async Task<Results<Ok<List<SimilarDocument>>, NotFound, ProblemHttpResult>> SimilarAsync(
         long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
     {
-        var doc = await access.FindVisibleAsync(id, http.User, ct);
-        if (doc is null) return TypedResults.NotFound();
+        var found = await access.FindAsync(id, http.User, ct);
+        if (found.Gone) return Moderation.RemovedDocuments.Problem(found, http.User);
+        if (found.Visible is null) return TypedResults.NotFound();
         return TypedResults.Ok(await SimilarDocuments.ForAsync(db, id, http.User, ct));
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem>> EditAsync(
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> EditAsync(
         long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
-        Search.SearchSync? sync, CancellationToken ct)
+        Search.SearchSync? sync, Moderation.SensitiveWordScreen words, CancellationToken ct)
     {
         var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
         var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
@@ -138,12 +143,19 @@ public static class DocumentsApi
             edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
         var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
         if (meta is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
+        var blocked = await words.BlockedFieldsAsync(DocumentIngest.SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
+        if (blocked.Count > 0)
+            return TypedResults.ValidationProblem(blocked.ToDictionary(e => e.Key, e => new[] { e.Value }), title: blocked.Values.First());
+        // A published document whose uploader adds a review word goes back to the queue until a moderator looks.
+        var hold = doc.Status == DocumentStatus.Ready && !http.User.IsStaff()
+            ? await words.NewReviewWordsAsync(doc, meta.Title, meta.Description, meta.Tags, ct) : null;
         doc.Title = meta.Title;
         doc.Description = meta.Description;
         doc.Category = (await db.Categories.FindAsync([meta.CategoryId], ct))!;
         doc.Tags = meta.Tags;
         doc.Price = meta.Price;
         doc.PreviewPages = meta.PreviewPages;
+        if (hold is not null) (doc.Status, doc.HoldReason, doc.HoldDetails) = (DocumentStatus.Held, hold.Reason, hold.Details);
         await db.SaveChangesAsync(ct); // with the search outbox entry
         await DocumentPageCache.EvictAsync(cache, id, ct);
         sync?.Nudge();
@@ -151,10 +163,12 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> DeleteAsync(
-        long id, HttpContext http, WenkuDb db, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
+        long id, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
         Search.SearchSync? sync, ILoggerFactory loggers, CancellationToken ct)
     {
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
+        // A removal deletes nothing: its files wait for an appeal and the retention sweep, its row keeps the buyers' records.
+        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
         // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
@@ -171,6 +185,10 @@ public static class DocumentsApi
         loggers.CreateLogger("Wenku.Documents").LogInformation("Document {DocumentId} deleted by {UserId}", id, http.User.UserId());
         return TypedResults.NoContent();
     }
+
+    /// <summary>A removed document's 410 (<see cref="Moderation.RemovedDocuments.Problem"/>).</summary>
+    private static async Task<ProblemHttpResult> GoneAsync(DocumentAccess access, Document doc, HttpContext http) =>
+        Moderation.RemovedDocuments.Problem(new DocumentLookup(doc, await access.RemovalOfAsync(doc, http.RequestAborted)), http.User);
 
     /// <summary>
     /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document

@@ -22,6 +22,10 @@ public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
     /// <summary>Live (not refunded) purchases of each of the documents, by document id (absent: none).</summary>
     public IReadOnlyDictionary<long, int> Sales { get; private set; } = new Dictionary<long, int>();
 
+    /// <summary>Removed documents' current removal and appeal (if any), by document id.</summary>
+    public IReadOnlyDictionary<long, (Moderation.DocumentRemoval Removal, Moderation.Appeal? Appeal)> Removals { get; private set; } =
+        new Dictionary<long, (Moderation.DocumentRemoval, Moderation.Appeal?)>();
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var userId = User.UserId();
@@ -31,6 +35,8 @@ public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
         Documents = await db.Documents.AsNoTracking().Where(d => d.UploaderId == userId)
             .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(500).ToListAsync(ct);
         LinkableOriginals = await access.VisibleNearDuplicatesAsync(Documents, User, ct);
+        Removals = await Moderation.Appeals.CurrentAsync(db,
+            Documents.Where(DocumentAccess.IsRemoved).Where(d => d.RemovalId is not null).Select(d => d.RemovalId!.Value).ToList(), ct);
         var ids = Documents.Select(d => d.Id).ToList();
         Sales = await db.Purchases.Where(p => ids.Contains(p.DocumentId) && p.RefundedAt == null)
             .GroupBy(p => p.DocumentId).Select(g => new { g.Key, Count = g.Count() })

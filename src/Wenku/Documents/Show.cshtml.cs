@@ -13,7 +13,10 @@ namespace Wenku.Documents;
 [OutputCache(PolicyName = DocumentPageCache.Policy)]
 public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views) : PageModel
 {
-    public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete);
+    /// <param name="CanReport">A signed-in reader other than its author (举报).</param>
+    /// <param name="State">Visible; Pending (shown to its author and staff); Hidden (shown to staff only, marked).</param>
+    public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete,
+        Moderation.CommentState State = Moderation.CommentState.Visible, bool CanReport = false);
 
     public Document Doc { get; private set; } = null!;
     public IReadOnlyList<DocumentPage> Pages { get; private set; } = [];
@@ -47,17 +50,46 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public bool JustBought { get; private set; }
     public string? CommentError { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, CancellationToken ct)
+    /// <summary>A comment refused for a sensitive word comes back in the form as the reader typed it.</summary>
+    public string? CommentDraft { get; private set; }
+
+    /// <summary>The reader's comment waits for a moderator (a sensitive word marked review).</summary>
+    public string? CommentNotice { get; private set; }
+
+    /// <summary>Staff: each comment has the approve/hide/delete control.</summary>
+    public bool CanModerate { get; private set; }
+
+    /// <summary>What the staff's removal form came back with (<c>?takedown=</c>), shown beside the form.</summary>
+    public string? TakedownNotice { get; private set; }
+
+    /// <summary>Set when the document was taken down: the page answers 410 with only that (<c>/Moderation/_Removed.cshtml</c>).</summary>
+    public Moderation.RemovedPage? Removed { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, string? takedown, CancellationToken ct, string? word = null, string? draft = null)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (doc is not null && DocumentAccess.IsRemoved(doc))
+        {
+            Doc = doc;
+            Removed = await Moderation.RemovedPage.LoadAsync(db, access, doc, User, takedown, ct);
+            ViewCounter.DoNotCount(HttpContext);
+            Response.StatusCode = StatusCodes.Status410Gone;
+            return Page();
+        }
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
         Doc = doc;
+        TakedownNotice = takedown;
         CommentError = comment switch
         {
             "toolong" => $"评论最多 {Comment.MaxLength} 个字。A comment may have at most {Comment.MaxLength} characters.",
             "empty" => "评论不能为空。A comment cannot be empty.",
+            "blocked" when User.Identity?.IsAuthenticated == true && word is { Length: > 0 and <= Moderation.SensitiveWord.MaxLength } =>
+                Moderation.SensitiveWordScreen.BlockMessage(word),
             _ => null,
         };
+        if (comment == "blocked" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
+        if (comment == "pending" && User.Identity?.IsAuthenticated == true)
+            CommentNotice = "评论已提交，将在审核后显示。Your comment was received and will appear once a moderator has reviewed it.";
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);
@@ -66,7 +98,14 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
         Similar = await SimilarDocuments.ForAsync(db, id, User, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
-        if (doc.Status == DocumentStatus.Held) return Page();
+        if (doc.Status == DocumentStatus.Held)
+        {
+            // Its uploader and staff (the only ones who see it) see every page, to check what waits for review.
+            Pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id).OrderBy(p => p.Number)
+                .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height })
+                .ToListAsync(ct);
+            return Page();
+        }
 
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);
@@ -88,10 +127,17 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
             JustBought = Bought && purchase == "done";
         }
         var staff = User.IsStaff();
-        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id, ct);
-        Comments = (await db.Comments.AsNoTracking().Where(c => c.DocumentId == id).OrderByDescending(c => c.CreatedAt).Take(100)
-                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId }).ToListAsync(ct))
-            .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId)).ToList();
+        // Readers see visible comments and their own pending ones; staff see every comment, hidden ones marked. The
+        // count is of visible comments only.
+        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible, ct);
+        Comments = (await db.Comments.AsNoTracking()
+                .Where(c => c.DocumentId == id && (staff || c.State == Moderation.CommentState.Visible
+                                                   || (c.State == Moderation.CommentState.Pending && c.UserId == userId)))
+                .OrderByDescending(c => c.CreatedAt).Take(100)
+                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State }).ToListAsync(ct))
+            .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId, c.State,
+                userId is not null && c.UserId != userId && c.State != Moderation.CommentState.Hidden)).ToList();
+        CanModerate = staff;
         Related = await DocSummary.Project(db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == doc.CategoryId && d.Id != id && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id)).Take(6).ToListAsync(ct);

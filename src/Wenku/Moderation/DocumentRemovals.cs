@@ -36,7 +36,7 @@ public abstract record RestoreOutcome
 /// ledger transaction, referenced by the purchase; a sweep finishes any an interruption left).
 /// </summary>
 public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, Refunds refunds, IOutputCacheStore cache, TimeProvider clock,
-    ILogger<DocumentRemovals> log)
+    Microsoft.Extensions.Options.IOptions<ConversionOptions> conversion, ILogger<DocumentRemovals> log, Search.SearchSync? search = null)
 {
     /// <summary>Takes a document down. <paramref name="reportId"/>/<paramref name="claimId"/>: what led to it.</summary>
     /// <param name="alsoInTransaction">
@@ -87,6 +87,7 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
         }, ct);
         if (outcome is not RemovalOutcome.Done done) return outcome;
         await DocumentPageCache.EvictAsync(cache, documentId, ct);
+        search?.Nudge();
         log.LogInformation("Document {DocumentId} removed ({Category}) by {UserId}", documentId, category, actorId);
         var refunded = category == RemovalCategory.Infringement ? await RefundLivePurchasesAsync(documentId, actorId, ct) : 0;
         return done with { Refunded = refunded };
@@ -115,22 +116,80 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
     }
 
     /// <summary>Brings a removed document back to the status it had (an upheld appeal, or a moderator's restore).</summary>
-    public async Task<RestoreOutcome> RestoreAsync(long documentId, string? reason, string actorId, CancellationToken ct)
+    public Task<RestoreOutcome> RestoreAsync(long documentId, string? reason, string actorId, CancellationToken ct) =>
+        RestoreAsync(documentId, reason, actorId, null, ct);
+
+    /// <summary>
+    /// A restore; with <paramref name="uphold"/> it is the decision on that appeal, made in the same transaction: the
+    /// appeal (still open, and against the current removal) becomes <see cref="AppealState.Upheld"/>, the uploader is
+    /// told the appeal was upheld, and the audit log gets the uphold beside the restore. If the appeal is no longer
+    /// open, nothing changes and <see cref="AppealUphold.WasOpen"/> is false.
+    /// </summary>
+    internal async Task<RestoreOutcome> RestoreAsync(long documentId, string? reason, string actorId, AppealUphold? uphold, CancellationToken ct)
     {
         var clean = Text.SafeText.OneLine(reason);
         if (clean.Length == 0 || clean.Length > DocumentRemoval.MaxReason) return new RestoreOutcome.BadReason();
-        var outcome = await ledger.InTransactionAsync<RestoreOutcome>(async () =>
+        RestoreOutcome outcome;
+        try
+        {
+            outcome = await RestoreInTransactionAsync(documentId, clean, actorId, uphold, ct);
+        }
+        catch (RestoreLostException lost) // the retention sweep or another restore changed the removal meanwhile
+        {
+            outcome = await db.DocumentRemovals.AsNoTracking().AnyAsync(r => r.Id == lost.RemovalId && r.FilesDeletedAt != null, ct)
+                ? new RestoreOutcome.FilesGone() : new RestoreOutcome.NotRemoved();
+        }
+        if (outcome is RestoreOutcome.Done)
+        {
+            await DocumentPageCache.EvictAsync(cache, documentId, ct);
+            search?.Nudge();
+            log.LogInformation("Document {DocumentId} restored by {UserId}", documentId, actorId);
+        }
+        return outcome;
+    }
+
+    private sealed class RestoreLostException(long removalId) : Exception("The removal changed during the restore.")
+    {
+        public long RemovalId { get; } = removalId;
+    }
+
+    private Task<RestoreOutcome> RestoreInTransactionAsync(long documentId, string clean, string actorId, AppealUphold? uphold, CancellationToken ct) =>
+        ledger.InTransactionAsync<RestoreOutcome>(async () =>
         {
             var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == documentId, ct);
             if (doc is null) return new RestoreOutcome.NotFound();
             if (doc.Status != DocumentStatus.Removed || doc.RemovalId is null) return new RestoreOutcome.NotRemoved();
             var removal = await db.DocumentRemovals.SingleAsync(r => r.Id == doc.RemovalId, ct);
             if (removal.FilesDeletedAt is not null) return new RestoreOutcome.FilesGone();
-            removal.RestoredAt = clock.GetUtcNow().UtcDateTime;
-            removal.RestoredById = actorId;
-            removal.RestoreReason = clean;
+            if (uphold is not null)
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                // Check and set in one statement: a second moderator deciding at the same moment changes nothing.
+                uphold.WasOpen = await db.Appeals
+                    .Where(a => a.Id == uphold.AppealId && a.RemovalId == removal.Id && a.State == AppealState.Open)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.State, AppealState.Upheld).SetProperty(a => a.DecidedAt, now)
+                        .SetProperty(a => a.DecidedById, actorId).SetProperty(a => a.DecisionReason, clean), ct) == 1;
+                if (!uphold.WasOpen) return new RestoreOutcome.NotRemoved();
+                Notifications.Add(db, doc.UploaderId, NotificationKinds.AppealUpheld, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
+                await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.AppealUphold, "appeal", uphold.AppealId.ToString(), clean,
+                    Before: new { state = nameof(AppealState.Open), document = documentId, removal = removal.Id },
+                    After: new { state = nameof(AppealState.Upheld) }), ct);
+            }
+            // Check and set in one statement, so that the retention sweep marking the files deleted at the same moment
+            // (also a conditional update of this row) and this restore cannot both win.
+            var restoredAt = clock.GetUtcNow().UtcDateTime;
+            var restored = await db.DocumentRemovals.Where(r => r.Id == removal.Id && r.FilesDeletedAt == null && r.RestoredAt == null)
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.RestoredAt, restoredAt).SetProperty(r => r.RestoredById, actorId)
+                    .SetProperty(r => r.RestoreReason, clean), ct);
+            if (restored == 0) throw new RestoreLostException(removal.Id); // rolls back what this transaction wrote
             doc.Status = Enum.TryParse<DocumentStatus>(removal.PreviousStatus, out var previous) && previous != DocumentStatus.Removed
                 ? previous : DocumentStatus.Ready;
+            if (doc.Status is DocumentStatus.Queued or DocumentStatus.Processing)
+            {
+                // Removed before its conversion ran (which then skipped it): convert it now.
+                doc.Status = DocumentStatus.Queued;
+                db.Jobs.Add(Jobs.Job.Convert(doc, conversion.Value.MaxAttempts));
+            }
             doc.RemovalId = null;
             Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentRestored, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
             await db.SaveChangesAsync(ct);
@@ -138,11 +197,13 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
                 Before: new { status = nameof(DocumentStatus.Removed), removal = removal.Id }, After: new { status = doc.Status.ToString() }), ct);
             return new RestoreOutcome.Done(doc);
         }, ct);
-        if (outcome is RestoreOutcome.Done)
-        {
-            await DocumentPageCache.EvictAsync(cache, documentId, ct);
-            log.LogInformation("Document {DocumentId} restored by {UserId}", documentId, actorId);
-        }
-        return outcome;
-    }
+}
+
+/// <summary>An appeal decided by the restore it asks for (<see cref="DocumentRemovals.RestoreAsync(long, string?, string, AppealUphold?, CancellationToken)"/>).</summary>
+internal sealed class AppealUphold(long appealId)
+{
+    public long AppealId { get; } = appealId;
+
+    /// <summary>Whether the appeal was still open (and so was decided by this restore).</summary>
+    public bool WasOpen { get; set; }
 }

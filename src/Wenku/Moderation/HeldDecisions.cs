@@ -1,11 +1,79 @@
+using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.EntityFrameworkCore;
+using Wenku.Commerce;
+using Wenku.Data;
+using Wenku.Documents;
+using Wenku.Duplicates;
+using Wenku.Storage;
+
 namespace Wenku.Moderation;
 
-/// <summary>A moderator's decision on a held document (near duplicate, new upload, sensitive words): <c>release</c> or <c>reject</c>.</summary>
-public sealed class HeldDecisions
+/// <summary>
+/// A moderator's decision on a held document (near duplicate, new upload, sensitive words): <c>release</c> or <c>reject</c>.
+/// One database transaction: the status (which puts the document in the search outbox: a release is indexed, a reject
+/// never was), the uploader's notification and the audit entry. After the commit the cached page is evicted and, for a
+/// reject, the fingerprints are forgotten (no later upload is held as its copy) and the page images deleted; the original
+/// stays with the failed document until its uploader deletes it, as for any failed conversion.
+/// </summary>
+public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, DuplicateDetector detector, IFileStore store,
+    IOutputCacheStore cache, ILogger<HeldDecisions> log)
 {
     public const string Release = "release";
     public const string Reject = "reject";
 
-    public Task<Decision> DecideAsync(long documentId, string action, string? reason, string actorId, CancellationToken ct) =>
-        throw new NotImplementedException("The review-queue slice implements this.");
+    public const int MaxReason = 500;
+
+    public async Task<Decision> DecideAsync(long documentId, string action, string? reason, string actorId, CancellationToken ct)
+    {
+        if (action is not (Release or Reject)) return new Decision.BadAction();
+        var clean = Text.SafeText.OneLine(reason);
+        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        var outcome = await ledger.InTransactionAsync<Decision>(async () =>
+        {
+            var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == documentId, ct);
+            if (doc is null) return new Decision.NotFound();
+            if (doc.Status != DocumentStatus.Held) return new Decision.NotOpen();
+            var hold = doc.HoldReason ?? HoldReason.NearDuplicate;
+            if (action == Release)
+            {
+                doc.Status = DocumentStatus.Ready;
+                Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentReleased, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
+            }
+            else
+            {
+                doc.Status = DocumentStatus.Failed;
+                doc.Error = Cut(RejectionText(hold, doc.NearDuplicateOfId) + " 理由 Reason: " + clean, 1000);
+                Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentRejected, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
+            }
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(new AuditRecord(actorId, action == Release ? AuditKinds.DocumentRelease : AuditKinds.DocumentReject,
+                "document", documentId.ToString(), clean,
+                Before: new { status = nameof(DocumentStatus.Held), hold = hold.ToString(), nearDuplicateOf = doc.NearDuplicateOfId },
+                After: new { status = doc.Status.ToString() }), ct);
+            return new Decision.Done(action == Release
+                ? $"已发布 /d/{documentId}。Released /d/{documentId}."
+                : $"已拒绝 /d/{documentId}。Rejected /d/{documentId}.");
+        }, ct);
+        if (outcome is not Decision.Done) return outcome;
+        if (action == Reject)
+        {
+            await detector.ForgetAsync(db, documentId, ct);
+            await foreach (var file in store.ListAsync(Document.PagePrefix(documentId), ct))
+                await store.DeleteAsync(file.Key, ct);
+        }
+        await DocumentPageCache.EvictAsync(cache, documentId, ct);
+        log.LogInformation("Held document {DocumentId}: {Decision} by {UserId}", documentId, action, actorId);
+        return outcome;
+    }
+
+    /// <summary>Why the document was not published, in words its uploader understands (before the moderator's own reason).</summary>
+    public static string RejectionText(HoldReason hold, long? nearDuplicateOf) => hold switch
+    {
+        HoldReason.NearDuplicate =>
+            $"版主认定为 /d/{nearDuplicateOf} 的重复文档，未予发布。A moderator rejected this document as a near duplicate of /d/{nearDuplicateOf}.",
+        HoldReason.SensitiveWords => "版主审核了文档中需审核的词语，未予发布。A moderator reviewed the words this document was held for and did not publish it.",
+        _ => "版主审核新上传的文档后未予发布。A moderator reviewed this new upload and did not publish it.",
+    };
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
 }

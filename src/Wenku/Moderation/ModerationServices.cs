@@ -12,6 +12,13 @@ public static class ModerationServices
         services.AddScoped<AppealDecisions>();
         services.AddScoped<HeldDecisions>();
         services.AddScoped<CommentModeration>();
+        services.AddScoped<Users.UserModeration>();
+        services.AddScoped<NotificationInbox>();
+        services.AddScoped<WordList>();
+        services.AddScoped<ReviewQueue>();
+        services.AddScoped<ReportFiling>();
+        services.AddScoped<Appeals>();
+        services.AddScoped<RemovedFilesRetention>();
         services.AddScoped<ClaimFiling>();
         return services;
     }

@@ -17,7 +17,8 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
     {
         Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
-        if (!SearchApi.IsBlank(Query)) Results = await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct));
+        if (!SearchApi.IsBlank(Query))
+            Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>

@@ -55,7 +55,7 @@ public static class SearchApi
     {
         var query = ToQuery(q, page, category, format, price, pages, sort);
         var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None)
-            : await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(query, ct));
+            : await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(query, ct)), ct);
         var labels = await CategoryLabelsAsync(db, ct);
         var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title, Marked(h.TitleParts), Marked(h.Snippet), h.Snippet,
             h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}",
@@ -69,8 +69,8 @@ public static class SearchApi
         return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
     }
 
-    private static async Task<Ok<IReadOnlyList<Suggestion>>> SuggestAsync(string? q, int? max, ISearchIndex index, CancellationToken ct) =>
-        TypedResults.Ok(await index.SuggestAsync(q ?? "", Math.Clamp(max ?? 8, 1, 20), ct));
+    private static async Task<Ok<IReadOnlyList<Suggestion>>> SuggestAsync(string? q, int? max, ISearchIndex index, WenkuDb db, CancellationToken ct) =>
+        TypedResults.Ok(await SearchListing.OnlyReadyAsync(db, await index.SuggestAsync(q ?? "", Math.Clamp(max ?? 8, 1, 20), ct), ct));
 
     public static async Task<Dictionary<string, string>> CategoryLabelsAsync(WenkuDb db, CancellationToken ct) =>
         await db.Categories.AsNoTracking().ToDictionaryAsync(c => c.Slug, c => c.Name, ct);

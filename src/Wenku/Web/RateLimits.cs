@@ -10,6 +10,7 @@ public static class RateLimits
     public const string Comments = "comments";
     public const string Uploads = "uploads";
     public const string Search = "search";
+    public const string Reports = "reports";
     public const string Claims = "claims";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
@@ -36,11 +37,17 @@ public static class RateLimits
             r.AddPolicy(Uploads, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.UploadsPerHour, Window = TimeSpan.FromHours(1) }));
+            // Reports: only the filing counts (a POST); showing the form does not.
+            r.AddPolicy(Reports, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(
+                    "report:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ReportsPerHour, Window = TimeSpan.FromHours(1) })
+                : RateLimitPartition.GetNoLimiter("report-form"));
             // Counts the claims sent (POST), not views of the claim form: a page handler cannot carry its own policy.
             r.AddPolicy(Claims, ctx => HttpMethods.IsPost(ctx.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) })
-                : RateLimitPartition.GetNoLimiter("views"));
+                : RateLimitPartition.GetNoLimiter("claim-form"));
         });
         return services;
     }

@@ -76,6 +76,7 @@ public static class SiteHost
         builder.Services.AddHostedService<WorkerSupervisor>();
         if (options.Demo) builder.Services.AddHostedService<DemoSeeder>();
         builder.Services.AddHostedService<RechargeReconciliation>();
+        builder.Services.AddHostedService<Moderation.RetentionSweep>();
 
         var app = builder.Build();
         await DatabaseSetup.InitializeAsync(app.Services);
@@ -117,11 +118,16 @@ public static class SiteHost
         api.MapDocumentsApi();
         api.MapSearchApi();
         api.MapCommerceApi();
+        api.MapNotificationsApi();
+        api.MapModerationQueueApi();
+        api.MapReportsApi();
         api.MapClaimsApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
+        app.MapCommentModerationEndpoints();
+        app.MapTakedownEndpoints();
         app.MapClaimEndpoints();
         app.MapRazorPages();
 

@@ -52,15 +52,15 @@ public sealed partial class SessionTests(AccountsSite site) : IClassFixture<Acco
     {
         await site.CreateUserAsync("demoted@test.local", Roles.Moderator);
         var cookie = await site.SignInCookieAsync("demoted@test.local");
-        (await GetWithCookieAsync("/admin/duplicates", cookie)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await GetWithCookieAsync("/admin/review", cookie)).StatusCode.ShouldBe(HttpStatusCode.OK);
         var stamp = await StampAsync("demoted@test.local");
 
         await site.CreateUserAsync("demoted@test.local", Roles.User);
 
         (await StampAsync("demoted@test.local")).ShouldNotBe(stamp);
-        var old = await GetWithCookieAsync("/admin/duplicates", cookie);
+        var old = await GetWithCookieAsync("/admin/review", cookie);
         ToSignIn(old).ShouldBeTrue();
-        (await GetWithCookieAsync("/admin/duplicates", await site.SignInCookieAsync("demoted@test.local"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await GetWithCookieAsync("/admin/review", await site.SignInCookieAsync("demoted@test.local"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -219,7 +219,7 @@ public sealed class LedgerCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }).ToList();
         db.Documents.AddRange(docs);
         await db.SaveChangesAsync();
-        var grants = new PointGrants(new Ledger(db), db);
+        var grants = new PointGrants(new Ledger(db), db, new Wenku.Moderation.AuditLog(db, TimeProvider.System));
         var tokens = new List<string>();
         var readerIds = new List<string>();
         for (var i = 0; i < readers; i++)

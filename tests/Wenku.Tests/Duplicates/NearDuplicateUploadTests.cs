@@ -64,10 +64,12 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
 
         // A moderator sees it in the queue and releases it; then it is public and listed as similar both ways.
         var (moderator, _) = await site.SignedInBrowserAsync("dup-moderator@test.local", Roles.Moderator);
-        var queue = await moderator.GetStringAsync("/admin/duplicates");
-        queue.ShouldContain($"held-{copyId}");
-        queue.ShouldContain($"/d/{originalId}");
-        var released = await moderator.PostFormAsync("/admin/duplicates", "/admin/duplicates", new() { ["id"] = $"{copyId}", ["decision"] = "release" });
+        var old = await moderator.GetAsync("/admin/duplicates");
+        old.Headers.Location!.OriginalString.ShouldBe("/admin/review?kind=held");
+        var queue = await moderator.GetDocumentAsync("/admin/review?kind=held");
+        queue.One($"#held-{copyId} [data-match]").GetAttribute("href").ShouldBe($"/d/{originalId}");
+        var released = await moderator.PostFormAsync("/admin/review?kind=held", "/admin/review?kind=held",
+            new() { ["type"] = "held", ["id"] = $"{copyId}", ["decision"] = "release", ["reason"] = "不是复制 not a copy" });
         released.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await site.WithDbAsync(db => db.Documents.SingleAsync(d => d.Id == copyId))).Status.ShouldBe(DocumentStatus.Ready);
         (await anonymous.GetAsync($"/d/{copyId}")).StatusCode.ShouldBe(HttpStatusCode.OK);

@@ -124,14 +124,6 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /admin/settings", "save site settings", _ => "/admin/settings", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok))
             { Form = (_, _) => new() { ["DefaultPreviewPages"] = "5", ["Notices"] = SiteSettings.DefaultNotices, ["UploaderSharePercent"] = "70", ["PointsPerYuan"] = "10", ["MinimumWithdrawal"] = "1000" } },
 
-        new("GET /admin/duplicates", "the duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
-        new("POST /admin/duplicates", "release a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
-            { Form = (_, _) => new() { ["decision"] = "release" } },
-        new("POST /admin/duplicates", "reject a held document", async w => $"/admin/duplicates?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
-            { Form = (_, _) => new() { ["decision"] = "reject" } },
-        new("POST /admin/duplicates", "a document that is not held", w => $"/admin/duplicates?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
-            { Form = (_, _) => new() { ["decision"] = "release" } },
-
         // Recharge through Alipay. Alipay is not configured on this site: the page says so, the rest is not there
         // (RechargeTests prove them with Alipay on).
         new("GET /me/wallet/recharge", "the recharge page", _ => "/me/wallet/recharge", SignedIn(ToLogin, Ok)),
@@ -210,6 +202,101 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
         new("GET /admin/claims/{id:long}/evidence", "no such claim", _ => "/admin/claims/999999999/evidence", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound)),
 
+        // Users (slice "users"): search, a user's page, role changes (admins) and bans (staff; staff targets: admins), on
+        // a fresh reader each time so the walk's own people keep their roles and sessions.
+        new("GET /admin/users", "search users", w => $"/admin/users?q={w.EmailOf(Who.Owner)}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/users/{id}", "the owner's page", w => $"/admin/users/{w.IdOf(Who.Owner)}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/users/{id}", "no such user", _ => "/admin/users/nobody", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound)),
+        new("POST?handler=Role /admin/users/{id}", "make a reader a moderator", async w => $"/admin/users/{await w.CreateUserAsync($"walk-role-{Guid.NewGuid():N}@walk.test")}?handler=role",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Redirect)) { Form = (_, _) => new() { ["role"] = Roles.Moderator, ["reason"] = "走查 walk" } },
+        new("POST?handler=Ban /admin/users/{id}", "ban a reader", async w => $"/admin/users/{await w.CreateUserAsync($"walk-ban-{Guid.NewGuid():N}@walk.test")}?handler=ban",
+            new(ToLogin, Forbidden, Forbidden, Redirect, Redirect)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Ban /admin/users/{id}", "ban the admin", w => $"/admin/users/{w.IdOf(Who.Admin)}?handler=ban",
+            new(ToLogin, Forbidden, Forbidden, Forbidden, Forbidden)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST?handler=Unban /admin/users/{id}", "unban a reader who is not banned", async w => $"/admin/users/{await w.CreateUserAsync($"walk-unban-{Guid.NewGuid():N}@walk.test")}?handler=unban",
+            new(ToLogin, Forbidden, Forbidden, Conflict, Conflict)) { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        // The audit log and notifications (the audit slice): the log is for admins only; notifications are each reader's own.
+        new("GET /admin/audit", "the audit log", _ => "/admin/audit", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit", "filtered by kind and dates", _ => "/admin/audit?kind=settings.change&from=2020-01-01&to=2099-12-31", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit", "a date that is not a date", _ => "/admin/audit?from=yesterday", new(ToLogin, Forbidden, Forbidden, Forbidden, BadRequest)),
+        new("GET /admin/audit/export", "the audit log as CSV", _ => "/admin/audit/export?kind=points.grant", new(ToLogin, Forbidden, Forbidden, Forbidden, Ok)),
+        new("GET /admin/audit/export", "no such kind", _ => "/admin/audit/export?kind=nope", new(ToLogin, Forbidden, Forbidden, Forbidden, BadRequest)),
+        new("GET /me/notifications", "my notifications", _ => "/me/notifications", SignedIn(ToLogin, Ok)),
+        // Sensitive words (slice "words"): staff edit the list. Added words are unique nonsense, so nothing else the walk does is refused or held.
+        new("GET /admin/words", "the sensitive-word list, searched", _ => "/admin/words?q=%E6%95%8F", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("POST?handler=Add /admin/words", "add a word", _ => "/admin/words?handler=add", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, _) => new() { ["Word"] = $"走查{Guid.NewGuid():N}", ["Action"] = "review", ["Reason"] = "走查 walk" } },
+        new("POST?handler=Delete /admin/words", "delete a word", async w => $"/admin/words?handler=delete&id={await w.WithDbAsync(async db =>
+            {
+                var word = new Wenku.Moderation.SensitiveWord { Pattern = $"删除{Guid.NewGuid():N}", Folded = Guid.NewGuid().ToString("N"), Action = Wenku.Moderation.WordAction.Review };
+                db.SensitiveWords.Add(word);
+                await db.SaveChangesAsync();
+                return word.Id;
+            })}", new(ToLogin, Forbidden, Forbidden, Ok, Ok)) { Form = (_, _) => new() { ["Reason"] = "走查 walk" } },
+        new("POST?handler=Delete /admin/words", "no such word", _ => "/admin/words?handler=delete&id=999999999", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["Reason"] = "走查 walk" } },
+        new("POST?handler=Import /admin/words", "import without a file", _ => "/admin/words?handler=import", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["defaultAction"] = "block", ["Reason"] = "走查 walk" } },
+        new("GET /admin/words/export", "export the list", _ => "/admin/words/export", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+
+        // The review queue (queue slice): everything waiting, the held documents' decisions; the old duplicates queue redirects.
+        new("GET /admin/duplicates", "the old duplicates queue", _ => "/admin/duplicates", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect)),
+        new("GET /admin/review", "the review queue", _ => "/admin/review", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/review", "held near duplicates, second page", _ => "/admin/review?kind=held&hold=near-duplicate&page=2", new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/review", "no such kind", _ => "/admin/review?kind=everything", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("GET /admin/review", "a page that is not a number", _ => "/admin/review?page=last", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("POST /admin/review", "release a held document", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, who) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = $"{who} 走查 walk" } },
+        new("POST /admin/review", "reject a held document", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, Ok, Ok))
+            { Form = (_, who) => new() { ["type"] = "held", ["decision"] = "reject", ["reason"] = $"{who} 走查 walk" } },
+        new("POST /admin/review", "a held document without a reason", async w => $"/admin/review?id={await w.HeldDocAsync()}", new(ToLogin, Forbidden, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = " " } },
+        new("POST /admin/review", "a document that is not held", w => $"/admin/review?id={w.FreeDoc}", new(ToLogin, Forbidden, Forbidden, Conflict, Conflict))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
+        new("POST /admin/review", "no such document", _ => "/admin/review?id=999999", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["type"] = "held", ["decision"] = "release", ["reason"] = "走查 walk" } },
+        // Reports (举报) and comment moderation (the reports slice). Filing uses a fresh document of the owner each time (one
+        // open report per reader and document); the owner may not report their own document or the user their own comment.
+        new("GET /d/{id:long}/report", "the report form of a ready document", w => $"/d/{w.FreeDoc}/report", new(ToLogin, Ok, Forbidden, Ok, Ok)),
+        new("GET /d/{id:long}/report", "the report form of the user's comment", async w => $"/d/{w.FreeDoc}/report?comment={await w.CommentByAsync(Who.User)}", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("GET /d/{id:long}/report", "failed document", w => $"/d/{w.FailedDoc}/report", SignedIn(ToLogin, NotFound)),
+        new("GET /d/{id:long}/report", "no such document", _ => "/d/999999/report", SignedIn(ToLogin, NotFound)),
+        new("POST /d/{id:long}/report", "a spam report of a ready document", async w => $"/d/{await w.DisposableDocAsync()}/report", new(ToLogin, Redirect, Forbidden, Redirect, Redirect))
+            { Form = (_, who) => new() { ["Reason"] = "spam", ["Details"] = $"{who} 走查 walk" } },
+        new("POST /d/{id:long}/report", "infringement without the rights holder's contact", w => $"/d/{w.FreeDoc}/report", new(ToLogin, BadRequest, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["Reason"] = "infringement", ["OriginalTitle"] = "原作 original" } },
+        new("POST /d/{id:long}/report", "no such document", _ => "/d/999999/report", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["Reason"] = "spam" } },
+        new("GET /me/reports", "my reports", _ => "/me/reports", SignedIn(ToLogin, Ok)),
+        new("POST /comments/{id:long}/moderate", "hide the user's comment", async w => $"/comments/{await w.CommentByAsync(Who.User)}/moderate", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
+        new("POST /comments/{id:long}/moderate", "no such comment", _ => "/comments/999999/moderate", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["action"] = "hide", ["reason"] = "走查 walk" } },
+        // Takedown, appeal, restore (the takedown slice); and a removed document as a state: every door answers 410, staff
+        // keep its page images; comments keep their rule (404 on anything not published).
+        new("POST /d/{id:long}/remove", "remove a ready document", async w => $"/d/{await w.DisposableDocAsync()}/remove", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["category"] = "spam", ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/remove", "no such document", _ => "/d/999999/remove", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["category"] = "spam", ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/restore", "restore a removed document", async w => $"/d/{await w.RemovedDisposableDocAsync()}/restore", new(ToLogin, Forbidden, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/restore", "no such document", _ => "/d/999999/restore", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound))
+            { Form = (_, _) => new() { ["reason"] = "走查 walk" } },
+        new("POST /d/{id:long}/appeal", "appeal a removal of the owner's document", async w => $"/d/{await w.RemovedDisposableDocAsync()}/appeal", new(ToLogin, Forbidden, Redirect, Forbidden, Forbidden))
+            { Form = (_, _) => new() { ["statement"] = "走查申诉 walk appeal" } },
+        new("POST /d/{id:long}/appeal", "a document that is not removed", w => $"/d/{w.FreeDoc}/appeal", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["statement"] = "走查申诉 walk appeal" } },
+        new("GET /d/{id:long}", "removed document", w => $"/d/{w.RemovedDoc}", Everyone(Gone)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "removed document, first page", w => $"/d/{w.RemovedDoc}/page/1.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("GET /d/{id:long}/page/{n:int}.jpg", "removed document, past the preview", w => $"/d/{w.RemovedDoc}/page/3.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("HEAD /d/{id:long}/page/{n:int}.jpg", "removed document, first page", w => $"/d/{w.RemovedDoc}/page/1.jpg", new(Gone, Gone, Gone, Ok, Ok)),
+        new("POST /d/{id:long}/download", "removed document", w => $"/d/{w.RemovedDoc}/download", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/comments", "comment on a removed document", w => $"/d/{w.RemovedDoc}/comments", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["body"] = "已下架 removed" } },
+        new("GET /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone))
+            { Form = (_, _) => new() { ["expectedPrice"] = "0", ["key"] = Guid.NewGuid().ToString("N") } },
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },
@@ -277,6 +364,48 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             new(Unauthorized, Forbidden, Forbidden, Ok, Ok)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
         new("POST /api/v1/moderation/claims/{id:long}/decision", "no such claim", _ => "/api/v1/moderation/claims/999999999/decision",
             new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        // Notifications (the audit slice): each caller's own.
+        new("GET /api/v1/notifications", "the caller's notifications", _ => "/api/v1/notifications?unread=true&page=1", SignedIn(Unauthorized, Ok)),
+        new("POST /api/v1/notifications/read", "mark all read", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, Ok))
+            { Body = () => JsonContent.Create(new { }) },
+        new("POST /api/v1/notifications/read", "a body that is not JSON", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, BadRequest))
+            { Body = () => new StringContent("{ids:", System.Text.Encoding.UTF8, "application/json") },
+        // The review queue's API (queue slice).
+        new("GET /api/v1/moderation/queue", "the review queue", _ => "/api/v1/moderation/queue?kind=held&page=1", new(Unauthorized, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /api/v1/moderation/queue", "no such kind", _ => "/api/v1/moderation/queue?kind=everything", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
+        new("GET /api/v1/moderation/queue", "page zero", _ => "/api/v1/moderation/queue?page=0", new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)),
+        // Reports through the API (the reports slice); a decision acts on a fresh open report of the user.
+        new("POST /api/v1/documents/{id:long}/reports", "a report without a reason", w => $"/api/v1/documents/{w.FreeDoc}/reports", new(Unauthorized, BadRequest, Forbidden, BadRequest, BadRequest))
+            { Body = () => JsonContent.Create(new { details = "没有原因 no reason" }) },
+        new("POST /api/v1/documents/{id:long}/reports", "no such document", _ => "/api/v1/documents/999999/reports", SignedIn(Unauthorized, NotFound))
+            { Body = () => JsonContent.Create(new { reason = "spam", details = "无 none" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "dismiss an open report", async w => $"/api/v1/moderation/reports/{await w.OpenReportAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, Ok, Ok)) { Body = () => JsonContent.Create(new { action = "dismiss", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "an action reports do not have", async w => $"/api/v1/moderation/reports/{await w.OpenReportAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, BadRequest, BadRequest)) { Body = () => JsonContent.Create(new { action = "approve", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/reports/{id:long}/decision", "no such report", _ => "/api/v1/moderation/reports/999999/decision",
+            new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound)) { Body = () => JsonContent.Create(new { action = "dismiss", reason = "走查 walk" }) },
+        // Takedown (the takedown slice): restore, appeal decisions, and the removed document through every API door.
+        new("POST /api/v1/documents/{id:long}/restore", "a removed document", async w => $"/api/v1/documents/{await w.RemovedDisposableDocAsync()}/restore", new(Unauthorized, Forbidden, Forbidden, Ok, Ok))
+            { Body = () => JsonContent.Create(new { reason = "走查 walk" }) },
+        new("POST /api/v1/documents/{id:long}/restore", "a document that is not removed", w => $"/api/v1/documents/{w.FreeDoc}/restore", new(Unauthorized, Forbidden, Forbidden, Conflict, Conflict))
+            { Body = () => JsonContent.Create(new { reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/appeals/{id:long}/decision", "an open appeal against the admin's removal", async w => $"/api/v1/moderation/appeals/{await w.OpenAppealAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, Ok, Forbidden)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/appeals/{id:long}/decision", "no such appeal", _ => "/api/v1/moderation/appeals/999999/decision", new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound))
+            { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        new("GET /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", Everyone(Gone)),
+        new("GET /api/v1/documents/{id:long}/pages/{n:int}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/pages/1", new(Gone, Gone, Gone, Ok, Ok)),
+        new("HEAD /api/v1/documents/{id:long}/pages/{n:int}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/pages/3", new(Gone, Gone, Gone, Ok, Ok)),
+        new("GET /api/v1/documents/{id:long}/original", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/original", SignedIn(Unauthorized, Gone)),
+        new("HEAD /api/v1/documents/{id:long}/original", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/original", SignedIn(Unauthorized, Gone)),
+        new("GET /api/v1/documents/{id:long}/text", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/text", Everyone(Gone)),
+        new("GET /api/v1/documents/{id:long}/similar", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/similar", Everyone(Gone)),
+        new("PATCH /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", SignedIn(Unauthorized, Gone))
+            { Body = () => JsonContent.Create(new { title = "改名 renamed" }) },
+        new("DELETE /api/v1/documents/{id:long}", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}", SignedIn(Unauthorized, Gone)),
+        new("POST /api/v1/documents/{id:long}/purchase", "removed document", w => $"/api/v1/documents/{w.RemovedDoc}/purchase", SignedIn(Unauthorized, Gone))
+            { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
         new("GET /api/v1/search", "search", _ => "/api/v1/search?q=Paragraph", Everyone(Ok)),
         new("GET /api/v1/search", "filters and sorting without words", _ => "/api/v1/search?format=pdf&sort=downloads&pages=1-5", Everyone(Ok)),
         new("GET /api/v1/search/suggest", "title suggestions", _ => "/api/v1/search/suggest?q=Para", Everyone(Ok)),
@@ -441,6 +570,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (PaymentRequired, HttpStatusCode.PaymentRequired) => true,
             (Conflict, HttpStatusCode.Conflict) => true,
             (Unprocessable, HttpStatusCode.UnprocessableEntity) => true,
+            (Gone, HttpStatusCode.Gone) => true,
             _ => false,
         };
     }
@@ -478,6 +608,8 @@ public enum Answer
     Conflict,
     /// <summary>422: understood and refused (an idempotency key reused for another request).</summary>
     Unprocessable,
+    /// <summary>410: the document was removed (下架).</summary>
+    Gone,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
@@ -537,6 +669,9 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
     public long FailedDoc { get; private set; }
     public long QueuedDoc { get; private set; }
 
+    /// <summary>A converted document of the owner (six pages, two in the preview), removed by the admin for infringement.</summary>
+    public long RemovedDoc { get; private set; }
+
     public string EmailOf(Who who) => $"{who.ToString().ToLowerInvariant()}@walk.test";
     public string IdOf(Who who) => _ids[who];
 
@@ -559,8 +694,9 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         var uploads = await Task.WhenAll(
             owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6, salt: FreeSalt), previewPages: 2, title: "免费文档 free")),
             owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6), previewPages: 2, price: 5, title: "付费文档 paid")),
-            owner.UploadAsync(TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")));
-        (FreeDoc, PaidDoc, FailedDoc) = (uploads[0], uploads[1], uploads[2]);
+            owner.UploadAsync(TestPdfs.Upload("%PDF-1.7\n"u8.ToArray().Concat(Enumerable.Range(0, 5000).Select(i => (byte)(i * 7 % 251))).ToArray(), fileName: "broken.pdf")),
+            owner.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(6, salt: "walkremoved"), previewPages: 2, title: "下架文档 removed")));
+        (FreeDoc, PaidDoc, FailedDoc, RemovedDoc) = (uploads[0], uploads[1], uploads[2], uploads[3]);
         QueuedDoc = await WithDbAsync(async db =>
         {
             // A row without a job stays queued for as long as the test needs.
@@ -575,13 +711,14 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
             return doc.Id;
         });
 
-        var expected = new[] { (FreeDoc, DocumentStatus.Ready), (PaidDoc, DocumentStatus.Ready), (FailedDoc, DocumentStatus.Failed) };
+        var expected = new[] { (FreeDoc, DocumentStatus.Ready), (PaidDoc, DocumentStatus.Ready), (FailedDoc, DocumentStatus.Failed), (RemovedDoc, DocumentStatus.Ready) };
         foreach (var (id, status) in expected)
         {
             var doc = await WaitForDocumentAsync(id);
             doc.Status.ShouldBe(status, doc.Error);
             if (status == DocumentStatus.Ready) doc.PageCount.ShouldBe(6);
         }
+        await RemoveAsync(RemovedDoc);
     }
 
     Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
@@ -672,12 +809,51 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         return doc.Id;
     });
 
+    /// <summary>A document of the owner removed by the admin (for infringement).</summary>
+    private async Task RemoveAsync(long id)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<Wenku.Moderation.DocumentRemovals>()
+            .RemoveAsync(id, Wenku.Moderation.RemovalCategory.Infringement, "走查下架 walk removal", _ids[Who.Admin], CancellationToken.None);
+        outcome.ShouldBeOfType<Wenku.Moderation.RemovalOutcome.Done>();
+    }
+
+    /// <summary>A new document of the owner (a row without files) removed by the admin.</summary>
+    public async Task<long> RemovedDisposableDocAsync()
+    {
+        var id = await DisposableDocAsync();
+        await RemoveAsync(id);
+        return id;
+    }
+
+    /// <summary>The owner's open appeal against the admin's removal of a new document.</summary>
+    public async Task<long> OpenAppealAsync()
+    {
+        var id = await RemovedDisposableDocAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var filed = await scope.ServiceProvider.GetRequiredService<Wenku.Moderation.Appeals>().FileAsync(id, "走查申诉 walk appeal", _ids[Who.Owner], CancellationToken.None);
+        return filed.ShouldBeOfType<Wenku.Moderation.AppealOutcome.Done>().Appeal.Id;
+    }
+
     /// <summary>A new API token of the owner (the owner's own client keeps its token), for a probe that revokes it.</summary>
     public async Task<long> TokenOfOwnerAsync()
     {
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ApiTokens>().CreateAsync(_ids[Who.Owner], "walk revoke", CancellationToken.None);
         return await WithDbAsync(db => db.ApiTokens.Where(t => t.UserId == _ids[Who.Owner]).MaxAsync(t => t.Id));
+    }
+
+    /// <summary>A new open report of the user about a new document of the owner (a row), for a probe that decides it.</summary>
+    public async Task<long> OpenReportAsync()
+    {
+        var doc = await DisposableDocAsync();
+        return await WithDbAsync(async db =>
+        {
+            var report = new Wenku.Moderation.Report { DocumentId = doc, ReporterId = _ids[Who.User], Reason = Wenku.Moderation.ReportReason.Spam, Details = "走查 walk" };
+            db.Reports.Add(report);
+            await db.SaveChangesAsync();
+            return report.Id;
+        });
     }
 
     /// <summary>A new comment by <paramref name="author"/> on the free document.</summary>

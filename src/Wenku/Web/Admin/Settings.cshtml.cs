@@ -7,13 +7,15 @@ using Wenku.Documents;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
+using Wenku.Commerce;
 using Wenku.Duplicates;
+using Wenku.Moderation;
 
 namespace Wenku.Web.Admin;
 
-/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal.</summary>
+/// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal, and moderation (pre-publication review, how long removed documents' files are kept, refunds on infringement removals).</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageModel
+public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger ledger, AuditLog audit) : PageModel
 {
     [BindProperty, Range(1, 50)] public int DefaultPreviewPages { get; set; }
     [BindProperty, MaxLength(4000)] public string Notices { get; set; } = "";
@@ -25,6 +27,18 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
     public int? PointsPerYuan { get; set; }
     [BindProperty, Required(ErrorMessage = "请填写最低提现积分。Enter the minimum withdrawal."), Range(1, 100_000_000, ErrorMessage = "最低提现须在 1 到 100000000 积分之间。The minimum withdrawal must be 1 to 100000000 points.")]
     public int? MinimumWithdrawal { get; set; }
+    /// <summary>Why (optional; kept in the audit log with the fields that changed).</summary>
+    [BindProperty, MaxLength(MaxReason, ErrorMessage = "原因最多 300 字。The reason may have at most 300 characters.")]
+    public string? Reason { get; set; }
+    public const int MaxReason = 300;
+
+    // Moderation. Each may be left out of a form (an older page, a script): then it keeps its value.
+    [BindProperty] public Moderation.ReviewNewUploads? ReviewNewUploads { get; set; }
+    [BindProperty, Range(1, 100, ErrorMessage = "新上传者审核篇数须在 1 到 100 之间。The number of reviewed first documents must be 1 to 100.")]
+    public int? ReviewNewUploaderDocuments { get; set; }
+    [BindProperty, Range(1, 3650, ErrorMessage = "下架文件保留天数须在 1 到 3650 之间。Removed documents' files are kept 1 to 3650 days.")]
+    public int? RemovedRetentionDays { get; set; }
+    [BindProperty] public bool? RefundOnInfringementRemoval { get; set; }
     public bool Saved { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -33,6 +47,8 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
         (DefaultPreviewPages, Notices) = (s.DefaultPreviewPages, s.Notices);
         (NearDuplicatePolicy, NearDuplicateThreshold) = (s.NearDuplicatePolicy, s.NearDuplicateThreshold);
         (UploaderSharePercent, PointsPerYuan, MinimumWithdrawal) = (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal);
+        (ReviewNewUploads, ReviewNewUploaderDocuments) = (s.ReviewNewUploads, s.ReviewNewUploaderDocuments);
+        (RemovedRetentionDays, RefundOnInfringementRemoval) = (s.RemovedRetentionDays, s.RefundOnInfringementRemoval);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -45,15 +61,38 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache) : PageMod
             Response.StatusCode = 400;
             return Page();
         }
-        var s = await db.SiteSettings.SingleAsync(ct);
-        s.DefaultPreviewPages = DefaultPreviewPages;
-        s.Notices = Text.SafeText.MultiLine(Notices);
-        s.NearDuplicatePolicy = NearDuplicatePolicy;
-        s.NearDuplicateThreshold = NearDuplicateThreshold;
-        (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
-        await db.SaveChangesAsync(ct);
+        await ledger.InTransactionAsync(async () =>
+        {
+            var s = await db.SiteSettings.SingleAsync(ct);
+            s.DefaultPreviewPages = DefaultPreviewPages;
+            s.Notices = Text.SafeText.MultiLine(Notices);
+            s.NearDuplicatePolicy = NearDuplicatePolicy;
+            s.NearDuplicateThreshold = NearDuplicateThreshold;
+            (s.UploaderSharePercent, s.PointsPerYuan, s.MinimumWithdrawal) = (UploaderSharePercent!.Value, PointsPerYuan!.Value, MinimumWithdrawal!.Value);
+            if (ReviewNewUploads is { } review) s.ReviewNewUploads = review;
+            if (ReviewNewUploaderDocuments is { } first) s.ReviewNewUploaderDocuments = first;
+            if (RemovedRetentionDays is { } days) s.RemovedRetentionDays = days;
+            if (RefundOnInfringementRemoval is { } refund) s.RefundOnInfringementRemoval = refund;
+            await RecordChangesAsync(s, ct);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
         await DocumentPageCache.EvictAllAsync(cache, ct);
         Saved = true;
         return Page();
     }
+
+    /// <summary>One audit entry with the fields this save changes (before and after), none when nothing changed.</summary>
+    private async Task RecordChangesAsync(SiteSettings s, CancellationToken ct)
+    {
+        db.ChangeTracker.DetectChanges();
+        var changed = db.Entry(s).Properties.Where(p => p.IsModified && !Equals(p.OriginalValue, p.CurrentValue)).ToList();
+        if (changed.Count == 0) return;
+        var before = changed.ToDictionary(p => p.Metadata.Name, p => Shown(p.OriginalValue));
+        var after = changed.ToDictionary(p => p.Metadata.Name, p => Shown(p.CurrentValue));
+        await audit.RecordAsync(new AuditRecord(User.UserId()!, AuditKinds.SettingsChange, "settings", "site", Reason, before, after), ct);
+    }
+
+    /// <summary>Enums by name, the rest as they are (JSON).</summary>
+    private static object? Shown(object? value) => value is Enum e ? e.ToString() : value;
 }

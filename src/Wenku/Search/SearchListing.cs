@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+using Wenku.Data;
+using Wenku.Documents;
+
+namespace Wenku.Search;
+
+/// <summary>
+/// The last check between the index and the reader: a document that stopped being public (removed, 下架) leaves the
+/// index through the outbox within a moment, but must leave search results at once, so hits are checked against the
+/// database's status when they are shown (one query over a page of ids).
+/// </summary>
+public static class SearchListing
+{
+    public static async Task<SearchResults> OnlyReadyAsync(WenkuDb db, SearchResults results, CancellationToken ct)
+    {
+        if (results.Hits.Count == 0) return results;
+        var ids = results.Hits.Select(h => h.DocumentId).ToList();
+        var ready = (await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
+            .Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        if (ready.Count == ids.Count) return results;
+        var hits = results.Hits.Where(h => ready.Contains(h.DocumentId)).ToList();
+        return results with { Hits = hits, Total = Math.Max(hits.Count, results.Total - (ids.Count - hits.Count)) };
+    }
+
+    public static async Task<IReadOnlyList<Suggestion>> OnlyReadyAsync(WenkuDb db, IReadOnlyList<Suggestion> suggestions, CancellationToken ct)
+    {
+        if (suggestions.Count == 0) return suggestions;
+        var ids = suggestions.Select(s => s.Id).ToList();
+        var ready = (await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
+            .Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        return ready.Count == ids.Count ? suggestions : suggestions.Where(s => ready.Contains(s.Id)).ToList();
+    }
+}
