@@ -56,6 +56,10 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(1, 10_000)]
     public int ReportsPerHour { get; set; } = 10;
 
+    /// <summary>Claims (认领) a user may file per hour, on the site and through the API together.</summary>
+    [Range(1, 10_000)]
+    public int ClaimsPerHour { get; set; } = 10;
+
     /// <summary>
     /// Behind a reverse proxy on this machine (nginx): take the client address and scheme from its
     /// <c>X-Forwarded-For</c>/<c>X-Forwarded-Proto</c>, so rate limits see readers, not the proxy.

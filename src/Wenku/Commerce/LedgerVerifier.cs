@@ -30,7 +30,8 @@ public sealed record LedgerVerification(long Transactions, long Postings, long U
 /// has its live purchase and every live purchase its entitlement; each purchase's transaction moves exactly its price
 /// (from the buyer, in shares to the uploader and the platform); each refund has its refund transaction; each paid
 /// recharge order exactly one recharge transaction, and pending or closed ones none; each withdrawal the transactions of
-/// its state.
+/// its state; each claim transfer moves earned points from the previous uploader (and the platform's losses) to the
+/// claimant of the approved claim that names it (a purchase a claim moved paid the uploader of its time).
 /// <para>
 /// Sums are aggregated by the database; the rows checked one by one (purchases, orders, withdrawals) are read in pages
 /// of <see cref="PageSize"/>, so memory does not grow with the ledger. Everything is read in one snapshot (a deferred
@@ -105,6 +106,7 @@ public sealed class LedgerVerifier(IDbContextFactory<WenkuDb> dbFactory)
         if (!Full()) await CheckPurchasesAsync(db, found, ct);
         if (!Full()) await CheckRechargesAsync(db, found, ct);
         if (!Full()) await CheckWithdrawalsAsync(db, found, ct);
+        if (!Full()) await CheckClaimTransfersAsync(db, found, ct);
 
         return new LedgerVerification(
             await db.LedgerTransactions.LongCountAsync(ct), await db.LedgerPostings.LongCountAsync(ct),
@@ -154,6 +156,20 @@ public sealed class LedgerVerifier(IDbContextFactory<WenkuDb> dbFactory)
             after = page[^1].Id;
             var txIds = page.Select(p => p.TransactionId).Concat(page.Where(p => p.RefundTransactionId is not null).Select(p => p.RefundTransactionId!.Value)).ToList();
             var txs = await PostingsOfAsync(db, txIds, ct);
+            var docIds = page.Select(p => p.DocumentId).Distinct().ToList();
+            var transfers = (await db.Claims.AsNoTracking()
+                    .Where(c => docIds.Contains(c.DocumentId) && c.State == Moderation.ClaimState.Approved && c.PreviousUploaderId != null)
+                    .Select(c => new { c.Id, c.DocumentId, c.ClaimantId, Previous = c.PreviousUploaderId!, c.DecidedAt }).ToListAsync(ct))
+                .ToLookup(c => c.DocumentId);
+            // The uploaders a purchase may have paid at the time of sale: its uploader now, and, walking the document's
+            // approved claims back from the newest, each claim's previous uploader when its claimant held the purchase.
+            IEnumerable<string> UploadersAtSale(Purchase p)
+            {
+                var holder = p.UploaderId;
+                yield return holder;
+                foreach (var c in transfers[p.DocumentId].OrderByDescending(c => c.DecidedAt).ThenByDescending(c => c.Id))
+                    if (c.ClaimantId == holder) yield return holder = c.Previous;
+            }
             foreach (var p in page)
             {
                 var subject = $"purchase {p.Id} (transaction {p.TransactionId})";
@@ -165,9 +181,12 @@ public sealed class LedgerVerifier(IDbContextFactory<WenkuDb> dbFactory)
                     found.Add(new("purchase-postings", subject, $"its transaction is a {tx.Kind}, not a Purchase"));
                 else
                 {
-                    var expected = Net((p.BuyerId, AccountKind.Spendable, -p.FromSpendable), (p.BuyerId, AccountKind.Earned, -p.FromEarned),
-                        (p.UploaderId, AccountKind.Earned, p.UploaderShare), (LedgerAccount.System, AccountKind.PlatformRevenue, p.PlatformShare));
-                    if (!Same(expected, tx.Lines))
+                    Dictionary<(string Owner, AccountKind Kind), long> Expected(string uploader) =>
+                        Net((p.BuyerId, AccountKind.Spendable, -p.FromSpendable), (p.BuyerId, AccountKind.Earned, -p.FromEarned),
+                            (uploader, AccountKind.Earned, p.UploaderShare), (LedgerAccount.System, AccountKind.PlatformRevenue, p.PlatformShare));
+                    var expected = Expected(p.UploaderId);
+                    // A claim moved the purchase (and its earnings) from the uploader it paid to the rights holder.
+                    if (!Same(expected, tx.Lines) && !UploadersAtSale(p).Skip(1).Any(u => Same(Expected(u), tx.Lines)))
                         found.Add(new("purchase-postings", subject, $"its postings are [{Describe(tx.Lines)}], the purchase says [{Describe(expected)}]"));
                 }
 
@@ -223,6 +242,49 @@ public sealed class LedgerVerifier(IDbContextFactory<WenkuDb> dbFactory)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Each <see cref="TransactionKind.ClaimTransfer"/> belongs to the approved claim its reference (<c>claim:{id}</c>)
+    /// names, which names it back, and moves points only from the previous uploader's earned account and
+    /// <see cref="AccountKind.PlatformLosses"/> to the claimant's earned account; each approved claim's transfer exists.
+    /// </summary>
+    private static async Task CheckClaimTransfersAsync(WenkuDb db, List<LedgerViolation> found, CancellationToken ct)
+    {
+        for (long after = 0; found.Count < MaxViolations;)
+        {
+            var page = await db.LedgerTransactions.AsNoTracking().Where(t => t.Kind == TransactionKind.ClaimTransfer && t.Id > after)
+                .OrderBy(t => t.Id).Select(t => new { t.Id, t.Reference }).Take(PageSize).ToListAsync(ct);
+            if (page.Count == 0) break;
+            after = page[^1].Id;
+            var txs = await PostingsOfAsync(db, page.Select(t => t.Id).ToList(), ct);
+            var claimIds = page.Select(t => t.Reference is { } r && r.StartsWith("claim:", StringComparison.Ordinal)
+                && long.TryParse(r["claim:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).ToList();
+            var claims = await db.Claims.AsNoTracking().Where(c => claimIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            foreach (var t in page)
+            {
+                var subject = $"claim transfer {t.Id} ({t.Reference ?? "no reference"})";
+                var claimId = t.Reference is { } r && r.StartsWith("claim:", StringComparison.Ordinal)
+                    && long.TryParse(r["claim:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0;
+                if (!claims.TryGetValue(claimId, out var claim) || claim.State != Moderation.ClaimState.Approved || claim.TransferTransactionId != t.Id
+                    || claim.PreviousUploaderId is not { } previous)
+                {
+                    found.Add(new("claim-transfer", subject, "no approved claim names it as its transfer"));
+                    continue;
+                }
+                var lines = txs[t.Id].Lines;
+                var allowed = lines.All(l => (l.Key == (previous, AccountKind.Earned) && l.Value < 0)
+                    || (l.Key == (LedgerAccount.System, AccountKind.PlatformLosses) && l.Value < 0)
+                    || (l.Key == (claim.ClaimantId, AccountKind.Earned) && l.Value > 0));
+                if (!allowed)
+                    found.Add(new("claim-transfer", subject,
+                        $"its postings are [{Describe(lines)}]; a transfer moves earned points from {previous} (and the platform's losses) to {claim.ClaimantId} only"));
+            }
+        }
+        var missing = await db.Claims.AsNoTracking().Where(c => c.TransferTransactionId != null
+                && !db.LedgerTransactions.Any(t => t.Id == c.TransferTransactionId && t.Kind == TransactionKind.ClaimTransfer))
+            .OrderBy(c => c.Id).Select(c => new { c.Id, c.TransferTransactionId }).Take(MaxViolations).ToListAsync(ct);
+        found.AddRange(missing.Select(c => new LedgerViolation("claim-transfer", $"claim {c.Id}", $"its transfer transaction {c.TransferTransactionId} is not a ClaimTransfer")));
     }
 
     private static async Task CheckWithdrawalsAsync(WenkuDb db, List<LedgerViolation> found, CancellationToken ct)

@@ -58,9 +58,12 @@ public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock, Audit
             var taken = await db.Purchases.Where(p => p.Id == purchaseId && p.RefundedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.RefundedAt, now).SetProperty(p => p.RefundReason, reason), ct);
             if (taken == 0) return new RefundOutcome.AlreadyRefunded();
+            // Who holds the earnings now, read after the row is ours: an approved claim moves them (and the purchase's
+            // uploader) to the rights holder, and one committed while this refund waited for the row must be seen.
+            var holder = await db.Purchases.Where(p => p.Id == purchaseId).Select(p => p.UploaderId).SingleAsync(ct);
 
             var buyer = await ledger.BookAsync(purchase.BuyerId, ct);
-            var uploader = await ledger.BookAsync(purchase.UploaderId, ct);
+            var uploader = await ledger.BookAsync(holder, ct);
             var fromUploader = Math.Min(purchase.UploaderShare, Math.Max(0, uploader.Earned.Balance));
             var loss = purchase.UploaderShare - fromUploader;
             // The buyer reads this memo in their history: who bore what (the uploader's balance) stays in the postings,

@@ -39,8 +39,12 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
     Microsoft.Extensions.Options.IOptions<ConversionOptions> conversion, ILogger<DocumentRemovals> log, Search.SearchSync? search = null)
 {
     /// <summary>Takes a document down. <paramref name="reportId"/>/<paramref name="claimId"/>: what led to it.</summary>
+    /// <param name="alsoInTransaction">
+    /// Run inside the removal's transaction, after its audit entry (e.g. the claim that asked for it marked approved): what
+    /// it changes commits with the removal, and an exception it throws rolls the removal back and comes out of this call.
+    /// </param>
     public async Task<RemovalOutcome> RemoveAsync(long documentId, RemovalCategory category, string? reason, string actorId,
-        CancellationToken ct, long? reportId = null, long? claimId = null)
+        CancellationToken ct, long? reportId = null, long? claimId = null, Func<Document, DocumentRemoval, Task>? alsoInTransaction = null)
     {
         var clean = Text.SafeText.OneLine(reason);
         if (clean.Length == 0 || clean.Length > DocumentRemoval.MaxReason) return new RemovalOutcome.BadReason();
@@ -78,6 +82,7 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.DocumentRemove, "document", documentId.ToString(), clean,
                 Before: new { status = before.ToString() },
                 After: new { status = nameof(DocumentStatus.Removed), category = category.ToString(), removal = removal.Id, report = reportId, claim = claimId }), ct);
+            if (alsoInTransaction is not null) await alsoInTransaction(doc, removal);
             return new RemovalOutcome.Done(removal, 0);
         }, ct);
         if (outcome is not RemovalOutcome.Done done) return outcome;

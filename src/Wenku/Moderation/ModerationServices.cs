@@ -19,6 +19,7 @@ public static class ModerationServices
         services.AddScoped<ReportFiling>();
         services.AddScoped<Appeals>();
         services.AddScoped<RemovedFilesRetention>();
+        services.AddScoped<ClaimFiling>();
         return services;
     }
 }

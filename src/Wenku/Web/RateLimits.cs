@@ -11,6 +11,7 @@ public static class RateLimits
     public const string Uploads = "uploads";
     public const string Search = "search";
     public const string Reports = "reports";
+    public const string Claims = "claims";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -42,6 +43,11 @@ public static class RateLimits
                     "report:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ReportsPerHour, Window = TimeSpan.FromHours(1) })
                 : RateLimitPartition.GetNoLimiter("report-form"));
+            // Counts the claims sent (POST), not views of the claim form: a page handler cannot carry its own policy.
+            r.AddPolicy(Claims, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) })
+                : RateLimitPartition.GetNoLimiter("claim-form"));
         });
         return services;
     }

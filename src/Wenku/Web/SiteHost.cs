@@ -121,12 +121,14 @@ public static class SiteHost
         api.MapNotificationsApi();
         api.MapModerationQueueApi();
         api.MapReportsApi();
+        api.MapClaimsApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
         app.MapCommentModerationEndpoints();
         app.MapTakedownEndpoints();
+        app.MapClaimEndpoints();
         app.MapRazorPages();
 
         await app.RunAsync();

@@ -191,6 +191,16 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /d/{id:long}/buy", "a form without price and key", w => $"/d/{w.PaidDoc}/buy", new(ToLogin, BadRequest, Redirect, Redirect, Redirect)),
         new("POST /d/{id:long}/buy", "no such document", _ => "/d/999999/buy", SignedIn(ToLogin, NotFound))
             { Form = (_, _) => new() { ["expectedPrice"] = "5", ["key"] = Guid.NewGuid().ToString("N") } },
+        // Claims (认领) on the site (claims slice): the form (not for the uploader), one's claims, the evidence for staff.
+        new("GET /d/{id:long}/claim", "the claim form", w => $"/d/{w.FreeDoc}/claim", new(ToLogin, Ok, Forbidden, Ok, Ok)),
+        new("GET /d/{id:long}/claim", "no such document", _ => "/d/999999/claim", SignedIn(ToLogin, NotFound)),
+        new("GET /d/{id:long}/claim", "queued document", w => $"/d/{w.QueuedDoc}/claim", SignedIn(ToLogin, NotFound)),
+        new("POST /d/{id:long}/claim", "a claim without a statement", w => $"/d/{w.FreeDoc}/claim", new(ToLogin, BadRequest, Forbidden, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["Statement"] = "", ["Outcome"] = "transfer" } },
+        new("GET /me/claims", "my claims", _ => "/me/claims", SignedIn(ToLogin, Ok)),
+        new("GET /admin/claims/{id:long}/evidence", "a claim's evidence", async w => $"/admin/claims/{await w.ClaimWithEvidenceAsync()}/evidence",
+            new(ToLogin, Forbidden, Forbidden, Ok, Ok)),
+        new("GET /admin/claims/{id:long}/evidence", "no such claim", _ => "/admin/claims/999999999/evidence", new(ToLogin, Forbidden, Forbidden, NotFound, NotFound)),
 
         // Users (slice "users"): search, a user's page, role changes (admins) and bans (staff; staff targets: admins), on
         // a fresh reader each time so the walk's own people keep their roles and sessions.
@@ -345,6 +355,15 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             { Body = () => JsonContent.Create(new { expectedPrice = 0 }) },
         new("POST /api/v1/documents/{id:long}/purchase", "no such document", _ => "/api/v1/documents/999999/purchase", SignedIn(Unauthorized, NotFound))
             { Body = () => JsonContent.Create(new { expectedPrice = 5 }) },
+        // Claims (claims slice): filing (a form without a statement changes nothing) and the staff decision.
+        new("POST /api/v1/documents/{id:long}/claims", "a claim without a statement", w => $"/api/v1/documents/{w.FreeDoc}/claims", SignedIn(Unauthorized, BadRequest))
+            { Body = () => new MultipartFormDataContent { { new StringContent("false"), "removal" } } },
+        new("POST /api/v1/documents/{id:long}/claims", "no such document", _ => "/api/v1/documents/999999/claims", SignedIn(Unauthorized, NotFound))
+            { Body = () => new MultipartFormDataContent { { new StringContent("走查 walk"), "statement" } } },
+        new("POST /api/v1/moderation/claims/{id:long}/decision", "reject an open claim", async w => $"/api/v1/moderation/claims/{await w.ClaimWithEvidenceAsync()}/decision",
+            new(Unauthorized, Forbidden, Forbidden, Ok, Ok)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
+        new("POST /api/v1/moderation/claims/{id:long}/decision", "no such claim", _ => "/api/v1/moderation/claims/999999999/decision",
+            new(Unauthorized, Forbidden, Forbidden, NotFound, NotFound)) { Body = () => JsonContent.Create(new { action = "reject", reason = "走查 walk" }) },
         // Notifications (the audit slice): each caller's own.
         new("GET /api/v1/notifications", "the caller's notifications", _ => "/api/v1/notifications?unread=true&page=1", SignedIn(Unauthorized, Ok)),
         new("POST /api/v1/notifications/read", "mark all read", _ => "/api/v1/notifications/read", SignedIn(Unauthorized, Ok))
@@ -763,6 +782,17 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
         await db.SaveChangesAsync();
         return doc.Id;
     });
+
+    /// <summary>An open claim by the user, with a PDF as evidence, on a new document of the owner (claims slice).</summary>
+    public async Task<long> ClaimWithEvidenceAsync()
+    {
+        var doc = await DisposableDocAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var pdf = "%PDF-1.4\n% walk evidence\n"u8.ToArray();
+        var outcome = await scope.ServiceProvider.GetRequiredService<Wenku.Moderation.ClaimFiling>().FileAsync(doc, IdOf(Who.User), "走查 walk", false,
+            new Wenku.Moderation.EvidenceUpload(new MemoryStream(pdf), pdf.Length, "walk.pdf"), CancellationToken.None);
+        return outcome.ShouldBeOfType<Wenku.Moderation.ClaimFilingOutcome.Done>().Claim.Id;
+    }
 
     /// <summary>A ready document of the owner without files, for a probe that deletes it.</summary>
     public Task<long> DisposableDocAsync() => WithDbAsync(async db =>
