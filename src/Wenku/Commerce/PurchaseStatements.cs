@@ -35,9 +35,17 @@ internal sealed class PurchaseStatements(WenkuDb db)
         FROM "Documents" d WHERE d."Id" = @doc
         """;
 
+    /// <summary>
+    /// PostgreSQL: the document's row is share-locked for the purchase, so a claim transfer (which locks the row to
+    /// change its uploader) and a purchase of the same document go one after the other: a sale either is among the
+    /// purchases the transfer moves, or pays the new uploader. Purchases of the document do not wait for each other.
+    /// SQLite: the transaction holds the one write lock already.
+    /// </summary>
+    private const string ShareLock = " FOR SHARE OF d";
+
     public async Task<PurchaseFacts?> FactsAsync(long documentId, string buyerId, string? key, CancellationToken ct)
     {
-        await using var command = Command(FactsSql).With("doc", documentId).With("buyer", buyerId).With("key", key);
+        await using var command = Command(db.Database.IsNpgsql() ? FactsSql + ShareLock : FactsSql).With("doc", documentId).With("buyer", buyerId).With("key", key);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new PurchaseFacts(
