@@ -38,11 +38,21 @@ public static class AdminCommands
             await DatabaseSetup.InitializeAsync(services, ct);
             await using var scope = services.CreateAsyncScope();
             var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
+            var userManager = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<WenkuUser>>();
+            var before = await userManager.FindByEmailAsync(p.GetValue(email)!) is { } existing ? string.Join(",", await userManager.GetRolesAsync(existing)) : null;
             var (user, errors) = await accounts.CreateOrUpdateAsync(p.GetValue(email)!, p.GetValue(password)!, p.GetValue(role)!);
             if (user is null)
             {
                 foreach (var e in errors) Console.Error.WriteLine(e);
                 return 1;
+            }
+            if (before != p.GetValue(role))
+            {
+                // A role given or changed from the command line is a staff action like one on /admin/users (actor "cli").
+                var audit = scope.ServiceProvider.GetRequiredService<Wenku.Moderation.AuditLog>();
+                await scope.ServiceProvider.GetRequiredService<Wenku.Commerce.Ledger>().InTransactionAsync(async () =>
+                    await audit.RecordAsync(new Wenku.Moderation.AuditRecord(Wenku.Moderation.AuditLog.CliActor, Wenku.Moderation.AuditKinds.UserRole,
+                        "user", user.Id, "wenku admin create-user", Before: new { role = before ?? "(new user)" }, After: new { role = p.GetValue(role) }), ct), ct);
             }
             Console.WriteLine($"User {user.Email} ({p.GetValue(role)}) is ready.");
             return 0;

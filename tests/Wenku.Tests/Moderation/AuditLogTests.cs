@@ -85,6 +85,22 @@ public sealed class AuditLogTests(CommerceSite site) : IClassFixture<CommerceSit
     }
 
     [Fact]
+    public async Task A_role_given_from_the_command_line_records_one_entry_by_cli_and_a_password_reset_none()
+    {
+        var email = $"cli-role-{Guid.NewGuid():N}@audit.test";
+        var userId = await site.CreateUserAsync(email);
+        await site.RunCliAsync("admin", "create-user", "--email", email, "--password", TestUsers.Password, "--role", Roles.Moderator);
+        var entry = (await EntriesAsync(AuditKinds.UserRole, userId)).ShouldHaveSingleItem();
+        entry.ActorId.ShouldBe(AuditLog.CliActor);
+        Json(entry.Before).GetProperty("role").GetString().ShouldBe(Roles.User);
+        Json(entry.After).GetProperty("role").GetString().ShouldBe(Roles.Moderator);
+
+        await site.RunCliAsync("admin", "create-user", "--email", email, "--password", TestUsers.Password + "!", "--role", Roles.Moderator);
+        (await EntriesAsync(AuditKinds.UserRole, userId)).Count.ShouldBe(1);
+        (await ChainIntactAsync()).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_redeem_code_batch_records_one_entry_with_its_size()
     {
         var adminId = await site.CreateUserAsync($"admin-{Guid.NewGuid():N}@audit.test", Roles.Admin);
