@@ -138,19 +138,28 @@ public static class BackupCommand
 
     private sealed record Contents(int Documents, int Users, List<string> Files);
 
-    /// <summary>The files a copy of the database names: every document's original and its page previews.</summary>
+    /// <summary>
+    /// The files a copy of the database names: every document's original and its page previews (not those of a removed
+    /// document whose files the retention sweep deleted), and the evidence files of claims.
+    /// </summary>
     private static async Task<Contents> ContentsAsync(string databaseCopy, CancellationToken ct)
     {
         await using var db = new WenkuDb(new DbContextOptionsBuilder<WenkuDb>()
             .UseSqlite(new SqliteConnectionStringBuilder { DataSource = databaseCopy, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()).Options);
-        var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id).Select(d => new { d.Id, d.StorageKey, d.PageCount }).ToListAsync(ct);
+        var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id)
+            .Select(d => new
+            {
+                d.Id, d.StorageKey, d.PageCount,
+                FilesDeleted = db.DocumentRemovals.Any(r => r.Id == d.RemovalId && r.FilesDeletedAt != null),
+            }).ToListAsync(ct);
         var users = await db.Users.CountAsync(ct);
         var files = new List<string>();
-        foreach (var d in documents)
+        foreach (var d in documents.Where(d => !d.FilesDeleted))
         {
             files.Add(d.StorageKey);
             for (var n = 1; n <= d.PageCount; n++) files.Add(Document.PageKey(d.Id, n));
         }
+        files.AddRange(await db.Claims.AsNoTracking().Where(c => c.EvidenceKey != null).OrderBy(c => c.Id).Select(c => c.EvidenceKey!).ToListAsync(ct));
         return new Contents(documents.Count, users, files);
     }
 

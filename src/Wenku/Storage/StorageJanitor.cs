@@ -9,7 +9,8 @@ namespace Wenku.Storage;
 
 /// <summary>
 /// After a crash (even <c>kill -9</c>) nothing is left behind: at start, unfinished uploads in the temp folder,
-/// originals that no document row points to, and page previews of documents that no longer exist are removed.
+/// originals that no document row points to, claim evidence that no claim names, and page previews of documents that no
+/// longer exist are removed.
 /// </summary>
 public sealed class StorageJanitor(IServiceProvider services, IFileStore store, IOptions<WenkuOptions> options, TimeProvider time, ILogger<StorageJanitor> log) : BackgroundService
 {
@@ -58,6 +59,18 @@ public sealed class StorageJanitor(IServiceProvider services, IFileStore store, 
             await store.DeleteAsync(key, ct);
             removed++;
         }
+
+        // Claim evidence stored before its claim row committed (a crash, a lost race): no claim names it.
+        var evidence = (await db.Claims.Where(c => c.EvidenceKey != null).Select(c => c.EvidenceKey!).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var orphanEvidence = new List<string>();
+        await foreach (var file in store.ListAsync("claims/", ct))
+            if (!evidence.Contains(file.Key) && file.LastModifiedUtc < cutoff) orphanEvidence.Add(file.Key);
+        if (orphanEvidence.Count > 0)
+            foreach (var key in orphanEvidence.Except(await db.Claims.Where(c => orphanEvidence.Contains(c.EvidenceKey!)).Select(c => c.EvidenceKey!).ToListAsync(ct)))
+            {
+                await store.DeleteAsync(key, ct);
+                removed++;
+            }
 
         var ids = (await db.Documents.Select(d => d.Id).ToListAsync(ct)).ToHashSet();
         var orphanPages = new List<(long Id, string Key)>();

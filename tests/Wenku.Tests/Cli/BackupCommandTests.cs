@@ -26,6 +26,8 @@ public sealed class BackupCommandTests : IDisposable
         ["Wenku__Conversion__Parallelism"] = "1",
     };
 
+    private static readonly byte[] Evidence = "%PDF-1.4\n% my manuscript\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"u8.ToArray();
+
     [Fact]
     public async Task A_backup_taken_during_uploads_restores_documents_pages_search_users_and_sessions()
     {
@@ -50,6 +52,15 @@ public sealed class BackupCommandTests : IDisposable
             }
             foreach (var (id, word) in words) await OperatorCli.WaitForHitAsync(api, word, id);
             cookie = await OperatorCli.SignInCookieAsync(site.BaseAddress, "backup-reader@test.local", TestUsers.Password);
+
+            // A rights holder's claim with its evidence file: the evidence is in the backup too.
+            var readerToken = await WenkuProcess.RunAsync("admin", "create-token", "--data", _data, "--email", "backup-reader@test.local");
+            using var reader = OperatorCli.ApiClient(site.BaseAddress, readerToken);
+            var claim = new MultipartFormDataContent
+            {
+                { new StringContent("这是我的原稿 my manuscript"), "statement" }, { new ByteArrayContent(Evidence), "evidence", "proof.pdf" },
+            };
+            (await reader.PostAsync($"/api/v1/documents/{words.Keys.First()}/claims", claim)).StatusCode.ShouldBe(HttpStatusCode.Created);
 
             // While the backup runs: a long document converts, and another upload is half sent.
             converting = await api.UploadAsync(TestPdfs.Upload(TestPdfs.MultiPage(80, salt: "backup-long"), title: "备份时转换 converting"));
@@ -92,6 +103,8 @@ public sealed class BackupCommandTests : IDisposable
             using var returning = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = site.BaseAddress };
             returning.DefaultRequestHeaders.Add("Cookie", cookie);
             (await returning.GetAsync("/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+            File.ReadAllBytes(Directory.EnumerateFiles(Path.Combine(_restored, "files", "claims"), "*", SearchOption.AllDirectories).ShouldHaveSingleItem())
+                .ShouldBe(Evidence);
             await OperatorCli.SignInCookieAsync(site.BaseAddress, "backup-reader@test.local", TestUsers.Password);
         }
 

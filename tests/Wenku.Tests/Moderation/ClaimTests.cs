@@ -177,6 +177,25 @@ public sealed class ClaimTests(CommerceSite site) : IClassFixture<CommerceSite>
         (await ClaimAsync(id)).EvidenceFormat.ShouldBe("png");
     }
 
+    [Fact]
+    public async Task The_storage_sweep_removes_evidence_no_claim_names_and_keeps_what_claims_name()
+    {
+        var (api, _) = await site.ApiClientAsync(Email("sweep-claimant"));
+        var doc = await site.ReadyDocAsync(await site.CreateUserAsync(Email("sweep-uploader")), price: 0);
+        var claim = await ClaimAsync(await FileAsync(api, doc, evidence: Pdf));
+        var store = site.Services.GetRequiredService<IFileStore>();
+        const string orphan = "claims/0000000000000000000000000000orphan/evidence"; // stored, then the claim row never came
+        await store.PutAsync(orphan, new MemoryStream(Pdf), CancellationToken.None);
+
+        var janitor = site.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<StorageJanitor>().Single();
+        await janitor.SweepAsync(TimeSpan.Zero, CancellationToken.None);
+
+        var left = new List<string>();
+        await foreach (var file in store.ListAsync("claims/", CancellationToken.None)) left.Add(file.Key);
+        left.ShouldContain(claim.EvidenceKey!);
+        left.ShouldNotContain(orphan);
+    }
+
     /// <summary>
     /// Sales of 1,000 points (700 to the uploader each); the old uploader withdrew some of their earned points before the
     /// claim was approved: what they still hold moves, PlatformLosses bears the rest, and nothing goes negative.
