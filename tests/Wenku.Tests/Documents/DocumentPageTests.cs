@@ -51,7 +51,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         copyright.One("h2").Text().ShouldContain("版权说明");
         copyright.Text().ShouldContain("收益归属内容提供方");
         copyright.One("a[data-action=report]").Text().ShouldContain("举报");
-        copyright.One("button[data-action=claim]").Text().ShouldContain("认领");
+        copyright.One("a[data-action=claim]").Text().ShouldContain("认领");
         // The text in numbered chunks, from the preview pages only.
         var chunks = page.One("#text");
         chunks.One("h2").Text().ShouldContain("文档简介");
