@@ -12,6 +12,21 @@ namespace Wenku.Documents;
 /// </summary>
 public enum DocumentStatus { Queued, Processing, Ready, Failed, Held, Removed }
 
+/// <summary>How a <see cref="DocumentStatus"/> is shown to people (staff pages list it; the enum name is for code).</summary>
+public static class DocumentStatusText
+{
+    public static string Label(this DocumentStatus status) => status switch
+    {
+        DocumentStatus.Queued => "排队中 Queued",
+        DocumentStatus.Processing => "转换中 Converting",
+        DocumentStatus.Ready => "已发布 Published",
+        DocumentStatus.Failed => "未发布 Failed",
+        DocumentStatus.Held => "待审核 Awaiting review",
+        DocumentStatus.Removed => "已下架 Removed",
+        _ => status.ToString(),
+    };
+}
+
 public sealed class Document
 {
     public long Id { get; set; }

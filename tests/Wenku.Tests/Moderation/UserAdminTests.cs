@@ -88,7 +88,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var page = await moderator.GetDocumentAsync(banned.Headers.Location!.OriginalString);
         page.One("#message").Text().ShouldContain("2 documents hidden");
         page.One("#ban-reason").Text().ShouldBe("发布广告 spam uploads");
-        page.QuerySelectorAll("#documents .status").Select(s => s.Text()).ShouldAllBe(s => s == nameof(DocumentStatus.Removed));
+        page.QuerySelectorAll("#documents .status").Select(s => s.Text()).ShouldAllBe(s => s == DocumentStatus.Removed.Label());
 
         // The very cookie and token that worked a request ago.
         var me = await browser.GetAsync("/me");
@@ -194,7 +194,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var (moderator, _) = await site.SignedInBrowserAsync($"{Unique("detailmod")}@test.local", Roles.Moderator);
 
         var page = await moderator.GetDocumentAsync($"/admin/users/{userId}");
-        page.One($"#documents tr[data-document='{doc}'] .status").Text().ShouldBe(nameof(DocumentStatus.Ready));
+        page.One($"#documents tr[data-document='{doc}'] .status").Text().ShouldBe(DocumentStatus.Ready.Label());
         page.QuerySelectorAll("#reports-against tbody tr").Length.ShouldBe(2);
         page.QuerySelectorAll("#reports-by tbody tr").ShouldHaveSingleItem();
         page.One("#spendable").Text().ShouldBe("40");

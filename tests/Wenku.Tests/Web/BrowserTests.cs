@@ -187,7 +187,8 @@ public static class PageCheck
     }
 
     /// <summary>Opens <paramref name="path"/> in a new tab of <paramref name="context"/>, checks it, saves a full-page screenshot; returns what is wrong.</summary>
-    public static async Task<List<string>> RunAsync(IBrowserContext context, string path, BrowserViewport viewport, string screenshot)
+    /// <param name="expectedStatus">The status the page must answer with: 200, or e.g. 410 for a removed document's page.</param>
+    public static async Task<List<string>> RunAsync(IBrowserContext context, string path, BrowserViewport viewport, string screenshot, int expectedStatus = 200)
     {
         var page = await context.NewPageAsync();
         try
@@ -200,10 +201,19 @@ public static class PageCheck
                     window.__csp.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at line ' + e.lineNumber));
                 """);
             var response = await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-            if (response is null || !response.Ok) problems.Add($"answered {response?.Status}");
+            if (response is null || response.Status != expectedStatus) problems.Add($"answered {response?.Status}");
             if (new Uri(page.Url).PathAndQuery != path) problems.Add($"sent elsewhere: {page.Url}");
-            // Lazy images load once scrolled to: scroll through, wait for them, and come back to the top.
-            await page.EvaluateAsync("() => window.scrollTo(0, document.documentElement.scrollHeight)");
+            // Lazy images load once scrolled to: scroll through a screen at a time (a jump to the bottom of a long page skips
+            // those in the middle), wait for them, and come back to the top.
+            await page.EvaluateAsync("""
+                async () => {
+                    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+                        window.scrollTo(0, y);
+                        await new Promise(r => requestAnimationFrame(() => setTimeout(r, 30)));
+                    }
+                    window.scrollTo(0, document.documentElement.scrollHeight);
+                }
+                """);
             try
             {
                 await page.WaitForFunctionAsync("() => [...document.images].every(i => i.complete)", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
@@ -228,6 +238,9 @@ public static class PageCheck
                     problems.Add($"scrolls sideways: {scrollWidth}px wide on a {viewport.Width}px phone (innerWidth {innerWidth}); sticking out: " +
                         await page.EvaluateAsync<string>(WidestElements.Replace("window.innerWidth", viewport.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
             }
+            // Chromium logs the main document's own error status (a 410 page) as a console error; that one is expected.
+            if (expectedStatus >= 400)
+                problems.RemoveAll(p => p.StartsWith($"console error: Failed to load resource: the server responded with a status of {expectedStatus} ", StringComparison.Ordinal));
             var heading = page.Locator("h1").First;
             if (await page.Locator("h1").CountAsync() == 0 || !await heading.IsVisibleAsync()) problems.Add("no visible h1");
             return problems;
