@@ -36,16 +36,18 @@ internal sealed class PurchaseStatements(WenkuDb db)
         """;
 
     /// <summary>
-    /// PostgreSQL: the document's row is share-locked for the purchase, so a claim transfer (which locks the row to
-    /// change its uploader) and a purchase of the same document go one after the other: a sale either is among the
-    /// purchases the transfer moves, or pays the new uploader. Purchases of the document do not wait for each other.
+    /// PostgreSQL: the document's row is locked for the purchase (<c>FOR NO KEY UPDATE</c>), so a claim transfer (which
+    /// locks the row to change its uploader) and a purchase of the same document go one after the other: a sale either
+    /// is among the purchases the transfer moves, or pays the new uploader. Not a share lock: a purchase updates the row
+    /// (the download count), and two purchases upgrading their share locks would deadlock; purchases of one document
+    /// queue here instead, as they would at that update. Foreign-key checks (<c>KEY SHARE</c>) are not blocked.
     /// SQLite: the transaction holds the one write lock already.
     /// </summary>
-    private const string ShareLock = " FOR SHARE OF d";
+    private const string RowLock = " FOR NO KEY UPDATE OF d";
 
     public async Task<PurchaseFacts?> FactsAsync(long documentId, string buyerId, string? key, CancellationToken ct)
     {
-        await using var command = Command(db.Database.IsNpgsql() ? FactsSql + ShareLock : FactsSql).With("doc", documentId).With("buyer", buyerId).With("key", key);
+        await using var command = Command(db.Database.IsNpgsql() ? FactsSql + RowLock : FactsSql).With("doc", documentId).With("buyer", buyerId).With("key", key);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new PurchaseFacts(
