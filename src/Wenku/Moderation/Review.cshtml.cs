@@ -11,7 +11,7 @@ namespace Wenku.Moderation;
 /// <see cref="ClaimDecisions"/>, <see cref="AppealDecisions"/>, <see cref="HeldDecisions"/>, <see cref="CommentModeration"/>).
 /// </summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services, ILogger<ReviewModel> log) : PageModel
+public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services) : PageModel
 {
     /// <summary>The actions of each kind of item, with their words (the first one is what most items get).</summary>
     public static readonly IReadOnlyDictionary<QueueKind, (string Action, string Label)[]> Actions = new Dictionary<QueueKind, (string, string)[]>
@@ -49,24 +49,14 @@ public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services, IL
         if (filter?.Kind is not { } itemKind || decision is null || !Actions[itemKind].Any(a => a.Action == decision))
             return await RefuseAsync(400, "没有这种操作。No such action for this item.", kind, hold, page, ct);
         var actor = User.UserId()!;
-        Decision outcome;
-        try
+        var outcome = itemKind switch
         {
-            outcome = itemKind switch
-            {
-                QueueKind.Report or QueueKind.CommentReport => await services.GetRequiredService<ReportDecisions>().DecideAsync(id, decision, reason, actor, ct),
-                QueueKind.Claim => await services.GetRequiredService<ClaimDecisions>().DecideAsync(id, decision, reason, actor, ct),
-                QueueKind.Appeal => await services.GetRequiredService<AppealDecisions>().DecideAsync(id, decision, reason, actor, ct),
-                QueueKind.Held => await services.GetRequiredService<HeldDecisions>().DecideAsync(id, decision, reason, actor, ct),
-                _ => await services.GetRequiredService<CommentModeration>().DecideAsync(id, decision, reason, actor, ct),
-            };
-        }
-        catch (NotImplementedException e)
-        {
-            // A kind whose decisions are not built yet: say so instead of failing the page.
-            log.LogWarning(e, "Decision {Decision} on {Kind} {Id} is not available", decision, itemKind, id);
-            return await RefuseAsync(501, "此类操作尚未开放。This action is not available yet.", kind, hold, page, ct);
-        }
+            QueueKind.Report or QueueKind.CommentReport => await services.GetRequiredService<ReportDecisions>().DecideAsync(id, decision, reason, actor, ct),
+            QueueKind.Claim => await services.GetRequiredService<ClaimDecisions>().DecideAsync(id, decision, reason, actor, ct),
+            QueueKind.Appeal => await services.GetRequiredService<AppealDecisions>().DecideAsync(id, decision, reason, actor, ct),
+            QueueKind.Held => await services.GetRequiredService<HeldDecisions>().DecideAsync(id, decision, reason, actor, ct),
+            _ => await services.GetRequiredService<CommentModeration>().DecideAsync(id, decision, reason, actor, ct),
+        };
         return outcome switch
         {
             Decision.Done done => await ListAsync(kind, hold, page, ct, message: done.Message),
