@@ -18,8 +18,7 @@ public sealed class AppealDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
     public async Task<Decision> DecideAsync(long appealId, string action, string? reason, string actorId, CancellationToken ct)
     {
         if (action is not (Uphold or Reject)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > DocumentRemoval.MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         var appeal = await db.Appeals.AsNoTracking().SingleOrDefaultAsync(a => a.Id == appealId, ct);
         if (appeal is null) return new Decision.NotFound();
         if (appeal.State != AppealState.Open) return new Decision.NotOpen();

@@ -31,8 +31,7 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
     {
         var verb = (action ?? "").Trim().ToLowerInvariant();
         if (verb is not (Approve or Reject)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         var claim = await db.Claims.AsNoTracking().SingleOrDefaultAsync(c => c.Id == claimId, ct);
         if (claim is null) return new Decision.NotFound();
         if (claim.State != ClaimState.Open) return new Decision.NotOpen();

@@ -20,13 +20,12 @@ public sealed class CommentModeration(WenkuDb db, Ledger ledger, AuditLog audit,
     public const string Delete = "delete";
 
     /// <summary>Longest reason a moderator may give.</summary>
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     public async Task<Decision> DecideAsync(long commentId, string action, string? reason, string actorId, CancellationToken ct)
     {
         if (action is not (Approve or Hide or Delete)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         long documentId = 0;
         var decision = await ledger.InTransactionAsync<Decision>(async () =>
         {

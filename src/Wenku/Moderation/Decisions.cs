@@ -14,3 +14,16 @@ public abstract record Decision
     /// <summary>This moderator may not decide it (e.g. the appeal of their own removal).</summary>
     public sealed record NotAllowed(string Why) : Decision;
 }
+
+/// <summary>The reason a staff member gives for an action: required, one line, at most <see cref="MaxLength"/> characters.</summary>
+public static class StaffReason
+{
+    public const int MaxLength = 500;
+
+    /// <summary>The reason as stored (<see cref="Text.SafeText.OneLine"/>), or null when it is empty or too long.</summary>
+    public static string? Clean(string? reason)
+    {
+        var clean = Text.SafeText.OneLine(reason);
+        return clean.Length is 0 or > MaxLength ? null : clean;
+    }
+}

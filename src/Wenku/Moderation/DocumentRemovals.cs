@@ -46,8 +46,7 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
     public async Task<RemovalOutcome> RemoveAsync(long documentId, RemovalCategory category, string? reason, string actorId,
         CancellationToken ct, long? reportId = null, long? claimId = null, Func<Document, DocumentRemoval, Task>? alsoInTransaction = null)
     {
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > DocumentRemoval.MaxReason) return new RemovalOutcome.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new RemovalOutcome.BadReason();
         var outcome = await ledger.InTransactionAsync<RemovalOutcome>(async () =>
         {
             var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == documentId, ct);
@@ -127,8 +126,7 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
     /// </summary>
     internal async Task<RestoreOutcome> RestoreAsync(long documentId, string? reason, string actorId, AppealUphold? uphold, CancellationToken ct)
     {
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > DocumentRemoval.MaxReason) return new RestoreOutcome.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new RestoreOutcome.BadReason();
         RestoreOutcome outcome;
         try
         {

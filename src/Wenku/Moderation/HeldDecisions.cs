@@ -21,13 +21,12 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
     public const string Release = "release";
     public const string Reject = "reject";
 
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     public async Task<Decision> DecideAsync(long documentId, string action, string? reason, string actorId, CancellationToken ct)
     {
         if (action is not (Release or Reject)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         var outcome = await ledger.InTransactionAsync<Decision>(async () =>
         {
             var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == documentId, ct);

@@ -144,7 +144,7 @@ public enum RemovalCategory
 /// </summary>
 public sealed class DocumentRemoval
 {
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     public long Id { get; set; }
     public long DocumentId { get; set; }

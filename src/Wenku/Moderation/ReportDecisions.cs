@@ -18,14 +18,13 @@ public sealed class ReportDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
     public const string Remove = "remove";
 
     /// <summary>Longest reason a moderator may give (it is shown to the reporter).</summary>
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     /// <summary>Decides report <paramref name="reportId"/>; <paramref name="action"/> is <see cref="Dismiss"/> or <see cref="Remove"/>.</summary>
     public async Task<Decision> DecideAsync(long reportId, string action, string? reason, string actorId, CancellationToken ct)
     {
         if (action is not (Dismiss or Remove)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         var report = await db.Reports.AsNoTracking().SingleOrDefaultAsync(r => r.Id == reportId, ct);
         if (report is null) return new Decision.NotFound();
         if (report.State != ReportState.Open) return new Decision.NotOpen();

@@ -12,7 +12,7 @@ namespace Wenku.Moderation;
 public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
 {
     public const int PageSize = 50;
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     public sealed record Row(long Id, string Pattern, WordAction Action, DateTime CreatedAt);
 

@@ -20,7 +20,7 @@ public sealed record UserDecision(Decision Decision, int Documents = 0);
 public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, DocumentRemovals removals, TimeProvider clock,
     ILogger<UserModeration> log)
 {
-    public const int MaxReason = 500;
+    public const int MaxReason = StaffReason.MaxLength;
 
     /// <summary>Serializes role changes on PostgreSQL, so two admins cannot demote each other past the last admin.</summary>
     private const long PostgresRoleLockKey = 0x57454E4B55524F4C; // "WENKUROL"
@@ -49,8 +49,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
     {
         if (!actorIsAdmin) return new Decision.NotAllowed("只有管理员可以更改角色。Only an admin may change roles.");
         if (role is null || !Roles.All.Contains(role)) return new Decision.BadAction();
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new Decision.BadReason();
+        if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         return await ledger.InTransactionAsync<Decision>(async () =>
         {
             if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({PostgresRoleLockKey})", ct);
@@ -90,8 +89,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
     public async Task<UserDecision> BanAsync(string userId, string? reason, bool hideDocuments, string actorId, bool actorIsAdmin, CancellationToken ct)
     {
         if (userId == actorId) return new(new Decision.NotAllowed("不能封禁自己。You cannot ban yourself."));
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new(new Decision.BadReason());
+        if (StaffReason.Clean(reason) is not { } clean) return new(new Decision.BadReason());
         var decision = await ledger.InTransactionAsync<Decision>(async () =>
         {
             var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct);
@@ -129,8 +127,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
     /// </summary>
     public async Task<UserDecision> UnbanAsync(string userId, string? reason, bool restoreDocuments, string actorId, bool actorIsAdmin, CancellationToken ct)
     {
-        var clean = Text.SafeText.OneLine(reason);
-        if (clean.Length == 0 || clean.Length > MaxReason) return new(new Decision.BadReason());
+        if (StaffReason.Clean(reason) is not { } clean) return new(new Decision.BadReason());
         var decision = await ledger.InTransactionAsync<Decision>(async () =>
         {
             var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct);
