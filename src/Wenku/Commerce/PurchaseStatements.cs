@@ -104,7 +104,8 @@ internal sealed class PurchaseStatements(WenkuDb db)
         long documentId, string buyerId, bool countDownload, (string Key, string Hash, string Json)? idempotency, DateTime at, CancellationToken ct)
     {
         var sql = new StringBuilder("""INSERT INTO "LedgerPostings" ("TransactionId", "AccountId", "Amount") VALUES """);
-        var command = Command("").With("t", transactionId).With("p", purchaseId).With("doc", documentId).With("buyer", buyerId).With("at", at);
+        var command = Command("").With("t", transactionId).With("p", purchaseId).With("doc", documentId).With("buyer", buyerId).With("at", at)
+            .With("source", Entitlement.PurchaseSource);
         for (var i = 0; i < postings.Count; i++)
         {
             sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@t, @a{i}, @m{i})");
@@ -114,7 +115,7 @@ internal sealed class PurchaseStatements(WenkuDb db)
             ;
             UPDATE "Purchases" SET "TransactionId" = @t WHERE "Id" = @p;
             INSERT INTO "Entitlements" ("DocumentId", "UserId", "Source", "GrantedAt") VALUES (@doc, @buyer, @source, @at);
-            """).Replace("@source", "'" + Entitlement.PurchaseSource + "'");
+            """);
         if (countDownload)
             sql.Append("""
                 INSERT INTO "Downloads" ("DocumentId", "UserId", "At") VALUES (@doc, @buyer, @at);
