@@ -12,6 +12,13 @@ public sealed class WenkuUser : IdentityUser
     [SetOnInsert]
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>
+    /// The readable part of the user's page URL (<c>/u/{slug}</c>): lower-case letters, digits and hyphens, unique.
+    /// Null until one is given (the page then answers at <c>/u/{id}</c>, which keeps working and redirects once set).
+    /// </summary>
+    [MaxLength(40)]
+    public string? Slug { get; set; }
+
     /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice on <c>/me</c>.</summary>
     public int FailedSignIns { get; set; }
 

@@ -52,6 +52,9 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
     public DbSet<Moderation.SensitiveWord> SensitiveWords => Set<Moderation.SensitiveWord>();
     public DbSet<Moderation.AuditEntry> AuditEntries => Set<Moderation.AuditEntry>();
     public DbSet<Moderation.Notification> Notifications => Set<Moderation.Notification>();
+    public DbSet<Favourite> Favourites => Set<Favourite>();
+    public DbSet<Rating> Ratings => Set<Rating>();
+    public DbSet<ReadingProgress> ReadingProgress => Set<ReadingProgress>();
 
     /// <summary>Adds a search outbox row for every document whose searchable state this save changes.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -222,6 +225,32 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasIndex(n => new { n.UserId, n.CreatedAt });
             e.HasIndex(n => new { n.UserId, n.ReadAt });
         });
+        // The reader's library: keyed by reader first (their lists), with the document for its counts.
+        b.Entity<Favourite>(e =>
+        {
+            e.HasOne<Document>().WithMany().HasForeignKey(f => f.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<WenkuUser>().WithMany().HasForeignKey(f => f.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasKey(f => new { f.UserId, f.DocumentId });
+            e.HasIndex(f => new { f.UserId, f.CreatedAt });
+            e.HasIndex(f => f.DocumentId);
+        });
+        b.Entity<Rating>(e =>
+        {
+            e.HasOne<Document>().WithMany().HasForeignKey(r => r.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<WenkuUser>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasKey(r => new { r.UserId, r.DocumentId });
+            e.HasIndex(r => r.DocumentId);
+            e.ToTable(t => t.HasCheckConstraint("CK_Ratings_Stars", "\"Stars\" BETWEEN 1 AND 5"));
+        });
+        b.Entity<ReadingProgress>(e =>
+        {
+            e.HasOne<Document>().WithMany().HasForeignKey(r => r.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<WenkuUser>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+            e.HasKey(r => new { r.UserId, r.DocumentId });
+            e.HasIndex(r => new { r.UserId, r.UpdatedAt });
+            e.HasIndex(r => r.DocumentId);
+        });
+        b.Entity<WenkuUser>(e => e.HasIndex(u => u.Slug).IsUnique());
     }
 
     /// <summary>

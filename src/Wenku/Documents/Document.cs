@@ -74,9 +74,33 @@ public sealed class Document
 
     public DocumentStatus Status { get; set; } = DocumentStatus.Queued;
 
-    /// <summary>Why conversion failed, in words a person understands.</summary>
+    /// <summary>Why conversion failed, in words a person understands (the technical detail, for staff and logs).</summary>
     [MaxLength(1000)]
     public string? Error { get; set; }
+
+    /// <summary>
+    /// Why conversion failed, as a message code (see <c>Web.Localization</c>) rendered in the reader's language with
+    /// <see cref="ErrorArgs"/>; null for failures stored before codes (then <see cref="Error"/> is shown).
+    /// </summary>
+    [MaxLength(100)]
+    public string? ErrorCode { get; set; }
+
+    /// <summary>The arguments of <see cref="ErrorCode"/>, a JSON array of strings.</summary>
+    [MaxLength(1000)]
+    public string? ErrorArgs { get; set; }
+
+    /// <summary>Pages converted so far while <see cref="DocumentStatus.Processing"/> (the live progress of an upload).</summary>
+    public int ConvertedPages { get; set; }
+
+    /// <summary>
+    /// Which preview files the conversion made: 0 = one JPEG per page (before covers); 1 = desktop and phone sizes in
+    /// WebP and JPEG and a cover (<see cref="PreviewVersions"/>).
+    /// </summary>
+    public int PreviewVersion { get; set; }
+
+    /// <summary>How many readers rated the document, and the sum of their stars (the average is the quotient).</summary>
+    public int RatingCount { get; set; }
+    public int RatingSum { get; set; }
 
     /// <summary>The earlier document this one is a near duplicate of (at the threshold when it was checked).</summary>
     public long? NearDuplicateOfId { get; set; }
@@ -112,11 +136,34 @@ public sealed class Document
 
     public bool IsFree => Price == 0;
 
+    /// <summary>The average rating, or null before the first.</summary>
+    public double? AverageRating => RatingCount == 0 ? null : (double)RatingSum / RatingCount;
+
     public IReadOnlyList<string> TagList =>
         Tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public static string PageKey(long documentId, int page) => $"pages/{documentId}/{page}.jpg";
     public static string PagePrefix(long documentId) => $"pages/{documentId}/";
+}
+
+/// <summary>The preview files of <see cref="Document.PreviewVersion"/> 1 and where they are stored.</summary>
+public static class PreviewVersions
+{
+    /// <summary>Desktop and phone sizes of every page in WebP and JPEG, and a cover.</summary>
+    public const int Sized = 1;
+
+    /// <summary>The size of a stored page image: <see cref="Desktop"/> (the page as rendered) or <see cref="Phone"/>.</summary>
+    public enum Size { Desktop, Phone }
+
+    /// <summary>
+    /// A page image: <c>pages/{id}/{n}.jpg</c> (desktop JPEG, the same key as version 0), <c>{n}.webp</c>,
+    /// <c>{n}.m.jpg</c> and <c>{n}.m.webp</c> (phone).
+    /// </summary>
+    public static string PageKey(long documentId, int page, Size size, bool webp) =>
+        $"pages/{documentId}/{page}{(size == Size.Phone ? ".m" : "")}.{(webp ? "webp" : "jpg")}";
+
+    /// <summary>The cover: a thumbnail of page 1 (<c>pages/{id}/cover.webp</c> and <c>cover.jpg</c>).</summary>
+    public static string CoverKey(long documentId, bool webp) => $"pages/{documentId}/cover.{(webp ? "webp" : "jpg")}";
 }
 
 /// <summary>One page of a converted document: its text and the size of its preview image.</summary>

@@ -16,7 +16,9 @@ public static class DocumentPageCache
     public static IServiceCollection AddDocumentPageCache(this IServiceCollection services) =>
         services.AddOutputCache(o => o.AddPolicy(Policy, b => b
             .Expire(TimeSpan.FromSeconds(10))
-            .SetVaryByQuery("comment")
+            .SetVaryByQuery("comment", "lang")
+            // One cached copy per language (the language comes from ?lang=, the cookie or Accept-Language).
+            .VaryByValue(_ => new KeyValuePair<string, string>("culture", System.Globalization.CultureInfo.CurrentUICulture.Name))
             .Tag(AllTag)
             .AddPolicy<TagByDocument>()));
 

@@ -24,5 +24,6 @@ public sealed class SearchChange
     public DateTime At { get; set; }
 
     /// <summary>Properties whose change does not concern search (counted far too often to reindex for).</summary>
-    internal static readonly HashSet<string> IgnoredProperties = [nameof(Document.Views)];
+    internal static readonly HashSet<string> IgnoredProperties =
+        [nameof(Document.Views), nameof(Document.ConvertedPages), nameof(Document.RatingCount), nameof(Document.RatingSum), nameof(Document.PreviewVersion)];
 }

@@ -17,6 +17,8 @@ using Wenku.Search;
 using Wenku.Storage;
 using Wenku.Telemetry;
 
+using Wenku.Web.Localization;
+
 namespace Wenku.Web;
 
 /// <summary><c>wenku serve</c>: the composition root of the web site and the API.</summary>
@@ -47,6 +49,7 @@ public static class SiteHost
         builder.Services.AddWenkuAuthentication();
         builder.Services.AddSecureCookies();
         builder.Services.AddWenkuRateLimits(options);
+        builder.Services.AddSiteLocalization();
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
         // Chinese text goes out as text, not as &#x…; entities (still HTML-encoded where it must be).
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
@@ -84,6 +87,8 @@ public static class SiteHost
         if (options.BehindProxy) app.UseForwardedHeaders(ForwardedHeadersFor(options));
         app.UseSecurityHeaders();
         app.UseApiReferencePolicy("/api/docs");
+        // The language comes first: error pages, problem details and cached pages are all in the reader's language.
+        app.UseRequestLocalization();
         // Errors go to /error, which answers the site with a page and the API with problem details.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -129,6 +134,7 @@ public static class SiteHost
         app.MapCommentModerationEndpoints();
         app.MapTakedownEndpoints();
         app.MapClaimEndpoints();
+        app.MapLanguageSwitch();
         app.MapRazorPages();
 
         await app.RunAsync();
