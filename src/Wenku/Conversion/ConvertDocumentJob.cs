@@ -80,7 +80,7 @@ public sealed class ConvertDocumentJob(
             catch (ConversionException e)
             {
                 log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
-                await FailAsync(db, doc, e.Message, ct);
+                await FailAsync(db, doc, e.Message, ct, e.Code, e.Args);
                 return;
             }
 
@@ -181,9 +181,11 @@ public sealed class ConvertDocumentJob(
         await FailAsync(db, doc, reason, ct);
     }
 
-    private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct)
+    private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct, string? code = null, string? args = null)
     {
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
+        doc.ErrorCode = code;
+        doc.ErrorArgs = args is { Length: > 1000 } ? null : args;
         await db.SaveChangesAsync(ct); // the error, and what else the caller found (a near-duplicate match)
         // Conditional: a document taken down meanwhile stays removed (a restore brings it back failed).
         if (await db.Documents.Where(d => d.Id == doc.Id && d.Status != DocumentStatus.Removed)

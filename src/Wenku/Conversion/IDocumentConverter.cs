@@ -41,4 +41,21 @@ public interface IDocumentConverter
 }
 
 /// <summary>A failure caused by the file itself: final, shown to the uploader as it is.</summary>
-public sealed class ConversionException(string message) : Exception(message);
+public sealed class ConversionException : Exception
+{
+    /// <summary>A failure told as plain text (stored as it is; prefer a <see cref="Web.Localization.Message"/>).</summary>
+    public ConversionException(string message) : base(message) { }
+
+    /// <summary>A failure stored as a code with arguments and shown in each reader's language.</summary>
+    public ConversionException(Web.Localization.Message message, params object?[] args) : base(message.Format(args))
+    {
+        Code = message.Code;
+        Args = Web.Localization.Message.StoreArgs(args);
+    }
+
+    /// <summary>The code of the message (<see cref="Documents.Document.ErrorCode"/>), or null for plain text.</summary>
+    public string? Code { get; }
+
+    /// <summary>Its arguments as stored (<see cref="Documents.Document.ErrorArgs"/>).</summary>
+    public string? Args { get; }
+}

@@ -45,6 +45,17 @@ public sealed partial class TranslationTests
     }
 
     [Fact]
+    public void Every_stored_message_has_its_english_and_a_unique_code()
+    {
+        var english = EnglishResources();
+        var all = Wenku.Web.Localization.Message.All.Values.ToList();
+        var missing = all.Where(m => !english.TryGetValue(m.Template, out var value) || !Placeholders(m.Template).SetEquals(Placeholders(value)))
+            .Select(m => $"{m.Code}: \"{m.Template}\"").ToList();
+        missing.ShouldBeEmpty(string.Join("\n", missing));
+        all.ShouldAllBe(m => MessageCode().IsMatch(m.Code));
+    }
+
+    [Fact]
     public void English_values_are_english()
     {
         var chinese = EnglishResources().Where(e => Cjk().IsMatch(e.Value)).Select(e => $"{e.Key} = {e.Value}").ToList();
@@ -87,6 +98,7 @@ public sealed partial class TranslationTests
                 if (comment >= 0 && !line[..comment].Contains('"')) line = line[..comment];
                 line = KeyPattern().Replace(line, "T[]");
                 line = KeyCall().Replace(line, "T.Text()");
+                line = MessageDefinition().Replace(line, "new()");
                 foreach (Match literal in StringLiteral().Matches(line))
                     if (Cjk().IsMatch(literal.Value)) { found.Add($"{relative}:{i + 1}: {lines[i].Trim()}"); break; }
             }
@@ -171,6 +183,13 @@ public sealed partial class TranslationTests
     /// <summary><c>T.Text("key"</c>: the extension that formats a key with arguments.</summary>
     [GeneratedRegex("""\bT\.Text\(\s*"(?<key>(?:[^"\\]|\\.)*)"\s*[,)]""")]
     private static partial Regex KeyCall();
+
+    /// <summary><c>new("code.name", "模板"</c>: the definition of a stored <c>Message</c>.</summary>
+    [GeneratedRegex("""\bnew(?:\s+Message)?\(\s*"[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+",\s*"(?:[^"\\]|\\.)*"\s*\)""")]
+    private static partial Regex MessageDefinition();
+
+    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$")]
+    private static partial Regex MessageCode();
 
     [GeneratedRegex(@"\{(\d+)(?:[,:][^}]*)?\}")]
     private static partial Regex Placeholder();
