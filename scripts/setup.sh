@@ -5,12 +5,16 @@
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), e2fsprogs and mount (the full-disk tests mount a small
 # ext4 image), openssl (the Alipay tests check our RSA2 signatures with it), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded),
-# and for the benchmarks wrk and nginx. Safe to run again:
-# it installs only what is missing.
+# and for the benchmarks wrk and nginx. With --tests also what only the tests use: Node.js and npm, and axe-core (npm;
+# the browser tests run it on every page they check). Safe to run again: it installs only what is missing.
 set -euo pipefail
 packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl chromium)
+for_tests=false
+[ "${1:-}" = "--tests" ] && for_tests=true
+# (Node.js from Debian unless the machine has a node and npm already, as services.sh does for s3rver.)
+if $for_tests && ! { command -v node && command -v npm; } >/dev/null; then packages+=(nodejs npm); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,3 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet on PATH)." >&2; exit 1; }
+
+# axe-core, pinned, into .artifacts/node-tools (gitignored): the accessibility check of the browser tests.
+axe_version=4.14.1
+if $for_tests; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  tools="$root/.artifacts/node-tools"
+  if [ "$(node -p "try { require('$tools/node_modules/axe-core/package.json').version } catch { '' }" 2>/dev/null)" != "$axe_version" ]; then
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --silent "axe-core@$axe_version" >/dev/null
+  fi
+fi

@@ -7,7 +7,7 @@
 # started, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 if ! bash scripts/services.sh status; then
   trap 'bash scripts/services.sh stop' EXIT
 fi

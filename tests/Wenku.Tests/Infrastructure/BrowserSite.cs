@@ -171,7 +171,7 @@ public sealed class BrowserSite : CommerceSite, IAsyncLifetime
         if (gateway is not null) await gateway.DisposeAsync();
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) return dir.FullName;

@@ -245,11 +245,41 @@ public static class PageCheck
                 problems.RemoveAll(p => p.StartsWith($"console error: Failed to load resource: the server responded with a status of {expectedStatus} ", StringComparison.Ordinal));
             var heading = page.Locator("h1").First;
             if (await page.Locator("h1").CountAsync() == 0 || !await heading.IsVisibleAsync()) problems.Add("no visible h1");
+            problems.AddRange(await Axe.SeriousViolationsAsync(page));
             return problems;
         }
         finally
         {
             await page.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// axe-core (npm, installed by <c>scripts/setup.sh --tests</c> into <c>.artifacts/node-tools</c>) on the page as it
+    /// is: its serious and critical violations, each with the rule, what it means and the first elements it found.
+    /// Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not apply to.
+    /// </summary>
+    public static class Axe
+    {
+        private static readonly Lazy<string> Source = new(() =>
+        {
+            var path = Path.Combine(BrowserSite.RepositoryRoot(), ".artifacts", "node-tools", "node_modules", "axe-core", "axe.min.js");
+            if (!File.Exists(path)) throw new FileNotFoundException($"axe-core is missing: run `bash scripts/setup.sh --tests` ({path})");
+            return File.ReadAllText(path);
+        });
+
+        public static async Task<string[]> SeriousViolationsAsync(IPage page)
+        {
+            if (!await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'"))
+                await page.EvaluateAsync("() => { " + Source.Value + "\n}");
+            return await page.EvaluateAsync<string[]>("""
+                async () => {
+                    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+                    return result.violations
+                        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                        .map(v => `axe ${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+                }
+                """);
         }
     }
 
