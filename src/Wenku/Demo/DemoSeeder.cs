@@ -71,7 +71,7 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions>
             await using (var stream = File.OpenRead(path))
             {
                 var form = new UploadForm(doc.Title, doc.Description, doc.Category, doc.Tags, i % 4 == 3 ? 5 : 0, i % 5 == 4 ? 3 : null);
-                var (created, refusal) = await ingest.IngestAsync(stream, $"{doc.Title}.pdf", form, uploaders[i % uploaders.Count], ct);
+                var (created, refusal) = await ingest.IngestAsync(stream, FileNameFor(doc), form, uploaders[i % uploaders.Count], ct);
                 if (created is not null) added++;
                 else log.LogWarning("Demo document {Title} refused: {Reason}", doc.Title, refusal!.Message);
             }
@@ -80,6 +80,12 @@ public sealed class DemoSeeder(IServiceProvider services, IOptions<WenkuOptions>
         log.LogInformation("Added {Count} demo documents", added);
         return added;
     }
+
+    /// <summary>
+    /// The file name a demo document is uploaded as: its title, with the characters a file name cannot hold (a title
+    /// like "北京/上海房价表" would otherwise lose everything before the slash) written full-width.
+    /// </summary>
+    internal static string FileNameFor(DemoDocument doc) => doc.Title.Replace('/', '\uFF0F').Replace('\\', '\uFF3C') + ".pdf";
 
     public sealed record DemoDocument(string Title, string Description, string Category, string Tags, IReadOnlyList<string> Paragraphs);
 

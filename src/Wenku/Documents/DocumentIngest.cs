@@ -148,7 +148,7 @@ public sealed class DocumentIngest(
         [("title", title), ("description", description), ("tags", tags)];
 
     /// <summary>The name we keep for display and download: no path, no control characters, our extension.</summary>
-    private static string SafeFileName(string fileName, string format)
+    internal static string SafeFileName(string fileName, string format)
     {
         var name = Text.SafeText.OneLine(Path.GetFileNameWithoutExtension(fileName.Replace('\\', '/').Split('/')[^1]));
         foreach (var c in Path.GetInvalidFileNameChars()) name = name.Replace(c, '_');
