@@ -46,6 +46,12 @@ public static class BenchRun
             Console.WriteLine($"\n== Scale-out: {settings.ScaleOutDocs} PDFs of {settings.ScaleOutPages} pages converted by 1 vs 2 workers, and /d/{{id}} from 1 vs 2 serves, on PostgreSQL + S3 beside the embedded default ==");
             scaleOut = await ScaleOutBenchmark.RunAsync(settings);
         }
+        if (settings.Runs("browser"))
+        {
+            Console.WriteLine("\n== The document page on a phone (headless Chromium, loopback): LCP, layout shift, bytes to see three pages, before and now ==");
+            await using var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir);
+            BrowserPageBenchmark.Print(await BrowserPageBenchmark.RunAsync(site, settings, Path.Combine(settings.WorkDir, "wenku-data")));
+        }
         if (settings.Runs("ingest") || settings.Runs("page") || settings.Runs("office") || settings.Runs("ocr"))
         await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
         {

@@ -17,13 +17,14 @@ public sealed record BenchSettings(
     int ScaleOutPages = 10)
 {
     public const string Usage = """
-        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases] [--index 1000000] [--runs 3] [--pages 100]
+        usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases|browser] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3] [--docs 12] [--doc-pages 10]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
           --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
           --index        synthetic fingerprints in the near-duplicate index (duplicates benchmark)
           --only         one benchmark; without it, all but scaleout and purchases (which need PostgreSQL and s3rver: scripts/services.sh)
+                         and browser (the document page in headless Chromium as a phone: LCP, CLS, bytes for 3 pages)
           --docs         documents in the scaleout batch, each of --doc-pages pages
         """;
 
@@ -43,7 +44,7 @@ public sealed record BenchSettings(
         var only = values.GetValueOrDefault("only");
         string[] all = ["ingest", "page", "duplicates", "office", "ocr", "words"];
         var benchmarks = only is null ? new HashSet<string>(all) : new HashSet<string> { only };
-        if (!benchmarks.IsSubsetOf([.. all, "scaleout", "purchases"])) return null;
+        if (!benchmarks.IsSubsetOf([.. all, "scaleout", "purchases", "browser"])) return null;
 
         return new BenchSettings(
             Path.GetFullPath(work),
@@ -67,6 +68,6 @@ public sealed record BenchSettings(
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException("Cannot find the repository (Wenku.slnx); pass --wenku.");
-        return Path.Combine(dir.FullName, "src", "Wenku", "bin", "Release", "net10.0", "Wenku.dll");
+        return Path.Combine(dir.FullName, "src", "Wenku", "bin", "Release", "net10.0", "wenku.dll");
     }
 }
