@@ -58,6 +58,7 @@ public static class WenkuServices
                 o.Lockout.AllowedForNewUsers = false;
             })
             .AddPasswordValidator<CommonPasswords>()
+            .AddUserValidator<UserSlugs>() // gives every new user the slug of their page URL
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<WenkuDb>()
             .AddSignInManager<BanAwareSignInManager>()

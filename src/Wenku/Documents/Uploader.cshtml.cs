@@ -1,12 +1,18 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Wenku.Accounts;
 using Wenku.Data;
 
 namespace Wenku.Documents;
 
+/// <summary>
+/// A user's public page at <c>/u/{slug}</c>. The older <c>/u/{id}</c> keeps working: it answers 301 to the slug (with
+/// the same query), so links and search engines move over; a user without a slug yet is shown at their id.
+/// </summary>
 public sealed class UploaderModel(WenkuDb db) : PageModel
 {
+    /// <summary>The part of the URL that names the user: the slug, or the id until they have one.</summary>
     public string Id { get; private set; } = "";
     public string Name { get; private set; } = "";
     public DateTime Joined { get; private set; }
@@ -14,10 +20,12 @@ public sealed class UploaderModel(WenkuDb db) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Slug == id, ct)
+            ?? await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
         if (user is null) return NotFound();
-        (Id, Name, Joined) = (user.Id, user.DisplayName, user.CreatedAt);
-        var docs = db.Documents.AsNoTracking().Where(d => d.UploaderId == id && d.Status == DocumentStatus.Ready);
+        if (!string.IsNullOrEmpty(user.Slug) && user.Slug != id) return RedirectPermanent(UserLinks.Url(user) + Request.QueryString);
+        (Id, Name, Joined) = (user.Slug ?? user.Id, user.DisplayName, user.CreatedAt);
+        var docs = db.Documents.AsNoTracking().Where(d => d.UploaderId == user.Id && d.Status == DocumentStatus.Ready);
         List = await DocListPage.LoadAsync(docs, page, ct);
         return Page();
     }

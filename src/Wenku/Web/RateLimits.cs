@@ -12,6 +12,7 @@ public static class RateLimits
     public const string Search = "search";
     public const string Reports = "reports";
     public const string Claims = "claims";
+    public const string ReaderActions = "reader-actions";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -48,6 +49,10 @@ public static class RateLimits
                 ? RateLimitPartition.GetFixedWindowLimiter(ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) })
                 : RateLimitPartition.GetNoLimiter("claim-form"));
+            // Favourites and ratings: as many a minute as comments, counted apart from them.
+            r.AddPolicy(ReaderActions, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                "reader:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.CommentsPerMinute * 4, Window = TimeSpan.FromMinutes(1) }));
         });
         return services;
     }

@@ -67,6 +67,8 @@ public static class SiteHost
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddScoped<Ratings>();
+        builder.Services.AddHostedService<UserSlugBackfill>();
         builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddModeration(builder.Configuration);
         builder.Services.AddDocumentPageCache();
@@ -129,6 +131,7 @@ public static class SiteHost
         api.MapClaimsApi();
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
+        app.MapReaderEndpoints();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
         app.MapCommentModerationEndpoints();

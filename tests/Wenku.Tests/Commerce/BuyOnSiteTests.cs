@@ -245,7 +245,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
 
         var home = await site.Browser().GetDocumentAsync("/");
         var mostDownloaded = home.QuerySelectorAll("section.panel").Single(s => s.QuerySelector("h2")!.Text().Contains("Most downloaded"));
-        mostDownloaded.QuerySelectorAll(".doclist li > a")[0].GetAttribute("href").ShouldBe($"/d/{popular}");
+        mostDownloaded.QuerySelectorAll(".doc-card .doc-card-title")[0].GetAttribute("href").ShouldBe($"/d/{popular}");
         (await site.Browser().GetDocumentAsync($"/d/{popular}")).One("[data-fact=sales] [data-value]").Text().ShouldBe("3");
     }
 }

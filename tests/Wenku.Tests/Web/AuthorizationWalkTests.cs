@@ -40,7 +40,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /search", "search with filters and sort", _ => "/search?q=Paragraph&format=pdf&price=free&sort=newest", Everyone(Ok)),
         new("GET /c/{slug}", "a category", _ => "/c/other", Everyone(Ok)),
         new("GET /c/{slug}", "no such category", _ => "/c/no-such-category", Everyone(NotFound)),
-        new("GET /u/{id}", "the owner's profile", w => $"/u/{w.IdOf(Who.Owner)}", Everyone(Ok)),
+        new("GET /u/{id}", "the owner's profile", w => $"/u/{w.IdOf(Who.Owner)}", Everyone(Moved)),
         new("GET /u/{id}", "no such user", _ => "/u/nobody", Everyone(NotFound)),
         new("GET /error", "the error page", _ => "/error", Everyone(Ok)),
         new("GET /lang/{culture}", "switch to English", _ => "/lang/en?returnUrl=/search", Everyone(Redirect)),
@@ -298,6 +298,26 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone)),
         new("POST /d/{id:long}/buy", "removed document", w => $"/d/{w.RemovedDoc}/buy", SignedIn(ToLogin, Gone))
             { Form = (_, _) => new() { ["expectedPrice"] = "0", ["key"] = Guid.NewGuid().ToString("N") } },
+
+        // The library slice: favourites and ratings (readers of published documents; nobody rates their own), my
+        // library, and user pages at their slug (/u/{id} moves there for good).
+        new("POST /d/{id:long}/favourite", "favourite a ready document", w => $"/d/{w.FreeDoc}/favourite", SignedIn(ToLogin, Redirect))
+            { Form = (_, _) => new() { ["favourite"] = "true" } },
+        new("POST /d/{id:long}/favourite", "favourite a queued document", w => $"/d/{w.QueuedDoc}/favourite", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["favourite"] = "true" } },
+        new("POST /d/{id:long}/favourite", "no such document", _ => "/d/999999/favourite", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["favourite"] = "true" } },
+        new("POST /d/{id:long}/rating", "rate a ready document", w => $"/d/{w.FreeDoc}/rating", new(ToLogin, Redirect, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["stars"] = "4" } },
+        new("POST /d/{id:long}/rating", "stars out of range: the form again with the message", w => $"/d/{w.FreeDoc}/rating", new(ToLogin, Redirect, Forbidden, Redirect, Redirect))
+            { Form = (_, _) => new() { ["stars"] = "9" } },
+        new("POST /d/{id:long}/rating", "rate a queued document", w => $"/d/{w.QueuedDoc}/rating", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["stars"] = "4" } },
+        new("POST /d/{id:long}/rating", "rate a removed document", w => $"/d/{w.RemovedDoc}/rating", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["stars"] = "4" } },
+        new("GET /me/library", "my library", _ => "/me/library", SignedIn(ToLogin, Ok)),
+        new("GET /me/library", "my library, recently read", _ => "/me/library?tab=recent&page=2", SignedIn(ToLogin, Ok)),
+        new("GET /u/{id}", "the owner's profile at their slug", _ => "/u/owner", Everyone(Ok)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
@@ -573,6 +593,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (Conflict, HttpStatusCode.Conflict) => true,
             (Unprocessable, HttpStatusCode.UnprocessableEntity) => true,
             (Gone, HttpStatusCode.Gone) => true,
+            (Moved, HttpStatusCode.MovedPermanently) => true,
             _ => false,
         };
     }
@@ -612,6 +633,8 @@ public enum Answer
     Unprocessable,
     /// <summary>410: the document was removed (下架).</summary>
     Gone,
+    /// <summary>301: the page lives at another URL for good (a user's id → their slug).</summary>
+    Moved,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
