@@ -67,6 +67,8 @@ public static class SiteHost
         builder.Services.AddScoped<AccountService>();
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddScoped<DocumentAccess>();
+        builder.Services.AddScoped<DocumentChanges>();
+        builder.Services.AddDocumentChangeLimits();
         builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddModeration(builder.Configuration);
         builder.Services.AddDocumentPageCache();
@@ -135,6 +137,7 @@ public static class SiteHost
         app.MapTakedownEndpoints();
         app.MapClaimEndpoints();
         app.MapLanguageSwitch();
+        app.MapUploadProgress();
         app.MapRazorPages();
 
         await app.RunAsync();
