@@ -38,7 +38,11 @@ public sealed class EditModel(WenkuDb db, DocumentChanges changes) : PageModel
 
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
-        var result = await changes.EditAsync(id, new DocumentEdit(Title ?? "", Description ?? "", Category ?? "", Tags ?? "", Price, PreviewPages), User, ct);
+        // A field left out stays as it is (as in the API's PATCH); a field sent empty is emptied (binding makes it null).
+        string? Sent(string name, string? value) => Request.Form.ContainsKey(name) ? value ?? "" : null;
+        var edit = new DocumentEdit(Sent(nameof(Title), Title), Sent(nameof(Description), Description), Sent(nameof(Category), Category),
+            Sent(nameof(Tags), Tags), Price, PreviewPages);
+        var result = await changes.EditAsync(id, edit, User, ct);
         switch (result.Outcome)
         {
             case ChangeOutcome.Done: return Redirect($"/me?edited={id}");
@@ -47,6 +51,7 @@ public sealed class EditModel(WenkuDb db, DocumentChanges changes) : PageModel
             case ChangeOutcome.NotFound: return NotFound();
         }
         if (await FindAsync(id, ct) is { } refused) return refused;
+        (Title, Description, Category, Tags) = (Title ?? Document.Title, Description ?? Document.Description, Category ?? Document.Category.Slug, Tags ?? Document.Tags);
         Errors = result.Errors ?? [];
         Message = result.Blocked ? Errors.Values.First() : null;
         Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -22,7 +22,7 @@ public sealed record BrowserViewport(string Name, int Width, int Height, bool Is
 /// (Alipay pointed at the stand-in gateway) and one headless Chromium for the whole class: Debian's <c>chromium</c>,
 /// driven by Playwright's driver from the NuGet package. Playwright never downloads a browser here.
 /// </summary>
-public sealed class BrowserSite : CommerceSite, IAsyncLifetime
+public class BrowserSite : CommerceSite, IAsyncLifetime
 {
     /// <summary>The browser binary Debian's <c>chromium</c> package installs (<c>/usr/bin/chromium</c> is a shell wrapper around it).</summary>
     public const string ChromiumPath = "/usr/lib/chromium/chromium";
