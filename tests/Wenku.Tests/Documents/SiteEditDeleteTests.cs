@@ -125,7 +125,7 @@ public sealed class SiteEditDeleteTests(WenkuFactory site) : IClassFixture<Wenku
 
         var confirm = await browser.GetDocumentAsync($"/d/{id}/delete");
         confirm.One("#delete-warning").Text().ShouldContain("无法恢复");
-        confirm.One("form[method=post] button[type=submit]").Text().ShouldBe("确认删除");
+        confirm.One(".doc-delete form button[type=submit]").Text().ShouldBe("确认删除");
         (await site.WithDbAsync(db => db.Documents.CountAsync(d => d.Id == id))).ShouldBe(1); // the GET deletes nothing
 
         var response = await browser.PostFormAsync($"/d/{id}/delete", $"/d/{id}/delete", new());
