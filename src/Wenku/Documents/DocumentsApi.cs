@@ -131,59 +131,35 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> EditAsync(
-        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
-        Search.SearchSync? sync, Moderation.SensitiveWordScreen words, CancellationToken ct)
+        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, DocumentChanges changes, CancellationToken ct)
     {
-        var doc = await db.Documents.Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
-        var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
-        var form = new UploadForm(edit.Title ?? doc.Title, edit.Description ?? doc.Description, edit.Category ?? doc.Category.Slug,
-            edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
-        var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
-        if (meta is null) return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }));
-        var blocked = await words.BlockedFieldsAsync(DocumentIngest.SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
-        if (blocked.Count > 0)
-            return TypedResults.ValidationProblem(blocked.ToDictionary(e => e.Key, e => new[] { e.Value }), title: blocked.Values.First());
-        // A published document whose uploader adds a review word goes back to the queue until a moderator looks.
-        var hold = doc.Status == DocumentStatus.Ready && !http.User.IsStaff()
-            ? await words.NewReviewWordsAsync(doc, meta.Title, meta.Description, meta.Tags, ct) : null;
-        doc.Title = meta.Title;
-        doc.Description = meta.Description;
-        doc.Category = (await db.Categories.FindAsync([meta.CategoryId], ct))!;
-        doc.Tags = meta.Tags;
-        doc.Price = meta.Price;
-        doc.PreviewPages = meta.PreviewPages;
-        if (hold is not null) (doc.Status, doc.HoldReason, doc.HoldDetails) = (DocumentStatus.Held, hold.Reason, hold.Details);
-        await db.SaveChangesAsync(ct); // with the search outbox entry
-        await DocumentPageCache.EvictAsync(cache, id, ct);
-        sync?.Nudge();
-        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
+        var result = await changes.EditAsync(id, edit, http.User, ct);
+        return result.Outcome switch
+        {
+            ChangeOutcome.Done => TypedResults.Ok(await ToDtoAsync(db, access, result.Document!, http.User, ct)),
+            ChangeOutcome.Gone => await GoneAsync(access, result.Document!, http),
+            ChangeOutcome.Forbidden => TypedResults.Forbid(),
+            ChangeOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!.ToDictionary(e => e.Key, e => new[] { e.Value }),
+                title: result.Blocked ? result.Errors!.Values.First() : null),
+            _ => TypedResults.NotFound(),
+        };
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> DeleteAsync(
-        long id, HttpContext http, WenkuDb db, DocumentAccess access, IFileStore store, Microsoft.AspNetCore.OutputCaching.IOutputCacheStore cache,
-        Search.SearchSync? sync, ILoggerFactory loggers, CancellationToken ct)
+        long id, HttpContext http, DocumentAccess access, DocumentChanges changes, CancellationToken ct)
     {
-        var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
-        // A removal deletes nothing: its files wait for an appeal and the retention sweep, its row keeps the buyers' records.
-        if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
-        if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        if (!DocumentAccess.IsOwnerOrStaff(doc, http.User)) return TypedResults.Forbid();
-        // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
-        if (await db.Purchases.AnyAsync(p => p.DocumentId == id && p.RefundedAt == null, ct))
-            return TypedResults.Problem(statusCode: 409,
-                title: "此文档已有读者购买，不能删除；请先由管理员退款。This document has buyers; it cannot be deleted until their purchases are refunded.");
-        db.Documents.Remove(doc);
-        await db.SaveChangesAsync(ct); // rows first (pages, comments, jobs cascade), with the search outbox entry
-        // Then the files; if this process dies here, the janitor removes files that belong to no document.
-        await store.DeleteAsync(doc.StorageKey, ct);
-        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct)) await store.DeleteAsync(file.Key, ct);
-        await DocumentPageCache.EvictAsync(cache, id, ct);
-        sync?.Nudge();
-        loggers.CreateLogger("Wenku.Documents").LogInformation("Document {DocumentId} deleted by {UserId}", id, http.User.UserId());
-        return TypedResults.NoContent();
+        var result = await changes.DeleteAsync(id, http.User, ct);
+        return result.Outcome switch
+        {
+            ChangeOutcome.Done => TypedResults.NoContent(),
+            // A removal deletes nothing: its files wait for an appeal and the retention sweep, its row keeps the buyers' records.
+            ChangeOutcome.Gone => await GoneAsync(access, result.Document!, http),
+            ChangeOutcome.Forbidden => TypedResults.Forbid(),
+            // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
+            ChangeOutcome.HasBuyers => TypedResults.Problem(statusCode: 409,
+                title: "此文档已有读者购买，不能删除；请先由管理员退款。This document has buyers; it cannot be deleted until their purchases are refunded."),
+            _ => TypedResults.NotFound(),
+        };
     }
 
     /// <summary>A removed document's 410 (<see cref="Moderation.RemovedDocuments.Problem"/>).</summary>

@@ -4,13 +4,17 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
 using Wenku.Data;
+using Wenku.Web.Localization;
 
 namespace Wenku.Documents;
 
 /// <summary>The uploader's own documents, with conversion status, views, downloads and sales.</summary>
 [Authorize]
-public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
+public sealed class MineModel(WenkuDb db, DocumentAccess access, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
+    /// <summary>What the page says about the step before it (a delete, an edit, a batch of uploads), from the query.</summary>
+    public string? Notice { get; private set; }
+
     public IReadOnlyList<Document> Documents { get; private set; } = [];
 
     /// <summary>Wrong passwords tried on this account since the owner last dismissed the notice, and since when.</summary>
@@ -26,8 +30,11 @@ public sealed class MineModel(WenkuDb db, DocumentAccess access) : PageModel
     public IReadOnlyDictionary<long, (Moderation.DocumentRemoval Removal, Moderation.Appeal? Appeal)> Removals { get; private set; } =
         new Dictionary<long, (Moderation.DocumentRemoval, Moderation.Appeal?)>();
 
-    public async Task OnGetAsync(CancellationToken ct)
+    public async Task OnGetAsync(int? uploaded, string? deleted, long? edited, CancellationToken ct)
     {
+        Notice = deleted is not null ? T["文档已删除。"]
+            : edited is not null ? T["修改已保存。"]
+            : uploaded is > 0 ? T.Text("已上传 {0} 个文件，正在转换。", uploaded.Value) : null;
         var userId = User.UserId();
         FailedSignIns = await db.Users.Where(u => u.Id == userId && u.FailedSignIns > 0)
             .Select(u => new { u.FailedSignIns, u.FailedSignInsSince }).FirstOrDefaultAsync(ct) is { } f

@@ -69,6 +69,8 @@ public static class SiteHost
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddScoped<Ratings>();
         builder.Services.AddHostedService<UserSlugBackfill>();
+        builder.Services.AddScoped<DocumentChanges>();
+        builder.Services.AddDocumentChangeLimits();
         builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddModeration(builder.Configuration);
         builder.Services.AddDocumentPageCache();
@@ -138,6 +140,7 @@ public static class SiteHost
         app.MapTakedownEndpoints();
         app.MapClaimEndpoints();
         app.MapLanguageSwitch();
+        app.MapUploadProgress();
         app.MapRazorPages();
 
         await app.RunAsync();

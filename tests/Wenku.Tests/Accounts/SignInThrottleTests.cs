@@ -34,7 +34,7 @@ public sealed class SignInThrottleTests(AccountsSite site) : IClassFixture<Accou
         signedIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var me = await AccountsSite.HtmlAsync(await owner.GetAsync("/me"));
         var notice = me.QuerySelector("#failed-sign-ins").ShouldNotBeNull();
-        notice.TextContent.ShouldContain("13 failed sign-in attempts since");
+        notice.TextContent.ShouldContain("有 13 次用错误密码登录你的账号的尝试");
 
         (await owner.PostFormAsync("/me", "/me?handler=DismissSignInNotice", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
         (await AccountsSite.HtmlAsync(await owner.GetAsync("/me"))).QuerySelector("#failed-sign-ins").ShouldBeNull();

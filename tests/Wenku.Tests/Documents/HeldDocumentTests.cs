@@ -45,7 +45,7 @@ public sealed class HeldDocumentTests(WenkuNoWorkerFactory site) : IClassFixture
 
         var mine = await browser.GetDocumentAsync("/me");
         var row = mine.One("[data-near-duplicate]");
-        row.Text().ShouldContain("a document not yet public");
+        row.Text().ShouldContain("一份尚未公开的文档");
         row.QuerySelectorAll("a").ShouldBeEmpty();
         mine.Body!.TextContent.ShouldNotContain($"/d/{hidden}");
 

@@ -318,6 +318,28 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /me/library", "my library", _ => "/me/library", SignedIn(ToLogin, Ok)),
         new("GET /me/library", "my library, recently read", _ => "/me/library?tab=recent&page=2", SignedIn(ToLogin, Ok)),
         new("GET /u/{id}", "the owner's profile at their slug", _ => "/u/owner", Everyone(Ok)),
+        // Upload: the script's JSON door, live conversion progress, edit and delete on the site (the upload slice).
+        new("POST?handler=Json /upload", "the script's upload without a file (a per-field refusal in JSON)", _ => "/upload?handler=Json", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["Title"] = "无文件 no file" } },
+        new("GET /me/progress", "the owner's ready document (one event, then done)", w => $"/me/progress?ids={w.FreeDoc}", SignedIn(ToLogin, Ok)),
+        new("GET /me/progress", "no ids", _ => "/me/progress", SignedIn(ToLogin, BadRequest)),
+        new("GET /d/{id:long}/edit", "the owner's free document", w => $"/d/{w.FreeDoc}/edit", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("GET /d/{id:long}/edit", "queued document", w => $"/d/{w.QueuedDoc}/edit", new(ToLogin, NotFound, Ok, Ok, Ok)),
+        new("GET /d/{id:long}/edit", "no such document", _ => "/d/999999/edit", SignedIn(ToLogin, NotFound)),
+        new("GET /d/{id:long}/edit", "removed document", w => $"/d/{w.RemovedDoc}/edit", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/edit", "the free document, price and preview unchanged", w => $"/d/{w.FreeDoc}/edit", new(ToLogin, Forbidden, Redirect, Redirect, Redirect))
+            { Form = (_, _) => new() { ["Price"] = "0", ["PreviewPages"] = "2" } },
+        new("POST /d/{id:long}/edit", "a negative price (the form comes back with the reason)", w => $"/d/{w.FreeDoc}/edit", new(ToLogin, Forbidden, BadRequest, BadRequest, BadRequest))
+            { Form = (_, _) => new() { ["Price"] = "-1" } },
+        new("POST /d/{id:long}/edit", "no such document", _ => "/d/999999/edit", SignedIn(ToLogin, NotFound)) { Form = (_, _) => new() { ["Price"] = "0" } },
+        new("POST /d/{id:long}/edit", "removed document", w => $"/d/{w.RemovedDoc}/edit", SignedIn(ToLogin, Gone)) { Form = (_, _) => new() { ["Price"] = "0" } },
+        new("GET /d/{id:long}/delete", "the confirmation for the owner's document", w => $"/d/{w.FreeDoc}/delete", new(ToLogin, Forbidden, Ok, Ok, Ok)),
+        new("GET /d/{id:long}/delete", "no such document", _ => "/d/999999/delete", SignedIn(ToLogin, NotFound)),
+        new("GET /d/{id:long}/delete", "removed document", w => $"/d/{w.RemovedDoc}/delete", SignedIn(ToLogin, Gone)),
+        new("POST /d/{id:long}/delete", "a ready document of the owner", async w => $"/d/{await w.DisposableDocAsync()}/delete", new(ToLogin, Forbidden, Redirect, Redirect, Redirect)),
+        new("POST /d/{id:long}/delete", "a document with a live purchase", async w => $"/d/{(await w.SaleAsync(w.IdOf(Who.Owner), 10)).DocumentId}/delete", new(ToLogin, Forbidden, Conflict, Conflict, Conflict)),
+        new("POST /d/{id:long}/delete", "no such document", _ => "/d/999999/delete", SignedIn(ToLogin, NotFound)),
+        new("POST /d/{id:long}/delete", "removed document", w => $"/d/{w.RemovedDoc}/delete", SignedIn(ToLogin, Gone)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
