@@ -66,8 +66,8 @@
     if (keep) keep.scrollIntoView({ block: 'start' });
   }
 
+  reader.classList.add('scripted');
   if (tools) {
-    tools.hidden = false;
     Array.prototype.forEach.call(tools.querySelectorAll('[data-zoom]'), function (b) {
       b.addEventListener('click', function () { zoom(b.getAttribute('data-zoom')); });
     });

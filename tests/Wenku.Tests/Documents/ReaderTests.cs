@@ -73,8 +73,9 @@ public sealed class ReaderTests(WenkuNoWorkerFactory site) : IClassFixture<Wenku
         form.GetAttribute("method").ShouldBe("get");
         form.GetAttribute("action").ShouldBe($"/d/{id}/goto");
         form.One("input[name=page]").GetAttribute("type").ShouldBe("number");
-        // The zoom and fullscreen buttons need the script: hidden until it shows them.
-        page.One("[data-reader-tools]").HasAttribute("hidden").ShouldBeTrue();
+        // The zoom and fullscreen buttons need the script: kept invisible (in their place) until it marks the reader.
+        page.One("#reader [data-reader-tools]").QuerySelectorAll("button[data-zoom]").Length.ShouldBe(3);
+        page.One("#reader").ClassList.ShouldNotContain("scripted");
 
         var jump = await browser.GetAsync($"/d/{id}/goto?page=3");
         jump.StatusCode.ShouldBe(HttpStatusCode.Redirect);

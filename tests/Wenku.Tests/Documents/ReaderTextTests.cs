@@ -62,7 +62,7 @@ public sealed class ReaderTextTests
     {
         var cleaned = TextNormalizer.CleanPageText($"本章讨论创新驱动发展。\n结论见下一页\n{footer}\n");
         cleaned.ShouldBe("本章讨论创新驱动发展。结论见下一页");
-        TextNormalizer.CleanPageText($"{footer}\n第二章 方法\n正文从这里开始。").ShouldBe("第二章 方法正文从这里开始。");
+        TextNormalizer.CleanPageText($"{footer}\n第二章 方法\n正文从这里开始。").ShouldBe("第二章方法正文从这里开始。");
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class ReaderTextTests
         cleaned.ShouldContain("2023");
         cleaned.ShouldContain("1200");
         cleaned.ShouldContain("800");
-        cleaned.ShouldContain("详见第 5 页的表格。");
+        cleaned.ShouldContain("详见第5页的表格。");
         // A page that is only a number keeps it.
         TextNormalizer.CleanPageText("42").ShouldBe("42");
     }

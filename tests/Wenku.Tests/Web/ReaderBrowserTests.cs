@@ -214,17 +214,19 @@ public sealed class ReaderBrowserTests(BrowserSite site) : IClassFixture<Browser
         {
             var page = await context.NewPageAsync();
             var origin = site.BaseAddress.ToString().TrimEnd('/');
-            // A page of another site (its own origin), served by the test: the embed snippet from oEmbed, and the
-            // document page itself in a second frame, which must stay empty.
+            // A page of another site (another origin: localhost instead of 127.0.0.1, both on this machine, so that the
+            // browser's private-network rules stay out of it), served by the test: the embed snippet from oEmbed, and
+            // the document page itself in a second frame, which must stay empty.
+            var embedder = $"http://localhost:{site.BaseAddress.Port}/blog-post";
             var oembed = await page.APIRequest.GetAsync($"{origin}/oembed?format=json&url={Uri.EscapeDataString($"{origin}/d/{scene.Document}")}");
             var snippet = (await oembed.JsonAsync())!.Value.GetProperty("html").GetString()!;
-            await page.RouteAsync("http://embedder.test/**", route => route.FulfillAsync(new()
+            await page.RouteAsync(embedder, route => route.FulfillAsync(new()
             {
                 ContentType = "text/html; charset=utf-8",
                 Body = $"<!DOCTYPE html><meta name=viewport content='width=device-width'><h1>Blog post</h1>{snippet.Replace("width=\"640\"", "width=\"100%\"")}" +
                        $"<iframe name=page src='{origin}/d/{scene.Document}' width=300 height=200></iframe>",
             }));
-            await page.GotoAsync("http://embedder.test/post");
+            await page.GotoAsync(embedder);
             var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "']");
             await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync();
             (await embed.Locator("h1").TextContentAsync())!.ShouldContain("高等数学讲义");
