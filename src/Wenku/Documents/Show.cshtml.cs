@@ -2,16 +2,21 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Wenku.Accounts;
 using Wenku.Comments;
 using Wenku.Data;
 using Wenku.Duplicates;
+using Wenku.Web.Localization;
 
 namespace Wenku.Documents;
 
-/// <summary>The document page: facts, previews up to the limit, the 全文预览已结束 banner, text chunks, notices, comments.</summary>
+/// <summary>
+/// The document page: facts, the reader (previews up to the limit), the 全文预览已结束 banner, text chunks, notices,
+/// comments, and what search engines and link previews read (<see cref="Discovery.DocumentSeo"/>).
+/// </summary>
 [OutputCache(PolicyName = DocumentPageCache.Policy)]
-public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views) : PageModel
+public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views, IStringLocalizer<SharedResource> T) : PageModel
 {
     /// <param name="CanReport">A signed-in reader other than its author (举报).</param>
     /// <param name="State">Visible; Pending (shown to its author and staff); Hidden (shown to staff only, marked).</param>
@@ -62,6 +67,15 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     /// <summary>What the staff's removal form came back with (<c>?takedown=</c>), shown beside the form.</summary>
     public string? TakedownNotice { get; private set; }
 
+    /// <summary>The page a signed-in reader stopped at last time (继续阅读第 n 页), when it is past the first and still visible to them.</summary>
+    public int? ContinuePage { get; private set; }
+
+    /// <summary>Canonical URL, description, cover and JSON-LD of a public (ready) document; null otherwise.</summary>
+    public Discovery.DocumentSeo? Seo { get; private set; }
+
+    /// <summary>Why conversion failed, in the reader's language (a stored code), or the stored text of older failures.</summary>
+    public string? FailureText { get; private set; }
+
     /// <summary>Set when the document was taken down: the page answers 410 with only that (<c>/Moderation/_Removed.cshtml</c>).</summary>
     public Moderation.RemovedPage? Removed { get; private set; }
 
@@ -81,18 +95,19 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         TakedownNotice = takedown;
         CommentError = comment switch
         {
-            "toolong" => $"评论最多 {Comment.MaxLength} 个字。A comment may have at most {Comment.MaxLength} characters.",
-            "empty" => "评论不能为空。A comment cannot be empty.",
+            "toolong" => T.Text("评论最多 {0} 个字。", Comment.MaxLength),
+            "empty" => T.Text("评论不能为空。"),
             "blocked" when User.Identity?.IsAuthenticated == true && word is { Length: > 0 and <= Moderation.SensitiveWord.MaxLength } =>
                 Moderation.SensitiveWordScreen.BlockMessage(word),
             _ => null,
         };
         if (comment == "blocked" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
         if (comment == "pending" && User.Identity?.IsAuthenticated == true)
-            CommentNotice = "评论已提交，将在审核后显示。Your comment was received and will appear once a moderator has reviewed it.";
+            CommentNotice = T.Text("评论已提交，将在审核后显示。");
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);
+        if (doc.Status == DocumentStatus.Failed) FailureText = StoredMessages.Render(T, doc.ErrorCode, doc.ErrorArgs, doc.Error);
         // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
@@ -115,11 +130,18 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
             .ToListAsync(ct);
         RemainingPages = doc.PageCount - visible;
         Facts = await ConversionFacts.LoadAsync(db, id, ct);
-        var previewText = string.Join("\n", Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => p.Text));
-        Chunks = TextChunker.Chunk(previewText);
+        // Page numbers glued to a page's text by older conversions (…结束。—1—) are left out of what is shown.
+        var previewTexts = Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => TextNormalizer.TrimPageFurniture(p.Text)).ToList();
+        Chunks = TextChunker.Chunk(string.Join("\n", previewTexts));
+        Seo = Discovery.DocumentSeo.For(Request, doc, previewTexts, doc.Uploader.DisplayName);
         CanDownload = await access.CanDownloadAsync(doc, User, ct) || (User.Identity?.IsAuthenticated != true && doc.IsFree);
 
         var userId = User.UserId();
+        if (userId is not null)
+        {
+            var stoppedAt = await db.ReadingProgress.AsNoTracking().Where(r => r.UserId == userId && r.DocumentId == id).Select(r => (int?)r.Page).SingleOrDefaultAsync(ct);
+            if (stoppedAt > 1 && stoppedAt <= Pages.Count) ContinuePage = stoppedAt;
+        }
         Sales = await db.Purchases.CountAsync(p => p.DocumentId == id && p.RefundedAt == null, ct);
         if (userId is not null && !doc.IsFree)
         {

@@ -1,22 +1,24 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Wenku.Documents;
 
 /// <summary>Turns text as extracted from a PDF (hard line breaks, layout spaces) into flowing text.</summary>
-public static class TextNormalizer
+public static partial class TextNormalizer
 {
     /// <summary>
     /// Joins the lines of a page into paragraphs: a line break inside Chinese text is dropped, one between Latin
-    /// words becomes a space, and a blank line ends a paragraph. Control characters are removed.
+    /// words becomes a space, and a blank line ends a paragraph. Control characters are removed, and so are page
+    /// numbers printed as the page's first or last line (<c>—1—</c>, <c>- 2 -</c>, <c>第 3 页</c>, <c>page 2 / 3</c>),
+    /// which would otherwise run into the text around them.
     /// </summary>
     public static string CleanPageText(string raw)
     {
         var sb = new StringBuilder(raw.Length);
-        var lines = FixRadicals(raw).Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        var lines = WithoutPageFurniture(FixRadicals(raw).Replace("\r\n", "\n").Replace('\r', '\n').Split('\n').Select(CollapseSpaces).ToList());
         var pendingBreak = false;
-        foreach (var rawLine in lines)
+        foreach (var line in lines)
         {
-            var line = CollapseSpaces(rawLine);
             if (line.Length == 0)
             {
                 if (sb.Length > 0) pendingBreak = true;
@@ -51,6 +53,48 @@ public static class TextNormalizer
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The lines without a page number at the top or bottom: only the first and last two non-empty lines are looked
+    /// at, so a number inside the text (a table cell, a year) is kept — the text is what search finds.
+    /// </summary>
+    private static List<string> WithoutPageFurniture(List<string> lines)
+    {
+        var nonEmpty = lines.Select((l, i) => (l, i)).Where(x => x.l.Length > 0).Select(x => x.i).ToList();
+        if (nonEmpty.Count < 2) return lines; // a page that is only "1" keeps it: there is nothing else to show
+        foreach (var i in nonEmpty.Take(2).Concat(nonEmpty.TakeLast(2)).Distinct())
+            if (IsPageFurniture(lines[i])) lines[i] = "";
+        // A bare number ("7") only as the very first or last line: further in, it is more likely a table's cell.
+        foreach (var i in new[] { nonEmpty[0], nonEmpty[^1] })
+            if (BareNumber().IsMatch(lines[i])) lines[i] = "";
+        return lines;
+    }
+
+    /// <summary>A line that is only a page number: <c>—1—</c>, <c>- 2 -</c>, <c>第 3 页</c>, <c>第3页 共10页</c>, <c>Page 4</c>, <c>page 2 / 3</c>.</summary>
+    public static bool IsPageFurniture(string line) => PageFurniture().IsMatch(line.Trim());
+
+    /// <summary>
+    /// Stored page text (cleaned before page numbers were removed) without a page number glued to its start or end
+    /// (<c>…结束。—1—</c>), for showing it; the stored text itself is left as it is.
+    /// </summary>
+    public static string TrimPageFurniture(string pageText)
+    {
+        var text = GluedFurnitureAtEnd().Replace(pageText, "");
+        return GluedFurnitureAtStart().Replace(text, "").Trim();
+    }
+
+    [GeneratedRegex(@"^(?:[-—–－~·•_]+\s*\d{1,4}\s*[-—–－~·•_]+|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页|(?:[Pp]age|PAGE)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|\d{1,4}\s*/\s*\d{1,4})$")]
+    private static partial Regex PageFurniture();
+
+    [GeneratedRegex(@"^\d{1,4}$")]
+    private static partial Regex BareNumber();
+
+    // At the end: a number between dashes, or 第 n 页 right after a sentence end (else "见第3页" is text).
+    [GeneratedRegex(@"(?:\s*[-—–－]+\s*\d{1,4}\s*[-—–－]+|(?<=[。！？.!?”」）)]|^)\s*第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?)\s*$")]
+    private static partial Regex GluedFurnitureAtEnd();
+
+    [GeneratedRegex(@"^\s*[-—–－]+\s*\d{1,4}\s*[-—–－]+\s*")]
+    private static partial Regex GluedFurnitureAtStart();
 
     private static string CollapseSpaces(string line)
     {

@@ -11,6 +11,7 @@ using Wenku.Comments;
 using Wenku.Conversion;
 using Wenku.Data;
 using Wenku.Demo;
+using Wenku.Discovery;
 using Wenku.Documents;
 using Wenku.Jobs;
 using Wenku.Search;
@@ -74,6 +75,8 @@ public static class SiteHost
         builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddModeration(builder.Configuration);
         builder.Services.AddDocumentPageCache();
+        builder.Services.AddFindAndEmbed(builder.Configuration);
+        builder.Services.AddSiteCompression();
         builder.Services.AddSingleton<ViewCounter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ViewCounter>());
         builder.Services.AddSingleton<SearchSync>();
@@ -93,6 +96,7 @@ public static class SiteHost
         app.UseApiReferencePolicy("/api/docs");
         // The language comes first: error pages, problem details and cached pages are all in the reader's language.
         app.UseRequestLocalization();
+        app.UseResponseCompression();
         // Errors go to /error, which answers the site with a page and the API with problem details.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -134,6 +138,8 @@ public static class SiteHost
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapReaderEndpoints();
+        app.MapReadingEndpoints();
+        app.MapFindAndEmbed();
         app.MapAccountEndpoints();
         app.MapRechargeEndpoints();
         app.MapCommentModerationEndpoints();

@@ -40,7 +40,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         entries[4].Size.ShouldBe(3);
 
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
-        page.ShouldContain("压缩包内容 Archive contents (5)");
+        page.ShouldContain("压缩包内容（5）");
         page.ShouldContain("资料/报告.docx");
         page.ShouldContain("href=\"#page-3\"");
         page.ShouldContain("压缩包里的说明文字");
@@ -132,7 +132,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         entries[3].FirstPage.ShouldBeNull();
 
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
-        page.ShouldContain("压缩包内容 Archive contents (4)");
+        page.ShouldContain("压缩包内容（4）");
         page.ShouldContain("资料/论文.pdf");
         page.ShouldContain("2024-03-16 10:42");
         page.ShouldContain("href=\"#page-2\"");
@@ -282,7 +282,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
         entries.ShouldHaveSingleItem().Note!.ShouldContain("not opened");
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}"); // an archive without previews still has its page
-        page.ShouldContain("压缩包内容 Archive contents (1)");
+        page.ShouldContain("压缩包内容（1）");
         page.ShouldContain("level1.zip");
     }
 

@@ -34,7 +34,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         page.One("[data-fact=category] a").Text().ShouldBe("教育 Education");
         page.One("[data-fact=pages] [data-value]").Text().ShouldBe("7");
         page.One("[data-fact=format] [data-value]").Text().ShouldBe("PDF");
-        page.One("[data-fact=price] [data-value]").Text().ShouldBe("免费 Free");
+        page.One("[data-fact=price] [data-value]").Text().ShouldBe("免费");
         // Previews of the first N pages only, lazy-loaded after the first, with the reference site's alt text.
         var previews = page.QuerySelectorAll("section.pages img");
         previews.Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{id}/page/1.jpg", $"/d/{id}/page/2.jpg", $"/d/{id}/page/3.jpg"]);
@@ -87,7 +87,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         var id = await UploadReadyAsync("paid@test.local", pages: 2, previewPages: 1, price: 20);
         var (reader, _) = await site.SignedInBrowserAsync("paid-reader@test.local");
         var page = await reader.GetDocumentAsync($"/d/{id}");
-        page.One("[data-fact=price] [data-value]").Text().ShouldBe("20 积分 points");
+        page.One("[data-fact=price] [data-value]").Text().ShouldBe("20 积分");
         var button = page.One("#download [data-action=buy]");
         button.TagName.ShouldBe("A");
         button.GetAttribute("href").ShouldBe($"/d/{id}/buy");

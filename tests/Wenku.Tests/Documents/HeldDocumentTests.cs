@@ -38,7 +38,7 @@ public sealed class HeldDocumentTests(WenkuNoWorkerFactory site) : IClassFixture
 
         var page = await browser.GetDocumentAsync($"/d/{held}");
         var notice = page.One("#held");
-        notice.Text().ShouldContain("a document that is not yet public");
+        notice.Text().ShouldContain("与一份尚未公开的文档高度相似");
         notice.QuerySelectorAll("a").ShouldBeEmpty();
         page.QuerySelectorAll($"a[href='/d/{hidden}']").ShouldBeEmpty();
         page.Body!.TextContent.ShouldNotContain($"/d/{hidden}");

@@ -267,7 +267,7 @@ public sealed class ReportTests(CommerceSite site) : IClassFixture<CommerceSite>
 
         var page = await reader.GetDocumentAsync($"/d/{doc}");
         page.One($"#comment-{comment} a[data-action=report-comment]").GetAttribute("href").ShouldBe($"/d/{doc}/report?comment={comment}");
-        (await site.Browser().GetDocumentAsync($"/d/{doc}")).One("#comments h2").Text().ShouldBe("评论 Comments (1)"); // cached for anonymous readers
+        (await site.Browser().GetDocumentAsync($"/d/{doc}")).One("#comments h2").Text().ShouldBe("评论（1）"); // cached for anonymous readers
         var form = await reader.GetDocumentAsync($"/d/{doc}/report?comment={comment}");
         form.One("#reported-comment").Text().ShouldContain("买粉加微信 spam comment");
         (await ReportOnSiteAsync(reader, $"/d/{doc}/report?comment={comment}", new() { ["Reason"] = "spam", ["Details"] = "广告评论 ad" })).StatusCode.ShouldBe(HttpStatusCode.Redirect);
@@ -279,12 +279,12 @@ public sealed class ReportTests(CommerceSite site) : IClassFixture<CommerceSite>
 
         var anonymous = await site.Browser().GetDocumentAsync($"/d/{doc}");
         anonymous.QuerySelector($"#comment-{comment}").ShouldBeNull();
-        anonymous.One("#comments h2").Text().ShouldBe("评论 Comments (0)");
+        anonymous.One("#comments h2").Text().ShouldBe("评论（0）");
         (await reader.GetDocumentAsync($"/d/{doc}")).QuerySelector($"#comment-{comment}").ShouldBeNull();
         var (staff, _) = await site.SignedInBrowserAsync(NewEmail("mod-site"), Roles.Moderator);
         var marked = (await staff.GetDocumentAsync($"/d/{doc}")).One($"#comment-{comment}");
         marked.GetAttribute("data-state").ShouldBe("hidden");
-        marked.One("[data-comment-mark]").Text().ShouldBe("已隐藏 Hidden (staff only)");
+        marked.One("[data-comment-mark]").Text().ShouldBe("已隐藏（仅版主可见）");
         (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == doc).Select(d => d.Status).SingleAsync())).ShouldBe(DocumentStatus.Ready);
 
         (await site.WithDbAsync(db => db.Notifications.CountAsync(n => n.UserId == authorId && n.Kind == NotificationKinds.CommentHidden))).ShouldBe(1);
@@ -304,8 +304,8 @@ public sealed class ReportTests(CommerceSite site) : IClassFixture<CommerceSite>
         var comment = await CommentAsync(doc, authorId, CommentState.Pending, "待审的话 words under review");
 
         var own = await author.GetDocumentAsync($"/d/{doc}");
-        own.One($"#comment-{comment} [data-comment-mark]").Text().ShouldBe("待审核 Awaiting review");
-        own.One("#comments h2").Text().ShouldBe("评论 Comments (0)");
+        own.One($"#comment-{comment} [data-comment-mark]").Text().ShouldBe("待审核");
+        own.One("#comments h2").Text().ShouldBe("评论（0）");
         var (other, _) = await site.SignedInBrowserAsync(NewEmail("other"));
         (await other.GetDocumentAsync($"/d/{doc}")).QuerySelector($"#comment-{comment}").ShouldBeNull();
         (await site.Browser().GetDocumentAsync($"/d/{doc}")).QuerySelector($"#comment-{comment}").ShouldBeNull();
@@ -320,7 +320,7 @@ public sealed class ReportTests(CommerceSite site) : IClassFixture<CommerceSite>
 
         var anonymous = await site.Browser().GetDocumentAsync($"/d/{doc}");
         anonymous.One($"#comment-{comment}").GetAttribute("data-state").ShouldBe("visible");
-        anonymous.One("#comments h2").Text().ShouldBe("评论 Comments (1)");
+        anonymous.One("#comments h2").Text().ShouldBe("评论（1）");
         (await AuditCountAsync(AuditKinds.CommentApprove, "comment", comment)).ShouldBe(1);
     }
 

@@ -196,7 +196,7 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
         // The uploader sees it whole, told why; staff see it whole; others get 404.
         var (uploaderWeb, _) = await site.SignedInBrowserAsync("review-uploader@test.local");
         var own = await uploaderWeb.GetDocumentAsync($"/d/{held.Id}");
-        own.One("#awaiting-review").Text().ShouldContain("等待审核 Awaiting review");
+        own.One("#awaiting-review").Text().ShouldContain("等待审核");
         own.One("#hold-reason").GetAttribute("data-hold").ShouldBe("new-upload");
         own.QuerySelectorAll("#held-pages img").Select(i => i.GetAttribute("src")).ShouldBe(Enumerable.Range(1, 3).Select(n => $"/d/{held.Id}/page/{n}.jpg"));
         var (moderator, moderatorId) = await site.SignedInBrowserAsync("review-mod@test.local", Roles.Moderator);

@@ -340,6 +340,35 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("POST /d/{id:long}/delete", "a document with a live purchase", async w => $"/d/{(await w.SaleAsync(w.IdOf(Who.Owner), 10)).DocumentId}/delete", new(ToLogin, Forbidden, Conflict, Conflict, Conflict)),
         new("POST /d/{id:long}/delete", "no such document", _ => "/d/999999/delete", SignedIn(ToLogin, NotFound)),
         new("POST /d/{id:long}/delete", "removed document", w => $"/d/{w.RemovedDoc}/delete", SignedIn(ToLogin, Gone)),
+        // The reader and find-and-embed (reader-seo slice): the jump form, where a reader stopped, robots, sitemaps,
+        // feeds, the frameable viewer and oEmbed.
+        new("GET /d/{id:long}/goto", "jump to a page", w => $"/d/{w.FreeDoc}/goto?page=2", Everyone(Redirect)),
+        new("GET /d/{id:long}/goto", "queued document", w => $"/d/{w.QueuedDoc}/goto?page=1", OwnerAndStaff(NotFound, Redirect)),
+        new("GET /d/{id:long}/goto", "removed document", w => $"/d/{w.RemovedDoc}/goto?page=1", Everyone(NotFound)),
+        new("GET /d/{id:long}/goto", "no such document", _ => "/d/999999/goto?page=1", Everyone(NotFound)),
+        new("POST /d/{id:long}/progress", "where the reader stopped", w => $"/d/{w.FreeDoc}/progress", SignedIn(ToLogin, NoContent))
+            { Form = (_, _) => new() { ["page"] = "2" } },
+        new("POST /d/{id:long}/progress", "a page past the last", w => $"/d/{w.FreeDoc}/progress", SignedIn(ToLogin, BadRequest))
+            { Form = (_, _) => new() { ["page"] = "99" } },
+        new("POST /d/{id:long}/progress", "queued document", w => $"/d/{w.QueuedDoc}/progress", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["page"] = "1" } },
+        new("POST /d/{id:long}/progress", "removed document", w => $"/d/{w.RemovedDoc}/progress", SignedIn(ToLogin, NotFound))
+            { Form = (_, _) => new() { ["page"] = "1" } },
+        new("GET /robots.txt", "robots", _ => "/robots.txt", Everyone(Ok)),
+        new("GET /sitemap.xml", "the sitemap index", _ => "/sitemap.xml", Everyone(Ok)),
+        new("GET /sitemaps/categories.xml", "the categories' sitemap", _ => "/sitemaps/categories.xml", Everyone(Ok)),
+        new("GET /sitemaps/documents-{n:int}.xml", "the first documents' sitemap", _ => "/sitemaps/documents-0.xml", Everyone(Ok)),
+        new("GET /sitemaps/documents-{n:int}.xml", "a negative file number", _ => "/sitemaps/documents--1.xml", Everyone(NotFound)),
+        new("GET /feed.xml", "the newest documents", _ => "/feed.xml", Everyone(Ok)),
+        new("GET /c/{slug}/feed.xml", "a category's newest documents", _ => "/c/other/feed.xml", Everyone(Ok)),
+        new("GET /c/{slug}/feed.xml", "no such category", _ => "/c/no-such-category/feed.xml", Everyone(NotFound)),
+        new("GET /embed/{id:long}", "ready free document", w => $"/embed/{w.FreeDoc}", Everyone(Ok)),
+        new("GET /embed/{id:long}", "queued document", w => $"/embed/{w.QueuedDoc}", Everyone(NotFound)),
+        new("GET /embed/{id:long}", "removed document", w => $"/embed/{w.RemovedDoc}", Everyone(Gone)),
+        new("GET /embed/{id:long}", "no such document", _ => "/embed/999999", Everyone(NotFound)),
+        new("GET /oembed", "a document of this site", w => $"/oembed?format=json&url={Uri.EscapeDataString($"http://localhost/d/{w.FreeDoc}")}", Everyone(Ok)),
+        new("GET /oembed", "another site's URL", w => $"/oembed?format=json&url={Uri.EscapeDataString($"http://evil.example/d/{w.FreeDoc}")}", Everyone(NotFound)),
+        new("GET /oembed", "XML, which is not offered", w => $"/oembed?format=xml&url={Uri.EscapeDataString($"http://localhost/d/{w.FreeDoc}")}", Everyone(NotImplemented)),
 
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
@@ -616,6 +645,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
             (Unprocessable, HttpStatusCode.UnprocessableEntity) => true,
             (Gone, HttpStatusCode.Gone) => true,
             (Moved, HttpStatusCode.MovedPermanently) => true,
+            (NotImplemented, HttpStatusCode.NotImplemented) => true,
             _ => false,
         };
     }
@@ -657,6 +687,8 @@ public enum Answer
     Gone,
     /// <summary>301: the page lives at another URL for good (a user's id → their slug).</summary>
     Moved,
+    /// <summary>501: a format the endpoint does not offer (oEmbed XML).</summary>
+    NotImplemented,
 }
 
 public sealed record Expected(Answer Anonymous, Answer User, Answer Owner, Answer Moderator, Answer Admin)
