@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The scale-out stack's engines for tests and development, on loopback, under .artifacts/services:
-# PostgreSQL (Debian package, a private cluster made with initdb and run with pg_ctl) and s3rver (an S3-compatible
-# server from npm, installed into the project). Nothing system-wide is started or changed besides apt packages.
+# PostgreSQL (Debian package, a private cluster made with initdb and run with pg_ctl), a hot standby of it (streaming
+# replication, for searches read from a replica) and s3rver (an S3-compatible server from npm, installed into the
+# project). Nothing system-wide is started or changed besides apt packages.
 #
-#   scripts/services.sh start    install what is missing, start both (idempotent), print the settings
-#   scripts/services.sh stop     stop both (the data stays until `clean`)
-#   scripts/services.sh status   exit 0 if both run
+#   scripts/services.sh start    install what is missing, start all three (idempotent), print the settings
+#   scripts/services.sh stop     stop them (the data stays until `clean`)
+#   scripts/services.sh status   exit 0 if all run
 #   scripts/services.sh env      print the settings as VAR=value lines (also in .artifacts/services/env)
 #   scripts/services.sh clean    stop both and remove their data
 #
@@ -13,13 +14,18 @@
 # that Debian's package creates (runuser); the data folder then has to be reachable by that user, so if the project
 # folder is not (e.g. under /root), the cluster lives in /var/tmp/wenku-pg-<hash of the project path> instead.
 #
-# Ports: WENKU_PG_PORT (default 55432) and WENKU_S3_PORT (default 45680). Credentials are fixed test values
+# The standby is a pg_basebackup of the running primary (standby.signal and primary_conninfo written by -R); it needs
+# nothing changed on the primary (initdb's pg_hba.conf lets 127.0.0.1 replicate, wal_level is `replica` by default), so
+# adding it to a primary that others are using drops none of their connections.
+#
+# Ports: WENKU_PG_PORT (default 55432), WENKU_PG_REPLICA_PORT (default the next one) and WENKU_S3_PORT (default 45680). Credentials are fixed test values
 # (PostgreSQL user/password wenku/wenku, s3rver's S3RVER/S3RVER) and both listen on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir=$(pwd)
 dir="$root_dir/.artifacts/services"
 pg_port=${WENKU_PG_PORT:-55432}
+replica_port=${WENKU_PG_REPLICA_PORT:-$((pg_port + 1))}
 s3_port=${WENKU_S3_PORT:-45680}
 s3rver_version=3.7.1
 bucket=wenku
@@ -86,13 +92,41 @@ start_postgres() {
   fi
   # Sockets in the cluster's own folder (not /var/run/postgresql, which may not exist or be someone else's).
   as_pg "$bin/pg_ctl" -D "$d/data" -l "$d/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $d -c max_connections=200 -c fsync=off -c synchronous_commit=off" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $d -c max_connections=200 -c fsync=off -c synchronous_commit=off -c wal_keep_size=512MB" start >/dev/null \
     || { tail -20 "$d/postgres.log" >&2; exit 1; }
 }
 
 stop_postgres() {
   local d; d=$(pg_dir)
   if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null; fi
+}
+
+replica_running() {
+  local d; d=$(pg_dir)
+  [ -f "$d/replica/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/replica" status >/dev/null 2>&1
+}
+
+# The hot standby: copied from the running primary once, then started (and restarted by later `start`s) on its port.
+start_replica() {
+  local bin d; bin=$(pg_bin); d=$(pg_dir)
+  if replica_running; then return; fi
+  if [ ! -f "$d/replica/standby.signal" ]; then
+    rm -rf "$d/replica"
+    as_pg env PGPASSWORD=wenku "$bin/pg_basebackup" -h 127.0.0.1 -p "$pg_port" -U wenku -D "$d/replica" -R -X stream -c fast \
+      >"$d/basebackup.log" 2>&1 || { cat "$d/basebackup.log" >&2; rm -rf "$d/replica"; exit 1; }
+  fi
+  if (echo >/dev/tcp/127.0.0.1/"$replica_port") 2>/dev/null; then
+    echo "Port $replica_port is taken by another program; set WENKU_PG_REPLICA_PORT." >&2; exit 1
+  fi
+  # A standby query that replay must wait for is cancelled after 5 s (searches retry it) rather than hold replay back.
+  as_pg "$bin/pg_ctl" -D "$d/replica" -l "$d/replica.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $replica_port -k $d -c max_connections=200 -c fsync=off -c hot_standby=on -c max_standby_streaming_delay=5s" start >/dev/null \
+    || { tail -20 "$d/replica.log" >&2; exit 1; }
+}
+
+stop_replica() {
+  local d; d=$(pg_dir)
+  if replica_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/replica" -m fast -w stop >/dev/null; fi
 }
 
 s3_running() {
@@ -140,12 +174,15 @@ stop_s3() {
 actual_ports() {
   local d; d=$(pg_dir)
   if pg_running && [ -f "$d/data/postmaster.pid" ]; then pg_port=$(sed -n 4p "$d/data/postmaster.pid"); fi
+  if replica_running && [ -f "$d/replica/postmaster.pid" ]; then replica_port=$(sed -n 4p "$d/replica/postmaster.pid"); fi
   if s3_running && [ -f "$dir/s3rver.port" ]; then s3_port=$(cat "$dir/s3rver.port"); fi
 }
 
 print_env() {
   cat <<EOF
 WENKU_TEST_POSTGRES=Host=127.0.0.1;Port=$pg_port;Username=wenku;Password=wenku
+WENKU_TEST_POSTGRES_REPLICA=Host=127.0.0.1;Port=$replica_port;Username=wenku;Password=wenku
+WENKU_PG_REPLICA_PORT=$replica_port
 WENKU_TEST_S3=http://127.0.0.1:$s3_port
 WENKU_TEST_S3_BUCKET=$bucket
 EOF
@@ -155,15 +192,16 @@ case "${1:-start}" in
   start)
     mkdir -p "$dir"
     start_postgres
+    start_replica
     start_s3
     actual_ports
     print_env | tee "$dir/env"
     ;;
-  stop) stop_s3; stop_postgres ;;
-  status) pg_running && s3_running ;;
+  stop) stop_s3; stop_replica; stop_postgres ;;
+  status) pg_running && replica_running && s3_running ;;
   env) actual_ports; print_env ;;
   clean)
-    stop_s3; stop_postgres
+    stop_s3; stop_replica; stop_postgres
     rm -rf "$dir/s3" "$(pg_dir)" "$dir/env"
     ;;
   *) echo "usage: $0 start|stop|status|env|clean" >&2; exit 2 ;;

@@ -252,6 +252,13 @@ public sealed class SearchOptions
     /// </summary>
     public SearchProvider? Provider { get; set; }
 
+    /// <summary>
+    /// postgres search only: where searches and suggestions read, e.g. a streaming replica of the site's database
+    /// (<c>Host=replica;…</c>); unset, they read the site's database. Writes (the outbox, reindex) always go to the
+    /// primary; a replica answers with what it has replayed so far (usually well under a second behind).
+    /// </summary>
+    public string? ReadConnectionString { get; set; }
+
     public SearchProvider For(DatabaseProvider database)
     {
         var provider = Provider ?? (database == DatabaseProvider.Postgres ? SearchProvider.Postgres : SearchProvider.Lucene);

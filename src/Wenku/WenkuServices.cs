@@ -71,7 +71,9 @@ public static class WenkuServices
         else services.AddSingleton<IFileStore>(_ => new LocalFileStore(options.FilesDir));
         services.AddSingleton<IJobQueue, DbJobQueue>();
         var search = config.GetSection(SearchOptions.Section).Get<SearchOptions>() ?? new SearchOptions();
-        if (search.For(database.Provider) == SearchProvider.Postgres) services.AddSingleton<ISearchIndex, PostgresSearchIndex>();
+        if (search.For(database.Provider) == SearchProvider.Postgres)
+            services.AddSingleton<ISearchIndex>(sp => new PostgresSearchIndex(sp.GetRequiredService<IDbContextFactory<WenkuDb>>(),
+                sp.GetRequiredService<ILogger<PostgresSearchIndex>>(), search.ReadConnectionString));
         else services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
 
         services.AddSingleton<ConverterDependencies>();

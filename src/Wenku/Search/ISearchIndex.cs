@@ -65,6 +65,13 @@ public sealed record SearchFacets(
     public static readonly SearchFacets None = new([], [], [], []);
 
     /// <summary>
+    /// Set when the counts are estimates: the query matched more documents than a backend counts facets in (the
+    /// PostgreSQL backend counts them in <see cref="PostgresSearchIndex.FacetLimit"/> of the matches and scales them
+    /// to all); the total is exact either way.
+    /// </summary>
+    public bool Estimated { get; init; }
+
+    /// <summary>
     /// The facets from counts as a backend gathers them: values with results only, most first (then by value); free
     /// before paid (<paramref name="price"/>: [free, paid]); page ranges in their order (<paramref name="pages"/>
     /// indexed as <see cref="PageRanges.All"/>).

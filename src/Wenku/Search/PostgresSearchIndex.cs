@@ -27,7 +27,8 @@ namespace Wenku.Search;
 /// search tables, so a change that commits late (its <c>Seq</c> below one already applied) is still applied.
 /// </para>
 /// </summary>
-public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, ILogger<PostgresSearchIndex> log) : ISearchIndex
+public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, ILogger<PostgresSearchIndex> log, string? readConnectionString = null)
+    : ISearchIndex, IAsyncDisposable
 {
     /// <summary>Longest piece of a page in one <c>tsvector</c> (positions ≈ characters for CJK text).</summary>
     public const int PieceChars = 4000;
@@ -38,7 +39,34 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     private const string GramPrefix = "~";
 
     /// <summary>Advisory lock held while a process writes the search tables: one writer at a time across machines.</summary>
-    private const long WriterLock = 0x57656E6B7553; // "WenkuS"
+    internal const long WriterLock = 0x57656E6B7553; // "WenkuS"
+
+    /// <summary>
+    /// Most matches whose filter values are counted for the facets. Past it the counts come from that many of the
+    /// matches, scaled to all of them, and are marked <see cref="SearchFacets.Estimated"/>; the total stays exact.
+    /// </summary>
+    public const int FacetLimit = 10_000;
+
+    /// <summary>
+    /// Time limit of the writer's statements whose work grows with the library rather than with a batch (waiting for
+    /// another writer, building the GIN index of a rebuild, swapping tables): none. Each batch statement has the
+    /// connection's usual limit, since its work is bounded by <see cref="Batch"/>.
+    /// </summary>
+    public const int MaintenanceTimeoutSeconds = 0;
+
+    /// <summary>How long an outbox round waits for another writer before it is skipped (left to the next round).</summary>
+    private static readonly TimeSpan SyncLockWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where searches read when <c>Wenku:Search:ReadConnectionString</c> is set (a streaming replica); else null.</summary>
+    private readonly NpgsqlDataSource? _reads = string.IsNullOrWhiteSpace(readConnectionString) ? null : NpgsqlDataSource.Create(readConnectionString);
+
+    /// <summary>Matches the facets are counted in (<see cref="FacetLimit"/>; smaller in tests).</summary>
+    internal int FacetSample { get; init; } = FacetLimit;
+
+    /// <summary>The query plan before issue 16 (facets over every match, every clause tested again, JIT allowed): the benchmark's baseline.</summary>
+    internal bool EarlierPlan { get; init; }
+
+    public ValueTask DisposeAsync() => _reads?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
     {
@@ -51,38 +79,54 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         if (!syntax.IsEmpty && groups.Count == 0) return new SearchResults([], 0, page, pageSize, SearchFacets.None);
         var excluded = syntax.Excluded.Select(c => ClausePlan.For(c) is { } p ? TsQuery.Match(p) : null).OfType<string>().ToList();
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var connection = await OpenAsync(db, ct);
         var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
-        var shown = new List<Row>();
-        var total = 0;
-        Dictionary<string, int> categories = [], formats = [];
-        var price = new int[2];
-        var pages = new int[PageRanges.All.Count];
-        await using (var command = SearchCommand(connection, groups, excluded, query, sort, (page - 1) * pageSize, pageSize))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-            {
-                var kind = reader.GetString(0);
-                var count = reader.IsDBNull(2) ? 0 : (int)reader.GetInt64(2);
-                switch (kind)
+        return await ReadAsync(async (connection, ct) =>
+        {
+            var shown = new List<Row>();
+            var total = 0;
+            long matched = 0, sampled = 0;
+            Dictionary<string, int> categories = [], formats = [];
+            var price = new int[2];
+            var pages = new int[PageRanges.All.Count];
+            await using (var command = SearchCommand(connection, groups, excluded, query, sort, (page - 1) * pageSize, pageSize,
+                EarlierPlan ? int.MaxValue : FacetSample, EarlierPlan))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct))
                 {
-                    case "h":
-                        shown.Add(new Row(count, reader.GetInt64(3), reader.GetString(1), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6),
-                            reader.GetFieldValue<DateTime>(7), reader.GetInt64(8), reader.GetDouble(9)));
-                        break;
-                    case "t": total = count; break;
-                    case "c": categories[reader.GetString(1)] = count; break;
-                    case "f": formats[reader.GetString(1)] = count; break;
-                    case "p": price[reader.GetString(1) == "paid" ? 1 : 0] = count; break;
-                    case "r" when int.TryParse(reader.GetString(1), CultureInfo.InvariantCulture, out var range) && range >= 0 && range < pages.Length:
-                        pages[range] = count;
-                        break;
+                    var kind = reader.GetString(0);
+                    var count = reader.IsDBNull(2) ? 0 : (int)reader.GetInt64(2);
+                    switch (kind)
+                    {
+                        case "a": matched = count; break;
+                        case "s": sampled = count; break;
+                        case "h":
+                            shown.Add(new Row(count, reader.GetInt64(3), reader.GetString(1), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6),
+                                reader.GetFieldValue<DateTime>(7), reader.GetInt64(8), reader.GetDouble(9)));
+                            break;
+                        case "t": total = count; break;
+                        case "c": categories[reader.GetString(1)] = count; break;
+                        case "f": formats[reader.GetString(1)] = count; break;
+                        case "p": price[reader.GetString(1) == "paid" ? 1 : 0] = count; break;
+                        case "r" when int.TryParse(reader.GetString(1), CultureInfo.InvariantCulture, out var range) && range >= 0 && range < pages.Length:
+                            pages[range] = count;
+                            break;
+                    }
                 }
+            shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
+            var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
+            var estimated = matched > sampled && sampled > 0;
+            if (estimated)
+            {
+                // Counted in a sample of FacetLimit matches: scaled to all of them (a value seen at all counts at least one).
+                var scale = (double)matched / sampled;
+                int Scaled(int n) => n == 0 ? 0 : Math.Max(1, (int)Math.Round(n * scale));
+                foreach (var key in categories.Keys.ToList()) categories[key] = Scaled(categories[key]);
+                foreach (var key in formats.Keys.ToList()) formats[key] = Scaled(formats[key]);
+                for (var i = 0; i < price.Length; i++) price[i] = Scaled(price[i]);
+                for (var i = 0; i < pages.Length; i++) pages[i] = Scaled(pages[i]);
             }
-        shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
-        var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
-        return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages));
+            return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages) with { Estimated = estimated });
+        }, ct);
     }
 
     public async Task<IReadOnlyList<Suggestion>> SuggestAsync(string prefix, int max, CancellationToken ct)
@@ -90,20 +134,48 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         var terms = SuggestionTerm.For(prefix);
         if (terms.Count == 0) return [];
         var parts = terms.Select(t => t.Typing is null ? TsQuery.Lexeme(t.Term) : $"({TsQuery.Lexeme(t.Typing)}:* | {TsQuery.Lexeme(t.Term)})");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var connection = await OpenAsync(db, ct);
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT e."DocumentId", e."Title" FROM "SearchParts" p JOIN "SearchEntries" e ON e."DocumentId" = p."DocumentId"
-            WHERE p."Page" = 0 AND p."Terms" @@ @q::tsquery
-            ORDER BY ts_rank(p."Terms", @q::tsquery) DESC, e."DocumentId" LIMIT @n
-            """, connection);
-        command.Parameters.AddWithValue("q", string.Join(" & ", parts));
-        command.Parameters.AddWithValue("n", Math.Clamp(max, 1, 20));
-        var result = new List<Suggestion>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) result.Add(new Suggestion(reader.GetInt64(0), reader.GetString(1)));
-        return result;
+        return await ReadAsync<IReadOnlyList<Suggestion>>(async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT e."DocumentId", e."Title" FROM "SearchParts" p JOIN "SearchEntries" e ON e."DocumentId" = p."DocumentId"
+                WHERE p."Page" = 0 AND p."Terms" @@ @q::tsquery
+                ORDER BY ts_rank(p."Terms", @q::tsquery) DESC, e."DocumentId" LIMIT @n
+                """, connection);
+            command.Parameters.AddWithValue("q", string.Join(" & ", parts));
+            command.Parameters.AddWithValue("n", Math.Clamp(max, 1, 20));
+            var result = new List<Suggestion>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) result.Add(new Suggestion(reader.GetInt64(0), reader.GetString(1)));
+            return result;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs a search on the read connection (the replica of <c>Wenku:Search:ReadConnectionString</c>, else the site's
+    /// database). A hot standby cancels a query whose rows its replay must remove or lock (a rebuild's table swap, a
+    /// vacuum), and a deadlock with a writer is resolved by cancelling one side: such a query is run again, up to
+    /// three times.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (_reads is not null)
+                {
+                    await using var connection = await _reads.OpenConnectionAsync(ct);
+                    return await read(connection, ct);
+                }
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                return await read(await OpenAsync(db, ct), ct);
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected)
+            {
+                log.LogInformation("Search cancelled by a conflict with a writer or the replica's replay ({Reason}); retrying", e.MessageText);
+            }
+        }
     }
 
     public async Task<int> SyncAsync(CancellationToken ct)
@@ -111,7 +183,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         // Every serve asks twice a second; most of the time there is nothing to apply and no lock to take.
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             if (!await db.SearchChanges.AnyAsync(ct)) return 0;
-        return await WriteLockedAsync(ApplyOutboxAsync, ct);
+        // Another serve's round ends in moments; a rebuild may write for minutes (and leaves the outbox to the next
+        // round): wait a few seconds, then skip this round instead of failing on the command timeout.
+        return await WriteLockedAsync(ApplyOutboxAsync, ct, SyncLockWait);
     }
 
     /// <summary>The search rows; the outbox is consumed as it is applied, so every row still in it is pending.</summary>
@@ -136,7 +210,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             while (await reader.ReadAsync(ct)) inIndex.Add(reader.GetInt64(0));
         var missing = inDb.Where(id => !inIndex.Contains(id)).ToList();
         var extra = inIndex.Where(id => !inDb.Contains(id)).ToList();
-        await RemoveAsync(db, extra, ct);
+        foreach (var chunk in extra.Chunk(Batch)) await RemoveAsync(db, chunk, SearchTables.Live, ct);
         foreach (var chunk in missing.Chunk(Batch)) await WriteAsync(db, chunk, await SearchDocuments.LoadAsync(db, chunk, ct), ct);
         if (missing.Count + extra.Count > 0)
             log.LogWarning("Search tables repaired: {Missing} documents added, {Extra} removed", missing.Count, extra.Count);
@@ -144,46 +218,86 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     }, ct);
 
     /// <summary>
-    /// Rewrites the search tables from the database in one transaction: searches see the old rows until it commits.
-    /// Outbox rows seen before the documents were read are consumed; later ones are applied by the next sync.
+    /// Builds the search tables afresh from the database into tables of their own (<c>…_next</c>, filled in batches
+    /// without the GIN index, which is built once at the end), then swaps them in: searches read the old tables until
+    /// the rebuild commits and wait only for the swap. Outbox rows seen before the documents were read are consumed;
+    /// later ones are applied by the next sync (which skips its rounds while the rebuild holds the writer lock).
     /// </summary>
     public Task<int> RebuildAsync(IProgress<(int Done, int Total)>? progress, CancellationToken ct) => WriteLockedAsync(async (db, ct) =>
     {
         var seen = await db.SearchChanges.AsNoTracking().Select(c => c.Seq).ToListAsync(ct);
         var ids = await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct);
-        await using (var clear = new NpgsqlCommand("""DELETE FROM "SearchParts"; DELETE FROM "SearchEntries";""", Connection(db), Transaction(db)))
-            await clear.ExecuteNonQueryAsync(ct);
+        await ExecuteAsync(db, """
+            DROP TABLE IF EXISTS "SearchParts_next", "SearchEntries_next";
+            CREATE TABLE "SearchEntries_next" (LIKE "SearchEntries" INCLUDING ALL);
+            CREATE TABLE "SearchParts_next" (LIKE "SearchParts" INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION);
+            """, ct);
         var done = 0;
         foreach (var chunk in ids.Chunk(Batch))
         {
-            await WriteAsync(db, [], await SearchDocuments.LoadAsync(db, chunk, ct), ct);
+            await WriteAsync(db, [], await SearchDocuments.LoadAsync(db, chunk, ct), SearchTables.Next, ct);
             done += chunk.Length;
             progress?.Report((done, ids.Count));
         }
-        await db.SearchChanges.Where(c => seen.Contains(c.Seq)).ExecuteDeleteAsync(ct);
+        // Work that grows with the library, each statement without a time limit. The swap locks the tables in the order
+        // every search statement names them (parts, then entries), so a search running meanwhile finishes first
+        // instead of deadlocking with it.
+        await ExecuteAsync(db, """
+            SET LOCAL maintenance_work_mem = '256MB';
+            ALTER TABLE "SearchParts_next" ADD CONSTRAINT "SearchParts_next_pkey" PRIMARY KEY ("DocumentId", "Part");
+            CREATE INDEX "IX_SearchParts_Terms_next" ON "SearchParts_next" USING GIN ("Terms");
+            LOCK TABLE "SearchParts", "SearchEntries" IN ACCESS EXCLUSIVE MODE;
+            DROP TABLE "SearchParts", "SearchEntries";
+            ALTER TABLE "SearchParts_next" RENAME TO "SearchParts";
+            ALTER TABLE "SearchEntries_next" RENAME TO "SearchEntries";
+            ALTER INDEX "SearchParts_next_pkey" RENAME TO "SearchParts_pkey";
+            ALTER INDEX "SearchEntries_next_pkey" RENAME TO "SearchEntries_pkey";
+            ALTER INDEX "IX_SearchParts_Terms_next" RENAME TO "IX_SearchParts_Terms";
+            """, ct, MaintenanceTimeoutSeconds);
+        foreach (var chunk in seen.Chunk(10_000))
+            await db.SearchChanges.Where(c => chunk.Contains(c.Seq)).ExecuteDeleteAsync(ct);
         return ids.Count;
     }, ct);
 
     /// <summary>
-    /// Runs <paramref name="work"/> in a transaction holding the writer lock (another process's writer finishes first),
-    /// retried whole on a transient failure.
+    /// Runs <paramref name="work"/> in a transaction holding the writer lock, retried whole on a transient failure.
+    /// Waits until another process's writer has finished: without a time limit, or up to <paramref name="lockWait"/>
+    /// and then returns 0 without doing the work.
     /// </summary>
-    private async Task<int> WriteLockedAsync(Func<WenkuDb, CancellationToken, Task<int>> work, CancellationToken ct)
+    private async Task<int> WriteLockedAsync(Func<WenkuDb, CancellationToken, Task<int>> work, CancellationToken ct, TimeSpan? lockWait = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k)", Connection(db), Transaction(db)))
+            var timeout = lockWait is { } w ? $"SET LOCAL lock_timeout = {(int)w.TotalMilliseconds}; " : "";
+            await using (var lockCommand = new NpgsqlCommand(timeout + "SELECT pg_advisory_xact_lock(@k)", Connection(db), Transaction(db))
+                { CommandTimeout = MaintenanceTimeoutSeconds })
             {
                 lockCommand.Parameters.AddWithValue("k", WriterLock);
-                await lockCommand.ExecuteNonQueryAsync(ct);
+                try
+                {
+                    await lockCommand.ExecuteNonQueryAsync(ct);
+                }
+                catch (PostgresException e) when (lockWait is not null && e.SqlState == PostgresErrorCodes.LockNotAvailable)
+                {
+                    log.LogInformation("Search tables busy with another writer for {Wait}; this round is skipped", lockWait);
+                    return 0;
+                }
+                if (lockWait is not null) await ExecuteAsync(db, "SET LOCAL lock_timeout = 0", ct);
             }
             var n = await work(db, ct);
             await tx.CommitAsync(ct);
             return n;
         }, ct);
+    }
+
+    private static async Task ExecuteAsync(WenkuDb db, string sql, CancellationToken ct, int? timeoutSeconds = null)
+    {
+        await using var command = new NpgsqlCommand(sql, Connection(db), Transaction(db));
+        if (timeoutSeconds is { } t) command.CommandTimeout = t;
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<int> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
@@ -205,17 +319,24 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// Replaces what the search tables hold for <paramref name="ids"/> (and for every document of <paramref name="docs"/>)
     /// with <paramref name="docs"/>: an id without a document is removed. Runs in the context's current transaction.
     /// </summary>
-    public static async Task WriteAsync(WenkuDb db, IReadOnlyCollection<long> ids, IReadOnlyList<SearchDocument> docs, CancellationToken ct)
+    public static Task WriteAsync(WenkuDb db, IReadOnlyCollection<long> ids, IReadOnlyList<SearchDocument> docs, CancellationToken ct) =>
+        WriteAsync(db, ids, docs, SearchTables.Live, ct);
+
+    private static async Task WriteAsync(WenkuDb db, IReadOnlyCollection<long> ids, IReadOnlyList<SearchDocument> docs, SearchTables tables, CancellationToken ct)
     {
-        await RemoveAsync(db, ids.Concat(docs.Select(d => d.Id)).Distinct().ToList(), ct);
+        if (tables == SearchTables.Live) await RemoveAsync(db, ids.Concat(docs.Select(d => d.Id)).Distinct().ToArray(), tables, ct);
         if (docs.Count == 0) return;
         var connection = Connection(db);
-        await using var batch = new NpgsqlBatch(connection, Transaction(db));
+        var suffix = tables == SearchTables.Next ? "_next" : "";
+        // Bounded by the batch, except that an insert also merges the GIN index's pending list into the index when
+        // the list is full, work that grows with the index (at 20,000 documents on a busy machine it passed the 30 s
+        // command timeout, and the outbox would have retried it for ever).
+        await using var batch = new NpgsqlBatch(connection, Transaction(db)) { Timeout = MaintenanceTimeoutSeconds };
         foreach (var doc in docs)
         {
             var entry = new NpgsqlBatchCommand(
-                """
-                INSERT INTO "SearchEntries" ("DocumentId", "Title", "Category", "Format", "Price", "PageCount", "Downloads", "CreatedAt", "Uploader")
+                $"""
+                INSERT INTO "SearchEntries{suffix}" ("DocumentId", "Title", "Category", "Format", "Price", "PageCount", "Downloads", "CreatedAt", "Uploader")
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 """);
             entry.Parameters.Add(new() { Value = doc.Id });
@@ -231,8 +352,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
             var parts = Parts(doc);
             var insert = new NpgsqlBatchCommand(
-                """
-                INSERT INTO "SearchParts" ("DocumentId", "Part", "Page", "Text", "Terms")
+                $"""
+                INSERT INTO "SearchParts{suffix}" ("DocumentId", "Part", "Page", "Text", "Terms")
                 SELECT $1, x.part, x.page, x.text, x.terms::tsvector
                 FROM unnest($2::integer[], $3::integer[], $4::text[], $5::text[]) AS x(part, page, text, terms)
                 """);
@@ -246,17 +367,20 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task RemoveAsync(WenkuDb db, List<long> ids, CancellationToken ct)
+    private static async Task RemoveAsync(WenkuDb db, long[] ids, SearchTables tables, CancellationToken ct)
     {
-        if (ids.Count == 0) return;
+        if (ids.Length == 0 || tables != SearchTables.Live) return;
         await using var command = new NpgsqlCommand(
             """
             DELETE FROM "SearchParts" WHERE "DocumentId" = ANY(@ids);
             DELETE FROM "SearchEntries" WHERE "DocumentId" = ANY(@ids);
             """, Connection(db), Transaction(db));
-        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("ids", ids);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The tables searches read, or those a rebuild fills before it swaps them in.</summary>
+    private enum SearchTables { Live, Next }
 
     /// <summary>
     /// The parts of a document: the title (page 0); tags, description and uploader (page −1, each on its own, so a
@@ -338,10 +462,12 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// Everything typed arrives as parameters; the SQL is built only from the query's shape.
     /// </summary>
     private static NpgsqlCommand SearchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded,
-        SearchQuery query, SearchSort sort, int offset, int limit)
+        SearchQuery query, SearchSort sort, int offset, int limit, int facetSample, bool earlierPlan)
     {
         var command = new NpgsqlCommand { Connection = connection };
-        var sql = new StringBuilder();
+        // The planner's cost of a search grows with the matches it expects, and past jit_above_cost PostgreSQL compiles
+        // the query first, which takes longer than running it. (The reader skips the SET, which returns no rows.)
+        var sql = new StringBuilder(earlierPlan ? "" : "SET jit = off; ");
         const string columns = """e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads" """;
         if (groups.Count == 0)
         {
@@ -362,7 +488,11 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     command.Parameters.AddWithValue("b" + i, g.Boost);
                     boost = $"""CASE WHEN p."Terms" @@ @b{i}::tsquery THEN 1 ELSE 0 END""";
                 }
-                sql.Append($""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {weight} * (ts_rank(p."Terms", @r{i}::tsquery) + {boost}) END) AS s{i}""");
+                // One group: every part the WHERE keeps matches it, so it is not tested again (each test unpacks the tsvector).
+                var score = $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery) + {boost})""";
+                sql.Append(groups.Count == 1 && !earlierPlan
+                    ? $""", max({score}) AS s{i}"""
+                    : $""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {score} END) AS s{i}""");
             }
             command.Parameters.AddWithValue("any", string.Join(" | ", groups.Select(g => "(" + g.Match + ")")));
             sql.Append(""" FROM "SearchParts" p WHERE p."Terms" @@ @any::tsquery GROUP BY p."DocumentId"), """);
@@ -400,13 +530,19 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             SearchSort.Downloads => """m."Downloads" DESC, m."CreatedAt" DESC, m."DocumentId" DESC""",
             _ => """m.score DESC, m."DocumentId" """,
         };
+        // Facets are counted in at most FacetLimit matches (s), the total (t) and the page (h) in all of them; a is
+        // how many matched before the filters, s how many of those the facets saw.
         const string none = "NULL::bigint, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8";
+        var source = earlierPlan ? "m" : "s";
+        if (!earlierPlan) sql.Append($", s AS MATERIALIZED (SELECT * FROM m LIMIT {facetSample.ToString(CultureInfo.InvariantCulture)}) ");
         sql.Append($"""
             SELECT 't', '', count(*), {none} FROM m WHERE {category} AND {format} AND {price} AND {pages}
-            UNION ALL SELECT 'c', m."Category", count(*), {none} FROM m WHERE {format} AND {price} AND {pages} GROUP BY m."Category"
-            UNION ALL SELECT 'f', m."Format", count(*), {none} FROM m WHERE {category} AND {price} AND {pages} GROUP BY m."Format"
-            UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM m WHERE {category} AND {format} AND {pages} GROUP BY 2
-            UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM m WHERE {category} AND {format} AND {price} AND {rangeOf} IS NOT NULL GROUP BY 2
+            UNION ALL SELECT 'a', '', count(*), {none} FROM m
+            UNION ALL SELECT 's', '', count(*), {none} FROM {source}
+            UNION ALL SELECT 'c', m."Category", count(*), {none} FROM {source} m WHERE {format} AND {price} AND {pages} GROUP BY m."Category"
+            UNION ALL SELECT 'f', m."Format", count(*), {none} FROM {source} m WHERE {category} AND {price} AND {pages} GROUP BY m."Format"
+            UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM {source} m WHERE {category} AND {format} AND {pages} GROUP BY 2
+            UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM {source} m WHERE {category} AND {format} AND {price} AND {rangeOf} IS NOT NULL GROUP BY 2
             UNION ALL (SELECT 'h', m."Category", row_number() OVER (ORDER BY {order}), m."DocumentId", m."Format", m."Price", m."PageCount", m."CreatedAt", m."Downloads", m.score
                 FROM m WHERE {category} AND {format} AND {price} AND {pages} ORDER BY {order} LIMIT @limit OFFSET @offset)
             """);
@@ -424,7 +560,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await using (var command = new NpgsqlCommand(
             """
             SELECT e."DocumentId", e."Title", e."Uploader", p."Page", p."Text"
-            FROM "SearchEntries" e LEFT JOIN "SearchParts" p ON p."DocumentId" = e."DocumentId" AND p."Page" > 0
+            FROM "SearchParts" p RIGHT JOIN "SearchEntries" e ON p."DocumentId" = e."DocumentId" AND p."Page" > 0
             WHERE e."DocumentId" = ANY(@ids) ORDER BY e."DocumentId", p."Part"
             """, connection))
         {

@@ -12,7 +12,14 @@ public sealed record SearchHitDto(
 public sealed record FacetValueDto(string Value, string Label, int Count);
 
 public sealed record SearchFacetsDto(
-    IReadOnlyList<FacetValueDto> Category, IReadOnlyList<FacetValueDto> Format, IReadOnlyList<FacetValueDto> Price, IReadOnlyList<FacetValueDto> Pages);
+    IReadOnlyList<FacetValueDto> Category, IReadOnlyList<FacetValueDto> Format, IReadOnlyList<FacetValueDto> Price, IReadOnlyList<FacetValueDto> Pages)
+{
+    /// <summary>
+    /// True when the counts are estimates: on the PostgreSQL backend a query with more than 10,000 matches has its
+    /// facets counted in 10,000 of them and scaled to all; <c>total</c> is always exact.
+    /// </summary>
+    public bool Estimated { get; init; }
+}
 
 public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, int PageCount, IReadOnlyList<SearchHitDto> Hits, SearchFacetsDto Facets);
 
@@ -30,7 +37,7 @@ public static class SearchApi
                 (`1-5`|`6-20`|`21-50`|`51-100`|`100+`). `sort`: `relevance` (default), `newest`, `downloads`. `page`: 1–50.
                 Snippets and highlighted titles mark matches with « and »; `snippetParts` gives the same as marked/unmarked
                 parts. `page` of a hit is the page the snippet comes from. `facets` count results per filter value with the
-                other filters applied. An empty `q` with a filter lists that filter's documents, newest first.
+                other filters applied (`facets.estimated`: counted in 10,000 of more matches and scaled; `total` is exact). An empty `q` with a filter lists that filter's documents, newest first.
                 """);
         api.MapGet("/search/suggest", SuggestAsync).AllowAnonymous().RequireRateLimiting(Web.RateLimits.Search)
             .WithSummary("Title suggestions while typing")
@@ -65,7 +72,7 @@ public static class SearchApi
             f.Category.Select(v => new FacetValueDto(v.Value, FacetLabels.Category(labels, v.Value), v.Count)).ToList(),
             f.Format.Select(v => new FacetValueDto(v.Value, FacetLabels.Format(v.Value), v.Count)).ToList(),
             f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(v.Value), v.Count)).ToList(),
-            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(v.Value), v.Count)).ToList());
+            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(v.Value), v.Count)).ToList()) { Estimated = f.Estimated };
         return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
     }
 

@@ -19,6 +19,16 @@ public static class ScaleOutServices
     public static string NewPostgresDatabase(string what) =>
         $"{Env.Value["WENKU_TEST_POSTGRES"]};Database=wenku_{what}_{Guid.NewGuid():N}";
 
+    /// <summary>
+    /// Connection string of the hot standby that <c>scripts/services.sh</c> runs beside the primary, to the database
+    /// <paramref name="database"/> (replicated from the primary as soon as the standby has replayed its creation).
+    /// </summary>
+    public static string ReplicaDatabase(string database) =>
+        (Env.Value.GetValueOrDefault("WENKU_TEST_POSTGRES_REPLICA")
+            ?? throw new InvalidOperationException("WENKU_TEST_POSTGRES_REPLICA is not set: the services were started by an older " +
+                "scripts/services.sh; run `bash scripts/services.sh start` again (it adds the standby without restarting the primary)."))
+        + ";Database=" + database;
+
     /// <summary>Drops a test database, even while a (killed or lingering) worker process is still connected to it.</summary>
     public static async Task DropPostgresDatabaseAsync(string connectionString)
     {
@@ -78,7 +88,8 @@ public static class ScaleOutServices
     {
         string[] names = ["WENKU_TEST_POSTGRES", "WENKU_TEST_S3"];
         if (names.All(n => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(n))))
-            return names.ToDictionary(n => n, n => Environment.GetEnvironmentVariable(n)!);
+            return names.Append("WENKU_TEST_POSTGRES_REPLICA").Where(n => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(n)))
+                .ToDictionary(n => n, n => Environment.GetEnvironmentVariable(n)!);
 
         var script = Path.Combine(RepositoryRoot(), "scripts", "services.sh");
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -4,6 +4,7 @@ using Wenku.Accounts;
 using Wenku.Data;
 using Wenku.Documents;
 using Wenku.Search;
+using Wenku.Tests.Infrastructure;
 using Xunit;
 
 namespace Wenku.Tests.Search;
@@ -147,6 +148,154 @@ public sealed class PostgresSearchSyncTests : IDisposable
         await Task.Delay(200);
         await stop.CancelAsync();
         (await searching).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task An_outbox_round_skips_while_a_long_writer_holds_the_tables_and_a_rebuild_waits_past_the_command_timeout()
+    {
+        // Every statement of this database gives up after 2 s unless it has a limit of its own.
+        using var pg = new PostgresSearchDatabase("Command Timeout=2");
+        await using (var seed = await pg.Db.CreateDbContextAsync())
+        {
+            var user = new WenkuUser { UserName = "long@test.local", Email = "long@test.local", DisplayName = "长事务" };
+            var category = new Category { Slug = "tech", Name = "科技" };
+            seed.AddRange(user, category);
+            await seed.SaveChangesAsync();
+            _userId = user.Id;
+            _categoryId = category.Id;
+        }
+        await using var db = await pg.Db.CreateDbContextAsync();
+        var doc = await AddAsync(db, "长事务期间的文档", "深海探测器下潜成功");
+
+        // Another process's writer (a rebuild of a large library) holds the writer lock for 8 s.
+        await using var other = new Npgsql.NpgsqlConnection(pg.ConnectionString);
+        await other.OpenAsync();
+        await using var otherTx = await other.BeginTransactionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_xact_lock(@k)", other, otherTx))
+        {
+            take.Parameters.AddWithValue("k", PostgresSearchIndex.WriterLock);
+            await take.ExecuteNonQueryAsync();
+        }
+        var release = Task.Delay(TimeSpan.FromSeconds(8)).ContinueWith(_ => otherTx.Commit(), TaskScheduler.Default);
+
+        var rebuild = pg.Index.RebuildAsync(null, CancellationToken.None); // waits for the lock without a time limit
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        (await pg.Index.SyncAsync(CancellationToken.None)).ShouldBe(0); // a round gives up after its 5 s wait, no error
+        waited.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(8));
+        (await rebuild).ShouldBe(1);
+        await release;
+        (await pg.Index.SearchAsync(new SearchQuery("深海探测"), CancellationToken.None)).Hits.Select(h => h.DocumentId).ShouldBe([doc.Id]);
+        await pg.Index.SyncAsync(CancellationToken.None);
+        (await db.SearchChanges.CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Facet_counts_past_the_limit_are_marked_as_estimates_and_the_total_stays_exact()
+    {
+        await SeedAsync();
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        for (var i = 0; i < 12; i++) await AddAsync(db, $"气候报告第{i}号", "全球气候变化趋势分析");
+        await _pg.Index.SyncAsync(CancellationToken.None);
+
+        var exact = await _pg.Index.SearchAsync(new SearchQuery("气候变化"), CancellationToken.None);
+        exact.Total.ShouldBe(12);
+        exact.Facets.Estimated.ShouldBeFalse();
+        exact.Facets.Format.ShouldBe([new FacetValue("pdf", 12)]);
+
+        await using var sampled = new PostgresSearchIndex(_pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance) { FacetSample = 5 };
+        var estimate = await sampled.SearchAsync(new SearchQuery("气候变化"), CancellationToken.None);
+        estimate.Total.ShouldBe(12);
+        estimate.Facets.Estimated.ShouldBeTrue();
+        estimate.Facets.Format.ShouldBe([new FacetValue("pdf", 12)]); // 5 counted, scaled by 12/5
+    }
+
+    [Fact]
+    public async Task Searches_read_from_a_streaming_replica_while_writes_go_to_the_primary()
+    {
+        await SeedAsync();
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(_pg.ConnectionString).Database!;
+        var replicaConnection = ScaleOutServices.ReplicaDatabase(database);
+        await using var replica = new PostgresSearchIndex(_pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance, replicaConnection);
+        async Task<List<long>> OnReplica(string q) =>
+            (await replica.SearchAsync(new SearchQuery(q), CancellationToken.None)).Hits.Select(h => h.DocumentId).ToList();
+
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        var first = await AddAsync(db, "主库写入的文档", "极地冰川消融观测");
+        await _pg.Index.SyncAsync(CancellationToken.None); // the outbox is applied on the primary
+        await ReplicaCaughtUpAsync(replicaConnection);
+        (await OnReplica("冰川消融")).ShouldBe([first.Id]);
+
+        // With the standby's replay paused, what the primary writes next is not there: the search read the replica.
+        await ReplicaAsync(replicaConnection, "SELECT pg_wal_replay_pause()");
+        try
+        {
+            var second = await AddAsync(db, "暂停期间写入", "热带雨林保护计划");
+            await _pg.Index.SyncAsync(CancellationToken.None);
+            (await FindAsync("热带雨林")).ShouldBe([second.Id]);
+            (await OnReplica("热带雨林")).ShouldBeEmpty();
+            (await OnReplica("冰川消融")).ShouldBe([first.Id]);
+        }
+        finally
+        {
+            await ReplicaAsync(replicaConnection, "SELECT pg_wal_replay_resume()");
+        }
+        await ReplicaCaughtUpAsync(replicaConnection);
+        (await OnReplica("热带雨林")).Count.ShouldBe(1);
+
+        // Writes and a rebuild (its table swap replayed on the standby) on the primary while the replica answers.
+        using var stop = new CancellationTokenSource();
+        var searching = Task.Run(async () =>
+        {
+            var rounds = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                (await OnReplica("冰川消融")).ShouldBe([first.Id]);
+                rounds++;
+            }
+            return rounds;
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            await AddAsync(db, $"并发写入{i}", "城市轨道交通规划");
+            await _pg.Index.SyncAsync(CancellationToken.None);
+        }
+        await _pg.Index.RebuildAsync(null, CancellationToken.None);
+        await ReplicaCaughtUpAsync(replicaConnection);
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        (await searching).ShouldBeGreaterThan(0);
+        (await replica.SearchAsync(new SearchQuery("轨道交通"), CancellationToken.None)).Total.ShouldBe(3);
+    }
+
+    private static async Task ReplicaAsync(string replicaConnection, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(replicaConnection);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits until the standby has replayed everything the primary has written so far.</summary>
+    private async Task ReplicaCaughtUpAsync(string replicaConnection)
+    {
+        string written;
+        await using (var primary = new Npgsql.NpgsqlConnection(_pg.ConnectionString))
+        {
+            await primary.OpenAsync();
+            // The insert position: with synchronous_commit off, the last commit may not be written out yet.
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_current_wal_insert_lsn()::text", primary);
+            written = (string)(await command.ExecuteScalarAsync())!;
+        }
+        var standby = new Npgsql.NpgsqlConnectionStringBuilder(replicaConnection) { Database = "postgres", Pooling = false };
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); ; await Task.Delay(50))
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(standby.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("SELECT pg_last_wal_replay_lsn() >= @lsn::pg_lsn", connection);
+            command.Parameters.AddWithValue("lsn", written);
+            if (await command.ExecuteScalarAsync() is true) return;
+            if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"The replica has not replayed {written} within 30 s");
+        }
     }
 
     public void Dispose() => _pg.Dispose();

@@ -228,20 +228,26 @@ public sealed class LuceneBackendTests : SearchBackendTests, IDisposable
 /// <summary>A migrated PostgreSQL database of its own, with the search backend over it (shared by a test class).</summary>
 public sealed class PostgresSearchDatabase : IDisposable
 {
-    public string ConnectionString { get; } = ScaleOutServices.NewPostgresDatabase("search");
+    public string ConnectionString { get; }
     public ServiceProvider Services { get; }
     public IDbContextFactory<WenkuDb> Db { get; }
     public PostgresSearchIndex Index { get; }
 
-    public PostgresSearchDatabase()
+    public PostgresSearchDatabase() : this(null) { }
+
+    /// <param name="settings">Appended to the connection string (e.g. <c>Command Timeout=2</c>).</param>
+    /// <param name="readConnectionString">Given the database's name, where the index reads (a replica); null: the database.</param>
+    internal PostgresSearchDatabase(string? settings, Func<string, string>? readConnectionString = null)
     {
+        ConnectionString = ScaleOutServices.NewPostgresDatabase("search") + (settings is null ? "" : ";" + settings);
         var services = new ServiceCollection().AddLogging();
         services.AddWenkuDatabase(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = ConnectionString },
             new WenkuOptions { DataDir = Path.GetTempPath() });
         Services = services.BuildServiceProvider();
         Task.Run(() => DatabaseSetup.MigrateAsync(Services)).GetAwaiter().GetResult();
         Db = Services.GetRequiredService<IDbContextFactory<WenkuDb>>();
-        Index = new PostgresSearchIndex(Db, NullLogger<PostgresSearchIndex>.Instance);
+        Index = new PostgresSearchIndex(Db, NullLogger<PostgresSearchIndex>.Instance,
+            readConnectionString?.Invoke(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!));
     }
 
     /// <summary>Writes documents (and removes ids) in a transaction of its own, as the outbox does.</summary>
@@ -261,6 +267,7 @@ public sealed class PostgresSearchDatabase : IDisposable
 
     public void Dispose()
     {
+        Index.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Services.Dispose();
         ScaleOutServices.DropPostgresDatabaseAsync(ConnectionString).GetAwaiter().GetResult();
     }
