@@ -48,7 +48,7 @@
   function showStatus(el, s) {
     el.textContent = s.text;
     el.setAttribute("data-status", s.status);
-    el.className = el.className.replace(/\bstatus-\S+/g, "").trim() + " status-" + s.status;
+    el.className = el.className.replace(/\bstatus-(?!badge\b)\S+/g, "").trim() + " status-" + s.status;
   }
 
   // /me: the rows still converting follow their conversion live.
@@ -109,9 +109,9 @@
   }
 
   function refresh() {
-    var pending = rows.filter(function (r) { return r.state === "waiting" || r.state === "refused" || r.state === "failed"; });
-    var retry = rows.some(function (r) { return r.state === "refused" || r.state === "failed"; });
-    start.textContent = retry ? texts.retry : fill(texts.start, [pending.length]);
+    var pending = rows.filter(function (r) { return r.state === "waiting" || r.state === "refused" || r.state === "interrupted"; });
+    var retry = rows.some(function (r) { return r.state === "refused" || r.state === "interrupted"; });
+    start.textContent = retry ? texts.retry : pending.length === 0 && rows.length > 0 ? texts.allSent : fill(texts.start, [pending.length]);
     start.disabled = pending.length === 0 || rows.some(function (r) { return r.state === "sending"; });
     var many = rows.length > 0;
     form.querySelectorAll("[data-single-only]").forEach(function (el) { el.hidden = many; });
@@ -231,8 +231,8 @@
       done();
     });
     xhr.addEventListener("error", function () {
-      row.state = "failed";
-      el.setAttribute("data-state", "failed");
+      row.state = "interrupted";
+      el.setAttribute("data-state", "interrupted");
       el.querySelectorAll("[data-field]").forEach(function (f) { f.disabled = false; });
       status.textContent = texts.failed;
       done();
@@ -247,7 +247,7 @@
       return;
     }
     e.preventDefault();
-    var queue = rows.filter(function (r) { return r.state === "waiting" || r.state === "refused" || r.state === "failed"; });
+    var queue = rows.filter(function (r) { return r.state === "waiting" || r.state === "refused" || r.state === "interrupted"; });
     var running = 0;
     function next() {
       while (running < CONCURRENT_UPLOADS && queue.length > 0) {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Wenku.Documents;
 using Wenku.Tests.Infrastructure;
@@ -98,6 +99,7 @@ public sealed class UploadBrowserTests(UploadBrowserSite site) : IClassFixture<U
         (await rows.Nth(1).Locator("[data-file-status] a").GetAttributeAsync("href"))!.ShouldStartWith("/d/");
         var bars = await page.EvaluateAsync<double[]>("() => [...document.querySelectorAll('[data-upload-bar]')].map(b => b.value / b.max)");
         bars.ShouldAllBe(v => v == 1);
+        (await page.TextContentAsync("[data-upload-start]"))!.ShouldBe("已全部上传");
         problems.ShouldBeEmpty();
         await page.CloseAsync();
     }
@@ -150,6 +152,16 @@ public sealed class UploadBrowserTests(UploadBrowserSite site) : IClassFixture<U
             () => [...document.querySelectorAll('td time')].map(t => t.getBoundingClientRect().height / parseFloat(getComputedStyle(t).lineHeight))
             """);
         dateLines.ShouldAllBe(lines => lines < 1.5);
+
+        // Live, without a reload: the converting document moves on, then is published.
+        var converting = await site.WithDbAsync(db => db.Documents.Where(d => d.UploaderId == uploaderId && d.Status == DocumentStatus.Processing).Select(d => d.Id).SingleAsync());
+        var badge = $"document.querySelector('[data-status-for=\"{converting}\"]')";
+        await site.WithDbAsync(db => db.Documents.Where(d => d.Id == converting).ExecuteUpdateAsync(u => u.SetProperty(d => d.ConvertedPages, 9)));
+        await page.WaitForFunctionAsync($"() => {badge}.textContent === '转换中（第 9/12 页）'", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await site.WithDbAsync(db => db.Documents.Where(d => d.Id == converting).ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DocumentStatus.Ready)));
+        await page.WaitForFunctionAsync($"() => {badge}.textContent === '已发布' && {badge}.classList.contains('status-badge') && {badge}.classList.contains('status-ready')",
+            null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Shot($"me-live-{width}"), FullPage = true });
         await page.CloseAsync();
     }
 
