@@ -172,7 +172,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         entries[1].FirstPage.ShouldBeNull();
         entries[1].Note!.ShouldContain("Encrypted");
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
-        page.ShouldContain("This archive holds encrypted files");
+        page.ShouldContain("此压缩包含有加密文件：只列出，不预览。");
         page.ShouldNotContain("机密 secret");
         var listed = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("entries").EnumerateArray().ToList();
         listed[1].GetProperty("encrypted").GetBoolean().ShouldBeTrue();
@@ -259,7 +259,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         entries[1].IsEncrypted.ShouldBeTrue();
         entries[1].FirstPage.ShouldBeNull();
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
-        page.ShouldContain("This archive holds encrypted files");
+        page.ShouldContain("此压缩包含有加密文件：只列出，不预览。");
     }
 
     [Fact]

@@ -97,6 +97,11 @@ public sealed class ReaderTests(WenkuNoWorkerFactory site) : IClassFixture<Wenku
         var first = await reader.GetDocumentAsync($"/d/{id}");
         first.QuerySelectorAll("#continue-reading").ShouldBeEmpty();
         first.One("form[data-reader-progress]").GetAttribute("action").ShouldBe($"/d/{id}/progress");
+        // The comment box stops at the limit, with the counter and the button the site script drives.
+        var comment = first.One("#comments textarea[name=body]");
+        comment.GetAttribute("maxlength").ShouldBe("150");
+        first.One("#" + comment.GetAttribute("data-counter")).Text().ShouldBe("0");
+        first.One("#comments button[type=submit]").Id.ShouldBe("comment-submit");
 
         (await reader.PostFormAsync($"/d/{id}", $"/d/{id}/progress", new() { ["page"] = "4" })).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await reader.PostFormAsync($"/d/{id}", $"/d/{id}/progress", new() { ["page"] = "6" })).StatusCode.ShouldBe(HttpStatusCode.NoContent);

@@ -48,7 +48,7 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
         var (copierWeb, _) = await site.SignedInBrowserAsync("essay-copier@test.local");
         (await copierWeb.GetDocumentAsync("/me")).One("[data-near-duplicate] a").GetAttribute("href").ShouldBe($"/d/{originalId}");
         var held = (await copierWeb.GetDocumentAsync($"/d/{copyId}")).One("#held");
-        held.Text().ShouldContain("Held for review");
+        held.Text().ShouldContain("待审核：");
         held.QuerySelectorAll("a").Select(a => a.GetAttribute("href")).Distinct().ShouldBe([$"/d/{originalId}"]);
 
         // Held is not public: not to anonymous readers, not to other users, not in the original's similar list.

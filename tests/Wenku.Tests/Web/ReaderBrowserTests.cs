@@ -214,31 +214,74 @@ public sealed class ReaderBrowserTests(BrowserSite site) : IClassFixture<Browser
         {
             var page = await context.NewPageAsync();
             var origin = site.BaseAddress.ToString().TrimEnd('/');
-            // A page of another site (another origin: localhost instead of 127.0.0.1, both on this machine, so that the
-            // browser's private-network rules stay out of it), served by the test: the embed snippet from oEmbed, and
-            // the document page itself in a second frame, which must stay empty.
-            var embedder = $"http://localhost:{site.BaseAddress.Port}/blog-post";
+            // A page of another site — another origin on this machine (its own port), served by a listener of the test:
+            // the embed snippet from oEmbed, and the document page itself in a second frame, which must stay empty.
             var oembed = await page.APIRequest.GetAsync($"{origin}/oembed?format=json&url={Uri.EscapeDataString($"{origin}/d/{scene.Document}")}");
             var snippet = (await oembed.JsonAsync())!.Value.GetProperty("html").GetString()!;
-            await page.RouteAsync(embedder, route => route.FulfillAsync(new()
-            {
-                ContentType = "text/html; charset=utf-8",
-                Body = $"<!DOCTYPE html><meta name=viewport content='width=device-width'><h1>Blog post</h1>{snippet.Replace("width=\"640\"", "width=\"100%\"")}" +
-                       $"<iframe name=page src='{origin}/d/{scene.Document}' width=300 height=200></iframe>",
-            }));
+            var html = $"<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'><title>Blog</title><h1>Blog post</h1>" +
+                       $"{snippet.Replace("width=\"640\"", "width=\"100%\"")}<iframe name=page src='{origin}/d/{scene.Document}' width=300 height=200></iframe>";
+            using var embedderSite = OtherSite.Serve(html);
+            var embedder = embedderSite.Url;
+            var console = PageCheck.Listen(page);
             await page.GotoAsync(embedder);
             var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "']");
-            await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync();
+            try
+            {
+                await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            }
+            catch (PlaywrightException e)
+            {
+                await page.ScreenshotAsync(new() { Path = Shot($"embedded-{width}-failed"), FullPage = true });
+                throw new InvalidOperationException($"{e.Message}\nframes: {string.Join(", ", page.Frames.Select(f => f.Url))}\nconsole: {string.Join(" | ", console)}");
+            }
             (await embed.Locator("h1").TextContentAsync())!.ShouldContain("高等数学讲义");
             await page.WaitForTimeoutAsync(500);
-            var blocked = page.Frames.Single(f => f.Name == "page");
-            (await blocked.Locator("#reader").CountAsync()).ShouldBe(0);
+            // The browser refuses to show the document page in a frame (DENY): an error page stands in for it.
+            page.Frames.Single(f => f.Name == "page").Url.ShouldStartWith("chrome-error:");
             await page.ScreenshotAsync(new() { Path = Shot($"embedded-{width}"), FullPage = true });
         }
         finally
         {
             await context.CloseAsync();
         }
+    }
+
+    /// <summary>Another web site on this machine: one page at its own 127.0.0.1 port (a different origin from the site's).</summary>
+    private sealed class OtherSite : IDisposable
+    {
+        private readonly System.Net.HttpListener listener = new();
+        public string Url { get; }
+
+        private OtherSite(string html)
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            Url = $"http://127.0.0.1:{port}/blog-post";
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            listener.Start();
+            var body = System.Text.Encoding.UTF8.GetBytes(html);
+            _ = Task.Run(async () =>
+            {
+                while (listener.IsListening)
+                {
+                    try
+                    {
+                        var context = await listener.GetContextAsync();
+                        context.Response.ContentType = "text/html; charset=utf-8";
+                        await context.Response.OutputStream.WriteAsync(body);
+                        context.Response.Close();
+                    }
+                    catch (Exception) when (!listener.IsListening) { return; }
+                    catch (System.Net.HttpListenerException) { }
+                }
+            });
+        }
+
+        public static OtherSite Serve(string html) => new(html);
+
+        public void Dispose() => listener.Close();
     }
 
     private static string Shot(string name) => Path.Combine(BrowserSite.ScreenshotDir, $"reader-{name}.png");
