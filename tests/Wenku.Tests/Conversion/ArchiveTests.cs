@@ -153,7 +153,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         listed[2].GetProperty("pages").GetProperty("first").GetInt32().ShouldBe(2);
         listed[2].GetProperty("pages").GetProperty("last").GetInt32().ShouldBe(3);
         listed[3].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
-        listed[3].GetProperty("note").GetString()!.ShouldContain("No preview");
+        listed[3].GetProperty("note").GetString()!.ShouldContain("无预览");
         meta.GetProperty("ocrPages").ValueKind.ShouldBe(JsonValueKind.Null);
         meta.GetProperty("title").GetString().ShouldBe("资料包.rar"); // the fields before stay as they were
     }
@@ -201,7 +201,8 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         {
             var failed = await UploadAndWaitAsync(rar[..cut], $"cut5-{cut}.rar");
             failed.Status.ShouldBe(DocumentStatus.Failed);
-            failed.Error!.ShouldContain("truncated");
+            failed.Error!.ShouldContain("截断");
+            failed.ErrorCode!.ShouldStartWith("archive.");
         }
     }
 
@@ -215,7 +216,8 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         {
             var doc = await UploadAndWaitAsync(rar[..cut], $"cut-{cut}.rar");
             doc.Status.ShouldBe(DocumentStatus.Failed);
-            doc.Error!.ShouldContain("truncated");
+            doc.Error!.ShouldContain("截断");
+            doc.ErrorCode!.ShouldStartWith("archive.");
         }
 
         // RAR 5's signature, then junk: a reason, not a crash retried.
@@ -268,7 +270,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var zip = Zip(("zeros.txt", new byte[64 * 1024 * 1024]));
         var doc = await UploadAndWaitAsync(zip, "bomb.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("zip bomb");
+        doc.Error!.ShouldContain("压缩炸弹");
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
 
         var truncated = await UploadAndWaitAsync("AC1015\0\0\0"u8.ToArray(), "cut.dwg");
         truncated.Status.ShouldBe(DocumentStatus.Failed);
-        truncated.Error!.ShouldContain("truncated");
+        truncated.ErrorCode.ShouldBe("drawing.dwg-truncated");
     }
 
     [Fact]

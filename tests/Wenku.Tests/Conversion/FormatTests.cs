@@ -175,7 +175,7 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
         html.ShouldNotContain("href=");
         html.ShouldContain("&lt;img src=x onerror=alert(1)&gt;");
         html.ShouldContain("<table border=\"1\"");
-        html.ShouldContain("[图片 image: a]");
+        html.ShouldContain("[图片：a]");
     }
 
     [Theory]
