@@ -52,7 +52,7 @@ public static class DocumentRules
             errors["category"] = T["请选择一个有效的分类。"];
 
         var tags = (form.Tags ?? "")
-            .Split([',', '，', ';', '；', ' ', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Split([',', '\uff0c', ';', '\uff1b', ' ', '\u3001'], /* also the full-width comma and semicolon and 、 that Chinese keyboards type */ StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(Text.SafeText.OneLine).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (tags.Count > MaxTags) errors["tags"] = T.Text("最多 {0} 个标签。", MaxTags);
         else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = T.Text("每个标签最多 {0} 个字符。", MaxTagLength);
