@@ -170,14 +170,14 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
         entries[1].IsEncrypted.ShouldBeTrue();
         entries[1].FirstPage.ShouldBeNull();
-        entries[1].Note!.ShouldContain("Encrypted");
+        entries[1].Note.ShouldBe(ArchiveNotes.Encrypted.Code);
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
         page.ShouldContain("This archive holds encrypted files");
         page.ShouldNotContain("机密 secret");
         var listed = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("entries").EnumerateArray().ToList();
         listed[1].GetProperty("encrypted").GetBoolean().ShouldBeTrue();
         listed[1].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
-        listed[1].GetProperty("note").GetString()!.ShouldContain("Encrypted");
+        listed[1].GetProperty("note").GetString().ShouldBe("已加密：只列出，不预览");
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.PageCount.ShouldBe(0);
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
-        entries.ShouldHaveSingleItem().Note!.ShouldContain("not opened");
+        entries.ShouldHaveSingleItem().Note.ShouldBe(ArchiveNotes.Nested.Code);
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}"); // an archive without previews still has its page
         page.ShouldContain("压缩包内容 Archive contents (1)");
         page.ShouldContain("level1.zip");

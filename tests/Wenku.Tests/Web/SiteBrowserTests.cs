@@ -98,6 +98,7 @@ public sealed class SiteBrowserTests(BrowserSite site) : IClassFixture<BrowserSi
             (await library.IsVisibleAsync()).ShouldBeTrue();
             var box = (await library.BoundingBoxAsync())!;
             (box.X + box.Width).ShouldBeLessThanOrEqualTo(viewport.Width);
+            (box.Y + box.Height).ShouldBeLessThanOrEqualTo(viewport.Height); // under the header, not off the screen
             (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(viewport.Width);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-menu-open-{viewport.Name}.png") });
             // The keyboard: Enter on the focused summary closes it again.
