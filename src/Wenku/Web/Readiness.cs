@@ -78,7 +78,7 @@ public sealed class ServiceUnavailableResponses(RequestDelegate next, ILogger<Se
                 <!DOCTYPE html>
                 <html lang="{Localization.SiteCultures.HtmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>{encode.Encode(title)}</title><link rel="stylesheet" href="/site.css"></head>
-                <body><main id="main"><section class="panel error-page"><p class="status-code" aria-hidden="true">503</p><h1>{encode.Encode(title)}</h1>
+                <body><main id="main"><section class="panel error-page"><div class="status-code" aria-hidden="true">503</div><h1>{encode.Encode(title)}</h1>
                 <p>{encode.Encode(message)}</p><ul class="ways"><li><a href="/">{encode.Encode(home)}</a></li></ul></section></main></body></html>
                 """);
         }

@@ -153,7 +153,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         listed[2].GetProperty("pages").GetProperty("first").GetInt32().ShouldBe(2);
         listed[2].GetProperty("pages").GetProperty("last").GetInt32().ShouldBe(3);
         listed[3].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
-        listed[3].GetProperty("note").GetString()!.ShouldContain("无预览");
+        listed[3].GetProperty("note").GetString()!.ShouldContain("预览");
         meta.GetProperty("ocrPages").ValueKind.ShouldBe(JsonValueKind.Null);
         meta.GetProperty("title").GetString().ShouldBe("资料包.rar"); // the fields before stay as they were
     }
@@ -223,7 +223,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         // RAR 5's signature, then junk: a reason, not a crash retried.
         var damaged = await UploadAndWaitAsync([.. TestRar.Rar5Marker, .. Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())], "damaged.rar");
         damaged.Status.ShouldBe(DocumentStatus.Failed);
-        damaged.Error!.ShouldContain("This archive is incomplete");
+        damaged.Error!.ShouldContain("压缩包不完整");
     }
 
     private static void SevenZip(string workDir, params string[] args)
@@ -295,7 +295,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         for (var i = 0; i < 5; i++) inner = Zip(($"level{i}.zip", inner));
         var doc = await UploadAndWaitAsync(inner, $"deep-{Guid.NewGuid():N}.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("nested more than 3 levels");
+        doc.Error!.ShouldContain("嵌套超过 3 层");
     }
 
     [Fact]
@@ -306,7 +306,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
             for (var i = 0; i < 100_000; i++) zip.CreateEntry($"e{i}", CompressionLevel.NoCompression);
         var doc = await UploadAndWaitAsync(ms.ToArray(), "many.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("entries");
+        doc.Error!.ShouldContain("个文件上限");
         (await site.CreateClient().GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 

@@ -84,7 +84,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
     {
         var doc = await UploadAndWaitAsync("  0\nSECTION\n  2\nENTITIES\nnot a group code\nLINE\n"u8.ToArray(), "bad.dxf");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("malformed");
+        doc.Error!.ShouldContain("格式错误");
     }
 
     /// <summary>A DXF with every entity kind we draw, a block inserted twice, Chinese TEXT and MTEXT.</summary>
