@@ -110,4 +110,30 @@ public sealed class SiteBrowserTests(BrowserSite site) : IClassFixture<BrowserSi
             await page.CloseAsync();
         }
     }
+
+    [Theory]
+    [InlineData("desktop")]
+    [InlineData("phone")]
+    public async Task Dark_mode_turns_the_page_dark_with_readable_text(string width)
+    {
+        await SceneAsync();
+        var viewport = BrowserViewport.Both.Single(v => v.Name == width);
+        var context = await site.ContextAsync(viewport);
+        var page = await context.NewPageAsync();
+        try
+        {
+            await page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+            await page.GotoAsync("/search?q=" + Uri.EscapeDataString(Word));
+            var (background, text) = (await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"),
+                await page.EvaluateAsync<string>("() => getComputedStyle(document.body).color"));
+            background.ShouldBe("rgb(21, 23, 26)");
+            text.ShouldBe("rgb(230, 230, 230)");
+            (await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.panel')).backgroundColor")).ShouldBe("rgb(31, 34, 38)");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-dark-search-{viewport.Name}.png"), FullPage = true });
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
 }
