@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 
 namespace Wenku.Accounts;
 
@@ -18,7 +19,7 @@ public sealed class BanAwareSignInManager(
 {
     /// <summary>The message a banned user sees when signing in, with the reason.</summary>
     public static string BannedMessage(Microsoft.Extensions.Localization.IStringLocalizer T, string? reason) =>
-        string.IsNullOrWhiteSpace(reason) ? T["账号已被封禁。"] : Web.Localization.LocalizerExtensions.Text(T, "账号已被封禁：{0}", reason);
+        string.IsNullOrWhiteSpace(reason) ? T["账号已被封禁。"] : T.Text("账号已被封禁：{0}", reason);
 
     public override async Task<bool> CanSignInAsync(WenkuUser user) => user.BannedAt is null && await base.CanSignInAsync(user);
 
