@@ -2,12 +2,15 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Wenku.Data;
 
 namespace Wenku.Accounts;
 
 /// <summary>Creates users with a role (CLI and registration) and changes passwords.</summary>
-public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens tokens)
+/// <remarks>Errors are in the request's language on the site; the CLI, which has no localizer, gets Identity's English.</remarks>
+public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens tokens, IStringLocalizer<SharedResource>? T = null)
 {
     /// <summary>
     /// Registers a new reader; never touches an existing account. For a taken email it does the same work (password
@@ -20,13 +23,13 @@ public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens token
         if (await users.FindByEmailAsync(email) is not null)
         {
             var rules = await ValidatePasswordAsync(user, password);
-            if (!rules.Succeeded) return (null, rules.Errors.Select(e => e.Description).ToList());
+            if (!rules.Succeeded) return (null, rules.Errors.Select(Describe).ToList());
             users.PasswordHasher.HashPassword(user, password);
             return (null, []);
         }
         var result = await users.CreateAsync(user, password);
         if (result.Succeeded) result = await users.AddToRoleAsync(user, Roles.User);
-        return result.Succeeded ? (user, []) : (null, result.Errors.Select(e => e.Description).ToList());
+        return result.Succeeded ? (user, []) : (null, result.Errors.Select(Describe).ToList());
     }
 
     /// <summary>
@@ -82,11 +85,22 @@ public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens token
     {
         var result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
         if (!result.Succeeded)
-            return result.Errors.Select(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch)
-                ? "当前密码不正确。The current password is wrong." : e.Description).ToList();
+            return result.Errors.Select(Describe).ToList();
         await tokens.RevokeAllAsync(user.Id, null, ct);
         return [];
     }
+
+    /// <summary>An Identity error in the reader's language (the rules this site uses; any other keeps Identity's text).</summary>
+    private string Describe(IdentityError e) => T is null ? e.Description : e.Code switch
+    {
+        nameof(IdentityErrorDescriber.PasswordTooShort) => T.Text("密码至少 {0} 位。", users.Options.Password.RequiredLength),
+        nameof(IdentityErrorDescriber.PasswordMismatch) => T["当前密码不正确。"],
+        nameof(IdentityErrorDescriber.InvalidEmail) => T["邮箱地址无效。"],
+        nameof(IdentityErrorDescriber.InvalidUserName) => T["邮箱地址无效。"],
+        nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName) => T["这个邮箱不能用于注册。"],
+        CommonPasswords.Code => T["这个密码太常见，很容易被猜到，请换一个。"],
+        _ => e.Description,
+    };
 
     /// <summary>Runs every password rule (length, common passwords) without storing anything.</summary>
     public async Task<IdentityResult> ValidatePasswordAsync(WenkuUser user, string password)

@@ -111,13 +111,15 @@ public sealed class TokenAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(statusCode: 401, title: "需要 API 令牌。An API token is required.",
-            detail: "Send Authorization: Bearer <token>; create one at /me/tokens or with `wenku admin create-token --email …`. Expired and revoked tokens are refused.").ExecuteAsync(Context);
+        var T = Context.RequestServices.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<SharedResource>>();
+        await Results.Problem(statusCode: 401, title: T["需要 API 令牌。"],
+            detail: T["请发送 Authorization: Bearer <令牌>；在 /me/tokens 或用 `wenku admin create-token --email …` 创建。过期和已吊销的令牌会被拒绝。"]).ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await Results.Problem(statusCode: 403, title: "没有权限。You may not do this.").ExecuteAsync(Context);
+        var T = Context.RequestServices.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<SharedResource>>();
+        await Results.Problem(statusCode: 403, title: T["没有权限。"]).ExecuteAsync(Context);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 
 namespace Wenku.Accounts;
 
@@ -17,8 +18,8 @@ public sealed class BanAwareSignInManager(
     : SignInManager<WenkuUser>(users, context, claims, options, logger, schemes, confirmation)
 {
     /// <summary>The message a banned user sees when signing in, with the reason.</summary>
-    public static string BannedMessage(string? reason) =>
-        $"账号已被封禁 This account is banned{(string.IsNullOrWhiteSpace(reason) ? "" : $"：{reason}")}";
+    public static string BannedMessage(Microsoft.Extensions.Localization.IStringLocalizer T, string? reason) =>
+        string.IsNullOrWhiteSpace(reason) ? T["账号已被封禁。"] : T.Text("账号已被封禁：{0}", reason);
 
     public override async Task<bool> CanSignInAsync(WenkuUser user) => user.BannedAt is null && await base.CanSignInAsync(user);
 

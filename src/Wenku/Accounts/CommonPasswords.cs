@@ -9,6 +9,9 @@ namespace Wenku.Accounts;
 /// </summary>
 public sealed class CommonPasswords : IPasswordValidator<WenkuUser>
 {
+    /// <summary>The error's code (the site shows it in the reader's language).</summary>
+    public const string Code = "CommonPassword";
+
     private static readonly Lazy<HashSet<string>> List = new(Load);
 
     public static bool Contains(string password) => List.Value.Contains(password.Trim());
@@ -17,8 +20,8 @@ public sealed class CommonPasswords : IPasswordValidator<WenkuUser>
         Task.FromResult(password is not null && Contains(password)
             ? IdentityResult.Failed(new IdentityError
             {
-                Code = "CommonPassword",
-                Description = "这个密码太常见，很容易被猜到，请换一个。This password is one of the most common ones and easily guessed; choose another.",
+                Code = Code,
+                Description = "This password is one of the most common ones and easily guessed; choose another.",
             })
             : IdentityResult.Success);
 

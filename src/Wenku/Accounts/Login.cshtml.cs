@@ -15,7 +15,8 @@ namespace Wenku.Accounts;
 /// </summary>
 [EnableRateLimiting(RateLimits.SignIn)]
 public sealed class LoginModel(
-    SignInManager<WenkuUser> signIn, AccountService accounts, SignInThrottle throttle, WenkuDb db, TimeProvider clock) : PageModel
+    SignInManager<WenkuUser> signIn, AccountService accounts, SignInThrottle throttle, WenkuDb db, TimeProvider clock,
+    Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty, Required, EmailAddress, MaxLength(256)] public string Email { get; set; } = "";
     [BindProperty, Required, MaxLength(200)] public string Password { get; set; } = "";
@@ -31,7 +32,7 @@ public sealed class LoginModel(
     {
         if (!ModelState.IsValid)
         {
-            Error = "请输入邮箱和密码。Enter your email and password.";
+            Error = T["请输入邮箱和密码。"];
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
@@ -40,7 +41,7 @@ public sealed class LoginModel(
         if (throttle.IsRefused(Email, address))
         {
             await NoteFailureAsync(user, ct);
-            Error = "从你的地址登录此账号失败次数过多，请稍后再试。Too many failed sign-ins to this account from your address; try again later.";
+            Error = T["从你的地址登录此账号失败次数过多，请稍后再试。"];
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
@@ -49,7 +50,7 @@ public sealed class LoginModel(
         // A banned account is told so, with the reason, only once the password is right (one hash, as for anyone).
         if (user is { BannedAt: not null } && await signIn.UserManager.CheckPasswordAsync(user, Password))
         {
-            Error = BanAwareSignInManager.BannedMessage(user.BanReason);
+            Error = BanAwareSignInManager.BannedMessage(T, user.BanReason);
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }
@@ -60,7 +61,7 @@ public sealed class LoginModel(
 
         throttle.RecordFailure(Email, address);
         await NoteFailureAsync(user, ct);
-        Error = "邮箱或密码错误。Wrong email or password.";
+        Error = T["邮箱或密码错误。"];
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }

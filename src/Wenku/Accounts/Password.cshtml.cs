@@ -13,7 +13,7 @@ namespace Wenku.Accounts;
 /// again with the new stamp. Every API token of the user is revoked.
 /// </summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie), EnableRateLimiting(RateLimits.SignIn)]
-public sealed class PasswordModel(AccountService accounts, SignInManager<WenkuUser> signIn) : PageModel
+public sealed class PasswordModel(AccountService accounts, SignInManager<WenkuUser> signIn, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty, Required, MaxLength(200)] public string CurrentPassword { get; set; } = "";
     [BindProperty, Required, StringLength(200, MinimumLength = 8)] public string NewPassword { get; set; } = "";
@@ -26,7 +26,7 @@ public sealed class PasswordModel(AccountService accounts, SignInManager<WenkuUs
     {
         var user = await signIn.UserManager.GetUserAsync(User);
         if (user is null) return Challenge();
-        if (!ModelState.IsValid) Errors = ["请填写当前密码和至少 8 位的新密码。Enter your current password and a new one of at least 8 characters."];
+        if (!ModelState.IsValid) Errors = [T["请填写当前密码和至少 8 位的新密码。"]];
         else Errors = await accounts.ChangePasswordAsync(user, CurrentPassword, NewPassword, ct);
         if (Errors.Count > 0)
         {

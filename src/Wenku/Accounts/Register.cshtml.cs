@@ -12,7 +12,7 @@ namespace Wenku.Accounts;
 /// there is no other channel to tell the owner, so nobody is signed in by registering.
 /// </summary>
 [EnableRateLimiting(RateLimits.SignIn)]
-public sealed class RegisterModel(AccountService accounts) : PageModel
+public sealed class RegisterModel(AccountService accounts, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty, Required, EmailAddress, MaxLength(256)] public string Email { get; set; } = "";
     [BindProperty, Required, StringLength(40, MinimumLength = 2)] public string DisplayName { get; set; } = "";
@@ -25,7 +25,7 @@ public sealed class RegisterModel(AccountService accounts) : PageModel
     {
         if (!ModelState.IsValid)
         {
-            Errors = ["请填写有效的邮箱、2–40 字的昵称和至少 8 位的密码。Enter a valid email, a 2–40 character name and a password of at least 8 characters."];
+            Errors = [T["请填写有效的邮箱、2–40 字的昵称和至少 8 位的密码。"]];
             Response.StatusCode = 400;
             return Page();
         }

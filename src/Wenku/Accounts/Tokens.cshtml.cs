@@ -7,7 +7,7 @@ namespace Wenku.Accounts;
 
 /// <summary>One's own API tokens: list them, create one (named, optionally expiring; the secret is shown once), revoke one.</summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
-public sealed class TokensModel(ApiTokens tokens, TimeProvider clock) : PageModel
+public sealed class TokensModel(ApiTokens tokens, TimeProvider clock, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty, Required, StringLength(80, MinimumLength = 1)] public string Name { get; set; } = "";
     [BindProperty, Range(1, 3650)] public int? ExpiresDays { get; set; }
@@ -23,7 +23,7 @@ public sealed class TokensModel(ApiTokens tokens, TimeProvider clock) : PageMode
         var name = Text.SafeText.OneLine(Name);
         if (!ModelState.IsValid || name.Length == 0)
         {
-            Errors = ["请填写 1–80 字的名称，有效天数为 1–3650 或留空。Enter a name of 1–80 characters and 1–3650 days or nothing."];
+            Errors = [T["请填写 1–80 字的名称，有效天数为 1–3650 或留空。"]];
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
         else

@@ -27,7 +27,7 @@ public static class WenkuCli
         worker.SetAction((p, _) => WorkerHost.RunAsync(ToHostArgs(p.GetValue(data), null, p.UnmatchedTokens), p.GetValue(parentPid)));
         worker.TreatUnmatchedTokensAsErrors = false;
 
-        var root = new RootCommand("Wenku 文库: a self-hosted document-sharing site.")
+        var root = new RootCommand("Wenku: a self-hosted document-sharing site")
         {
             serve, worker, AdminCommands.Build(data), ImportCommand.Build(data),
         };

@@ -36,7 +36,15 @@ public static class CommentEndpoints
         var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         // Comments belong to published documents: on one still converting or failed nobody would see them.
         if (doc is null || doc.Status != DocumentStatus.Ready) return Results.NotFound();
-        if (Validate(body) is { } error) return Results.Redirect($"/d/{id}?comment={error}#comments");
+        if (Validate(body) is { } error)
+        {
+            // Too long: the typed text goes back into the box (cut to what the box holds), so nothing is lost.
+            var kept = Text.SafeText.MultiLine(body);
+            if (kept.Length > Comment.MaxStoredLength) kept = kept[..Comment.MaxStoredLength];
+            return Results.Redirect(error == "toolong" && kept.Length > 0
+                ? $"/d/{id}?comment={error}&draft={Uri.EscapeDataString(kept)}#comments"
+                : $"/d/{id}?comment={error}#comments");
+        }
         var text = Text.SafeText.MultiLine(body);
         var verdict = await words.CheckAsync(text, ct);
         // Refused with the word named; the draft goes back to the form (it is the commenter's own text, at most a few hundred characters).
@@ -55,7 +63,7 @@ public static class CommentEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache,
-        Moderation.CommentModeration moderation, CancellationToken ct)
+        Moderation.CommentModeration moderation, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var comment = await db.Comments.SingleOrDefaultAsync(c => c.Id == id, ct);
         if (comment is null) return Results.NotFound();
@@ -63,7 +71,7 @@ public static class CommentEndpoints
         // Staff deleting another's comment is a moderation action: audited, its open reports closed.
         if (comment.UserId != http.User.UserId())
         {
-            await moderation.DecideAsync(id, Moderation.CommentModeration.Delete, "版主删除 Deleted by staff", http.User.UserId()!, ct);
+            await moderation.DecideAsync(id, Moderation.CommentModeration.Delete, T["版主删除"], http.User.UserId()!, ct);
             return Results.Redirect($"/d/{comment.DocumentId}#comments");
         }
         db.Comments.Remove(comment);

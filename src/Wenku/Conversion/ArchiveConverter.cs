@@ -4,6 +4,7 @@ using SharpCompress.Archives;
 using SharpCompress.Common;
 using SharpCompress.Readers;
 using Wenku.Documents;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -18,6 +19,20 @@ namespace Wenku.Conversion;
 /// </summary>
 public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServiceProvider services, ILogger<ArchiveConverter> log) : IDocumentConverter
 {
+
+    // Failures, stored as codes and shown in the reader's language.
+    public static readonly Message Encrypted = new("archive.encrypted", "此压缩包已加密，连文件列表也无法读取。");
+    public static readonly Message Unreadable = new("archive.unreadable", "无法读取此压缩包，文件可能已损坏或被截断（{0}）。");
+    public static readonly Message DamagedAfter = new("archive.damaged-after", "压缩包在第 {0} 个文件之后已损坏或被截断（{1}）。");
+    public static readonly Message TooManyPages = new("archive.too-many-pages", "此压缩包的预览超过 {0} 页上限。");
+    public static readonly Message Truncated = new("archive.truncated", "压缩包不完整，可能被截断。");
+    public static readonly Message TooLarge = new("archive.too-large", "此压缩包解压后超过 {0} MB 上限。");
+    public static readonly Message Ratio = new("archive.ratio", "此压缩包的压缩比异常（超过 {0}:1），疑似压缩炸弹。");
+    public static readonly Message TooManyEntries = new("archive.too-many-entries", "此压缩包超过 {0} 个文件上限。");
+    public static readonly Message TooDeep = new("archive.too-deep", "压缩包嵌套超过 {0} 层。");
+    public static readonly Message NestedTooLarge = new("archive.nested-too-large", "此压缩包（含其中的压缩包）解压后超过 {0} MB 上限，疑似压缩炸弹。");
+    public static readonly Message NestedRatio = new("archive.nested-ratio", "此压缩包（含其中的压缩包）的压缩比超过 {0}:1，疑似压缩炸弹。");
+    public static readonly Message EntryBomb = new("archive.entry-bomb", "压缩包内的文件解压后远超其声明的大小，疑似压缩炸弹（{0}）。");
     private readonly ConversionOptions _o = options.Value;
     private long MaxBytes => _o.ArchiveMaxUncompressedMb * 1024L * 1024;
 
@@ -92,10 +107,10 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         {
             log.LogInformation(e, "Archive {Input} could not be read", inputPath);
             if (entries.Count == 0 && (e is CryptographicException || e.Message.Contains("password", StringComparison.OrdinalIgnoreCase)))
-                throw new ConversionException("此压缩包已加密，连文件列表也无法读取。This archive is encrypted, its list of files included; it cannot be shown without the password.");
-            throw new ConversionException(entries.Count == 0
-                ? $"无法读取此压缩包，文件可能已损坏。This archive cannot be read; it may be damaged or truncated ({Short(e.Message)})."
-                : $"压缩包在第 {entries.Count} 个文件之后已损坏或被截断。This archive is damaged or truncated after entry {entries.Count} ({Short(e.Message)}).");
+                throw new ConversionException(Encrypted);
+            throw entries.Count == 0
+                ? new ConversionException(Unreadable, Short(e.Message))
+                : new ConversionException(DamagedAfter, entries.Count, Short(e.Message));
         }
 
         // Previews: each extracted entry converted like an upload of its own, its pages appended.
@@ -104,7 +119,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         for (var i = 0; i < entries.Count; i++)
         {
             if (!extracted.TryGetValue(entries[i].Number, out var path)) continue;
-            if (previews >= _o.ArchivePreviews) { entries[i] = entries[i] with { Note = "仅列出 Listed only (beyond the previews)" }; continue; }
+            if (previews >= _o.ArchivePreviews) { entries[i] = entries[i] with { Note = ArchiveNotes.ListedOnly.Code }; continue; }
             var (note, converted) = await PreviewAsync(request.DocumentId, path, entries[i], workDir, ct);
             if (converted is null) { entries[i] = entries[i] with { Note = note }; continue; }
             previews++;
@@ -113,7 +128,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                 pages.Add(p with { Number = pages.Count + 1 });
             entries[i] = entries[i] with { FirstPage = first, PageCount = converted.Pages.Count };
             if (pages.Count > _o.MaxPages)
-                throw new ConversionException($"此压缩包的预览超过 {_o.MaxPages} 页上限。The previews of this archive run to more than {_o.MaxPages} pages, the limit.");
+                throw new ConversionException(TooManyPages, _o.MaxPages);
         }
         return new ConversionResult(pages, entries);
     }
@@ -124,7 +139,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     /// </summary>
     private void CheckTarComplete(string inputPath, bool gzipped)
     {
-        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        var truncated = new ConversionException(Truncated);
         if (!gzipped)
         {
             if (new FileInfo(inputPath).Length % 512 != 0) throw truncated;
@@ -145,13 +160,13 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             {
                 total += n;
                 if (total > MaxBytes)
-                    throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
+                    throw new ConversionException(TooLarge, _o.ArchiveMaxUncompressedMb);
             }
         }
         catch (InvalidDataException) { throw truncated; }
         if ((uint)total != System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) || total % 512 != 0) throw truncated;
         if (total > 1024 * 1024 && total / Math.Max(1, file.Length) > _o.ArchiveMaxRatio)
-            throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+            throw new ConversionException(Ratio, _o.ArchiveMaxRatio);
     }
 
     /// <summary>
@@ -163,7 +178,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     /// </summary>
     private void CheckRarComplete(string inputPath)
     {
-        var truncated = new ConversionException("压缩包不完整，可能被截断。This archive is incomplete; the file appears to be truncated.");
+        var truncated = new ConversionException(Truncated);
         using var file = File.OpenRead(inputPath);
         var header = new byte[40];
         if (ReadAt(file, 0, header.AsSpan(0, 8)) < 8) throw truncated;
@@ -242,11 +257,11 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     {
         var path = (e.Key ?? "").Replace('\\', '/');
         if (path.Length > 1000) path = path[..1000];
-        var note = e.IsEncrypted ? "已加密 Encrypted: listed, not previewed" : null;
+        var note = e.IsEncrypted ? ArchiveNotes.Encrypted.Code : null;
         var known = KnownExtensions.Any(x => path.EndsWith(x, StringComparison.OrdinalIgnoreCase));
-        if (note is null && !e.IsDirectory && !known) note = "无预览 No preview for this kind of file";
+        if (note is null && !e.IsDirectory && !known) note = ArchiveNotes.NoPreview.Code;
         if (note is null && !e.IsDirectory && IsArchiveName(path))
-            note = "压缩包内的压缩包：只列出，不打开 An archive inside the archive: listed, not opened";
+            note = ArchiveNotes.Nested.Code;
         DateTime? modified = e.LastModifiedTime is { } t ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : null;
         return new ArchiveEntryInfo(number, path, Math.Max(0, e.Size), Math.Max(0, e.CompressedSize), modified, e.IsDirectory, e.IsEncrypted, Note: note);
     }
@@ -255,13 +270,13 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     private void CheckBounds(List<ArchiveEntryInfo> entries, long total, long archiveSize)
     {
         if (entries.Count > _o.ArchiveMaxEntries)
-            throw new ConversionException($"此压缩包超过 {_o.ArchiveMaxEntries} 个文件上限。This archive has more than {_o.ArchiveMaxEntries} entries, the limit.");
+            throw new ConversionException(TooManyEntries, _o.ArchiveMaxEntries);
         var last = entries[^1];
         if (total > MaxBytes)
-            throw new ConversionException($"此压缩包解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限。This archive unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit.");
+            throw new ConversionException(TooLarge, _o.ArchiveMaxUncompressedMb);
         if (total > 1024 * 1024 && total / Math.Max(1, archiveSize) > _o.ArchiveMaxRatio
             || last.Size > 1024 * 1024 && last.CompressedSize > 0 && last.Size / last.CompressedSize > _o.ArchiveMaxRatio)
-            throw new ConversionException($"此压缩包的压缩比异常（超过 {_o.ArchiveMaxRatio}:1），疑似压缩炸弹。This archive's compression ratio is above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+            throw new ConversionException(Ratio, _o.ArchiveMaxRatio);
     }
 
     /// <summary>
@@ -278,7 +293,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             ct.ThrowIfCancellationRequested();
             if (e.IsDirectory || e.IsEncrypted || !IsArchiveName(e.Key)) continue;
             if (depth > _o.ArchiveMaxDepth)
-                throw new ConversionException($"压缩包嵌套超过 {_o.ArchiveMaxDepth} 层。Archives are nested more than {_o.ArchiveMaxDepth} levels deep in this archive.");
+                throw new ConversionException(TooDeep, _o.ArchiveMaxDepth);
             var inner = Path.Combine(workDir, $"nested-{Guid.NewGuid():N}.bin");
             try
             {
@@ -300,9 +315,9 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
                 {
                     declared += innerEntries.Sum(x => Math.Max(0, x.Size));
                     if (declared > MaxBytes)
-                        throw new ConversionException($"此压缩包（含其中的压缩包）解压后超过 {_o.ArchiveMaxUncompressedMb} MB 上限，疑似压缩炸弹。This archive, with the archives inside it, unpacks to more than {_o.ArchiveMaxUncompressedMb} MB, the limit; it looks like a zip bomb.");
+                        throw new ConversionException(NestedTooLarge, _o.ArchiveMaxUncompressedMb);
                     if (declared > 1024 * 1024 && declared / Math.Max(1, archiveSize) > _o.ArchiveMaxRatio)
-                        throw new ConversionException($"此压缩包（含其中的压缩包）的压缩比超过 {_o.ArchiveMaxRatio}:1，疑似压缩炸弹。This archive, with the archives inside it, has a compression ratio above {_o.ArchiveMaxRatio}:1; it looks like a zip bomb.");
+                        throw new ConversionException(NestedRatio, _o.ArchiveMaxRatio);
                     CheckNested(innerEntries, depth + 1, workDir, ref declared, archiveSize, ct);
                 }
             }
@@ -328,7 +343,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
             written += n;
             // Declared sizes can lie: what comes out is counted too.
             if (written > budget || written > entry.Size * 2 + 1024 * 1024)
-                throw new ConversionException($"压缩包内的文件解压后远超其声明的大小，疑似压缩炸弹。An entry of this archive unpacks to far more than it declares; it looks like a zip bomb ({entry.Path}).");
+                throw new ConversionException(EntryBomb, entry.Path);
             target.Write(buffer, 0, n);
         }
         return written;
@@ -350,10 +365,10 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
     {
         var name = entry.Path.Split('/')[^1];
         var (format, what) = FileSniffer.SniffFile(path, name);
-        if (format is null) return ($"无预览 No preview: {what}", null);
-        if (ArchiveFormats.Contains(format)) return ("压缩包内的压缩包：只列出，不打开 An archive inside the archive: listed, not opened", null);
+        if (format is null) return (ArchiveNotes.Store(ArchiveNotes.NoPreviewOf, what), null);
+        if (ArchiveFormats.Contains(format)) return (ArchiveNotes.Nested.Code, null);
         var converter = services.GetServices<IDocumentConverter>().FirstOrDefault(c => c is not ArchiveConverter && c.CanConvert(format));
-        if (converter is null) return ($"暂不支持预览 No preview yet for {FileSniffer.Formats[format]}", null);
+        if (converter is null) return (ArchiveNotes.Store(ArchiveNotes.NoPreviewYet, FileSniffer.Formats[format]), null);
 
         try
         {
@@ -361,7 +376,7 @@ public sealed class ArchiveConverter(IOptions<ConversionOptions> options, IServi
         }
         catch (ConversionException e)
         {
-            return ($"预览失败 Preview failed: {Short(e.Message)}", null);
+            return (ArchiveNotes.Store(ArchiveNotes.PreviewFailed, Short(e.Message)), null);
         }
     }
 

@@ -5,10 +5,12 @@ using Wenku.Documents;
 using Wenku.Duplicates;
 using Wenku.Jobs;
 using Wenku.Storage;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
 /// <summary>The <c>convert</c> job: original file → page previews, page text, status <c>ready</c> or <c>failed</c>.</summary>
+/// <summary>Converts an uploaded document into page images, text and facts (the <c>convert</c> job).</summary>
 public sealed class ConvertDocumentJob(
     IDbContextFactory<WenkuDb> dbFactory,
     IFileStore store,
@@ -20,6 +22,11 @@ public sealed class ConvertDocumentJob(
     TimeProvider time,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
+    public static readonly Message UnsupportedFormat = new("convert.unsupported-format", "暂不支持此格式（{0}）。");
+    public static readonly Message MissingPackages = new("convert.missing-packages", "服务器缺少转换所需的软件包（{0}：{1}），安装后将自动转换。");
+    public static readonly Message OriginalMissing = new("convert.original-missing", "原始文件已丢失。");
+    public static readonly Message NearDuplicateRejected = new("convert.near-duplicate", "与已有文档 /d/{0} 高度相似（相似度 {1}），本站不接受重复上传。");
+
     public string Kind => Job.Kinds.Convert;
 
     public async Task RunAsync(ClaimedJob job, CancellationToken ct)
@@ -34,7 +41,7 @@ public sealed class ConvertDocumentJob(
         var converter = converters.FirstOrDefault(c => c.CanConvert(doc.Format));
         if (converter is null)
         {
-            await FailAsync(db, doc, $"暂不支持此格式（{doc.Format}）。The format {doc.Format} cannot be converted yet.", ct);
+            await FailAsync(db, doc, UnsupportedFormat, ct, doc.Format);
             return;
         }
 
@@ -43,11 +50,12 @@ public sealed class ConvertDocumentJob(
         if (dependencies.Current.MissingFor(doc.Format) is { Count: > 0 } missing)
         {
             var packages = string.Join(", ", missing.Select(m => m.Package).Distinct());
-            var reason = $"服务器缺少转换所需的软件包（{packages}），安装后将自动转换。" +
-                $"The server lacks what converting this document needs ({string.Join(", ", missing.Select(m => m.Name))}; " +
-                $"Debian packages: {packages}); it will convert once they are installed.";
+            var needs = string.Join(", ", missing.Select(m => m.Name));
+            var reason = MissingPackages.Format(packages, needs);
             doc.Status = DocumentStatus.Queued;
             doc.Error = reason;
+            doc.ErrorCode = MissingPackages.Code;
+            doc.ErrorArgs = Message.StoreArgs([packages, needs]);
             await db.SaveChangesAsync(ct);
             throw new JobDeferredException(reason, ConverterDependencies.RecheckInterval);
         }
@@ -68,7 +76,7 @@ public sealed class ConvertDocumentJob(
             // No extension: the converter is told the format detected at upload, and never guesses it from a name.
             var input = Path.Combine(workDir, "original");
             await using (var source = await store.OpenReadAsync(doc.StorageKey, ct)
-                ?? throw new ConversionException("原始文件已丢失。The original file is missing from storage."))
+                ?? throw new ConversionException(OriginalMissing))
             await using (var target = File.Create(input))
                 await source.CopyToAsync(target, ct);
 
@@ -105,7 +113,7 @@ public sealed class ConvertDocumentJob(
                 await duplicates.ForgetAsync(db, id, ct);
                 doc.NearDuplicateOfId = check.BestMatchId;
                 doc.NearDuplicateScore = check.BestScore;
-                await FailAsync(db, doc, NearDuplicates.RejectionReason(check.BestMatchId!.Value, check.BestScore), ct);
+                await FailAsync(db, doc, NearDuplicateRejected, ct, check.BestMatchId!.Value, check.BestScore.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
                 return;
             }
 
@@ -172,14 +180,18 @@ public sealed class ConvertDocumentJob(
         }
     }
 
-    public async Task GiveUpAsync(ClaimedJob job, string reason, CancellationToken ct)
+    public async Task GiveUpAsync(ClaimedJob job, Message reason, object?[] args, CancellationToken ct)
     {
         if (job.DocumentId is not { } id) return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var doc = await db.Documents.SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is null || doc.Status == DocumentStatus.Ready) return;
-        await FailAsync(db, doc, reason, ct);
+        await FailAsync(db, doc, reason, ct, args);
     }
+
+    /// <summary>Fails the document with a stored message (its code and arguments; the Chinese text for logs and old readers).</summary>
+    private Task FailAsync(WenkuDb db, Document doc, Message reason, CancellationToken ct, params object?[] args) =>
+        FailAsync(db, doc, reason.Format(args), ct, reason.Code, Message.StoreArgs(args));
 
     private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct, string? code = null, string? args = null)
     {

@@ -1,3 +1,4 @@
+using Wenku.Web.Localization;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
@@ -15,6 +16,16 @@ namespace Wenku.Conversion;
 /// </summary>
 public sealed class DrawingConverter(IOptions<ConversionOptions> options, Watermarker watermarker) : IDocumentConverter
 {
+    // Drawn into the placeholder page (an image every reader sees alike), beside its English.
+    public static readonly Message NoEmbeddedPreview = new("drawing.no-embedded-preview", "此 DWG 图纸没有内嵌预览图");
+    public static readonly Message DxfTooLarge = new("drawing.dxf-too-large", "DXF 文件超过 {0} MB 上限。");
+    public static readonly Message BinaryDxf = new("drawing.binary-dxf", "暂不支持二进制 DXF，请另存为文本 DXF。");
+    public static readonly Message NoEntities = new("drawing.no-entities", "此 DXF 图纸中没有可显示的图形。");
+    public static readonly Message DwgTruncated = new("drawing.dwg-truncated", "DWG 文件不完整。");
+    public static readonly Message DxfMalformed = new("drawing.dxf-malformed", "DXF 文件格式错误（第 {0} 行）。");
+    public static readonly Message DxfTruncated = new("drawing.dxf-truncated", "DXF 文件不完整（缺少 EOF），可能被截断。");
+    public static readonly Message TooManyEntities = new("drawing.too-many-entities", "此 DXF 图纸超过 {0} 个图元上限。");
+
     private readonly ConversionOptions _o = options.Value;
 
     /// <summary>Longest side of a drawing's preview: twice a page's, so that it can be zoomed.</summary>
@@ -28,13 +39,13 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
     private ConversionResult ConvertDxf(string inputPath, string workDir, CancellationToken ct)
     {
         if (new FileInfo(inputPath).Length > _o.MaxDxfBytes)
-            throw new ConversionException($"DXF 文件超过 {_o.MaxDxfBytes / 1024 / 1024} MB 上限。This DXF file is larger than the {_o.MaxDxfBytes / 1024 / 1024} MB limit.");
+            throw new ConversionException(DrawingConverter.DxfTooLarge, _o.MaxDxfBytes / 1024 / 1024);
         var bytes = File.ReadAllBytes(inputPath);
         if (bytes.AsSpan().StartsWith("AutoCAD Binary DXF"u8))
-            throw new ConversionException("暂不支持二进制 DXF，请另存为文本 DXF。Binary DXF is not supported yet; save the drawing as ASCII DXF.");
+            throw new ConversionException(DrawingConverter.BinaryDxf);
         var drawing = Dxf.Parse(TextDecoding.Decode(bytes), _o.MaxDxfEntities, ct);
         if (drawing.Entities.Count == 0)
-            throw new ConversionException("此 DXF 图纸中没有可显示的图形。This DXF drawing has no entities that can be shown.");
+            throw new ConversionException(DrawingConverter.NoEntities);
         var jpg = Path.Combine(workDir, "page-1.jpg");
         using var rendered = drawing.Render(DrawingSize);
         var (w, h) = watermarker.Apply(rendered, jpg);
@@ -82,9 +93,9 @@ public sealed class DrawingConverter(IOptions<ConversionOptions> options, Waterm
         var bitmap = new SKBitmap(width, height);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(SKFontManager.Default.MatchCharacter('图') ?? SKTypeface.Default, width / 28f);
+        using var font = new SKFont(SKFontManager.Default.MatchCharacter('\u56fe') /* a CJK character: a font that has Chinese */ ?? SKTypeface.Default, width / 28f);
         using var ink = new SKPaint { Color = SKColors.Gray, IsAntialias = true };
-        foreach (var (line, dy) in new[] { ("此 DWG 图纸没有内嵌预览图", -1.2f), ("This DWG drawing has no embedded preview", 0.4f), (version, 2f) })
+        foreach (var (line, dy) in new[] { (NoEmbeddedPreview.Template, -1.2f), ("This DWG drawing has no embedded preview", 0.4f), (version, 2f) })
             canvas.DrawText(line, (width - font.MeasureText(line)) / 2, height / 2f + dy * font.Size, SKTextAlign.Left, font, ink);
         return bitmap;
     }
@@ -107,7 +118,7 @@ public static class DwgHeader
         using var file = File.OpenRead(path);
         var header = new byte[0x19];
         if (file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
-            throw new ConversionException("DWG 文件不完整。This DWG file is truncated.");
+            throw new ConversionException(DrawingConverter.DwgTruncated);
         var magic = Encoding.ASCII.GetString(header, 0, 6);
         var version = Releases.TryGetValue(magic, out var release) ? $"AutoCAD {release} ({magic})" : magic;
         var codePage = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(0x13));
@@ -158,7 +169,7 @@ public static class DwgHeader
         var buffer = new byte[count];
         file.Position = offset;
         if (file.ReadAtLeast(buffer, count, throwOnEndOfStream: false) < count)
-            throw new ConversionException("DWG 文件不完整。This DWG file is truncated.");
+            throw new ConversionException(DrawingConverter.DwgTruncated);
         return buffer;
     }
 }
@@ -179,7 +190,7 @@ public sealed class Dxf
     public int Skipped { get; private set; }
     public SortedSet<string> SkippedKinds { get; } = new(StringComparer.Ordinal);
 
-    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('图') ?? SKTypeface.Default;
+    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('\u56fe') /* a CJK character: a font that has Chinese */ ?? SKTypeface.Default;
 
     /// <summary>Parses the HEADER's version, the BLOCKS and the ENTITIES (INSERTs expanded, at most <paramref name="maxEntities"/>).</summary>
     public static Dxf Parse(string text, int maxEntities, CancellationToken ct)
@@ -189,13 +200,13 @@ public sealed class Dxf
         for (var i = 0; i + 1 < lines.Length; i += 2)
         {
             if (!int.TryParse(lines[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var code))
-                throw new ConversionException($"DXF 文件格式错误（第 {i + 1} 行）。This DXF file is malformed (line {i + 1}).");
+                throw new ConversionException(DrawingConverter.DxfMalformed, i + 1);
             pairs.Add((code, lines[i + 1].TrimEnd()));
         }
 
         // Every DXF ends with 0/EOF: without it the file was cut short, and what is missing is unknown.
         if (pairs.Count == 0 || pairs[^1] is not { Code: 0, Value: "EOF" })
-            throw new ConversionException("DXF 文件不完整（缺少 EOF），可能被截断。This DXF file is incomplete (no EOF at its end); it appears to be truncated.");
+            throw new ConversionException(DrawingConverter.DxfTruncated);
 
         var dxf = new Dxf();
         var blocks = new Dictionary<string, List<Entity>>(StringComparer.OrdinalIgnoreCase);
@@ -247,7 +258,7 @@ public sealed class Dxf
                         else if (ToEntity(value, group) is { } entity) target.Add(entity);
                         else { dxf.Skipped++; dxf.SkippedKinds.Add(value); }
                         if (dxf.Entities.Count > maxEntities)
-                            throw new ConversionException($"此 DXF 图纸超过 {maxEntities} 个图元上限。This DXF drawing has more than {maxEntities} entities, the limit.");
+                            throw new ConversionException(DrawingConverter.TooManyEntities, maxEntities);
                     }
                     break;
             }

@@ -1,3 +1,4 @@
+using Wenku.Web.Localization;
 using Markdig;
 using Markdig.Syntax;
 using Markdig.Renderers;
@@ -19,6 +20,8 @@ namespace Wenku.Conversion;
 /// </summary>
 public sealed class MarkdownConverter(IOptions<ConversionOptions> options, OfficeConverter office, PdfConverter pdf) : IDocumentConverter
 {
+    public static readonly Message TooDeep = new("markdown.too-deep", "此 Markdown 文档的嵌套层次过深（引用、列表或括号层层嵌套）。");
+
     private readonly ConversionOptions _o = options.Value;
 
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
@@ -50,7 +53,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
         }
         catch (ArgumentException e) when (e.Message.Contains("nested", StringComparison.Ordinal)) // Markdig's depth limit
         {
-            throw new ConversionException("此 Markdown 文档的嵌套层次过深。This Markdown document is nested too deeply (quotes, lists or brackets inside one another).");
+            throw new ConversionException(TooDeep);
         }
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);
@@ -72,7 +75,11 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
             """;
     }
 
-    /// <summary>An image as <c>[图片 image: alt]</c>; a link as its text, a web address after it as text.</summary>
+    // Written into the converted pages, which every reader sees alike: in the site's default language.
+    public static readonly Message Image = new("markdown.image", "[图片：{0}]");
+    public static readonly Message ImageWithoutText = new("markdown.image-without-text", "[图片]");
+
+    /// <summary>An image as <c>[图片：alt]</c>; a link as its text, a web address after it as text.</summary>
     private sealed class LinkAsText : HtmlObjectRenderer<LinkInline>
     {
         protected override void Write(HtmlRenderer renderer, LinkInline link)
@@ -80,7 +87,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
             if (link.IsImage)
             {
                 var alt = string.Concat(link.Descendants<LiteralInline>().Select(l => l.Content.ToString())).Trim();
-                renderer.WriteEscape(alt.Length > 0 ? $"[图片 image: {alt}]" : "[图片 image]");
+                renderer.WriteEscape(alt.Length > 0 ? Image.Format(alt) : ImageWithoutText.Template);
                 return;
             }
             renderer.WriteChildren(link);

@@ -1,3 +1,4 @@
+using Wenku.Web.Localization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -13,6 +14,11 @@ namespace Wenku.Conversion;
 /// </summary>
 public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConverter pdf) : IDocumentConverter
 {
+    public static readonly Message TooLarge = new("text.too-large", "文本文件超过 {0} MB 上限。");
+    public static readonly Message TooMuchText = new("text.too-much-text", "此文档的文字超过上限。");
+    public static readonly Message Empty = new("text.empty", "此文本文件是空的。");
+    public static readonly Message TooManyPages = new("text.too-many-pages", "此文本超过 {0} 页上限。");
+
     private readonly ConversionOptions _o = options.Value;
 
     public bool CanConvert(string format) => format == "txt";
@@ -29,12 +35,12 @@ public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConver
     public static async Task<string> ReadBoundedAsync(string inputPath, ConversionOptions o, CancellationToken ct)
     {
         if (new FileInfo(inputPath).Length > o.MaxTextFileBytes)
-            throw new ConversionException($"文本文件超过 {o.MaxTextFileBytes / 1024 / 1024} MB 上限。This text file is larger than the {o.MaxTextFileBytes / 1024 / 1024} MB limit for text.");
+            throw new ConversionException(TextConverter.TooLarge, o.MaxTextFileBytes / 1024 / 1024);
         var text = TextDecoding.Decode(await File.ReadAllBytesAsync(inputPath, ct));
         if (text.Length > o.MaxTextChars)
-            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+            throw new ConversionException(TextConverter.TooMuchText);
         if (text.Trim().Length == 0)
-            throw new ConversionException("此文本文件是空的。This text file has no text.");
+            throw new ConversionException(TextConverter.Empty);
         return text;
     }
 }
@@ -72,7 +78,7 @@ public static class TextDecoding
 public static class TextPages
 {
     private const float Width = 595, Height = 842, Margin = 56, FontSize = 11, LineHeight = 17;
-    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('中') ?? SKTypeface.Default;
+    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('\u4e2d') /* a CJK character: a font that has Chinese */ ?? SKTypeface.Default;
 
     /// <summary>Writes the pages; more than <paramref name="maxPages"/> is a <see cref="ConversionException"/>.</summary>
     public static int Write(string path, string text, int maxPages, CancellationToken ct)
@@ -98,7 +104,7 @@ public static class TextPages
             {
                 if (canvas is not null) document.EndPage();
                 if (++pages > maxPages)
-                    throw new ConversionException($"此文本超过 {maxPages} 页上限。This text runs to more than {maxPages} pages, the limit.");
+                    throw new ConversionException(TextConverter.TooManyPages, maxPages);
                 ct.ThrowIfCancellationRequested();
                 canvas = document.BeginPage(Width, Height);
                 y = Margin;

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Wenku.Duplicates;
+using Wenku.Web.Localization;
 
 namespace Wenku.Data;
 
@@ -54,9 +55,13 @@ public sealed class SiteSettings
     /// <summary>When the demo library was added (it is added once, to an empty install).</summary>
     public DateTime? DemoSeededAt { get; set; }
 
-    public const string DefaultNotices =
-        "本站支持 PDF 文档；Office 文档、CAD 图纸与压缩包将陆续开放。Wenku accepts PDF documents.\n" +
-        "预览页面带有水印，完整内容请下载后阅读。Previews are watermarked; download to read the whole document.\n" +
-        "本站所有文档均由用户上传，本站仅提供信息存储空间服务。Documents are uploaded by users; the site only stores them.\n" +
-        "如文档侵犯了您的权益，请点击“举报或认领”。If a document infringes your rights, report or claim it.";
+    // The default notices are stored like any operator's text (existing sites keep theirs); each line is also a
+    // localizer key, so a page that shows a notice through T["…"] shows the default ones in the reader's language.
+    public static readonly Message FormatsNotice = new("notice.formats", "本站支持 PDF、Word/Excel/PowerPoint 等 Office 文档、图片、CAD 图纸（DXF/DWG）、Markdown、文本与压缩包。");
+    public static readonly Message WatermarkNotice = new("notice.watermark", "预览页面带有水印，完整内容请下载后阅读。");
+    public static readonly Message UploadedByUsersNotice = new("notice.uploaded-by-users", "本站所有文档均由用户上传，本站仅提供信息存储空间服务。");
+    public static readonly Message InfringementNotice = new("notice.infringement", "如文档侵犯了您的权益，请点击“举报或认领”。");
+
+    public static string DefaultNotices =>
+        string.Join("\n", new[] { FormatsNotice, WatermarkNotice, UploadedByUsersNotice, InfringementNotice }.Select(m => m.Template));
 }

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Wenku.Accounts;
 using Wenku.Data;
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 
 namespace Wenku.Documents;
 
@@ -12,18 +14,30 @@ namespace Wenku.Documents;
 /// </summary>
 public enum DocumentStatus { Queued, Processing, Ready, Failed, Held, Removed }
 
-/// <summary>How a <see cref="DocumentStatus"/> is shown to people (staff pages list it; the enum name is for code).</summary>
+/// <summary>How a <see cref="DocumentStatus"/> is shown to people (the enum name is for code and the API).</summary>
 public static class DocumentStatusText
 {
-    public static string Label(this DocumentStatus status) => status switch
+    public static readonly Message Queued = new("status.queued", "排队中");
+    public static readonly Message Processing = new("status.processing", "转换中");
+    public static readonly Message Ready = new("status.ready", "已发布");
+    public static readonly Message Failed = new("status.failed", "未发布");
+    public static readonly Message Held = new("status.held", "待审核");
+    public static readonly Message Removed = new("status.removed", "已下架");
+
+    /// <summary>The status's words in the reader's language.</summary>
+    public static string Label(this DocumentStatus status, IStringLocalizer T) => T[Of(status).Template];
+
+    /// <summary>The status's localizer key (its Chinese words): <c>@T[d.Status.Label()]</c>.</summary>
+    public static string Label(this DocumentStatus status) => Of(status).Template;
+
+    private static Message Of(DocumentStatus status) => status switch
     {
-        DocumentStatus.Queued => "排队中 Queued",
-        DocumentStatus.Processing => "转换中 Converting",
-        DocumentStatus.Ready => "已发布 Published",
-        DocumentStatus.Failed => "未发布 Failed",
-        DocumentStatus.Held => "待审核 Awaiting review",
-        DocumentStatus.Removed => "已下架 Removed",
-        _ => status.ToString(),
+        DocumentStatus.Queued => Queued,
+        DocumentStatus.Processing => Processing,
+        DocumentStatus.Ready => Ready,
+        DocumentStatus.Failed => Failed,
+        DocumentStatus.Held => Held,
+        _ => Removed,
     };
 }
 

@@ -6,6 +6,9 @@ using Wenku.Data;
 using Wenku.Jobs;
 using Wenku.Storage;
 
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
+
 namespace Wenku.Documents;
 
 /// <summary>The outcome of an upload that was refused: why, per field or for the file, and a duplicate it matches.</summary>
@@ -19,7 +22,7 @@ public sealed record IngestRefusal(string Message, Dictionary<string, string> Er
 public sealed class DocumentIngest(
     WenkuDb db, IFileStore store, IEnumerable<IDocumentConverter> converters, IOptions<WenkuOptions> options,
     IOptions<ConversionOptions> conversion, DiskSpace disk, TimeProvider clock, ILogger<DocumentIngest> log,
-    Moderation.SensitiveWordScreen words)
+    Moderation.SensitiveWordScreen words, IStringLocalizer<SharedResource> T)
 {
     private readonly WenkuOptions _o = options.Value;
 
@@ -37,8 +40,8 @@ public sealed class DocumentIngest(
             var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
             var settings = await db.SiteSettings.AsNoTracking().SingleOrDefaultAsync(ct) ?? new SiteSettings();
 
-            var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages);
-            if (meta is null) return (null, new IngestRefusal("上传信息有误。Some fields need attention.", errors));
+            var (meta, errors) = DocumentRules.Validate(form, fileName, categoryIds, settings.DefaultPreviewPages, T);
+            if (meta is null) return (null, new IngestRefusal(T["上传信息有误。"], errors));
             // Block words refuse the upload, naming the word; review words are let through and hold it after conversion.
             var blocked = await words.BlockedFieldsAsync(SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
             if (blocked.Count > 0) return (null, new IngestRefusal(blocked.Values.First(), blocked));
@@ -119,29 +122,27 @@ public sealed class DocumentIngest(
         var (format, what) = FileSniffer.SniffFile(temp, fileName);
         if (format is null)
             return (null, null, size, new IngestRefusal(
-                $"不支持的文件：这是{(size == 0 ? "一个空文件" : "不受支持或与文件名不符的内容")}。This file is {what}; Wenku accepts documents " +
-                "(PDF, Word, Excel, PowerPoint, WPS, OpenDocument, RTF, text), images, CAD drawings and archives.",
-                new() { ["file"] = $"This file is {what}." }, StatusCode: 415));
+                size == 0 ? T["不支持的文件：这是一个空文件。"] : T.Text("不支持的文件：这是不受支持或与文件名不符的内容（{0}）。本站接受文档（PDF、Word、Excel、PowerPoint、WPS、OpenDocument、RTF、文本）、图片、CAD 图纸和压缩包。", what),
+                new() { ["file"] = T.Text("这个文件是 {0}。", what) }, StatusCode: 415));
         if (!converters.Any(c => c.CanConvert(format)))
             return (null, null, size, new IngestRefusal(
-                $"暂不支持此格式：{FileSniffer.Formats[format]}。This file is {FileSniffer.Formats[format]}, which Wenku cannot convert yet.",
-                new() { ["file"] = $"{FileSniffer.Formats[format]} cannot be converted yet." }, StatusCode: 415));
+                T.Text("暂不支持此格式：{0}。", FileSniffer.Formats[format]),
+                new() { ["file"] = T.Text("暂不支持此格式：{0}。", FileSniffer.Formats[format]) }, StatusCode: 415));
         return (format, Convert.ToHexStringLower(sha.GetHashAndReset()), size, null);
     }
 
     private IngestRefusal TooLarge()
     {
         var limit = Text.ByteSize.Format(_o.MaxUploadBytes);
-        return new IngestRefusal($"文件超过 {limit} 上限。The file is larger than the {limit} limit.",
-            new() { ["file"] = $"Larger than {limit}." }, StatusCode: 413);
+        return new IngestRefusal(T.Text("文件超过 {0} 上限。", limit),
+            new() { ["file"] = T.Text("文件超过 {0} 上限。", limit) }, StatusCode: 413);
     }
 
-    private static IngestRefusal DiskFull() =>
-        new(DiskSpace.FullMessage, new() { ["file"] = "The server's disk is full." }, StatusCode: StatusCodes.Status507InsufficientStorage);
+    private IngestRefusal DiskFull() =>
+        new(T["服务器磁盘已满，暂时不能接收上传，已有文档不受影响。"], new() { ["file"] = T["服务器磁盘已满"] }, StatusCode: StatusCodes.Status507InsufficientStorage);
 
-    private static IngestRefusal Duplicate(long id) =>
-        new($"此文档已存在：/d/{id}。This exact file is already in the library: /d/{id}.",
-            new() { ["file"] = "Exact duplicate." }, DuplicateOf: id, StatusCode: 409);
+    private IngestRefusal Duplicate(long id) =>
+        new(T.Text("此文档已存在：/d/{0}。", id), new() { ["file"] = T["完全相同的文件已在文库中。"] }, DuplicateOf: id, StatusCode: 409);
 
     /// <summary>The fields the sensitive-word list applies to, keyed as the form's errors are.</summary>
     public static IEnumerable<(string Field, string? Text)> SensitiveFields(string? title, string? description, string? tags) =>

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
+
 namespace Wenku.Documents;
 
 /// <summary>What a user submits with an upload, before validation.</summary>
@@ -31,34 +34,34 @@ public static class DocumentRules
 
     /// <summary>Validates a form; <paramref name="categoryIds"/> maps category slugs and ids to ids (<see cref="CategoryIds"/>).</summary>
     public static (UploadMetadata? Metadata, Dictionary<string, string> Errors) Validate(
-        UploadForm form, string fileName, IReadOnlyDictionary<string, int> categoryIds, int defaultPreviewPages)
+        UploadForm form, string fileName, IReadOnlyDictionary<string, int> categoryIds, int defaultPreviewPages, IStringLocalizer T)
     {
         var errors = new Dictionary<string, string>();
 
         var title = Text.SafeText.OneLine(form.Title);
         if (title.Length == 0) title = Text.SafeText.OneLine(Path.GetFileNameWithoutExtension(fileName));
-        if (title.Length == 0) errors["title"] = "请填写标题。A title is required.";
-        else if (title.Length > MaxTitle) errors["title"] = $"标题最多 {MaxTitle} 个字符。The title may have at most {MaxTitle} characters.";
+        if (title.Length == 0) errors["title"] = T["请填写标题。"];
+        else if (title.Length > MaxTitle) errors["title"] = T.Text("标题最多 {0} 个字符。", MaxTitle);
 
         var description = Text.SafeText.MultiLine(form.Description);
         if (description.Length > MaxDescription)
-            errors["description"] = $"简介最多 {MaxDescription} 个字符。The description may have at most {MaxDescription} characters.";
+            errors["description"] = T.Text("简介最多 {0} 个字符。", MaxDescription);
 
         var categoryId = 0;
         if (string.IsNullOrWhiteSpace(form.Category) || !categoryIds.TryGetValue(form.Category.Trim(), out categoryId))
-            errors["category"] = "请选择一个有效的分类。Choose one of the site's categories.";
+            errors["category"] = T["请选择一个有效的分类。"];
 
         var tags = (form.Tags ?? "")
-            .Split([',', '，', ';', '；', ' ', '、'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Split([',', '\uff0c', ';', '\uff1b', ' ', '\u3001'], /* also the full-width comma and semicolon and 、 that Chinese keyboards type */ StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(Text.SafeText.OneLine).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        if (tags.Count > MaxTags) errors["tags"] = $"最多 {MaxTags} 个标签。At most {MaxTags} tags.";
-        else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = $"每个标签最多 {MaxTagLength} 个字符。A tag may have at most {MaxTagLength} characters.";
+        if (tags.Count > MaxTags) errors["tags"] = T.Text("最多 {0} 个标签。", MaxTags);
+        else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = T.Text("每个标签最多 {0} 个字符。", MaxTagLength);
 
         var price = form.Price ?? 0;
-        if (price is < 0 or > MaxPrice) errors["price"] = $"价格须在 0 到 {MaxPrice} 积分之间。The price must be 0 to {MaxPrice} points.";
+        if (price is < 0 or > MaxPrice) errors["price"] = T.Text("价格须在 0 到 {0} 积分之间。", MaxPrice);
 
         var preview = form.PreviewPages ?? defaultPreviewPages;
-        if (preview is < 1 or > MaxPreviewPages) errors["previewPages"] = $"预览页数须在 1 到 {MaxPreviewPages} 之间。Preview pages must be 1 to {MaxPreviewPages}.";
+        if (preview is < 1 or > MaxPreviewPages) errors["previewPages"] = T.Text("预览页数须在 1 到 {0} 之间。", MaxPreviewPages);
 
         return errors.Count > 0
             ? (null, errors)

@@ -7,6 +7,8 @@ using Wenku.Data;
 using Wenku.Duplicates;
 using Wenku.Storage;
 using Wenku.Web;
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 
 namespace Wenku.Documents;
 
@@ -59,7 +61,7 @@ public static class DocumentsApi
             .WithDescription("Multipart form: `file` (required), `title`, `description`, `category` (slug), `tags` (comma-separated), `price` (points, 0 = free), `previewPages`. The format is told from the content (PDF, Word/Excel/PowerPoint old and new, WPS, OpenDocument, RTF, TXT/Markdown in UTF-8, GBK/GB18030 or Big5, JPEG/PNG/WebP/TIFF/BMP/GIF); anything else, a polyglot, or text under another format's name answers 415 with the reason. Answers 202 with the id; poll GET /documents/{id} for `status`.");
 
         docs.MapGet("/{id:long}", GetAsync).AllowAnonymous().WithSummary("A document's metadata and conversion status")
-            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. A removed document (下架) answers 410 with problem details: `category` (`infringement`, `pornography`, `illegal`, `spam`, `duplicate`, `other`, `uploader-banned`) and `categoryText`; its uploader and staff also get `reason`. Every other route of a removed document answers 410 too (staff keep its page images). Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`, `entities`, `codePage`, `previewWidth`, `previewHeight`}.");
+            .WithDescription("`status` is `queued`, `processing`, `ready`, `failed` (with `error`) or `held`. A removed document (taken down) answers 410 with problem details: `category` (`infringement`, `pornography`, `illegal`, `spam`, `duplicate`, `other`, `uploader-banned`) and `categoryText`; its uploader and staff also get `reason`. Every other route of a removed document answers 410 too (staff keep its page images). Once converted, also what the conversion found, where it applies (null otherwise): `ocrPages` (pages whose text was recognised by OCR), for an archive `entryCount` and `entries` (the first 1,000: `path`, `size`, `modified`, `isDirectory`, `encrypted`, `pages` {`first`, `last`} of the archive's pages previewing it or null, `note`), for a CAD drawing `drawing` {`format`, `version`, `details`, `entities`, `codePage`, `previewWidth`, `previewHeight`}.");
         docs.MapMethods("/{id:long}/pages/{n:int}", DocumentFiles.GetAndHead, DocumentFiles.PageImageAsync).AllowAnonymous()
             .WithSummary("A page preview (JPEG); pages past the preview limit only for the entitled")
             .WithDescription("Answers HEAD and byte ranges (`Range: bytes=…` → 206 with `Content-Range`; 416 past the end) after the same checks.");
@@ -81,10 +83,10 @@ public static class DocumentsApi
     private static async Task<Results<Accepted<UploadAccepted>, ProblemHttpResult, ValidationProblem>> UploadAsync(
         IFormFile? file, [FromForm] string? title, [FromForm] string? description, [FromForm] string? category,
         [FromForm] string? tags, [FromForm] int? price, [FromForm] int? previewPages,
-        HttpContext http, DocumentIngest ingest, CancellationToken ct)
+        HttpContext http, DocumentIngest ingest, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (file is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["请选择文件。A file is required (multipart field `file`)."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [T["请选择文件（multipart 字段 `file`）。"]] }, title: T["上传信息有误。"]);
         await using var stream = file.OpenReadStream();
         var (doc, refusal) = await ingest.IngestAsync(stream, file.FileName,
             new UploadForm(title, description, category, tags, price, previewPages), http.User.UserId()!, ct);
@@ -98,13 +100,14 @@ public static class DocumentsApi
         return TypedResults.Problem(statusCode: refusal.StatusCode, title: refusal.Message, extensions: extensions);
     }
 
-    private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access, CancellationToken ct)
+    private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access,
+        IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, T, ct));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound, ProblemHttpResult>> TextAsync(
@@ -131,12 +134,12 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> EditAsync(
-        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, DocumentChanges changes, CancellationToken ct)
+        long id, DocumentEdit edit, HttpContext http, WenkuDb db, DocumentAccess access, DocumentChanges changes, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var result = await changes.EditAsync(id, edit, http.User, ct);
         return result.Outcome switch
         {
-            ChangeOutcome.Done => TypedResults.Ok(await ToDtoAsync(db, access, result.Document!, http.User, ct)),
+            ChangeOutcome.Done => TypedResults.Ok(await ToDtoAsync(db, access, result.Document!, http.User, T, ct)),
             ChangeOutcome.Gone => await GoneAsync(access, result.Document!, http),
             ChangeOutcome.Forbidden => TypedResults.Forbid(),
             ChangeOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!.ToDictionary(e => e.Key, e => new[] { e.Value }),
@@ -146,7 +149,7 @@ public static class DocumentsApi
     }
 
     private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> DeleteAsync(
-        long id, HttpContext http, DocumentAccess access, DocumentChanges changes, CancellationToken ct)
+        long id, HttpContext http, DocumentAccess access, DocumentChanges changes, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var result = await changes.DeleteAsync(id, http.User, ct);
         return result.Outcome switch
@@ -157,7 +160,7 @@ public static class DocumentsApi
             ChangeOutcome.Forbidden => TypedResults.Forbid(),
             // Buyers keep what they paid for: a document with live purchases is refunded first (staff, /admin/finance/purchases).
             ChangeOutcome.HasBuyers => TypedResults.Problem(statusCode: 409,
-                title: "此文档已有读者购买，不能删除；请先由管理员退款。This document has buyers; it cannot be deleted until their purchases are refunded."),
+                title: T["此文档已有读者购买，不能删除；请先由管理员退款。"]),
             _ => TypedResults.NotFound(),
         };
     }
@@ -170,19 +173,21 @@ public static class DocumentsApi
     /// The document with what its conversion found (<see cref="ConversionFacts"/>, a drawing's details); the document
     /// it nearly duplicates only if <paramref name="user"/> may see that one.
     /// </summary>
-    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, DocumentAccess access, Document d, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, DocumentAccess access, Document d, System.Security.Claims.ClaimsPrincipal user,
+        IStringLocalizer T, CancellationToken ct)
     {
         var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
         var hideOriginal = d.NearDuplicateOfId is { } of && !(await access.VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
         return ToDto(d) with
         {
+            Error = StoredMessages.Render(T, d.ErrorCode, d.ErrorArgs, d.Error),
             NearDuplicateOf = hideOriginal ? null : d.NearDuplicateOfId,
             NearDuplicateUrl = hideOriginal ? null : d.NearDuplicateOfId is { } link ? $"/d/{link}" : null,
             OcrPages = facts.OcrPages.Count > 0 ? facts.OcrPages : null,
             EntryCount = facts.EntryCount > 0 ? facts.EntryCount : null,
             Entries = facts.EntryCount > 0
                 ? facts.Entries.Select(e => new ArchiveEntryDto(e.Number, e.Path, e.Size, e.Modified, e.IsDirectory, e.IsEncrypted,
-                    e.FirstPage is { } first ? new PageRange(first, first + Math.Max(1, e.PageCount) - 1) : null, e.Note)).ToList()
+                    e.FirstPage is { } first ? new PageRange(first, first + Math.Max(1, e.PageCount) - 1) : null, ArchiveNotes.Render(T, e.Note))).ToList()
                 : null,
             Drawing = d.Drawing is { } f ? new DrawingDto(d.Format, f.Version, f.Describe(), f.Entities, f.CodePage, f.PreviewWidth, f.PreviewHeight)
                 : d.Format is "dxf" or "dwg" && d.Details is not null ? new DrawingDto(d.Format, null, d.Details) : null,

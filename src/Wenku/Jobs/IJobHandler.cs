@@ -8,8 +8,8 @@ public interface IJobHandler
     /// <summary>Runs the job. An exception means "try again later" (until attempts run out).</summary>
     Task RunAsync(ClaimedJob job, CancellationToken ct);
 
-    /// <summary>Called once attempts are exhausted, to record a final failure a person can read.</summary>
-    Task GiveUpAsync(ClaimedJob job, string reason, CancellationToken ct);
+    /// <summary>Called once attempts are exhausted, to record a final failure a person can read (in their language).</summary>
+    Task GiveUpAsync(ClaimedJob job, Web.Localization.Message reason, object?[] args, CancellationToken ct);
 }
 
 /// <summary>

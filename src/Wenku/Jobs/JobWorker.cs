@@ -1,3 +1,4 @@
+using Wenku.Web.Localization;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Wenku.Telemetry;
@@ -15,6 +16,10 @@ public sealed class JobWorker(
     TimeProvider clock,
     ILogger<JobWorker> log) : BackgroundService
 {
+    /// <summary>What the uploader is told when the job is given up (the details are in the log).</summary>
+    public static readonly Message Crashed = new("job.crashed", "转换进程多次崩溃或超时（{0} 次），已放弃。");
+    public static readonly Message FailedOnOurSide = new("job.failed", "转换失败（尝试了 {0} 次），是本站的问题；请稍后重新上传或联系管理员。");
+
     public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>How long to wait when the queue is empty.</summary>
@@ -59,9 +64,8 @@ public sealed class JobWorker(
         if (job.Attempts > job.MaxAttempts)
         {
             // Earlier attempts died without a word (the worker crashed or was killed): stop trying.
-            var reason = $"转换进程多次崩溃或超时，已放弃。The converter crashed or was killed {job.MaxAttempts} times on this file.";
-            await handler.GiveUpAsync(job, reason, ct);
-            await queue.FailAsync(job.Id, WorkerId, reason, final: true, ct);
+            await handler.GiveUpAsync(job, Crashed, [job.MaxAttempts], ct);
+            await queue.FailAsync(job.Id, WorkerId, $"The converter crashed or was killed {job.MaxAttempts} times on this file.", final: true, ct);
             return;
         }
 
@@ -101,7 +105,7 @@ public sealed class JobWorker(
             var final = job.Attempts >= job.MaxAttempts;
             // The details (paths, SQL) are in the log with the document id; the uploader gets words.
             if (final)
-                await handler.GiveUpAsync(job, $"转换失败，请稍后重新上传或联系管理员。Conversion failed after {job.Attempts} attempts because of an error on our side; try again later or contact the site.", CancellationToken.None);
+                await handler.GiveUpAsync(job, FailedOnOurSide, [job.Attempts], CancellationToken.None);
             await queue.FailAsync(job.Id, WorkerId, e.ToString(), final, CancellationToken.None);
         }
     }

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Localization;
 using Wenku.Accounts;
 
 namespace Wenku.Web;
@@ -22,13 +23,19 @@ public static class RateLimits
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             r.OnRejected = async (ctx, ct) =>
             {
-                ctx.HttpContext.Response.Headers.RetryAfter = "60";
-                await Results.Problem(statusCode: 429, title: "操作太频繁，请稍后再试。Too many requests; please wait a minute.")
-                    .ExecuteAsync(ctx.HttpContext);
+                var http = ctx.HttpContext;
+                http.Response.Headers.RetryAfter = "60";
+                // The site's pages get the site's 429 page (the status-code pages re-execute /error for an empty
+                // answer); the API gets problem details in the request's language.
+                if (!http.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)) return;
+                var T = http.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
+                await Results.Problem(statusCode: 429, title: T["操作太频繁，请稍后再试。"]).ExecuteAsync(http);
             };
-            r.AddPolicy(SignIn, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                "ip:" + ctx.Connection.RemoteIpAddress,
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            // Only sign-in and registration attempts (POST) count; opening the forms never does.
+            r.AddPolicy(SignIn, ctx => HttpMethods.IsPost(ctx.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter("ip:" + ctx.Connection.RemoteIpAddress,
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SignInsPerMinute, Window = TimeSpan.FromMinutes(1) })
+                : RateLimitPartition.GetNoLimiter("sign-in-form"));
             r.AddPolicy(Comments, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = o.CommentsPerMinute, Window = TimeSpan.FromMinutes(1) }));

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Wenku.Data;
@@ -33,12 +34,12 @@ public static class ServiceUnavailable
         return null;
     }
 
-    /// <summary>What a reader or uploader is told (zh-CN and English).</summary>
-    public static string Message(string? part) => part switch
+    /// <summary>What a reader or uploader is told, in their language.</summary>
+    public static string Message(IStringLocalizer T, string? part) => part switch
     {
-        Database => "数据库暂时无法访问，本次操作未保存任何内容，请稍后再试。The database is unreachable right now; nothing was saved. Please try again in a minute.",
-        ObjectStore => "文件存储暂时无法访问，本次操作未保存任何内容，请稍后再试。The object store is unreachable right now; nothing was saved. Please try again in a minute.",
-        _ => "服务暂时不可用，请稍后再试。The service is temporarily unavailable; please try again in a minute.",
+        Database => T["数据库暂时无法访问，本次操作未保存任何内容，请稍后再试。"],
+        ObjectStore => T["文件存储暂时无法访问，本次操作未保存任何内容，请稍后再试。"],
+        _ => T["服务暂时不可用，请稍后再试。"],
     };
 }
 
@@ -58,8 +59,8 @@ public sealed class ServiceUnavailableResponses(RequestDelegate next, ILogger<Se
         catch (Exception e) when (!context.Response.HasStarted && ServiceUnavailable.PartDown(e) is { } part)
         {
             log.LogWarning(e, "The {Part} is unreachable: {Method} {Path} answered 503", part, context.Request.Method, context.Request.Path);
-            const string title = "暂时不可用 Temporarily unavailable";
-            var message = ServiceUnavailable.Message(part);
+            var T = context.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
+            string title = T["暂时不可用"], message = ServiceUnavailable.Message(T, part), home = T["返回首页"];
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "30";
@@ -75,10 +76,10 @@ public sealed class ServiceUnavailableResponses(RequestDelegate next, ILogger<Se
             context.Response.ContentType = "text/html; charset=utf-8";
             await context.Response.WriteAsync($"""
                 <!DOCTYPE html>
-                <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                <html lang="{Localization.SiteCultures.HtmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>{encode.Encode(title)}</title><link rel="stylesheet" href="/site.css"></head>
-                <body><main><section class="panel"><h1>{encode.Encode(title)}</h1><p>{encode.Encode(message)}</p>
-                <p><a href="/">返回首页 Back to the home page</a></p></section></main></body></html>
+                <body><main id="main"><section class="panel error-page"><div class="status-code" aria-hidden="true">503</div><h1>{encode.Encode(title)}</h1>
+                <p>{encode.Encode(message)}</p><ul class="ways"><li><a href="/">{encode.Encode(home)}</a></li></ul></section></main></body></html>
                 """);
         }
     }

@@ -1,10 +1,26 @@
+// Every page loads this file (the layout); a page that loads it a second time must not bind everything twice.
+(function () {
+if (window.wenkuSite) return;
+window.wenkuSite = true;
+
 // Live character counter for comment boxes, counting characters as a person sees them (the server enforces the limit).
+// The limit is the box's data-limit (else its maxlength): past it the counter turns red and the form's button is off.
 (function () {
   var segmenter = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
   var count = function (text) { return segmenter ? Array.from(segmenter.segment(text)).length : Array.from(text).length; };
   document.querySelectorAll('textarea[data-counter]').forEach(function (box) {
     var out = document.getElementById(box.getAttribute('data-counter'));
-    var update = function () { out.textContent = count(box.value); };
+    var shown = box.form ? box.form.querySelector('[data-comment-limit]') : null;
+    var limit = parseInt(box.getAttribute('data-limit') || (shown && shown.textContent) || box.getAttribute('maxlength') || '0', 10);
+    var button = box.form ? box.form.querySelector('button[type=submit],button:not([type])') : null;
+    var update = function () {
+      var n = count(box.value);
+      if (out) {
+        out.textContent = String(n);
+        out.classList.toggle('over', limit > 0 && n > limit);
+      }
+      if (button && limit > 0) button.disabled = n > limit;
+    };
     box.addEventListener('input', update);
     update();
   });
@@ -30,4 +46,5 @@
       }, 150);
     });
   });
+})();
 })();

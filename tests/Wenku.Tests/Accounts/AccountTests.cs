@@ -20,12 +20,12 @@ public sealed class AccountTests(WenkuNoWorkerFactory site) : IClassFixture<Wenk
         response.Headers.Location!.OriginalString.ShouldBe("/account/login?registered=true");
         (await browser.PostFormAsync("/account/login", "/account/login", new() { ["Email"] = "new-reader@test.local", ["Password"] = "long enough password" }))
             .StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        var home = await browser.GetStringAsync("/");
-        home.ShouldContain("退出 Sign out");
-        home.ShouldContain("上传 Upload");
+        var home = await browser.GetDocumentAsync("/");
+        home.One("#user-menu form[action='/account/logout'] button").Text().ShouldBe("退出");
+        home.One("header nav a[href='/upload']").Text().ShouldBe("上传");
 
         (await browser.PostFormAsync("/", "/account/logout", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        (await browser.GetStringAsync("/")).ShouldContain("登录 Sign in");
+        (await browser.GetDocumentAsync("/")).One("header nav a[href='/account/login']").Text().ShouldBe("登录");
         (await browser.GetAsync("/upload")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
 
@@ -107,6 +107,33 @@ public sealed class SignInRateLimitTests : IDisposable
             statuses.Add(r.StatusCode);
         }
         statuses.ShouldContain(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task Opening_the_sign_in_and_register_forms_never_counts_only_attempts_do_and_the_refusal_is_a_site_page()
+    {
+        var browser = _site.Browser();
+        for (var i = 0; i < 20; i++)
+        {
+            (await browser.GetAsync("/account/login")).StatusCode.ShouldBe(HttpStatusCode.OK, $"GET /account/login #{i + 1}");
+            (await browser.GetAsync("/account/register")).StatusCode.ShouldBe(HttpStatusCode.OK, $"GET /account/register #{i + 1}");
+        }
+
+        var token = await browser.AntiforgeryTokenAsync("/account/login");
+        HttpResponseMessage last = null!;
+        for (var i = 0; i < 6; i++)
+            last = await browser.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Email"] = "nobody@test.local", ["Password"] = "guess " + i, ["__RequestVerificationToken"] = token,
+            }));
+        last.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        last.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        var page = Html.Parse(await last.Content.ReadAsStringAsync());
+        page.One("main h1").Text().ShouldBe("操作太频繁");
+        page.One("#ways a[href='/']").Text().ShouldBe("返回首页");
+        page.One("header .brand").ShouldNotBeNull(); // the site's own layout, not a bare answer
+        // The form itself still opens while attempts are refused.
+        (await browser.GetAsync("/account/login")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     public void Dispose() => _site.Dispose();

@@ -91,7 +91,7 @@ public sealed partial class SessionTests(AccountsSite site) : IClassFixture<Acco
             ["CurrentPassword"] = "not my password", ["NewPassword"] = "a brand new passphrase",
         });
         answer.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await AccountsSite.HtmlAsync(answer)).QuerySelector("p.error[role=alert]").ShouldNotBeNull().TextContent.ShouldContain("current password is wrong");
+        (await AccountsSite.HtmlAsync(answer)).QuerySelector("p.error[role=alert]").ShouldNotBeNull().TextContent.ShouldContain("当前密码不正确");
         (await site.SignInAsync(site.Browser(), "wrong-current@test.local", TestUsers.Password)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
 

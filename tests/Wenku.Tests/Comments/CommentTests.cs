@@ -55,6 +55,21 @@ public sealed class CommentTests(WenkuFactory site) : IClassFixture<WenkuFactory
     }
 
     [Fact]
+    public async Task A_comment_over_the_limit_is_refused_and_its_typed_text_comes_back_for_the_box()
+    {
+        var id = await DocumentAsync();
+        var (reader, _) = await site.SignedInBrowserAsync($"over-limit-{Guid.NewGuid():N}@test.local");
+        var typed = "我写了很长的一段评论，" + new string('长', 150);
+        var response = await reader.PostFormAsync($"/d/{id}", $"/d/{id}/comments", new() { ["body"] = typed });
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var back = new Uri(new Uri("http://site"), response.Headers.Location!);
+        var query = System.Web.HttpUtility.ParseQueryString(back.Query);
+        query["comment"].ShouldBe("toolong");
+        query["draft"].ShouldBe(typed);
+        (await site.WithDbAsync(db => db.Comments.AnyAsync(c => c.Body == typed))).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Comment_without_antiforgery_token_is_rejected()
     {
         var id = await DocumentAsync();

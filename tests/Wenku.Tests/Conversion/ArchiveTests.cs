@@ -153,7 +153,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         listed[2].GetProperty("pages").GetProperty("first").GetInt32().ShouldBe(2);
         listed[2].GetProperty("pages").GetProperty("last").GetInt32().ShouldBe(3);
         listed[3].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
-        listed[3].GetProperty("note").GetString()!.ShouldContain("No preview");
+        listed[3].GetProperty("note").GetString()!.ShouldContain("预览");
         meta.GetProperty("ocrPages").ValueKind.ShouldBe(JsonValueKind.Null);
         meta.GetProperty("title").GetString().ShouldBe("资料包.rar"); // the fields before stay as they were
     }
@@ -170,14 +170,14 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).OrderBy(e => e.Number).ToListAsync());
         entries[1].IsEncrypted.ShouldBeTrue();
         entries[1].FirstPage.ShouldBeNull();
-        entries[1].Note!.ShouldContain("Encrypted");
+        entries[1].Note.ShouldBe(ArchiveNotes.Encrypted.Code);
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
         page.ShouldContain("此压缩包含有加密文件：只列出，不预览。");
         page.ShouldNotContain("机密 secret");
         var listed = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("entries").EnumerateArray().ToList();
         listed[1].GetProperty("encrypted").GetBoolean().ShouldBeTrue();
         listed[1].GetProperty("pages").ValueKind.ShouldBe(JsonValueKind.Null);
-        listed[1].GetProperty("note").GetString()!.ShouldContain("Encrypted");
+        listed[1].GetProperty("note").GetString().ShouldBe("已加密：只列出，不预览");
     }
 
     [Fact]
@@ -201,7 +201,8 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         {
             var failed = await UploadAndWaitAsync(rar[..cut], $"cut5-{cut}.rar");
             failed.Status.ShouldBe(DocumentStatus.Failed);
-            failed.Error!.ShouldContain("truncated");
+            failed.Error!.ShouldContain("截断");
+            failed.ErrorCode!.ShouldStartWith("archive.");
         }
     }
 
@@ -215,13 +216,14 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         {
             var doc = await UploadAndWaitAsync(rar[..cut], $"cut-{cut}.rar");
             doc.Status.ShouldBe(DocumentStatus.Failed);
-            doc.Error!.ShouldContain("truncated");
+            doc.Error!.ShouldContain("截断");
+            doc.ErrorCode!.ShouldStartWith("archive.");
         }
 
         // RAR 5's signature, then junk: a reason, not a crash retried.
         var damaged = await UploadAndWaitAsync([.. TestRar.Rar5Marker, .. Encoding.ASCII.GetBytes(Guid.NewGuid().ToString())], "damaged.rar");
         damaged.Status.ShouldBe(DocumentStatus.Failed);
-        damaged.Error!.ShouldContain("This archive is incomplete");
+        damaged.Error!.ShouldContain("压缩包不完整");
     }
 
     private static void SevenZip(string workDir, params string[] args)
@@ -268,7 +270,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var zip = Zip(("zeros.txt", new byte[64 * 1024 * 1024]));
         var doc = await UploadAndWaitAsync(zip, "bomb.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("zip bomb");
+        doc.Error!.ShouldContain("压缩炸弹");
     }
 
     [Fact]
@@ -280,7 +282,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.PageCount.ShouldBe(0);
         var entries = await site.WithDbAsync(db => db.ArchiveEntries.Where(e => e.DocumentId == doc.Id).ToListAsync());
-        entries.ShouldHaveSingleItem().Note!.ShouldContain("not opened");
+        entries.ShouldHaveSingleItem().Note.ShouldBe(ArchiveNotes.Nested.Code);
         var page = await site.CreateClient().GetStringAsync($"/d/{doc.Id}"); // an archive without previews still has its page
         page.ShouldContain("压缩包内容（1）");
         page.ShouldContain("level1.zip");
@@ -293,7 +295,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
         for (var i = 0; i < 5; i++) inner = Zip(($"level{i}.zip", inner));
         var doc = await UploadAndWaitAsync(inner, $"deep-{Guid.NewGuid():N}.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("nested more than 3 levels");
+        doc.Error!.ShouldContain("嵌套超过 3 层");
     }
 
     [Fact]
@@ -304,7 +306,7 @@ public sealed class ArchiveTests(WenkuFactory site) : IClassFixture<WenkuFactory
             for (var i = 0; i < 100_000; i++) zip.CreateEntry($"e{i}", CompressionLevel.NoCompression);
         var doc = await UploadAndWaitAsync(ms.ToArray(), "many.zip");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("entries");
+        doc.Error!.ShouldContain("个文件上限");
         (await site.CreateClient().GetAsync("/health/ready")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 

@@ -76,7 +76,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
 
         var truncated = await UploadAndWaitAsync("AC1015\0\0\0"u8.ToArray(), "cut.dwg");
         truncated.Status.ShouldBe(DocumentStatus.Failed);
-        truncated.Error!.ShouldContain("truncated");
+        truncated.ErrorCode.ShouldBe("drawing.dwg-truncated");
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
     {
         var doc = await UploadAndWaitAsync("  0\nSECTION\n  2\nENTITIES\nnot a group code\nLINE\n"u8.ToArray(), "bad.dxf");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("malformed");
+        doc.Error!.ShouldContain("格式错误");
     }
 
     /// <summary>A DXF with every entity kind we draw, a block inserted twice, Chinese TEXT and MTEXT.</summary>

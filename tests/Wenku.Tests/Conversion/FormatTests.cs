@@ -175,7 +175,7 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
         html.ShouldNotContain("href=");
         html.ShouldContain("&lt;img src=x onerror=alert(1)&gt;");
         html.ShouldContain("<table border=\"1\"");
-        html.ShouldContain("[图片 image: a]");
+        html.ShouldContain("[图片：a]");
     }
 
     [Theory]
@@ -186,7 +186,7 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
     public void Deeply_nested_markdown_fails_with_a_reason_instead_of_overflowing(string unit, bool tooDeep)
     {
         var markdown = string.Concat(Enumerable.Repeat(unit, 50_000)) + "x";
-        if (tooDeep) Should.Throw<ConversionException>(() => MarkdownConverter.ToHtml(markdown)).Message.ShouldContain("nested too deeply");
+        if (tooDeep) Should.Throw<ConversionException>(() => MarkdownConverter.ToHtml(markdown)).Message.ShouldContain("嵌套层次过深");
         else MarkdownConverter.ToHtml(markdown).ShouldContain("</html>");
     }
 

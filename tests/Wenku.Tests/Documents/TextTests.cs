@@ -1,4 +1,5 @@
 using Wenku.Documents;
+using Wenku.Tests.Infrastructure;
 
 namespace Wenku.Tests.Documents;
 
@@ -80,7 +81,7 @@ public sealed class DocumentRulesTests
     [Fact]
     public void Title_defaults_to_the_file_name_and_tags_are_split_on_chinese_and_latin_separators()
     {
-        var (meta, errors) = DocumentRules.Validate(new UploadForm(null, null, "education", "数学，讲义、大学; 数学 ,", null, null), "高数讲义.pdf", Categories, 5);
+        var (meta, errors) = DocumentRules.Validate(new UploadForm(null, null, "education", "数学，讲义、大学; 数学 ,", null, null), "高数讲义.pdf", Categories, 5, TestText.T);
         errors.ShouldBeEmpty();
         meta!.Title.ShouldBe("高数讲义");
         meta.Tags.ShouldBe("数学,讲义,大学");
@@ -98,7 +99,7 @@ public sealed class DocumentRulesTests
     [InlineData(null, null, "education", 0, 51, "previewPages")]
     public void Out_of_bounds_fields_are_refused_by_name(string? title, string? tags, string category, int price, int preview, string field)
     {
-        var (meta, errors) = DocumentRules.Validate(new UploadForm(title, null, category, tags, price, preview), "a.pdf", Categories, 5);
+        var (meta, errors) = DocumentRules.Validate(new UploadForm(title, null, category, tags, price, preview), "a.pdf", Categories, 5, TestText.T);
         meta.ShouldBeNull();
         errors.Keys.ShouldContain(field);
     }
@@ -106,8 +107,8 @@ public sealed class DocumentRulesTests
     [Fact]
     public void Overlong_title_and_description_are_refused_and_control_characters_removed()
     {
-        DocumentRules.Validate(new UploadForm(new string('a', 201), null, "education", null, 0, 5), "a.pdf", Categories, 5).Errors.Keys.ShouldContain("title");
-        DocumentRules.Validate(new UploadForm("t", new string('a', 2001), "education", null, 0, 5), "a.pdf", Categories, 5).Errors.Keys.ShouldContain("description");
-        DocumentRules.Validate(new UploadForm("标题\u0000\n二", null, "education", null, 0, 5), "a.pdf", Categories, 5).Metadata!.Title.ShouldBe("标题二");
+        DocumentRules.Validate(new UploadForm(new string('a', 201), null, "education", null, 0, 5), "a.pdf", Categories, 5, TestText.T).Errors.Keys.ShouldContain("title");
+        DocumentRules.Validate(new UploadForm("t", new string('a', 2001), "education", null, 0, 5), "a.pdf", Categories, 5, TestText.T).Errors.Keys.ShouldContain("description");
+        DocumentRules.Validate(new UploadForm("标题\u0000\n二", null, "education", null, 0, 5), "a.pdf", Categories, 5, TestText.T).Metadata!.Title.ShouldBe("标题二");
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class UploadFormTests : IDisposable
         var response = await PostUploadAsync(browser, big, "big.pdf", new() { ["Category"] = "other" });
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         // The limit as a person reads it (300,000 bytes), not "0 MB".
-        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("larger than the 292.9 KB limit");
+        Html.Parse(await response.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("超过 292.9 KB 上限");
         (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(0);
         Directory.EnumerateFiles(_site.DataDir, "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
         var originals = Path.Combine(_site.DataDir, "files", "originals");
@@ -105,7 +105,7 @@ public sealed partial class UploadFormTests : IDisposable
         var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1).Concat(new byte[400_000]).ToArray()));
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        problem.GetProperty("title").GetString()!.ShouldContain("larger than the 292.9 KB limit");
+        problem.GetProperty("title").GetString()!.ShouldContain("超过 292.9 KB 上限");
     }
 
     /// <summary>A body whose length is not declared: sent chunked, as a streaming client sends it.</summary>

@@ -100,7 +100,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var signIn = await site.Browser().PostFormAsync("/account/login", "/account/login", new() { ["Email"] = email, ["Password"] = TestUsers.Password });
         signIn.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         var refusal = Html.Parse(await signIn.Content.ReadAsStringAsync()).One("p.error").Text();
-        refusal.ShouldContain("This account is banned");
+        refusal.ShouldContain("账号已被封禁");
         refusal.ShouldContain("发布广告 spam uploads");
         // A wrong password learns nothing about the ban.
         var wrong = await site.Browser().PostFormAsync("/account/login", "/account/login", new() { ["Email"] = email, ["Password"] = "not the password" });

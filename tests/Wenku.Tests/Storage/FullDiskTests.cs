@@ -42,14 +42,14 @@ public sealed class FullDiskTests
         refused.StatusCode.ShouldBe(HttpStatusCode.InsufficientStorage);
         refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
-        problem.GetProperty("title").GetString()!.ShouldContain("disk is full", Case.Insensitive);
+        problem.GetProperty("title").GetString()!.ShouldContain("磁盘已满");
 
         var (browser, _) = await site.SignedInBrowserAsync("disk-form@test.local");
         var page = await PostUploadFormAsync(browser, TestPdfs.MultiPage(1, salt: "form"), "讲义.pdf");
         page.StatusCode.ShouldBe(HttpStatusCode.InsufficientStorage);
         var html = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
         html.QuerySelector("main h1")!.TextContent.ShouldContain("磁盘已满");
-        html.QuerySelector("main h1 + p")!.TextContent.ShouldContain("disk is full");
+        html.QuerySelector("main h1 + p")!.TextContent.ShouldContain("磁盘已满");
 
         (await site.WithDbAsync(db => db.Documents.Select(d => d.Id).ToListAsync())).ShouldBe([kept]);
         Directory.EnumerateFiles(disk.Path, "*.part", SearchOption.AllDirectories).ShouldBeEmpty();
@@ -76,7 +76,7 @@ public sealed class FullDiskTests
         var big = TestPdfs.MultiPage(1, salt: "big").Concat(new byte[2 * MB]).ToArray();
         var refused = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(big));
         refused.StatusCode.ShouldBe(HttpStatusCode.InsufficientStorage);
-        (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString()!.ShouldContain("disk is full", Case.Insensitive);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString()!.ShouldContain("磁盘已满");
 
         (await site.WithDbAsync(db => db.Documents.Select(d => d.Id).ToListAsync())).ShouldBe([kept]);
         (await site.WithDbAsync(db => db.Jobs.CountAsync())).ShouldBe(1);

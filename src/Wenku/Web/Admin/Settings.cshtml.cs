@@ -15,28 +15,29 @@ namespace Wenku.Web.Admin;
 
 /// <summary>Site settings an operator edits: default preview pages, the 温馨提示 notices, the near-duplicate policy, the uploader's share, points per yuan, the minimum withdrawal, and moderation (pre-publication review, how long removed documents' files are kept, refunds on infringement removals).</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger ledger, AuditLog audit) : PageModel
+public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger ledger, AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty, Range(1, 50)] public int DefaultPreviewPages { get; set; }
     [BindProperty, MaxLength(4000)] public string Notices { get; set; } = "";
     [BindProperty] public NearDuplicatePolicy NearDuplicatePolicy { get; set; } = NearDuplicatePolicy.Hold;
     [BindProperty, Range(0.05, 1.0)] public double NearDuplicateThreshold { get; set; } = NearDuplicates.DefaultThreshold;
-    [BindProperty, Required(ErrorMessage = "请填写作者分成。Enter the uploader's share."), Range(0, 100, ErrorMessage = "作者分成须在 0 到 100 之间。The uploader's share must be 0 to 100 percent.")]
+    [BindProperty, Required, Range(0, 100)]
     public int? UploaderSharePercent { get; set; }
-    [BindProperty, Required(ErrorMessage = "请填写每元积分。Enter the points per yuan."), Range(1, 10_000, ErrorMessage = "每元积分须在 1 到 10000 之间。Points per yuan must be 1 to 10000.")]
+    [BindProperty, Required, Range(1, 10_000)]
     public int? PointsPerYuan { get; set; }
-    [BindProperty, Required(ErrorMessage = "请填写最低提现积分。Enter the minimum withdrawal."), Range(1, 100_000_000, ErrorMessage = "最低提现须在 1 到 100000000 积分之间。The minimum withdrawal must be 1 to 100000000 points.")]
+    [BindProperty, Required, Range(1, 100_000_000)]
     public int? MinimumWithdrawal { get; set; }
     /// <summary>Why (optional; kept in the audit log with the fields that changed).</summary>
-    [BindProperty, MaxLength(MaxReason, ErrorMessage = "原因最多 300 字。The reason may have at most 300 characters.")]
+    [BindProperty, MaxLength(MaxReason)]
     public string? Reason { get; set; }
     public const int MaxReason = 300;
 
     // Moderation. Each may be left out of a form (an older page, a script): then it keeps its value.
     [BindProperty] public Moderation.ReviewNewUploads? ReviewNewUploads { get; set; }
-    [BindProperty, Range(1, 100, ErrorMessage = "新上传者审核篇数须在 1 到 100 之间。The number of reviewed first documents must be 1 to 100.")]
+    [BindProperty, Range(1, 100)]
     public int? ReviewNewUploaderDocuments { get; set; }
-    [BindProperty, Range(1, 3650, ErrorMessage = "下架文件保留天数须在 1 到 3650 之间。Removed documents' files are kept 1 to 3650 days.")]
+    [BindProperty, Range(1, 3650)]
     public int? RemovedRetentionDays { get; set; }
     [BindProperty] public bool? RefundOnInfringementRemoval { get; set; }
     public bool Saved { get; private set; }
@@ -55,9 +56,10 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger le
     {
         // A form without the money fields (an old page, a script) must not reset them to anything.
         if (ModelState.IsValid && (UploaderSharePercent is null || PointsPerYuan is null || MinimumWithdrawal is null))
-            ModelState.AddModelError("", "请填写作者分成、每元积分和最低提现。Enter the uploader's share, points per yuan and the minimum withdrawal.");
+            ModelState.AddModelError("", T["请填写作者分成、每元积分和最低提现。"]);
         if (!ModelState.IsValid)
         {
+            LocalizeErrors();
             Response.StatusCode = 400;
             return Page();
         }
@@ -80,6 +82,32 @@ public sealed class SettingsModel(WenkuDb db, IOutputCacheStore cache, Ledger le
         await DocumentPageCache.EvictAllAsync(cache, ct);
         Saved = true;
         return Page();
+    }
+
+    /// <summary>
+    /// Each field's refusal (out of range, missing or not a number) as one sentence in the reader's language, instead
+    /// of the framework's English.
+    /// </summary>
+    private void LocalizeErrors()
+    {
+        var messages = new Dictionary<string, string>
+        {
+            [nameof(DefaultPreviewPages)] = T["默认预览页数须在 1 到 50 之间。"],
+            [nameof(Notices)] = T["温馨提示最多 4000 字。"],
+            [nameof(NearDuplicateThreshold)] = T["近似重复阈值须在 0.05 到 1 之间。"],
+            [nameof(UploaderSharePercent)] = T["作者分成须在 0 到 100 之间。"],
+            [nameof(PointsPerYuan)] = T["每元积分须在 1 到 10000 之间。"],
+            [nameof(MinimumWithdrawal)] = T["最低提现须在 1 到 100000000 积分之间。"],
+            [nameof(Reason)] = T["原因最多 300 字。"],
+            [nameof(ReviewNewUploaderDocuments)] = T["新上传者审核篇数须在 1 到 100 之间。"],
+            [nameof(RemovedRetentionDays)] = T["下架文件保留天数须在 1 到 3650 之间。"],
+        };
+        foreach (var (field, message) in messages)
+            if (ModelState[field] is { Errors.Count: > 0 } entry)
+            {
+                entry.Errors.Clear();
+                entry.Errors.Add(message);
+            }
     }
 
     /// <summary>One audit entry with the fields this save changes (before and after), none when nothing changed.</summary>
