@@ -25,7 +25,7 @@ public static class ReaderEndpoints
     }
 
     /// <summary>The state a script shows after a favourite or a rating.</summary>
-    public sealed record ReaderState(bool Favourite, int? Stars, int RatingCount, double? AverageRating, string RatingText, string? Message);
+    public sealed record ReaderState(bool Favourite, int? Stars, int RatingCount, double? AverageRating, string RatingText, string? StarsText, string? Message);
 
     /// <summary>
     /// Adds the document to the reader's favourites, or takes it out when <paramref name="favourite"/> is false (the
@@ -89,6 +89,7 @@ public static class ReaderEndpoints
         var counts = await db.Documents.Where(d => d.Id == id).Select(d => new { d.RatingCount, d.RatingSum }).SingleAsync(ct);
         return TypedResults.Json(new ReaderState(favourite, stars, counts.RatingCount,
             counts.RatingCount == 0 ? null : Math.Round((double)counts.RatingSum / counts.RatingCount, 1),
-            counts.RatingCount == 0 ? T["暂无评分"] : T["{0} 人评分", counts.RatingCount], message));
+            counts.RatingCount == 0 ? T["暂无评分"] : T["{0} 人评分", counts.RatingCount],
+            stars is null ? null : T["你的评分：{0} 星", stars.Value].Value, message));
     }
 }

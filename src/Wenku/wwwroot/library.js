@@ -50,6 +50,8 @@
       if (!avg) summary.querySelector('[data-average]').textContent = state.averageRating.toFixed(1);
       if (count) count.textContent = state.ratingText;
     }
+    var legend = widget.querySelector('.star-form legend');
+    if (legend && state.starsText) legend.textContent = state.starsText;
     var status = widget.querySelector('[data-rating-status]');
     if (status && state.message) status.textContent = state.message;
   }

@@ -55,7 +55,7 @@ public sealed class ComponentPage : IStartupFilter
         http.Response.ContentType = "text/html; charset=utf-8";
         await http.Response.WriteAsync($"""
             <!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <link rel="stylesheet" href="/site.css"><title>{name}</title></head><body><main><h1>{name}</h1><section class="panel">{writer}</section></main></body></html>
+            <link rel="stylesheet" href="/site.css"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>{name}</title></head><body><main><h1>{name}</h1><section class="panel">{writer}</section></main></body></html>
             """);
     }
 
