@@ -145,7 +145,8 @@ public static class IngestBenchmark
 
     private static TimeSpan WatermarkAll(string pngDir)
     {
-        var watermarker = new Watermarker(Options.Create(new WenkuOptions()), Options.Create(new ConversionOptions()));
+        var conversion = Options.Create(new ConversionOptions());
+        var watermarker = new Watermarker(Options.Create(new WenkuOptions()), conversion, new PreviewEncoder(conversion));
         var pngs = Directory.GetFiles(pngDir, "page-*.png");
         watermarker.Apply(pngs[0], Path.Combine(pngDir, "warm.jpg"));
         var clock = Stopwatch.StartNew();

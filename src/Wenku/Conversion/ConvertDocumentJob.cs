@@ -5,6 +5,7 @@ using Wenku.Documents;
 using Wenku.Duplicates;
 using Wenku.Jobs;
 using Wenku.Storage;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -16,11 +17,19 @@ public sealed class ConvertDocumentJob(
     DuplicateDetector duplicates,
     Moderation.PublicationGate gate,
     ConverterDependencies dependencies,
+    PreviewEncoder previews,
     IOptions<WenkuOptions> options,
     TimeProvider time,
     ILogger<ConvertDocumentJob> log) : IJobHandler
 {
     public string Kind => Job.Kinds.Convert;
+
+    public static readonly Message UnsupportedFormat = new("conversion.unsupported-format", "暂不支持此格式（{0}）。");
+    public static readonly Message MissingPackages = new("conversion.missing-packages", "服务器缺少转换所需的软件包（{0}），安装后将自动转换。");
+    public static readonly Message OriginalMissing = new("conversion.original-missing", "原始文件已丢失。");
+
+    /// <summary>How often the pages converted so far are written to the document while it converts.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(ClaimedJob job, CancellationToken ct)
     {
@@ -34,7 +43,7 @@ public sealed class ConvertDocumentJob(
         var converter = converters.FirstOrDefault(c => c.CanConvert(doc.Format));
         if (converter is null)
         {
-            await FailAsync(db, doc, $"暂不支持此格式（{doc.Format}）。The format {doc.Format} cannot be converted yet.", ct);
+            await FailAsync(db, doc, UnsupportedFormat.Format(doc.Format), ct, UnsupportedFormat.Code, Message.StoreArgs([doc.Format]));
             return;
         }
 
@@ -43,11 +52,11 @@ public sealed class ConvertDocumentJob(
         if (dependencies.Current.MissingFor(doc.Format) is { Count: > 0 } missing)
         {
             var packages = string.Join(", ", missing.Select(m => m.Package).Distinct());
-            var reason = $"服务器缺少转换所需的软件包（{packages}），安装后将自动转换。" +
-                $"The server lacks what converting this document needs ({string.Join(", ", missing.Select(m => m.Name))}; " +
-                $"Debian packages: {packages}); it will convert once they are installed.";
+            var reason = MissingPackages.Format(packages);
             doc.Status = DocumentStatus.Queued;
             doc.Error = reason;
+            doc.ErrorCode = MissingPackages.Code;
+            doc.ErrorArgs = Message.StoreArgs([packages]);
             await db.SaveChangesAsync(ct);
             throw new JobDeferredException(reason, ConverterDependencies.RecheckInterval);
         }
@@ -57,7 +66,7 @@ public sealed class ConvertDocumentJob(
         var firstConversion = doc.ReadyAt is null;
         // Conditional: a document taken down since it was read stays removed, and is not converted.
         if (await db.Documents.Where(d => d.Id == id && d.Status != DocumentStatus.Removed)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Processing), ct) == 0) return;
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Processing).SetProperty(d => d.ConvertedPages, 0), ct) == 0) return;
         doc.Status = DocumentStatus.Processing;
         db.Entry(doc).Property(d => d.Status).IsModified = false;
 
@@ -68,29 +77,55 @@ public sealed class ConvertDocumentJob(
             // No extension: the converter is told the format detected at upload, and never guesses it from a name.
             var input = Path.Combine(workDir, "original");
             await using (var source = await store.OpenReadAsync(doc.StorageKey, ct)
-                ?? throw new ConversionException("原始文件已丢失。The original file is missing from storage."))
+                ?? throw new ConversionException(OriginalMissing))
             await using (var target = File.Create(input))
                 await source.CopyToAsync(target, ct);
 
             ConversionResult result;
-            try
+            var progress = new ConversionProgress();
+            using (var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir), ct);
+                var reporter = ReportProgressAsync(id, progress, reporting.Token);
+                try
+                {
+                    result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir, progress), ct);
+                }
+                catch (ConversionException e)
+                {
+                    log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
+                    await FailAsync(db, doc, e.Message, ct, e.Code, e.Args);
+                    return;
+                }
+                finally
+                {
+                    await reporting.CancelAsync();
+                    await reporter;
+                }
             }
-            catch (ConversionException e)
-            {
-                log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
-                await FailAsync(db, doc, e.Message, ct, e.Code, e.Args);
-                return;
-            }
+
+            // Every converter draws its pages through the Watermarker, which writes all sizes and formats; a page
+            // that came some other way gets them from its desktop JPEG here. The cover is made from page 1's phone
+            // image, so every format gets one.
+            foreach (var page in result.Pages) previews.WriteMissing(page.ImagePath);
+            var cover = (Jpeg: Path.Combine(workDir, "cover.jpg"), Webp: Path.Combine(workDir, "cover.webp"));
+            if (result.Pages.Count > 0) previews.WriteCover(PreviewFiles.Of(result.Pages[0].ImagePath).PhoneJpeg, cover.Jpeg, cover.Webp);
 
             // Sizes read before the store may move the files away; kept on the page rows for `wenku admin check`.
             var imageBytes = result.Pages.Select(p => new FileInfo(p.ImagePath).Length).ToList();
             // The document may be deleted while it converts: checked before the pages go out and every few pages.
-            for (var i = 0; i < result.Pages.Count; i++)
+            for (var first = 0; first < result.Pages.Count; first += DeletedCheckEvery)
             {
-                if (i % DeletedCheckEvery == 0 && !await ExistsAsync(id, ct)) throw new DocumentDeletedException();
-                await store.PutFileAsync(Document.PageKey(id, result.Pages[i].Number), result.Pages[i].ImagePath, ct);
+                if (!await ExistsAsync(id, ct)) throw new DocumentDeletedException();
+                var files = result.Pages.Skip(first).Take(DeletedCheckEvery)
+                    .SelectMany(p => PreviewFiles.Of(p.ImagePath).All.Select(f => (Key: PreviewVersions.PageKey(id, p.Number, f.Size, f.Webp), f.Path)));
+                // Side by side: an object store answers each put after a round trip.
+                await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+                    async (file, token) => await store.PutFileAsync(file.Key, file.Path, token));
+            }
+            if (result.Pages.Count > 0)
+            {
+                await store.PutFileAsync(PreviewVersions.CoverKey(id, webp: false), cover.Jpeg, ct);
+                await store.PutFileAsync(PreviewVersions.CoverKey(id, webp: true), cover.Webp, ct);
             }
 
             var texts = result.Pages.Select(p => TextNormalizer.CleanPageText(p.Text)).ToList();
@@ -138,6 +173,8 @@ public sealed class ConvertDocumentJob(
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
+                done.ConvertedPages = result.Pages.Count;
+                done.PreviewVersion = PreviewVersions.Sized;
                 done.Drawing = result.Drawing;
                 done.Details = null;
                 if (done.Status == DocumentStatus.Removed)
@@ -196,6 +233,35 @@ public sealed class ConvertDocumentJob(
         db.Entry(doc).Property(d => d.Status).IsModified = false;
         // Pages an earlier attempt stored belong to nothing now.
         await RemovePagesAsync(doc.Id, ct);
+    }
+
+    /// <summary>
+    /// Writes the pages converted so far (and, once the converter knows it, the page count) to the document every
+    /// <see cref="ProgressInterval"/> while it converts, with one UPDATE of those columns: the uploader watches them.
+    /// A failure here costs the live figure, never the conversion.
+    /// </summary>
+    private async Task ReportProgressAsync(long id, ConversionProgress progress, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(ProgressInterval, time);
+        var reported = (Done: 0, Total: 0);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var now = (progress.Done, progress.Total);
+                if (now == reported) continue;
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await db.Documents.Where(d => d.Id == id && d.Status == DocumentStatus.Processing)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.ConvertedPages, now.Done)
+                        .SetProperty(d => d.PageCount, d => now.Total > 0 ? now.Total : d.PageCount), ct);
+                reported = now;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            log.LogWarning(e, "Could not record the conversion progress of document {DocumentId}", id);
+        }
     }
 
     /// <summary>Pages stored between two checks for a deleted document.</summary>

@@ -37,7 +37,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
         await File.WriteAllTextAsync(html, ToHtml(markdown), ct);
         // LibreOffice's Writer/Web import drops the first heading onto a blank page; Writer's own HTML import does not.
         var pdfPath = await office.ToPdfAsync(html, workDir, ct, inputFilter: "HTML (StarWriter)");
-        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, progress: request.Progress);
     }
 
     /// <summary>A whole HTML page of the Markdown, with no reference to any resource (image, link, style sheet, script).</summary>

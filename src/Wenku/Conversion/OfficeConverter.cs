@@ -78,7 +78,7 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
         var input = Path.Combine(workDir, "office-input." + (InputExtension.TryGetValue(format, out var ext) ? ext : format));
         File.Copy(request.InputPath, input, overwrite: true);
         var pdfPath = await ToPdfAsync(input, workDir, ct);
-        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, progress: request.Progress);
     }
 
     /// <summary>

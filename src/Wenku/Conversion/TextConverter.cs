@@ -22,7 +22,7 @@ public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConver
         var text = await ReadBoundedAsync(request.InputPath, _o, ct);
         var pdfPath = Path.Combine(request.WorkDir, "text.pdf");
         TextPages.Write(pdfPath, text, _o.MaxPages, ct);
-        return await pdf.ConvertPdfAsync(pdfPath, request.WorkDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, request.WorkDir, ct, progress: request.Progress);
     }
 
     /// <summary>A text file's text, decoded, within the size and length bounds for text, and not empty.</summary>

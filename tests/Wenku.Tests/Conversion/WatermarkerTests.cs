@@ -19,7 +19,8 @@ public sealed class WatermarkerTests : IDisposable
             using var data = SKImage.FromBitmap(blank).Encode(SKEncodedImageFormat.Png, 100);
             File.WriteAllBytes(png, data.ToArray());
         }
-        var watermarker = new Watermarker(Options.Create(new WenkuOptions { SiteName = "Wenku 文库" }), Options.Create(new ConversionOptions()));
+        var conversion = Options.Create(new ConversionOptions());
+        var watermarker = new Watermarker(Options.Create(new WenkuOptions { SiteName = "Wenku 文库" }), conversion, new PreviewEncoder(conversion));
         var jpg = Path.Combine(_dir, "page.jpg");
 
         watermarker.Apply(png, jpg).ShouldBe((700, 1000));
