@@ -5,6 +5,7 @@ using Markdig.Renderers.Html;
 using Markdig.Renderers.Html.Inlines;
 using Markdig.Syntax.Inlines;
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -20,6 +21,8 @@ namespace Wenku.Conversion;
 public sealed class MarkdownConverter(IOptions<ConversionOptions> options, OfficeConverter office, PdfConverter pdf) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
+
+    public static readonly Message TooDeep = new("markdown.too-deep", "此 Markdown 文档的嵌套层次过深（引用、列表或括号层层相套）。");
 
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .DisableHtml()
@@ -50,7 +53,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
         }
         catch (ArgumentException e) when (e.Message.Contains("nested", StringComparison.Ordinal)) // Markdig's depth limit
         {
-            throw new ConversionException("此 Markdown 文档的嵌套层次过深。This Markdown document is nested too deeply (quotes, lists or brackets inside one another).");
+            throw new ConversionException(TooDeep);
         }
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);

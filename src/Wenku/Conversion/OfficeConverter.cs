@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -11,6 +12,9 @@ namespace Wenku.Conversion;
 public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConverter pdf, ILogger<OfficeConverter> log) : IDocumentConverter
 {
     private readonly ConversionOptions _o = options.Value;
+
+    public static readonly Message TimedOut = new("office.timeout", "文档转换超时（{0} 秒），文件可能过大或已损坏。");
+    public static readonly Message Unreadable = new("office.unreadable", "无法读取此文档，文件可能已损坏或受密码保护（{0}）。");
 
     /// <summary>Format → the extension LibreOffice is given: WPS files are Word/Excel/PowerPoint binaries, and
     /// LibreOffice takes <c>.wps</c> for Microsoft Works.</summary>
@@ -102,13 +106,13 @@ public sealed class OfficeConverter(IOptions<ConversionOptions> options, PdfConv
 
         var pdfPath = Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".pdf");
         if (outcome.TimedOut)
-            throw new ConversionException($"文档转换超时（{_o.OfficeTimeoutSeconds} 秒）。Converting this document took longer than {_o.OfficeTimeoutSeconds} s; it may be too large or damaged.");
+            throw new ConversionException(TimedOut, _o.OfficeTimeoutSeconds);
         if (File.Exists(pdfPath) && new FileInfo(pdfPath).Length > 0 && outcome.ExitCode == 0) return pdfPath;
 
         var why = outcome.Crashed ? $"the converter crashed or ran out of memory, code {outcome.ExitCode}"
             : outcome.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .LastOrDefault(l => l.StartsWith("Error", StringComparison.Ordinal)) ?? $"exit code {outcome.ExitCode}";
         log.LogInformation("LibreOffice could not convert {Input}: {Reason}; stdout {Out}", input, why, outcome.StdOut);
-        throw new ConversionException($"无法读取此文档，文件可能已损坏或受密码保护。This document could not be read; it may be damaged or password-protected ({why}).");
+        throw new ConversionException(Unreadable, why);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 using SkiaSharp;
 using UtfUnknown;
 
@@ -15,6 +16,10 @@ public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConver
 {
     private readonly ConversionOptions _o = options.Value;
 
+    public static readonly Message TooLarge = new("text.too-large", "文本文件超过 {0} MB 上限。");
+    public static readonly Message Empty = new("text.empty", "此文本文件是空的。");
+    public static readonly Message TooManyPages = new("text.too-many-pages", "此文本超过 {0} 页上限。");
+
     public bool CanConvert(string format) => format == "txt";
 
     public async Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct)
@@ -29,12 +34,12 @@ public sealed class TextConverter(IOptions<ConversionOptions> options, PdfConver
     public static async Task<string> ReadBoundedAsync(string inputPath, ConversionOptions o, CancellationToken ct)
     {
         if (new FileInfo(inputPath).Length > o.MaxTextFileBytes)
-            throw new ConversionException($"文本文件超过 {o.MaxTextFileBytes / 1024 / 1024} MB 上限。This text file is larger than the {o.MaxTextFileBytes / 1024 / 1024} MB limit for text.");
+            throw new ConversionException(TooLarge, o.MaxTextFileBytes / 1024 / 1024);
         var text = TextDecoding.Decode(await File.ReadAllBytesAsync(inputPath, ct));
         if (text.Length > o.MaxTextChars)
-            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+            throw new ConversionException(PdfConverter.TooMuchText);
         if (text.Trim().Length == 0)
-            throw new ConversionException("此文本文件是空的。This text file has no text.");
+            throw new ConversionException(Empty);
         return text;
     }
 }
@@ -72,7 +77,7 @@ public static class TextDecoding
 public static class TextPages
 {
     private const float Width = 595, Height = 842, Margin = 56, FontSize = 11, LineHeight = 17;
-    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter('中') ?? SKTypeface.Default;
+    private static readonly SKTypeface Cjk = SKFontManager.Default.MatchCharacter(0x4E2D) ?? SKTypeface.Default; // 中: a typeface with Chinese
 
     /// <summary>Writes the pages; more than <paramref name="maxPages"/> is a <see cref="ConversionException"/>.</summary>
     public static int Write(string path, string text, int maxPages, CancellationToken ct)
@@ -98,7 +103,7 @@ public static class TextPages
             {
                 if (canvas is not null) document.EndPage();
                 if (++pages > maxPages)
-                    throw new ConversionException($"此文本超过 {maxPages} 页上限。This text runs to more than {maxPages} pages, the limit.");
+                    throw new ConversionException(TextConverter.TooManyPages, maxPages);
                 ct.ThrowIfCancellationRequested();
                 canvas = document.BeginPage(Width, Height);
                 y = Margin;

@@ -15,7 +15,7 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
     /// <summary>Drawn on a page that could not be rendered (the image is stored, so it carries both languages).</summary>
     public static readonly Message PagePlaceholder = new("page.placeholder", "第 {0} 页无法预览");
     private static readonly SKTypeface Typeface =
-        SKFontManager.Default.MatchCharacter('文') ?? SKTypeface.Default;
+        SKFontManager.Default.MatchCharacter(0x6587) ?? SKTypeface.Default; // 文: a typeface with Chinese
 
     /// <summary>Watermarks the image at <paramref name="imagePath"/> into the previews of <paramref name="jpgPath"/>; returns the image size.</summary>
     public (int Width, int Height) Apply(string imagePath, string jpgPath)

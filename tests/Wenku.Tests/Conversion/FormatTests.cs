@@ -186,7 +186,7 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
     public void Deeply_nested_markdown_fails_with_a_reason_instead_of_overflowing(string unit, bool tooDeep)
     {
         var markdown = string.Concat(Enumerable.Repeat(unit, 50_000)) + "x";
-        if (tooDeep) Should.Throw<ConversionException>(() => MarkdownConverter.ToHtml(markdown)).Message.ShouldContain("nested too deeply");
+        if (tooDeep) Should.Throw<ConversionException>(() => MarkdownConverter.ToHtml(markdown)).Code.ShouldBe(MarkdownConverter.TooDeep.Code);
         else MarkdownConverter.ToHtml(markdown).ShouldContain("</html>");
     }
 
@@ -220,11 +220,12 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
     {
         var doc = await UploadAndWaitAsync(TestImages.PixelBombPng(), "bomb.png");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("megapixels");
+        doc.ErrorCode.ShouldBe(ImageConverter.TooManyPixels.Code);
+        doc.Error!.ShouldContain("百万像素上限");
 
         var tiff = await UploadAndWaitAsync(TestImages.Tiff(1, claimedWidth: 5_000_000), "bomb.tiff");
         tiff.Status.ShouldBe(DocumentStatus.Failed);
-        tiff.Error!.ShouldContain("megapixels");
+        tiff.ErrorCode.ShouldBe(ImageConverter.TooManyPixels.Code);
     }
 
     [Fact]
@@ -233,7 +234,8 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
         var png = TestImages.Encode(SKEncodedImageFormat.Png, 800, 600);
         var doc = await UploadAndWaitAsync(png[..(png.Length / 2)], "half.png");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("truncated");
+        doc.ErrorCode.ShouldBe(ImageConverter.Incomplete.Code);
+        doc.Error!.ShouldContain("被截断");
     }
 
     [Fact]
