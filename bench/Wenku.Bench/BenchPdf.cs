@@ -40,4 +40,25 @@ public static class BenchPdf
                 foreach (var p in DemoSeeder.Paragraphs(article))
                     yield return p;
     }
+
+    /// <summary>
+    /// A scanned (image-only) copy of <paramref name="textPdf"/>: each page rendered gray at ~200 dpi as a JPEG, as a
+    /// scanner writes it, and placed as the whole page of a new PDF without any text layer.
+    /// </summary>
+    public static async Task WriteScannedAsync(string path, string textPdf, string scanDir)
+    {
+        Directory.CreateDirectory(scanDir);
+        await Commands.CheckAsync("pdftoppm", ["-scale-to", "2339", "-gray", "-jpeg", "-jpegopt", "quality=75", textPdf, Path.Combine(scanDir, "scan")]);
+        using var stream = File.Create(path);
+        using var document = SkiaSharp.SKDocument.CreatePdf(stream);
+        foreach (var image in Directory.GetFiles(scanDir, "scan-*.jpg").Order(StringComparer.Ordinal))
+        {
+            var canvas = document.BeginPage(595, 842);
+            // The JPEG goes into the PDF as it is (a DCT image), as a scanner's PDF holds it.
+            using var scan = SkiaSharp.SKImage.FromEncodedData(image);
+            canvas.DrawImage(scan, new SkiaSharp.SKRect(0, 0, 595, 842));
+            document.EndPage();
+        }
+        document.Close();
+    }
 }

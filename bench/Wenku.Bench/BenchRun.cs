@@ -53,7 +53,10 @@ public static class BenchRun
             BrowserPageBenchmark.Print(await BrowserPageBenchmark.RunAsync(site, settings, Path.Combine(settings.WorkDir, "wenku-data")));
         }
         if (settings.Runs("ingest") || settings.Runs("page") || settings.Runs("office") || settings.Runs("ocr"))
-        await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir))
+        // Without OCR: the scanned PDF of the ingest benchmark measures previews of an image-only PDF, not tesseract
+        // (the OCR benchmark measures that on its own).
+        await using (var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, "wenku",
+            new Dictionary<string, string?> { ["Wenku:Conversion:Ocr"] = "false" }))
         {
             Console.WriteLine($"Wenku serving on {site.BaseAddress} (log: {site.LogPath})");
             if (settings.Runs("office"))
@@ -104,8 +107,15 @@ public static class BenchRun
         }
         if (ingest is not null)
         {
-            rows.Add([$"ingest {ingest.Pages}-page PDF, median of {ingest.Ours.Count}", Stats.Seconds(ingest.OursMedian),
-                $"pdftoppm+pdftotext {Stats.Seconds(ingest.BareMedian)}", $"{Stats.Ratio(ingest.Ratio)} bare/ours", ">= 0.80×", Verdict(ingest.Ratio >= 0.8)]);
+            string Cpu(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture) + " s CPU";
+            rows.Add([$"ingest {ingest.Pages}-page text PDF → ready, wall, median of {ingest.Ours.Count}", Stats.Seconds(ingest.OursMedian),
+                $"pdftoppm -jpeg + pdftotext {Stats.Seconds(ingest.BareMedian)}", $"{Stats.Ratio(1 / ingest.Ratio)} ours/bare", "<= 3 s", Verdict(ingest.OursMedian.TotalSeconds <= 3)]);
+            rows.Add([$"ingest {ingest.Pages}-page text PDF → ready, CPU", Cpu(ingest.OursCpu),
+                $"pdftoppm -jpeg + pdftotext {Cpu(ingest.BareCpu)}", $"{Stats.Ratio(ingest.CpuRatio)} ours/bare", "<= 3.00×", Verdict(ingest.CpuRatio <= 3)]);
+            rows.Add([$"ingest {ingest.Pages}-page scanned PDF (no OCR), wall", Stats.Seconds(ingest.OursScannedMedian),
+                $"pdftoppm -jpeg + pdftotext {Stats.Seconds(ingest.BareScannedMedian)}", $"{Stats.Ratio(ingest.OursScannedMedian / ingest.BareScannedMedian)} ours/bare", "<= 3 s", Verdict(ingest.OursScannedMedian.TotalSeconds <= 3)]);
+            rows.Add([$"ingest {ingest.Pages}-page scanned PDF (no OCR), CPU", Cpu(ingest.OursScannedCpu),
+                $"pdftoppm -jpeg + pdftotext {Cpu(ingest.BareScannedCpu)}", $"{Stats.Ratio(ingest.ScannedCpuRatio)} ours/bare", "<= 3.00×", Verdict(ingest.ScannedCpuRatio <= 3)]);
         }
         if (page is not null)
         {
@@ -129,7 +139,7 @@ public static class BenchRun
             rows.Add([$"office {office.Pages}-page DOCX → PDF, warm", Stats.Seconds(office.OursStepWarm) + $" (cold {Stats.Seconds(office.OursStepCold)})",
                 $"bare soffice {Stats.Seconds(office.BareWarm)} (cold {Stats.Seconds(office.BareCold)})", $"{Stats.Ratio(office.StepRatio)} ours/bare", "<= 1.20×", Verdict(office.StepRatio <= 1.2)]);
             rows.Add([$"office {office.Pages}-page DOCX upload → ready previews, warm", Stats.Seconds(office.OursEndToEndWarm) + $" (cold {Stats.Seconds(office.OursEndToEndCold)})",
-                $"bare soffice {Stats.Seconds(office.BareWarm)}", $"{Stats.Ratio(office.EndToEndRatio)} ours/bare", "(previews on top)", ""]);
+                $"bare soffice {Stats.Seconds(office.BareWarm)}", $"{Stats.Ratio(office.EndToEndRatio)} ours/bare", "<= 1.50×", Verdict(office.EndToEndRatio <= 1.5)]);
         }
         if (ocr is not null)
         {
@@ -149,7 +159,7 @@ public static class BenchRun
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"\nIngest detail: bare median = pdftoppm {Stats.Seconds(Stats.Median(ingest.BareRender))} + pdftotext {Stats.Seconds(Stats.Median(ingest.BareText))}; " +
                 $"Wenku upload request {Stats.Median(ingest.Ours.Select(r => r.Upload)).TotalMilliseconds:0} ms; " +
-                $"watermark + JPEG of all {ingest.Pages} pages on one thread {Stats.Seconds(ingest.WatermarkAll)}.\n" +
+                $"watermark + desktop/phone JPEG/WebP of all {ingest.Pages} pages on one thread {Stats.Seconds(ingest.WatermarkAll)}.\n" +
                 $"CPU time, median: wenku {Stats.Median(ingest.Ours.Select(r => r.CpuSeconds)):0.0} s, bare {Stats.Median(ingest.BareCpuSeconds):0.0} s. " +
                 $"Wenku converts {conversion.PageBatchSize}-page batches {conversion.Parallelism} at a time, text beside images; bare runs one process after the other, " +
                 $"so on {Environment.ProcessorCount} CPUs wall time favours Wenku while CPU time shows its overhead."));

@@ -36,7 +36,7 @@ public static class OfficeBenchmark
         var bareHome = Path.Combine(dir, "bare-home"); // bare soffice keeps its profile here between runs, as a user's would
         Directory.CreateDirectory(bareHome);
         var options = Options.Create(new ConversionOptions());
-        var pdf = new PdfConverter(options, new Watermarker(Options.Create(new WenkuOptions()), options),
+        var pdf = new PdfConverter(options, new Watermarker(Options.Create(new WenkuOptions()), options, new PreviewEncoder(options)),
             new PageOcr(options, NullLogger<PageOcr>.Instance), NullLogger<PdfConverter>.Instance);
         var office = new OfficeConverter(options, pdf, NullLogger<OfficeConverter>.Instance);
 

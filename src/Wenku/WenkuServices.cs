@@ -80,6 +80,7 @@ public static class WenkuServices
 
         services.AddSingleton<ConverterDependencies>();
         services.AddHostedService<ConverterDependenciesAtStart>();
+        services.AddSingleton<PreviewEncoder>();
         services.AddSingleton<Watermarker>();
         services.AddSingleton<PageOcr>();
         services.AddSingleton<PdfConverter>();

@@ -195,6 +195,7 @@ public static class AdminCommands
         admin.Subcommands.Add(BackupCommand.Backup(data));
         admin.Subcommands.Add(BackupCommand.Restore(data));
         admin.Subcommands.Add(CheckCommand.Build(data));
+        admin.Subcommands.Add(PreviewsCommand.Build(data));
         admin.Subcommands.Add(grant);
         admin.Subcommands.Add(LedgerCommand.Build(data));
         admin.Subcommands.Add(AuditCommand.Build(data));

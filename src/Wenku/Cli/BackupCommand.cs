@@ -149,7 +149,7 @@ public static class BackupCommand
         var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id)
             .Select(d => new
             {
-                d.Id, d.StorageKey, d.PageCount,
+                d.Id, d.StorageKey, d.PageCount, d.PreviewVersion,
                 FilesDeleted = db.DocumentRemovals.Any(r => r.Id == d.RemovalId && r.FilesDeletedAt != null),
             }).ToListAsync(ct);
         var users = await db.Users.CountAsync(ct);
@@ -157,7 +157,7 @@ public static class BackupCommand
         foreach (var d in documents.Where(d => !d.FilesDeleted))
         {
             files.Add(d.StorageKey);
-            for (var n = 1; n <= d.PageCount; n++) files.Add(Document.PageKey(d.Id, n));
+            files.AddRange(DocumentFiles.PreviewKeys(d.Id, d.PageCount, d.PreviewVersion));
         }
         files.AddRange(await db.Claims.AsNoTracking().Where(c => c.EvidenceKey != null).OrderBy(c => c.Id).Select(c => c.EvidenceKey!).ToListAsync(ct));
         return new Contents(documents.Count, users, files);

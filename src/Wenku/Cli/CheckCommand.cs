@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -82,7 +83,7 @@ public static class CheckCommand
 }
 
 /// <summary>Compares the database with the file store, the search index and the fingerprints, and repairs what it can.</summary>
-public sealed class LibraryCheck(IServiceProvider services)
+public sealed partial class LibraryCheck(IServiceProvider services)
 {
     private readonly IDbContextFactory<WenkuDb> _dbFactory = services.GetRequiredService<IDbContextFactory<WenkuDb>>();
     private readonly IFileStore _store = services.GetRequiredService<IFileStore>();
@@ -101,7 +102,7 @@ public sealed class LibraryCheck(IServiceProvider services)
         var documents = await db.Documents.AsNoTracking().OrderBy(d => d.Id)
             .Select(d => new
             {
-                d.Id, d.StorageKey, d.SizeBytes, d.Sha256, d.PageCount, d.Status,
+                d.Id, d.StorageKey, d.SizeBytes, d.Sha256, d.PageCount, d.Status, d.PreviewVersion,
                 // Removed past the retention period: its files were deleted on purpose.
                 FilesDeleted = d.Status == DocumentStatus.Removed && db.DocumentRemovals.Any(r => r.Id == d.RemovalId && r.FilesDeletedAt != null),
             }).ToListAsync(ct);
@@ -129,6 +130,14 @@ public sealed class LibraryCheck(IServiceProvider services)
                 else if (recorded.TryGetValue((d.Id, n), out var size) && size != page.Size)
                     findings.Add(new(CheckArea.Pages, d.Id, key, $"page {n} of {d.PageCount} has {page.Size} bytes, {size} were stored at conversion"));
             }
+        // The other sizes and formats of version-1 previews, and the cover: present and not empty.
+        foreach (var d in documents.Where(d => d.Status is DocumentStatus.Ready or DocumentStatus.Held && d.PreviewVersion >= PreviewVersions.Sized))
+            foreach (var key in DocumentFiles.PreviewKeys(d.Id, d.PageCount, d.PreviewVersion)
+                .Except(Enumerable.Range(1, d.PageCount).Select(n => Document.PageKey(d.Id, n))))
+            {
+                if (!stored.TryGetValue(key, out var file)) findings.Add(new(CheckArea.Pages, d.Id, key, "a preview file is missing"));
+                else if (file.Size == 0) findings.Add(new(CheckArea.Pages, d.Id, key, "a preview file is empty"));
+            }
 
         // Search holds exactly the ready documents, but for those whose changes it has not applied yet.
         var contents = await _search.ContentsAsync(ct);
@@ -152,9 +161,10 @@ public sealed class LibraryCheck(IServiceProvider services)
             var orphan = file.Key.Split('/') switch
             {
                 ["originals", ..] => !originals.Contains(file.Key),
-                ["pages", var folder, var name] when long.TryParse(folder, out var id) && int.TryParse(Path.GetFileNameWithoutExtension(name), out var n) =>
+                ["pages", var folder, var name] when long.TryParse(folder, out var id) && PreviewName().Match(name) is { Success: true } preview =>
                     !byId.TryGetValue(id, out var d) || d.Status == DocumentStatus.Failed
-                    || (d.Status is DocumentStatus.Ready or DocumentStatus.Held && (n > d.PageCount || name != $"{n}.jpg")),
+                    || (d.Status is DocumentStatus.Ready or DocumentStatus.Held
+                        && (preview.Groups["n"].Success ? int.Parse(preview.Groups["n"].Value, CultureInfo.InvariantCulture) > d.PageCount : d.PageCount == 0)),
                 ["pages", ..] => true,
                 _ => false, // not ours to judge (another site's prefix, a health probe)
             };
@@ -217,4 +227,8 @@ public sealed class LibraryCheck(IServiceProvider services)
         await using var stream = await _store.OpenReadAsync(key, ct);
         return stream is null ? null : Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
+
+    /// <summary>The name of a stored preview file: a page's image in either size and format, or the cover.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:(?<n>\d+)(?:\.m)?\.(?:jpg|webp)|cover\.(?:jpg|webp))$")]
+    private static partial System.Text.RegularExpressions.Regex PreviewName();
 }

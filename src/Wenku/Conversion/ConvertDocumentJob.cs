@@ -18,6 +18,7 @@ public sealed class ConvertDocumentJob(
     DuplicateDetector duplicates,
     Moderation.PublicationGate gate,
     ConverterDependencies dependencies,
+    PreviewEncoder previews,
     IOptions<WenkuOptions> options,
     TimeProvider time,
     ILogger<ConvertDocumentJob> log) : IJobHandler
@@ -28,6 +29,10 @@ public sealed class ConvertDocumentJob(
     public static readonly Message NearDuplicateRejected = new("convert.near-duplicate", "与已有文档 /d/{0} 高度相似（相似度 {1}），本站不接受重复上传。");
 
     public string Kind => Job.Kinds.Convert;
+
+
+    /// <summary>How often the pages converted so far are written to the document while it converts.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(ClaimedJob job, CancellationToken ct)
     {
@@ -65,7 +70,7 @@ public sealed class ConvertDocumentJob(
         var firstConversion = doc.ReadyAt is null;
         // Conditional: a document taken down since it was read stays removed, and is not converted.
         if (await db.Documents.Where(d => d.Id == id && d.Status != DocumentStatus.Removed)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Processing), ct) == 0) return;
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DocumentStatus.Processing).SetProperty(d => d.ConvertedPages, 0), ct) == 0) return;
         doc.Status = DocumentStatus.Processing;
         db.Entry(doc).Property(d => d.Status).IsModified = false;
 
@@ -81,24 +86,50 @@ public sealed class ConvertDocumentJob(
                 await source.CopyToAsync(target, ct);
 
             ConversionResult result;
-            try
+            var progress = new ConversionProgress();
+            using (var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir), ct);
+                var reporter = ReportProgressAsync(id, progress, reporting.Token);
+                try
+                {
+                    result = await converter.ConvertAsync(new ConversionRequest(id, doc.Format, input, workDir, progress), ct);
+                }
+                catch (ConversionException e)
+                {
+                    log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
+                    await FailAsync(db, doc, e.Message, ct, e.Code, e.Args);
+                    return;
+                }
+                finally
+                {
+                    await reporting.CancelAsync();
+                    await reporter;
+                }
             }
-            catch (ConversionException e)
-            {
-                log.LogInformation("Document {DocumentId} failed conversion: {Reason}", id, e.Message);
-                await FailAsync(db, doc, e.Message, ct, e.Code, e.Args);
-                return;
-            }
+
+            // Every converter draws its pages through the Watermarker, which writes all sizes and formats; a page
+            // that came some other way gets them from its desktop JPEG here. The cover is made from page 1's phone
+            // image, so every format gets one.
+            foreach (var page in result.Pages) previews.WriteMissing(page.ImagePath);
+            var cover = (Jpeg: Path.Combine(workDir, "cover.jpg"), Webp: Path.Combine(workDir, "cover.webp"));
+            if (result.Pages.Count > 0) previews.WriteCover(PreviewFiles.Of(result.Pages[0].ImagePath).PhoneJpeg, cover.Jpeg, cover.Webp);
 
             // Sizes read before the store may move the files away; kept on the page rows for `wenku admin check`.
             var imageBytes = result.Pages.Select(p => new FileInfo(p.ImagePath).Length).ToList();
             // The document may be deleted while it converts: checked before the pages go out and every few pages.
-            for (var i = 0; i < result.Pages.Count; i++)
+            for (var first = 0; first < result.Pages.Count; first += DeletedCheckEvery)
             {
-                if (i % DeletedCheckEvery == 0 && !await ExistsAsync(id, ct)) throw new DocumentDeletedException();
-                await store.PutFileAsync(Document.PageKey(id, result.Pages[i].Number), result.Pages[i].ImagePath, ct);
+                if (!await ExistsAsync(id, ct)) throw new DocumentDeletedException();
+                var files = result.Pages.Skip(first).Take(DeletedCheckEvery)
+                    .SelectMany(p => PreviewFiles.Of(p.ImagePath).All.Select(f => (Key: PreviewVersions.PageKey(id, p.Number, f.Size, f.Webp), f.Path)));
+                // Side by side: an object store answers each put after a round trip.
+                await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+                    async (file, token) => await store.PutFileAsync(file.Key, file.Path, token));
+            }
+            if (result.Pages.Count > 0)
+            {
+                await store.PutFileAsync(PreviewVersions.CoverKey(id, webp: false), cover.Jpeg, ct);
+                await store.PutFileAsync(PreviewVersions.CoverKey(id, webp: true), cover.Webp, ct);
             }
 
             var texts = result.Pages.Select(p => TextNormalizer.CleanPageText(p.Text)).ToList();
@@ -146,6 +177,8 @@ public sealed class ConvertDocumentJob(
                 }));
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
+                done.ConvertedPages = result.Pages.Count;
+                done.PreviewVersion = PreviewVersions.Sized;
                 done.Drawing = result.Drawing;
                 done.Details = null;
                 if (done.Status == DocumentStatus.Removed)
@@ -208,6 +241,35 @@ public sealed class ConvertDocumentJob(
         db.Entry(doc).Property(d => d.Status).IsModified = false;
         // Pages an earlier attempt stored belong to nothing now.
         await RemovePagesAsync(doc.Id, ct);
+    }
+
+    /// <summary>
+    /// Writes the pages converted so far (and, once the converter knows it, the page count) to the document every
+    /// <see cref="ProgressInterval"/> while it converts, with one UPDATE of those columns: the uploader watches them.
+    /// A failure here costs the live figure, never the conversion.
+    /// </summary>
+    private async Task ReportProgressAsync(long id, ConversionProgress progress, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(ProgressInterval, time);
+        var reported = (Done: 0, Total: 0);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var now = (progress.Done, progress.Total);
+                if (now == reported) continue;
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await db.Documents.Where(d => d.Id == id && d.Status == DocumentStatus.Processing)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.ConvertedPages, now.Done)
+                        .SetProperty(d => d.PageCount, d => now.Total > 0 ? now.Total : d.PageCount), ct);
+                reported = now;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            log.LogWarning(e, "Could not record the conversion progress of document {DocumentId}", id);
+        }
     }
 
     /// <summary>Pages stored between two checks for a deleted document.</summary>

@@ -25,9 +25,27 @@ public sealed record ArchiveEntryInfo(
 /// What a converter is asked to convert: the document (<paramref name="DocumentId"/>, 0 for an archive entry's own
 /// preview … of that document), the file at <paramref name="InputPath"/> (its name says nothing: the format is
 /// <paramref name="Format"/>, as <see cref="Documents.FileSniffer"/> detected it at upload), and the folder to write
-/// into. The limits are the converter's <see cref="ConversionOptions"/>.
+/// into. The limits are the converter's <see cref="ConversionOptions"/>. A converter that knows its pages counts them
+/// into <paramref name="Progress"/> as it goes (the uploader's live progress).
 /// </summary>
-public sealed record ConversionRequest(long DocumentId, string Format, string InputPath, string WorkDir);
+public sealed record ConversionRequest(long DocumentId, string Format, string InputPath, string WorkDir, ConversionProgress? Progress = null);
+
+/// <summary>Pages of a conversion done so far, and how many there are once the converter knows; read by the job's reporter.</summary>
+public sealed class ConversionProgress
+{
+    private int _done;
+    private int _total;
+
+    /// <summary>Pages whose previews are written.</summary>
+    public int Done => Volatile.Read(ref _done);
+
+    /// <summary>The document's pages, 0 until known.</summary>
+    public int Total => Volatile.Read(ref _total);
+
+    public void Start(int total) => Volatile.Write(ref _total, total);
+
+    public void PageDone() => Interlocked.Increment(ref _done);
+}
 
 /// <summary>Turns an original file into page previews and text. Runs in a worker process, never in the site.</summary>
 public interface IDocumentConverter

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -16,21 +17,32 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
 {
     private readonly ConversionOptions _o = options.Value;
 
+    public static readonly Message Unreadable = new("image.unreadable", "无法读取此图片，文件可能已损坏（{0}）。");
+    public static readonly Message TooManyFrames = new("image.too-many-frames", "此图片有 {0} 帧，超过上限 {1}。");
+    public static readonly Message Incomplete = new("image.incomplete", "图片不完整，文件可能被截断。");
+    public static readonly Message Undecodable = new("image.undecodable", "无法解码此图片（{0}），文件可能已损坏。");
+    public static readonly Message TiffUnreadable = new("tiff.unreadable", "无法读取此 TIFF 图片，文件可能已损坏。");
+    public static readonly Message TiffUnreadableWhy = new("tiff.unreadable-why", "无法读取此 TIFF 图片，文件可能已损坏（{0}）。");
+    public static readonly Message TiffTooManyPages = new("tiff.too-many-pages", "此 TIFF 超过 {0} 页上限。");
+    public static readonly Message TiffTimedOut = new("tiff.timeout", "TIFF 转换超时，文件可能已损坏。");
+    public static readonly Message NoSize = new("image.no-size", "此图片没有尺寸，文件可能已损坏。");
+    public static readonly Message TooManyPixels = new("image.too-many-pixels", "图片过大（{0}×{1} 像素），超过 {2} 百万像素上限。");
+
     public bool CanConvert(string format) => format is "jpg" or "png" or "webp" or "bmp" or "gif" or "tiff";
 
     public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
-        request.Format == "tiff" ? ConvertTiffAsync(request.InputPath, request.WorkDir, ct) : ConvertWithSkiaAsync(request.InputPath, request.WorkDir, ct);
+        request.Format == "tiff" ? ConvertTiffAsync(request.InputPath, request.WorkDir, request.Progress, ct) : ConvertWithSkiaAsync(request.InputPath, request.WorkDir, ct);
 
     private async Task<ConversionResult> ConvertWithSkiaAsync(string inputPath, string workDir, CancellationToken ct)
     {
         using var stream = File.OpenRead(inputPath);
         using var codec = SKCodec.Create(stream, out var opened)
-            ?? throw new ConversionException($"无法读取此图片，文件可能已损坏。This image cannot be read; it may be damaged ({opened}).");
+            ?? throw new ConversionException(Unreadable, opened);
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         CheckPixels(width, height);
         var frames = Math.Max(1, codec.FrameCount);
         if (frames > _o.MaxPages)
-            throw new ConversionException($"此图片有 {frames} 帧，超过上限 {_o.MaxPages}。This image has {frames} frames; the limit is {_o.MaxPages}.");
+            throw new ConversionException(TooManyFrames, frames, _o.MaxPages);
 
         // JPEG decodes at 1/2, 1/4 or 1/8 size directly: a 40-megapixel photo never needs its full size in memory.
         // OCR wants more pixels than the preview.
@@ -50,9 +62,9 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
                 continue;
             }
             if (result == SKCodecResult.IncompleteInput)
-                throw new ConversionException("图片不完整，文件可能被截断。This image is incomplete; the file appears to be truncated.");
+                throw new ConversionException(Incomplete);
             if (result != SKCodecResult.Success)
-                throw new ConversionException($"无法解码此图片（{result}）。This image could not be decoded ({result}); it may be damaged.");
+                throw new ConversionException(Undecodable, result);
 
             string? recognised = null;
             if (ocr.Enabled && i < _o.OcrMaxPages)
@@ -76,21 +88,21 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
         return new ConversionResult(pages);
     }
 
-    private async Task<ConversionResult> ConvertTiffAsync(string inputPath, string workDir, CancellationToken ct)
+    private async Task<ConversionResult> ConvertTiffAsync(string inputPath, string workDir, ConversionProgress? progress, CancellationToken ct)
     {
         var sizes = TiffHeader.PageSizes(inputPath, _o.MaxPages + 1);
-        if (sizes.Count == 0) throw new ConversionException("无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged.");
+        if (sizes.Count == 0) throw new ConversionException(TiffUnreadable);
         if (sizes.Count > _o.MaxPages)
-            throw new ConversionException($"此 TIFF 超过 {_o.MaxPages} 页上限。This TIFF has more than {_o.MaxPages} pages, the limit.");
+            throw new ConversionException(TiffTooManyPages, _o.MaxPages);
         foreach (var (w, h) in sizes) CheckPixels(w, h);
 
         var pdfPath = Path.Combine(workDir, "tiff.pdf");
         var outcome = await LimitedProcess.RunAsync("tiff2pdf", ["-o", pdfPath, inputPath],
             TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds), (long)_o.ProcessMemoryMb * 1024 * 1024, 4096, ct, workDir);
-        if (outcome.TimedOut) throw new ConversionException("TIFF 转换超时。Converting this TIFF took too long; it may be damaged.");
+        if (outcome.TimedOut) throw new ConversionException(TiffTimedOut);
         if (outcome.ExitCode != 0 || !File.Exists(pdfPath))
-            throw new ConversionException($"无法读取此 TIFF 图片，文件可能已损坏。This TIFF image cannot be read; it may be damaged ({(outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine)}).");
-        if (!ocr.Enabled) return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
+            throw new ConversionException(TiffUnreadableWhy, outcome.Crashed ? $"code {outcome.ExitCode}" : outcome.FirstErrorLine);
+        if (!ocr.Enabled) return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, progress: progress);
 
         // OCR reads each frame at its own resolution: a re-rendered PDF page is scaled to A4 at 300 dpi, which blows a
         // small 300-dpi frame (a card, a note) up two or three times, past the character size tesseract reads well.
@@ -104,7 +116,7 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
             : [];
         if (frames.Length != sizes.Count)
             log.LogInformation("tiffsplit gave {Frames} frames of {Pages}; OCR reads re-rendered pages instead", frames.Length, sizes.Count);
-        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, frames.Length == sizes.Count ? (n, token) => ocr.RecognizeAsync(frames[n - 1], token) : null);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, frames.Length == sizes.Count ? (n, token) => ocr.RecognizeAsync(frames[n - 1], token) : null, progress);
     }
 
     /// <summary>The frame scaled to <paramref name="w"/> × <paramref name="h"/> on white: transparency shows as paper, not black.</summary>
@@ -121,10 +133,9 @@ public sealed class ImageConverter(IOptions<ConversionOptions> options, Watermar
     private void CheckPixels(long width, long height)
     {
         if (width <= 0 || height <= 0)
-            throw new ConversionException("此图片没有尺寸，文件可能已损坏。This image has no size; it may be damaged.");
+            throw new ConversionException(NoSize);
         if (width * height > _o.MaxImagePixels)
-            throw new ConversionException(
-                $"图片过大（{width}×{height} 像素），超过 {_o.MaxImagePixels / 1_000_000} 百万像素上限。This image is {width}×{height} pixels, more than the limit of {_o.MaxImagePixels / 1_000_000} megapixels.");
+            throw new ConversionException(TooManyPixels, width, height, _o.MaxImagePixels / 1_000_000);
     }
 
     private static (int, int) Fit(int width, int height, int longest)

@@ -6,6 +6,7 @@ using Markdig.Renderers.Html;
 using Markdig.Renderers.Html.Inlines;
 using Markdig.Syntax.Inlines;
 using Microsoft.Extensions.Options;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -24,6 +25,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
 
     private readonly ConversionOptions _o = options.Value;
 
+
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .DisableHtml()
         .UsePipeTables()
@@ -40,7 +42,7 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
         await File.WriteAllTextAsync(html, ToHtml(markdown), ct);
         // LibreOffice's Writer/Web import drops the first heading onto a blank page; Writer's own HTML import does not.
         var pdfPath = await office.ToPdfAsync(html, workDir, ct, inputFilter: "HTML (StarWriter)");
-        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct);
+        return await pdf.ConvertPdfAsync(pdfPath, workDir, ct, progress: request.Progress);
     }
 
     /// <summary>A whole HTML page of the Markdown, with no reference to any resource (image, link, style sheet, script).</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
@@ -19,19 +20,34 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
 {
     private readonly ConversionOptions _o = options.Value;
 
+    public static readonly Message Encrypted = new("pdf.encrypted", "此 PDF 受密码保护，无法转换，请上传没有密码的副本。");
+    public static readonly Message InfoTimedOut = new("pdf.info-timeout", "读取 PDF 信息超时，文件可能已损坏或含有恶意内容。");
+    public static readonly Message Truncated = new("pdf.truncated", "无法读取此 PDF：文件已损坏或不完整（末尾缺失，可能上传或下载时被截断），请上传完整的文件（{0}）。");
+    public static readonly Message NoPageTree = new("pdf.no-page-tree", "此 PDF 的页面目录已损坏，找不到任何页面（{0}）。");
+    public static readonly Message Unreadable = new("pdf.unreadable", "无法读取此 PDF，文件可能已损坏（{0}）。");
+    public static readonly Message InfoTooLarge = new("pdf.info-too-large", "此 PDF 的文档信息过大，文件可能含有恶意内容。");
+    public static readonly Message NoPages = new("pdf.no-pages", "此 PDF 没有页面。");
+    public static readonly Message TooManyPages = new("pdf.too-many-pages", "此 PDF 有 {0} 页，超过上限 {1} 页。");
+    public static readonly Message OverPageLimit = new("pdf.over-page-limit", "此 PDF 超过 {0} 页上限。");
+    public static readonly Message NothingRendered = new("pdf.nothing-rendered", "没有一页能够渲染，文件可能已损坏（{0}）。");
+    public static readonly Message PageTimedOut = new("pdf.page-timeout", "第 {0} 页渲染超时（超过 {1} 秒），文件可能已损坏。");
+    public static readonly Message TooMuchText = new("document.too-much-text", "此文档的文字超过上限。");
+
     public bool CanConvert(string format) => format == "pdf";
 
     public Task<ConversionResult> ConvertAsync(ConversionRequest request, CancellationToken ct) =>
-        ConvertPdfAsync(request.InputPath, request.WorkDir, ct);
+        ConvertPdfAsync(request.InputPath, request.WorkDir, ct, progress: request.Progress);
 
     /// <summary>
     /// Converts a PDF that another converter made (from Office, text, a TIFF). When its pages come from images the
     /// caller still has (a TIFF's frames), a page without text is read by <paramref name="recognize"/> from that image
     /// at its own resolution, instead of a re-rendered page.
     /// </summary>
-    public async Task<ConversionResult> ConvertPdfAsync(string inputPath, string workDir, CancellationToken ct, PageRecognizer? recognize = null)
+    public async Task<ConversionResult> ConvertPdfAsync(string inputPath, string workDir, CancellationToken ct, PageRecognizer? recognize = null,
+        ConversionProgress? progress = null)
     {
         var (pageCount, engine) = await CountPagesAsync(inputPath, ct);
+        progress?.Start(pageCount);
         var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
             .Select(i => (First: i * _o.PageBatchSize + 1, Last: Math.Min(pageCount, (i + 1) * _o.PageBatchSize)))
             .ToList();
@@ -41,12 +57,11 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
             async (batch, token) =>
             {
-                foreach (var page in await ConvertBatchAsync(inputPath, workDir, engine, batch.First, batch.Last, textBudget, recognize, token))
+                foreach (var page in await ConvertBatchAsync(inputPath, workDir, engine, batch.First, batch.Last, textBudget, recognize, progress, token))
                     pages[page.Number - 1] = page;
             });
         if (pages.All(p => p.Unrendered is not null))
-            throw new ConversionException(
-                $"没有一页能够渲染，文件可能已损坏。No page of this PDF could be rendered ({pages[0].Unrendered}); the file may be damaged.");
+            throw new ConversionException(NothingRendered, pages[0].Unrendered);
         return new ConversionResult(pages);
     }
 
@@ -56,17 +71,17 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     private async Task<(int Pages, Engine Engine)> CountPagesAsync(string inputPath, CancellationToken ct)
     {
         var info = await RunAsync("pdfinfo", ["-enc", "UTF-8", inputPath], 1024 * 1024, ct);
-        if (info.TimedOut) throw new ConversionException("读取 PDF 信息超时。Reading the PDF took too long; the file may be damaged or hostile.");
+        if (info.TimedOut) throw new ConversionException(InfoTimedOut);
         if (info.ExitCode != 0)
         {
             if (info.StdErr.Contains("password", StringComparison.OrdinalIgnoreCase))
-                throw new ConversionException("此 PDF 受密码保护，无法转换。This PDF is password-protected; upload a copy without a password.");
+                throw new ConversionException(Encrypted);
             // Poppler gives up; MuPDF reads some damaged files poppler cannot (a page count of 9999999999 on a
             // one-page file). Only then is mutool run, so a readable PDF costs nothing more. A file without the
             // cross-reference pointer at its end is cut short (an interrupted upload or download): MuPDF would rebuild
             // what it can and show part of the document as if whole, so it fails instead.
             if (!EndsWithStartXref(inputPath))
-                throw new ConversionException($"无法读取此 PDF：文件已损坏或不完整（末尾缺失，可能上传或下载时被截断）。This file is not a readable PDF: it is damaged or cut short (its end is missing); upload the complete file ({Describe(info)}).");
+                throw new ConversionException(Truncated, Describe(info));
             if (await CountPagesWithMuPdfAsync(inputPath, ct) is > 0 and var found)
             {
                 log.LogInformation("poppler cannot open this PDF ({Reason}); MuPDF finds {Pages} pages and converts it", Describe(info), found);
@@ -74,16 +89,16 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             }
             // pdfinfo's way of saying that the page tree yields no page at all.
             if (!info.Crashed && info.StdErr.Contains("Wrong page range", StringComparison.Ordinal))
-                throw new ConversionException($"此 PDF 的页面目录已损坏，找不到任何页面。This PDF is damaged: no page can be found in it ({Describe(info)}).");
-            throw new ConversionException($"无法读取此 PDF，文件可能已损坏。This file is not a readable PDF; it may be damaged ({Describe(info)}).");
+                throw new ConversionException(NoPageTree, Describe(info));
+            throw new ConversionException(Unreadable, Describe(info));
         }
         if (info.OutputTruncated)
-            throw new ConversionException("此 PDF 的文档信息过大。This PDF's document information is unreasonably large; the file may be hostile.");
+            throw new ConversionException(InfoTooLarge);
         var match = PagesLine().Match(info.StdOut);
         if (!match.Success || !int.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var pages) || pages <= 0)
-            throw new ConversionException("此 PDF 没有页面。This PDF has no pages.");
+            throw new ConversionException(NoPages);
         if (pages > _o.MaxPages)
-            throw new ConversionException($"此 PDF 有 {pages} 页，超过上限 {_o.MaxPages} 页。This PDF has {pages} pages; the limit is {_o.MaxPages}.");
+            throw new ConversionException(TooManyPages, pages, _o.MaxPages);
         return (pages, Engine.Poppler);
     }
 
@@ -110,14 +125,18 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             .TakeWhile(block => block.Contains("</page>", StringComparison.Ordinal) && !block.Contains("Failed to gather", StringComparison.Ordinal))
             .Count();
         if (found > _o.MaxPages)
-            throw new ConversionException($"此 PDF 超过 {_o.MaxPages} 页上限。This PDF has more than {_o.MaxPages} pages, the limit.");
+            throw new ConversionException(OverPageLimit, _o.MaxPages);
         return found;
     }
 
-    /// <summary>Renders pages <paramref name="first"/> to <paramref name="last"/> as <c>{prefix}-{n}.png</c>, the longest side <paramref name="size"/>.</summary>
+    /// <summary>
+    /// Renders pages <paramref name="first"/> to <paramref name="last"/> as <c>{prefix}-{n}.ppm</c> (poppler; raw
+    /// pixels: PNG compression was most of the cost of a conversion, and the pixels are encoded again here anyway)
+    /// or <c>.png</c> (MuPDF, and the gray pages OCR reads), the longest side <paramref name="size"/>.
+    /// </summary>
     private Task<ProcessOutcome> RenderAsync(Engine engine, string inputPath, int first, int last, int size, string prefix, bool gray, CancellationToken ct) =>
         engine == Engine.Poppler
-            ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray"] : Array.Empty<string>(), "-png", inputPath, prefix], 1024, ct)
+            ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray", "-png"] : Array.Empty<string>(), inputPath, prefix], 1024, ct)
             : RunAsync("mutool", ["draw", "-q", "-o", prefix + "-%d.png", "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct);
 
     /// <summary>The text of pages <paramref name="first"/> to <paramref name="last"/>, pages separated by form feeds.</summary>
@@ -158,7 +177,8 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     }
 
     private async Task<List<ConvertedPage>> ConvertBatchAsync(
-        string inputPath, string workDir, Engine engine, int first, int last, TextBudget budget, PageRecognizer? recognize, CancellationToken ct)
+        string inputPath, string workDir, Engine engine, int first, int last, TextBudget budget, PageRecognizer? recognize,
+        ConversionProgress? progress, CancellationToken ct)
     {
         var prefix = Path.Combine(workDir, $"b{first}");
         var renderTask = RenderAsync(engine, inputPath, first, last, _o.PreviewSize, prefix, gray: false, ct);
@@ -169,8 +189,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         var images = RenderedPages(workDir, $"b{first}", first, last);
         var missing = Enumerable.Range(first, last - first + 1).Where(n => !images.ContainsKey(n)).ToList();
         if (missing.Count > 0 && render.TimedOut)
-            throw new ConversionException(
-                $"第 {missing[0]} 页渲染超时，文件可能已损坏。Page {missing[0]} could not be rendered (the converter took longer than {_o.ProcessTimeoutSeconds} s); the file may be damaged.");
+            throw new ConversionException(PageTimedOut, missing[0], _o.ProcessTimeoutSeconds);
 
         // One broken page does not sink the document: a crash on it stops the rest of its batch, so the missing
         // pages are tried one by one, and a page that still fails is shown as a placeholder.
@@ -193,7 +212,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         if (text.ExitCode != 0 || text.TimedOut)
             log.LogWarning("pdftotext failed on pages {First}-{Last}: {Error}", first, last, text.TimedOut ? "timed out" : Describe(text));
         if (text.OutputTruncated)
-            throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+            throw new ConversionException(TooMuchText);
         budget.Spend(text.StdOut.Length);
 
         var result = new List<ConvertedPage>(last - first + 1);
@@ -205,13 +224,14 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             {
                 var (pw, ph) = watermarker.Placeholder(n, jpg);
                 result.Add(new ConvertedPage(n, jpg, pw, ph, pageText, why));
+                progress?.PageDone();
                 continue;
             }
             var recognised = ocr.Enabled && PageOcr.HasNoText(pageText) && budget.TakeOcrPage()
                 ? await (recognize?.Invoke(n, ct) ?? RecognizeAsync(inputPath, workDir, engine, first, n, ct))
                 : null;
             if (recognised is not null) budget.Spend(recognised.Length);
-            var bitmap = SKBitmap.Decode(images[n]) ?? throw new ConversionException("渲染结果无法读取。A rendered page could not be read back.");
+            var bitmap = PreviewEncoder.ReadRendered(images[n]) ?? throw new ConversionException(PreviewEncoder.Unreadable);
             int w, h;
             try
             {
@@ -230,6 +250,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 bitmap.Dispose(); // native memory: also when rendering again or encoding throws
             }
             result.Add(new ConvertedPage(n, jpg, w, h, recognised ?? pageText, Ocr: recognised is not null));
+            progress?.PageDone();
         }
         return result;
     }
@@ -244,7 +265,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             log.LogInformation("Page {Page} renders blank and MuPDF could not render it either: {Reason}", n, Describe(render));
             return null;
         }
-        var bitmap = SKBitmap.Decode(image);
+        var bitmap = PreviewEncoder.ReadRendered(image);
         File.Delete(image);
         if (bitmap is null || IsBlank(bitmap))
         {
@@ -275,10 +296,12 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         }
     }
 
-    /// <summary>The page images pdftoppm wrote under <paramref name="prefix"/>, by page number.</summary>
+    /// <summary>The page images pdftoppm or mutool wrote under <paramref name="prefix"/>, by page number.</summary>
     private static Dictionary<int, string> RenderedPages(string workDir, string prefix, int first, int last) =>
-        Directory.EnumerateFiles(workDir, $"{prefix}-*.png")
-            .Select(path => (Path: path, Number: int.Parse(PageNumber().Match(Path.GetFileName(path)).Groups[1].Value, CultureInfo.InvariantCulture)))
+        Directory.EnumerateFiles(workDir, $"{prefix}-*.*")
+            .Select(path => (Path: path, Match: PageNumber().Match(Path.GetFileName(path))))
+            .Where(x => x.Match.Success && x.Path[..^x.Match.Length] == Path.Combine(workDir, prefix))
+            .Select(x => (x.Path, Number: int.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture)))
             // pdftoppm leaves an empty file behind for a page it gave up on.
             .Where(x => x.Number >= first && x.Number <= last && new FileInfo(x.Path).Length > 0)
             .ToDictionary(x => x.Number, x => x.Path);
@@ -314,7 +337,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     [GeneratedRegex(@"^[A-Za-z/ ]*Error( \(-?\d+\))?:\s*")]
     private static partial Regex PopplerPrefix();
 
-    [GeneratedRegex(@"-(\d+)\.png$")]
+    [GeneratedRegex(@"-(\d+)\.(png|ppm|pgm)$")]
     private static partial Regex PageNumber();
 
     /// <summary>Bounds the text of the whole document across batches, and the pages OCR may read.</summary>
@@ -330,7 +353,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
         public void Spend(int chars)
         {
             if (Interlocked.Add(ref _spent, chars) > max)
-                throw new ConversionException("此文档的文字超过上限。This document has more text than the limit allows.");
+                throw new ConversionException(TooMuchText);
         }
     }
 }

@@ -1,30 +1,38 @@
 using Microsoft.Extensions.Options;
 using SkiaSharp;
+using Wenku.Web.Localization;
 
 namespace Wenku.Conversion;
 
-/// <summary>Draws the site name across a rendered page and saves it as JPEG.</summary>
-public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<ConversionOptions> conversion)
+/// <summary>
+/// Draws the site name across a rendered page, once, and has <see cref="PreviewEncoder"/> write every size and format
+/// of it from that one bitmap.
+/// </summary>
+public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<ConversionOptions> conversion, PreviewEncoder encoder)
 {
     private readonly string _text = site.Value.SiteName;
-    private readonly int _quality = conversion.Value.JpegQuality;
-    private static readonly SKTypeface Typeface =
-        SKFontManager.Default.MatchCharacter('文') ?? SKTypeface.Default;
 
-    /// <summary>Watermarks <paramref name="pngPath"/> into <paramref name="jpgPath"/>; returns the image size.</summary>
-    public (int Width, int Height) Apply(string pngPath, string jpgPath)
+    /// <summary>Drawn on a page that could not be rendered (the image is stored, so it carries both languages).</summary>
+    public static readonly Message PagePlaceholder = new("page.placeholder", "第 {0} 页无法预览");
+    private static readonly SKTypeface Typeface =
+        SKFontManager.Default.MatchCharacter(0x6587) ?? SKTypeface.Default; // 文: a typeface with Chinese
+
+    /// <summary>Watermarks the image at <paramref name="imagePath"/> into the previews of <paramref name="jpgPath"/>; returns the image size.</summary>
+    public (int Width, int Height) Apply(string imagePath, string jpgPath)
     {
-        using var bitmap = SKBitmap.Decode(pngPath)
-            ?? throw new ConversionException("渲染结果无法读取。A rendered page could not be read back.");
+        using var bitmap = PreviewEncoder.ReadRendered(imagePath) ?? throw new ConversionException(PreviewEncoder.Unreadable);
         return Apply(bitmap, jpgPath);
     }
 
-    /// <summary>Watermarks a page rendered in memory (drawn on in place) into <paramref name="jpgPath"/>; returns its size.</summary>
+    /// <summary>
+    /// Watermarks a page rendered in memory (drawn on in place) and writes its previews: <paramref name="jpgPath"/>
+    /// (desktop JPEG) and its siblings (<see cref="PreviewFiles"/>); returns its size.
+    /// </summary>
     public (int Width, int Height) Apply(SKBitmap bitmap, string jpgPath)
     {
         using (var canvas = new SKCanvas(bitmap))
             Draw(canvas, bitmap.Width, bitmap.Height);
-        SaveJpeg(bitmap, jpgPath);
+        encoder.Write(bitmap, jpgPath);
         return (bitmap.Width, bitmap.Height);
     }
 
@@ -39,20 +47,12 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
             canvas.Clear(SKColors.White);
             using var font = new SKFont(Typeface, width / 22f);
             using var ink = new SKPaint { Color = SKColors.Gray, IsAntialias = true };
-            foreach (var (line, dy) in new[] { ($"第 {page} 页无法预览", -0.6f), ($"Page {page} could not be previewed", 0.8f) })
+            foreach (var (line, dy) in new[] { (PagePlaceholder.Format(page), -0.6f), ($"Page {page} could not be previewed", 0.8f) })
                 canvas.DrawText(line, (width - font.MeasureText(line)) / 2, height / 2f + dy * font.Size, SKTextAlign.Left, font, ink);
             Draw(canvas, width, height);
         }
-        SaveJpeg(bitmap, jpgPath);
+        encoder.Write(bitmap, jpgPath);
         return (width, height);
-    }
-
-    private void SaveJpeg(SKBitmap bitmap, string jpgPath)
-    {
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, _quality);
-        using var file = File.Create(jpgPath);
-        data.SaveTo(file);
     }
 
     private void Draw(SKCanvas canvas, int width, int height)

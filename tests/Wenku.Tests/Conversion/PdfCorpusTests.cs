@@ -128,7 +128,8 @@ public sealed class PdfCorpusTests(PdfCorpusSite site, ITestOutputHelper output)
         bomb.Status.ShouldBeOneOf(DocumentStatus.Ready, DocumentStatus.Failed);
         var locked = docs.Single(d => accepted[d.Id] == "issue3371.pdf");
         locked.Status.ShouldBe(DocumentStatus.Failed);
-        (locked.Error ?? "").ShouldContain("password");
+        locked.ErrorCode.ShouldBe(Wenku.Conversion.PdfConverter.Encrypted.Code);
+        (locked.Error ?? "").ShouldContain("密码");
 
         foreach (var (file, expected) in ExpectedText)
         {

@@ -160,7 +160,8 @@ public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFacto
         var doc = await site.WaitForDocumentAsync(id);
         doc.Status.ShouldBe(DocumentStatus.Failed);
         doc.Error.ShouldNotBeNullOrWhiteSpace();
-        doc.Error.ShouldContain("not a readable PDF");
+        doc.ErrorCode.ShouldBeOneOf(Wenku.Conversion.PdfConverter.Truncated.Code, Wenku.Conversion.PdfConverter.Unreadable.Code);
+        doc.Error.ShouldContain("无法读取此 PDF");
 
         var meta = await api.GetFromJsonAsync<DocumentDto>($"/api/v1/documents/{id}", Json);
         meta!.Status.ShouldBe("failed");
