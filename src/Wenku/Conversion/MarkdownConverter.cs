@@ -25,7 +25,6 @@ public sealed class MarkdownConverter(IOptions<ConversionOptions> options, Offic
 
     private readonly ConversionOptions _o = options.Value;
 
-
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .DisableHtml()
         .UsePipeTables()
