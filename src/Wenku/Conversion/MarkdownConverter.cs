@@ -1,4 +1,3 @@
-using Wenku.Web.Localization;
 using Markdig;
 using Markdig.Syntax;
 using Markdig.Renderers;

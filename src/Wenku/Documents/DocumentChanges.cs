@@ -27,7 +27,7 @@ public sealed record ChangeResult(ChangeOutcome Outcome, Document? Document = nu
 /// </summary>
 public sealed class DocumentChanges(
     WenkuDb db, Ledger ledger, AuditLog audit, IFileStore store, IOutputCacheStore cache, SensitiveWordScreen words,
-    IServiceProvider services, ILogger<DocumentChanges> log)
+    IServiceProvider services, ILogger<DocumentChanges> log, Microsoft.Extensions.Localization.IStringLocalizer<SharedResource> T)
 {
     public const string AuditEdit = "document.edit";
     public const string AuditDelete = "document.delete";
@@ -43,7 +43,7 @@ public sealed class DocumentChanges(
             var categoryIds = DocumentRules.CategoryIds(await db.Categories.AsNoTracking().ToListAsync(ct));
             var form = new UploadForm(edit.Title ?? doc.Title, edit.Description ?? doc.Description, edit.Category ?? doc.Category.Slug,
                 edit.Tags ?? doc.Tags, edit.Price ?? doc.Price, edit.PreviewPages ?? doc.PreviewPages);
-            var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages);
+            var (meta, errors) = DocumentRules.Validate(form, doc.OriginalFileName, categoryIds, doc.PreviewPages, T);
             if (meta is null) return new ChangeResult(ChangeOutcome.Invalid, doc, errors);
             var blocked = await words.BlockedFieldsAsync(DocumentIngest.SensitiveFields(meta.Title, meta.Description, meta.Tags), ct);
             if (blocked.Count > 0) return new ChangeResult(ChangeOutcome.Invalid, doc, blocked, Blocked: true);
