@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -17,7 +19,7 @@ namespace Wenku.Moderation;
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
 [RequestSizeLimit(ClaimFiling.MaxEvidenceBytes + 1024 * 1024)]
 [EnableRateLimiting(RateLimits.Claims)] // the policy counts posts only
-public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
+public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public string Statement { get; set; } = "";
 
@@ -45,7 +47,7 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
         var evidence = Evidence is null ? null : new EvidenceUpload(content!, Evidence.Length, Evidence.FileName);
         var outcome = await filing.FileAsync(id, User.UserId()!, Statement, Outcome == "removal", evidence, ct);
         if (outcome is ClaimFilingOutcome.Done done) return Redirect($"/me/claims?filed={done.Claim.Id}");
-        var problem = ClaimEndpoints.Problem(outcome).ProblemDetails;
+        var problem = ClaimEndpoints.Problem(outcome, T).ProblemDetails;
         if (outcome is ClaimFilingOutcome.AlreadyOpen) await LoadAsync(id, ct);
         return Refuse(problem.Status ?? 400, problem.Title ?? "");
     }

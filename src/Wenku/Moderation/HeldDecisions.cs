@@ -49,9 +49,7 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
                 "document", documentId.ToString(), clean,
                 Before: new { status = nameof(DocumentStatus.Held), hold = hold.ToString(), nearDuplicateOf = doc.NearDuplicateOfId },
                 After: new { status = doc.Status.ToString() }), ct);
-            return new Decision.Done(action == Release
-                ? $"已发布 /d/{documentId}。Released /d/{documentId}."
-                : $"已拒绝 /d/{documentId}。Rejected /d/{documentId}.");
+            return new Decision.Done(action == Release ? DecisionTexts.Released : DecisionTexts.Rejected, documentId);
         }, ct);
         if (outcome is not Decision.Done) return outcome;
         if (action == Reject)

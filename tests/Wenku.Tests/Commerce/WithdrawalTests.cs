@@ -74,7 +74,7 @@ public sealed class WithdrawalTests(CommerceSite site) : IClassFixture<CommerceS
         // Decided once: a second decision, either way, is refused and moves nothing.
         var again = await admin.PostFormAsync(Queue, $"{Queue}?handler=reject&id={id}", new() { ["reason"] = "再来一次 again" });
         again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        Html.Parse(await again.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("decided already");
+        Html.Parse(await again.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("已处理");
         (await admin.PostFormAsync(Queue, $"{Queue}?handler=pay&id={id}", new() { ["reference"] = "twice" })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await site.BalanceAsync(uploaderId)).Earned.ShouldBe(200);
         (await site.WithDbAsync(db => db.LedgerTransactions.CountAsync(t => t.Reference == $"withdrawal:{id}"))).ShouldBe(2);

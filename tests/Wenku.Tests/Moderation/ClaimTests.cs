@@ -123,7 +123,7 @@ public sealed class ClaimTests(CommerceSite site) : IClassFixture<CommerceSite>
         (await site.Browser().GetDocumentAsync($"/d/{doc}")).One("a[data-action=claim]").GetAttribute("href").ShouldBe($"/d/{doc}/claim");
         var own = await uploader.GetAsync($"/d/{doc}/claim");
         own.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        Html.Parse(await own.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("You cannot claim a document you uploaded");
+        Html.Parse(await own.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("不能认领自己上传的文档");
 
         var (api, apiUploaderId) = await site.ApiClientAsync(Email("uploader-api"));
         var apiDoc = await site.ReadyDocAsync(apiUploaderId, 0);

@@ -217,7 +217,7 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
         var noReason = await moderator.PostFormAsync("/admin/review?kind=held", "/admin/review?kind=held",
             new() { ["type"] = "held", ["id"] = $"{held.Id}", ["decision"] = "release", ["reason"] = "  " });
         noReason.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("Give a reason");
+        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("请填写理由");
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == held.Id))).Status.ShouldBe(DocumentStatus.Held);
 
         var released = await moderator.PostFormAsync("/admin/review?kind=held", "/admin/review?kind=held",
