@@ -161,7 +161,7 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
                         (books[previous][AccountKind.PlatformLosses], -loss),
                         (books[claimant].Earned, points),
                     ],
-                    $"认领 #{claimId}：文档 #{documentId} 的收益转给权利人 Claim #{claimId}: earnings of document #{documentId} moved to the rights holder",
+                    $"claim #{claimId}: earnings of document #{documentId} moved to the rights holder",
                     ct, actorId: actorId, documentId: documentId, reference: $"claim:{claimId}");
             }
 

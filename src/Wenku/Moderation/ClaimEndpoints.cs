@@ -28,7 +28,7 @@ public static class ClaimEndpoints
         api.MapPost("/documents/{id:long}/claims", FileAsync).RequireAuthorization()
             .RequireRateLimiting(RateLimits.Claims)
             .DisableAntiforgery() // bearer tokens only
-            .WithSummary("Claim a document as your work (认领)")
+            .WithSummary("Claim a document as your work")
             .WithDescription($"""
                 Multipart form: `statement` (required, up to {Claim.MaxStatement} characters: who you are and why this is your work),
                 `evidence` (optional file up to 10 MB: PDF, JPEG, PNG, DOCX or plain text, told from its content; seen by staff only),

@@ -42,7 +42,7 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing, IStringLocali
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         if (await LoadAsync(id, ct) is { } refused) return refused;
-        if (Outcome is not ("transfer" or "removal")) return Refuse(400, "请选择认领后的处理方式。Choose what should happen to the document.");
+        if (Outcome is not ("transfer" or "removal")) return Refuse(400, T["请选择认领后的处理方式。"]);
         await using var content = Evidence?.OpenReadStream();
         var evidence = Evidence is null ? null : new EvidenceUpload(content!, Evidence.Length, Evidence.FileName);
         var outcome = await filing.FileAsync(id, User.UserId()!, Statement, Outcome == "removal", evidence, ct);
@@ -60,7 +60,7 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing, IStringLocali
         if (doc.UploaderId == userId)
         {
             IsUploader = true;
-            Errors = ["不能认领自己上传的文档。You cannot claim a document you uploaded."];
+            Errors = [T["不能认领自己上传的文档。"]];
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }

@@ -20,7 +20,7 @@ public static class NotificationsApi
     public static void MapNotificationsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/notifications", ListAsync).RequireAuthorization()
-            .WithSummary("The caller's notifications (站内信), newest first")
+            .WithSummary("The caller's notifications, newest first")
             .WithDescription("`unread=true` leaves out what was read; `page` from 1 (20 a page). Each item: `id`, `kind` (e.g. `document.removed`, `withdrawal.paid`), `text` (zh-CN and English; plain text, encode it when you show it), `link` (site-relative), `createdAt`, `read`. `unread` is the caller's unread count.");
         api.MapPost("/notifications/read", MarkReadAsync).RequireAuthorization()
             .DisableAntiforgery() // bearer tokens only

@@ -33,7 +33,7 @@ public static class ReportsApi
             .RequireAuthorization()
             .RequireRateLimiting(RateLimits.Reports)
             .DisableAntiforgery() // bearer tokens only, never the cookie
-            .WithSummary("Report a document or one of its comments (举报)")
+            .WithSummary("Report a document or one of its comments")
             .WithDescription("JSON `{\"reason\": \"infringement|pornography|illegal|spam|duplicate|other\", \"details\": \"…\"}`; for infringement also `originalTitle` or `originalLink` (a link or ISBN) and `contact` (required); `commentId` reports one comment of the document. 201 `{\"id\"}`; 400 names the wrong field (`errors`); 404 no such (visible) document or comment; 410 removed; 403 one's own document or comment; 409 the caller has an open report of it already; 429 more than the hourly limit of reports.");
         api.MapPost("/moderation/reports/{id:long}/decision", DecideAsync)
             .RequireAuthorization(Roles.StaffPolicy)
@@ -46,13 +46,13 @@ public static class ReportsApi
         long id, ReportRequest? body, HttpContext http, ReportFiling filing, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (body is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["请选择举报原因。A JSON body with `reason` is required."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [T["请求体须为含 reason 的 JSON。"]] });
         var form = new ReportForm(body.Reason, body.Details, body.OriginalTitle, body.OriginalLink, body.Contact, body.CommentId);
         return await filing.FileAsync(id, form, http.User.UserId()!, ct) switch
         {
             ReportFilingOutcome.Done done => TypedResults.Created($"/me/reports#report-{done.Report.Id}", new ReportCreated(done.Report.Id)),
             ReportFilingOutcome.Invalid bad => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [bad.Field] = [bad.Message] }, title: bad.Message),
-            ReportFilingOutcome.AlreadyOpen open => TypedResults.Problem(statusCode: 409, title: ReportFiling.AlreadyReportedMessage,
+            ReportFilingOutcome.AlreadyOpen open => TypedResults.Problem(statusCode: 409, title: ReportFiling.AlreadyReported(T),
                 extensions: new Dictionary<string, object?> { ["reportId"] = open.ReportId }),
             ReportFilingOutcome.OwnContent own => TypedResults.Problem(statusCode: 403, title: own.Message),
             ReportFilingOutcome.Gone => TypedResults.Problem(statusCode: 410, title: T["该文档已被下架。"]),

@@ -13,7 +13,9 @@ internal static partial class EnglishText
     private const string UserContent =
         "[data-document-link], [data-match], [data-hold-details], [data-statement], [data-details], [data-reporter], [data-claimant], " +
         "[data-comment], [data-review-words], [data-removal-reason], [data-original-title], [data-original-link], [data-contact], [data-evidence], " +
-        "a[href^='/u/'], a[href^='/d/'], blockquote";
+        "a[href^='/u/'], a[href^='/d/'], blockquote, " +
+        // A document's status words are the documents slice's (Document.Label), translated there.
+        "[data-status]";
 
     public static void ShouldHaveNoChinese(this IElement element, string where)
     {

@@ -260,7 +260,7 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
         var failed = await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == first.Id));
         failed.Status.ShouldBe(DocumentStatus.Failed);
         failed.Error.ShouldNotBeNull().ShouldContain("内容不完整 incomplete");
-        failed.Error.ShouldContain("new upload");
+        failed.ErrorCode.ShouldBe(HeldDecisions.RejectedNewUpload.Code); // stored as a code: the uploader reads it in their language
         var store = site.Services.GetRequiredService<IFileStore>();
         var pages = new List<string>();
         await foreach (var f in store.ListAsync(Document.PagePrefix(first.Id), CancellationToken.None)) pages.Add(f.Key);

@@ -30,7 +30,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var row = byName.One("#users tbody tr");
         row.GetAttribute("data-user").ShouldBe(id);
         row.One(".role").Text().ShouldBe(Roles.User);
-        row.One(".state").Text().ShouldContain("active");
+        row.One(".state").Text().ShouldContain("正常");
 
         var byEmail = await moderator.GetDocumentAsync("/admin/users?q=EXAMPLE-search");
         byEmail.QuerySelectorAll("#users tbody tr").Select(r => r.GetAttribute("data-user")).ShouldContain(id);
@@ -86,7 +86,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var banned = await PostAsync(moderator, userId, "ban", new() { ["reason"] = "发布广告 spam uploads", ["hideDocuments"] = "true" });
         banned.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var page = await moderator.GetDocumentAsync(banned.Headers.Location!.OriginalString);
-        page.One("#message").Text().ShouldContain("2 documents hidden");
+        page.One("#message").Text().ShouldContain("隐藏了 2 篇文档");
         page.One("#ban-reason").Text().ShouldBe("发布广告 spam uploads");
         page.QuerySelectorAll("#documents .status").Select(s => s.Text()).ShouldAllBe(s => s == DocumentStatus.Removed.Label());
 
@@ -152,7 +152,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         (await PostAsync(admin, userId, "unban", new() { ["reason"] = "再次 again" })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == doc))).Status.ShouldBe(DocumentStatus.Removed);
         var page = await admin.GetDocumentAsync($"/admin/users/{userId}");
-        page.One("#state").Text().ShouldContain("Active");
+        page.One("#state").Text().ShouldContain("正常");
         page.QuerySelectorAll("#history .kind").Select(k => k.Text()).ShouldBe([AuditKinds.UserUnban, AuditKinds.UserBan]);
     }
 

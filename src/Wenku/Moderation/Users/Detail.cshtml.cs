@@ -45,13 +45,13 @@ public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration modera
     public async Task<IActionResult> OnGetAsync(string id, string? done, int? n, CancellationToken ct)
     {
         if (!await LoadAsync(id, ct)) return NotFound();
-        Message = done switch
+        Message = (done switch
         {
-            "role" => $"角色已改为 {Role}。The role is now {Role}.",
-            "ban" => n is > 0 ? $"已封禁，隐藏了 {n} 篇文档。The user is banned; {n} documents hidden." : "已封禁。The user is banned.",
-            "unban" => n is > 0 ? $"已解封，恢复了 {n} 篇文档。The ban is lifted; {n} documents restored." : "已解封。The ban is lifted.",
+            "role" => T[DecisionTexts.RoleChanged.Template, Role ?? ""],
+            "ban" => n is > 0 ? T[DecisionTexts.BannedHidden.Template, n] : T[DecisionTexts.Banned.Template],
+            "unban" => n is > 0 ? T[DecisionTexts.UnbannedRestored.Template, n] : T[DecisionTexts.Unbanned.Template],
             _ => null,
-        };
+        })?.Value;
         return Page();
     }
 
