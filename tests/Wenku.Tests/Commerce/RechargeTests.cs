@@ -303,7 +303,7 @@ public sealed class RechargeTests(RechargeSite site) : IClassFixture<RechargeSit
         var refused = await browser.PostFormAsync("/me/wallet/recharge", "/me/wallet/recharge", new() { ["Yuan"] = "1", ["Channel"] = "page" });
 
         refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        Html.Parse(await refused.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain($"At most {RechargeSite.OrdersPerHour} recharge orders an hour");
+        Html.Parse(await refused.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain($"一小时内最多创建 {RechargeSite.OrdersPerHour} 个充值订单");
         (await site.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.UserId == userId))).ShouldBe(RechargeSite.OrdersPerHour);
     }
 }

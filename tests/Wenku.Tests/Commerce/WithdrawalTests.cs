@@ -116,8 +116,8 @@ public sealed class WithdrawalTests(CommerceSite site) : IClassFixture<CommerceS
     public async Task Below_the_minimum_above_the_balance_or_without_a_payee_is_refused_and_moves_nothing()
     {
         var (uploader, uploaderId) = await UploaderWhoEarnedAsync(2000);
-        foreach (var (points, payee, says) in new[] { (999L, "alipay@payee.test", "at least 1000"), (1401L, "alipay@payee.test", "you have 1400"),
-                     (1000L, "", "payee"), (1000L, new string('x', 201), "payee") })
+        foreach (var (points, payee, says) in new[] { (999L, "alipay@payee.test", "至少提现 1000"), (1401L, "alipay@payee.test", "你有 1400"),
+                     (1000L, "", "收款信息"), (1000L, new string('x', 201), "收款信息") })
         {
             var refused = await RequestAsync(uploader, points, payee);
             refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{points} {payee.Length}");

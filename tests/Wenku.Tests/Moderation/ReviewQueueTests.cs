@@ -224,7 +224,7 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
             new() { ["type"] = "held", ["id"] = $"{held.Id}", ["decision"] = "release", ["reason"] = "内容正常 fine" });
         released.StatusCode.ShouldBe(HttpStatusCode.OK);
         var after = Html.Parse(await released.Content.ReadAsStringAsync());
-        after.One("#message").Text().ShouldContain($"Released /d/{held.Id}");
+        after.One("#message").Text().ShouldContain($"已发布 /d/{held.Id}");
         after.QuerySelector($"#held-{held.Id}").ShouldBeNull();
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == held.Id))).Status.ShouldBe(DocumentStatus.Ready);
         (await site.CreateClient().GetAsync($"/d/{held.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
