@@ -28,7 +28,7 @@ public sealed record WordVerdict(WordMatch? Block, IReadOnlyList<WordMatch> Revi
 /// another process (a second serve, the CLI) within <see cref="RecheckInterval"/>: the list's version (its size, newest
 /// id and newest <c>words.change</c> audit entry) is read again at most that often, and the matcher rebuilt when it moved.
 /// </summary>
-public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, ILogger<SensitiveWordScreen> log, IStringLocalizer<SharedResource> localizer)
+public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, ILogger<SensitiveWordScreen> log)
 {
     /// <summary>How stale the list may be in a process that did not make the change.</summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
@@ -42,11 +42,11 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
     /// <summary>The message that refuses a text with a block word, naming it, in the reader's language.</summary>
     public string Blocked(string word)
     {
-        var T = localizer;
+        var T = SiteText.Value;
         return T.Text("含有敏感词“{0}”，请修改。", word);
     }
 
-    /// <summary>The same for callers without the screen (it reads the request's culture when it is called).</summary>
+    /// <summary>The same for callers without the screen (the localizer reads the request's culture when it is called; the screen is a singleton the worker shares, so it holds no request service).</summary>
     public static string BlockMessage(string word)
     {
         var T = SiteText.Value;
