@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -16,7 +18,7 @@ namespace Wenku.Commerce;
 /// already (uploader, staff, a buyer) and free documents go straight to the page's download button.
 /// </summary>
 [Authorize]
-public sealed class BuyModel(WenkuDb db, Ledger ledger, Purchases purchases, IOutputCacheStore cache) : PageModel
+public sealed class BuyModel(WenkuDb db, Ledger ledger, Purchases purchases, IOutputCacheStore cache, IStringLocalizer<SharedResource> T) : PageModel
 {
     public Document Doc { get; private set; } = null!;
 
@@ -50,7 +52,7 @@ public sealed class BuyModel(WenkuDb db, Ledger ledger, Purchases purchases, IOu
         var state = await LoadAsync(id, forPurchase: true, ct);
         if (state is not null) return state;
         if (expectedPrice is not { } expected || expected < 0 || !Idempotency.IsValidKey(key))
-            return Again(400, "表单不完整，请重新确认。The form was incomplete; please confirm again.");
+            return Again(400, T["表单不完整，请重新确认。"]);
 
         var outcome = await purchases.BuyAsync(id, User.UserId()!, User.IsStaff(), expected, key, ct);
         switch (outcome)
@@ -62,12 +64,12 @@ public sealed class BuyModel(WenkuDb db, Ledger ledger, Purchases purchases, IOu
             case PurchaseOutcome.PriceChanged changed:
                 Price = changed.Price;
                 await LoadBalanceAsync(ct);
-                return Again(409, $"价格已变为 {changed.Price} 积分，未扣积分；请按新价格确认。The price is now {changed.Price} points; nothing was charged. Confirm at the new price.");
+                return Again(409, T.Text("价格已变为 {0} 积分，未扣积分；请按新价格确认。", changed.Price));
             case PurchaseOutcome.TooFewPoints:
                 await LoadBalanceAsync(ct);
-                return Again(402, $"积分不足，未扣积分。Too few points; nothing was charged.");
+                return Again(402, T["积分不足，未扣积分。"]);
             case PurchaseOutcome.KeyReused:
-                return Again(422, "这个表单已用于另一次购买，请重新确认。This form was used for another purchase; please confirm again.");
+                return Again(422, T["这个表单已用于另一次购买，请重新确认。"]);
             default:
                 return NotFound();
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -40,7 +42,7 @@ public static class CommerceApi
     private static async Task<Ok<WalletBalance>> WalletAsync(HttpContext http, Ledger ledger, CancellationToken ct) =>
         TypedResults.Ok(await ledger.BalanceAsync(http.User.UserId()!, ct));
 
-    private static async Task<Results<Ok<WalletEntries>, ProblemHttpResult>> TransactionsAsync(HttpContext http, WenkuDb db,
+    private static async Task<Results<Ok<WalletEntries>, ProblemHttpResult>> TransactionsAsync(HttpContext http, WenkuDb db, IStringLocalizer<SharedResource> T,
         int? page, int? pageSize, string? kind, DateOnly? from, DateOnly? to, CancellationToken ct)
     {
         var size = Math.Clamp(pageSize ?? 20, 1, 100);
@@ -49,7 +51,7 @@ public static class CommerceApi
         if (!string.IsNullOrEmpty(kind))
         {
             if (!Enum.TryParse<TransactionKind>(kind, ignoreCase: true, out var k))
-                return TypedResults.Problem(statusCode: 400, title: $"没有这种交易类型：{kind}。No such transaction kind: {kind}.",
+                return TypedResults.Problem(statusCode: 400, title: T.Text("没有这种交易类型：{0}。", kind),
                     detail: "Kinds: " + string.Join(", ", Enum.GetNames<TransactionKind>()));
             onlyKind = k;
         }
@@ -58,41 +60,45 @@ public static class CommerceApi
     }
 
     private static async Task<Results<Ok<PurchaseReceipt>, ProblemHttpResult, NotFound>> PurchaseAsync(long id, HttpContext http,
-        [FromBody] PurchaseRequest? body, Purchases purchases, CancellationToken ct)
+        [FromBody] PurchaseRequest? body, Purchases purchases, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (body?.ExpectedPrice is not { } expected || expected < 0)
-            return TypedResults.Problem(statusCode: 400, title: "请求须含 expectedPrice（页面上显示的价格）。The body must give expectedPrice, the price you were shown.");
+            return TypedResults.Problem(statusCode: 400, title: T["请求须含 expectedPrice（页面上显示的价格）。"]);
         string? key = null;
         if (http.Request.Headers.TryGetValue(Idempotency.Header, out var values))
         {
             key = values.ToString();
             if (!Idempotency.IsValidKey(key))
                 return TypedResults.Problem(statusCode: 400,
-                    title: $"Idempotency-Key 须为 1 到 {Idempotency.MaxKeyLength} 个可见 ASCII 字符。The Idempotency-Key must be 1 to {Idempotency.MaxKeyLength} visible ASCII characters.");
+                    title: T.Text("Idempotency-Key 须为 1 到 {0} 个可见 ASCII 字符。", Idempotency.MaxKeyLength));
         }
         var outcome = await purchases.BuyAsync(id, http.User.UserId()!, http.User.IsStaff(), expected, key, ct);
         return ToResult(outcome, http);
     }
 
     /// <summary>The answer for a purchase outcome (shared by the API; the site renders its own pages).</summary>
-    public static Results<Ok<PurchaseReceipt>, ProblemHttpResult, NotFound> ToResult(PurchaseOutcome outcome, HttpContext http) => outcome switch
+    public static Results<Ok<PurchaseReceipt>, ProblemHttpResult, NotFound> ToResult(PurchaseOutcome outcome, HttpContext http)
+    {
+        var T = http.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>();
+        return outcome switch
     {
         PurchaseOutcome.Done done => TypedResults.Ok(done.Receipt),
         PurchaseOutcome.NotFound or PurchaseOutcome.NotReady => TypedResults.NotFound(),
-        PurchaseOutcome.Removed => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: Moderation.RemovedDocuments.Title),
+        PurchaseOutcome.Removed => TypedResults.Problem(statusCode: StatusCodes.Status410Gone, title: Moderation.RemovedDocuments.Title(T)),
         PurchaseOutcome.PriceChanged changed => TypedResults.Problem(statusCode: 409,
-            title: $"价格已变为 {changed.Price} 积分，请确认后重试。The price is now {changed.Price} points; confirm and try again.",
+            title: T.Text("价格已变为 {0} 积分，请确认后重试。", changed.Price),
             extensions: new Dictionary<string, object?> { ["price"] = changed.Price }),
         PurchaseOutcome.TooFewPoints poor => TypedResults.Problem(statusCode: 402,
-            title: $"积分不足：需要 {poor.Price}，你有 {poor.Spendable + poor.Earned}。Too few points: {poor.Price} needed, you have {poor.Spendable + poor.Earned}.",
+            title: T.Text("积分不足：需要 {0}，你有 {1}。", poor.Price, poor.Spendable + poor.Earned),
             extensions: new Dictionary<string, object?>
             {
                 ["price"] = poor.Price, ["spendable"] = poor.Spendable, ["earned"] = poor.Earned, ["recharge"] = "/me/wallet/recharge",
             }),
         PurchaseOutcome.KeyReused => TypedResults.Problem(statusCode: 422,
-            title: "这个 Idempotency-Key 已用于另一个请求。This Idempotency-Key was used for a different request."),
+            title: T["这个 Idempotency-Key 已用于另一个请求。"]),
         _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
     };
+    }
 }
 
 /// <summary>A user's postings, as the wallet page and the API list them.</summary>

@@ -5,6 +5,8 @@ public static class CommerceServices
     /// <summary>The ledger and what moves points: purchases (recharges, codes, withdrawals and refunds register here too).</summary>
     public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration config)
     {
+        // Services here answer in the reader's language; hosts without the site (the CLI) need the localizer too.
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddScoped<PointGrants>();

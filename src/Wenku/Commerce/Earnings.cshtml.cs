@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -10,7 +12,7 @@ namespace Wenku.Commerce;
 /// last 30 or 90 days of views, downloads and earnings. Only the signed-in user's own documents, whoever asks.
 /// </summary>
 [Authorize]
-public sealed class EarningsModel(Earnings earnings) : PageModel
+public sealed class EarningsModel(Earnings earnings, IStringLocalizer<SharedResource> T) : PageModel
 {
     /// <summary>The chart's span: 30 or 90 days.</summary>
     [BindProperty(SupportsGet = true)] public string? Days { get; set; }
@@ -28,7 +30,7 @@ public sealed class EarningsModel(Earnings earnings) : PageModel
             if (int.TryParse(Days, out var d) && Earnings.ChartDays.Contains(d)) ChartDays = d;
             else
             {
-                Error = "图表只能显示最近 30 天或 90 天。The chart shows the last 30 or 90 days only.";
+                Error = T["图表只能显示最近 30 天或 90 天。"];
                 Response.StatusCode = StatusCodes.Status400BadRequest;
             }
         }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +14,7 @@ namespace Wenku.Commerce;
 /// one with a reason (the whole price back to the buyer, the entitlement removed). Each purchase is refunded once.
 /// </summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds) : PageModel
+public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 50;
     public const int MaxQueryLength = 256;
@@ -34,7 +36,7 @@ public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds) : PageMod
         Query = Text.SafeText.OneLine(q);
         if (Query.Length > MaxQueryLength)
         {
-            Errors = [$"搜索词最长 {MaxQueryLength} 字。The search may be at most {MaxQueryLength} characters."];
+            Errors = [T.Text("搜索词最长 {0} 字。", MaxQueryLength)];
             Response.StatusCode = 400;
             Query = "";
         }
@@ -47,8 +49,7 @@ public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds) : PageMod
                 .Select(x => new { x.Account.Kind, x.Amount }).ToListAsync(ct);
             var fromUploader = -split.Where(x => x.Kind == AccountKind.Earned).Sum(x => x.Amount);
             var loss = -split.Where(x => x.Kind == AccountKind.PlatformLosses).Sum(x => x.Amount);
-            Message = $"已退款 Refunded: {refund.Memo}"
-                + (loss > 0 ? $"；上传者退回 {fromUploader}，平台承担 {loss} (uploader {fromUploader}, platform bore {loss})" : "");
+            Message = loss > 0 ? T.Text("已退款：{0}；上传者退回 {1}，平台承担 {2}", refund.Memo, fromUploader, loss) : T.Text("已退款：{0}", refund.Memo);
         }
         await LoadAsync(page ?? 1, ct);
         return Page();
@@ -64,11 +65,11 @@ public sealed class FinancePurchasesModel(WenkuDb db, Refunds refunds) : PageMod
             case RefundOutcome.NotFound:
                 return NotFound();
             case RefundOutcome.AlreadyRefunded:
-                Errors = [$"购买 #{id} 已退款，未作改动。Purchase #{id} was refunded already; nothing changed."];
+                Errors = [T.Text("购买 #{0} 已退款，未作改动。", id)];
                 Response.StatusCode = 409;
                 break;
             default:
-                Errors = [$"请填写退款理由（1–{Refunds.MaxReasonLength} 字）。Enter a reason for the refund (1–{Refunds.MaxReasonLength} characters)."];
+                Errors = [T.Text("请填写退款理由（1–{0} 字）。", Refunds.MaxReasonLength)];
                 Response.StatusCode = 400;
                 break;
         }

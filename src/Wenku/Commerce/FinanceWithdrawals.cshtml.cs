@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +14,7 @@ namespace Wenku.Commerce;
 /// reference, or reject it with a reason (the points return to the uploader). Each is decided once.
 /// </summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals) : PageModel
+public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 50;
 
@@ -32,13 +34,13 @@ public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals)
     {
         if (!string.IsNullOrEmpty(state) && state != "all" && !Enum.TryParse<WithdrawalState>(state, ignoreCase: true, out _))
         {
-            Errors = [$"没有这种状态：{state}。No such state: {state}."];
+            Errors = [T.Text("没有这种状态：{0}。", state)];
             Response.StatusCode = 400;
         }
         else if (!string.IsNullOrEmpty(state)) State = state;
         if (decided is { } id)
             Message = await db.Withdrawals.AsNoTracking().Where(w => w.Id == id).Select(w => (WithdrawalState?)w.State).SingleOrDefaultAsync(ct) is { } s
-                ? $"提现申请 #{id}：{WithdrawModel.StateText(s)}。Withdrawal #{id}: {s}."
+                ? T.Text("提现申请 #{0}：{1}。", id, WithdrawModel.StateText(T, s))
                 : null;
         await LoadAsync(page ?? 1, ct);
         return Page();
@@ -46,13 +48,13 @@ public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals)
 
     /// <summary>Marks a waiting withdrawal paid, with the payment's reference.</summary>
     public async Task<IActionResult> OnPostPayAsync(long id, string? reference, CancellationToken ct) =>
-        await AnswerAsync(id, await withdrawals.PayAsync(id, User.UserId()!, reference, ct), "付款凭证号 the payment reference", ct);
+        await AnswerAsync(id, await withdrawals.PayAsync(id, User.UserId()!, reference, ct), T.Text("请填写付款凭证号（1–{0} 字）。", Withdrawals.MaxDecisionLength), ct);
 
     /// <summary>Rejects a waiting withdrawal with a reason; the points return to the uploader's earned account.</summary>
     public async Task<IActionResult> OnPostRejectAsync(long id, string? reason, CancellationToken ct) =>
-        await AnswerAsync(id, await withdrawals.RejectAsync(id, User.UserId()!, reason, ct), "拒绝理由 a reason", ct);
+        await AnswerAsync(id, await withdrawals.RejectAsync(id, User.UserId()!, reason, ct), T.Text("请填写拒绝理由（1–{0} 字）。", Withdrawals.MaxDecisionLength), ct);
 
-    private async Task<IActionResult> AnswerAsync(long id, WithdrawalDecisionOutcome outcome, string what, CancellationToken ct)
+    private async Task<IActionResult> AnswerAsync(long id, WithdrawalDecisionOutcome outcome, string missing, CancellationToken ct)
     {
         switch (outcome)
         {
@@ -61,11 +63,11 @@ public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals)
             case WithdrawalDecisionOutcome.NotFound:
                 return NotFound();
             case WithdrawalDecisionOutcome.AlreadyDecided already:
-                Errors = [$"提现申请 #{id} 已处理（{WithdrawModel.StateText(already.State)}），未作改动。Withdrawal #{id} was decided already ({already.State}); nothing changed."];
+                Errors = [T.Text("提现申请 #{0} 已处理（{1}），未作改动。", id, WithdrawModel.StateText(T, already.State))];
                 Response.StatusCode = 409;
                 break;
             default:
-                Errors = [$"请填写{what.Split(' ')[0]}（1–{Withdrawals.MaxDecisionLength} 字）。Enter {what[(what.IndexOf(' ') + 1)..]} (1–{Withdrawals.MaxDecisionLength} characters)."];
+                Errors = [missing];
                 Response.StatusCode = 400;
                 break;
         }

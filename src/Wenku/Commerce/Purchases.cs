@@ -135,7 +135,7 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock)
             };
             // The unique (document, buyer) index among live purchases stops a parallel second purchase here.
             var purchaseId = await sql.InsertPurchaseAsync(purchase, now, ct);
-            var transactionId = await sql.InsertTransactionAsync(TransactionKind.Purchase, $"购买文档 #{documentId}", buyerId, documentId,
+            var transactionId = await sql.InsertTransactionAsync(TransactionKind.Purchase, $"purchase of document #{documentId}", buyerId, documentId,
                 $"purchase:{purchaseId}", now, ct);
 
             // The balances the debits left; an account the purchase did not touch as read at its start (on PostgreSQL a

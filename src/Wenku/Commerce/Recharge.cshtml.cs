@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +14,7 @@ namespace Wenku.Commerce;
 /// the order and sends the buyer to Alipay. Without Alipay it points to redeem codes.
 /// </summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
-public sealed class RechargeModel(RechargeService recharges, IOptions<AlipayOptions> alipay) : PageModel
+public sealed class RechargeModel(RechargeService recharges, IOptions<AlipayOptions> alipay, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public int? Yuan { get; set; } = 10;
     [BindProperty] public string? Channel { get; set; }
@@ -35,7 +37,7 @@ public sealed class RechargeModel(RechargeService recharges, IOptions<AlipayOpti
         if (Channel is not ("page" or "wap")) Channel = ChannelFor(Request.Headers.UserAgent.ToString());
         if (!ModelState.IsValid || Yuan is not { } yuan || yuan < RechargeService.MinYuan || yuan > RechargeService.MaxYuan)
             return Refuse(StatusCodes.Status400BadRequest,
-                $"金额须为 {RechargeService.MinYuan} 到 {RechargeService.MaxYuan} 元的整数。The amount must be whole yuan from {RechargeService.MinYuan} to {RechargeService.MaxYuan}.");
+                T.Text("金额须为 {0} 到 {1} 元的整数。", RechargeService.MinYuan, RechargeService.MaxYuan));
 
         var site = new Uri($"{Request.Scheme}://{Request.Host}{Request.PathBase}/");
         var outcome = await recharges.CreateAsync(User.UserId()!, yuan, Channel == "wap" ? AlipayChannel.Wap : AlipayChannel.Page, site, ct);
@@ -43,9 +45,9 @@ public sealed class RechargeModel(RechargeService recharges, IOptions<AlipayOpti
         {
             RechargeRequestOutcome.Created created => Redirect(created.PayUrl),
             RechargeRequestOutcome.TooMany => Refuse(StatusCodes.Status429TooManyRequests,
-                $"一小时内最多创建 {alipay.Value.OrdersPerHour} 个充值订单，请稍后再试。At most {alipay.Value.OrdersPerHour} recharge orders an hour; please try again later."),
+                T.Text("一小时内最多创建 {0} 个充值订单，请稍后再试。", alipay.Value.OrdersPerHour)),
             RechargeRequestOutcome.Disabled => NotFound(),
-            _ => Refuse(StatusCodes.Status400BadRequest, "金额超出范围。The amount is out of bounds."),
+            _ => Refuse(StatusCodes.Status400BadRequest, T["金额超出范围。"]),
         };
     }
 

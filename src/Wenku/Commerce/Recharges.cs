@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
@@ -44,7 +46,7 @@ public sealed record NotificationOutcome(bool Accepted, string What);
 /// of two credits racing, the second finds the order paid (and the unique reference would stop it anyway).
 /// </summary>
 public sealed class RechargeService(WenkuDb db, Ledger ledger, AlipayClient alipay, IOptions<AlipayOptions> options, TimeProvider time,
-    ILogger<RechargeService> log)
+    ILogger<RechargeService> log, IStringLocalizer<SharedResource> T)
 {
     public const int MinYuan = 1;
     public const int MaxYuan = 50_000;
@@ -81,7 +83,7 @@ public sealed class RechargeService(WenkuDb db, Ledger ledger, AlipayClient alip
 
         var site = string.IsNullOrWhiteSpace(Options.PublicUrl) ? siteUrl : new Uri(Options.PublicUrl);
         var payUrl = alipay.PayUrl(new AlipayPayment(order.OutTradeNo, order.AmountFen,
-            $"充值 {order.Points} 积分 Recharge {order.Points} points", channel,
+            T.Text("充值 {0} 积分", order.Points), channel,
             new Uri(WithSlash(site), "pay/alipay/notify"), new Uri(WithSlash(site), "pay/alipay/return")));
         log.LogInformation("Recharge order {OutTradeNo} created for user {UserId}: {Fen} fen, {Points} points, {Channel}",
             order.OutTradeNo, userId, order.AmountFen, order.Points, order.Channel);
@@ -116,7 +118,7 @@ public sealed class RechargeService(WenkuDb db, Ledger ledger, AlipayClient alip
             var book = await ledger.BookAsync(order.UserId, ct);
             var transaction = await ledger.PostAsync(TransactionKind.Recharge,
                 [(book[AccountKind.PaymentClearing], -order.Points), (book.Spendable, order.Points)],
-                $"支付宝充值 Alipay recharge {AlipayAmount.Format(order.AmountFen)} 元 ({source}{(wasClosed ? ", paid after close" : "")})",
+                $"alipay recharge {AlipayAmount.Format(order.AmountFen)} yuan ({source}{(wasClosed ? ", paid after close" : "")})",
                 ct, reference: order.OutTradeNo);
             await db.RechargeOrders.Where(o => o.Id == order.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(o => o.TransactionId, transaction.Id), ct);

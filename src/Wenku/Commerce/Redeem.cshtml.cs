@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +9,7 @@ namespace Wenku.Commerce;
 
 /// <summary>A signed-in reader redeems a code (充值卡). The code itself makes the form safe to send twice: the same reader gets "redeemed already".</summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
-public sealed class RedeemModel(RedeemCodes codes) : PageModel
+public sealed class RedeemModel(RedeemCodes codes, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public string? Code { get; set; }
     public RedeemOutcome.Redeemed? Done { get; private set; }
@@ -21,10 +23,10 @@ public sealed class RedeemModel(RedeemCodes codes) : PageModel
         (Response.StatusCode, Error) = outcome switch
         {
             RedeemOutcome.Redeemed => (200, null),
-            RedeemOutcome.Unknown => (400, "没有这张充值卡，请核对卡号。No such code: check what you typed."),
-            RedeemOutcome.Used => (409, "这张充值卡已被兑换。This code has been redeemed already."),
-            RedeemOutcome.Expired e => (410, $"这张充值卡已于 {e.ExpiresAt:yyyy-MM-dd HH:mm} UTC 过期。This code expired on {e.ExpiresAt:yyyy-MM-dd HH:mm} UTC."),
-            RedeemOutcome.Throttled t => (429, $"错误次数过多，请 {Math.Ceiling(t.RetryAfter.TotalMinutes)} 分钟后再试。Too many wrong codes; try again in {Math.Ceiling(t.RetryAfter.TotalMinutes)} minutes."),
+            RedeemOutcome.Unknown => (400, T["没有这张充值卡，请核对卡号。"].Value),
+            RedeemOutcome.Used => (409, T["这张充值卡已被兑换。"].Value),
+            RedeemOutcome.Expired e => (410, T.Text("这张充值卡已于 {0:yyyy-MM-dd HH:mm} UTC 过期。", e.ExpiresAt)),
+            RedeemOutcome.Throttled t => (429, T.Text("错误次数过多，请 {0} 分钟后再试。", Math.Ceiling(t.RetryAfter.TotalMinutes))),
             _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
         };
         if (outcome is RedeemOutcome.Redeemed r) { Done = r; Code = null; }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -35,7 +37,7 @@ public sealed record RedeemBatchSummary(long Id, int Count, long Points, DateTim
 /// is taken by a conditional update (<c>WHERE RedeemedById IS NULL</c>), so two readers with one code cannot both get it.
 /// </para>
 /// </summary>
-public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, RedeemThrottle throttle, AuditLog audit)
+public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, RedeemThrottle throttle, AuditLog audit, IStringLocalizer<SharedResource> T)
 {
     /// <summary>No 0/O, 1/I: nothing a reader can misread from a printed card. 32 symbols, 16 of them: 80 bits per code.</summary>
     public const string Alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -68,11 +70,11 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
     /// <summary>Checks a batch request; null when it is fine, else the reason (zh-CN and English).</summary>
     public string? Validate(int count, long points, DateTime expiresAt, string memo)
     {
-        if (count is < 1 or > MaxCount) return $"数量须在 1 到 {MaxCount} 之间。The count must be 1 to {MaxCount}.";
-        if (points is < 1 or > MaxPoints) return $"每张积分须在 1 到 {MaxPoints} 之间。Points per code must be 1 to {MaxPoints}.";
-        if (expiresAt <= clock.GetUtcNow().UtcDateTime) return "过期时间须在将来。The expiry must be in the future.";
-        if (expiresAt > clock.GetUtcNow().UtcDateTime.AddYears(10)) return "过期时间最多十年后。The expiry may be at most ten years away.";
-        if (memo.Length > MaxMemo) return $"备注最多 {MaxMemo} 字。The memo may have at most {MaxMemo} characters.";
+        if (count is < 1 or > MaxCount) return T.Text("数量须在 1 到 {0} 之间。", MaxCount);
+        if (points is < 1 or > MaxPoints) return T.Text("每张积分须在 1 到 {0} 之间。", MaxPoints);
+        if (expiresAt <= clock.GetUtcNow().UtcDateTime) return T["过期时间须在将来。"];
+        if (expiresAt > clock.GetUtcNow().UtcDateTime.AddYears(10)) return T["过期时间最多十年后。"];
+        if (memo.Length > MaxMemo) return T.Text("备注最多 {0} 字。", MaxMemo);
         return null;
     }
 
@@ -105,7 +107,7 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
             var book = await ledger.BookAsync(actorId, ct);
             var tx = await ledger.PostAsync(TransactionKind.RedeemCodesIssued,
                 [(book[AccountKind.Grants], -(count * points)), (book[AccountKind.RedeemCodesOutstanding], count * points)],
-                $"充值卡批次 #{batch.Id} Redeem code batch: {count} × {points}. {memo}", ct, actorId: actorId, reference: $"batch:{batch.Id}");
+                $"redeem code batch #{batch.Id}: {count} × {points}. {memo}", ct, actorId: actorId, reference: $"batch:{batch.Id}");
             batch.TransactionId = tx.Id;
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.CodesIssue, "redeem-batch", batch.Id.ToString(CultureInfo.InvariantCulture), memo,
                 After: new { count, points, total = count * points, expiresAt = batch.ExpiresAt, transaction = tx.Id }), ct);
@@ -147,7 +149,7 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
             var book = await ledger.BookAsync(userId, ct);
             var tx = await ledger.PostAsync(TransactionKind.Redeem,
                 [(book[AccountKind.RedeemCodesOutstanding], -found.Points), (book.Spendable, found.Points)],
-                $"兑换充值卡 Redeemed code {code[..4]}-…", ct, actorId: userId, reference: $"code:{found.Id}");
+                $"redeemed code {code[..4]}-…", ct, actorId: userId, reference: $"code:{found.Id}");
             await db.RedeemCodes.Where(c => c.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.TransactionId, tx.Id), ct);
             return new RedeemOutcome.Redeemed(found.Points, (await ledger.BalanceAsync(userId, ct)).Spendable, Again: false);
         }, ct);
@@ -177,7 +179,7 @@ public sealed class RedeemCodes(WenkuDb db, Ledger ledger, TimeProvider clock, R
                     var book = await ledger.BookAsync(batch.CreatedById, ct);
                     await ledger.PostAsync(TransactionKind.RedeemCodesExpired,
                         [(book[AccountKind.RedeemCodesOutstanding], -(left * batch.Points)), (book[AccountKind.Grants], left * batch.Points)],
-                        $"充值卡批次 #{id} 过期 Redeem code batch expired: {left} unredeemed × {batch.Points}", ct, reference: $"batch:{id}");
+                        $"redeem code batch #{id} expired: {left} unredeemed × {batch.Points}", ct, reference: $"batch:{id}");
                 }
                 return true;
             }, ct);

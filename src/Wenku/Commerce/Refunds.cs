@@ -68,7 +68,7 @@ public sealed class Refunds(WenkuDb db, Ledger ledger, TimeProvider clock, Audit
             var loss = purchase.UploaderShare - fromUploader;
             // The buyer reads this memo in their history: who bore what (the uploader's balance) stays in the postings,
             // where staff see it (PlatformLosses), not in words.
-            var memo = $"退款 购买 #{purchaseId}（文档 #{purchase.DocumentId}）Refund of purchase #{purchaseId}: {reason}";
+            var memo = $"refund of purchase #{purchaseId} (document #{purchase.DocumentId}): {reason}";
             var transaction = await ledger.PostAsync(TransactionKind.Refund,
                 [
                     (buyer.Spendable, purchase.Price),

@@ -3,23 +3,23 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Wenku.Accounts;
 using Wenku.Data;
 
 namespace Wenku.Commerce;
 
 /// <summary>A line of the wallet's history as a reader sees it: the movement in words, the document when there is one.</summary>
-/// <param name="Before">Chinese words before the document's title (or all of them when there is no document).</param>
-/// <param name="After">Chinese words after the title.</param>
-/// <param name="English">The same in English.</param>
-public sealed record WalletLine(WalletEntry Entry, string Before, string After, string English, long? DocumentId, string? Title, string? Note);
+/// <param name="What">The movement in the reader's language, a format whose <c>{0}</c> is the document (when there is one).</param>
+public sealed record WalletLine(WalletEntry Entry, string What, long? DocumentId, string? Title, string? Note);
 
 /// <summary>
 /// The reader's wallet: spendable, earned and withdrawable points (and what they are worth in yuan), the way to recharge,
 /// redeem a code or withdraw, and the history of movements in words with filters (kind, dates) and pages.
 /// </summary>
 [Authorize]
-public sealed class WalletModel(Ledger ledger, WenkuDb db) : PageModel
+public sealed class WalletModel(Ledger ledger, WenkuDb db, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 20;
     public const int MaxPage = 10_000;
@@ -55,15 +55,15 @@ public sealed class WalletModel(Ledger ledger, WenkuDb db) : PageModel
         if (!string.IsNullOrEmpty(Kind))
         {
             if (Enum.TryParse<TransactionKind>(Kind, ignoreCase: false, out var k) && FilterKinds.Contains(k) && Kind == k.ToString()) kind = k;
-            else Errors.Add("没有这种记录类型。No such kind of movement.");
+            else Errors.Add(T["没有这种记录类型。"]);
         }
-        var from = ParseDay(From, "开始日期", "start date");
-        var to = ParseDay(To, "结束日期", "end date");
-        if (from > to) Errors.Add("开始日期晚于结束日期。The start date is after the end date.");
+        var from = ParseDay(From, T["开始日期须为 yyyy-MM-dd 格式的日期。"]);
+        var to = ParseDay(To, T["结束日期须为 yyyy-MM-dd 格式的日期。"]);
+        if (from > to) Errors.Add(T["开始日期晚于结束日期。"]);
         if (!string.IsNullOrEmpty(PageNumber))
         {
             if (int.TryParse(PageNumber, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= MaxPage) CurrentPage = p;
-            else Errors.Add($"页码须为 1 到 {MaxPage}。The page must be 1 to {MaxPage}.");
+            else Errors.Add(T.Text("页码须为 1 到 {0}。", MaxPage));
         }
         if (Errors.Count > 0)
         {
@@ -79,39 +79,41 @@ public sealed class WalletModel(Ledger ledger, WenkuDb db) : PageModel
         Lines = items.Select(i => Describe(i, i.DocumentId is { } id ? titles.GetValueOrDefault(id) : null)).ToList();
     }
 
-    private DateOnly? ParseDay(string? text, string zh, string en)
+    private DateOnly? ParseDay(string? text, string error)
     {
         if (string.IsNullOrEmpty(text)) return null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day.Year is >= 2000 and <= 9998) return day;
-        Errors.Add($"{zh}须为 yyyy-MM-dd 格式的日期。The {en} must be a date as yyyy-MM-dd.");
+        Errors.Add(error);
         return null;
     }
 
     /// <summary>A movement in words, by why it happened and which way it went.</summary>
-    public static WalletLine Describe(WalletEntry e, string? title)
+    public WalletLine Describe(WalletEntry e, string? title)
     {
         var into = e.Amount > 0;
         var earned = e.Account == "earned";
-        var (before, after, english) = Enum.TryParse<TransactionKind>(e.Kind, out var kind) ? kind switch
+        string? what = Enum.TryParse<TransactionKind>(e.Kind, out var kind) ? (kind switch
         {
-            TransactionKind.Purchase when into && earned => ("收益（出售", "）", "Earned from a sale"),
-            TransactionKind.Purchase => ("购买", "", "Bought"),
-            TransactionKind.Refund when into => ("退款", "", "Refunded"),
-            TransactionKind.Refund => ("收益退回（退款", "）", "Share returned for a refund"),
-            TransactionKind.Recharge => ("充值", "", "Recharge"),
-            TransactionKind.Redeem => ("兑换充值卡", "", "Redeemed a code"),
-            TransactionKind.Grant when into => ("赠送积分", "", "Points granted"),
-            TransactionKind.Grant => ("扣回积分", "", "Points taken back"),
-            TransactionKind.WithdrawalRequested => ("提现申请", "", "Withdrawal requested"),
-            TransactionKind.WithdrawalRejected => ("提现被拒，积分退回", "", "Withdrawal rejected, points returned"),
-            TransactionKind.WithdrawalPaid => ("提现已支付", "", "Withdrawal paid"),
-            TransactionKind.ClaimTransfer when into => ("认领转入收益", "", "Earnings moved to you by a claim"),
-            TransactionKind.ClaimTransfer => ("认领转出收益", "", "Earnings moved away by a claim"),
-            _ => (e.Kind, "", e.Kind),
-        } : (e.Kind, "", e.Kind);
+            TransactionKind.Purchase when into && earned => T["收益（出售《{0}》）"],
+            TransactionKind.Purchase => T["购买《{0}》"],
+            TransactionKind.Refund when into => T["退款《{0}》"],
+            TransactionKind.Refund => T["收益退回（退款《{0}》）"],
+            TransactionKind.Recharge => T["充值"],
+            TransactionKind.Redeem => T["兑换充值卡"],
+            TransactionKind.Grant when into => T["赠送积分"],
+            TransactionKind.Grant => T["扣回积分"],
+            TransactionKind.WithdrawalRequested => T["提现申请"],
+            TransactionKind.WithdrawalRejected => T["提现被拒，积分退回"],
+            TransactionKind.WithdrawalPaid => T["提现已支付"],
+            TransactionKind.ClaimTransfer when into => T["认领转入收益《{0}》"],
+            TransactionKind.ClaimTransfer => T["认领转出收益《{0}》"],
+            _ => null,
+        })?.Value : null;
+        // An unknown kind shows as itself (a format with no placeholder, braces escaped).
+        what ??= e.Kind.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal);
         // Staff write a reason on grants and rejections: the reader sees why.
         var note = kind is TransactionKind.Grant or TransactionKind.WithdrawalRejected && !string.IsNullOrWhiteSpace(e.Memo) ? e.Memo : null;
-        return new WalletLine(e, before, after, english, e.DocumentId, title, note);
+        return new WalletLine(e, what, e.DocumentId, title, note);
     }
 
     /// <summary>Points as yuan at the site's rate, for display only.</summary>
@@ -128,16 +130,16 @@ public sealed class WalletModel(Ledger ledger, WenkuDb db) : PageModel
         return "/me/wallet" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
     }
 
-    public static string KindWords(TransactionKind kind) => kind switch
+    public string KindWords(TransactionKind kind) => kind switch
     {
-        TransactionKind.Purchase => "购买与销售 Purchases and sales",
-        TransactionKind.Recharge => "充值 Recharges",
-        TransactionKind.Redeem => "充值卡 Redeem codes",
-        TransactionKind.Grant => "赠送与扣回 Grants",
-        TransactionKind.Refund => "退款 Refunds",
-        TransactionKind.WithdrawalRequested => "提现申请 Withdrawals",
-        TransactionKind.WithdrawalRejected => "提现被拒 Rejected withdrawals",
-        TransactionKind.ClaimTransfer => "认领转移 Claim transfers",
+        TransactionKind.Purchase => T["购买与销售"],
+        TransactionKind.Recharge => T["充值"],
+        TransactionKind.Redeem => T["充值卡"],
+        TransactionKind.Grant => T["赠送与扣回"],
+        TransactionKind.Refund => T["退款"],
+        TransactionKind.WithdrawalRequested => T["提现申请"],
+        TransactionKind.WithdrawalRejected => T["提现被拒"],
+        TransactionKind.ClaimTransfer => T["认领转移"],
         _ => kind.ToString(),
     };
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,7 +15,7 @@ namespace Wenku.Commerce;
 /// when the page is shown, so a double submit makes one withdrawal.
 /// </summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
-public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdrawals) : PageModel
+public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdrawals, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public long? Points { get; set; }
     [BindProperty] public string Payee { get; set; } = "";
@@ -28,29 +30,29 @@ public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdra
     public async Task OnGetAsync(long? done, long? cancelled, CancellationToken ct)
     {
         FormKey = Guid.NewGuid().ToString("N");
-        if (done is { } d) Message = $"已提交提现申请 #{d}，积分已从可提现余额中扣除，等待处理。Withdrawal #{d} requested: the points are held until staff pay it.";
-        if (cancelled is { } c) Message = $"已撤回提现申请 #{c}，积分已退回。Withdrawal #{c} cancelled: the points are back.";
+        if (done is { } d) Message = T.Text("已提交提现申请 #{0}，积分已从可提现余额中扣除，等待处理。", d);
+        if (cancelled is { } c) Message = T.Text("已撤回提现申请 #{0}，积分已退回。", c);
         await LoadAsync(ct);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         var userId = User.UserId()!;
-        if (!Idempotency.IsValidKey(FormKey)) return await RefuseAsync(400, "表单已失效，请刷新页面后重试。The form has expired; reload the page and try again.", ct);
+        if (!Idempotency.IsValidKey(FormKey)) return await RefuseAsync(400, T["表单已失效，请刷新页面后重试。"], ct);
         if (Points is not { } points || points <= 0)
-            return await RefuseAsync(400, "请填写要提现的积分（正整数）。Enter the points to withdraw (a whole number above zero).", ct);
+            return await RefuseAsync(400, T["请填写要提现的积分（正整数）。"], ct);
         var outcome = await withdrawals.RequestAsync(userId, points, Payee, FormKey, ct);
         return outcome switch
         {
             WithdrawalRequestOutcome.Done done => Redirect($"/me/wallet/withdraw?done={done.Receipt.WithdrawalId}"),
             WithdrawalRequestOutcome.BelowMinimum low => await RefuseAsync(400,
-                $"每次至少提现 {low.Minimum} 积分。A withdrawal must be at least {low.Minimum} points.", ct),
+                T.Text("每次至少提现 {0} 积分。", low.Minimum), ct),
             WithdrawalRequestOutcome.TooFewPoints poor => await RefuseAsync(400,
-                $"可提现积分不足：你有 {poor.Earned}。Not enough earned points: you have {poor.Earned}.", ct),
+                T.Text("可提现积分不足：你有 {0}。", poor.Earned), ct),
             WithdrawalRequestOutcome.BadPayee => await RefuseAsync(400,
-                $"请填写收款信息（1–{Withdrawals.MaxPayeeLength} 字）。Enter the payee details (1–{Withdrawals.MaxPayeeLength} characters).", ct),
+                T.Text("请填写收款信息（1–{0} 字）。", Withdrawals.MaxPayeeLength), ct),
             WithdrawalRequestOutcome.KeyReused => await RefuseAsync(422,
-                "这个表单已提交过另一个请求，请再提交一次。This form was already used for another request; send it again.", ct, newKey: true),
+                T["这个表单已提交过另一个请求，请再提交一次。"], ct, newKey: true),
             _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
         };
     }
@@ -61,7 +63,7 @@ public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdra
         {
             WithdrawalDecisionOutcome.Done => Redirect($"/me/wallet/withdraw?cancelled={id}"),
             WithdrawalDecisionOutcome.AlreadyDecided => await RefuseAsync(409,
-                $"提现申请 #{id} 已处理，无法撤回。Withdrawal #{id} was decided already and cannot be cancelled.", ct, newKey: true),
+                T.Text("提现申请 #{0} 已处理，无法撤回。", id), ct, newKey: true),
             _ => NotFound(),
         };
 
@@ -84,10 +86,10 @@ public sealed class WithdrawModel(WenkuDb db, Ledger ledger, Withdrawals withdra
             .OrderByDescending(w => w.RequestedAt).ThenByDescending(w => w.Id).Take(100).ToListAsync(ct);
     }
 
-    public static string StateText(WithdrawalState state) => state switch
+    public static string StateText(IStringLocalizer T, WithdrawalState state) => state switch
     {
-        WithdrawalState.Requested => "待处理 Requested",
-        WithdrawalState.Paid => "已付款 Paid",
-        _ => "已拒绝 Rejected",
+        WithdrawalState.Requested => T["待处理"],
+        WithdrawalState.Paid => T["已付款"],
+        _ => T["已拒绝"],
     };
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
@@ -92,7 +94,7 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock, A
             await db.SaveChangesAsync(ct);
             var transaction = await ledger.PostAsync(TransactionKind.WithdrawalRequested,
                 [(book.Earned, -points), (book[AccountKind.WithdrawalsPayable], points)],
-                $"提现申请 #{withdrawal.Id} Withdrawal request", ct, actorId: userId, reference: $"withdrawal:{withdrawal.Id}");
+                $"withdrawal #{withdrawal.Id} requested", ct, actorId: userId, reference: $"withdrawal:{withdrawal.Id}");
             withdrawal.RequestTransactionId = transaction.Id;
 
             var receipt = new WithdrawalReceipt(withdrawal.Id, points, book.Earned.Balance - points);
@@ -113,7 +115,12 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock, A
     public Task<WithdrawalDecisionOutcome> CancelAsync(long id, string userId, CancellationToken ct) =>
         DecideAsync(id, userId, ownerOnly: userId, WithdrawalState.Rejected, CancelledByUploader, ct);
 
-    public const string CancelledByUploader = "申请人撤回 Cancelled by the uploader";
+    /// <summary>The decision stored when the uploader cancels (a code: pages show it in the reader's language).</summary>
+    public const string CancelledByUploader = "cancelled-by-uploader";
+
+    /// <summary>A withdrawal's stored decision as the reader sees it: the uploader's cancel in their language, else the staff's words.</summary>
+    public static string? DecisionText(IStringLocalizer T, string? decision) =>
+        decision == CancelledByUploader ? T["申请人撤回"] : decision;
 
     private async Task<WithdrawalDecisionOutcome> DecideAsync(long id, string actorId, string? ownerOnly, WithdrawalState decision,
         string? text, CancellationToken ct)
@@ -136,9 +143,10 @@ public sealed class Withdrawals(WenkuDb db, Ledger ledger, TimeProvider clock, A
             var book = await ledger.BookAsync(withdrawal.UserId, ct);
             var payable = book[AccountKind.WithdrawalsPayable];
             var (kind, to, memo) = decision == WithdrawalState.Paid
-                ? (TransactionKind.WithdrawalPaid, book[AccountKind.Payouts], $"提现已付 #{id} Withdrawal paid, reference {clean}")
+                ? (TransactionKind.WithdrawalPaid, book[AccountKind.Payouts], $"withdrawal #{id} paid, reference {clean}")
                 : (TransactionKind.WithdrawalRejected, book.Earned,
-                    ownerOnly is not null ? $"提现撤回 #{id} Withdrawal cancelled by the uploader" : $"提现被拒 #{id} Withdrawal rejected: {clean}");
+                    // The rejection's memo is the staff's reason alone: the uploader's wallet shows it.
+                    ownerOnly is not null ? CancelledByUploader : clean);
             var transaction = await ledger.PostAsync(kind, [(payable, -withdrawal.Points), (to, withdrawal.Points)], memo, ct,
                 actorId: actorId, reference: $"withdrawal:{id}");
             await db.Withdrawals.Where(w => w.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.DecisionTransactionId, transaction.Id), ct);

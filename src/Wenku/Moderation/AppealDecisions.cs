@@ -24,9 +24,9 @@ public sealed class AppealDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
         if (appeal.State != AppealState.Open) return new Decision.NotOpen();
         var removal = await db.DocumentRemovals.AsNoTracking().SingleAsync(r => r.Id == appeal.RemovalId, ct);
         if (removal.RemovedById == actorId)
-            return new Decision.NotAllowed("下架此文档的版主不能裁决其申诉。The moderator who removed the document may not decide its appeal.");
+            return new Decision.NotAllowed(DecisionTexts.AppealOwnRemoval);
         if (appeal.UploaderId == actorId)
-            return new Decision.NotAllowed("不能裁决自己的申诉。You may not decide your own appeal.");
+            return new Decision.NotAllowed(DecisionTexts.AppealOwn);
 
         if (action == Uphold)
         {
@@ -36,9 +36,9 @@ public sealed class AppealDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
             {
                 case RestoreOutcome.Done:
                     log.LogInformation("Appeal {AppealId} upheld by {UserId}: document {DocumentId} restored", appealId, actorId, appeal.DocumentId);
-                    return new Decision.Done("申诉成立，文档已恢复。Appeal upheld: the document is back.");
+                    return new Decision.Done(DecisionTexts.AppealUpheld);
                 case RestoreOutcome.FilesGone:
-                    return new Decision.NotAllowed("保留期已过，文件已删除，无法恢复。The retention period passed and the files were deleted: nothing to restore.");
+                    return new Decision.NotAllowed(DecisionTexts.AppealFilesGone);
                 default:
                     return new Decision.NotOpen(); // decided meanwhile, or the document is no longer under this removal
             }
@@ -61,6 +61,6 @@ public sealed class AppealDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
         }, ct);
         if (!rejected) return new Decision.NotOpen();
         log.LogInformation("Appeal {AppealId} rejected by {UserId}: document {DocumentId} stays removed", appealId, actorId, appeal.DocumentId);
-        return new Decision.Done("申诉已驳回，文档保持下架。Appeal rejected: the document stays removed.");
+        return new Decision.Done(DecisionTexts.AppealRejected);
     }
 }

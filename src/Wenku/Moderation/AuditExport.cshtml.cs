@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -9,13 +11,13 @@ namespace Wenku.Moderation;
 
 /// <summary><c>/admin/audit/export</c>: the rows the same filters show on <c>/admin/audit</c>, as CSV (at most <see cref="MaxRows"/>, newest first).</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class AuditExportModel(WenkuDb db) : PageModel
+public sealed class AuditExportModel(WenkuDb db, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int MaxRows = 100_000;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        var (filter, errors) = AuditFilter.Parse(Request.Query);
+        var (filter, errors) = AuditFilter.Parse(T, Request.Query);
         if (errors.Count > 0)
             return new ObjectResult(new ProblemDetails { Status = 400, Title = errors[0] }) { StatusCode = 400, ContentTypes = { "application/problem+json" } };
         var csv = await AuditWords.CsvAsync(filter.Apply(db), MaxRows, ct);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,7 +15,7 @@ namespace Wenku.Moderation;
 /// nothing in the site edits or deletes an entry.
 /// </summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class AuditPageModel(WenkuDb db) : PageModel
+public sealed class AuditPageModel(WenkuDb db, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 50;
 
@@ -26,7 +28,7 @@ public sealed class AuditPageModel(WenkuDb db) : PageModel
 
     public async Task OnGetAsync(int? page, CancellationToken ct)
     {
-        (Filter, Errors) = AuditFilter.Parse(Request.Query);
+        (Filter, Errors) = AuditFilter.Parse(T, Request.Query);
         if (Errors.Count > 0) Response.StatusCode = 400;
         var query = Filter.Apply(db);
         Total = await query.CountAsync(ct);

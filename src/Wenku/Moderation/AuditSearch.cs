@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -31,14 +33,14 @@ public sealed record AuditFilter(string Actor, string ObjectType, string ObjectI
         return string.Join('&', parts);
     }
 
-    public static (AuditFilter Filter, IReadOnlyList<string> Errors) Parse(IQueryCollection q)
+    public static (AuditFilter Filter, IReadOnlyList<string> Errors) Parse(IStringLocalizer T, IQueryCollection q)
     {
         var errors = new List<string>();
-        string Text(string name, string words)
+        string Text(string name, string error)
         {
             var value = Wenku.Text.SafeText.OneLine(q[name].ToString());
             if (value.Length <= MaxText) return value;
-            errors.Add($"{words}最长 {MaxText} 字。The {name} filter may be at most {MaxText} characters.");
+            errors.Add(error);
             return "";
         }
         DateOnly? Day(string name)
@@ -47,19 +49,20 @@ public sealed record AuditFilter(string Actor, string ObjectType, string ObjectI
             if (value.Length == 0) return null;
             if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day >= Earliest && day <= Latest)
                 return day;
-            errors.Add($"日期须为 {Earliest:yyyy-MM-dd} 到 {Latest:yyyy-MM-dd} 之间的 yyyy-MM-dd：{Cut(value)}。The {name} date must be yyyy-MM-dd between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}: {Cut(value)}.");
+            errors.Add(T.Text("日期须为 {0:yyyy-MM-dd} 到 {1:yyyy-MM-dd} 之间的 yyyy-MM-dd：{2}。", Earliest, Latest, Cut(value)));
             return null;
         }
-        var kind = Text("kind", "类型");
-        if (kind.Length > 0 && !AuditWords.Kinds.ContainsKey(kind))
+        var kind = Text("kind", T.Text("类型最长 {0} 字。", MaxText));
+        if (kind.Length > 0 && !AuditWords.Kinds.Contains(kind))
         {
-            errors.Add($"没有这种操作类型：{Cut(kind)}。No such kind: {Cut(kind)}.");
+            errors.Add(T.Text("没有这种操作类型：{0}。", Cut(kind)));
             kind = "";
         }
-        var filter = new AuditFilter(Text("actor", "操作人"), Text("type", "对象类型"), Text("id", "对象编号"), kind, Day("from"), Day("to"));
+        var filter = new AuditFilter(Text("actor", T.Text("操作人最长 {0} 字。", MaxText)), Text("type", T.Text("对象类型最长 {0} 字。", MaxText)),
+            Text("id", T.Text("对象编号最长 {0} 字。", MaxText)), kind, Day("from"), Day("to"));
         if (filter.From is { } f && filter.To is { } t && t < f)
         {
-            errors.Add("结束日期不能早于开始日期。The end date must not be before the start date.");
+            errors.Add(T["结束日期不能早于开始日期。"]);
             filter = filter with { From = null, To = null };
         }
         return (filter, errors);
@@ -97,37 +100,66 @@ public sealed record AuditFilter(string Actor, string ObjectType, string ObjectI
 /// <summary>The audit log in words: each kind, and where an object has a page.</summary>
 public static class AuditWords
 {
-    public static readonly IReadOnlyDictionary<string, string> Kinds = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        [AuditKinds.DocumentRemove] = "下架文档 Document removed",
-        [AuditKinds.DocumentRestore] = "恢复文档 Document restored",
-        [AuditKinds.DocumentRelease] = "审核通过 Held document released",
-        [AuditKinds.DocumentReject] = "审核拒绝 Held document rejected",
-        [AuditKinds.DocumentFilesDeleted] = "删除下架文件 Removed document's files deleted",
-        [AuditKinds.ReportDismiss] = "驳回举报 Report dismissed",
-        [AuditKinds.ReportAction] = "举报成立 Report actioned",
-        [AuditKinds.ClaimApprove] = "认领通过 Claim approved",
-        [AuditKinds.ClaimReject] = "认领驳回 Claim rejected",
-        [AuditKinds.ClaimTransfer] = "认领转移 Claim transfer",
-        [AuditKinds.AppealUphold] = "申诉成立 Appeal upheld",
-        [AuditKinds.AppealReject] = "申诉驳回 Appeal rejected",
-        [AuditKinds.CommentHide] = "隐藏评论 Comment hidden",
-        [AuditKinds.CommentApprove] = "通过评论 Comment approved",
-        [AuditKinds.CommentDelete] = "删除评论 Comment deleted",
-        [AuditKinds.UserBan] = "封禁用户 User banned",
-        [AuditKinds.UserUnban] = "解封用户 User unbanned",
-        [AuditKinds.UserRole] = "修改角色 Role changed",
-        [AuditKinds.SettingsChange] = "修改设置 Settings changed",
-        [AuditKinds.WordsChange] = "修改敏感词 Sensitive words changed",
-        [AuditKinds.PointsGrant] = "赠送积分 Points granted",
-        [AuditKinds.CodesIssue] = "发行充值卡 Redeem codes issued",
-        [AuditKinds.PurchaseRefund] = "退款 Purchase refunded",
-        [AuditKinds.WithdrawalPay] = "提现付款 Withdrawal paid",
-        [AuditKinds.WithdrawalReject] = "提现拒绝 Withdrawal rejected",
-    };
+    /// <summary>The kinds that have words, in the order the filter lists them.</summary>
+    public static readonly IReadOnlyList<string> Kinds =
+    [
+        AuditKinds.DocumentRemove,
+        AuditKinds.DocumentRestore,
+        AuditKinds.DocumentRelease,
+        AuditKinds.DocumentReject,
+        AuditKinds.DocumentFilesDeleted,
+        AuditKinds.ReportDismiss,
+        AuditKinds.ReportAction,
+        AuditKinds.ClaimApprove,
+        AuditKinds.ClaimReject,
+        AuditKinds.ClaimTransfer,
+        AuditKinds.AppealUphold,
+        AuditKinds.AppealReject,
+        AuditKinds.CommentHide,
+        AuditKinds.CommentApprove,
+        AuditKinds.CommentDelete,
+        AuditKinds.UserBan,
+        AuditKinds.UserUnban,
+        AuditKinds.UserRole,
+        AuditKinds.SettingsChange,
+        AuditKinds.WordsChange,
+        AuditKinds.PointsGrant,
+        AuditKinds.CodesIssue,
+        AuditKinds.PurchaseRefund,
+        AuditKinds.WithdrawalPay,
+        AuditKinds.WithdrawalReject,
+    ];
 
-    /// <summary>The kind in words (kinds other slices add later show as stored until they get words here).</summary>
-    public static string Kind(string kind) => Kinds.GetValueOrDefault(kind, kind);
+    /// <summary>The kind in the reader's words (kinds other slices add later show as stored until they get words here).</summary>
+    public static string Kind(IStringLocalizer T, string kind) => kind switch
+    {
+        AuditKinds.DocumentRemove => T["下架文档"],
+        AuditKinds.DocumentRestore => T["恢复文档"],
+        AuditKinds.DocumentRelease => T["审核通过"],
+        AuditKinds.DocumentReject => T["审核拒绝"],
+        AuditKinds.DocumentFilesDeleted => T["删除下架文件"],
+        AuditKinds.ReportDismiss => T["驳回举报"],
+        AuditKinds.ReportAction => T["举报成立"],
+        AuditKinds.ClaimApprove => T["认领通过"],
+        AuditKinds.ClaimReject => T["认领驳回"],
+        AuditKinds.ClaimTransfer => T["认领转移"],
+        AuditKinds.AppealUphold => T["申诉成立"],
+        AuditKinds.AppealReject => T["申诉驳回"],
+        AuditKinds.CommentHide => T["隐藏评论"],
+        AuditKinds.CommentApprove => T["通过评论"],
+        AuditKinds.CommentDelete => T["删除评论"],
+        AuditKinds.UserBan => T["封禁用户"],
+        AuditKinds.UserUnban => T["解封用户"],
+        AuditKinds.UserRole => T["修改角色"],
+        AuditKinds.SettingsChange => T["修改设置"],
+        AuditKinds.WordsChange => T["修改敏感词"],
+        AuditKinds.PointsGrant => T["赠送积分"],
+        AuditKinds.CodesIssue => T["发行充值卡"],
+        AuditKinds.PurchaseRefund => T["退款"],
+        AuditKinds.WithdrawalPay => T["提现付款"],
+        AuditKinds.WithdrawalReject => T["提现拒绝"],
+        _ => kind,
+    };
 
     /// <summary>The page of an object, when it has one (site-relative, built from the id, which is escaped).</summary>
     public static string? Link(string type, string id)

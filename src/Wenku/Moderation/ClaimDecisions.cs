@@ -66,7 +66,7 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.ClaimReject, "claim", claimId.ToString(), reason,
                 Before: new { state = nameof(ClaimState.Open) }, After: new { state = nameof(ClaimState.Rejected), document = claim.DocumentId }), ct);
-            return new Decision.Done($"已驳回认领 #{claimId}。Claim #{claimId} rejected.");
+            return new Decision.Done(DecisionTexts.ClaimRejected, claimId);
         }, ct);
 
     /// <summary>The claimant asked for removal: a takedown for infringement, the claim approved in its transaction.</summary>
@@ -89,15 +89,16 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
         switch (outcome)
         {
             case RemovalOutcome.Done done:
-                return new Decision.Done($"已批准认领 #{claim.Id}：文档已下架（侵权）{(done.Refunded > 0 ? $"，{done.Refunded} 笔购买已退款" : "")}。"
-                    + $"Claim #{claim.Id} approved: the document was removed for infringement{(done.Refunded > 0 ? $"; {done.Refunded} purchases refunded" : "")}.");
+                return done.Refunded > 0
+                    ? new Decision.Done(DecisionTexts.ClaimApprovedRemoved, claim.Id, done.Refunded)
+                    : new Decision.Done(DecisionTexts.ClaimApprovedRemovedOnly, claim.Id);
             case RemovalOutcome.AlreadyRemoved already:
                 // Taken down already (a report, another claim): what the claimant asked for is done; the claim is approved.
                 return await ledger.InTransactionAsync<Decision>(async () =>
                 {
                     if (!await CloseAsync(claim.Id, ClaimState.Approved, reason, actorId, ct)) return new Decision.NotOpen();
                     await RecordRemovalApprovalAsync(claim, await TitleAsync(claim.DocumentId, ct), already.Removal.Id, reason, actorId, ct);
-                    return new Decision.Done($"已批准认领 #{claim.Id}：文档此前已下架。Claim #{claim.Id} approved: the document had been removed already.");
+                    return new Decision.Done(DecisionTexts.ClaimApprovedRemovedAlready, claim.Id);
                 }, ct);
             case RemovalOutcome.NotFound:
                 return new Decision.NotFound();
@@ -127,15 +128,15 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
             if (claim.State != ClaimState.Open) return new Decision.NotOpen();
             var doc = await db.Documents.SingleAsync(d => d.Id == documentId, ct);
             if (doc.Status == DocumentStatus.Removed)
-                return new Decision.NotAllowed("文档已下架，先恢复它或驳回认领。The document is removed: restore it first, or reject the claim.");
+                return new Decision.NotAllowed(DecisionTexts.ClaimDocumentRemoved);
             if (doc.UploaderId == claim.ClaimantId)
-                return new Decision.NotAllowed("认领人已是该文档的上传者。The claimant is the document's uploader already.");
+                return new Decision.NotAllowed(DecisionTexts.ClaimantIsUploader);
             // A claim filed against an uploader who has since lost the document to another approved claim is not about
             // the current holder: the moderator rejects it (the claimant may claim again, against the new uploader).
             var claimedMeanwhile = await db.Claims.AnyAsync(c => c.DocumentId == documentId && c.Id != claimId
                 && c.State == ClaimState.Approved && !c.WantsRemoval && c.DecidedAt >= claim.CreatedAt, ct);
             if (claimedMeanwhile)
-                return new Decision.NotAllowed("该文档已由另一认领转移给他人，请驳回此认领。The document was moved to another claimant meanwhile: reject this claim.");
+                return new Decision.NotAllowed(DecisionTexts.ClaimMovedMeanwhile);
 
             var previous = doc.UploaderId;
             var claimant = claim.ClaimantId;
@@ -160,7 +161,7 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
                         (books[previous][AccountKind.PlatformLosses], -loss),
                         (books[claimant].Earned, points),
                     ],
-                    $"认领 #{claimId}：文档 #{documentId} 的收益转给权利人 Claim #{claimId}: earnings of document #{documentId} moved to the rights holder",
+                    $"claim #{claimId}: earnings of document #{documentId} moved to the rights holder",
                     ct, actorId: actorId, documentId: documentId, reference: $"claim:{claimId}");
             }
 
@@ -184,8 +185,9 @@ public sealed class ClaimDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Do
                 {
                     uploader = claimant, claim = claimId, purchases = moved.Count, points, fromUploader, platformLoss = loss, transaction = transfer?.Id,
                 }), ct);
-            return new Decision.Done($"已批准认领 #{claimId}：文档及 {points} 积分收益已转给认领人{(loss > 0 ? $"（平台承担 {loss}）" : "")}。"
-                + $"Claim #{claimId} approved: the document and {points} points of earnings moved to the claimant{(loss > 0 ? $" ({loss} borne by the platform)" : "")}.");
+            return loss > 0
+                ? new Decision.Done(DecisionTexts.ClaimApprovedTransferred, claimId, points, loss)
+                : new Decision.Done(DecisionTexts.ClaimApprovedTransferredOnly, claimId, points);
         }, ct);
 
     /// <summary>Marks an open claim decided (a conditional update: false when someone decided it first).</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +28,7 @@ public static class ClaimEndpoints
         api.MapPost("/documents/{id:long}/claims", FileAsync).RequireAuthorization()
             .RequireRateLimiting(RateLimits.Claims)
             .DisableAntiforgery() // bearer tokens only
-            .WithSummary("Claim a document as your work (认领)")
+            .WithSummary("Claim a document as your work")
             .WithDescription($"""
                 Multipart form: `statement` (required, up to {Claim.MaxStatement} characters: who you are and why this is your work),
                 `evidence` (optional file up to 10 MB: PDF, JPEG, PNG, DOCX or plain text, told from its content; seen by staff only),
@@ -52,10 +54,10 @@ public static class ClaimEndpoints
         app.MapGet("/admin/claims/{id:long}/evidence", EvidenceAsync).RequireAuthorization(Roles.StaffPolicy).ExcludeFromDescription();
     }
 
-    private static async Task<Results<Created<ClaimFiled>, ProblemHttpResult>> FileAsync(long id, HttpRequest request, ClaimFiling filing, CancellationToken ct)
+    private static async Task<Results<Created<ClaimFiled>, ProblemHttpResult>> FileAsync(long id, HttpRequest request, ClaimFiling filing, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (!request.HasFormContentType)
-            return TypedResults.Problem(statusCode: 400, title: "请以 multipart 表单提交（statement，可选 evidence 文件）。Send a multipart form (statement, optionally an evidence file).");
+            return TypedResults.Problem(statusCode: 400, title: T["请以 multipart 表单提交（statement，可选 evidence 文件）。"]);
         IFormCollection form;
         try
         {
@@ -63,19 +65,19 @@ public static class ClaimEndpoints
         }
         catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
         {
-            return TypedResults.Problem(statusCode: 400, title: "表单无法读取。The multipart form could not be read.", detail: e.Message);
+            return TypedResults.Problem(statusCode: 400, title: T["表单无法读取。"], detail: e.Message);
         }
         var statement = form["statement"].ToString();
         if (string.IsNullOrWhiteSpace(statement))
-            return TypedResults.Problem(statusCode: 400, title: "请填写认领说明（statement）。The statement is required.",
+            return TypedResults.Problem(statusCode: 400, title: T["请填写认领说明（statement）。"],
                 extensions: new Dictionary<string, object?> { ["field"] = "statement" });
         var removal = false;
         if (form.TryGetValue("removal", out var removalText) && !bool.TryParse(removalText.ToString(), out removal))
-            return TypedResults.Problem(statusCode: 400, title: "removal 须为 true 或 false。The field removal must be true or false.",
+            return TypedResults.Problem(statusCode: 400, title: T["removal 须为 true 或 false。"],
                 extensions: new Dictionary<string, object?> { ["field"] = "removal" });
         var file = form.Files.GetFile("evidence");
         if (form.Files.Count > 0 && file is null)
-            return TypedResults.Problem(statusCode: 400, title: "证据文件的字段名须为 evidence。The evidence file's field must be named evidence.",
+            return TypedResults.Problem(statusCode: 400, title: T["证据文件的字段名须为 evidence。"],
                 extensions: new Dictionary<string, object?> { ["field"] = "evidence" });
         await using var content = file?.OpenReadStream();
         var evidence = file is null ? null : new EvidenceUpload(content!, file.Length, file.FileName);
@@ -83,31 +85,31 @@ public static class ClaimEndpoints
         return outcome switch
         {
             ClaimFilingOutcome.Done done => TypedResults.Created($"/me/claims#claim-{done.Claim.Id}", new ClaimFiled(done.Claim.Id)),
-            _ => Problem(outcome),
+            _ => Problem(outcome, T),
         };
     }
 
     /// <summary>The problem a refused claim answers with (the API's; the claim page shows the same titles).</summary>
-    public static ProblemHttpResult Problem(ClaimFilingOutcome outcome) => outcome switch
+    public static ProblemHttpResult Problem(ClaimFilingOutcome outcome, IStringLocalizer T) => outcome switch
     {
-        ClaimFilingOutcome.NotFound => TypedResults.Problem(statusCode: 404, title: "文档不存在或未发布。No such published document."),
-        ClaimFilingOutcome.OwnDocument => TypedResults.Problem(statusCode: 403, title: "不能认领自己上传的文档。You cannot claim a document you uploaded."),
+        ClaimFilingOutcome.NotFound => TypedResults.Problem(statusCode: 404, title: T["文档不存在或未发布。"]),
+        ClaimFilingOutcome.OwnDocument => TypedResults.Problem(statusCode: 403, title: T["不能认领自己上传的文档。"]),
         ClaimFilingOutcome.BadStatement => TypedResults.Problem(statusCode: 400,
-            title: $"认领说明须为 1–{Claim.MaxStatement} 字。The statement must be 1 to {Claim.MaxStatement} characters.",
+            title: T.Text("认领说明须为 1–{0} 字。", Claim.MaxStatement),
             extensions: new Dictionary<string, object?> { ["field"] = "statement" }),
         ClaimFilingOutcome.EvidenceTooLarge => TypedResults.Problem(statusCode: 413,
-            title: "证据文件不能超过 10 MB。The evidence file must be at most 10 MB.", extensions: new Dictionary<string, object?> { ["field"] = "evidence" }),
+            title: T["证据文件不能超过 10 MB。"], extensions: new Dictionary<string, object?> { ["field"] = "evidence" }),
         ClaimFilingOutcome.EvidenceRefused refused => TypedResults.Problem(statusCode: 415,
-            title: $"证据文件须为 {ClaimFiling.EvidenceFormatsText}；收到的是 {refused.What}。The evidence must be a PDF, JPEG, PNG, DOCX or plain text file; this is {refused.What}.",
+            title: T.Text("证据文件须为 PDF、JPEG、PNG、DOCX 或纯文本；收到的是 {0}。", refused.What),
             extensions: new Dictionary<string, object?> { ["field"] = "evidence" }),
         ClaimFilingOutcome.AlreadyOpen open => TypedResults.Problem(statusCode: 409,
-            title: $"你对该文档的认领 #{open.ClaimId} 正在处理中。Your claim #{open.ClaimId} on this document is still open.",
+            title: T.Text("你对该文档的认领 #{0} 正在处理中。", open.ClaimId),
             extensions: new Dictionary<string, object?> { ["claim"] = open.ClaimId }),
         _ => throw new InvalidOperationException($"Unexpected outcome {outcome}"),
     };
 
     private static async Task<Results<Ok<ClaimDecided>, ProblemHttpResult>> DecideAsync(long id, [FromBody] ClaimDecisionRequest? body,
-        HttpContext http, ClaimDecisions decisions, WenkuDb db, CancellationToken ct)
+        HttpContext http, ClaimDecisions decisions, WenkuDb db, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var decision = await decisions.DecideAsync(id, body?.Action ?? "", body?.Reason, http.User.UserId()!, ct);
         if (decision is Decision.Done)
@@ -115,29 +117,29 @@ public static class ClaimEndpoints
             var state = await db.Claims.Where(c => c.Id == id).Select(c => c.State).SingleAsync(ct);
             return TypedResults.Ok(new ClaimDecided(id, state.ToString().ToLowerInvariant()));
         }
-        return DecisionProblem(decision);
+        return DecisionProblem(decision, T);
     }
 
     /// <summary>The problem a decision that changed nothing answers with.</summary>
-    public static ProblemHttpResult DecisionProblem(Decision decision) => decision switch
+    public static ProblemHttpResult DecisionProblem(Decision decision, IStringLocalizer T) => decision switch
     {
-        Decision.NotFound => TypedResults.Problem(statusCode: 404, title: "没有这个认领。No such claim."),
-        Decision.NotOpen => TypedResults.Problem(statusCode: 409, title: "该认领已处理。This claim was decided already."),
+        Decision.NotFound => TypedResults.Problem(statusCode: 404, title: T["没有这个认领。"]),
+        Decision.NotOpen => TypedResults.Problem(statusCode: 409, title: T["该认领已处理。"]),
         Decision.BadReason => TypedResults.Problem(statusCode: 400,
-            title: $"请填写理由（1–{ClaimDecisions.MaxReason} 字）。Give a reason (1 to {ClaimDecisions.MaxReason} characters).",
+            title: T.Text("请填写理由（1–{0} 字）。", ClaimDecisions.MaxReason),
             extensions: new Dictionary<string, object?> { ["field"] = "reason" }),
-        Decision.BadAction => TypedResults.Problem(statusCode: 400, title: "action 须为 approve 或 reject。The action must be approve or reject.",
+        Decision.BadAction => TypedResults.Problem(statusCode: 400, title: T["action 须为 approve 或 reject。"],
             extensions: new Dictionary<string, object?> { ["field"] = "action" }),
-        Decision.NotAllowed notAllowed => TypedResults.Problem(statusCode: 409, title: notAllowed.Why),
+        Decision.NotAllowed notAllowed => TypedResults.Problem(statusCode: 409, title: notAllowed.Text(T)),
         _ => throw new InvalidOperationException($"Unexpected decision {decision}"),
     };
 
-    private static async Task<IResult> EvidenceAsync(long id, HttpContext http, WenkuDb db, IFileStore store, CancellationToken ct)
+    private static async Task<IResult> EvidenceAsync(long id, HttpContext http, WenkuDb db, IFileStore store, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var claim = await db.Claims.AsNoTracking().Where(c => c.Id == id)
             .Select(c => new { c.EvidenceKey, c.EvidenceFormat }).SingleOrDefaultAsync(ct);
         if (claim?.EvidenceKey is not { } key || await store.OpenReadAsync(key, ct) is not { } file)
-            return TypedResults.Problem(statusCode: 404, title: "该认领没有证据文件。This claim has no evidence file.");
+            return TypedResults.Problem(statusCode: 404, title: T["该认领没有证据文件。"]);
         var format = claim.EvidenceFormat ?? "bin";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.CacheControl = "private, no-store";

@@ -40,8 +40,6 @@ public sealed class ClaimFiling(WenkuDb db, IFileStore store, IOptions<WenkuOpti
     /// <summary>The evidence formats accepted, as <see cref="FileSniffer"/> names them.</summary>
     public static readonly IReadOnlySet<string> EvidenceFormats = new HashSet<string> { "pdf", "jpg", "png", "docx", "txt" };
 
-    public const string EvidenceFormatsText = "PDF、JPEG、PNG、DOCX 或纯文本 PDF, JPEG, PNG, DOCX or plain text";
-
     /// <summary>The document if it may be claimed (published: a document others can see), else null.</summary>
     public async Task<Document?> ClaimableAsync(long documentId, CancellationToken ct) =>
         await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == documentId && d.Status == DocumentStatus.Ready, ct);

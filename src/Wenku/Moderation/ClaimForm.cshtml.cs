@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -17,7 +19,7 @@ namespace Wenku.Moderation;
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
 [RequestSizeLimit(ClaimFiling.MaxEvidenceBytes + 1024 * 1024)]
 [EnableRateLimiting(RateLimits.Claims)] // the policy counts posts only
-public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
+public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public string Statement { get; set; } = "";
 
@@ -40,12 +42,12 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         if (await LoadAsync(id, ct) is { } refused) return refused;
-        if (Outcome is not ("transfer" or "removal")) return Refuse(400, "请选择认领后的处理方式。Choose what should happen to the document.");
+        if (Outcome is not ("transfer" or "removal")) return Refuse(400, T["请选择认领后的处理方式。"]);
         await using var content = Evidence?.OpenReadStream();
         var evidence = Evidence is null ? null : new EvidenceUpload(content!, Evidence.Length, Evidence.FileName);
         var outcome = await filing.FileAsync(id, User.UserId()!, Statement, Outcome == "removal", evidence, ct);
         if (outcome is ClaimFilingOutcome.Done done) return Redirect($"/me/claims?filed={done.Claim.Id}");
-        var problem = ClaimEndpoints.Problem(outcome).ProblemDetails;
+        var problem = ClaimEndpoints.Problem(outcome, T).ProblemDetails;
         if (outcome is ClaimFilingOutcome.AlreadyOpen) await LoadAsync(id, ct);
         return Refuse(problem.Status ?? 400, problem.Title ?? "");
     }
@@ -58,7 +60,7 @@ public sealed class ClaimFormModel(WenkuDb db, ClaimFiling filing) : PageModel
         if (doc.UploaderId == userId)
         {
             IsUploader = true;
-            Errors = ["不能认领自己上传的文档。You cannot claim a document you uploaded."];
+            Errors = [T["不能认领自己上传的文档。"]];
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }

@@ -41,12 +41,12 @@ public sealed class CommentModeration(WenkuDb db, Ledger ledger, AuditLog audit,
                     await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.CommentApprove, "comment", commentId.ToString(), clean,
                         Before: new { state = nameof(CommentState.Pending), words = comment.ReviewWords },
                         After: new { state = nameof(CommentState.Visible), document = comment.DocumentId }), ct);
-                    return new Decision.Done("评论已通过审核。The comment is approved and shown.");
+                    return new Decision.Done(DecisionTexts.CommentApproved);
                 case Hide:
                     if (comment.State == CommentState.Hidden) return new Decision.NotOpen();
                     await HideAsync(comment, clean, actorId, ct);
                     await ActionOpenReportsAsync(comment, clean, actorId, ct);
-                    return new Decision.Done("评论已隐藏。The comment is hidden.");
+                    return new Decision.Done(DecisionTexts.CommentHidden);
                 default:
                     var before = new { state = comment.State.ToString(), author = comment.UserId, body = comment.Body, document = comment.DocumentId };
                     await ActionOpenReportsAsync(comment, clean, actorId, ct);
@@ -54,7 +54,7 @@ public sealed class CommentModeration(WenkuDb db, Ledger ledger, AuditLog audit,
                     await db.SaveChangesAsync(ct);
                     await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.CommentDelete, "comment", commentId.ToString(), clean,
                         Before: before, After: new { deleted = true }), ct);
-                    return new Decision.Done("评论已删除。The comment is deleted.");
+                    return new Decision.Done(DecisionTexts.CommentDeleted);
             }
         }, ct);
         if (decision is Decision.Done)

@@ -109,7 +109,7 @@ public sealed class DocumentRemovals(WenkuDb db, Ledger ledger, AuditLog audit, 
             .OrderBy(p => p.Id).Select(p => p.Id).ToListAsync(ct);
         var refunded = 0;
         foreach (var id in purchases)
-            if (await refunds.RefundAsync(id, actorId, $"文档因侵权下架，自动退款 Removed for infringement: automatic refund (removal #{removal.Id})", ct) is RefundOutcome.Done)
+            if (await refunds.RefundAsync(id, actorId, $"removed for infringement: automatic refund (removal #{removal.Id})", ct) is RefundOutcome.Done)
                 refunded++;
         return refunded;
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Commerce;
@@ -41,7 +43,10 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
             else
             {
                 doc.Status = DocumentStatus.Failed;
-                doc.Error = Cut(RejectionText(hold, doc.NearDuplicateOfId) + " 理由 Reason: " + clean, 1000);
+                // Stored as a code and its arguments: the uploader reads it in their own language.
+                var (message, args) = Rejection(hold, doc.NearDuplicateOfId, clean);
+                doc.Error = Cut(message.Format(args), 1000);
+                (doc.ErrorCode, doc.ErrorArgs) = (message.Code, Message.StoreArgs(args));
                 Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentRejected, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
             }
             await db.SaveChangesAsync(ct);
@@ -49,9 +54,7 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
                 "document", documentId.ToString(), clean,
                 Before: new { status = nameof(DocumentStatus.Held), hold = hold.ToString(), nearDuplicateOf = doc.NearDuplicateOfId },
                 After: new { status = doc.Status.ToString() }), ct);
-            return new Decision.Done(action == Release
-                ? $"已发布 /d/{documentId}。Released /d/{documentId}."
-                : $"已拒绝 /d/{documentId}。Rejected /d/{documentId}.");
+            return new Decision.Done(action == Release ? DecisionTexts.Released : DecisionTexts.Rejected, documentId);
         }, ct);
         if (outcome is not Decision.Done) return outcome;
         if (action == Reject)
@@ -65,13 +68,16 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
         return outcome;
     }
 
-    /// <summary>Why the document was not published, in words its uploader understands (before the moderator's own reason).</summary>
-    public static string RejectionText(HoldReason hold, long? nearDuplicateOf) => hold switch
+    public static readonly Message RejectedDuplicate = new("held.rejected-duplicate", "版主认定为 /d/{0} 的重复文档，未予发布。理由：{1}");
+    public static readonly Message RejectedWords = new("held.rejected-words", "版主审核了文档中需审核的词语，未予发布。理由：{0}");
+    public static readonly Message RejectedNewUpload = new("held.rejected-new-upload", "版主审核新上传的文档后未予发布。理由：{0}");
+
+    /// <summary>Why the document was not published (the moderator's own reason last), as a stored message.</summary>
+    public static (Message Message, object?[] Args) Rejection(HoldReason hold, long? nearDuplicateOf, string reason) => hold switch
     {
-        HoldReason.NearDuplicate =>
-            $"版主认定为 /d/{nearDuplicateOf} 的重复文档，未予发布。A moderator rejected this document as a near duplicate of /d/{nearDuplicateOf}.",
-        HoldReason.SensitiveWords => "版主审核了文档中需审核的词语，未予发布。A moderator reviewed the words this document was held for and did not publish it.",
-        _ => "版主审核新上传的文档后未予发布。A moderator reviewed this new upload and did not publish it.",
+        HoldReason.NearDuplicate => (RejectedDuplicate, [nearDuplicateOf, reason]),
+        HoldReason.SensitiveWords => (RejectedWords, [reason]),
+        _ => (RejectedNewUpload, [reason]),
     };
 
     private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];

@@ -5,6 +5,8 @@ public static class ModerationServices
     /// <summary>Reports, claims, takedowns, appeals, the review queue, sensitive words, users, the audit log, notifications.</summary>
     public static IServiceCollection AddModeration(this IServiceCollection services, IConfiguration config)
     {
+        // Services here answer in the reader's language; hosts without the site (the CLI) need the localizer too.
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddScoped<AuditLog>();
         services.AddScoped<DocumentRemovals>();
         services.AddScoped<ReportDecisions>();

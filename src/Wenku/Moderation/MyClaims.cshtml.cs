@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +10,7 @@ namespace Wenku.Moderation;
 
 /// <summary>A reader's claims (我的认领): each with its document, what was asked, its state and the moderator's reason.</summary>
 [Authorize(AuthenticationSchemes = Authentication.Cookie)]
-public sealed class MyClaimsModel(WenkuDb db) : PageModel
+public sealed class MyClaimsModel(WenkuDb db, IStringLocalizer<SharedResource> T) : PageModel
 {
     public sealed record Row(long Id, long DocumentId, string Title, bool WantsRemoval, bool HasEvidence, ClaimState State,
         DateTime CreatedAt, DateTime? DecidedAt, string? DecisionReason);
@@ -18,7 +20,7 @@ public sealed class MyClaimsModel(WenkuDb db) : PageModel
 
     public async Task OnGetAsync(long? filed, CancellationToken ct)
     {
-        if (filed is { } id) Message = $"已提交认领 #{id}，管理员处理后会通知你。Claim #{id} filed: you will be told when a moderator decides it.";
+        if (filed is { } id) Message = T.Text("已提交认领 #{0}，管理员处理后会通知你。", id);
         var userId = User.UserId()!;
         Claims = await (from c in db.Claims.AsNoTracking()
                         where c.ClaimantId == userId
@@ -30,11 +32,11 @@ public sealed class MyClaimsModel(WenkuDb db) : PageModel
             .Take(200).ToListAsync(ct);
     }
 
-    public static string StateText(ClaimState state, bool wantsRemoval) => state switch
+    public static string StateText(IStringLocalizer T, ClaimState state, bool wantsRemoval) => state switch
     {
-        ClaimState.Open => "待处理 Open",
-        ClaimState.Approved when wantsRemoval => "已批准：文档已下架 Approved: removed",
-        ClaimState.Approved => "已批准：文档已转到你名下 Approved: moved to you",
-        _ => "已驳回 Rejected",
+        ClaimState.Open => T["待处理"],
+        ClaimState.Approved when wantsRemoval => T["已批准：文档已下架"],
+        ClaimState.Approved => T["已批准：文档已转到你名下"],
+        _ => T["已驳回"],
     };
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 
@@ -10,7 +12,7 @@ public sealed record NotificationItem(long Id, string Kind, string Text, string?
 /// A user's notifications (站内信): the unread count for the bell (one indexed count on <c>(UserId, ReadAt)</c>), pages
 /// newest first, and marking read. Every query is scoped to the one user: nobody reads another's notifications.
 /// </summary>
-public sealed class NotificationInbox(WenkuDb db, TimeProvider clock)
+public sealed class NotificationInbox(WenkuDb db, TimeProvider clock, IStringLocalizer<SharedResource> T)
 {
     public const int PageSize = 20;
     public const int MaxIds = 200;
@@ -28,7 +30,7 @@ public sealed class NotificationInbox(WenkuDb db, TimeProvider clock)
         var number = Math.Clamp(page, 1, pages);
         var rows = await query.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
             .Skip((number - 1) * PageSize).Take(PageSize).ToListAsync(ct);
-        return (rows.Select(n => new NotificationItem(n.Id, n.Kind, NotificationText.For(n.Kind, n.Args), n.Link,
+        return (rows.Select(n => new NotificationItem(n.Id, n.Kind, NotificationText.For(T, n.Kind, n.Args), n.Link,
             DateTime.SpecifyKind(n.CreatedAt, DateTimeKind.Utc), n.ReadAt is not null)).ToList(), number, pages, total);
     }
 

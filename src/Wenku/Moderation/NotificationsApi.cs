@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Wenku.Accounts;
@@ -18,7 +20,7 @@ public static class NotificationsApi
     public static void MapNotificationsApi(this RouteGroupBuilder api)
     {
         api.MapGet("/notifications", ListAsync).RequireAuthorization()
-            .WithSummary("The caller's notifications (站内信), newest first")
+            .WithSummary("The caller's notifications, newest first")
             .WithDescription("`unread=true` leaves out what was read; `page` from 1 (20 a page). Each item: `id`, `kind` (e.g. `document.removed`, `withdrawal.paid`), `text` (zh-CN and English; plain text, encode it when you show it), `link` (site-relative), `createdAt`, `read`. `unread` is the caller's unread count.");
         api.MapPost("/notifications/read", MarkReadAsync).RequireAuthorization()
             .DisableAntiforgery() // bearer tokens only
@@ -33,7 +35,7 @@ public static class NotificationsApi
         return TypedResults.Ok(new NotificationPage(items, await inbox.UnreadAsync(userId, ct), number, pages));
     }
 
-    private static async Task<Results<Ok<UnreadCount>, ProblemHttpResult>> MarkReadAsync(HttpContext http, NotificationInbox inbox, CancellationToken ct)
+    private static async Task<Results<Ok<UnreadCount>, ProblemHttpResult>> MarkReadAsync(HttpContext http, NotificationInbox inbox, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         MarkReadRequest? body = null;
         if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
@@ -44,11 +46,11 @@ public static class NotificationsApi
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
             {
-                return TypedResults.Problem(statusCode: 400, title: "请求体须为 {\"ids\": [...]}。The body must be {\"ids\": [...]}.");
+                return TypedResults.Problem(statusCode: 400, title: T.Text("请求体须为 {0}。", "{\"ids\": [...]}"));
             }
         }
         if (body?.Ids is { Length: > NotificationInbox.MaxIds })
-            return TypedResults.Problem(statusCode: 400, title: $"一次最多标记 {NotificationInbox.MaxIds} 条。At most {NotificationInbox.MaxIds} ids at once.");
+            return TypedResults.Problem(statusCode: 400, title: T.Text("一次最多标记 {0} 条。", NotificationInbox.MaxIds));
         var userId = http.User.UserId()!;
         await inbox.MarkReadAsync(userId, body?.Ids, ct);
         return TypedResults.Ok(new UnreadCount(await inbox.UnreadAsync(userId, ct)));

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wenku.Accounts;
 
@@ -26,12 +28,12 @@ public static class QueueApi
     }
 
     private static async Task<Results<Ok<QueueItemsDto>, ProblemHttpResult>> QueueAsync(string? kind, string? hold, string? page,
-        ReviewQueue queue, CancellationToken ct)
+        ReviewQueue queue, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
-        var (filter, error) = ReviewQueue.ParseFilter(kind, hold);
+        var (filter, error) = ReviewQueue.ParseFilter(T, kind, hold);
         if (filter is null) return TypedResults.Problem(statusCode: 400, title: error);
         if (ReviewQueue.ParsePage(page) is not { } number)
-            return TypedResults.Problem(statusCode: 400, title: $"页码须为 1 到 {ReviewQueue.MaxPage}。The page must be 1 to {ReviewQueue.MaxPage}.");
+            return TypedResults.Problem(statusCode: 400, title: T.Text("页码须为 1 到 {0}。", ReviewQueue.MaxPage));
         var listing = await queue.PageAsync(filter, number, ct);
         var items = await queue.DetailsAsync(listing.Entries, ct);
         return TypedResults.Ok(new QueueItemsDto(

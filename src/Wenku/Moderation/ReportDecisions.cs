@@ -46,7 +46,7 @@ public sealed class ReportDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.ReportDismiss, "report", report.Id.ToString(), reason,
                 Before: new { state = nameof(ReportState.Open) },
                 After: new { state = nameof(ReportState.Dismissed), document = report.DocumentId, comment = report.CommentId }), ct);
-            return new Decision.Done("举报已驳回。The report is dismissed.");
+            return new Decision.Done(DecisionTexts.ReportDismissed);
         }, ct);
 
     private async Task<Decision> HideCommentAsync(Report report, long commentId, string reason, string actorId, CancellationToken ct)
@@ -65,7 +65,7 @@ public sealed class ReportDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.ReportAction, "report", report.Id.ToString(), reason,
                 Before: new { state = nameof(ReportState.Open) },
                 After: new { state = nameof(ReportState.Actioned), document = report.DocumentId, comment = commentId, commentHidden = comment is not null, otherReports = others }), ct);
-            return new Decision.Done("评论已隐藏，举报已处理。The comment is hidden; the report is closed.");
+            return new Decision.Done(DecisionTexts.ReportCommentHidden);
         }, ct);
         if (decision is Decision.Done)
             await Documents.DocumentPageCache.EvictAsync(cache, report.DocumentId, ct);
@@ -79,7 +79,7 @@ public sealed class ReportDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
         {
             case RemovalOutcome.Done:
                 // The removal closed every open report of the document; this one may have been dismissed meanwhile.
-                return new Decision.Done("文档已下架，举报已处理。The document is removed; its reports are closed.");
+                return new Decision.Done(DecisionTexts.ReportDocumentRemoved);
             case RemovalOutcome.BadReason:
                 return new Decision.BadReason();
             case RemovalOutcome.NotFound:
@@ -92,7 +92,7 @@ public sealed class ReportDecisions(WenkuDb db, Ledger ledger, AuditLog audit, D
                     await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.ReportAction, "report", report.Id.ToString(), reason,
                         Before: new { state = nameof(ReportState.Open) },
                         After: new { state = nameof(ReportState.Actioned), document = report.DocumentId, alreadyRemoved = outcome is RemovalOutcome.AlreadyRemoved }), ct);
-                    return new Decision.Done("文档已不在库中，举报已处理。The document was already gone; the report is closed.");
+                    return new Decision.Done(DecisionTexts.ReportDocumentGone);
                 }, ct);
             default:
                 throw new InvalidOperationException($"Unexpected removal outcome {outcome}");

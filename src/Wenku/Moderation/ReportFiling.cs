@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
@@ -28,32 +30,30 @@ public abstract record ReportFilingOutcome
 /// Files readers' reports. One open report per reader and document (and per reader and comment): a second is refused
 /// and changes nothing; the unique indexes decide between two parallel submissions.
 /// </summary>
-public sealed class ReportFiling(WenkuDb db, ILogger<ReportFiling> log)
+public sealed class ReportFiling(WenkuDb db, ILogger<ReportFiling> log, IStringLocalizer<SharedResource> T)
 {
     public const int MaxOriginalTitle = 200;
     public const int MaxOriginalLink = 500;
     public const int MaxContact = 200;
 
-    public const string AlreadyReportedMessage = "你已举报过，正在处理。You reported this already; it is being reviewed.";
+    /// <summary>The refusal of a second open report by the same reader, in the reader's language.</summary>
+    public static string AlreadyReported(IStringLocalizer T) => T["你已举报过，正在处理。"];
 
-    /// <summary>The reasons as the API and the form name them, with their labels.</summary>
-    public static readonly IReadOnlyList<(ReportReason Reason, string Name, string Label)> Reasons =
+    /// <summary>The reasons as the API and the form name them.</summary>
+    public static readonly IReadOnlyList<(ReportReason Reason, string Name)> Reasons =
     [
-        (ReportReason.Infringement, "infringement", "侵权 Infringement"),
-        (ReportReason.Pornography, "pornography", "色情 Pornography"),
-        (ReportReason.Illegal, "illegal", "违法 Illegal"),
-        (ReportReason.Spam, "spam", "广告 Spam"),
-        (ReportReason.Duplicate, "duplicate", "抄袭 Duplicate"),
-        (ReportReason.Other, "other", "其他 Other"),
+        (ReportReason.Infringement, "infringement"), (ReportReason.Pornography, "pornography"), (ReportReason.Illegal, "illegal"),
+        (ReportReason.Spam, "spam"), (ReportReason.Duplicate, "duplicate"), (ReportReason.Other, "other"),
     ];
 
-    public static string LabelOf(ReportReason reason) => Reasons.First(r => r.Reason == reason).Label;
+    /// <summary>A reason in the reader's words.</summary>
+    public static string LabelOf(IStringLocalizer T, ReportReason reason) => ReviewQueue.ReasonName(T, reason);
 
-    public static string StateLabel(ReportState state) => state switch
+    public static string StateLabel(IStringLocalizer T, ReportState state) => state switch
     {
-        ReportState.Open => "处理中 Being reviewed",
-        ReportState.Dismissed => "未采纳 Dismissed",
-        _ => "已处理 Action taken",
+        ReportState.Open => T["处理中"],
+        ReportState.Dismissed => T["未采纳"],
+        _ => T["已处理"],
     };
 
     public async Task<ReportFilingOutcome> FileAsync(long documentId, ReportForm form, string reporterId, CancellationToken ct)
@@ -72,12 +72,12 @@ public sealed class ReportFiling(WenkuDb db, ILogger<ReportFiling> log)
             if (comment is null || comment.State == CommentState.Hidden || (comment.State == CommentState.Pending && comment.UserId != reporterId))
                 return new ReportFilingOutcome.NotFound();
             if (comment.UserId == reporterId)
-                return new ReportFilingOutcome.OwnContent("不能举报自己的评论。You cannot report your own comment.");
+                return new ReportFilingOutcome.OwnContent(T["不能举报自己的评论。"]);
         }
         else if (doc.UploaderId == reporterId)
-            return new ReportFilingOutcome.OwnContent("不能举报自己上传的文档。You cannot report your own document.");
+            return new ReportFilingOutcome.OwnContent(T["不能举报自己上传的文档。"]);
 
-        var (report, invalid) = Validate(form);
+        var (report, invalid) = Validate(T, form);
         if (invalid is not null) return invalid;
         report!.DocumentId = documentId;
         report.ReporterId = reporterId;
@@ -106,33 +106,33 @@ public sealed class ReportFiling(WenkuDb db, ILogger<ReportFiling> log)
             .Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);
 
     /// <summary>The report the form describes, or why it cannot be filed (the first wrong field).</summary>
-    public static (Report? Report, ReportFilingOutcome.Invalid? Invalid) Validate(ReportForm form)
+    public static (Report? Report, ReportFilingOutcome.Invalid? Invalid) Validate(IStringLocalizer T, ReportForm form)
     {
         var name = (form.Reason ?? "").Trim();
         var match = Reasons.Where(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)).Select(r => (ReportReason?)r.Reason).FirstOrDefault();
         if (match is not { } reason)
-            return (null, new("reason", "请选择举报原因。Choose a reason: infringement, pornography, illegal, spam, duplicate or other."));
+            return (null, new("reason", T["请选择举报原因：infringement、pornography、illegal、spam、duplicate 或 other。"]));
         var details = Text.SafeText.MultiLine(form.Details);
         if (details.Length > Report.MaxDetails)
-            return (null, new("details", $"说明最多 {Report.MaxDetails} 字。The details may have at most {Report.MaxDetails} characters."));
+            return (null, new("details", T.Text("说明最多 {0} 字。", Report.MaxDetails)));
         var title = Text.SafeText.OneLine(form.OriginalTitle);
         var link = Text.SafeText.OneLine(form.OriginalLink);
         var contact = Text.SafeText.OneLine(form.Contact);
         if (title.Length > MaxOriginalTitle)
-            return (null, new("originalTitle", $"原作品名称最多 {MaxOriginalTitle} 字。The original work's title may have at most {MaxOriginalTitle} characters."));
+            return (null, new("originalTitle", T.Text("原作品名称最多 {0} 字。", MaxOriginalTitle)));
         if (link.Length > MaxOriginalLink)
-            return (null, new("originalLink", $"原作品链接或 ISBN 最多 {MaxOriginalLink} 字。The link or ISBN may have at most {MaxOriginalLink} characters."));
+            return (null, new("originalLink", T.Text("原作品链接或 ISBN 最多 {0} 字。", MaxOriginalLink)));
         if (contact.Length > MaxContact)
-            return (null, new("contact", $"联系方式最多 {MaxContact} 字。The contact may have at most {MaxContact} characters."));
+            return (null, new("contact", T.Text("联系方式最多 {0} 字。", MaxContact)));
         if (reason == ReportReason.Infringement)
         {
             if (title.Length == 0 && link.Length == 0)
-                return (null, new("originalTitle", "侵权举报须写明原作品（名称、链接或 ISBN）。An infringement report names the original work (its title, a link or the ISBN)."));
+                return (null, new("originalTitle", T["侵权举报须写明原作品（名称、链接或 ISBN）。"]));
             if (contact.Length == 0)
-                return (null, new("contact", "侵权举报须留下权利人的联系方式。An infringement report gives the rights holder's contact (email or phone)."));
+                return (null, new("contact", T["侵权举报须留下权利人的联系方式。"]));
         }
         else if (reason == ReportReason.Other && details.Length == 0)
-            return (null, new("details", "选择“其他”时请写明原因。With “other”, say what is wrong in the details."));
+            return (null, new("details", T["选择“其他”时请写明原因。"]));
         return (new Report
         {
             ReporterId = "", Reason = reason, Details = details, CommentId = form.CommentId,

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -16,7 +18,7 @@ namespace Wenku.Moderation;
 /// </summary>
 [Authorize]
 [EnableRateLimiting(RateLimits.Reports)]
-public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
+public sealed class ReportPageModel(WenkuDb db, ReportFiling filing, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public string? Reason { get; set; }
     [BindProperty] public string? Details { get; set; }
@@ -37,10 +39,10 @@ public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
     {
         if (await LoadAsync(id, comment, ct) is { } missing) return missing;
         var userId = User.UserId()!;
-        if (comment is null && Doc.UploaderId == userId) return Refuse(403, "不能举报自己上传的文档。You cannot report your own document.");
-        if (comment is not null && Comment?.AuthorId == userId) return Refuse(403, "不能举报自己的评论。You cannot report your own comment.");
+        if (comment is null && Doc.UploaderId == userId) return Refuse(403, T["不能举报自己上传的文档。"]);
+        if (comment is not null && Comment?.AuthorId == userId) return Refuse(403, T["不能举报自己的评论。"]);
         if (await db.Reports.AnyAsync(r => r.DocumentId == id && r.CommentId == comment && r.ReporterId == userId && r.State == ReportState.Open, ct))
-            Refusal = ReportFiling.AlreadyReportedMessage;
+            Refusal = ReportFiling.AlreadyReported(T);
         return Page();
     }
 
@@ -55,7 +57,7 @@ public sealed class ReportPageModel(WenkuDb db, ReportFiling filing) : PageModel
                 (Error, ErrorField) = (bad.Message, bad.Field);
                 Response.StatusCode = 400;
                 return Page();
-            case ReportFilingOutcome.AlreadyOpen: return Refuse(409, ReportFiling.AlreadyReportedMessage);
+            case ReportFilingOutcome.AlreadyOpen: return Refuse(409, ReportFiling.AlreadyReported(T));
             case ReportFilingOutcome.OwnContent own: return Refuse(403, own.Message);
             case ReportFilingOutcome.Gone: return StatusCode(410);
             default: return NotFound();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
@@ -31,7 +33,7 @@ public static class ReportsApi
             .RequireAuthorization()
             .RequireRateLimiting(RateLimits.Reports)
             .DisableAntiforgery() // bearer tokens only, never the cookie
-            .WithSummary("Report a document or one of its comments (举报)")
+            .WithSummary("Report a document or one of its comments")
             .WithDescription("JSON `{\"reason\": \"infringement|pornography|illegal|spam|duplicate|other\", \"details\": \"…\"}`; for infringement also `originalTitle` or `originalLink` (a link or ISBN) and `contact` (required); `commentId` reports one comment of the document. 201 `{\"id\"}`; 400 names the wrong field (`errors`); 404 no such (visible) document or comment; 410 removed; 403 one's own document or comment; 409 the caller has an open report of it already; 429 more than the hourly limit of reports.");
         api.MapPost("/moderation/reports/{id:long}/decision", DecideAsync)
             .RequireAuthorization(Roles.StaffPolicy)
@@ -41,25 +43,25 @@ public static class ReportsApi
     }
 
     private static async Task<Results<Created<ReportCreated>, ValidationProblem, ProblemHttpResult, NotFound>> FileAsync(
-        long id, ReportRequest? body, HttpContext http, ReportFiling filing, CancellationToken ct)
+        long id, ReportRequest? body, HttpContext http, ReportFiling filing, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (body is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["请选择举报原因。A JSON body with `reason` is required."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = [T["请求体须为含 reason 的 JSON。"]] });
         var form = new ReportForm(body.Reason, body.Details, body.OriginalTitle, body.OriginalLink, body.Contact, body.CommentId);
         return await filing.FileAsync(id, form, http.User.UserId()!, ct) switch
         {
             ReportFilingOutcome.Done done => TypedResults.Created($"/me/reports#report-{done.Report.Id}", new ReportCreated(done.Report.Id)),
             ReportFilingOutcome.Invalid bad => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [bad.Field] = [bad.Message] }, title: bad.Message),
-            ReportFilingOutcome.AlreadyOpen open => TypedResults.Problem(statusCode: 409, title: ReportFiling.AlreadyReportedMessage,
+            ReportFilingOutcome.AlreadyOpen open => TypedResults.Problem(statusCode: 409, title: ReportFiling.AlreadyReported(T),
                 extensions: new Dictionary<string, object?> { ["reportId"] = open.ReportId }),
             ReportFilingOutcome.OwnContent own => TypedResults.Problem(statusCode: 403, title: own.Message),
-            ReportFilingOutcome.Gone => TypedResults.Problem(statusCode: 410, title: "该文档已被下架。This document was removed."),
+            ReportFilingOutcome.Gone => TypedResults.Problem(statusCode: 410, title: T["该文档已被下架。"]),
             _ => TypedResults.NotFound(),
         };
     }
 
     private static async Task<Results<Ok<ReportDecided>, ProblemHttpResult, NotFound>> DecideAsync(
-        long id, DecisionRequest? body, HttpContext http, ReportDecisions decisions, Data.WenkuDb db, CancellationToken ct)
+        long id, DecisionRequest? body, HttpContext http, ReportDecisions decisions, Data.WenkuDb db, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var decision = await decisions.DecideAsync(id, body?.Action ?? "", body?.Reason, http.User.UserId()!, ct);
         switch (decision)
@@ -68,11 +70,11 @@ public static class ReportsApi
                 var state = await db.Reports.Where(r => r.Id == id).Select(r => r.State).SingleAsync(ct);
                 return TypedResults.Ok(new ReportDecided(id, state.ToString().ToLowerInvariant()));
             case Decision.NotFound: return TypedResults.NotFound();
-            case Decision.NotOpen: return TypedResults.Problem(statusCode: 409, title: "这条举报已处理过。This report was decided already.");
-            case Decision.BadAction: return TypedResults.Problem(statusCode: 400, title: "操作须为 dismiss 或 remove。The action is dismiss or remove.");
+            case Decision.NotOpen: return TypedResults.Problem(statusCode: 409, title: T["这条举报已处理过。"]);
+            case Decision.BadAction: return TypedResults.Problem(statusCode: 400, title: T["操作须为 dismiss 或 remove。"]);
             case Decision.BadReason:
-                return TypedResults.Problem(statusCode: 400, title: $"请填写理由（1–{ReportDecisions.MaxReason} 字）。Give a reason (1–{ReportDecisions.MaxReason} characters).");
-            case Decision.NotAllowed no: return TypedResults.Problem(statusCode: 403, title: no.Why);
+                return TypedResults.Problem(statusCode: 400, title: T.Text("请填写理由（1–{0} 字）。", ReportDecisions.MaxReason));
+            case Decision.NotAllowed no: return TypedResults.Problem(statusCode: 403, title: no.Text(T));
             default: throw new InvalidOperationException($"Unexpected decision {decision}");
         }
     }

@@ -84,7 +84,7 @@ public sealed class RemovedFilesRetention(WenkuDb db, Ledger ledger, AuditLog au
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.FilesDeletedAt, now), ct);
             if (marked == 0) return false;
             await audit.RecordAsync(new AuditRecord(AuditLog.SystemActor, AuditKinds.DocumentFilesDeleted, "document", documentId.ToString(),
-                $"下架超过 {days} 天，文件已删除 Removed more than {days} days ago: files deleted",
+                $"removed more than {days} days ago: files deleted",
                 Before: new { removal = removalId, removedAt = removedAt }, After: new { filesDeletedAt = now }), ct);
             return true;
         }, ct);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,23 +13,23 @@ namespace Wenku.Moderation;
 /// <see cref="ClaimDecisions"/>, <see cref="AppealDecisions"/>, <see cref="HeldDecisions"/>, <see cref="CommentModeration"/>).
 /// </summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services) : PageModel
+public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services, IStringLocalizer<SharedResource> T) : PageModel
 {
     /// <summary>The actions of each kind of item, with their words (the first one is what most items get).</summary>
-    public static readonly IReadOnlyDictionary<QueueKind, (string Action, string Label)[]> Actions = new Dictionary<QueueKind, (string, string)[]>
+    public (string Action, string Label)[] Actions(QueueKind kind) => kind switch
     {
-        [QueueKind.Report] = [(ReportDecisions.Remove, "下架文档 Remove the document"), (ReportDecisions.Dismiss, "驳回举报 Dismiss")],
-        [QueueKind.CommentReport] = [(ReportDecisions.Remove, "隐藏评论 Hide the comment"), (ReportDecisions.Dismiss, "驳回举报 Dismiss")],
-        [QueueKind.Claim] = [(ClaimDecisions.Approve, "批准认领 Approve"), (ClaimDecisions.Reject, "驳回认领 Reject")],
-        [QueueKind.Appeal] = [(AppealDecisions.Uphold, "申诉成立，恢复 Uphold and restore"), (AppealDecisions.Reject, "驳回申诉 Reject")],
-        [QueueKind.Held] = [(HeldDecisions.Release, "发布 Release"), (HeldDecisions.Reject, "拒绝 Reject")],
-        [QueueKind.Comment] = [(CommentModeration.Approve, "通过 Approve"), (CommentModeration.Hide, "隐藏 Hide"), (CommentModeration.Delete, "删除 Delete")],
+        QueueKind.Report => [(ReportDecisions.Remove, T["下架文档"]), (ReportDecisions.Dismiss, T["驳回举报"])],
+        QueueKind.CommentReport => [(ReportDecisions.Remove, T["隐藏评论"]), (ReportDecisions.Dismiss, T["驳回举报"])],
+        QueueKind.Claim => [(ClaimDecisions.Approve, T["批准认领"]), (ClaimDecisions.Reject, T["驳回认领"])],
+        QueueKind.Appeal => [(AppealDecisions.Uphold, T["申诉成立，恢复"]), (AppealDecisions.Reject, T["驳回申诉"])],
+        QueueKind.Held => [(HeldDecisions.Release, T["发布"]), (HeldDecisions.Reject, T["拒绝"])],
+        _ => [(CommentModeration.Approve, T["通过"]), (CommentModeration.Hide, T["隐藏"]), (CommentModeration.Delete, T["删除"])],
     };
 
-    public static readonly (string Kind, string Label)[] KindFilters =
+    public (string Kind, string Label)[] KindFilters =>
     [
-        ("", "全部 All"), ("report", "举报 Reports"), ("claim", "认领 Claims"), ("appeal", "申诉 Appeals"), ("held", "待发布文档 Held documents"),
-        ("comment", "待审评论 Pending comments"), ("comment-report", "被举报的评论 Reported comments"),
+        ("", T["全部"]), ("report", T["举报"]), ("claim", T["认领"]), ("appeal", T["申诉"]), ("held", T["待发布文档"]),
+        ("comment", T["待审评论"]), ("comment-report", T["被举报的评论"]),
     ];
 
     public IReadOnlyList<QueueItem> Items { get; private set; } = [];
@@ -45,9 +47,9 @@ public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services) : 
     public async Task<IActionResult> OnPostAsync(string? type, long id, string? decision, string? reason, [FromQuery] string? kind, [FromQuery] string? hold,
         [FromQuery(Name = "page")] string? page, CancellationToken ct)
     {
-        var (filter, _) = ReviewQueue.ParseFilter(type, null);
-        if (filter?.Kind is not { } itemKind || decision is null || !Actions[itemKind].Any(a => a.Action == decision))
-            return await RefuseAsync(400, "没有这种操作。No such action for this item.", kind, hold, page, ct);
+        var (filter, _) = ReviewQueue.ParseFilter(T, type, null);
+        if (filter?.Kind is not { } itemKind || decision is null || !Actions(itemKind).Any(a => a.Action == decision))
+            return await RefuseAsync(400, T["没有这种操作。"], kind, hold, page, ct);
         var actor = User.UserId()!;
         var outcome = itemKind switch
         {
@@ -59,12 +61,12 @@ public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services) : 
         };
         return outcome switch
         {
-            Decision.Done done => await ListAsync(kind, hold, page, ct, message: done.Message),
+            Decision.Done done => await ListAsync(kind, hold, page, ct, message: done.Text(T)),
             Decision.NotFound => NotFound(),
-            Decision.NotOpen => await RefuseAsync(409, "此项已由他人处理，未作更改。This item was decided already; nothing changed.", kind, hold, page, ct),
-            Decision.BadReason => await RefuseAsync(400, $"请填写理由（最多 {HeldDecisions.MaxReason} 字）。Give a reason (at most {HeldDecisions.MaxReason} characters).", kind, hold, page, ct),
-            Decision.BadAction => await RefuseAsync(400, "没有这种操作。No such action for this item.", kind, hold, page, ct),
-            Decision.NotAllowed no => await RefuseAsync(403, $"你不能处理此项：{no.Why} You may not decide this item: {no.Why}", kind, hold, page, ct),
+            Decision.NotOpen => await RefuseAsync(409, T["此项已由他人处理，未作更改。"], kind, hold, page, ct),
+            Decision.BadReason => await RefuseAsync(400, T.Text("请填写理由（最多 {0} 字）。", HeldDecisions.MaxReason), kind, hold, page, ct),
+            Decision.BadAction => await RefuseAsync(400, T["没有这种操作。"], kind, hold, page, ct),
+            Decision.NotAllowed no => await RefuseAsync(403, T.Text("你不能处理此项：{0}", no.Text(T)!), kind, hold, page, ct),
             _ => throw new InvalidOperationException($"Unknown decision outcome {outcome}"),
         };
     }
@@ -79,12 +81,12 @@ public sealed class ReviewModel(ReviewQueue queue, IServiceProvider services) : 
     private async Task<IActionResult> ListAsync(string? kind, string? hold, string? page, CancellationToken ct, string? message = null, string? error = null)
     {
         (Kind, Hold, Message, Error) = (kind, hold, message, error);
-        var (filter, filterError) = ReviewQueue.ParseFilter(kind, hold);
+        var (filter, filterError) = ReviewQueue.ParseFilter(T, kind, hold);
         var number = ReviewQueue.ParsePage(page);
         if (filter is null || number is null)
         {
             Response.StatusCode = 400;
-            Error = filterError ?? $"页码须为 1 到 {ReviewQueue.MaxPage}。The page must be 1 to {ReviewQueue.MaxPage}.";
+            Error = filterError ?? T.Text("页码须为 1 到 {0}。", ReviewQueue.MaxPage);
             (Kind, Hold) = (null, null);
             return Page();
         }

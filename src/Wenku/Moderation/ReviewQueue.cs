@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
@@ -58,7 +60,7 @@ public sealed record QueueItem(QueueEntry Entry, QueueDocument? Document, string
 /// documents and pending comments, oldest first, in one list. Each source is read in order up to the end of the page
 /// asked for, and the sources are merged: a page costs one query per kind, however long the queue.
 /// </summary>
-public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
+public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLocalizer<SharedResource> T)
 {
     public const int PageSize = 20;
     public const int MaxPage = 1000;
@@ -81,22 +83,22 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
     public static string HoldName(HoldReason hold) => Holds.First(k => k.Value == hold).Key;
 
     /// <summary>The filter from the query (<c>kind</c>, <c>hold</c>), or the words saying what is wrong with it. A hold reason implies <c>held</c>.</summary>
-    public static (QueueFilter? Filter, string? Error) ParseFilter(string? kind, string? hold)
+    public static (QueueFilter? Filter, string? Error) ParseFilter(IStringLocalizer T, string? kind, string? hold)
     {
         QueueKind? k = null;
         HoldReason? h = null;
         if (!string.IsNullOrEmpty(kind))
         {
             if (!Kinds.TryGetValue(kind, out var parsed))
-                return (null, $"没有这种待审类型：{kind}。No such kind: {kind}. Kinds: {string.Join(", ", Kinds.Keys)}.");
+                return (null, T.Text("没有这种待审类型：{0}。可选：{1}。", kind, string.Join(", ", Kinds.Keys)));
             k = parsed;
         }
         if (!string.IsNullOrEmpty(hold))
         {
             if (!Holds.TryGetValue(hold, out var parsed))
-                return (null, $"没有这种暂停原因：{hold}。No such hold reason: {hold}. Reasons: {string.Join(", ", Holds.Keys)}.");
+                return (null, T.Text("没有这种暂停原因：{0}。可选：{1}。", hold, string.Join(", ", Holds.Keys)));
             if (k is not (null or QueueKind.Held))
-                return (null, "暂停原因只用于待审核文档。A hold reason filters held documents only (kind=held).");
+                return (null, T["暂停原因只用于待审核文档（kind=held）。"]);
             (k, h) = (QueueKind.Held, parsed);
         }
         return (new QueueFilter(k, h), null);
@@ -251,14 +253,14 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
             {
                 case QueueKind.Report or QueueKind.CommentReport when reports.TryGetValue(e.Id, out var r):
                     var comment = r.CommentId is { } cid ? comments.GetValueOrDefault(cid) : null;
-                    items.Add(new QueueItem(e, document, Cut($"{ReasonName(r.Reason)}: {(comment is null ? "" : $"「{comment.Body}」 ")}{r.Details}"))
+                    items.Add(new QueueItem(e, document, Cut(T.Text("{0}：{1}", ReasonName(T, r.Reason), $"{(comment is null ? "" : $"\"{comment.Body}\" ")}{r.Details}")))
                     {
                         Report = new ReportFacts(NameOf(r.ReporterId), r.Reason, r.Details, r.OriginalTitle, r.OriginalLink, r.Contact,
                             r.CommentId, comment?.Body, comment is null ? null : NameOf(comment.UserId)),
                     });
                     break;
                 case QueueKind.Claim when claims.TryGetValue(e.Id, out var c):
-                    items.Add(new QueueItem(e, document, Cut((c.WantsRemoval ? "认领并要求下架 Claim asking for removal: " : "认领 Claim: ") + c.Statement))
+                    items.Add(new QueueItem(e, document, Cut(c.WantsRemoval ? T.Text("认领并要求下架：{0}", c.Statement) : T.Text("认领：{0}", c.Statement)))
                     {
                         Claim = new ClaimFacts(c.ClaimantId, NameOf(c.ClaimantId), c.Statement, c.WantsRemoval, c.EvidenceFileName, c.EvidenceFormat,
                             c.EvidenceBytes, c.EvidenceKey is not null),
@@ -266,7 +268,7 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
                     break;
                 case QueueKind.Appeal when appeals.TryGetValue(e.Id, out var a):
                     var removal = removals.GetValueOrDefault(a.RemovalId);
-                    items.Add(new QueueItem(e, document, Cut($"申诉 Appeal ({removal?.Category}): {a.Statement}"))
+                    items.Add(new QueueItem(e, document, Cut(T.Text("申诉（{0}）：{1}", removal is null ? "" : CategoryName(T, removal.Category), a.Statement)))
                     {
                         Appeal = new AppealFacts(a.Statement, removal?.Category ?? RemovalCategory.Other, removal?.Reason ?? "",
                             removal is null ? "" : NameOf(removal.RemovedById), removal?.RemovedAt ?? default),
@@ -275,13 +277,13 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
                 case QueueKind.Held when d is not null:
                     var hold = d.HoldReason ?? HoldReason.NearDuplicate;
                     var match = d.NearDuplicateOfId is { } m ? matches.GetValueOrDefault(m) : null;
-                    items.Add(new QueueItem(e, document, Cut(HoldSummary(hold, d.NearDuplicateOfId, d.NearDuplicateScore, d.HoldDetails)))
+                    items.Add(new QueueItem(e, document, Cut(HoldSummary(T, hold, d.NearDuplicateOfId, d.NearDuplicateScore, d.HoldDetails)))
                     {
                         Held = new HeldFacts(hold, d.HoldDetails, d.NearDuplicateOfId, match?.Title, match?.PageCount ?? 0, d.NearDuplicateScore),
                     });
                     break;
                 case QueueKind.Comment when comments.TryGetValue(e.Id, out var pending):
-                    items.Add(new QueueItem(e, document, Cut($"待审评论 Pending comment: 「{pending.Body}」{(pending.ReviewWords is { Length: > 0 } w ? $" ({w})" : "")}"))
+                    items.Add(new QueueItem(e, document, Cut(T.Text("待审评论：{0}", $"\"{pending.Body}\"{(pending.ReviewWords is { Length: > 0 } w ? $" ({w})" : "")}")))
                     {
                         Comment = new CommentFacts(pending.Body, NameOf(pending.UserId), pending.ReviewWords),
                     });
@@ -294,38 +296,33 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log)
         return items;
     }
 
-    public static string ReasonName(ReportReason reason) => reason switch
+    public static string ReasonName(IStringLocalizer T, ReportReason reason) => reason switch
     {
-        ReportReason.Infringement => "侵权 Infringement",
-        ReportReason.Pornography => "色情 Pornography",
-        ReportReason.Illegal => "违法 Illegal",
-        ReportReason.Spam => "广告 Spam",
-        ReportReason.Duplicate => "抄袭 Duplicate",
-        _ => "其他 Other",
+        ReportReason.Infringement => T["侵权"],
+        ReportReason.Pornography => T["色情"],
+        ReportReason.Illegal => T["违法"],
+        ReportReason.Spam => T["广告"],
+        ReportReason.Duplicate => T["抄袭"],
+        _ => T["其他"],
     };
 
-    public static string CategoryName(RemovalCategory category) => category switch
+    public static string CategoryName(IStringLocalizer T, RemovalCategory category) => category switch
     {
-        RemovalCategory.Infringement => "侵权 Infringement",
-        RemovalCategory.Pornography => "色情 Pornography",
-        RemovalCategory.Illegal => "违法 Illegal",
-        RemovalCategory.Spam => "广告 Spam",
-        RemovalCategory.Duplicate => "抄袭 Duplicate",
-        RemovalCategory.UploaderBanned => "上传者被封禁 Uploader banned",
-        _ => "其他 Other",
+        RemovalCategory.UploaderBanned => T["上传者被封禁"],
+        _ => RemovedDocuments.Words(T, category),
     };
 
-    public static string HoldLabel(HoldReason hold) => hold switch
+    public static string HoldLabel(IStringLocalizer T, HoldReason hold) => hold switch
     {
-        HoldReason.NearDuplicate => "近似重复 Near duplicate",
-        HoldReason.NewUpload => "新上传审核 New-upload review",
-        _ => "敏感词 Sensitive words",
+        HoldReason.NearDuplicate => T["近似重复"],
+        HoldReason.NewUpload => T["新上传审核"],
+        _ => T["敏感词"],
     };
 
-    private static string HoldSummary(HoldReason hold, long? of, double? score, string? details) => hold switch
+    private static string HoldSummary(IStringLocalizer T, HoldReason hold, long? of, double? score, string? details) => hold switch
     {
-        HoldReason.NearDuplicate => $"近似重复 Near duplicate of /d/{of} ({score:0.00})",
-        _ => $"{HoldLabel(hold)}{(details is { Length: > 0 } ? ": " + details : "")}",
+        HoldReason.NearDuplicate => T.Text("近似重复：/d/{0}（{1}）", of ?? 0, score?.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+        _ => details is { Length: > 0 } ? T.Text("{0}：{1}", HoldLabel(T, hold), details) : HoldLabel(T, hold),
     };
 
     private static string Cut(string text) => text.Length <= 200 ? text : text[..199] + "…";

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
@@ -37,8 +39,23 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
     private volatile Compiled? _current;
     private volatile bool _stale;
 
-    /// <summary>The message that refuses a text with a block word, naming it.</summary>
-    public static string BlockMessage(string word) => $"含有敏感词“{word}”，请修改。Contains the blocked word “{word}”; please change it.";
+    /// <summary>The message that refuses a text with a block word, naming it, in the reader's language.</summary>
+    public string Blocked(string word)
+    {
+        var T = SiteText.Value;
+        return T.Text("含有敏感词“{0}”，请修改。", word);
+    }
+
+    /// <summary>The same for callers without the screen (the localizer reads the request's culture when it is called; the screen is a singleton the worker shares, so it holds no request service).</summary>
+    public static string BlockMessage(string word)
+    {
+        var T = SiteText.Value;
+        return T.Text("含有敏感词“{0}”，请修改。", word);
+    }
+
+    private static readonly Lazy<IStringLocalizer> SiteText = new(() =>
+        new ResourceManagerStringLocalizerFactory(Microsoft.Extensions.Options.Options.Create(new LocalizationOptions { ResourcesPath = "Resources" }),
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Create(typeof(SharedResource)));
 
     /// <summary>Tells the screen the list changed in this process: the next check reads it again.</summary>
     public void Changed() => _stale = true;
@@ -102,13 +119,21 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
         var errors = new Dictionary<string, string>();
         foreach (var (field, text) in fields)
             if ((await CheckAsync(text, ct)).Block is { } block)
-                errors[field] = BlockMessage(block.Word);
+                errors[field] = Blocked(block.Word);
         return errors;
     }
 
+    // Hold details are stored as text in the site's default language (the column has no code yet): these are its parts.
+    public static readonly Message FieldTitle = new("hold.field-title", "标题");
+    public static readonly Message FieldDescription = new("hold.field-description", "简介");
+    public static readonly Message FieldTags = new("hold.field-tags", "标签");
+    public static readonly Message Pages = new("hold.pages", "第 {0} 页");
+    public static readonly Message Place = new("hold.place", "{0}（{1}）");
+    public static readonly Message Words = new("hold.words", "敏感词：{0}");
+
     /// <summary>The document's fields as the screen reads them, with their names for a moderator.</summary>
     public static IEnumerable<(string Name, string? Text)> Fields(Document doc) =>
-        [("标题 title", doc.Title), ("简介 description", doc.Description), ("标签 tags", doc.Tags)];
+        [(FieldTitle.Format(), doc.Title), (FieldDescription.Format(), doc.Description), (FieldTags.Format(), doc.Tags)];
 
     /// <summary>
     /// A converted document: a hold (with the words and where they are: the fields, the pages) when a word of the list
@@ -161,11 +186,11 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
             if (pages.TryGetValue(word, out var p))
             {
                 var list = p.Count > 20 ? string.Join(", ", p.Take(20)) + $" … (+{p.Count - 20})" : string.Join(", ", p);
-                where.Add(p.Count == 1 ? $"第 {list} 页 page {list}" : $"第 {list} 页 pages {list}");
+                where.Add(Pages.Format(list));
             }
-            parts.Add($"{word}（{string.Join("; ", where)}）");
+            parts.Add(Place.Format(word, string.Join("; ", where)));
         }
-        var text = "敏感词 Sensitive words: " + string.Join(", ", parts);
+        var text = Words.Format(string.Join(", ", parts));
         return text.Length > Max ? text[..(Max - 1)] + "…" : text;
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -83,7 +85,7 @@ public static class TakedownEndpoints
         };
 
     private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> RestoreAsync(long id, RestoreRequest? body, HttpContext http,
-        DocumentRemovals removals, WenkuDb db, CancellationToken ct)
+        DocumentRemovals removals, WenkuDb db, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         switch (await removals.RestoreAsync(id, body?.Reason, http.User.UserId()!, ct))
         {
@@ -93,29 +95,29 @@ public static class TakedownEndpoints
             case RestoreOutcome.NotFound:
                 return TypedResults.NotFound();
             case RestoreOutcome.NotRemoved:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "此文档未被下架。This document is not removed.");
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: T["此文档未被下架。"]);
             case RestoreOutcome.FilesGone:
                 return TypedResults.Problem(statusCode: StatusCodes.Status410Gone,
-                    title: "保留期已过，文件已删除，无法恢复。The retention period passed and the files were deleted: nothing to restore.",
+                    title: T["保留期已过，文件已删除，无法恢复。"],
                     extensions: new Dictionary<string, object?> { ["filesDeleted"] = true });
             default:
-                return ReasonRequired();
+                return ReasonRequired(T);
         }
     }
 
     private static async Task<Results<Ok<DecisionDone>, NotFound, ProblemHttpResult>> DecideAppealAsync(long id, AppealDecisionRequest? body,
-        HttpContext http, AppealDecisions decisions, CancellationToken ct) =>
+        HttpContext http, AppealDecisions decisions, IStringLocalizer<SharedResource> T, CancellationToken ct) =>
         await decisions.DecideAsync(id, body?.Action?.Trim().ToLowerInvariant() ?? "", body?.Reason, http.User.UserId()!, ct) switch
         {
-            Decision.Done done => TypedResults.Ok(new DecisionDone(id, done.Message)),
+            Decision.Done done => TypedResults.Ok(new DecisionDone(id, done.Text(T)!)),
             Decision.NotFound => TypedResults.NotFound(),
-            Decision.NotOpen => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "此申诉已处理。This appeal was decided already."),
-            Decision.NotAllowed notAllowed => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: notAllowed.Why),
+            Decision.NotOpen => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: T["此申诉已处理。"]),
+            Decision.NotAllowed notAllowed => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: notAllowed.Text(T)),
             Decision.BadAction => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-                title: "action 只能是 uphold 或 reject。The action is `uphold` or `reject`."),
-            _ => ReasonRequired(),
+                title: T["action 只能是 uphold 或 reject。"]),
+            _ => ReasonRequired(T),
         };
 
-    private static ProblemHttpResult ReasonRequired() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
-        title: $"请填写理由（最多 {DocumentRemoval.MaxReason} 字）。A reason is required (at most {DocumentRemoval.MaxReason} characters).");
+    private static ProblemHttpResult ReasonRequired(IStringLocalizer T) => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
+        title: T.Text("请填写理由（最多 {0} 字）。", DocumentRemoval.MaxReason));
 }

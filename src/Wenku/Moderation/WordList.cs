@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Commerce;
@@ -13,7 +15,7 @@ public sealed record WordImport(int Added, int Changed, int Unchanged, int Merge
 /// same transaction; the screen of this process hears of it at once. The file format, one entry a line:
 /// <c>word</c> or <c>word&lt;TAB&gt;block|review</c>; empty lines and lines starting with <c>#</c> are ignored.
 /// </summary>
-public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, SensitiveWordScreen screen, TimeProvider clock)
+public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, SensitiveWordScreen screen, TimeProvider clock, IStringLocalizer<SharedResource> T)
 {
     public const int MaxImportBytes = 4 * 1024 * 1024;
     public const int MaxImportLines = WordMatcher.MaxWords;
@@ -23,20 +25,21 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
     /// <summary>The action a file or form names: <c>block</c>/<c>屏蔽</c>/<c>禁止</c> or <c>review</c>/<c>审核</c>.</summary>
     public static WordAction? ParseAction(string? text) => text?.Trim().ToLowerInvariant() switch
     {
-        "block" or "屏蔽" or "禁止" => WordAction.Block,
-        "review" or "审核" => WordAction.Review,
+        // The Chinese action words a file may use (屏蔽, 禁止; 审核), escaped: they are data, not the site's text.
+        "block" or "\u5c4f\u853d" or "\u7981\u6b62" => WordAction.Block,
+        "review" or "\u5ba1\u6838" => WordAction.Review,
         _ => null,
     };
 
     public static string Name(WordAction action) => action == WordAction.Block ? "block" : "review";
 
     /// <summary>Why a word cannot be listed, or null.</summary>
-    public static string? Invalid(string word)
+    public string? Invalid(string word)
     {
         if (word.Length > SensitiveWord.MaxLength)
-            return $"敏感词最多 {SensitiveWord.MaxLength} 个字符。A word may have at most {SensitiveWord.MaxLength} characters.";
+            return T.Text("敏感词最多 {0} 个字符。", SensitiveWord.MaxLength);
         if (WordMatcher.Key(word).Length == 0)
-            return "敏感词须含文字或数字。A word needs at least one letter or digit (spaces and symbols between its characters are ignored).";
+            return T["敏感词须含文字或数字。"];
         return null;
     }
 
@@ -44,15 +47,15 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
     public async Task<string?> AddAsync(string? word, WordAction action, string reason, string actorId, CancellationToken ct)
     {
         var pattern = Text.SafeText.OneLine(word);
-        if (pattern.Length == 0) return "请填写敏感词。Enter a word.";
+        if (pattern.Length == 0) return T["请填写敏感词。"];
         if (Invalid(pattern) is { } why) return why;
         var key = WordMatcher.Key(pattern);
         var error = await ledger.InTransactionAsync(async () =>
         {
             if (await db.SensitiveWords.AsNoTracking().FirstOrDefaultAsync(w => w.Folded == key, ct) is { } existing)
-                return $"已在列表中：“{existing.Pattern}”。Already listed as “{existing.Pattern}”.";
+                return T.Text("已在列表中：“{0}”。", existing.Pattern);
             if (await db.SensitiveWords.CountAsync(ct) >= WordMatcher.MaxWords)
-                return $"列表已满（{WordMatcher.MaxWords} 个）。The list is full ({WordMatcher.MaxWords} words).";
+                return T.Text("列表已满（{0} 个）。", WordMatcher.MaxWords);
             db.SensitiveWords.Add(new SensitiveWord { Pattern = pattern, Folded = key, Action = action, CreatedAt = Now() });
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.WordsChange, "words", "add", reason,
@@ -92,7 +95,7 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
         int n;
         while (length < bytes.Length && (n = await file.ReadAsync(bytes.AsMemory(length), ct)) > 0) length += n;
         if (length > MaxImportBytes)
-            return Refused($"文件超过 {Text.ByteSize.Format(MaxImportBytes)}。The file is larger than {Text.ByteSize.Format(MaxImportBytes)}.");
+            return Refused(T.Text("文件超过 {0}。", Text.ByteSize.Format(MaxImportBytes)));
         string text;
         try
         {
@@ -100,13 +103,13 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
         }
         catch (DecoderFallbackException)
         {
-            return Refused("文件须为 UTF-8 文本。The file must be UTF-8 text.");
+            return Refused(T["文件须为 UTF-8 文本。"]);
         }
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
 
         var lines = text.Split('\n');
         if (lines.Length > MaxImportLines)
-            return Refused($"文件最多 {MaxImportLines} 行。The file may have at most {MaxImportLines} lines.");
+            return Refused(T.Text("文件最多 {0} 行。", MaxImportLines));
 
         // Parse and merge by key, in file order.
         var wanted = new Dictionary<string, (string Pattern, WordAction Action, bool Explicit)>(StringComparer.Ordinal);
@@ -116,7 +119,7 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
         void Skip(int line, string why)
         {
             skippedCount++;
-            if (skipped.Count < MaxSkippedShown) skipped.Add($"第 {line} 行 line {line}: {why}");
+            if (skipped.Count < MaxSkippedShown) skipped.Add(T.Text("第 {0} 行：{1}", line, why));
         }
         for (var i = 0; i < lines.Length; i++)
         {
@@ -130,14 +133,14 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
             {
                 if (parts.Length > 2 || ParseAction(parts[1]) is not { } named)
                 {
-                    Skip(i + 1, "动作须为 block 或 review。The action must be block or review.");
+                    Skip(i + 1, T["动作须为 block 或 review。"]);
                     continue;
                 }
                 (action, isExplicit) = (named, true);
             }
             if (pattern.Length == 0)
             {
-                Skip(i + 1, "没有词。No word.");
+                Skip(i + 1, T["没有词。"]);
                 continue;
             }
             if (Invalid(pattern) is { } why)
@@ -177,7 +180,7 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
                 added.Add(new SensitiveWord { Pattern = w.Pattern, Folded = key, Action = w.Action, CreatedAt = now });
             }
             if (existing.Count + added.Count > WordMatcher.MaxWords)
-                return Refused($"导入后列表将超过 {WordMatcher.MaxWords} 个词。The list would have more than {WordMatcher.MaxWords} words.");
+                return Refused(T.Text("导入后列表将超过 {0} 个词。", WordMatcher.MaxWords));
             if (added.Count == 0 && changed.Count == 0)
                 return new WordImport(0, 0, unchanged, merged, skippedCount, skipped);
             db.SensitiveWords.AddRange(added);
@@ -199,7 +202,7 @@ public sealed class WordList(WenkuDb db, Ledger ledger, AuditLog audit, Sensitiv
     public async Task<string> ExportAsync(CancellationToken ct)
     {
         var text = new StringBuilder();
-        text.Append("# Wenku sensitive words (敏感词): word<TAB>block|review\n");
+        text.Append("# Wenku sensitive words: word<TAB>block|review\n");
         await foreach (var w in db.SensitiveWords.AsNoTracking().OrderBy(w => w.Id).AsAsyncEnumerable().WithCancellation(ct))
             text.Append(w.Pattern).Append('\t').Append(Name(w.Action)).Append('\n');
         return text.ToString();

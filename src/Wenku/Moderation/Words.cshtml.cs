@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,7 +11,7 @@ namespace Wenku.Moderation;
 
 /// <summary>The sensitive-word list (敏感词) for staff: search and page through it, add, delete, import, export.</summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
+public sealed class WordsModel(WenkuDb db, WordList list, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 50;
     public const int MaxReason = StaffReason.MaxLength;
@@ -36,11 +38,11 @@ public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
     /// <summary>Adds one word.</summary>
     public async Task<IActionResult> OnPostAddAsync(CancellationToken ct)
     {
-        if (Refuse(ParseReason(out var reason) ?? (WordList.ParseAction(Action) is null ? "请选择动作。Choose an action (block or review)." : null)) is { } refused)
+        if (Refuse(ParseReason(out var reason) ?? (WordList.ParseAction(Action) is null ? T["请选择动作（block 或 review）。"].Value : null)) is { } refused)
             return await PageAsync(refused, ct);
         var error = await list.AddAsync(Word, WordList.ParseAction(Action)!.Value, reason, User.UserId()!, ct);
-        if (error is not null) return await PageAsync(Refuse(error)!, ct, status: error.Contains("Already listed", StringComparison.Ordinal) ? 409 : 400);
-        Message = $"已添加“{Text.SafeText.OneLine(Word)}”。Added “{Text.SafeText.OneLine(Word)}”.";
+        if (error is not null) return await PageAsync(Refuse(error)!, ct, status: error.StartsWith(T["已在列表中：“{0}”。"].Value.Split("{0}")[0], StringComparison.Ordinal) ? 409 : 400);
+        Message = T.Text("已添加“{0}”。", Text.SafeText.OneLine(Word));
         Word = null;
         Reason = null;
         return await PageAsync(null, ct);
@@ -51,7 +53,7 @@ public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
     {
         if (ParseReason(out var reason) is { } why) return await PageAsync(Refuse(why)!, ct);
         if (!await list.DeleteAsync(id, reason, User.UserId()!, ct)) return NotFound();
-        Message = "已删除。Deleted.";
+        Message = T["已删除。"];
         Reason = null;
         return await PageAsync(null, ct);
     }
@@ -60,10 +62,10 @@ public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
     public async Task<IActionResult> OnPostImportAsync(IFormFile? file, string? defaultAction, CancellationToken ct)
     {
         if (ParseReason(out var reason) is { } why) return await PageAsync(Refuse(why)!, ct);
-        if (file is null || file.Length == 0) return await PageAsync(Refuse("请选择一个非空的文本文件。Choose a non-empty text file.")!, ct);
+        if (file is null || file.Length == 0) return await PageAsync(Refuse(T["请选择一个非空的文本文件。"])!, ct);
         if (file.Length > WordList.MaxImportBytes)
-            return await PageAsync(Refuse($"文件超过 {Text.ByteSize.Format(WordList.MaxImportBytes)}。The file is larger than {Text.ByteSize.Format(WordList.MaxImportBytes)}.")!, ct, status: 413);
-        if (WordList.ParseAction(defaultAction) is not { } action) return await PageAsync(Refuse("请选择默认动作。Choose the default action (block or review).")!, ct);
+            return await PageAsync(Refuse(T.Text("文件超过 {0}。", Text.ByteSize.Format(WordList.MaxImportBytes)))!, ct, status: 413);
+        if (WordList.ParseAction(defaultAction) is not { } action) return await PageAsync(Refuse(T["请选择默认动作（block 或 review）。"])!, ct);
         await using var stream = file.OpenReadStream();
         var result = await list.ImportAsync(stream, action, reason, User.UserId()!, ct);
         if (result.Refused is not null) return await PageAsync(Refuse(result.Refused)!, ct);
@@ -75,8 +77,8 @@ public sealed class WordsModel(WenkuDb db, WordList list) : PageModel
     private string? ParseReason(out string reason)
     {
         reason = Text.SafeText.OneLine(Reason);
-        if (reason.Length == 0) return "请填写理由。A reason is required.";
-        if (reason.Length > MaxReason) return $"理由最多 {MaxReason} 个字符。The reason may have at most {MaxReason} characters.";
+        if (reason.Length == 0) return T["请填写理由。"];
+        if (reason.Length > MaxReason) return T.Text("理由最多 {0} 个字符。", MaxReason);
         return null;
     }
 

@@ -84,7 +84,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         confirmation.One("[data-fact=price] [data-value]").Text().ShouldBe("35");
         confirmation.One("[data-fact=price] [data-yuan]").Text().ShouldBe("3.50"); // 10 points per yuan by default
         confirmation.One("[data-fact=balance] [data-value]").Text().ShouldBe("100");
-        confirmation.One("[data-fact=you-get]").Text().ShouldContain("all 3 pages and the original file");
+        confirmation.One("[data-fact=you-get]").Text().ShouldContain("全部 3 页和原文件");
         confirmation.QuerySelectorAll("#shortfall").ShouldBeEmpty();
         confirmation.One("#buy button[data-action=confirm-purchase]").Text().ShouldContain("确认购买");
 

@@ -103,7 +103,7 @@ public sealed class FinanceTests(FinanceSite site) : IClassFixture<FinanceSite>
         var tooMuch = await admin.PostFormAsync("/admin/finance/grant", "/admin/finance/grant",
             new() { ["Email"] = readerEmail, ["Points"] = "-121", ["Reason"] = "更正 correction", ["FormKey"] = Guid.NewGuid().ToString("N") });
         tooMuch.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        Html.Parse(await tooMuch.Content.ReadAsStringAsync()).One("#grant-error").Text().ShouldContain("below zero");
+        Html.Parse(await tooMuch.Content.ReadAsStringAsync()).One("#grant-error").Text().ShouldContain("扣回后余额将为负");
         (await site.BalanceAsync(readerId)).Spendable.ShouldBe(120);
 
         (await admin.PostFormAsync("/admin/finance/grant", "/admin/finance/grant",

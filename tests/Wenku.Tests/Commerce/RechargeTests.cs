@@ -56,8 +56,8 @@ public sealed class RechargeTests(RechargeSite site) : IClassFixture<RechargeSit
     {
         var (browser, _) = await site.SignedInBrowserAsync($"form-{Guid.NewGuid():N}@shop.test");
         var page = await browser.GetDocumentAsync("/me/wallet/recharge");
-        page.QuerySelector("#rate")!.TextContent.ShouldContain("1 yuan = 10 points");
-        page.QuerySelector("#points")!.TextContent.ShouldContain("10 yuan buys 100 points");
+        page.QuerySelector("#rate")!.TextContent.ShouldContain("1 元 = 10 积分。");
+        page.QuerySelector("#points")!.TextContent.ShouldContain("10 元可得 100 积分。");
         page.QuerySelector("input[name=Channel][value=page]")!.HasAttribute("checked").ShouldBeTrue();
 
         using var phone = new HttpRequestMessage(HttpMethod.Get, "/me/wallet/recharge");
@@ -179,7 +179,7 @@ public sealed class RechargeTests(RechargeSite site) : IClassFixture<RechargeSit
         var page = await started.Browser.GetDocumentAsync(new Uri(Gateway.ReturnUrlFor(started.OutTradeNo)).PathAndQuery);
 
         page.QuerySelector("#state")!.GetAttribute("data-state").ShouldBe("Paid");
-        page.QuerySelector("#state")!.TextContent.ShouldContain("Paid and credited");
+        page.QuerySelector("#state")!.TextContent.ShouldContain("已到账");
         page.QuerySelector("#amount")!.TextContent.ShouldContain("12.00");
         page.QuerySelector("#spendable")!.TextContent.ShouldBe("120");
     }
@@ -288,7 +288,7 @@ public sealed class RechargeTests(RechargeSite site) : IClassFixture<RechargeSit
         var response = await browser.PostFormAsync("/me/wallet/recharge", "/me/wallet/recharge", new() { ["Yuan"] = yuan, ["Channel"] = "page" });
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        Html.Parse(await response.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain("whole yuan from 1 to 50000");
+        Html.Parse(await response.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain("金额须为 1 到 50000 元的整数");
         (await site.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.UserId == userId))).ShouldBe(0);
     }
 
@@ -303,7 +303,7 @@ public sealed class RechargeTests(RechargeSite site) : IClassFixture<RechargeSit
         var refused = await browser.PostFormAsync("/me/wallet/recharge", "/me/wallet/recharge", new() { ["Yuan"] = "1", ["Channel"] = "page" });
 
         refused.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        Html.Parse(await refused.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain($"At most {RechargeSite.OrdersPerHour} recharge orders an hour");
+        Html.Parse(await refused.Content.ReadAsStringAsync()).QuerySelector("p.error")!.TextContent.ShouldContain($"一小时内最多创建 {RechargeSite.OrdersPerHour} 个充值订单");
         (await site.WithDbAsync(db => db.RechargeOrders.CountAsync(o => o.UserId == userId))).ShouldBe(RechargeSite.OrdersPerHour);
     }
 }
@@ -318,7 +318,7 @@ public sealed class RechargeWithoutAlipayTests(CommerceSite site) : IClassFixtur
         var (browser, _) = await site.SignedInBrowserAsync($"noali-{Guid.NewGuid():N}@shop.test");
         var page = await browser.GetDocumentAsync("/me/wallet/recharge");
 
-        page.QuerySelector("#unavailable")!.TextContent.ShouldContain("Recharge by Alipay is not available on this site");
+        page.QuerySelector("#unavailable")!.TextContent.ShouldContain("本站未开通支付宝充值");
         page.QuerySelector("#redeem")!.GetAttribute("href").ShouldBe("/me/wallet/redeem");
         page.QuerySelector("form#recharge").ShouldBeNull();
         (await site.CreateClient().PostAsync("/pay/alipay/notify", new FormUrlEncodedContent(new Dictionary<string, string> { ["sign"] = "x" })))

@@ -111,13 +111,13 @@ public sealed partial class RedeemCodeTests(ClockedCommerceSite site) : IClassFi
 
         var again = await reader.PostFormAsync("/me/wallet/redeem", "/me/wallet/redeem", new() { ["Code"] = code });
         again.StatusCode.ShouldBe(HttpStatusCode.OK);
-        Html.Parse(await again.Content.ReadAsStringAsync()).One("#redeemed").Text().ShouldContain("already");
+        Html.Parse(await again.Content.ReadAsStringAsync()).One("#redeemed").Text().ShouldContain("你已兑换过");
         (await site.BalanceAsync(readerId)).Spendable.ShouldBe(40);
 
         var (other, otherId) = await site.SignedInBrowserAsync(Email("other"));
         var taken = await other.PostFormAsync("/me/wallet/redeem", "/me/wallet/redeem", new() { ["Code"] = code });
         taken.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        Html.Parse(await taken.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("redeemed already");
+        Html.Parse(await taken.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("已被兑换");
         (await site.BalanceAsync(otherId)).Spendable.ShouldBe(0);
 
         var codeId = await site.WithDbAsync(db => db.RedeemCodes.Where(c => c.Code == code).Select(c => c.Id).SingleAsync());
@@ -157,13 +157,13 @@ public sealed partial class RedeemCodeTests(ClockedCommerceSite site) : IClassFi
         {
             var refused = await reader.PostFormAsync("/me/wallet/redeem", "/me/wallet/redeem", new() { ["Code"] = nonsense });
             refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, nonsense);
-            Html.Parse(await refused.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("No such code");
+            Html.Parse(await refused.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("没有这张充值卡");
         }
 
         site.Clock.Advance(TimeSpan.FromHours(2));
         var expired = await reader.PostFormAsync("/me/wallet/redeem", "/me/wallet/redeem", new() { ["Code"] = codes[0] });
         expired.StatusCode.ShouldBe(HttpStatusCode.Gone);
-        Html.Parse(await expired.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("expired");
+        Html.Parse(await expired.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("过期");
         (await site.BalanceAsync(readerId)).Spendable.ShouldBe(0);
         (await site.WithDbAsync(db => db.RedeemCodes.CountAsync(c => c.BatchId == soon.Id && c.RedeemedById != null))).ShouldBe(0);
     }
@@ -181,7 +181,7 @@ public sealed partial class RedeemCodeTests(ClockedCommerceSite site) : IClassFi
 
         var throttled = await guesser.PostFormAsync("/me/wallet/redeem", "/me/wallet/redeem", new() { ["Code"] = codes[0] });
         throttled.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
-        Html.Parse(await throttled.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("Too many wrong codes");
+        Html.Parse(await throttled.Content.ReadAsStringAsync()).One("#redeem-error").Text().ShouldContain("错误次数过多");
         (await site.BalanceAsync(guesserId)).Spendable.ShouldBe(0);
 
         var (honest, honestId) = await site.SignedInBrowserAsync(Email("honest"));
@@ -235,7 +235,7 @@ public sealed partial class RedeemCodeTests(ClockedCommerceSite site) : IClassFi
             .ShouldBe([(AccountKind.Grants, 30L), (AccountKind.RedeemCodesOutstanding, -30L)]);
         var page = await admin.GetDocumentAsync("/admin/finance/codes");
         page.One($"tr[data-batch='{batch.Id}'] .redeemed").Text().ShouldBe("2");
-        page.One($"tr[data-batch='{batch.Id}']").Text().ShouldContain("expired");
+        page.One($"tr[data-batch='{batch.Id}']").Text().ShouldContain("已过期");
     }
 
     [Fact]

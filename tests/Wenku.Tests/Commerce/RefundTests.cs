@@ -58,7 +58,7 @@ public sealed class RefundTests(CommerceSite site) : IClassFixture<CommerceSite>
         // Refunded once: the second is refused and moves nothing.
         var twice = await admin.PostFormAsync(Admin, $"{Admin}?handler=refund&id={purchase.Id}", new() { ["reason"] = "再退一次 again" });
         twice.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        Html.Parse(await twice.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("refunded already");
+        Html.Parse(await twice.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("已退款，未作改动");
         (await site.BalanceAsync(buyerId)).Spendable.ShouldBe(100);
         (await site.WithDbAsync(db => db.LedgerTransactions.CountAsync(t => t.Kind == TransactionKind.Refund && t.Reference == $"purchase:{purchase.Id}"))).ShouldBe(1);
 
@@ -92,7 +92,7 @@ public sealed class RefundTests(CommerceSite site) : IClassFixture<CommerceSite>
             .QuerySelectorAll("tr[data-purchase]").Select(r => r.GetAttribute("data-purchase")).ShouldBe([purchaseId.ToString()]);
         var refunded = await admin.PostFormAsync(Admin, $"{Admin}?handler=refund&id={purchaseId}", new() { ["reason"] = "盗版 pirated" });
         refunded.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        (await admin.GetDocumentAsync(refunded.Headers.Location!.OriginalString)).One("#message").Text().ShouldContain("platform bore 1000");
+        (await admin.GetDocumentAsync(refunded.Headers.Location!.OriginalString)).One("#message").Text().ShouldContain("平台承担 1000");
 
         (await site.BalanceAsync(uploaderId)).Earned.ShouldBe(0);
         (await site.BalanceAsync(buyerId)).Spendable.ShouldBe(2000);

@@ -74,7 +74,7 @@ public sealed class WithdrawalTests(CommerceSite site) : IClassFixture<CommerceS
         // Decided once: a second decision, either way, is refused and moves nothing.
         var again = await admin.PostFormAsync(Queue, $"{Queue}?handler=reject&id={id}", new() { ["reason"] = "再来一次 again" });
         again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        Html.Parse(await again.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("decided already");
+        Html.Parse(await again.Content.ReadAsStringAsync()).One("p.error").Text().ShouldContain("已处理");
         (await admin.PostFormAsync(Queue, $"{Queue}?handler=pay&id={id}", new() { ["reference"] = "twice" })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await site.BalanceAsync(uploaderId)).Earned.ShouldBe(200);
         (await site.WithDbAsync(db => db.LedgerTransactions.CountAsync(t => t.Reference == $"withdrawal:{id}"))).ShouldBe(2);
@@ -116,8 +116,8 @@ public sealed class WithdrawalTests(CommerceSite site) : IClassFixture<CommerceS
     public async Task Below_the_minimum_above_the_balance_or_without_a_payee_is_refused_and_moves_nothing()
     {
         var (uploader, uploaderId) = await UploaderWhoEarnedAsync(2000);
-        foreach (var (points, payee, says) in new[] { (999L, "alipay@payee.test", "at least 1000"), (1401L, "alipay@payee.test", "you have 1400"),
-                     (1000L, "", "payee"), (1000L, new string('x', 201), "payee") })
+        foreach (var (points, payee, says) in new[] { (999L, "alipay@payee.test", "至少提现 1000"), (1401L, "alipay@payee.test", "你有 1400"),
+                     (1000L, "", "收款信息"), (1000L, new string('x', 201), "收款信息") })
         {
             var refused = await RequestAsync(uploader, points, payee);
             refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{points} {payee.Length}");

@@ -83,10 +83,10 @@ public sealed class ClaimTests(CommerceSite site) : IClassFixture<CommerceSite>
         var posted = await browser.PostAsync($"/d/{doc}/claim", form);
         posted.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var mine = await browser.GetDocumentAsync(posted.Headers.Location!.OriginalString);
-        mine.One("#message").Text().ShouldContain("filed");
+        mine.One("#message").Text().ShouldContain("已提交认领");
         var row = mine.One("#claims tr[data-claim]");
         row.One(".state").GetAttribute("data-state").ShouldBe("Open");
-        row.One(".asked").Text().ShouldContain("with evidence");
+        row.One(".asked").Text().ShouldContain("附证据");
 
         var claim = await site.WithDbAsync(db => db.Claims.AsNoTracking().SingleAsync(c => c.DocumentId == doc));
         claim.ClaimantId.ShouldBe(claimantId);
@@ -123,7 +123,7 @@ public sealed class ClaimTests(CommerceSite site) : IClassFixture<CommerceSite>
         (await site.Browser().GetDocumentAsync($"/d/{doc}")).One("a[data-action=claim]").GetAttribute("href").ShouldBe($"/d/{doc}/claim");
         var own = await uploader.GetAsync($"/d/{doc}/claim");
         own.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        Html.Parse(await own.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("You cannot claim a document you uploaded");
+        Html.Parse(await own.Content.ReadAsStringAsync()).One("[role=alert]").Text().ShouldContain("不能认领自己上传的文档");
 
         var (api, apiUploaderId) = await site.ApiClientAsync(Email("uploader-api"));
         var apiDoc = await site.ReadyDocAsync(apiUploaderId, 0);

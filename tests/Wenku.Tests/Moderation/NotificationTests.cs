@@ -34,9 +34,13 @@ public sealed class NotificationTests(CommerceSite site) : IClassFixture<Commerc
         foreach (var kind in kinds)
         {
             NotificationText.Knows(kind).ShouldBeTrue($"{kind} has no text");
-            var text = NotificationText.For(kind, """{"title":"标题 T","reason":"理由 R","points":12,"category":"Spam","outcome":"dismissed"}""");
-            text.ShouldNotContain("Notification:");
-            text.ShouldMatch(@"\p{IsCJKUnifiedIdeographs}.*[A-Za-z]", $"{kind}: zh-CN and English");
+            const string args = """{"title":"T","reason":"R","points":12,"category":"Spam","outcome":"dismissed"}""";
+            var chinese = SiteText.In("zh-CN", T => NotificationText.For(T, kind, args));
+            chinese.ShouldNotStartWith("通知：");
+            chinese.ShouldMatch(@"\p{IsCJKUnifiedIdeographs}", $"{kind}: zh-CN");
+            var english = SiteText.In("en", T => NotificationText.For(T, kind, args));
+            english.ShouldNotStartWith("Notification:");
+            english.ShouldNotMatch(@"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", $"{kind}: English only");
         }
     }
 
@@ -60,7 +64,7 @@ public sealed class NotificationTests(CommerceSite site) : IClassFixture<Commerc
         items[0].QuerySelector(".text")!.Text().ShouldContain("你的文档《<script>alert(1)</script>》已被下架（侵权）");
         page.QuerySelectorAll("#notifications script").ShouldBeEmpty();
         items[0].QuerySelector("a.link")!.GetAttribute("href").ShouldBe("/d/1");
-        items[1].QuerySelector(".text")!.Text().ShouldContain("Your withdrawal of 1000 points was paid, reference ALI-1.");
+        items[1].QuerySelector(".text")!.Text().ShouldContain("你的 1000 积分提现已付款，凭证号 ALI-1。");
         page.QuerySelectorAll("[data-kind='account.banned']").ShouldBeEmpty();
 
         // Opened: read. The bell is empty, and the next visit shows them as read.
@@ -94,10 +98,10 @@ public sealed class NotificationTests(CommerceSite site) : IClassFixture<Commerc
         list.GetProperty("unread").GetInt32().ShouldBe(3);
         var items = list.GetProperty("items").EnumerateArray().ToList();
         items.Select(i => i.GetProperty("kind").GetString()).ShouldBe([NotificationKinds.AccountUnbanned, NotificationKinds.ReportDecided, NotificationKinds.PurchaseRefunded]);
-        items[2].GetProperty("text").GetString().ShouldBe("你购买的《高数笔记》已退款 5 积分。Your purchase of “高数笔记” was refunded: 5 points.");
+        items[2].GetProperty("text").GetString().ShouldBe("你购买的《高数笔记》已退款 5 积分。");
         items[2].GetProperty("link").GetString().ShouldBe("/d/7");
         items[2].GetProperty("read").GetBoolean().ShouldBeFalse();
-        items[1].GetProperty("text").GetString()!.ShouldContain("was dismissed: 未发现问题 nothing found");
+        items[1].GetProperty("text").GetString()!.ShouldContain("的举报未被采纳：未发现问题 nothing found");
         items[0].TryGetProperty("createdAt", out _).ShouldBeTrue();
 
         // Marking by id: another reader's id is ignored.

@@ -217,14 +217,14 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
         var noReason = await moderator.PostFormAsync("/admin/review?kind=held", "/admin/review?kind=held",
             new() { ["type"] = "held", ["id"] = $"{held.Id}", ["decision"] = "release", ["reason"] = "  " });
         noReason.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("Give a reason");
+        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("请填写理由");
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == held.Id))).Status.ShouldBe(DocumentStatus.Held);
 
         var released = await moderator.PostFormAsync("/admin/review?kind=held", "/admin/review?kind=held",
             new() { ["type"] = "held", ["id"] = $"{held.Id}", ["decision"] = "release", ["reason"] = "内容正常 fine" });
         released.StatusCode.ShouldBe(HttpStatusCode.OK);
         var after = Html.Parse(await released.Content.ReadAsStringAsync());
-        after.One("#message").Text().ShouldContain($"Released /d/{held.Id}");
+        after.One("#message").Text().ShouldContain($"已发布 /d/{held.Id}");
         after.QuerySelector($"#held-{held.Id}").ShouldBeNull();
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == held.Id))).Status.ShouldBe(DocumentStatus.Ready);
         (await site.CreateClient().GetAsync($"/d/{held.Id}")).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -260,7 +260,7 @@ public sealed class ReviewQueueTests(WenkuFactory site) : IClassFixture<WenkuFac
         var failed = await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == first.Id));
         failed.Status.ShouldBe(DocumentStatus.Failed);
         failed.Error.ShouldNotBeNull().ShouldContain("内容不完整 incomplete");
-        failed.Error.ShouldContain("new upload");
+        failed.ErrorCode.ShouldBe(HeldDecisions.RejectedNewUpload.Code); // stored as a code: the uploader reads it in their language
         var store = site.Services.GetRequiredService<IFileStore>();
         var pages = new List<string>();
         await foreach (var f in store.ListAsync(Document.PagePrefix(first.Id), CancellationToken.None)) pages.Add(f.Key);

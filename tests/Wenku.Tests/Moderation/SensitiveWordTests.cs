@@ -54,7 +54,6 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var page = Html.Parse(await response.Content.ReadAsStringAsync());
         page.One("#Description + .error").Text().ShouldContain("含有敏感词“违禁甲”");
-        page.One("#Description + .error").Text().ShouldContain("Contains the blocked word “违禁甲”");
         page.One("#Description").TextContent.ShouldBe("内容含有違 禁 甲，请看");
         page.One("#Title").GetAttribute("value").ShouldBe("我的讲义");
         (await site.WithDbAsync(db => db.Documents.AnyAsync(d => d.UploaderId == userId))).ShouldBeFalse();
@@ -68,8 +67,8 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         var upload = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1), title: "标题 違*禁*乙"));
         upload.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await upload.Content.ReadFromJsonAsync<JsonElement>();
-        problem.GetProperty("title").GetString().ShouldBe(SensitiveWordScreen.BlockMessage("违禁乙"));
-        problem.GetProperty("errors").GetProperty("title")[0].GetString().ShouldBe(SensitiveWordScreen.BlockMessage("违禁乙"));
+        problem.GetProperty("title").GetString().ShouldBe("含有敏感词“违禁乙”，请修改。");
+        problem.GetProperty("errors").GetProperty("title")[0].GetString().ShouldBe("含有敏感词“违禁乙”，请修改。");
 
         var id = await ReadyDocAsync(api);
         var edit = await api.PatchAsJsonAsync($"/api/v1/documents/{id}", new { tags = "好书,违禁乙" });
@@ -101,7 +100,7 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         (await edit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().ShouldBe("held");
         var doc = await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == id));
         (doc.Status, doc.HoldReason).ShouldBe((DocumentStatus.Held, HoldReason.SensitiveWords));
-        doc.HoldDetails.ShouldBe("敏感词 Sensitive words: 待审丙（简介 description）");
+        doc.HoldDetails.ShouldBe("敏感词：待审丙（简介）");
         (await site.CreateClient().GetAsync($"/d/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
@@ -147,9 +146,9 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         var id = (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var doc = await site.WaitForDocumentAsync(id);
         (doc.Status, doc.HoldReason).ShouldBe((DocumentStatus.Held, HoldReason.SensitiveWords));
-        doc.HoldDetails!.ShouldContain("待审己（标题 title）");
-        doc.HoldDetails!.ShouldContain($"Paragraph 1 of {salt}（第 1 页 page 1）");
-        doc.HoldDetails!.ShouldContain($"Paragraph 3 of {salt}（第 3 页 page 3）");
+        doc.HoldDetails!.ShouldContain("待审己（标题）");
+        doc.HoldDetails!.ShouldContain($"Paragraph 1 of {salt}（第 1 页）");
+        doc.HoldDetails!.ShouldContain($"Paragraph 3 of {salt}（第 3 页）");
         (await site.CreateClient().GetAsync($"/d/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
@@ -180,11 +179,11 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         var file = $"# 示例 example\n导入甲{tag}\n导入乙{tag}\treview\n導入甲{tag}\tblock\n导入丙{tag}\tmaybe\n{new string('长', SensitiveWord.MaxLength + 1)}\n***\n\n";
         var page = Html.Parse(await (await ImportAsync(moderator, file, "review")).Content.ReadAsStringAsync());
         var report = page.One("#words-import").Text();
-        report.ShouldContain("2 added");
-        report.ShouldContain("1 merged within the file");
-        report.ShouldContain("3 skipped");
-        report.ShouldContain("第 5 行 line 5: 动作须为 block 或 review");
-        report.ShouldContain("第 6 行 line 6: 敏感词最多 100 个字符");
+        report.ShouldContain("新增 2");
+        report.ShouldContain("文件内合并 1");
+        report.ShouldContain("跳过 3");
+        report.ShouldContain("第 5 行：动作须为 block 或 review");
+        report.ShouldContain("第 6 行：敏感词最多 100 个字符");
 
         var export = await moderator.GetStringAsync("/admin/words/export");
         export.ShouldContain($"导入甲{tag}\tblock\n"); // merged: block wins over the default review
@@ -192,7 +191,7 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
 
         // The export imports back as it is: nothing added or changed.
         var again = Html.Parse(await (await ImportAsync(moderator, export, "block")).Content.ReadAsStringAsync()).One("#words-import").Text();
-        again.ShouldContain("0 added, 0 changed action");
+        again.ShouldContain("新增 0，修改动作 0");
 
         var search = await moderator.GetDocumentAsync($"/admin/words?q={Uri.EscapeDataString($"導 入 乙{tag}")}");
         search.QuerySelectorAll("#words td.word").Select(td => td.TextContent).ShouldBe([$"导入乙{tag}"]);
@@ -210,25 +209,25 @@ public sealed class SensitiveWordTests(WenkuFactory site) : IClassFixture<WenkuF
         var added = await admin.PostFormAsync("/admin/words", "/admin/words?handler=add", new() { ["Word"] = word, ["Action"] = "review", ["Reason"] = "测试 test" });
         added.StatusCode.ShouldBe(HttpStatusCode.OK);
         var row = Html.Parse(await added.Content.ReadAsStringAsync()).QuerySelectorAll("#words tr").Single(tr => tr.QuerySelector("td.word")?.TextContent == word);
-        row.One("td.action").Text().ShouldBe("审核 review");
+        row.One("td.action").Text().ShouldBe("审核（review）");
 
         var twice = await admin.PostFormAsync("/admin/words", "/admin/words?handler=add", new() { ["Word"] = word.Replace("添加", "添 加"), ["Action"] = "block", ["Reason"] = "测试 test" });
         twice.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-        Html.Parse(await twice.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain($"Already listed as “{word}”");
+        Html.Parse(await twice.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain($"已在列表中：“{word}”");
 
         var tooLong = await admin.PostFormAsync("/admin/words", "/admin/words?handler=add", new() { ["Word"] = new string('长', 101), ["Action"] = "block", ["Reason"] = "测试" });
         tooLong.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var tooLongPage = Html.Parse(await tooLong.Content.ReadAsStringAsync());
-        tooLongPage.One("#words-error").Text().ShouldContain("A word may have at most 100 characters");
+        tooLongPage.One("#words-error").Text().ShouldContain("敏感词最多 100 个字符");
         tooLongPage.One("#Word").GetAttribute("value").ShouldBe(new string('长', 101));
 
         var noReason = await admin.PostFormAsync("/admin/words", "/admin/words?handler=add", new() { ["Word"] = "无理由", ["Action"] = "block", ["Reason"] = " " });
         noReason.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain("A reason is required");
+        Html.Parse(await noReason.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain("请填写理由");
 
         var big = await ImportAsync(admin, new string('字', WordList.MaxImportBytes / 3 + 10), "block");
         big.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
-        Html.Parse(await big.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain("The file is larger than");
+        Html.Parse(await big.Content.ReadAsStringAsync()).One("#words-error").Text().ShouldContain("文件超过");
 
         var id = row.Id!["word-".Length..];
         var deleted = await admin.PostFormAsync("/admin/words", $"/admin/words?handler=delete&id={id}", new() { ["Reason"] = "删掉 remove" });

@@ -113,8 +113,8 @@ public sealed class TakedownTests(TakedownSite site) : IClassFixture<TakedownSit
         var gone = await anonymous.GetAsync($"/d/{id}");
         gone.StatusCode.ShouldBe(HttpStatusCode.Gone);
         var html = Html.Parse(await gone.Content.ReadAsStringAsync());
-        html.One("#removed h1").Text().ShouldBe("该文档已被下架 This document was removed");
-        html.One("#removal-category").Text().ShouldContain("侵权 Infringement");
+        html.One("#removed h1").Text().ShouldBe("该文档已被下架");
+        html.One("#removal-category").Text().ShouldContain("侵权");
         html.QuerySelector("#moderator-reason").ShouldBeNull();
         html.Body!.TextContent.ShouldNotContain("pirated textbook");
         html.Body.TextContent.ShouldNotContain(salt);
@@ -197,7 +197,15 @@ public sealed class TakedownTests(TakedownSite site) : IClassFixture<TakedownSit
         // The moderator who removed it may not decide; a reader may not either.
         var own = await site.RemoverApi.SendAsync(Decide(appeal.Id, "uphold", "我改主意了 changed my mind"));
         own.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        (await own.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("title").GetString()!.ShouldContain("may not decide");
+        (await own.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("title").GetString()!.ShouldContain("不能裁决");
+        // The same refusal in the language the client asks for.
+        var inEnglish = Decide(appeal.Id, "uphold", "changed my mind");
+        inEnglish.Headers.AcceptLanguage.ParseAdd("en");
+        var english = await site.RemoverApi.SendAsync(inEnglish);
+        english.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var englishTitle = (await english.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("title").GetString()!;
+        englishTitle.ShouldBe("The moderator who removed the document may not decide its appeal.");
+        englishTitle.ShouldNotMatch(@"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]");
         (await site.OwnerApi.SendAsync(Decide(appeal.Id, "uphold", "自己批准 self-approved"))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await site.OtherModeratorApi.SendAsync(Decide(appeal.Id, "maybe", "理由 why"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await site.OtherModeratorApi.SendAsync(Decide(appeal.Id, "uphold", ""))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);

@@ -30,7 +30,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var row = byName.One("#users tbody tr");
         row.GetAttribute("data-user").ShouldBe(id);
         row.One(".role").Text().ShouldBe(Roles.User);
-        row.One(".state").Text().ShouldContain("active");
+        row.One(".state").Text().ShouldContain("正常");
 
         var byEmail = await moderator.GetDocumentAsync("/admin/users?q=EXAMPLE-search");
         byEmail.QuerySelectorAll("#users tbody tr").Select(r => r.GetAttribute("data-user")).ShouldContain(id);
@@ -86,7 +86,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var banned = await PostAsync(moderator, userId, "ban", new() { ["reason"] = "发布广告 spam uploads", ["hideDocuments"] = "true" });
         banned.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var page = await moderator.GetDocumentAsync(banned.Headers.Location!.OriginalString);
-        page.One("#message").Text().ShouldContain("2 documents hidden");
+        page.One("#message").Text().ShouldContain("隐藏了 2 篇文档");
         page.One("#ban-reason").Text().ShouldBe("发布广告 spam uploads");
         page.QuerySelectorAll("#documents .status").Select(s => s.Text()).ShouldAllBe(s => s == DocumentStatus.Removed.Label());
 
@@ -152,7 +152,7 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         (await PostAsync(admin, userId, "unban", new() { ["reason"] = "再次 again" })).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == doc))).Status.ShouldBe(DocumentStatus.Removed);
         var page = await admin.GetDocumentAsync($"/admin/users/{userId}");
-        page.One("#state").Text().ShouldContain("Active");
+        page.One("#state").Text().ShouldContain("正常");
         page.QuerySelectorAll("#history .kind").Select(k => k.Text()).ShouldBe([AuditKinds.UserUnban, AuditKinds.UserBan]);
     }
 
@@ -165,11 +165,11 @@ public sealed class UserAdminTests(CommerceSite site) : IClassFixture<CommerceSi
 
         var self = await PostAsync(moderator, moderatorId, "ban", new() { ["reason"] = "自己 myself" });
         self.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        Html.Parse(await self.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("You cannot ban yourself");
+        Html.Parse(await self.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("不能封禁自己");
         (await PostAsync(admin, adminId, "ban", new() { ["reason"] = "自己 myself" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         var onAdmin = await PostAsync(moderator, adminId, "ban", new() { ["reason"] = "越权 overreach" });
         onAdmin.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        Html.Parse(await onAdmin.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("Only an admin may ban staff");
+        Html.Parse(await onAdmin.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("只有管理员可以封禁管理人员");
         (await PostAsync(moderator, otherModerator, "ban", new() { ["reason"] = "越权 overreach" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await moderator.GetDocumentAsync($"/admin/users/{adminId}")).QuerySelector("#ban-form").ShouldBeNull();
 
@@ -231,7 +231,7 @@ public sealed class LastAdminTests(CommerceSite site) : IClassFixture<CommerceSi
         var (admin, adminId) = await site.SignedInBrowserAsync("only-admin@test.local", Roles.Admin);
         var refused = await admin.PostFormAsync($"/admin/users/{adminId}", $"/admin/users/{adminId}?handler=role", new() { ["role"] = Roles.User, ["reason"] = "退休 retiring" });
         refused.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
-        Html.Parse(await refused.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("last admin");
+        Html.Parse(await refused.Content.ReadAsStringAsync()).One("#error").Text().ShouldContain("这是最后一位管理员");
 
         await site.CreateUserAsync("second-admin@test.local", Roles.Admin);
         (await admin.PostFormAsync($"/admin/users/{adminId}", $"/admin/users/{adminId}?handler=role", new() { ["role"] = Roles.User, ["reason"] = "退休 retiring" }))

@@ -132,6 +132,10 @@ public sealed class ModerationBrowserTests(BrowserSite site) : IClassFixture<Bro
         ["admin-users"] = (AdminEmail, _ => "/admin/users", 200),
         ["admin-user"] = (AdminEmail, s => $"/admin/users/{s.UploaderId}", 200),
         ["admin-audit"] = (AdminEmail, _ => "/admin/audit", 200),
+        // The same pages in English (longer words): ?lang=en, as the language switch's alternates link them.
+        ["review-en"] = (ModeratorEmail, _ => "/admin/review?lang=en", 200),
+        ["removed-uploader-en"] = (UploaderEmail, s => $"/d/{s.Removed}?lang=en", 410),
+        ["my-notifications-en"] = (ReaderEmail, _ => "/me/notifications?lang=en", 200),
     };
 
     public static TheoryData<string, string> PagesAtBothWidths()

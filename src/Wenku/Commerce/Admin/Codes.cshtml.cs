@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +9,7 @@ namespace Wenku.Commerce.Admin;
 
 /// <summary>Redeem code batches: list them, generate one (count, points, expiry date, memo), export each as CSV.</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class CodesModel(RedeemCodes codes) : PageModel
+public sealed class CodesModel(RedeemCodes codes, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public int? Count { get; set; }
     [BindProperty] public long? Points { get; set; }
@@ -31,9 +33,9 @@ public sealed class CodesModel(RedeemCodes codes) : PageModel
         // The card is good through the day it names: it expires at the end of that day, UTC.
         var expires = ExpiresOn < DateOnly.MaxValue ? ExpiresOn?.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : null;
         Error = !ModelState.IsValid || Count is null || Points is null || expires is null
-            ? "请填写数量、积分和过期日期。Enter the count, the points and the expiry date."
+            ? T["请填写数量、积分和过期日期。"]
             : codes.Validate(Count.Value, Points.Value, expires.Value, memo);
-        if (Error is null && !Idempotency.IsValidKey(FormKey)) Error = "表单已失效，请重新打开。The form has expired; open it again.";
+        if (Error is null && !Idempotency.IsValidKey(FormKey)) Error = T["表单已失效，请重新打开。"];
         if (Error is null)
         {
             try
@@ -43,7 +45,7 @@ public sealed class CodesModel(RedeemCodes codes) : PageModel
             }
             catch (IdempotencyKeyReusedException)
             {
-                Error = "这个表单已生成过另一批，请重新打开。This form already generated another batch; open it again.";
+                Error = T["这个表单已生成过另一批，请重新打开。"];
             }
         }
         if (Error is not null) Response.StatusCode = StatusCodes.Status400BadRequest;

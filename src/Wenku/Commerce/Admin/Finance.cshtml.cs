@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -11,7 +13,7 @@ namespace Wenku.Commerce.Admin;
 
 /// <summary>The site's money for admins: totals from postings, a 30-day revenue chart, recharge orders by state.</summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class FinanceModel(WenkuDb db, FinanceTotals totals, RedeemCodes codes) : PageModel
+public sealed class FinanceModel(WenkuDb db, FinanceTotals totals, RedeemCodes codes, IStringLocalizer<SharedResource> T) : PageModel
 {
     public FinanceSummary Summary { get; private set; } = null!;
     public RechargeState? State { get; private set; }
@@ -26,7 +28,8 @@ public sealed class FinanceModel(WenkuDb db, FinanceTotals totals, RedeemCodes c
         // Expired code batches give back their points when anyone with the books open looks (idempotent, see RedeemCodes).
         Swept = await codes.SweepExpiredAsync(ct);
         Summary = await totals.SummaryAsync(ct);
-        ChartSvg = RevenueChart.Svg(await totals.DailyRevenueAsync(30, ct));
+        var days = await totals.DailyRevenueAsync(30, ct);
+        ChartSvg = RevenueChart.Svg(days, T.Text("近 30 天每天的平台收入；最高 {0} 积分", Math.Max(1, days.Count == 0 ? 1 : days.Max(d => d.Points))));
         State = state;
         var orders = db.RechargeOrders.AsNoTracking();
         if (state is { } s) orders = orders.Where(o => o.State == s);
@@ -42,13 +45,13 @@ public sealed class FinanceModel(WenkuDb db, FinanceTotals totals, RedeemCodes c
 /// <summary>A bar chart of daily revenue as inline SVG: readable without JavaScript, every bar titled with its day and sum.</summary>
 public static class RevenueChart
 {
-    public static string Svg(IReadOnlyList<DailyRevenue> days)
+    public static string Svg(IReadOnlyList<DailyRevenue> days, string label)
     {
         const int width = 600, height = 160, top = 16, bottom = 20, gap = 2;
         var max = Math.Max(1, days.Count == 0 ? 1 : days.Max(d => d.Points));
         var bar = (width - gap * days.Count) / Math.Max(1, days.Count);
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg id=\"revenue-chart\" role=\"img\" aria-label=\"近 30 天平台收入 Platform revenue per day, last 30 days; highest {max} points\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg id=\"revenue-chart\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(label)}\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
         for (var i = 0; i < days.Count; i++)
         {
             var d = days[i];

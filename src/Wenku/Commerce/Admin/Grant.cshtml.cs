@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -11,7 +13,7 @@ namespace Wenku.Commerce.Admin;
 /// records the reason and who did it. The form's hidden key makes a double submit grant once.
 /// </summary>
 [Authorize(Policy = Roles.AdminPolicy)]
-public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<WenkuUser> users) : PageModel
+public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<WenkuUser> users, IStringLocalizer<SharedResource> T) : PageModel
 {
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public long? Points { get; set; }
@@ -29,14 +31,14 @@ public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<We
         var user = email.Length is > 0 and <= 256 ? await users.FindByEmailAsync(email) : null;
         Error = (user, Points, reason) switch
         {
-            (null, _, _) => $"没有邮箱为 {email} 的用户。No user with email {email}.",
-            (_, null or 0, _) => "请填写积分（不能为 0）。Enter the points (not 0).",
-            (_, { } p, _) when Math.Abs(p) > PointGrants.MaxPoints => $"积分须在 -{PointGrants.MaxPoints} 到 {PointGrants.MaxPoints} 之间。Points must be between -{PointGrants.MaxPoints} and {PointGrants.MaxPoints}.",
-            (_, _, "") => "请填写原因。A reason is required.",
-            (_, _, { Length: > PointGrants.MaxReason }) => $"原因最多 {PointGrants.MaxReason} 字。The reason may have at most {PointGrants.MaxReason} characters.",
+            (null, _, _) => T.Text("没有邮箱为 {0} 的用户。", email),
+            (_, null or 0, _) => T["请填写积分（不能为 0）。"],
+            (_, { } p, _) when Math.Abs(p) > PointGrants.MaxPoints => T.Text("积分须在 -{0} 到 {0} 之间。", PointGrants.MaxPoints),
+            (_, _, "") => T["请填写原因。"],
+            (_, _, { Length: > PointGrants.MaxReason }) => T.Text("原因最多 {0} 字。", PointGrants.MaxReason),
             _ => null,
         };
-        if (Error is null && !Idempotency.IsValidKey(FormKey)) Error = "表单已失效，请重新打开。The form has expired; open it again.";
+        if (Error is null && !Idempotency.IsValidKey(FormKey)) Error = T["表单已失效，请重新打开。"];
         if (Error is null)
         {
             try
@@ -51,11 +53,11 @@ public sealed class GrantModel(PointGrants grants, Ledger ledger, UserManager<We
             catch (InsufficientPointsException)
             {
                 var balance = await ledger.BalanceAsync(user!.Id, ct);
-                Error = $"扣回后余额将为负：{email} 只有 {balance.Spendable} 可用积分。That would take {email} below zero: spendable is {balance.Spendable}.";
+                Error = T.Text("扣回后余额将为负：{0} 只有 {1} 可用积分。", email, balance.Spendable);
             }
             catch (IdempotencyKeyReusedException)
             {
-                Error = "这个表单已提交过另一次赠送，请重新打开。This form was already sent with another grant; open it again.";
+                Error = T["这个表单已提交过另一次赠送，请重新打开。"];
                 FormKey = Guid.NewGuid().ToString("N");
             }
         }

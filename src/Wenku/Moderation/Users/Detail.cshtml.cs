@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -14,7 +16,7 @@ namespace Wenku.Moderation.Users;
 /// audit log's entries about them (bans, role changes); and the actions: change role (admins), ban and unban.
 /// </summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration moderation) : PageModel
+public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration moderation, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int ListSize = 50;
 
@@ -43,13 +45,13 @@ public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration modera
     public async Task<IActionResult> OnGetAsync(string id, string? done, int? n, CancellationToken ct)
     {
         if (!await LoadAsync(id, ct)) return NotFound();
-        Message = done switch
+        Message = (done switch
         {
-            "role" => $"角色已改为 {Role}。The role is now {Role}.",
-            "ban" => n is > 0 ? $"已封禁，隐藏了 {n} 篇文档。The user is banned; {n} documents hidden." : "已封禁。The user is banned.",
-            "unban" => n is > 0 ? $"已解封，恢复了 {n} 篇文档。The ban is lifted; {n} documents restored." : "已解封。The ban is lifted.",
+            "role" => T[DecisionTexts.RoleChanged.Template, Role ?? ""],
+            "ban" => n is > 0 ? T[DecisionTexts.BannedHidden.Template, n] : T[DecisionTexts.Banned.Template],
+            "unban" => n is > 0 ? T[DecisionTexts.UnbannedRestored.Template, n] : T[DecisionTexts.Unbanned.Template],
             _ => null,
-        };
+        })?.Value;
         return Page();
     }
 
@@ -78,13 +80,13 @@ public sealed class DetailModel(WenkuDb db, Ledger ledger, UserModeration modera
         if (decision is Decision.NotFound || !await LoadAsync(id, ct)) return NotFound();
         (Response.StatusCode, Error) = decision switch
         {
-            Decision.BadReason => (400, $"请填写理由（最多 {UserModeration.MaxReason} 字）。A reason is required (at most {UserModeration.MaxReason} characters)."),
-            Decision.BadAction => (400, "请选择角色：user、moderator 或 admin。Choose a role: user, moderator or admin."),
-            Decision.NotAllowed(var why) => (403, why),
-            Decision.NotOpen when done == "ban" => (409, "该用户已被封禁。This user is banned already."),
-            Decision.NotOpen when done == "unban" => (409, "该用户未被封禁。This user is not banned."),
-            Decision.NotOpen => (409, $"该用户的角色已是 {Role}。This user is {Role} already."),
-            _ => (400, "无法完成。This could not be done."),
+            Decision.BadReason => (400, T.Text("请填写理由（最多 {0} 字）。", UserModeration.MaxReason)),
+            Decision.BadAction => (400, T["请选择角色：user、moderator 或 admin。"]),
+            Decision.NotAllowed no => (403, no.Text(T)),
+            Decision.NotOpen when done == "ban" => (409, T["该用户已被封禁。"]),
+            Decision.NotOpen when done == "unban" => (409, T["该用户未被封禁。"]),
+            Decision.NotOpen => (409, T.Text("该用户的角色已是 {0}。", Role ?? "")),
+            _ => (400, T["无法完成。"]),
         };
         return Page();
     }

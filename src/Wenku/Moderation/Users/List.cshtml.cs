@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Localization;
+using Wenku.Web.Localization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,7 +14,7 @@ namespace Wenku.Moderation.Users;
 /// role, when it joined, how many documents it uploaded and whether it is banned.
 /// </summary>
 [Authorize(Policy = Roles.StaffPolicy)]
-public sealed class ListModel(WenkuDb db) : PageModel
+public sealed class ListModel(WenkuDb db, IStringLocalizer<SharedResource> T) : PageModel
 {
     public const int PageSize = 50;
     public const int MaxQueryLength = 100;
@@ -33,7 +35,7 @@ public sealed class ListModel(WenkuDb db) : PageModel
         BannedOnly = banned;
         if (Query.Length > MaxQueryLength)
         {
-            Error = $"搜索词最长 {MaxQueryLength} 字。The search may be at most {MaxQueryLength} characters.";
+            Error = T.Text("搜索词最长 {0} 字。", MaxQueryLength);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             Query = "";
         }

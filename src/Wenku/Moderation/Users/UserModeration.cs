@@ -47,7 +47,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
     /// </summary>
     public async Task<Decision> ChangeRoleAsync(string userId, string? role, string? reason, string actorId, bool actorIsAdmin, CancellationToken ct)
     {
-        if (!actorIsAdmin) return new Decision.NotAllowed("只有管理员可以更改角色。Only an admin may change roles.");
+        if (!actorIsAdmin) return new Decision.NotAllowed(DecisionTexts.RolesAdminOnly);
         if (role is null || !Roles.All.Contains(role)) return new Decision.BadAction();
         if (StaffReason.Clean(reason) is not { } clean) return new Decision.BadReason();
         return await ledger.InTransactionAsync<Decision>(async () =>
@@ -66,7 +66,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
                                           where ur.RoleId == adminRole && u.BannedAt == null
                                           select u.Id).CountAsync(ct);
                 if (activeAdmins <= 1)
-                    return new Decision.NotAllowed("这是最后一位管理员，不能降级。This is the last admin; they cannot be demoted.");
+                    return new Decision.NotAllowed(DecisionTexts.LastAdmin);
             }
             await db.UserRoles.Where(ur => ur.UserId == userId).ExecuteDeleteAsync(ct);
             db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = userId, RoleId = roles.Single(r => r.Name == role).Id });
@@ -77,7 +77,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.UserRole, "user", userId, clean,
                 Before: new { role = current }, After: new { role }), ct);
             log.LogInformation("User {TargetId} is now {Role} (was {Previous}), by {UserId}", userId, role, current, actorId);
-            return new Decision.Done($"角色已改为 {role}。The role is now {role}.");
+            return new Decision.Done(DecisionTexts.RoleChanged, role);
         }, ct);
     }
 
@@ -88,7 +88,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
     /// </summary>
     public async Task<UserDecision> BanAsync(string userId, string? reason, bool hideDocuments, string actorId, bool actorIsAdmin, CancellationToken ct)
     {
-        if (userId == actorId) return new(new Decision.NotAllowed("不能封禁自己。You cannot ban yourself."));
+        if (userId == actorId) return new(new Decision.NotAllowed(DecisionTexts.BanSelf));
         if (StaffReason.Clean(reason) is not { } clean) return new(new Decision.BadReason());
         var decision = await ledger.InTransactionAsync<Decision>(async () =>
         {
@@ -96,7 +96,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             if (user is null) return new Decision.NotFound();
             if (user.BannedAt is not null) return new Decision.NotOpen();
             if (!actorIsAdmin && await RoleOfAsync(userId, ct) != Roles.User)
-                return new Decision.NotAllowed("只有管理员可以封禁管理人员。Only an admin may ban staff.");
+                return new Decision.NotAllowed(DecisionTexts.BanStaffAdminOnly);
             user.BannedAt = clock.GetUtcNow().UtcDateTime;
             user.BanReason = clean;
             user.BannedById = actorId;
@@ -106,7 +106,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.UserBan, "user", userId, clean,
                 Before: new { banned = false }, After: new { banned = true, hideDocuments }), ct);
-            return new Decision.Done("已封禁。The user is banned.");
+            return new Decision.Done(DecisionTexts.Banned);
         }, ct);
         if (decision is not Decision.Done) return new(decision);
         log.LogInformation("User {TargetId} banned by {UserId}", userId, actorId);
@@ -118,7 +118,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
         var hidden = 0;
         foreach (var id in visible)
             if (await removals.RemoveAsync(id, RemovalCategory.UploaderBanned, clean, actorId, ct) is RemovalOutcome.Done) hidden++;
-        return new(new Decision.Done($"已封禁，隐藏了 {hidden} 篇文档。The user is banned; {hidden} documents hidden."), hidden);
+        return new(new Decision.Done(DecisionTexts.BannedHidden, hidden), hidden);
     }
 
     /// <summary>
@@ -134,7 +134,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             if (user is null) return new Decision.NotFound();
             if (user.BannedAt is null) return new Decision.NotOpen();
             if (!actorIsAdmin && await RoleOfAsync(userId, ct) != Roles.User)
-                return new Decision.NotAllowed("只有管理员可以解封管理人员。Only an admin may unban staff.");
+                return new Decision.NotAllowed(DecisionTexts.UnbanStaffAdminOnly);
             var before = new { banned = true, bannedAt = user.BannedAt, reason = user.BanReason, by = user.BannedById };
             user.BannedAt = null;
             user.BanReason = null;
@@ -144,7 +144,7 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(new AuditRecord(actorId, AuditKinds.UserUnban, "user", userId, clean,
                 Before: before, After: new { banned = false, restoreDocuments }), ct);
-            return new Decision.Done("已解封。The ban is lifted.");
+            return new Decision.Done(DecisionTexts.Unbanned);
         }, ct);
         if (decision is not Decision.Done) return new(decision);
         log.LogInformation("User {TargetId} unbanned by {UserId}", userId, actorId);
@@ -159,6 +159,6 @@ public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, Do
         var restored = 0;
         foreach (var id in removed)
             if (await removals.RestoreAsync(id, clean, actorId, ct) is RestoreOutcome.Done) restored++;
-        return new(new Decision.Done($"已解封，恢复了 {restored} 篇文档。The ban is lifted; {restored} documents restored."), restored);
+        return new(new Decision.Done(DecisionTexts.UnbannedRestored, restored), restored);
     }
 }
