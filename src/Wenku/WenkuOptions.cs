@@ -15,7 +15,7 @@ public sealed class WenkuOptions : IValidatableObject
 
     /// <summary>Name shown in the header and drawn as the watermark on page previews.</summary>
     [Required, StringLength(40, MinimumLength = 1)]
-    public string SiteName { get; set; } = "Wenku 文库";
+    public string SiteName { get; set; } = "Wenku 文库"; // not translated: a name
 
     /// <summary>Largest accepted upload in bytes (default 200 MB).</summary>
     [Range(1024, 10L * 1024 * 1024 * 1024)]

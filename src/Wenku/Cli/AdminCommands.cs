@@ -167,7 +167,7 @@ public static class AdminCommands
             var user = await FindUserAsync(scope, p.GetValue(grantEmail)!);
             if (user is null) return 1;
             var points = p.GetValue(grantPoints);
-            var reason = $"{Text.SafeText.OneLine(p.GetValue(grantReason))}（wenku admin grant-points）";
+            var reason = $"{Text.SafeText.OneLine(p.GetValue(grantReason))} (wenku admin grant-points)";
             var ledger = scope.ServiceProvider.GetRequiredService<Ledger>();
             try
             {

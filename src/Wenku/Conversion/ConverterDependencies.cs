@@ -112,7 +112,7 @@ public sealed class ConverterDependencies(IOptions<ConversionOptions> options, T
     /// <summary>The renderers draw Chinese (watermarks, text pages, drawings) with the font fontconfig picks for it.</summary>
     private static DependencyStatus CjkFont()
     {
-        using var typeface = SKFontManager.Default.MatchCharacter('中');
+        using var typeface = SKFontManager.Default.MatchCharacter('中'); // not translated: a CJK character to find a font for
         return new("CJK font", "fonts-noto-cjk", typeface is not null,
             typeface is null ? "no installed font has Chinese characters (fontconfig)" : typeface.FamilyName, null);
     }

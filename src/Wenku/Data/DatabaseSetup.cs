@@ -10,13 +10,17 @@ namespace Wenku.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>The site's categories on a new install (the ten of the demo corpus, essays, and a catch-all).</summary>
+    /// <summary>
+    /// The site's categories on a new install (the ten of the demo corpus, essays, and a catch-all). A category's name is
+    /// shown through the localizer (<c>T[name]</c>): these have their English in the resx; a category an operator adds
+    /// shows as it is named.
+    /// </summary>
     public static readonly (string Slug, string Name)[] DefaultCategories =
     [
-        ("education", "教育 Education"), ("tech", "科技 Technology"), ("finance", "财经 Finance"),
-        ("politics", "时政 Current affairs"), ("sports", "体育 Sports"), ("entertainment", "娱乐 Entertainment"),
-        ("realestate", "房产 Real estate"), ("home", "家居 Home"), ("fashion", "时尚 Fashion"),
-        ("games", "游戏 Games"), ("essays", "范文 Essays"), ("other", "其他 Other"),
+        ("education", "教育"), ("tech", "科技"), ("finance", "财经"),
+        ("politics", "时政"), ("sports", "体育"), ("entertainment", "娱乐"),
+        ("realestate", "房产"), ("home", "家居"), ("fashion", "时尚"),
+        ("games", "游戏"), ("essays", "范文"), ("other", "其他"),
     ];
 
     /// <summary>Brings the database to the current schema (safe to run from several processes at once).</summary>

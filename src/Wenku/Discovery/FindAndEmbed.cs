@@ -139,7 +139,7 @@ public static class FindAndEmbed
     /// <summary>The newest public documents of the site, as an Atom feed.</summary>
     private static Task<IResult> SiteFeedAsync(HttpRequest request, WenkuDb db, IOptions<SeoOptions> options, IOptions<WenkuOptions> site,
         IStringLocalizer<SharedResource> T, CancellationToken ct) =>
-        FeedAsync(request, db, options.Value.FeedSize, null, T.Text("{0}：最新文档", site.Value.SiteName), $"/", ct);
+        FeedAsync(request, db, options.Value.FeedSize, null, T.Text("{0}：最新文档", site.Value.SiteName), $"/", T, ct);
 
     /// <summary>The newest public documents of one category, as an Atom feed.</summary>
     private static async Task<IResult> CategoryFeedAsync(string slug, HttpRequest request, WenkuDb db, IOptions<SeoOptions> options,
@@ -148,10 +148,10 @@ public static class FindAndEmbed
         var category = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
         if (category is null) return TypedResults.NotFound();
         return await FeedAsync(request, db, options.Value.FeedSize, category.Id,
-            T.Text("{0}：{1} 最新文档", site.Value.SiteName, category.Name), $"/c/{Uri.EscapeDataString(category.Slug)}", ct);
+            T.Text("{0}：{1} 最新文档", site.Value.SiteName, T[category.Name].Value), $"/c/{Uri.EscapeDataString(category.Slug)}", T, ct);
     }
 
-    private static async Task<IResult> FeedAsync(HttpRequest request, WenkuDb db, int size, int? categoryId, string title, string htmlPath, CancellationToken ct)
+    private static async Task<IResult> FeedAsync(HttpRequest request, WenkuDb db, int size, int? categoryId, string title, string htmlPath, IStringLocalizer T, CancellationToken ct)
     {
         var query = db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready);
         if (categoryId is { } c) query = query.Where(d => d.CategoryId == c);
@@ -170,7 +170,7 @@ public static class FindAndEmbed
                 var item = new SyndicationItem(d.Title, d.Description.Length > 0 ? d.Description : d.Title, url, url.ToString(),
                     new DateTimeOffset(DateTime.SpecifyKind(d.ReadyAt ?? d.CreatedAt, DateTimeKind.Utc)));
                 item.Authors.Add(new SyndicationPerson { Name = d.Uploader });
-                item.Categories.Add(new SyndicationCategory(d.Category));
+                item.Categories.Add(new SyndicationCategory(T[d.Category].Value));
                 item.PublishDate = item.LastUpdatedTime;
                 return item;
             }).ToList(),

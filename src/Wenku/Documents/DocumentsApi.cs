@@ -189,7 +189,7 @@ public static class DocumentsApi
                 ? facts.Entries.Select(e => new ArchiveEntryDto(e.Number, e.Path, e.Size, e.Modified, e.IsDirectory, e.IsEncrypted,
                     e.FirstPage is { } first ? new PageRange(first, first + Math.Max(1, e.PageCount) - 1) : null, ArchiveNotes.Render(T, e.Note))).ToList()
                 : null,
-            Drawing = d.Drawing is { } f ? new DrawingDto(d.Format, f.Version, f.Describe(), f.Entities, f.CodePage, f.PreviewWidth, f.PreviewHeight)
+            Drawing = d.Drawing is { } f ? new DrawingDto(d.Format, f.Version, f.Describe(T), f.Entities, f.CodePage, f.PreviewWidth, f.PreviewHeight)
                 : d.Format is "dxf" or "dwg" && d.Details is not null ? new DrawingDto(d.Format, null, d.Details) : null,
         };
     }

@@ -1,3 +1,4 @@
+using Wenku.Web.Localization;
 namespace Wenku.Documents;
 
 /// <summary>
@@ -29,15 +30,15 @@ public sealed class DrawingFacts
     public int? PreviewWidth { get; set; }
     public int? PreviewHeight { get; set; }
 
-    /// <summary>The facts in words, in both languages.</summary>
-    public string Describe()
+    /// <summary>The facts in words, in the reader's language.</summary>
+    public string Describe(Microsoft.Extensions.Localization.IStringLocalizer T)
     {
         if (Kind == "DXF")
-            return $"DXF {Version}，{Entities} 个图元 entities" +
-                (Skipped > 0 ? $"（{Skipped} 个未显示 not shown: {string.Join(", ", SkippedKinds)}）" : "");
-        var preview = TooOldForPreview ? "版本过旧，不读取预览 too old a version for a preview"
-            : PreviewWidth is { } w && PreviewHeight is { } h ? $"内嵌预览图 embedded preview {w}×{h}"
-            : "此图纸没有内嵌预览图 no embedded preview";
-        return $"DWG {Version}，代码页 code page {CodePage}，{preview}";
+            return T.Text("DXF {0}，{1} 个图元", Version, (object?)Entities ?? "") +
+                (Skipped > 0 ? T.Text("（{0} 个未显示：{1}）", Skipped, string.Join(", ", SkippedKinds)) : "");
+        var preview = TooOldForPreview ? T.Text("版本过旧，不读取预览")
+            : PreviewWidth is { } w && PreviewHeight is { } h ? T.Text("内嵌预览图 {0}×{1}", w, h)
+            : T.Text("此图纸没有内嵌预览图");
+        return T.Text("DWG {0}，代码页 {1}，{2}", Version, (object?)CodePage ?? "", preview);
     }
 }

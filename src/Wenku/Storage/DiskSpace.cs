@@ -10,9 +10,6 @@ namespace Wenku.Storage;
 /// </summary>
 public sealed class DiskSpace(IOptions<WenkuOptions> options)
 {
-    /// <summary>What an uploader is told (zh-CN and English).</summary>
-    public const string FullMessage = "服务器磁盘已满，暂时不能接收上传，已有文档不受影响。The server's disk is full: uploads are refused until space is freed; documents already accepted are safe.";
-
     /// <summary>
     /// Whether <paramref name="bytes"/> more can be written and still leave <see cref="WenkuOptions.MinFreeDiskBytes"/>
     /// free on the data folder's disk.

@@ -31,7 +31,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         var page = await site.CreateClient().GetDocumentAsync($"/d/{id}");
 
         page.One("main h1").Text().ShouldBe("创新驱动发展研究");
-        page.One("[data-fact=category] a").Text().ShouldBe("教育 Education");
+        page.One("[data-fact=category] a").Text().ShouldBe("教育");
         page.One("[data-fact=pages] [data-value]").Text().ShouldBe("7");
         page.One("[data-fact=format] [data-value]").Text().ShouldBe("PDF");
         page.One("[data-fact=price] [data-value]").Text().ShouldBe("免费");
