@@ -67,6 +67,6 @@ public sealed record BenchSettings(
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException("Cannot find the repository (Wenku.slnx); pass --wenku.");
-        return Path.Combine(dir.FullName, "src", "Wenku", "bin", "Release", "net10.0", "Wenku.dll");
+        return Path.Combine(dir.FullName, "src", "Wenku", "bin", "Release", "net10.0", "wenku.dll");
     }
 }
