@@ -51,6 +51,9 @@ public static class SearchLoadBenchmark
         Console.WriteLine($"Machine: {Environment.ProcessorCount} CPUs, load average {BenchRun.LoadAverage()}; wrk -t2 -c{connections}, {seconds} s per run after 2 s of warm-up; work folder {work}");
         Console.WriteLine($"Targets: ≥ {TargetRps:N0} req/s and p99 < {TargetP99Ms} ms for every class, API and page alike.\n");
 
+        InProcess(sizes, pageCounts, work);
+        if (args.Contains("--in-process-only")) return 0;
+
         var rows = new List<(int Docs, int Pages, string Class, string Endpoint, WrkResult Result, double CpuMs)>();
         foreach (var docs in sizes)
             foreach (var pages in pageCounts)
@@ -94,6 +97,51 @@ public static class SearchLoadBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// The index alone, in this process, one search at a time: the median time of a search with its 20 snippets, the
+    /// part of a request that depends on the library (the rest is HTTP, the database check of the hits, rendering).
+    /// </summary>
+    private static void InProcess(int[] sizes, int[] pageCounts, string work)
+    {
+        Console.WriteLine("In process, one search at a time (LuceneIndex.Search with snippets; median of 200):");
+        foreach (var docs in sizes)
+            foreach (var pages in pageCounts)
+            {
+                var dir = Path.Combine(work, $"inprocess-{docs}x{pages}");
+                using var index = new Wenku.Search.LuceneIndex(dir, ramBufferMb: 128);
+                var random = new Random(15);
+                for (var i = 1; i <= docs; i++)
+                    index.Upsert(new Wenku.Search.SearchDocument(i, $"文档 {i} benchload", "", "", "other", "pdf", 0, pages, 0,
+                        DateTime.UtcNow.AddMinutes(-i), "bench", Enumerable.Range(1, pages).Select(n => PageText(random, n)).ToList()));
+                index.Commit(1);
+                var line = new StringBuilder($"  {docs,3} docs × {pages,3} pages:");
+                foreach (var (cls, q) in Queries)
+                {
+                    var query = new Wenku.Search.SearchQuery(q);
+                    for (var w = 0; w < 20; w++) index.Search(query);
+                    var chars = index.SnippetCharactersExamined;
+                    var times = new List<double>();
+                    for (var r = 0; r < 200; r++)
+                    {
+                        var sw = System.Diagnostics.Stopwatch.StartNew();
+                        index.Search(query);
+                        times.Add(sw.Elapsed.TotalMilliseconds);
+                    }
+                    times.Sort();
+                    line.Append(CultureInfo.InvariantCulture, $"  {cls} {times[times.Count / 2]:0.00} ms ({(index.SnippetCharactersExamined - chars) / 200:N0} chars read)");
+                }
+                Console.WriteLine(line);
+            }
+        Console.WriteLine();
+    }
+
+    private static string PageText(Random random, int n)
+    {
+        var text = new StringBuilder($"第{n}页\n");
+        while (text.Length < 1500) text.Append(Sentences[random.Next(Sentences.Length)]).Append(random.Next(4) == 0 ? "\n" : "");
+        return text.ToString();
+    }
+
     /// <summary>Ready documents with page text, written through the site's own database model (which fills the search outbox).</summary>
     private static async Task FillAsync(string data, int docs, int pages)
     {
@@ -118,9 +166,7 @@ public static class SearchLoadBenchmark
             await db.SaveChangesAsync();
             for (var n = 1; n <= pages; n++)
             {
-                var text = new StringBuilder($"第{n}页\n");
-                while (text.Length < 1500) text.Append(Sentences[random.Next(Sentences.Length)]).Append(random.Next(4) == 0 ? "\n" : "");
-                db.DocumentPages.Add(new DocumentPage { DocumentId = doc.Id, Number = n, Text = text.ToString(), Width = 1240, Height = 1754 });
+                db.DocumentPages.Add(new DocumentPage { DocumentId = doc.Id, Number = n, Text = PageText(random, n), Width = 1240, Height = 1754 });
             }
             await db.SaveChangesAsync();
             // The outbox row of the page text (pages alone are not a change search hears of).
