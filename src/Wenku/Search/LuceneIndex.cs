@@ -34,7 +34,7 @@ public sealed class LuceneIndex : IDisposable
 {
     private const string IdField = "id", TitleField = "title", BodyField = "body", UploaderField = "uploader", CategoryField = "category", FormatField = "format",
         PriceField = "price", PageCountField = "pagecount", CreatedField = "created", DownloadsField = "downloads",
-        PageTextField = "pagetext", PageNumberField = "pageno", WatermarkKey = "outbox", FormatKey = "format";
+        PageTextField = "pagetext", PageNumberField = "pageno", PageEntriesField = "pageentries", WatermarkKey = "outbox", FormatKey = "format";
 
     /// <summary>
     /// The layout of the index. 2: each page is a Lucene document of its own (indexed and stored) beside the
@@ -196,7 +196,10 @@ public sealed class LuceneIndex : IDisposable
             searcher.Search(q, collector);
             var docs = top.GetTopDocs((page - 1) * pageSize, pageSize).ScoreDocs;
             var highlighter = new Highlighter(syntax.Terms);
-            var probes = ProbesFor(syntax);
+            // Weighed once for the whole results page; each hit then only walks its own block of page entries.
+            var probes = ProbesFor(syntax) is { } p
+                ? new PageWeights(p.All is null ? null : searcher.CreateNormalizedWeight(p.All), searcher.CreateNormalizedWeight(p.Any), p.Perfect)
+                : null;
             var hits = new List<SearchHit>(docs.Length);
             foreach (var sd in docs) hits.Add(ToHit(searcher, sd, highlighter, probes));
             Interlocked.Add(ref _snippetCharacters, highlighter.CharactersExamined);
@@ -341,13 +344,15 @@ public sealed class LuceneIndex : IDisposable
 
     private sealed record PageProbes(Query Any, Query? All, float Perfect);
 
-    private static SearchHit ToHit(IndexSearcher searcher, ScoreDoc sd, Highlighter highlighter, PageProbes? probes)
+    private sealed record PageWeights(Weight? All, Weight Any, float Perfect);
+
+    private static SearchHit ToHit(IndexSearcher searcher, ScoreDoc sd, Highlighter highlighter, PageWeights? probes)
     {
         var d = searcher.Doc(sd.Doc);
         var title = d.Get(TitleField) ?? "";
         var id = long.Parse(d.Get(IdField), System.Globalization.CultureInfo.InvariantCulture);
         (int Page, IReadOnlyList<TextPart> Parts)? passage = null;
-        if (SnippetPage(searcher, id, probes) is { } entry)
+        if (SnippetPage(searcher, sd.Doc, probes) is { } entry)
         {
             var page = searcher.Doc(entry, PageFields);
             passage = highlighter.PassageOnPage(page.Get(PageTextField) ?? "", page.GetField(PageNumberField)?.GetInt32Value() ?? 1);
@@ -372,53 +377,35 @@ public sealed class LuceneIndex : IDisposable
     private static readonly HashSet<string> PageFields = [PageTextField, PageNumberField];
 
     /// <summary>
-    /// The entry of the page a hit's snippet comes from, found in the postings of the query's terms among that
-    /// document's page entries: the page where most of them occur, the first such page, looking at no more than
-    /// <see cref="MaxPagesExamined"/> matching pages. Without a matching page (the hit matched its title or
-    /// description), its first page with text. Null when the document has no text.
+    /// The entry of the page a hit's snippet comes from, found in the postings of the query's terms within the block
+    /// of that document's page entries (they follow its own entry): the page where most of them occur, the first such
+    /// page, looking at no more than <see cref="MaxPagesExamined"/> matching pages; pages with every term are looked
+    /// at first. Without a matching page (the hit matched its title or description), its first page with text. Null
+    /// when the document has no text.
     /// </summary>
-    private static int? SnippetPage(IndexSearcher searcher, long id, PageProbes? probes)
+    private static int? SnippetPage(IndexSearcher searcher, int doc, PageWeights? probes)
     {
-        var ofDocument = new TermQuery(new Term(IdField, Id(id)));
+        var leaves = searcher.IndexReader.Leaves;
+        var leaf = leaves[ReaderUtil.SubIndex(doc, leaves)];
+        var local = doc - leaf.DocBase;
+        var entries = (int)(leaf.AtomicReader.GetNumericDocValues(PageEntriesField)?.Get(local) ?? 0);
+        if (entries == 0) return null;
+        int first = local + 1, end = local + 1 + entries;
         if (probes is not null)
-            foreach (var probe in new[] { probes.All, probes.Any })
+            foreach (var weight in new[] { probes.All, probes.Any })
             {
-                if (probe is null) continue;
-                var onlyThisDocument = new ConstantScoreQuery(ofDocument) { Boost = 0 };
-                var best = new BestPageCollector(probes.Perfect, MaxPagesExamined);
-                searcher.Search(new BooleanQuery { { probe, Occur.MUST }, { onlyThisDocument, Occur.MUST } }, best);
-                if (best.Doc >= 0) return best.Doc;
+                if (weight?.GetScorer(leaf, leaf.AtomicReader.LiveDocs) is not { } scorer) continue;
+                int best = -1, seen = 0;
+                var bestScore = float.NegativeInfinity;
+                for (var d = scorer.Advance(first); d < end; d = scorer.NextDoc())
+                {
+                    var score = scorer.GetScore();
+                    if (score > bestScore + 1e-3f) { bestScore = score; best = d; }
+                    if (bestScore >= probes.Perfect - 1e-3f || ++seen >= MaxPagesExamined) break;
+                }
+                if (best >= 0) return leaf.DocBase + best;
             }
-        var first = searcher.Search(new FilteredQuery(ofDocument, new FieldValueFilter(PageNumberField)), 1).ScoreDocs;
-        return first.Length > 0 ? first[0].Doc : null;
-    }
-
-    /// <summary>Keeps the first highest-scoring page; stops at a page with every probe, or after enough pages.</summary>
-    private sealed class BestPageCollector(float perfect, int maxPages) : ICollector
-    {
-        private Scorer? _scorer;
-        private int _docBase, _seen;
-        private float _bestScore = float.NegativeInfinity;
-
-        public int Doc { get; private set; } = -1;
-
-        public bool AcceptsDocsOutOfOrder => false;
-
-        public void SetScorer(Scorer scorer) => _scorer = scorer;
-
-        public void SetNextReader(AtomicReaderContext context)
-        {
-            if (Doc >= 0 && (_bestScore >= perfect - 1e-3f || _seen >= maxPages)) throw new CollectionTerminatedException();
-            _docBase = context.DocBase;
-        }
-
-        public void Collect(int doc)
-        {
-            var score = _scorer!.GetScore();
-            if (score > _bestScore + 1e-3f) { _bestScore = score; Doc = _docBase + doc; }
-            // A document's pages are one block in one segment, in page order: nothing later can be better or earlier.
-            if (_bestScore >= perfect - 1e-3f || ++_seen >= maxPages) throw new CollectionTerminatedException();
-        }
+        return leaf.DocBase + first;
     }
 
     /// <summary>
@@ -467,6 +454,7 @@ public sealed class LuceneIndex : IDisposable
                 new TextField(PageTextField, doc.Pages[n], Field.Store.YES),
             });
         }
+        d.Add(new NumericDocValuesField(PageEntriesField, entries.Count - 1));
         return entries;
     }
 
