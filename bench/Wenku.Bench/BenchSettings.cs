@@ -63,7 +63,7 @@ public sealed record BenchSettings(
     }
 
     /// <summary>The Release build of the site in the repository this benchmark was built from.</summary>
-    private static string DefaultWenkuDll()
+    internal static string DefaultWenkuDll()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Wenku.slnx"))) dir = dir.Parent;

@@ -35,7 +35,7 @@ public static partial class Wrk
         var script = Path.Combine(workDir, "tail.lua");
         await File.WriteAllTextAsync(script, TailScript);
         var result = await Commands.CheckAsync("wrk",
-            ["-t", N(threads), "-c", N(connections), "-d", N(seconds) + "s", "--timeout", "10s", "--latency", "-s", script, url.ToString()],
+            ["-t", N(threads), "-c", N(connections), "-d", N(seconds) + "s", "--timeout", "10s", "--latency", "-s", script, url.AbsoluteUri],
             timeout: TimeSpan.FromSeconds(seconds + 60));
         return Parse(result.StdOut);
     }

@@ -68,8 +68,15 @@ public sealed class Highlighter
     public IReadOnlyList<TextPart> Mark(string text) => IsEmpty ? [new TextPart(text, false)] : MarkSpans(text, 0, text.Length);
 
     /// <summary>
+    /// Characters of stored text this highlighter has read to place passages (folded and searched): what a hit's
+    /// snippet costs grows with this, and it must not grow with the length of the document.
+    /// </summary>
+    public long CharactersExamined { get; private set; }
+
+    /// <summary>
     /// The best passage among <paramref name="pages"/> (page 1 first): the page where most distinct query words
-    /// occur, and on it the window holding most of them. Null when there is no text at all.
+    /// occur, and on it the window holding most of them. Null when there is no text at all. Reads every page up to the
+    /// best one: for a backend that has no per-page positions to choose the page with (PostgreSQL).
     /// </summary>
     public (int Page, IReadOnlyList<TextPart> Parts)? BestPassage(IReadOnlyList<string> pages)
     {
@@ -77,18 +84,8 @@ public sealed class Highlighter
         var perfect = _probes.Sum(p => p.Weight);
         for (var p = 0; p < pages.Count && !IsEmpty; p++)
         {
-            var text = pages[p];
-            if (text.Length == 0) continue;
-            var folded = TextFolding.Fold(text.Length > MaxScannedChars ? text[..MaxScannedChars] : text);
-            var score = 0; var hits = new List<int>();
-            foreach (var (probe, weight) in _probes)
-            {
-                var at = folded.IndexOf(probe, StringComparison.Ordinal);
-                if (at < 0) continue;
-                score += weight;
-                for (var n = 0; at >= 0 && n < 50; n++, at = folded.IndexOf(probe, at + probe.Length, StringComparison.Ordinal))
-                    for (var w = 0; w < weight; w++) hits.Add(at);
-            }
+            if (pages[p].Length == 0) continue;
+            var (score, hits) = Probe(pages[p]);
             if (score > bestScore) { bestScore = score; bestPage = p; bestHits = hits; }
             if (score == perfect) break;
         }
@@ -98,14 +95,49 @@ public sealed class Highlighter
             if (bestPage < 0) return null;
             bestHits = [0];
         }
-        var page = pages[bestPage];
-        var start = WindowStart(page, bestHits!);
+        return (bestPage + 1, Passage(pages[bestPage], bestHits!));
+    }
+
+    /// <summary>
+    /// The passage of one page already chosen (by the index, from the postings of the query's terms): the window
+    /// holding most of the query's words on it, the page's start when none occurs. Reads that page only.
+    /// </summary>
+    public (int Page, IReadOnlyList<TextPart> Parts)? PassageOnPage(string page, int number)
+    {
+        if (page.Length == 0) return null;
+        var hits = IsEmpty ? [] : Probe(page).Hits;
+        return (number, Passage(page, hits.Count > 0 ? hits : [0]));
+    }
+
+    /// <summary>How well a page matches (the weights of the probes found) and where the probes occur.</summary>
+    private (int Score, List<int> Hits) Probe(string text)
+    {
+        var scanned = text.Length > MaxScannedChars ? text[..MaxScannedChars] : text;
+        CharactersExamined += scanned.Length;
+        var folded = TextFolding.Fold(scanned);
+        var score = 0; var hits = new List<int>();
+        foreach (var (probe, weight) in _probes)
+        {
+            var at = folded.IndexOf(probe, StringComparison.Ordinal);
+            if (at < 0) continue;
+            score += weight;
+            for (var n = 0; at >= 0 && n < 50; n++, at = folded.IndexOf(probe, at + probe.Length, StringComparison.Ordinal))
+                for (var w = 0; w < weight; w++) hits.Add(at);
+        }
+        return (score, hits);
+    }
+
+    private List<TextPart> Passage(string page, List<int> hits)
+    {
+        var start = WindowStart(page, hits);
         var end = Math.Min(page.Length, start + PassageLength);
+        if (end < page.Length && char.IsHighSurrogate(page[end - 1])) end++;
+        CharactersExamined += end - start;
         var parts = new List<TextPart>();
         if (start > 0) parts.Add(new TextPart("…", false));
         parts.AddRange(MarkSpans(page, start, end));
         if (end < page.Length) parts.Add(new TextPart("…", false));
-        return (bestPage + 1, parts);
+        return parts;
     }
 
     /// <summary>The start of the window holding most matches, moved back to a sentence start when one is near.</summary>
@@ -166,9 +198,38 @@ public sealed class Highlighter
         {
             var j = i;
             while (j < slice.Length && marked[j] == marked[i]) j++;
-            parts.Add(new TextPart(slice[i..j].Replace('\n', ' '), marked[i]));
+            parts.Add(new TextPart(Shown(slice, i, j), marked[i]));
             i = j;
         }
         return parts;
     }
+
+    /// <summary>
+    /// <c>slice[from..to]</c> exactly as written, but on one line: a line break becomes a space between words, and
+    /// nothing between two CJK characters (text extracted from a page breaks Chinese lines mid-sentence, where no
+    /// space belongs: 一大创新, not 一大 创新).
+    /// </summary>
+    internal static string Shown(string slice, int from, int to)
+    {
+        if (slice.AsSpan(from, to - from).IndexOfAny('\n', '\r') < 0) return slice[from..to];
+        var sb = new System.Text.StringBuilder(to - from);
+        for (var k = from; k < to; k++)
+        {
+            var c = slice[k];
+            if (c is not ('\n' or '\r')) { sb.Append(c); continue; }
+            var before = k - 1;
+            while (before >= 0 && slice[before] is '\n' or '\r') before--;
+            var after = k + 1;
+            while (after < slice.Length && slice[after] is '\n' or '\r') after++;
+            var joinsCjk = before >= 0 && after < slice.Length
+                && ((IsCjkOrFullWidth(slice[before]) && IsCjkOrFullWidth(slice[after])) || IsCjkPunctuation(slice[before]) || IsCjkPunctuation(slice[after]));
+            // One space for a run of line breaks, written at its first character.
+            if (!joinsCjk && (k == from || slice[k - 1] is not ('\n' or '\r'))) sb.Append(' ');
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsCjkPunctuation(char c) => c is >= '\u3000' and <= '\u303F' or >= '\uFF00' and <= '\uFFEF';
+
+    private static bool IsCjkOrFullWidth(char c) => TextFolding.IsCjk(c) || IsCjkPunctuation(c);
 }

@@ -34,7 +34,20 @@ public sealed class LuceneIndex : IDisposable
 {
     private const string IdField = "id", TitleField = "title", BodyField = "body", UploaderField = "uploader", CategoryField = "category", FormatField = "format",
         PriceField = "price", PageCountField = "pagecount", CreatedField = "created", DownloadsField = "downloads",
-        PagesStoredField = "pages", WatermarkKey = "outbox";
+        PageTextField = "pagetext", PageNumberField = "pageno", PageEntriesField = "pageentries", WatermarkKey = "outbox", FormatKey = "format";
+
+    /// <summary>
+    /// The layout of the index. 2: each page is a Lucene document of its own (indexed and stored) beside the
+    /// document's, in one block; 1 stored all pages in one field that every hit read in full. An index of another
+    /// format is rebuilt from the database when the site opens it (<see cref="LuceneSearchIndex"/>).
+    /// </summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>
+    /// The most matching pages of one hit examined to pick its snippet's page: with a common word, a 300-page
+    /// document would otherwise cost 300 times what a 1-page one does.
+    /// </summary>
+    public const int MaxPagesExamined = 32;
 
     /// <summary>
     /// Fields a query looks in, with their weight: a word in the title counts most. The body field holds the tags,
@@ -42,8 +55,6 @@ public sealed class LuceneIndex : IDisposable
     /// reads two fields' postings, not five.
     /// </summary>
     private static readonly (string Field, float Boost)[] SearchedFields = [(TitleField, 4f), (BodyField, 1f)];
-
-    private const char PageSeparator = '\f';
 
     private readonly LuceneDirectory _directory;
     private readonly IndexWriter _writer;
@@ -77,16 +88,16 @@ public sealed class LuceneIndex : IDisposable
         }
     }
 
-    public int Count
-    {
-        get
-        {
-            var s = _searchers.Acquire();
-            try { return s.IndexReader.NumDocs; } finally { _searchers.Release(s); }
-        }
-    }
+    private long _snippetCharacters;
 
-    public void Upsert(SearchDocument doc) => _writer.UpdateDocument(new Term(IdField, Id(doc.Id)), ToLucene(doc));
+    /// <summary>Characters of stored page text read to make snippets, over every search so far (what a hit's snippet costs).</summary>
+    public long SnippetCharactersExamined => Interlocked.Read(ref _snippetCharacters);
+
+    /// <summary>The documents in the index (not counting their page entries).</summary>
+    public int Count => Ids().Count;
+
+    /// <summary>Replaces the document and its pages as one block (their entries stay next to each other).</summary>
+    public void Upsert(SearchDocument doc) => _writer.UpdateDocuments(new Term(IdField, Id(doc.Id)), ToLucene(doc));
 
     public void Delete(long id) => _writer.DeleteDocuments(new Term(IdField, Id(id)));
 
@@ -97,7 +108,11 @@ public sealed class LuceneIndex : IDisposable
     {
         lock (_commitLock)
         {
-            _writer.SetCommitData(new Dictionary<string, string> { [WatermarkKey] = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            _writer.SetCommitData(new Dictionary<string, string>
+            {
+                [WatermarkKey] = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [FormatKey] = FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
             _writer.Commit();
         }
         _searchers.MaybeRefreshBlocking();
@@ -120,6 +135,19 @@ public sealed class LuceneIndex : IDisposable
         return (IdsOf(reader), watermark);
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> holds a committed index of an older layout than this code writes (one written
+    /// before <see cref="FormatVersion"/> existed counts as older); an empty or new folder does not.
+    /// </summary>
+    public static bool HoldsOtherFormat(string path)
+    {
+        if (!System.IO.Directory.Exists(path)) return false;
+        using var directory = FSDirectory.Open(path);
+        if (!DirectoryReader.IndexExists(directory)) return false;
+        var data = DirectoryReader.ListCommits(directory)[^1].UserData;
+        return data is null || !data.TryGetValue(FormatKey, out var f) || f != FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Every document id in the index.</summary>
     public HashSet<long> Ids()
     {
@@ -135,10 +163,12 @@ public sealed class LuceneIndex : IDisposable
         {
             var reader = leaf.AtomicReader;
             var values = reader.GetNumericDocValues(IdField);
+            // Page entries carry the id term (deleted with their document) but not its doc value.
+            var isDocument = reader.GetDocsWithField(IdField);
             var live = reader.LiveDocs;
-            if (values is null) continue;
+            if (values is null || isDocument is null) continue;
             for (var d = 0; d < reader.MaxDoc; d++)
-                if (live is null || live.Get(d)) ids.Add(values.Get(d));
+                if ((live is null || live.Get(d)) && isDocument.Get(d)) ids.Add(values.Get(d));
         }
         return ids;
     }
@@ -166,8 +196,13 @@ public sealed class LuceneIndex : IDisposable
             searcher.Search(q, collector);
             var docs = top.GetTopDocs((page - 1) * pageSize, pageSize).ScoreDocs;
             var highlighter = new Highlighter(syntax.Terms);
+            // Weighed once for the whole results page; each hit then only walks its own block of page entries.
+            var probes = ProbesFor(syntax) is { } p
+                ? new PageWeights(p.All is null ? null : searcher.CreateNormalizedWeight(p.All), searcher.CreateNormalizedWeight(p.Any), p.Perfect)
+                : null;
             var hits = new List<SearchHit>(docs.Length);
-            foreach (var sd in docs) hits.Add(ToHit(searcher, sd, highlighter));
+            foreach (var sd in docs) hits.Add(ToHit(searcher, sd, highlighter, probes));
+            Interlocked.Add(ref _snippetCharacters, highlighter.CharactersExamined);
             return new SearchResults(hits, collector.Total, page, pageSize, collector.Facets());
         }
         finally { _searchers.Release(searcher); }
@@ -201,7 +236,8 @@ public sealed class LuceneIndex : IDisposable
 
     private static Query? BuildQuery(SearchSyntax syntax)
     {
-        if (syntax.IsEmpty) return new MatchAllDocsQuery();
+        // Every document, not its page entries (only documents have a creation time).
+        if (syntax.IsEmpty) return new ConstantScoreQuery(new FieldValueFilter(CreatedField));
         var top = new BooleanQuery();
         foreach (var group in syntax.Required)
         {
@@ -276,15 +312,54 @@ public sealed class LuceneIndex : IDisposable
         return phrase;
     }
 
-    private static SearchHit ToHit(IndexSearcher searcher, ScoreDoc sd, Highlighter highlighter)
+    /// <summary>
+    /// What a page is scored by to be a hit's snippet page, the same weights as <see cref="Highlighter"/> gives: each
+    /// query term 1, the words of a clause together as typed as much as all of them apart. <c>Any</c> matches pages
+    /// with any of them; <c>All</c> (null for one term) only pages with every term, which the index finds by leaping
+    /// through the rarest term's postings, so a common word does not make a long document's pages all candidates.
+    /// Null: nothing to look for.
+    /// </summary>
+    private static PageProbes? ProbesFor(SearchSyntax syntax)
+    {
+        var any = new BooleanQuery();
+        var all = new BooleanQuery();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        float perfect = 0;
+        var terms = 0;
+        void Add(Query q, float weight, bool required)
+        {
+            any.Add(new ConstantScoreQuery(q) { Boost = weight }, Occur.SHOULD);
+            all.Add(new ConstantScoreQuery(q) { Boost = weight }, required ? Occur.MUST : Occur.SHOULD);
+            perfect += weight;
+        }
+        foreach (var text in syntax.Terms)
+        {
+            var tokens = SearchAnalyzer.QueryTokens(text, 64);
+            if (tokens.Count > 1 && seen.Add("\u0001" + text)) Add(Phrase(PageTextField, tokens), tokens.Count, required: false);
+            foreach (var t in tokens)
+                if (seen.Add(t.Term)) { Add(new TermQuery(new Term(PageTextField, t.Term)), 1, required: true); terms++; }
+        }
+        return any.Clauses.Count == 0 ? null : new PageProbes(any, terms > 1 ? all : null, perfect);
+    }
+
+    private sealed record PageProbes(Query Any, Query? All, float Perfect);
+
+    private sealed record PageWeights(Weight? All, Weight Any, float Perfect);
+
+    private static SearchHit ToHit(IndexSearcher searcher, ScoreDoc sd, Highlighter highlighter, PageWeights? probes)
     {
         var d = searcher.Doc(sd.Doc);
         var title = d.Get(TitleField) ?? "";
-        var pages = (d.Get(PagesStoredField) ?? "").Split(PageSeparator);
-        var passage = highlighter.BestPassage(pages);
+        var id = long.Parse(d.Get(IdField), System.Globalization.CultureInfo.InvariantCulture);
+        (int Page, IReadOnlyList<TextPart> Parts)? passage = null;
+        if (SnippetPage(searcher, sd.Doc, probes) is { } entry)
+        {
+            var page = searcher.Doc(entry, PageFields);
+            passage = highlighter.PassageOnPage(page.Get(PageTextField) ?? "", page.GetField(PageNumberField)?.GetInt32Value() ?? 1);
+        }
         var created = new DateTime(d.GetField(CreatedField)?.GetInt64Value() ?? 0, DateTimeKind.Utc);
         return new SearchHit(
-            long.Parse(d.Get(IdField), System.Globalization.CultureInfo.InvariantCulture),
+            id,
             title,
             highlighter.Mark(title),
             passage?.Parts ?? [],
@@ -299,7 +374,46 @@ public sealed class LuceneIndex : IDisposable
             d.Get(UploaderField) ?? "");
     }
 
-    private static LuceneDocument ToLucene(SearchDocument doc)
+    private static readonly HashSet<string> PageFields = [PageTextField, PageNumberField];
+
+    /// <summary>
+    /// The entry of the page a hit's snippet comes from, found in the postings of the query's terms within the block
+    /// of that document's page entries (they follow its own entry): the page where most of them occur, the first such
+    /// page, looking at no more than <see cref="MaxPagesExamined"/> matching pages; pages with every term are looked
+    /// at first. Without a matching page (the hit matched its title or description), its first page with text. Null
+    /// when the document has no text.
+    /// </summary>
+    private static int? SnippetPage(IndexSearcher searcher, int doc, PageWeights? probes)
+    {
+        var leaves = searcher.IndexReader.Leaves;
+        var leaf = leaves[ReaderUtil.SubIndex(doc, leaves)];
+        var local = doc - leaf.DocBase;
+        var entries = (int)(leaf.AtomicReader.GetNumericDocValues(PageEntriesField)?.Get(local) ?? 0);
+        if (entries == 0) return null;
+        int first = local + 1, end = local + 1 + entries;
+        if (probes is not null)
+            foreach (var weight in new[] { probes.All, probes.Any })
+            {
+                if (weight?.GetScorer(leaf, leaf.AtomicReader.LiveDocs) is not { } scorer) continue;
+                int best = -1, seen = 0;
+                var bestScore = float.NegativeInfinity;
+                for (var d = scorer.Advance(first); d < end; d = scorer.NextDoc())
+                {
+                    var score = scorer.GetScore();
+                    if (score > bestScore + 1e-3f) { bestScore = score; best = d; }
+                    if (bestScore >= probes.Perfect - 1e-3f || ++seen >= MaxPagesExamined) break;
+                }
+                if (best >= 0) return leaf.DocBase + best;
+            }
+        return leaf.DocBase + first;
+    }
+
+    /// <summary>
+    /// The document's entry (what queries match and rank), then one entry per page with text, which only the snippet
+    /// lookup reads: its page text indexed with positions and stored, so a hit's passage comes from one page's
+    /// postings and text whatever the document's length.
+    /// </summary>
+    private static List<LuceneDocument> ToLucene(SearchDocument doc)
     {
         var d = new LuceneDocument
         {
@@ -322,14 +436,26 @@ public sealed class LuceneIndex : IDisposable
             new NumericDocValuesField(CreatedField, doc.CreatedAt.Ticks),
             new StoredField(DownloadsField, doc.Downloads),
             new NumericDocValuesField(DownloadsField, doc.Downloads),
-            new StoredField(PagesStoredField, string.Join(PageSeparator, doc.Pages.Select(p => p.Replace(PageSeparator, ' ')))),
         };
         foreach (var page in doc.Pages)
         {
             d.Add(new TextField(BodyField, page, Field.Store.NO));
             d.Add(new TextField(SearchAnalyzer.GramsField, WordsOnly(page), Field.Store.NO));
         }
-        return d;
+        var entries = new List<LuceneDocument>(doc.Pages.Count + 1) { d };
+        for (var n = 0; n < doc.Pages.Count; n++)
+        {
+            if (doc.Pages[n].Length == 0) continue;
+            entries.Add(new LuceneDocument
+            {
+                new StringField(IdField, Id(doc.Id), Field.Store.NO),
+                new StoredField(PageNumberField, n + 1),
+                new NumericDocValuesField(PageNumberField, n + 1),
+                new TextField(PageTextField, doc.Pages[n], Field.Store.YES),
+            });
+        }
+        d.Add(new NumericDocValuesField(PageEntriesField, entries.Count - 1));
+        return entries;
     }
 
     /// <summary>

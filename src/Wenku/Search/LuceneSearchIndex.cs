@@ -62,7 +62,11 @@ public sealed class LuceneSearchIndex(
             var extra = inIndex.Where(id => !inDb.Contains(id)).ToList();
             foreach (var id in extra) index.Delete(id);
             foreach (var chunk in missing.Chunk(Batch))
+            {
                 foreach (var doc in await SearchDocuments.LoadAsync(db, chunk, ct)) index.Upsert(doc);
+                // After a rebuild for a new layout most documents are missing: each batch becomes searchable at once.
+                index.Commit(index.Watermark);
+            }
             if (missing.Count + extra.Count > 0)
             {
                 index.Commit(index.Watermark);
@@ -157,9 +161,17 @@ public sealed class LuceneSearchIndex(
             if (_index is not null) return _index;
             Directory.CreateDirectory(Root);
             var folder = ReadCurrent(Root);
+            if (folder is not null && LuceneIndex.HoldsOtherFormat(Path.Combine(Root, folder)))
+            {
+                // An index written by an older version in another layout: a new one is filled from the database by
+                // the verification the site runs at start (searches find documents again as they are added back).
+                log.LogWarning("Search index {Folder} has an older layout than format {Format}; rebuilding it from the database", folder, LuceneIndex.FormatVersion);
+                folder = null;
+            }
             if (folder is null)
             {
                 folder = "index-" + time.GetUtcNow().UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+                if (Directory.Exists(Path.Combine(Root, folder))) folder += "-" + Guid.NewGuid().ToString("N")[..6];
                 WriteCurrent(Root, folder);
             }
             _index = OpenOrReplace(folder);
