@@ -27,7 +27,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
         drawing.GetProperty("format").GetString().ShouldBe("dxf");
         drawing.GetProperty("version").GetString().ShouldBe("AC1015");
-        drawing.GetProperty("details").GetString().ShouldBe(doc.Drawing.Describe());
+        drawing.GetProperty("details").GetString().ShouldBe(TestLocalizer.Chinese(doc.Drawing.Describe));
         drawing.GetProperty("entities").GetInt32().ShouldBe(doc.Drawing.Entities!.Value);
 
         var html = await site.CreateClient().GetStringAsync($"/d/{doc.Id}");
@@ -54,7 +54,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         doc.PageCount.ShouldBe(1);
         doc.Drawing!.Version.ShouldBe("AutoCAD 2004 (AC1018)");
         (doc.Drawing.PreviewWidth, doc.Drawing.PreviewHeight).ShouldBe((180, 120));
-        doc.Drawing.Describe().ShouldContain("embedded preview 180×120");
+        TestLocalizer.English(doc.Drawing.Describe).ShouldContain("embedded preview 180×120");
         var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
         drawing.GetProperty("format").GetString().ShouldBe("dwg");
         drawing.GetProperty("version").GetString().ShouldBe("AutoCAD 2004 (AC1018)");
@@ -72,7 +72,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var doc = await UploadAndWaitAsync(Dwg("AC1021", code: 0, []), "none.dwg");
         doc.Status.ShouldBe(DocumentStatus.Ready, doc.Error);
         doc.Drawing!.PreviewWidth.ShouldBeNull();
-        doc.Drawing.Describe().ShouldContain("no embedded preview");
+        TestLocalizer.English(doc.Drawing.Describe).ShouldContain("no embedded preview");
 
         var truncated = await UploadAndWaitAsync("AC1015\0\0\0"u8.ToArray(), "cut.dwg");
         truncated.Status.ShouldBe(DocumentStatus.Failed);

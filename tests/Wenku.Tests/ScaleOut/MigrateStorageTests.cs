@@ -164,7 +164,7 @@ public sealed class MigrateStorageTests : IDisposable
         .. await db.Users.OrderBy(u => u.Id).Select(u => $"user {u.Id} {u.Email} {u.PasswordHash} {u.CreatedAt:yyyy-MM-dd HH:mm:ss.ffffff}").ToListAsync(),
         .. await db.UserRoles.OrderBy(r => r.UserId).Select(r => $"role {r.UserId} {r.RoleId}").ToListAsync(),
         .. await db.ApiTokens.OrderBy(t => t.Id).Select(t => $"token {t.Id} {t.UserId} {t.Hash}").ToListAsync(),
-        .. await db.Documents.AsNoTracking().OrderBy(d => d.Id).Select(d => $"document {d.Id} {d.Title} {d.Status} {d.PageCount} {d.StorageKey} {d.CreatedAt:yyyy-MM-dd HH:mm:ss.ffffff} {(d.Drawing == null ? "" : d.Drawing.Describe())}").ToListAsync(),
+        .. await db.Documents.AsNoTracking().OrderBy(d => d.Id).Select(d => $"document {d.Id} {d.Title} {d.Status} {d.PageCount} {d.StorageKey} {d.CreatedAt:yyyy-MM-dd HH:mm:ss.ffffff} {(d.Drawing == null ? "" : d.Drawing.Version)}").ToListAsync(),
         .. await db.DocumentPages.OrderBy(p => p.DocumentId).ThenBy(p => p.Number).Select(p => $"page {p.DocumentId} {p.Number} {p.Text}").ToListAsync(),
         .. await db.DocumentFingerprints.OrderBy(f => f.Id).Select(f => $"fingerprint {f.Id} {f.DocumentId}").ToListAsync(),
         .. await db.Comments.OrderBy(c => c.Id).Select(c => $"comment {c.Id} {c.DocumentId} {c.UserId} {c.Body}").ToListAsync(),
