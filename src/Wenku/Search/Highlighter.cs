@@ -152,7 +152,7 @@ public sealed class Highlighter
         }
         var start = Math.Max(0, bestStart - 20);
         for (var k = bestStart - 1; k >= Math.Max(0, bestStart - 30); k--)
-            if (page[k] is '。' or '！' or '？' or '.' or '!' or '?' or '\n' or '；') { start = k + 1; break; }
+            if (page[k] is '。' or '！' or '？' or '.' or '!' or '?' or '\n' or '；') { start = k + 1; break; } // not translated: sentence ends
         while (start < page.Length && char.IsWhiteSpace(page[start])) start++;
         if (start > 0 && char.IsLowSurrogate(page[start])) start--;
         return start;

@@ -6,13 +6,13 @@ public enum SearchSort { Relevance, Newest, Downloads }
 /// <summary>Page-count buckets offered as a filter and a facet.</summary>
 public static class PageRanges
 {
-    public static readonly IReadOnlyList<(string Key, string Label, int Min, int Max)> All =
+    public static readonly IReadOnlyList<(string Key, int Min, int Max)> All =
     [
-        ("1-5", "1–5 页", 1, 5),
-        ("6-20", "6–20 页", 6, 20),
-        ("21-50", "21–50 页", 21, 50),
-        ("51-100", "51–100 页", 51, 100),
-        ("100+", "100 页以上", 101, int.MaxValue),
+        ("1-5", 1, 5),
+        ("6-20", 6, 20),
+        ("21-50", 21, 50),
+        ("51-100", 51, 100),
+        ("100+", 101, int.MaxValue),
     ];
 
     public static string? KeyFor(int pages) => All.FirstOrDefault(r => pages >= r.Min && pages <= r.Max).Key;

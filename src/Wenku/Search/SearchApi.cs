@@ -1,3 +1,5 @@
+using Wenku.Web.Localization;
+using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
@@ -58,7 +60,7 @@ public static class SearchApi
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, string? format, string? price,
-        string? pages, string? sort, ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock, CancellationToken ct)
+        string? pages, string? sort, ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var query = ToQuery(q, page, category, format, price, pages, sort);
         var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None)
@@ -69,10 +71,10 @@ public static class SearchApi
             h.Category, h.Format, h.PageCount, h.Price, h.Downloads, h.CreatedAt, h.Uploader)).ToList();
         var f = results.Facets;
         var facets = new SearchFacetsDto(
-            f.Category.Select(v => new FacetValueDto(v.Value, FacetLabels.Category(labels, v.Value), v.Count)).ToList(),
+            f.Category.Select(v => new FacetValueDto(v.Value, FacetLabels.Category(T, labels, v.Value), v.Count)).ToList(),
             f.Format.Select(v => new FacetValueDto(v.Value, FacetLabels.Format(v.Value), v.Count)).ToList(),
-            f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(v.Value), v.Count)).ToList(),
-            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(v.Value), v.Count)).ToList()) { Estimated = f.Estimated };
+            f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(T, v.Value), v.Count)).ToList(),
+            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(T, v.Value), v.Count)).ToList()) { Estimated = f.Estimated };
         return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
     }
 
@@ -88,11 +90,15 @@ public static class SearchApi
 /// <summary>How a facet value is named to people, on the search page and in the API alike.</summary>
 public static class FacetLabels
 {
-    public static string Category(IReadOnlyDictionary<string, string> names, string slug) => names.GetValueOrDefault(slug, slug);
+    /// <summary>A category's name in the reader's language (the default categories have their English in the resx).</summary>
+    public static string Category(IStringLocalizer T, IReadOnlyDictionary<string, string> names, string slug) =>
+        names.TryGetValue(slug, out var name) ? T[name].Value : slug;
 
     public static string Format(string format) => format.ToUpperInvariant();
 
-    public static string Price(string price) => price == "free" ? "免费 free" : "付费 paid";
+    public static string Price(IStringLocalizer T, string price) => price == "free" ? T["免费"] : T["付费"];
 
-    public static string Pages(string key) => PageRanges.All.First(r => r.Key == key).Label;
+    public static string Pages(IStringLocalizer T, string key) => PageRanges.All.FirstOrDefault(r => r.Key == key) is { Key: not null } range
+        ? range.Max == int.MaxValue ? T.Text("{0} 页以上", range.Min - 1) : T.Text("{0}–{1} 页", range.Min, range.Max)
+        : key;
 }

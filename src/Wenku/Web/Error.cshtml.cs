@@ -50,7 +50,8 @@ public sealed class ErrorModel(Microsoft.Extensions.Options.IOptions<WenkuOption
             _ when Status < 500 => (T["请求有误"].Value, T["请返回上一页重试。"].Value),
             _ => (T["出错了"].Value, T["错误已记录，请稍后再试。"].Value),
         };
-        Response.StatusCode = Status;
+        // Opened on its own (no code, no exception) the page is just a page: 200.
+        if (code is not null) Response.StatusCode = Status;
 
         // An API client gets the same answer as problem details, never an HTML page.
         var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath

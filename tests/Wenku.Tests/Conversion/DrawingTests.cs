@@ -58,7 +58,7 @@ public sealed class DrawingTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var drawing = (await site.CreateClient().GetFromJsonAsync<JsonElement>($"/api/v1/documents/{doc.Id}")).GetProperty("drawing");
         drawing.GetProperty("format").GetString().ShouldBe("dwg");
         drawing.GetProperty("version").GetString().ShouldBe("AutoCAD 2004 (AC1018)");
-        drawing.GetProperty("details").GetString()!.ShouldContain("code page");
+        drawing.GetProperty("details").GetString()!.ShouldContain("代码页");
 
         var dib = TestImages.Bmp(90, 60)[14..]; // DWG keeps the bitmap without its file header
         var bmpDoc = await UploadAndWaitAsync(Dwg("AC1015", code: 2, dib), "bmp.dwg");

@@ -85,7 +85,7 @@ public sealed class SearchSiteTests(WenkuFactory site) : IClassFixture<WenkuFact
         var html = await site.CreateClient().GetStringAsync($"/search?q={word}&category=games");
         html.ShouldContain($"href=\"/d/{b}\"");
         html.ShouldNotContain($"href=\"/d/{a}\"");
-        html.ShouldContain("分类 Category");
+        html.ShouldContain("<h2>分类</h2>");
         html.ShouldContain("<mark>");
     }
 

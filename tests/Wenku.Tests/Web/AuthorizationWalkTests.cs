@@ -43,7 +43,7 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /u/{id}", "the owner's profile", w => $"/u/{w.IdOf(Who.Owner)}", Everyone(Moved)),
         new("GET /u/{id}", "no such user", _ => "/u/nobody", Everyone(NotFound)),
         new("GET /error", "the error page", _ => "/error", Everyone(Ok)),
-        new("GET /lang/{culture}", "switch to English", _ => "/lang/en?returnUrl=/search", Everyone(Redirect)),
+        new("GET /lang/{culture}", "switch to Chinese (the default: later rows read Chinese)", _ => "/lang/zh-CN?returnUrl=/search", Everyone(Redirect)),
         new("GET /lang/{culture}", "no such language", _ => "/lang/xx", Everyone(NotFound)),
         new("POST /error", "a failed form post re-executed into the error page", _ => "/error", Everyone(Ok)),
         new("* /health/live", "liveness", _ => "/health/live", Everyone(Ok)),
