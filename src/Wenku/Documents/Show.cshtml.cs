@@ -101,7 +101,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
                 Moderation.SensitiveWordScreen.BlockMessage(word),
             _ => null,
         };
-        if (comment == "blocked" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
+        if (comment is "blocked" or "toolong" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
         if (comment == "pending" && User.Identity?.IsAuthenticated == true)
             CommentNotice = T.Text("评论已提交，将在审核后显示。");
         var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
