@@ -115,7 +115,7 @@ public sealed class FindAndEmbedTests(SmallSitemapSite site) : IClassFixture<Sma
 
         var page = await client.GetDocumentAsync($"/d/{sized}");
         page.One("link[rel=canonical]").GetAttribute("href").ShouldBe($"http://localhost/d/{sized}");
-        page.One("title").Text().ShouldStartWith("创新驱动");
+        page.One("head > title").Text().ShouldStartWith("创新驱动");
         var description = page.One("meta[name=description]").GetAttribute("content")!;
         description.ShouldStartWith("第1段：创新是引领发展的第一动力。");
         description.Length.ShouldBeLessThanOrEqualTo(151);

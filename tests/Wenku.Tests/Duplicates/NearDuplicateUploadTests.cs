@@ -121,7 +121,7 @@ public sealed class NearDuplicateUploadTests(WenkuFactory site) : IClassFixture<
             var meta = await copier.GetFromJsonAsync<DocumentDto>($"/api/v1/documents/{copyId}", Json);
             meta!.Status.ShouldBe("failed");
             meta.NearDuplicateOf.ShouldBe(originalId);
-            meta.Error.ShouldNotBeNull().ShouldContain("near duplicate");
+            meta.Error.ShouldNotBeNull().ShouldContain("高度相似");
         }
         finally
         {
