@@ -220,11 +220,11 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
     {
         var doc = await UploadAndWaitAsync(TestImages.PixelBombPng(), "bomb.png");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("megapixels");
+        doc.Error!.ShouldContain("百万像素");
 
         var tiff = await UploadAndWaitAsync(TestImages.Tiff(1, claimedWidth: 5_000_000), "bomb.tiff");
         tiff.Status.ShouldBe(DocumentStatus.Failed);
-        tiff.Error!.ShouldContain("megapixels");
+        tiff.Error!.ShouldContain("百万像素");
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class FormatTests(WenkuFactory site) : IClassFixture<WenkuFactory>
         var png = TestImages.Encode(SKEncodedImageFormat.Png, 800, 600);
         var doc = await UploadAndWaitAsync(png[..(png.Length / 2)], "half.png");
         doc.Status.ShouldBe(DocumentStatus.Failed);
-        doc.Error!.ShouldContain("truncated");
+        doc.Error!.ShouldContain("截断");
     }
 
     [Fact]

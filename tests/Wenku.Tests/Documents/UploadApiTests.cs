@@ -132,7 +132,7 @@ public sealed class UploadApiTests(WenkuFactory site) : IClassFixture<WenkuFacto
         var (api, _) = await site.ApiClientAsync("empty@test.local");
         var response = await api.PostAsync("/api/v1/documents", TestPdfs.Upload([], fileName: "empty.pdf"));
         response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("empty");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("空文件");
     }
 
     [Fact]

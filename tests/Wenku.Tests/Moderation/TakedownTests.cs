@@ -146,7 +146,10 @@ public sealed class TakedownTests(TakedownSite site) : IClassFixture<TakedownSit
         searchPage.QuerySelectorAll($"a[href^='/d/{id}']").ShouldBeEmpty();
         var suggestions = await api.GetFromJsonAsync<JsonElement>($"/api/v1/search/suggest?q={Uri.EscapeDataString("下架测试 " + salt)}", Json);
         suggestions.EnumerateArray().Select(s => s.GetProperty("id").GetInt64()).ShouldNotContain(id);
-        foreach (var list in new[] { "/", "/c/other", $"/u/{site.OwnerId}" })
+        // The uploader's page at its readable address (/u/{id} answers 301 there).
+        var uploaderPage = (await anonymous.GetAsync($"/u/{site.OwnerId}")) is { StatusCode: HttpStatusCode.MovedPermanently } moved
+            ? moved.Headers.Location!.OriginalString : $"/u/{site.OwnerId}";
+        foreach (var list in new[] { "/", "/c/other", uploaderPage })
             (await anonymous.GetDocumentAsync(list)).QuerySelectorAll($"a[href='/d/{id}']").ShouldBeEmpty(list);
 
         // The uploader: the moderator's note and the appeal form; /me says removed, in words, with a link to appeal.
