@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Wenku.Data;
@@ -12,6 +13,9 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
     public SearchResults? Results { get; private set; }
     public IReadOnlyDictionary<string, string> CategoryLabels { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>Which preview files each hit has (its cover exists from version 1), read with the hits: no broken covers.</summary>
+    public IReadOnlyDictionary<long, int> PreviewVersionOf { get; private set; } = new Dictionary<long, int>();
+
     public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, string? category, string? format,
         string? price, string? pages, string? sort, CancellationToken ct)
     {
@@ -19,6 +23,9 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
         if (!SearchApi.IsBlank(Query))
             Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
+            var ids = Results.Hits.Select(h => h.DocumentId).ToList();
+            PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
+                .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>

@@ -68,7 +68,7 @@ public sealed class EnumerationTests(AccountsSite site) : IClassFixture<Accounts
         var errors = new List<string>();
         foreach (var a in answers)
             errors.Add(string.Join("|", (await AccountsSite.HtmlAsync(a)).QuerySelectorAll("p.error").Select(e => e.TextContent)));
-        errors[0].ShouldContain("most common");
+        errors[0].ShouldContain("太常见");
         errors[1].ShouldBe(errors[0]);
     }
 }

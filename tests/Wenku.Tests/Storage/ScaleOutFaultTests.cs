@@ -40,11 +40,11 @@ public sealed class ScaleOutFaultTests : IDisposable
 
         var page = await api.GetAsync($"/api/v1/documents/{id}/pages/1");
         page.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        (await ProblemAsync(page)).GetProperty("detail").GetString()!.ShouldContain("object store");
+        (await ProblemAsync(page)).GetProperty("detail").GetString()!.ShouldContain("文件存储");
 
         var upload = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1, salt: "while-down")));
         upload.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        (await ProblemAsync(upload)).GetProperty("detail").GetString()!.ShouldContain("object store");
+        (await ProblemAsync(upload)).GetProperty("detail").GetString()!.ShouldContain("文件存储");
         (await _site.WithDbAsync(db => db.Documents.CountAsync())).ShouldBe(1);
 
         var ready = await HealthAsync();
@@ -73,7 +73,7 @@ public sealed class ScaleOutFaultTests : IDisposable
         var upload = await api.PostAsync("/api/v1/documents", TestPdfs.Upload(TestPdfs.MultiPage(1, salt: "while-down")));
         upload.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         upload.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await ProblemAsync(upload)).GetProperty("detail").GetString()!.ShouldContain("database");
+        (await ProblemAsync(upload)).GetProperty("detail").GetString()!.ShouldContain("数据库");
 
         var form = await browser.PostAsync("/upload", new MultipartFormDataContent
         {
@@ -84,7 +84,7 @@ public sealed class ScaleOutFaultTests : IDisposable
         form.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var html = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await form.Content.ReadAsStringAsync());
         html.QuerySelector("main h1")!.TextContent.ShouldContain("暂时不可用");
-        html.QuerySelector("main h1 + p")!.TextContent.ShouldContain("database");
+        html.QuerySelector("main h1 + p")!.TextContent.ShouldContain("数据库");
 
         var ready = await HealthAsync();
         ready.Status.ShouldBe(HttpStatusCode.ServiceUnavailable);
