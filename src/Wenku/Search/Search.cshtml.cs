@@ -23,7 +23,7 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
         if (!SearchApi.IsBlank(Query))
             Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
-            var ids = Results.Hits.Select(h => h.DocumentId).ToList();
+            var ids = Results!.Hits.Select(h => h.DocumentId).ToList();
             PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
                 .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
     }
