@@ -38,7 +38,7 @@ public sealed class CommonPasswordTests(AccountsSite site) : IClassFixture<Accou
         var (browser, _) = await site.SignedInBrowserAsync("change-common@test.local");
         var answer = await browser.PostFormAsync("/me/password", "/me/password", new() { ["CurrentPassword"] = TestUsers.Password, ["NewPassword"] = "qwertyuiop" });
         answer.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await AccountsSite.HtmlAsync(answer)).QuerySelector("p.error[role=alert]").ShouldNotBeNull().TextContent.ShouldContain("most common");
+        (await AccountsSite.HtmlAsync(answer)).QuerySelector("p.error[role=alert]").ShouldNotBeNull().TextContent.ShouldContain("太常见");
         (await site.SignInAsync(site.Browser(), "change-common@test.local", TestUsers.Password)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
 

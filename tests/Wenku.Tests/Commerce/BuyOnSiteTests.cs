@@ -244,7 +244,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         me.One($"tr[data-document='{unsold}'] [data-sales]").Text().ShouldBe("0");
 
         var home = await site.Browser().GetDocumentAsync("/");
-        var mostDownloaded = home.QuerySelectorAll("section.panel").Single(s => s.QuerySelector("h2")!.Text().Contains("Most downloaded"));
+        var mostDownloaded = home.QuerySelectorAll("section.panel").Single(s => s.QuerySelector("h2")!.Text().Contains("下载最多"));
         mostDownloaded.QuerySelectorAll(".doc-card .doc-card-title")[0].GetAttribute("href").ShouldBe($"/d/{popular}");
         (await site.Browser().GetDocumentAsync($"/d/{popular}")).One("[data-fact=sales] [data-value]").Text().ShouldBe("3");
     }
