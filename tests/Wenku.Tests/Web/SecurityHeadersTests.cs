@@ -66,7 +66,7 @@ public sealed class SecurityHeadersTests(WenkuFactory site) : IClassFixture<Wenk
         foreach (var url in new[] { "/", $"/d/{doc.Id}", "/upload", "/me", "/admin/settings", "/account/login", "/search?q=测试", "/d/999999" })
         {
             var page = Html.Parse(await (await browser.GetAsync(url)).Content.ReadAsStringAsync()); // the 404 page too
-            // JSON-LD is data (never run), so the policy needs nothing for it.
+            // JSON-LD and the upload page's texts are data blocks (never run), so the policy needs nothing for them.
             page.QuerySelectorAll("script:not([type='application/ld+json']):not([type='application/json'])").ShouldAllBe(s => s.HasAttribute("src") && s.TextContent.Trim().Length == 0, url);
             page.QuerySelectorAll("style").ShouldBeEmpty(url);
             page.QuerySelectorAll("[style]").ShouldBeEmpty(url);
