@@ -8,7 +8,7 @@ namespace Wenku.Tests.Infrastructure;
 /// <summary>The site's localizer outside a request, in a chosen language (for code that takes a <c>T</c>).</summary>
 public static class TestLocalizer
 {
-    private static readonly IStringLocalizer Shared = new ResourceManagerStringLocalizerFactory(
+    public static IStringLocalizer Localizer { get; } = new ResourceManagerStringLocalizerFactory(
             Options.Create(new LocalizationOptions { ResourcesPath = "Resources" }), NullLoggerFactory.Instance)
         .Create(typeof(SharedResource));
 
@@ -17,7 +17,7 @@ public static class TestLocalizer
     {
         var before = CultureInfo.CurrentUICulture;
         CultureInfo.CurrentUICulture = new CultureInfo(culture);
-        try { return render(Shared); }
+        try { return render(Localizer); }
         finally { CultureInfo.CurrentUICulture = before; }
     }
 

@@ -132,7 +132,7 @@ public sealed class AuditLogTests(CommerceSite site) : IClassFixture<CommerceSit
         var notice = (await NotificationsAsync(buyer)).ShouldHaveSingleItem();
         notice.Kind.ShouldBe(NotificationKinds.PurchaseRefunded);
         notice.Link.ShouldBe($"/d/{doc}");
-        SiteText.In("en", T => NotificationText.For(T, notice.Kind, notice.Args)).ShouldContain("20 points");
+        TestLocalizer.In("en", T => NotificationText.For(T, notice.Kind, notice.Args)).ShouldContain("20 points");
 
         // Refused the second time: nothing more recorded.
         await admin.PostFormAsync("/admin/finance/purchases", $"/admin/finance/purchases?handler=refund&id={purchase}", new() { ["reason"] = "again" });

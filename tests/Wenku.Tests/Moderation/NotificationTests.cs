@@ -35,10 +35,10 @@ public sealed class NotificationTests(CommerceSite site) : IClassFixture<Commerc
         {
             NotificationText.Knows(kind).ShouldBeTrue($"{kind} has no text");
             const string args = """{"title":"T","reason":"R","points":12,"category":"Spam","outcome":"dismissed"}""";
-            var chinese = SiteText.In("zh-CN", T => NotificationText.For(T, kind, args));
+            var chinese = TestLocalizer.In("zh-CN", T => NotificationText.For(T, kind, args));
             chinese.ShouldNotStartWith("通知：");
             chinese.ShouldMatch(@"\p{IsCJKUnifiedIdeographs}", $"{kind}: zh-CN");
-            var english = SiteText.In("en", T => NotificationText.For(T, kind, args));
+            var english = TestLocalizer.In("en", T => NotificationText.For(T, kind, args));
             english.ShouldNotStartWith("Notification:");
             english.ShouldNotMatch(@"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", $"{kind}: English only");
         }
