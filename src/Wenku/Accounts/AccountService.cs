@@ -10,7 +10,7 @@ namespace Wenku.Accounts;
 
 /// <summary>Creates users with a role (CLI and registration) and changes passwords.</summary>
 /// <remarks>Errors are in the request's language on the site; the CLI, which has no localizer, gets Identity's English.</remarks>
-public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens tokens, IStringLocalizer<SharedResource>? T = null)
+public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens tokens, WenkuDb db, IStringLocalizer<SharedResource>? T = null)
 {
     /// <summary>
     /// Registers a new reader; never touches an existing account. For a taken email it does the same work (password
@@ -27,9 +27,39 @@ public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens token
             users.PasswordHasher.HashPassword(user, password);
             return (null, []);
         }
-        var result = await users.CreateAsync(user, password);
+        IdentityResult result;
+        try { result = await CreateAsync(user, password); }
+        catch (DbUpdateException)
+        {
+            db.Entry(user).State = EntityState.Detached;
+            if (await users.FindByEmailAsync(email) is null) throw;
+            // Registered a moment ago by a request that ran beside this one: the same answer as for any taken email.
+            return (null, []);
+        }
+        // Taken between the check above and the validator: the same answer as for any taken email.
+        if (result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)))
+            return (null, []);
         if (result.Succeeded) result = await users.AddToRoleAsync(user, Roles.User);
         return result.Succeeded ? (user, []) : (null, result.Errors.Select(Describe).ToList());
+    }
+
+    /// <summary>
+    /// Creates the user; when another user took the same slug between the check and the insert (two registrations with
+    /// the same name at once: the unique index refuses the second), gives this one the next free slug and tries again.
+    /// </summary>
+    private async Task<IdentityResult> CreateAsync(WenkuUser user, string password)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await users.CreateAsync(user, password); }
+            catch (DbUpdateException) when (attempt < 5 && user.Slug is not null)
+            {
+                var slug = user.Slug;
+                db.Entry(user).State = EntityState.Detached;
+                if (!await db.Users.AsNoTracking().AnyAsync(u => u.Slug == slug && u.Id != user.Id)) throw;
+                user.Slug = null; // the validator picks the next free one
+            }
+        }
     }
 
     /// <summary>
@@ -54,7 +84,7 @@ public sealed class AccountService(UserManager<WenkuUser> users, ApiTokens token
             // The name before the @ may be longer than a display name may be (PostgreSQL, unlike SQLite, refuses it).
             var name = displayName ?? email.Split('@')[0];
             user = new WenkuUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = name.Length > 40 ? name[..40] : name };
-            result = await users.CreateAsync(user, password);
+            result = await CreateAsync(user, password);
         }
         else
         {

@@ -19,7 +19,7 @@ public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals,
     public const int PageSize = 50;
 
     public sealed record Row(long Id, string UserId, string? Email, string? DisplayName, long Points, string Payee, WithdrawalState State,
-        DateTime RequestedAt, DateTime? DecidedAt, string? DecidedBy, string? Decision);
+        DateTime RequestedAt, DateTime? DecidedAt, string? DecidedBy, string? Decision, string UserUrl);
 
     /// <summary>The state shown: <c>Requested</c> (the default: what waits), <c>Paid</c>, <c>Rejected</c> or <c>all</c>.</summary>
     public string State { get; private set; } = nameof(WithdrawalState.Requested);
@@ -85,11 +85,11 @@ public sealed class FinanceWithdrawalsModel(WenkuDb db, Withdrawals withdrawals,
         var rows = await query.OrderBy(w => w.RequestedAt).ThenBy(w => w.Id).Skip((PageNumber - 1) * PageSize).Take(PageSize)
             .Select(w => new
             {
-                w, User = db.Users.Where(u => u.Id == w.UserId).Select(u => new { u.Email, u.DisplayName }).FirstOrDefault(),
+                w, User = db.Users.Where(u => u.Id == w.UserId).Select(u => new { u.Email, u.DisplayName, u.Slug }).FirstOrDefault(),
                 DecidedBy = db.Users.Where(u => u.Id == w.DecidedById).Select(u => u.Email).FirstOrDefault(),
             })
             .ToListAsync(ct);
         Rows = rows.Select(r => new Row(r.w.Id, r.w.UserId, r.User?.Email, r.User?.DisplayName, r.w.Points, r.w.Payee, r.w.State,
-            r.w.RequestedAt, r.w.DecidedAt, r.DecidedBy, r.w.Decision)).ToList();
+            r.w.RequestedAt, r.w.DecidedAt, r.DecidedBy, r.w.Decision, Accounts.UserLinks.Url(r.w.UserId, r.User?.Slug))).ToList();
     }
 }

@@ -187,8 +187,7 @@ public sealed class ConvertDocumentJob(
                         .ExecuteUpdateAsync(s => s.SetProperty(r => r.PreviousStatus, status.ToString()), ct);
                 else
                     done.Status = status;
-                done.HoldReason = hold?.Reason;
-                done.HoldDetails = hold?.Details;
+                Moderation.Hold.SetDetails(done, hold);
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
                 done.ReadyAt = readyAt;

@@ -189,7 +189,7 @@ public static class FindAndEmbed
         if (format is not (null or "" or "json")) return TypedResults.StatusCode(StatusCodes.Status501NotImplemented);
         if (DocumentIdOf(url, request) is not { } id) return TypedResults.NotFound();
         var d = await db.Documents.AsNoTracking().Where(x => x.Id == id && x.Status == DocumentStatus.Ready)
-            .Select(x => new { x.Id, x.Title, x.PreviewVersion, Uploader = x.Uploader.DisplayName, x.UploaderId })
+            .Select(x => new { x.Id, x.Title, x.PreviewVersion, Uploader = x.Uploader.DisplayName, x.UploaderId, x.Uploader.Slug })
             .SingleOrDefaultAsync(ct);
         if (d is null) return TypedResults.NotFound();
         var width = Math.Clamp(maxwidth is > 0 ? Math.Min(maxwidth.Value, EmbedWidth) : EmbedWidth, 200, EmbedWidth);
@@ -202,7 +202,7 @@ public static class FindAndEmbed
         return TypedResults.Json(new Dictionary<string, object>
         {
             ["version"] = "1.0", ["type"] = "rich", ["provider_name"] = site.Value.SiteName, ["provider_url"] = origin + "/",
-            ["title"] = d.Title, ["author_name"] = d.Uploader, ["author_url"] = $"{origin}/u/{Uri.EscapeDataString(d.UploaderId)}",
+            ["title"] = d.Title, ["author_name"] = d.Uploader, ["author_url"] = origin + Accounts.UserLinks.Url(d.UploaderId, d.Slug),
             ["html"] = html, ["width"] = width, ["height"] = height, ["thumbnail_url"] = cover,
         }, contentType: "application/json");
     }

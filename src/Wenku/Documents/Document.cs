@@ -129,6 +129,14 @@ public sealed class Document
     [MaxLength(2000)]
     public string? HoldDetails { get; set; }
 
+    /// <summary>The code of <see cref="HoldDetails"/> as a stored message (rendered in the reader's language with
+    /// <see cref="HoldDetailsArgs"/>); null for holds stored before codes (then <see cref="HoldDetails"/> is shown).</summary>
+    [MaxLength(100)]
+    public string? HoldDetailsCode { get; set; }
+
+    /// <summary>The arguments of <see cref="HoldDetailsCode"/>: a JSON array (strings, nested messages, lists).</summary>
+    public string? HoldDetailsArgs { get; set; }
+
     /// <summary>The current takedown while the status is <see cref="DocumentStatus.Removed"/>.</summary>
     public long? RemovalId { get; set; }
 

@@ -57,7 +57,7 @@ public sealed class DocumentChanges(
             doc.Tags = meta.Tags;
             doc.Price = meta.Price;
             doc.PreviewPages = meta.PreviewPages;
-            if (hold is not null) (doc.Status, doc.HoldReason, doc.HoldDetails) = (DocumentStatus.Held, hold.Reason, hold.Details);
+            hold?.ApplyTo(doc);
             await db.SaveChangesAsync(ct); // with the search outbox entry
             if (IsSomeoneElses(doc, user))
                 await audit.RecordAsync(new AuditRecord(user.UserId()!, AuditEdit, "document", id.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -168,7 +168,7 @@ public static class AuditWords
         return type switch
         {
             "document" when long.TryParse(id, out _) => $"/d/{escaped}",
-            "user" => $"/u/{escaped}",
+            "user" => $"/admin/users/{escaped}", // the staff page of the user (the log is read by admins)
             "settings" => "/admin/settings",
             "withdrawal" => "/admin/finance/withdrawals?state=all",
             "redeem-batch" => "/admin/finance/codes",

@@ -19,7 +19,6 @@ namespace Wenku.Moderation;
 /// </summary>
 public sealed class NewUploadReview
 {
-    // Hold details are stored as text in the site's default language (the column has no code yet).
     public static readonly Message EveryUpload = new("hold.new-upload-all", "全部新上传的文档须经审核");
     public static readonly Message FirstUploads = new("hold.new-upload-first", "上传者已发布 {0} 份文档（前 {1} 份须经审核）");
 
@@ -28,10 +27,10 @@ public sealed class NewUploadReview
         if (settings.ReviewNewUploads == ReviewNewUploads.Off) return null;
         if (await IsStaffAsync(db, doc.UploaderId, ct)) return null;
         if (settings.ReviewNewUploads == ReviewNewUploads.All)
-            return new Hold(HoldReason.NewUpload, EveryUpload.Format());
+            return new Hold(HoldReason.NewUpload, EveryUpload.With());
         var published = await PublishedCountAsync(db, doc.UploaderId, doc.Id, ct);
         return published >= settings.ReviewNewUploaderDocuments ? null
-            : new Hold(HoldReason.NewUpload, FirstUploads.Format(published, settings.ReviewNewUploaderDocuments));
+            : new Hold(HoldReason.NewUpload, FirstUploads.With(published, settings.ReviewNewUploaderDocuments));
     }
 
     /// <summary>The uploader's documents, other than <paramref name="exceptId"/>, that were published (ready, or removed after being ready).</summary>

@@ -35,13 +35,21 @@ public sealed record QueuePage(IReadOnlyList<QueueEntry> Entries, int Page, int 
 
 /// <summary>The document an item is about, with its uploader's history.</summary>
 public sealed record QueueDocument(long Id, string Title, DocumentStatus Status, int PageCount, string UploaderId, string UploaderName,
-    int UploaderPublished, int UploaderRemoved, int UploaderOpenReports);
+    int UploaderPublished, int UploaderRemoved, int UploaderOpenReports)
+{
+    /// <summary>The uploader's public page (<see cref="Accounts.UserLinks.Url(string, string?)"/>).</summary>
+    public string UploaderUrl { get; init; } = Accounts.UserLinks.Url(UploaderId, null);
+}
 
 public sealed record HeldFacts(HoldReason Reason, string? Details, long? MatchId, string? MatchTitle, int MatchPageCount, double? Score);
 public sealed record ReportFacts(string ReporterName, ReportReason Reason, string Details, string? OriginalTitle, string? OriginalLink, string? Contact,
     long? CommentId, string? CommentBody, string? CommentAuthor);
 public sealed record ClaimFacts(string ClaimantId, string ClaimantName, string Statement, bool WantsRemoval, string? EvidenceFileName, string? EvidenceFormat,
-    long EvidenceBytes, bool HasEvidence);
+    long EvidenceBytes, bool HasEvidence)
+{
+    /// <summary>The claimant's public page.</summary>
+    public string ClaimantUrl { get; init; } = Accounts.UserLinks.Url(ClaimantId, null);
+}
 public sealed record AppealFacts(string Statement, RemovalCategory Category, string RemovalReason, string RemovedByName, DateTime RemovedAt);
 public sealed record CommentFacts(string Body, string AuthorName, string? ReviewWords);
 
@@ -238,8 +246,10 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLoc
             .Concat(removals.Values.Select(r => r.RemovedById))
             .Concat(comments.Values.Select(c => c.UserId))
             .Distinct().ToArray();
-        var names = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
-        string NameOf(string id) => names.TryGetValue(id, out var n) ? n : id;
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.DisplayName, u.Slug }).ToDictionaryAsync(u => u.Id, ct);
+        string NameOf(string id) => users.TryGetValue(id, out var u) ? u.DisplayName : id;
+        string UrlOf(string id) => Accounts.UserLinks.Url(id, users.GetValueOrDefault(id)?.Slug);
 
         var items = new List<QueueItem>();
         foreach (var e in entries)
@@ -247,6 +257,7 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLoc
             QueueDocument? document = docs.TryGetValue(e.DocumentId, out var d)
                 ? new QueueDocument(d.Id, d.Title, d.Status, d.PageCount, d.UploaderId, NameOf(d.UploaderId),
                     published.GetValueOrDefault(d.UploaderId), removed.GetValueOrDefault(d.UploaderId), reported.GetValueOrDefault(d.UploaderId))
+                { UploaderUrl = UrlOf(d.UploaderId) }
                 : null;
             var title = document?.Title ?? $"/d/{e.DocumentId}";
             switch (e.Kind)
@@ -263,7 +274,7 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLoc
                     items.Add(new QueueItem(e, document, Cut(c.WantsRemoval ? T.Text("认领并要求下架：{0}", c.Statement) : T.Text("认领：{0}", c.Statement)))
                     {
                         Claim = new ClaimFacts(c.ClaimantId, NameOf(c.ClaimantId), c.Statement, c.WantsRemoval, c.EvidenceFileName, c.EvidenceFormat,
-                            c.EvidenceBytes, c.EvidenceKey is not null),
+                            c.EvidenceBytes, c.EvidenceKey is not null) { ClaimantUrl = UrlOf(c.ClaimantId) },
                     });
                     break;
                 case QueueKind.Appeal when appeals.TryGetValue(e.Id, out var a):
@@ -277,9 +288,10 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLoc
                 case QueueKind.Held when d is not null:
                     var hold = d.HoldReason ?? HoldReason.NearDuplicate;
                     var match = d.NearDuplicateOfId is { } m ? matches.GetValueOrDefault(m) : null;
-                    items.Add(new QueueItem(e, document, Cut(HoldSummary(T, hold, d.NearDuplicateOfId, d.NearDuplicateScore, d.HoldDetails)))
+                    var holdDetails = StoredMessages.Render(T, d.HoldDetailsCode, d.HoldDetailsArgs, d.HoldDetails);
+                    items.Add(new QueueItem(e, document, Cut(HoldSummary(T, hold, d.NearDuplicateOfId, d.NearDuplicateScore, holdDetails)))
                     {
-                        Held = new HeldFacts(hold, d.HoldDetails, d.NearDuplicateOfId, match?.Title, match?.PageCount ?? 0, d.NearDuplicateScore),
+                        Held = new HeldFacts(hold, holdDetails, d.NearDuplicateOfId, match?.Title, match?.PageCount ?? 0, d.NearDuplicateScore),
                     });
                     break;
                 case QueueKind.Comment when comments.TryGetValue(e.Id, out var pending):
@@ -296,15 +308,9 @@ public sealed class ReviewQueue(WenkuDb db, ILogger<ReviewQueue> log, IStringLoc
         return items;
     }
 
-    public static string ReasonName(IStringLocalizer T, ReportReason reason) => reason switch
-    {
-        ReportReason.Infringement => T["侵权"],
-        ReportReason.Pornography => T["色情"],
-        ReportReason.Illegal => T["违法"],
-        ReportReason.Spam => T["广告"],
-        ReportReason.Duplicate => T["抄袭"],
-        _ => T["其他"],
-    };
+    /// <summary>A report's reason in words: the words of the takedown category it leads to.</summary>
+    public static string ReasonName(IStringLocalizer T, ReportReason reason) =>
+        RemovedDocuments.Words(T, ReportDecisions.CategoryOf(reason));
 
     public static string CategoryName(IStringLocalizer T, RemovalCategory category) => category switch
     {

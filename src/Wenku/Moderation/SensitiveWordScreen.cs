@@ -123,7 +123,7 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
         return errors;
     }
 
-    // Hold details are stored as text in the site's default language (the column has no code yet): these are its parts.
+    // Hold details are stored as a message with arguments (rendered in the reader's language); these are its parts.
     public static readonly Message FieldTitle = new("hold.field-title", "标题");
     public static readonly Message FieldDescription = new("hold.field-description", "简介");
     public static readonly Message FieldTags = new("hold.field-tags", "标签");
@@ -132,8 +132,8 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
     public static readonly Message Words = new("hold.words", "敏感词：{0}");
 
     /// <summary>The document's fields as the screen reads them, with their names for a moderator.</summary>
-    public static IEnumerable<(string Name, string? Text)> Fields(Document doc) =>
-        [(FieldTitle.Format(), doc.Title), (FieldDescription.Format(), doc.Description), (FieldTags.Format(), doc.Tags)];
+    public static IEnumerable<(Message Name, string? Text)> Fields(Document doc) =>
+        [(FieldTitle, doc.Title), (FieldDescription, doc.Description), (FieldTags, doc.Tags)];
 
     /// <summary>
     /// A converted document: a hold (with the words and where they are: the fields, the pages) when a word of the list
@@ -144,7 +144,7 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
     {
         var matcher = await MatcherAsync(ct);
         if (matcher.Count == 0) return null;
-        var places = new Dictionary<string, List<string>>(StringComparer.Ordinal); // word → where, in order
+        var places = new Dictionary<string, List<Message>>(StringComparer.Ordinal); // word → where, in order
         var pages = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var (name, text) in Fields(doc))
             foreach (var m in matcher.Matches(text ?? "").DistinctBy(m => m.WordIndex))
@@ -168,29 +168,34 @@ public sealed class SensitiveWordScreen(IDbContextFactory<WenkuDb> dbFactory, IL
         var matcher = await MatcherAsync(ct);
         if (matcher.Count == 0) return null;
         var before = Fields(doc).SelectMany(f => matcher.Matches(f.Text ?? "")).Select(m => m.WordIndex).ToHashSet();
-        var places = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var places = new Dictionary<string, List<Message>>(StringComparer.Ordinal);
         foreach (var (name, text) in Fields(doc).Zip([title, description, tags], (f, t) => (f.Name, t)))
             foreach (var m in matcher.Matches(text).Where(m => !before.Contains(m.WordIndex)).DistinctBy(m => m.WordIndex))
                 (places.TryGetValue(m.Word, out var l) ? l : places[m.Word] = []).Add(name);
         return places.Count == 0 ? null : new Hold(HoldReason.SensitiveWords, Describe(places, []));
     }
 
-    /// <summary>"敏感词 Sensitive words: 甲（标题 title; 第 1, 3 页 pages 1, 3）, 乙（第 2 页 page 2）", within the column's length.</summary>
-    internal static string Describe(Dictionary<string, List<string>> places, Dictionary<string, List<int>> pages)
+    /// <summary>
+    /// 敏感词：甲（标题; 第 1, 3 页）, 乙（第 2 页）, as a stored message (rendered in the reader's language); at most
+    /// <see cref="MaxDescribedWords"/> words and 20 pages a word, so the stored text and arguments stay within their columns.
+    /// </summary>
+    internal static StoredText Describe(Dictionary<string, List<Message>> places, Dictionary<string, List<int>> pages)
     {
-        const int Max = 2000;
-        var parts = new List<string>();
-        foreach (var (word, fields) in places)
+        var parts = new List<object?>();
+        foreach (var (word, fields) in places.Take(MaxDescribedWords))
         {
-            var where = new List<string>(fields);
+            var where = new List<object?>(fields.Select(f => f.With()));
             if (pages.TryGetValue(word, out var p))
             {
                 var list = p.Count > 20 ? string.Join(", ", p.Take(20)) + $" … (+{p.Count - 20})" : string.Join(", ", p);
-                where.Add(Pages.Format(list));
+                where.Add(Pages.With(list));
             }
-            parts.Add(Place.Format(word, string.Join("; ", where)));
+            parts.Add(Place.With(word, new StoredList("; ", where)));
         }
-        var text = Words.Format(string.Join(", ", parts));
-        return text.Length > Max ? text[..(Max - 1)] + "…" : text;
+        if (places.Count > MaxDescribedWords) parts.Add($"… (+{places.Count - MaxDescribedWords})");
+        return Words.With(new StoredList(", ", parts));
     }
+
+    /// <summary>Words named in one hold's details (a word is at most 50 characters; the rest are counted).</summary>
+    public const int MaxDescribedWords = 20;
 }

@@ -62,6 +62,30 @@ public sealed class LibraryTests(LibrarySite site) : IClassFixture<LibrarySite>
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
     [Fact]
+    public async Task Registrations_at_the_same_moment_with_one_name_or_one_email_all_get_an_answer()
+    {
+        var name = "same" + Guid.NewGuid().ToString("N")[..8];
+        async Task<(WenkuUser? User, IReadOnlyList<string> Errors)> Register(string email)
+        {
+            using var scope = site.Services.CreateScope();
+            return await scope.ServiceProvider.GetRequiredService<AccountService>().RegisterAsync(email, "Passw0rd!long", name);
+        }
+
+        // Same display name: one gets the name as slug, the others the next free ones (the unique index refused the
+        // loser of each race, which then took the next slug instead of answering 500).
+        var sameName = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() => Register($"{name}-{i}@test.local"))));
+        sameName.ShouldAllBe(r => r.User != null && r.Errors.Count == 0);
+        sameName.Select(r => r.User!.Slug).Order().ShouldBe(new[] { name }.Concat(Enumerable.Range(2, 5).Select(n => $"{name}-{n}")).Order());
+
+        // Same e-mail: one account; the others get the answer a taken e-mail gets (no user, no error, no exception).
+        var email = $"{name}-twice@test.local";
+        var sameEmail = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Register(email))));
+        sameEmail.Count(r => r.User != null).ShouldBe(1);
+        sameEmail.ShouldAllBe(r => r.Errors.Count == 0);
+        (await site.WithDbAsync(db => db.Users.CountAsync(u => u.Email == email))).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Cards_show_the_cover_or_a_placeholder_with_badge_pages_price_rating_and_the_uploader_by_slug()
     {
         var (_, uploaderId) = await site.SignedInBrowserAsync($"{Unique("cards")}@test.local");

@@ -202,7 +202,7 @@ public sealed class AuditLogTests(CommerceSite site) : IClassFixture<CommerceSit
         rows.Length.ShouldBe(2);
         rows[0].QuerySelector(".reason")!.Text().ShouldBe("<b>加粗</b> bold"); // newest first, as text
         rows[0].QuerySelector(".kind")!.Text().ShouldBe("赠送积分");
-        rows[0].QuerySelector(".object a")!.GetAttribute("href").ShouldBe($"/u/{readerId}");
+        rows[0].QuerySelector(".object a")!.GetAttribute("href").ShouldBe($"/admin/users/{readerId}");
         rows[0].QuerySelector(".after")!.Text().ShouldContain("\"spendable\":11");
         page.QuerySelectorAll("#audit b").ShouldBeEmpty();
 

@@ -6,6 +6,7 @@ using Wenku.Documents;
 using Wenku.Moderation;
 using Wenku.Tests.Commerce;
 using Wenku.Tests.Infrastructure;
+using Wenku.Web.Localization;
 using Xunit;
 
 namespace Wenku.Tests.Moderation;
@@ -39,6 +40,51 @@ public sealed class EnglishModerationPagesTests(CommerceSite site) : IClassFixtu
         var again = Html.Parse(await refused.Content.ReadAsStringAsync());
         again.One("#error").Text().ShouldBe("A reason is required (at most 500 characters).");
         again.One("main").ShouldHaveNoChinese("the refused decision");
+    }
+
+    [Fact]
+    public async Task Sensitive_word_hold_details_are_stored_as_a_message_and_read_in_each_staff_language()
+    {
+        var held = await site.ReadyDocAsync(await site.CreateUserAsync(NewEmail("up")), 0, DocumentStatus.Held);
+        var details = SensitiveWordScreen.Describe(
+            new() { ["待审甲"] = [SensitiveWordScreen.FieldTitle, SensitiveWordScreen.FieldTags], ["待审乙"] = [] },
+            new() { ["待审甲"] = [1, 3], ["待审乙"] = [2] });
+        await site.WithDbAsync(async db =>
+        {
+            var doc = await db.Documents.SingleAsync(d => d.Id == held);
+            new Hold(HoldReason.SensitiveWords, details).ApplyTo(doc);
+            return await db.SaveChangesAsync();
+        });
+        var stored = await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == held));
+        (stored.HoldDetailsCode, stored.HoldDetails).ShouldBe(("hold.words", "敏感词：待审甲（标题; 标签; 第 1, 3 页）, 待审乙（第 2 页）"));
+
+        var (moderator, _) = await site.SignedInBrowserAsync(NewEmail("mod"), Roles.Moderator);
+        (await moderator.GetDocumentAsync("/admin/review?kind=held")).One($"#held-{held} [data-hold-details]").Text()
+            .ShouldBe("敏感词：待审甲（标题; 标签; 第 1, 3 页）, 待审乙（第 2 页）");
+        moderator.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en");
+        (await moderator.GetDocumentAsync("/admin/review?kind=held")).One($"#held-{held} [data-hold-details]").Text()
+            .ShouldBe("Sensitive words: 待审甲 (Title; Tags; page 1, 3), 待审乙 (page 2)");
+        (await moderator.GetDocumentAsync($"/d/{held}")).One("[data-hold-details]").Text()
+            .ShouldBe("Sensitive words: 待审甲 (Title; Tags; page 1, 3), 待审乙 (page 2)");
+    }
+
+    [Fact]
+    public void Stored_messages_nest_and_survive_unknown_codes_and_broken_arguments()
+    {
+        var text = SensitiveWordScreen.Words.With(new StoredList(", ", [SensitiveWordScreen.Place.With("词", new StoredList("; ", [SensitiveWordScreen.FieldTitle.With()]))]));
+        TestLocalizer.In("en", T => text.Render(T)).ShouldBe("Sensitive words: 词 (Title)");
+        TestLocalizer.In("zh-CN", T => text.Render(T)).ShouldBe("敏感词：词（标题）");
+        // A nested code that no longer exists shows its raw JSON rather than failing; broken JSON shows the stored text.
+        TestLocalizer.In("en", T => StoredMessages.Render(T, "hold.words", "[{\"code\":\"gone\",\"args\":[]}]", "fallback")!)
+            .ShouldBe("Sensitive words: {\"code\":\"gone\",\"args\":[]}");
+        TestLocalizer.In("en", T => StoredMessages.Render(T, "hold.words", "not json", "fallback")!).ShouldBe("fallback");
+        TestLocalizer.In("en", T => StoredMessages.Render(T, "no.such.code", "[]", "fallback")!).ShouldBe("fallback");
+        // Nesting deeper than the renderer follows is not followed (no stack overflow from a hostile row): the stored text.
+        var deep = string.Concat(Enumerable.Repeat("{\"code\":\"hold.words\",\"args\":[", 50)) + "\"x\"" + string.Concat(Enumerable.Repeat("]}", 50));
+        TestLocalizer.In("en", T => StoredMessages.Render(T, "hold.words", $"[{deep}]", "stored text")!).ShouldBe("stored text");
+        var nine = string.Concat(Enumerable.Repeat("{\"code\":\"hold.words\",\"args\":[", 9)) + "\"x\"" + string.Concat(Enumerable.Repeat("]}", 9));
+        TestLocalizer.In("en", T => StoredMessages.Render(T, "hold.words", $"[{nine}]", "stored text")!)
+            .ShouldBe(string.Concat(Enumerable.Repeat("Sensitive words: ", 9)) + "{\"code\":\"hold.words\",\"args\":[\"x\"]}");
     }
 
     [Fact]

@@ -892,6 +892,13 @@ namespace Wenku.Data.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("HoldDetailsArgs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HoldDetailsCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("HoldReason")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");

@@ -946,6 +946,13 @@ namespace Wenku.Data.PostgresMigrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<string>("HoldDetailsArgs")
+                        .HasColumnType("text");
+
+                    b.Property<string>("HoldDetailsCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("HoldReason")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");

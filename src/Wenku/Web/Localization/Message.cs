@@ -32,7 +32,28 @@ public sealed record Message(string Code, string Template)
 
     /// <summary>The text in Chinese (for logs and the technical <c>Error</c> column).</summary>
     public string Format(params object?[] args) => string.Format(CultureInfo.InvariantCulture, Template, args);
+
+    /// <summary>This message with its arguments, to store and render later; an argument may itself be a
+    /// <see cref="StoredText"/> or a <see cref="StoredList"/> (rendered in the reader's language too).</summary>
+    public StoredText With(params object?[] args) => new(this, args);
 }
+
+/// <summary>A message with arguments, stored as a code and a JSON array and rendered in its reader's language.</summary>
+public sealed record StoredText(Message Message, IReadOnlyList<object?> Args)
+{
+    /// <summary>The text in Chinese (the stored fallback, logs).</summary>
+    public string Format() => Message.Format(Args.Select(StoredMessages.Chinese).ToArray());
+
+    /// <summary>The arguments as stored: a JSON array whose items are strings, nested messages
+    /// (<c>{"code": …, "args": […]}</c>) or lists (<c>{"separator": …, "items": […]}</c>).</summary>
+    public string StoreArgs() => JsonSerializer.Serialize(Args.Select(StoredMessages.ToJson).ToArray());
+
+    /// <summary>The text in the current language.</summary>
+    public string Render(IStringLocalizer T) => StoredMessages.Render(T, Message.Code, StoreArgs(), null) ?? Format();
+}
+
+/// <summary>Items joined by a separator (a list of places, of pages) inside a <see cref="StoredText"/>.</summary>
+public sealed record StoredList(string Separator, IReadOnlyList<object?> Items);
 
 /// <summary>Renders stored messages in the reader's language.</summary>
 public static class StoredMessages
@@ -47,8 +68,51 @@ public static class StoredMessages
         var message = Message.Find(code);
         if (message is null) return fallback;
         object[] values;
-        try { values = args is null ? [] : JsonSerializer.Deserialize<string[]>(args) ?? []; }
+        try { values = args is null ? [] : (JsonSerializer.Deserialize<JsonElement[]>(args) ?? []).Select(a => (object)Value(T, a, 0)).ToArray(); }
         catch (JsonException) { values = []; }
-        return T[message.Template, values].Value;
+        return Format(T, message, values) ?? fallback;
     }
+
+    // Fewer stored arguments than the template has placeholders (a row from an older version, a broken row) must not
+    // break the page: null then.
+    private static string? Format(IStringLocalizer T, Message message, object[] values)
+    {
+        try { return T[message.Template, values].Value; }
+        catch (FormatException) { return null; }
+    }
+
+    private const int MaxDepth = 8;
+
+    // A stored argument: a string, a nested message or a list; anything else (or too deep) is shown as its JSON text.
+    private static string Value(IStringLocalizer T, JsonElement e, int depth)
+    {
+        if (e.ValueKind == JsonValueKind.String) return e.GetString()!;
+        if (e.ValueKind != JsonValueKind.Object || depth >= MaxDepth) return e.GetRawText();
+        if (e.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String && Message.Find(code.GetString()!) is { } m)
+        {
+            var args = e.TryGetProperty("args", out var a) && a.ValueKind == JsonValueKind.Array
+                ? a.EnumerateArray().Select(x => Value(T, x, depth + 1)).ToArray<object>() : [];
+            return Format(T, m, args) ?? e.GetRawText();
+        }
+        if (e.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+        {
+            var separator = e.TryGetProperty("separator", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : ", ";
+            return string.Join(separator, items.EnumerateArray().Select(x => Value(T, x, depth + 1)));
+        }
+        return e.GetRawText();
+    }
+
+    internal static object? Chinese(object? arg) => arg switch
+    {
+        StoredText t => t.Format(),
+        StoredList l => string.Join(l.Separator, l.Items.Select(Chinese)),
+        _ => Convert.ToString(arg, CultureInfo.InvariantCulture),
+    };
+
+    internal static object ToJson(object? arg) => arg switch
+    {
+        StoredText t => new Dictionary<string, object> { ["code"] = t.Message.Code, ["args"] = t.Args.Select(ToJson).ToArray() },
+        StoredList l => new Dictionary<string, object> { ["separator"] = l.Separator, ["items"] = l.Items.Select(ToJson).ToArray() },
+        _ => Convert.ToString(arg, CultureInfo.InvariantCulture) ?? "",
+    };
 }
