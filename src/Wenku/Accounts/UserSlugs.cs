@@ -15,9 +15,8 @@ public static class UserLinks
 }
 
 /// <summary>
-/// The readable part of a user's URL (<see cref="WenkuUser.Slug"/>): the display name when it is ASCII letters, digits
-/// and hyphens; else the part of the e-mail before the @ (never its domain); else <c>u</c> and a number. Made unique with
-/// <c>-2</c>, <c>-3</c> …
+/// The readable part of a user's URL (<see cref="WenkuUser.Slug"/>): the display name when it is plain ASCII
+/// (letters, digits, spaces, dots, hyphens, underscores); else <c>u</c> and a number (never from the e-mail address). Made unique with <c>-2</c>, <c>-3</c> …
 /// </summary>
 /// <remarks>
 /// A user validator, because Identity runs validators on every create and update: registration, the CLI, the demo
@@ -36,13 +35,15 @@ public sealed partial class UserSlugs : IUserValidator<WenkuUser>
         return IdentityResult.Success;
     }
 
-    /// <summary>The slug a user would get if nobody had it yet.</summary>
+    /// <summary>
+    /// The slug a user would get if nobody had it yet: the display name when it is ASCII letters, digits, spaces, dots,
+    /// hyphens and underscores (<c>Bob Smith</c> → <c>bob-smith</c>), else <c>u</c> and six digits. Never the e-mail address or a part of it: the page URL is public, and the part
+    /// before the @ is often the whole address (a QQ number).
+    /// </summary>
     public static string Base(WenkuUser user)
     {
         var name = user.DisplayName.Trim();
         if (name.Length > 0 && AsciiName().IsMatch(name) && Clean(name) is { Length: >= 2 } fromName) return fromName;
-        var local = (user.Email ?? user.UserName ?? "").Split('@')[0];
-        if (Clean(local) is { Length: >= 2 } fromEmail) return fromEmail;
         return "u" + Random.Shared.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -74,7 +75,7 @@ public sealed partial class UserSlugs : IUserValidator<WenkuUser>
             if (!taken.Contains($"{baseSlug}-{n}")) return $"{baseSlug}-{n}";
     }
 
-    [GeneratedRegex("^[A-Za-z0-9-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9 ._-]+$")]
     private static partial Regex AsciiName();
 }
 

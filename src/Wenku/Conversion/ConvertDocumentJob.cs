@@ -191,7 +191,7 @@ public sealed class ConvertDocumentJob(
                 done.NearDuplicateOfId = nearDuplicate ? check.BestMatchId : null;
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
                 done.ReadyAt = readyAt;
-                done.Error = null;
+                (done.Error, done.ErrorCode, done.ErrorArgs) = (null, null, null); // e.g. a deferral for missing packages, now converted
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             });
@@ -228,8 +228,8 @@ public sealed class ConvertDocumentJob(
     private async Task FailAsync(WenkuDb db, Document doc, string reason, CancellationToken ct, string? code = null, string? args = null)
     {
         doc.Error = reason.Length > 1000 ? reason[..1000] : reason;
-        doc.ErrorCode = code;
-        doc.ErrorArgs = args is { Length: > 1000 } ? null : args;
+        // Arguments too long for their column: the Chinese text is shown instead (no code without its arguments).
+        (doc.ErrorCode, doc.ErrorArgs) = args is { Length: > 1000 } ? (null, null) : (code, args);
         await db.SaveChangesAsync(ct); // the error, and what else the caller found (a near-duplicate match)
         // Conditional: a document taken down meanwhile stays removed (a restore brings it back failed).
         if (await db.Documents.Where(d => d.Id == doc.Id && d.Status != DocumentStatus.Removed)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.ServiceModel.Syndication;
+using Wenku.Text;
 using System.Text;
 using System.Xml;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -50,7 +51,7 @@ public static class FindAndEmbed
         app.MapGet("/sitemaps/documents-{n:int}.xml", DocumentSitemapAsync).AllowAnonymous().CacheOutput(CachePolicy).ExcludeFromDescription();
         app.MapGet("/feed.xml", SiteFeedAsync).AllowAnonymous().CacheOutput(CachePolicy).ExcludeFromDescription();
         app.MapGet("/c/{slug}/feed.xml", CategoryFeedAsync).AllowAnonymous().CacheOutput(CachePolicy).ExcludeFromDescription();
-        app.MapGet("/oembed", OEmbedAsync).AllowAnonymous().CacheOutput(CachePolicy).ExcludeFromDescription();
+        app.MapGet("/oembed", OEmbedAsync).AllowAnonymous().CacheOutput(CachePolicy).RequireRateLimiting(Web.RateLimits.Lookups).ExcludeFromDescription();
     }
 
     /// <summary>Everything public may be crawled; accounts, staff pages, the API and search result pages may not.</summary>
@@ -162,15 +163,15 @@ public static class FindAndEmbed
         var origin = DocumentSeo.Origin(request);
         var self = origin + request.Path;
         var updated = docs.Count == 0 ? DateTime.UnixEpoch : docs.Max(d => d.ReadyAt ?? d.CreatedAt);
-        var feed = new SyndicationFeed(title, null, new Uri(origin + htmlPath), self, new DateTimeOffset(DateTime.SpecifyKind(updated, DateTimeKind.Utc)))
+        var feed = new SyndicationFeed(SafeText.ForXml(title), null, new Uri(origin + htmlPath), self, new DateTimeOffset(DateTime.SpecifyKind(updated, DateTimeKind.Utc)))
         {
             Items = docs.Select(d =>
             {
                 var url = new Uri($"{origin}/d/{d.Id}");
-                var item = new SyndicationItem(d.Title, d.Description.Length > 0 ? d.Description : d.Title, url, url.ToString(),
+                var item = new SyndicationItem(SafeText.ForXml(d.Title), SafeText.ForXml(d.Description.Length > 0 ? d.Description : d.Title), url, url.ToString(),
                     new DateTimeOffset(DateTime.SpecifyKind(d.ReadyAt ?? d.CreatedAt, DateTimeKind.Utc)));
-                item.Authors.Add(new SyndicationPerson { Name = d.Uploader });
-                item.Categories.Add(new SyndicationCategory(T[d.Category].Value));
+                item.Authors.Add(new SyndicationPerson { Name = SafeText.ForXml(d.Uploader) });
+                item.Categories.Add(new SyndicationCategory(SafeText.ForXml(T[d.Category].Value)));
                 item.PublishDate = item.LastUpdatedTime;
                 return item;
             }).ToList(),

@@ -26,6 +26,21 @@ public sealed class DocumentIngest(
 {
     private readonly WenkuOptions _o = options.Value;
 
+    /// <summary>
+    /// The upload limit of the site's doors (form, script, API) counted in files, not requests: a refusal (429) when
+    /// <paramref name="uploaderId"/> has uploaded <see cref="WenkuOptions.UploadsPerHour"/> documents in the last hour
+    /// (one form may carry many files; the rate limiter in front counts only requests). <c>wenku import</c> and the
+    /// demo seeder do not ask.
+    /// </summary>
+    public async Task<IngestRefusal?> HourlyLimitAsync(string uploaderId, CancellationToken ct)
+    {
+        var since = clock.GetUtcNow().UtcDateTime.AddHours(-1);
+        var count = await db.Documents.AsNoTracking().CountAsync(d => d.UploaderId == uploaderId && d.CreatedAt >= since, ct);
+        if (count < _o.UploadsPerHour) return null;
+        var message = T.Text("一小时内最多上传 {0} 个文件，请稍后再试。", _o.UploadsPerHour);
+        return new IngestRefusal(message, new() { ["file"] = message }, StatusCode: StatusCodes.Status429TooManyRequests);
+    }
+
     public async Task<(Document? Document, IngestRefusal? Refusal)> IngestAsync(
         Stream content, string fileName, UploadForm form, string uploaderId, CancellationToken ct)
     {

@@ -30,15 +30,16 @@ public static class ReaderEndpoints
     /// <summary>
     /// Adds the document to the reader's favourites, or takes it out when <paramref name="favourite"/> is false (the
     /// button sends the state it wants, so a double click or a retried request changes nothing twice); without it,
-    /// toggles. Only published documents.
+    /// toggles. Only published documents can be added; any favourite can be taken out.
     /// </summary>
     private static async Task<IResult> FavouriteAsync(
         long id, [FromForm] bool? favourite, HttpContext http, WenkuDb db, TimeProvider clock, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var userId = http.User.UserId()!;
-        if (!await db.Documents.AnyAsync(d => d.Id == id && d.Status == DocumentStatus.Ready, ct)) return TypedResults.NotFound();
         var has = await db.Favourites.AnyAsync(f => f.UserId == userId && f.DocumentId == id, ct);
         var want = favourite ?? !has;
+        // Adding needs a published document; taking one out never does (a held or removed document's favourite must go).
+        if (!(has && !want) && !await db.Documents.AnyAsync(d => d.Id == id && d.Status == DocumentStatus.Ready, ct)) return TypedResults.NotFound();
         if (want && !has)
         {
             db.Favourites.Add(new Favourite { UserId = userId, DocumentId = id, CreatedAt = clock.GetUtcNow().UtcDateTime });

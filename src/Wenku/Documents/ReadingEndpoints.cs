@@ -17,7 +17,7 @@ public static class ReadingEndpoints
     public static void MapReadingEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/d/{id:long}/goto", GoToAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/d/{id:long}/progress", SaveProgressAsync).RequireAuthorization().ExcludeFromDescription(); // [FromForm]: antiforgery-checked
+        app.MapPost("/d/{id:long}/progress", SaveProgressAsync).RequireAuthorization().RequireRateLimiting(Web.RateLimits.ReadingProgress).ExcludeFromDescription(); // [FromForm]: antiforgery-checked
     }
 
     /// <summary>

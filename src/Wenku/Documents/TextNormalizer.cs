@@ -79,9 +79,15 @@ public static partial class TextNormalizer
     /// </summary>
     public static string TrimPageFurniture(string pageText)
     {
-        var text = GluedFurnitureAtEnd().Replace(pageText, "");
+        // Only the page's last characters are tried: the pattern is not anchored at its start, and tried from every
+        // position of a long page (a run of dashes) it would cost the square of the page's length.
+        var end = GluedFurnitureAtEnd().Match(pageText, Math.Max(0, pageText.Length - FurnitureWindow));
+        var text = end.Success ? pageText[..end.Index] + pageText[(end.Index + end.Length)..] : pageText;
         return GluedFurnitureAtStart().Replace(text, "").Trim();
     }
+
+    /// <summary>How many characters at a page's end may hold a glued page number (<c>—— 12 ——</c>).</summary>
+    private const int FurnitureWindow = 80;
 
     [GeneratedRegex(@"^(?:[-—–－~·•_]+\s*\d{1,4}\s*[-—–－~·•_]+|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页|(?:[Pp]age|PAGE)\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?|\d{1,4}\s*/\s*\d{1,4})$")]
     private static partial Regex PageFurniture();

@@ -61,6 +61,10 @@ public static class UploadProgress
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly ConcurrentDictionary<string, int> OpenStreams = new();
 
+    /// <summary>How many streams one process holds open at once, for everybody (each holds a connection and polls the database).</summary>
+    public const int MaxStreams = 500;
+    private static int _allStreams;
+
     public static void MapUploadProgress(this IEndpointRouteBuilder app) =>
         app.MapGet("/me/progress", StreamAsync).RequireAuthorization().CacheOutput(p => p.NoCache()).ExcludeFromDescription();
 
@@ -73,19 +77,28 @@ public static class UploadProgress
         if (wanted.Count > MaxIds)
             return Results.Problem(statusCode: 400, title: T.Text("一次最多关注 {0} 个文档。", MaxIds));
         var userId = http.User.UserId()!;
+        if (Interlocked.Increment(ref _allStreams) > MaxStreams)
+        {
+            Interlocked.Decrement(ref _allStreams);
+            http.Response.Headers.RetryAfter = "30";
+            return Results.Problem(statusCode: 503, title: T["服务器繁忙，请稍后再试。"]);
+        }
         if (OpenStreams.AddOrUpdate(userId, 1, (_, n) => n + 1) > MaxStreamsPerUser)
         {
             Release(userId);
             http.Response.Headers.RetryAfter = "10";
             return Results.Problem(statusCode: 429, title: T["打开的进度页面太多，请关闭一些再试。"]);
         }
+        // The stream ends when the reader leaves or the site stops (a graceful shutdown does not wait for it).
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct,
+            http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         try
         {
-            await RunAsync(wanted.Distinct().ToList(), userId, http, db, T, clock, ct);
+            await RunAsync(wanted.Distinct().ToList(), userId, http, db, T, clock, either.Token);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (either.IsCancellationRequested)
         {
-            // The reader went away.
+            // The reader went away, or the site is stopping.
         }
         finally
         {
@@ -96,6 +109,7 @@ public static class UploadProgress
 
     private static void Release(string userId)
     {
+        Interlocked.Decrement(ref _allStreams);
         if (OpenStreams.AddOrUpdate(userId, 0, (_, n) => n - 1) <= 0) OpenStreams.TryRemove(KeyValuePair.Create(userId, 0));
     }
 

@@ -46,7 +46,8 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
                 // Stored as a code and its arguments: the uploader reads it in their own language.
                 var (message, args) = Rejection(hold, doc.NearDuplicateOfId, clean);
                 doc.Error = Cut(message.Format(args), 1000);
-                (doc.ErrorCode, doc.ErrorArgs) = (message.Code, Message.StoreArgs(args));
+                var stored = Message.StoreArgs(args);
+                (doc.ErrorCode, doc.ErrorArgs) = stored.Length > 1000 ? (null, null) : (message.Code, stored);
                 Notifications.Add(db, doc.UploaderId, NotificationKinds.DocumentRejected, new { title = doc.Title, reason = clean }, $"/d/{documentId}");
             }
             await db.SaveChangesAsync(ct);

@@ -21,11 +21,11 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
     {
         Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
-        if (!SearchApi.IsBlank(Query))
-            Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
-            var ids = Results!.Hits.Select(h => h.DocumentId).ToList();
-            PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
-                .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
+        if (SearchApi.IsBlank(Query)) return;
+        Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
+        var ids = Results.Hits.Select(h => h.DocumentId).ToList();
+        PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
+            .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>

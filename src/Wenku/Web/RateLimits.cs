@@ -14,6 +14,8 @@ public static class RateLimits
     public const string Reports = "reports";
     public const string Claims = "claims";
     public const string ReaderActions = "reader-actions";
+    public const string ReadingProgress = "reading-progress";
+    public const string Lookups = "lookups";
 
     /// <summary>Per-address limit on sign-in and registration; per-user limits on comments and uploads.</summary>
     public static IServiceCollection AddWenkuRateLimits(this IServiceCollection services, WenkuOptions o)
@@ -56,6 +58,14 @@ public static class RateLimits
                 ? RateLimitPartition.GetFixedWindowLimiter(ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress,
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = o.ClaimsPerHour, Window = TimeSpan.FromHours(1) })
                 : RateLimitPartition.GetNoLimiter("claim-form"));
+            // Where a reader stopped: the reader sends it at most every few seconds; a minute's worth of page turns is plenty.
+            r.AddPolicy(ReadingProgress, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                "progress:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) }));
+            // Cheap anonymous look-ups whose varying parameters defeat the output cache (oEmbed): per address, like searches.
+            r.AddPolicy(Lookups, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                "lookup:ip:" + ctx.Connection.RemoteIpAddress,
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = o.SearchesPerMinute, Window = TimeSpan.FromMinutes(1) }));
             // Favourites and ratings: as many a minute as comments, counted apart from them.
             r.AddPolicy(ReaderActions, ctx => RateLimitPartition.GetFixedWindowLimiter(
                 "reader:" + (ctx.User.UserId() ?? "ip:" + ctx.Connection.RemoteIpAddress),

@@ -93,10 +93,12 @@ public static class SiteHost
 
         if (options.BehindProxy) app.UseForwardedHeaders(ForwardedHeadersFor(options));
         app.UseSecurityHeaders();
+        // Compression outside the API reference's policy: that policy hashes the inline scripts of the page as written,
+        // which it cannot read once compressed.
+        app.UseResponseCompression();
         app.UseApiReferencePolicy("/api/docs");
         // The language comes first: error pages, problem details and cached pages are all in the reader's language.
         app.UseRequestLocalization();
-        app.UseResponseCompression();
         // Errors go to /error, which answers the site with a page and the API with problem details.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(new ExceptionHandlerOptions

@@ -29,13 +29,19 @@
       if (source) source.close();
       var pending = Object.keys(ids).filter(function (id) { return !ids[id]; });
       if (pending.length === 0) { source = null; return; }
-      source = new EventSource(url + "?ids=" + pending.slice(0, 50).join(","));
+      var batch = pending.slice(0, 50);
+      source = new EventSource(url + "?ids=" + batch.join(","));
       source.addEventListener("status", function (e) {
         var s = JSON.parse(e.data);
         if (s.final) ids[s.id] = true;
         onStatus(s);
       });
-      source.addEventListener("done", function () { source.close(); source = null; open2(); });
+      // Done: every id of this stream is final, including deleted ones that never got a status (else reopening the
+      // same set would loop).
+      source.addEventListener("done", function () {
+        batch.forEach(function (id) { ids[id] = true; });
+        source.close(); source = null; open2();
+      });
     }
     // More than 50 followed: the next group once the first is done.
     function open2() { if (Object.keys(ids).some(function (id) { return !ids[id]; })) open(); }

@@ -78,6 +78,21 @@ public sealed class FindAndEmbedTests(SmallSitemapSite site) : IClassFixture<Sma
     }
 
     [Fact]
+    public async Task A_feed_survives_a_stored_title_with_characters_xml_cannot_hold()
+    {
+        var uploader = await site.CreateUserAsync($"feed-xml-{Guid.NewGuid():N}@test.local");
+        // Stored before the rules removed them (SafeText now does): a non-character and a control character.
+        // (A category feed of its own: feeds are cached, and the site-wide one belongs to the next test.)
+        await site.AddAsync(uploader, title: "坏\uFFFF字符\u0001标题", category: "games");
+        var response = await site.CreateClient().GetAsync("/c/games/feed.xml");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var titles = XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!.Elements(Atom + "entry")
+            .Select(e => (string)e.Element(Atom + "title")!).ToList();
+        titles.ShouldContain("坏字符标题");
+        Wenku.Text.SafeText.OneLine("a\uFFFEb\uFFFFc").ShouldBe("abc");
+    }
+
+    [Fact]
     public async Task Feeds_are_atom_of_the_newest_public_documents_site_wide_and_per_category()
     {
         var uploader = await site.CreateUserAsync("feed@test.local");

@@ -162,6 +162,15 @@ public sealed class LibraryTests(LibrarySite site) : IClassFixture<LibrarySite>
         // Only published documents.
         var queued = await site.DocumentAsync(ownerId, "还在排队", status: DocumentStatus.Queued);
         (await reader.PostFormAsync(widget, $"/d/{queued}/favourite", new() { ["favourite"] = "true" })).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // …but a favourite of a document that has since been held or taken down can still be taken out.
+        (await reader.PostFormAsync(widget, $"/d/{doc}/favourite", new() { ["favourite"] = "true" })).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var formToken = await reader.AntiforgeryTokenAsync(widget);
+        await site.WithDbAsync(db => db.Documents.Where(d => d.Id == doc).ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DocumentStatus.Held)));
+        Task<HttpResponseMessage> Favourite(string want) => reader.PostAsync($"/d/{doc}/favourite",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = formToken, ["favourite"] = want }));
+        (await Favourite("false")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await site.WithDbAsync(db => db.Favourites.CountAsync(f => f.UserId == readerId && f.DocumentId == doc))).ShouldBe(0);
+        (await Favourite("true")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         _ = owner;
     }
 

@@ -86,6 +86,17 @@ public sealed class ReaderTextTests
     public void Stored_text_shows_without_glued_page_numbers(string stored, string shown) =>
         TextNormalizer.TrimPageFurniture(stored).ShouldBe(shown);
 
+    [Fact]
+    public void A_long_run_of_dashes_is_trimmed_in_linear_time_and_a_long_page_keeps_its_footer_rule()
+    {
+        // Before, the end pattern was tried from every position: 200,000 dashes took minutes. Now only the page's end is
+        // tried (the case runs in milliseconds; no timing is asserted, the test would simply hang).
+        var dashes = new string('—', 200_000);
+        TextNormalizer.TrimPageFurniture(dashes).ShouldBe(dashes);
+        var page = new string('文', 50_000) + "。—12—";
+        TextNormalizer.TrimPageFurniture(page).ShouldBe(new string('文', 50_000) + "。");
+    }
+
     [CorpusFact]
     public void Corpus_pdf_footers_page_n_of_m_are_removed_from_the_page_text()
     {

@@ -92,6 +92,13 @@ public sealed class SearchSiteTests(WenkuFactory site) : IClassFixture<WenkuFact
     [Fact]
     public async Task Hostile_queries_are_answered_and_encoded()
     {
+        // No query at all (the header's box sent empty, the error page's link): the page with its hint, not a 500.
+        foreach (var empty in new[] { "/search", "/search?q=", "/search?q=%20%20", "/search?category=tech" })
+        {
+            var response = await site.CreateClient().GetAsync(empty);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, empty);
+            Html.Parse(await response.Content.ReadAsStringAsync()).QuerySelector("main h1").ShouldNotBeNull(empty);
+        }
         foreach (var q in new[] { "<script>alert(1)</script>", "\"", "-", "OR", "a:b:c", new string('国', 5000), "%00", "\u0000\u0001" })
         {
             var response = await site.CreateClient().GetAsync("/search?q=" + Uri.EscapeDataString(q));

@@ -140,6 +140,17 @@ public sealed partial class TranslationTests
 
         // Only local paths: anything else goes home.
         (await client.GetAsync("/lang/en?returnUrl=//evil.example/")).Headers.Location!.OriginalString.ShouldBe("/");
+        // A tab or newline that a browser would drop (/<tab>/evil → //evil), a backslash: home, never a 500.
+        foreach (var hostile in new[] { "/%09/evil.example/", "/%0A/evil.example", "/\\evil.example", "/%5Cevil.example", "https://evil.example/" })
+        {
+            var answer = await client.GetAsync("/lang/en?returnUrl=" + hostile);
+            answer.StatusCode.ShouldBe(HttpStatusCode.Redirect, hostile);
+            answer.Headers.Location!.OriginalString.ShouldBe("/", hostile);
+        }
+        // The page came with ?lang=zh-CN (a link from a search engine): the switch drops it, else it would outrank the cookie.
+        (await client.GetAsync("/lang/en?returnUrl=" + Uri.EscapeDataString("/search?q=数学&lang=zh-CN&page=2#top")))
+            .Headers.Location!.OriginalString.ShouldBe("/search?q=数学&page=2#top");
+        (await client.GetAsync("/lang/en?returnUrl=" + Uri.EscapeDataString("/d/1?lang=zh-CN"))).Headers.Location!.OriginalString.ShouldBe("/d/1");
         (await client.GetAsync("/lang/fr")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 

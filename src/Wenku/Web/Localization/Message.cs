@@ -28,7 +28,14 @@ public sealed record Message(string Code, string Template)
 
     /// <summary>The arguments as they are stored: a JSON array of strings (invariant culture).</summary>
     public static string StoreArgs(IEnumerable<object?> args) =>
-        JsonSerializer.Serialize(args.Select(a => Convert.ToString(a, CultureInfo.InvariantCulture) ?? "").ToArray());
+        JsonSerializer.Serialize(args.Select(a => Convert.ToString(a, CultureInfo.InvariantCulture) ?? "").ToArray(), StoredJson);
+
+    /// <summary>Chinese stays Chinese in stored arguments (one character, not six of <c>\uXXXX</c>): they are data, never
+    /// written into HTML or script as they are.</summary>
+    internal static readonly JsonSerializerOptions StoredJson = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
 
     /// <summary>The text in Chinese (for logs and the technical <c>Error</c> column).</summary>
     public string Format(params object?[] args) => string.Format(CultureInfo.InvariantCulture, Template, args);
@@ -46,7 +53,7 @@ public sealed record StoredText(Message Message, IReadOnlyList<object?> Args)
 
     /// <summary>The arguments as stored: a JSON array whose items are strings, nested messages
     /// (<c>{"code": …, "args": […]}</c>) or lists (<c>{"separator": …, "items": […]}</c>).</summary>
-    public string StoreArgs() => JsonSerializer.Serialize(Args.Select(StoredMessages.ToJson).ToArray());
+    public string StoreArgs() => JsonSerializer.Serialize(Args.Select(StoredMessages.ToJson).ToArray(), Message.StoredJson);
 
     /// <summary>The text in the current language.</summary>
     public string Render(IStringLocalizer T) => StoredMessages.Render(T, Message.Code, StoreArgs(), null) ?? Format();

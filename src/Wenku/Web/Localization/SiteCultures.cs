@@ -90,11 +90,27 @@ public static class SiteCultures
                     Path = "/",
                 });
             http.Response.Headers.CacheControl = "no-store";
-            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+            return Results.LocalRedirect(IsLocal(returnUrl) ? WithoutLanguageParameter(returnUrl!) : "/");
         }).AllowAnonymous().ExcludeFromDescription();
 
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Contains('\r') && !url.Contains('\n');
+    /// <summary>A path on this site: starts with one <c>/</c> (not <c>//</c> or <c>/\</c>, which browsers read as another
+    /// host) and holds no control character anywhere (a tab or newline is dropped by browsers, making <c>/\t/evil</c>
+    /// into <c>//evil</c>).</summary>
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length <= 2000 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(char.IsControl);
+
+    /// <summary>The address without <c>lang=</c>: the query string outranks the cookie just set, so keeping it would undo the switch.</summary>
+    internal static string WithoutLanguageParameter(string url)
+    {
+        var q = url.IndexOf('?');
+        if (q < 0) return url;
+        var hash = url.IndexOf('#', q);
+        var query = hash < 0 ? url[(q + 1)..] : url[(q + 1)..hash];
+        var kept = query.Split('&').Where(p => p.Length > 0 && !p.StartsWith("lang=", StringComparison.OrdinalIgnoreCase) && !p.Equals("lang", StringComparison.OrdinalIgnoreCase));
+        var rest = string.Join('&', kept);
+        return url[..q] + (rest.Length > 0 ? "?" + rest : "") + (hash < 0 ? "" : url[hash..]);
+    }
 }
 
 /// <summary>Text in the reader's language, for code that is not a page (services, endpoints, problem details).</summary>
