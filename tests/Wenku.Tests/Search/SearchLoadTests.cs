@@ -69,6 +69,7 @@ public sealed class CommandCounter : ILoggerProvider, ISupportExternalScope, ILo
 }
 
 /// <summary>Search under load (issue 15): what a search request costs must not grow with its hits.</summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
 public sealed class SearchLoadTests(CommandCountingSite site) : IClassFixture<CommandCountingSite>
 {
     /// <summary>Ready documents with page text written straight to the database, then applied to the index.</summary>
