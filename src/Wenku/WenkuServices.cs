@@ -77,6 +77,7 @@ public static class WenkuServices
             services.AddSingleton<ISearchIndex>(sp => new PostgresSearchIndex(sp.GetRequiredService<IDbContextFactory<WenkuDb>>(),
                 sp.GetRequiredService<ILogger<PostgresSearchIndex>>(), search.ReadConnectionString));
         else services.AddSingleton<ISearchIndex, LuceneSearchIndex>(); // opened on first use: only serve and admin use it
+        services.AddSingleton<CategoryNames>();
 
         services.AddSingleton<ConverterDependencies>();
         services.AddHostedService<ConverterDependenciesAtStart>();

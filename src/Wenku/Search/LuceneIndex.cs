@@ -67,7 +67,7 @@ public sealed class LuceneIndex : IDisposable
     {
         Path = path;
         System.IO.Directory.CreateDirectory(path);
-        _directory = FSDirectory.Open(path);
+        _directory = OpenDirectory(path);
         var config = new IndexWriterConfig(SearchAnalyzer.Version, SearchAnalyzer.Instance)
         {
             OpenMode = OpenMode.CREATE_OR_APPEND,
@@ -77,6 +77,15 @@ public sealed class LuceneIndex : IDisposable
         _writer = new IndexWriter(_directory, config);
         _searchers = new SearcherManager(_writer, applyAllDeletes: true, new Bm25SearcherFactory());
     }
+
+    /// <summary>
+    /// The index folder, read through buffered file reads. Not <c>FSDirectory.Open</c>: on 64-bit Linux that picks
+    /// Lucene.NET 4.8's MMapDirectory, which reads every byte through a MemoryMappedViewAccessor (a SafeHandle
+    /// add-ref and release per byte; stored fields are LZ4-decompressed byte by byte): under concurrent searches it
+    /// cost most of a request's CPU here, and it is known to be many times slower than SimpleFSDirectory and to crash
+    /// when a reader is closed during a search (lucenenet issues 1151 and 1013).
+    /// </summary>
+    public static LuceneDirectory OpenDirectory(string path) => new SimpleFSDirectory(path);
 
     /// <summary>The outbox position the last commit reflects (0 for a new index).</summary>
     public long Watermark
@@ -89,6 +98,13 @@ public sealed class LuceneIndex : IDisposable
     }
 
     private long _snippetCharacters;
+    private readonly PhraseWork _phraseWork = new();
+
+    /// <summary>
+    /// Positions of phrase terms read to match and rank documents, over every search so far (what phrases, and words
+    /// looked for as fragments, cost; capped per document by <see cref="CappedPhraseQuery"/>).
+    /// </summary>
+    public long PhrasePositionsRead => _phraseWork.PositionsRead;
 
     /// <summary>Characters of stored page text read to make snippets, over every search so far (what a hit's snippet costs).</summary>
     public long SnippetCharactersExamined => Interlocked.Read(ref _snippetCharacters);
@@ -127,7 +143,7 @@ public sealed class LuceneIndex : IDisposable
     /// </summary>
     public static (HashSet<long> Ids, long Watermark) ReadCommitted(string path)
     {
-        using var directory = FSDirectory.Open(path);
+        using var directory = OpenDirectory(path);
         if (!DirectoryReader.IndexExists(directory)) return ([], 0);
         using var reader = DirectoryReader.Open(directory);
         var data = reader.IndexCommit.UserData;
@@ -142,7 +158,7 @@ public sealed class LuceneIndex : IDisposable
     public static bool HoldsOtherFormat(string path)
     {
         if (!System.IO.Directory.Exists(path)) return false;
-        using var directory = FSDirectory.Open(path);
+        using var directory = OpenDirectory(path);
         if (!DirectoryReader.IndexExists(directory)) return false;
         var data = DirectoryReader.ListCommits(directory)[^1].UserData;
         return data is null || !data.TryGetValue(FormatKey, out var f) || f != FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -178,7 +194,7 @@ public sealed class LuceneIndex : IDisposable
         var syntax = SearchSyntax.Parse(query.Text);
         var page = Math.Max(1, query.Page);
         var pageSize = Math.Clamp(query.PageSize, 1, 100);
-        var q = BuildQuery(syntax);
+        var q = BuildQuery(syntax, _phraseWork);
         if (q is null) return new SearchResults([], 0, page, pageSize, SearchFacets.None);
 
         var wanted = page * pageSize;
@@ -234,14 +250,14 @@ public sealed class LuceneIndex : IDisposable
         finally { _searchers.Release(searcher); }
     }
 
-    private static Query? BuildQuery(SearchSyntax syntax)
+    private static Query? BuildQuery(SearchSyntax syntax, PhraseWork work)
     {
         // Every document, not its page entries (only documents have a creation time).
         if (syntax.IsEmpty) return new ConstantScoreQuery(new FieldValueFilter(CreatedField));
         var top = new BooleanQuery();
         foreach (var group in syntax.Required)
         {
-            var alternatives = group.Select(ClauseQuery).OfType<Query>().ToList();
+            var alternatives = group.Select(c => ClauseQuery(c, work)).OfType<Query>().ToList();
             if (alternatives.Count == 0) continue;
             if (alternatives.Count == 1) top.Add(alternatives[0], Occur.MUST);
             else
@@ -253,7 +269,7 @@ public sealed class LuceneIndex : IDisposable
         }
         if (top.Clauses.Count == 0) return null; // only punctuation was typed
         foreach (var clause in syntax.Excluded)
-            if (ClauseQuery(clause) is { } q) top.Add(q, Occur.MUST_NOT);
+            if (ClauseQuery(clause, work) is { } q) top.Add(q, Occur.MUST_NOT);
         return top;
     }
 
@@ -261,14 +277,14 @@ public sealed class LuceneIndex : IDisposable
     /// One word or phrase (matched as <see cref="ClausePlan"/> says), looked for in every searched field: the best
     /// field counts, the others a little. Fragments are looked for in the body's grams field too.
     /// </summary>
-    private static Query? ClauseQuery(QueryClause clause)
+    private static DisjunctionMaxQuery? ClauseQuery(QueryClause clause, PhraseWork work)
     {
         if (ClausePlan.For(clause) is not { } plan) return null;
         var perField = new DisjunctionMaxQuery(0.1f);
         foreach (var (field, boost) in SearchedFields)
         {
             Query q;
-            if (plan.Exact) q = Phrase(field, plan.Phrase);
+            if (plan.Exact) q = Phrase(field, plan.Phrase, work);
             else
             {
                 var words = new BooleanQuery();
@@ -276,13 +292,13 @@ public sealed class LuceneIndex : IDisposable
                 {
                     Query term = new TermQuery(new Term(field, token.Term));
                     if (fragment is not null && field == BodyField)
-                        term = new BooleanQuery { { term, Occur.SHOULD }, { GramsQuery(fragment), Occur.SHOULD } };
+                        term = new BooleanQuery { { term, Occur.SHOULD }, { GramsQuery(fragment, work), Occur.SHOULD } };
                     words.Add(term, Occur.SHOULD);
                 }
                 words.MinimumNumberShouldMatch = plan.MinimumMatch;
                 if (plan.BoostPhrase)
                 {
-                    var phrase = Phrase(field, plan.Phrase);
+                    var phrase = Phrase(field, plan.Phrase, work);
                     phrase.Boost = 3f;
                     q = new BooleanQuery { { words, Occur.MUST }, { phrase, Occur.SHOULD } };
                 }
@@ -294,22 +310,19 @@ public sealed class LuceneIndex : IDisposable
         return perField;
     }
 
-    private static Query Phrase(string field, IReadOnlyList<SearchAnalyzer.Token> tokens)
+    /// <summary>A phrase as typed; its occurrences in one document counted up to a cap (<see cref="CappedPhraseQuery"/>).</summary>
+    private static Query Phrase(string field, IReadOnlyList<SearchAnalyzer.Token> tokens, PhraseWork? work)
     {
         if (tokens.Count == 1) return new TermQuery(new Term(field, tokens[0].Term));
-        var phrase = new PhraseQuery();
-        foreach (var t in tokens) phrase.Add(new Term(field, t.Term), t.Position);
-        return phrase;
+        return new CappedPhraseQuery(field, tokens.Select(t => (t.Term, t.Position)).ToList(), work);
     }
 
     /// <summary>A word fragment as consecutive character bigrams in the grams field: "anicg" is found in "panicgrass".</summary>
-    private static Query GramsQuery(string surface)
+    private static Query GramsQuery(string surface, PhraseWork work)
     {
         var grams = SearchAnalyzer.WordGrams(surface);
         if (grams.Count == 1) return new TermQuery(new Term(SearchAnalyzer.GramsField, grams[0]));
-        var phrase = new PhraseQuery();
-        for (var i = 0; i < grams.Count; i++) phrase.Add(new Term(SearchAnalyzer.GramsField, grams[i]), i);
-        return phrase;
+        return new CappedPhraseQuery(SearchAnalyzer.GramsField, grams.Select((g, i) => (g, i)).ToList(), work);
     }
 
     /// <summary>
@@ -335,7 +348,7 @@ public sealed class LuceneIndex : IDisposable
         foreach (var text in syntax.Terms)
         {
             var tokens = SearchAnalyzer.QueryTokens(text, 64);
-            if (tokens.Count > 1 && seen.Add("\u0001" + text)) Add(Phrase(PageTextField, tokens), tokens.Count, required: false);
+            if (tokens.Count > 1 && seen.Add("\u0001" + text)) Add(Phrase(PageTextField, tokens, null), tokens.Count, required: false);
             foreach (var t in tokens)
                 if (seen.Add(t.Term)) { Add(new TermQuery(new Term(PageTextField, t.Term)), 1, required: true); terms++; }
         }

@@ -235,7 +235,7 @@ public sealed class LuceneSearchIndex(
     {
         try
         {
-            using var probe = Lucene.Net.Store.FSDirectory.Open(dir);
+            using var probe = LuceneIndex.OpenDirectory(dir);
             return IndexWriter.IsLocked(probe);
         }
         catch (IOException) { return true; }

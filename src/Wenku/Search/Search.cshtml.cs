@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Wenku.Data;
@@ -7,7 +6,7 @@ using Wenku.Telemetry;
 namespace Wenku.Search;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Web.RateLimits.Search)]
-public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock) : PageModel
+public sealed class SearchModel(ISearchIndex index, WenkuDb db, CategoryNames categories, WenkuMetrics metrics, TimeProvider clock) : PageModel
 {
     public SearchQuery Query { get; private set; } = new("");
     public SearchResults? Results { get; private set; }
@@ -20,12 +19,11 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
         string? price, string? pages, string? sort, CancellationToken ct)
     {
         Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
-        CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
+        CategoryLabels = await categories.BySlugAsync(db, ct);
         if (SearchApi.IsBlank(Query)) return;
-        Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
-        var ids = Results.Hits.Select(h => h.DocumentId).ToList();
-        PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
-            .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
+        // One database query whatever the number of hits: their status and their preview files together.
+        (Results, PreviewVersionOf) = await SearchListing.OnlyReadyWithPreviewsAsync(db,
+            await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>

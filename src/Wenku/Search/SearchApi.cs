@@ -1,7 +1,6 @@
 using Wenku.Web.Localization;
 using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Telemetry;
 
@@ -60,12 +59,12 @@ public static class SearchApi
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, string? format, string? price,
-        string? pages, string? sort, ISearchIndex index, WenkuDb db, WenkuMetrics metrics, TimeProvider clock, IStringLocalizer<SharedResource> T, CancellationToken ct)
+        string? pages, string? sort, ISearchIndex index, WenkuDb db, CategoryNames categories, WenkuMetrics metrics, TimeProvider clock, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         var query = ToQuery(q, page, category, format, price, pages, sort);
         var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None)
             : await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(query, ct)), ct);
-        var labels = await CategoryLabelsAsync(db, ct);
+        var labels = await categories.BySlugAsync(db, ct);
         var hits = results.Hits.Select(h => new SearchHitDto(h.DocumentId, h.Title, Marked(h.TitleParts), Marked(h.Snippet), h.Snippet,
             h.PageNumber, h.PageNumber is { } n ? $"/d/{h.DocumentId}#page-{n}" : $"/d/{h.DocumentId}",
             h.Category, h.Format, h.PageCount, h.Price, h.Downloads, h.CreatedAt, h.Uploader)).ToList();
@@ -80,9 +79,6 @@ public static class SearchApi
 
     private static async Task<Ok<IReadOnlyList<Suggestion>>> SuggestAsync(string? q, int? max, ISearchIndex index, WenkuDb db, CancellationToken ct) =>
         TypedResults.Ok(await SearchListing.OnlyReadyAsync(db, await index.SuggestAsync(q ?? "", Math.Clamp(max ?? 8, 1, 20), ct), ct));
-
-    public static async Task<Dictionary<string, string>> CategoryLabelsAsync(WenkuDb db, CancellationToken ct) =>
-        await db.Categories.AsNoTracking().ToDictionaryAsync(c => c.Slug, c => c.Name, ct);
 
     private static string Marked(IReadOnlyList<TextPart> parts) => string.Concat(parts.Select(p => p.Marked ? $"«{p.Text}»" : p.Text));
 }

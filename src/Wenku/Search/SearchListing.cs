@@ -7,19 +7,29 @@ namespace Wenku.Search;
 /// <summary>
 /// The last check between the index and the reader: a document that stopped being public (removed, 下架) leaves the
 /// index through the outbox within a moment, but must leave search results at once, so hits are checked against the
-/// database's status when they are shown (one query over a page of ids).
+/// database's status when they are shown (one query over a page of ids, whatever the number of hits).
 /// </summary>
 public static class SearchListing
 {
-    public static async Task<SearchResults> OnlyReadyAsync(WenkuDb db, SearchResults results, CancellationToken ct)
+    private static readonly IReadOnlyDictionary<long, int> NoPreviews = new Dictionary<long, int>();
+
+    public static async Task<SearchResults> OnlyReadyAsync(WenkuDb db, SearchResults results, CancellationToken ct) =>
+        (await OnlyReadyWithPreviewsAsync(db, results, ct)).Results;
+
+    /// <summary>
+    /// <see cref="OnlyReadyAsync(WenkuDb, SearchResults, CancellationToken)"/>, and in the same query which preview
+    /// files each shown hit has (its cover exists from version 1): what the search page needs of the database.
+    /// </summary>
+    public static async Task<(SearchResults Results, IReadOnlyDictionary<long, int> PreviewVersions)> OnlyReadyWithPreviewsAsync(
+        WenkuDb db, SearchResults results, CancellationToken ct)
     {
-        if (results.Hits.Count == 0) return results;
+        if (results.Hits.Count == 0) return (results, NoPreviews);
         var ids = results.Hits.Select(h => h.DocumentId).ToList();
-        var ready = (await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
-            .Select(d => d.Id).ToListAsync(ct)).ToHashSet();
-        if (ready.Count == ids.Count) return results;
-        var hits = results.Hits.Where(h => ready.Contains(h.DocumentId)).ToList();
-        return results with { Hits = hits, Total = Math.Max(hits.Count, results.Total - (ids.Count - hits.Count)) };
+        var ready = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
+            .Select(d => new { d.Id, d.PreviewVersion }).ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
+        if (ready.Count == ids.Count) return (results, ready);
+        var hits = results.Hits.Where(h => ready.ContainsKey(h.DocumentId)).ToList();
+        return (results with { Hits = hits, Total = Math.Max(hits.Count, results.Total - (ids.Count - hits.Count)) }, ready);
     }
 
     public static async Task<IReadOnlyList<Suggestion>> OnlyReadyAsync(WenkuDb db, IReadOnlyList<Suggestion> suggestions, CancellationToken ct)

@@ -74,6 +74,44 @@ public sealed class SnippetTests : IDisposable
         forLong.ShouldBeLessThanOrEqualTo(longDoc[287].Length + Highlighter.PassageLength, "one page and its passage, not the document");
     }
 
+    [Theory]
+    [InlineData("\"经济在增长\"")] // a phrase: its words' positions in the document's text
+    [InlineData("城市 OR growing")] // an OR with a Latin word, also looked for as a fragment (bigrams at positions)
+    public void Matching_a_phrase_reads_no_more_positions_in_a_300_page_document_than_in_a_10_page_one(string query)
+    {
+        // The phrase (and the word) 40 times on every page: both documents hold them more often than they are counted.
+        List<string> Pages(int n) => Filler(n).Select(p => p + string.Concat(Enumerable.Repeat(" growing", 40))).ToList();
+        Add(1, "短", Pages(10));
+        var before = _index.PhrasePositionsRead;
+        _index.Search(new SearchQuery(query)).Total.ShouldBe(1);
+        var forShort = _index.PhrasePositionsRead - before;
+
+        _index.Delete(1);
+        Add(2, "长", Pages(300));
+        before = _index.PhrasePositionsRead;
+        var hit = _index.Search(new SearchQuery(query)).Hits.ShouldHaveSingleItem();
+        var forLong = _index.PhrasePositionsRead - before;
+
+        hit.DocumentId.ShouldBe(2);
+        forShort.ShouldBeGreaterThan(0, "the query matches through positions");
+        forLong.ShouldBe(forShort, "the 300-page document costs what the 10-page one does");
+        forLong.ShouldBeLessThanOrEqualTo(2 * 6 * (CappedPhraseQuery.MaxCounted + 1), "a few positions per counted occurrence, not the document's");
+    }
+
+    [Fact]
+    public void A_phrase_found_once_far_into_a_long_document_still_matches_it()
+    {
+        // Both words of the phrase are on every page (40 times each), side by side only on the last but one.
+        var pages = Filler(300);
+        pages[298] += "企业正在扩大市场份额。";
+        Add(1, "长", pages);
+        Add(2, "短", Filler(3));
+
+        var hit = Hit("\"扩大市场\"");
+        hit.DocumentId.ShouldBe(1);
+        hit.PageNumber.ShouldBe(299);
+    }
+
     [Fact]
     public void Or_phrase_and_several_words_each_take_the_page_where_most_of_them_occur()
     {
