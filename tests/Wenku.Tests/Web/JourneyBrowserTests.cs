@@ -178,13 +178,15 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
         await walk.CheckAsync(page, "my-library-in-english");
         (await page.Locator("main h1").TextContentAsync())!.Trim().ShouldBe("My library");
+        (await page.Locator("[data-tab=favourites]").TextContentAsync())!.ShouldStartWith("Saved"); // the list, not the button's "Save"
         await walk.GotoAsync(page, $"/d/{longDoc}", "document-in-english");
         (await page.Locator("html").GetAttributeAsync("lang")).ShouldBe("en");
         (await page.Locator("[data-reader-counter]").TextContentAsync()).ShouldBe($"Page 1 of {LongPages}");
         (await page.Locator("#preview-end strong").TextContentAsync()).ShouldBe("The preview has ended");
         // Nothing of the site's own frame is left in Chinese: every text node of the header, the reader's controls, the
         // banner, the comment form, the notices and the footer, except people's words (the uploader's and reader's names,
-        // comments), the site's name (configuration) and the other language's own name in the switch (lang="zh-CN").
+        // comments, the title inside the embed code), the site's name (configuration) and the other language's own name
+        // in the switch (lang="zh-CN").
         var siteName = site.Services.GetRequiredService<IOptions<WenkuOptions>>().Value.SiteName;
         var chinese = await page.EvaluateAsync<string[]>("""
             siteName => {
@@ -193,7 +195,7 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
                     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
                     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
                         const el = n.parentElement, lang = el.closest('[lang]');
-                        if (el.closest('.brand, [data-comment], #signed-in-as, #copyright a, [data-fact=uploader]') || (lang && lang.lang !== 'en')) continue;
+                        if (el.closest('.brand, [data-comment], #signed-in-as, #copyright a, [data-fact=uploader], [data-embed-snippet]') || (lang && lang.lang !== 'en')) continue;
                         const text = n.textContent.split(siteName).join('').trim();
                         if (/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]/.test(text)) left.push(el.tagName.toLowerCase() + ': ' + text);
                     }
@@ -215,13 +217,15 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
                    "<style>body{font-family:sans-serif;margin:1rem} iframe{max-width:100%}</style><h1>我的读书博客</h1><p>推荐一份讲义：</p>" +
                    $"{snippet}<p>原文页面（不允许嵌入）：</p><iframe name=page title=原文页面 src='{origin}/d/{longDoc}' width=300 height=200></iframe>";
         using var other = OtherSite.Serve(blog);
-        var blogPage = await walk.OpenAsync(readerContext);
+        // Not a page of the walk: the blog's console has the browser's refusal of the framed document page, as it should.
+        var blogPage = await readerContext.NewPageAsync();
+        var blogConsole = PageCheck.Listen(blogPage);
         await blogPage.GotoAsync(other.Url);
         var embed = blogPage.FrameLocator($"iframe[src='{origin}/embed/{longDoc}']");
         await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(embed.Locator("img[src*='/page/']")).ToHaveCountAsync(PreviewPages);
         (await embed.Locator("h1").TextContentAsync())!.ShouldContain("线性代数讲义");
-        await embed.Locator("#page-1 img").First.EvaluateAsync("img => img.decode()");
+        await embed.Locator("img#page-1").EvaluateAsync("img => img.decode()");
         await blogPage.WaitForTimeoutAsync(300);
         // The browser refused to show the document page itself in a frame: an error page stands in for it.
         blogPage.Frames.Single(f => f.Name == "page").Url.ShouldStartWith("chrome-error:");
@@ -230,6 +234,8 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
         var headers = (await blogPage.APIRequest.GetAsync($"{origin}/d/{longDoc}")).Headers;
         (headers.GetValueOrDefault("x-frame-options") ?? "").ShouldBe("DENY", StringCompareShould.IgnoreCase);
         (headers.GetValueOrDefault("content-security-policy") ?? "").ShouldContain("frame-ancestors 'none'");
+        blogConsole.ShouldNotBeEmpty();
+        blogConsole.ShouldAllBe(p => p.Contains("frame-ancestors 'none'"));
 
         walk.Problems.ShouldBeEmpty();
         (await site.WithDbAsync(db => db.Comments.CountAsync(c => c.DocumentId == longDoc))).ShouldBe(1);

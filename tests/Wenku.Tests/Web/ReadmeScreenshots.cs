@@ -103,7 +103,7 @@ public sealed class ReadmeScreenshots
                         "<style>body{font-family:sans-serif;margin:1.5rem;background:#f6f7f9}</style><h1>我的读书博客</h1><p>推荐一份资料：</p>" + snippet);
                     var other = await context.NewPageAsync();
                     await other.GotoAsync(blog.Url);
-                    await other.FrameLocator("iframe").Locator("#page-1 img").First.EvaluateAsync("img => img.decode()");
+                    await other.FrameLocator("iframe").Locator("img#page-1").EvaluateAsync("img => img.decode()");
                     await other.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(OutDir, "embed-desktop-zh.png"), Scale = ScreenshotScale.Css });
                     await other.CloseAsync();
                 }
@@ -116,7 +116,8 @@ public sealed class ReadmeScreenshots
     private static async Task ShootAsync(IPage page, string path, string file, string? scrollTo = null)
     {
         await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-        if (scrollTo is not null) await page.Locator(scrollTo).ScrollIntoViewIfNeededAsync();
+        // The element a little below the top, with what comes just before it (the document's facts above the reader).
+        if (scrollTo is not null) await page.EvaluateAsync("s => window.scrollTo(0, document.querySelector(s).getBoundingClientRect().top + window.scrollY - 220)", scrollTo);
         await page.WaitForFunctionAsync("() => [...document.images].filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)",
             null, new PageWaitForFunctionOptions { Timeout = 10_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, Scale = ScreenshotScale.Css });
