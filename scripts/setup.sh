@@ -5,8 +5,8 @@
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), e2fsprogs and mount (the full-disk tests mount a small
 # ext4 image), openssl (the Alipay tests check our RSA2 signatures with it), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded), libwebp7 (WebP previews at libwebp's fastest method),
-# and for the benchmarks wrk and nginx. With --tests also what only the tests use: Node.js and npm, and axe-core (npm;
-# the browser tests run it on every page they check). Safe to run again: it installs only what is missing.
+# and for the benchmarks wrk and nginx. With --tests also what only the tests use: Node.js and npm, axe-core (npm;
+# the browser tests run it on every page they check), and pngquant (scripts/screenshots.sh shrinks the README's PNGs). Safe to run again: it installs only what is missing.
 set -euo pipefail
 packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
@@ -15,6 +15,7 @@ for_tests=false
 [ "${1:-}" = "--tests" ] && for_tests=true
 # (Node.js from Debian unless the machine has a node and npm already, as services.sh does for s3rver.)
 if $for_tests && ! { command -v node && command -v npm; } >/dev/null; then packages+=(nodejs npm); fi
+if $for_tests; then packages+=(pngquant); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -196,9 +196,7 @@ public static class FindAndEmbed
         var width = Math.Clamp(maxwidth is > 0 ? Math.Min(maxwidth.Value, EmbedWidth) : EmbedWidth, 200, EmbedWidth);
         var height = Math.Clamp(maxheight is > 0 ? Math.Min(maxheight.Value, EmbedHeight) : EmbedHeight, 200, EmbedHeight);
         var origin = DocumentSeo.Origin(request);
-        var src = $"{origin}/embed/{d.Id}";
-        var html = $"<iframe src=\"{src}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" allowfullscreen " +
-                   $"title=\"{System.Net.WebUtility.HtmlEncode(d.Title)}\"></iframe>";
+        var html = EmbedSnippet(origin, d.Id, d.Title, width, height);
         var cover = origin + (d.PreviewVersion >= PreviewVersions.Sized ? $"/d/{d.Id}/cover.jpg" : $"/d/{d.Id}/page/1.jpg");
         return TypedResults.Json(new Dictionary<string, object>
         {
@@ -207,6 +205,14 @@ public static class FindAndEmbed
             ["html"] = html, ["width"] = width, ["height"] = height, ["thumbnail_url"] = cover,
         }, contentType: "application/json");
     }
+
+    /// <summary>
+    /// The HTML another site pastes to show the preview of document <paramref name="id"/>: an iframe of
+    /// <c>/embed/{id}</c>. The same text in oEmbed's <c>html</c> and in the document page's embed box.
+    /// </summary>
+    public static string EmbedSnippet(string origin, long id, string title, int width = EmbedWidth, int height = EmbedHeight) =>
+        $"<iframe src=\"{origin}/embed/{id}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" allowfullscreen " +
+        $"title=\"{System.Net.WebUtility.HtmlEncode(title)}\"></iframe>";
 
     /// <summary>The document id of <c>{this site}/d/{id}</c> or <c>/embed/{id}</c>; null for any other URL.</summary>
     public static long? DocumentIdOf(string? url, HttpRequest request)

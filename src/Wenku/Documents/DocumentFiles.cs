@@ -53,11 +53,11 @@ public static class DocumentFiles
     }
 
     /// <summary>Serves the desktop JPEG of a page if the caller may see that page (shared by the site and the API).</summary>
-    public static Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> PageImageAsync(
+    public static Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, StatusCodeHttpResult>> PageImageAsync(
         long id, int n, HttpContext http, DocumentAccess access, IFileStore store, IStringLocalizer<SharedResource> T, CancellationToken ct) =>
         PageFileAsync(id, n, PreviewVersions.Size.Desktop, webp: false, http, access, store, T, ct);
 
-    private static Func<long, int, HttpContext, DocumentAccess, IFileStore, IStringLocalizer<SharedResource>, CancellationToken, Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>>>
+    private static Func<long, int, HttpContext, DocumentAccess, IFileStore, IStringLocalizer<SharedResource>, CancellationToken, Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, StatusCodeHttpResult>>>
         PageFile(PreviewVersions.Size size, bool webp) =>
         (id, n, http, access, store, T, ct) => PageFileAsync(id, n, size, webp, http, access, store, T, ct);
 
@@ -66,7 +66,7 @@ public static class DocumentFiles
     /// there were sizes (<see cref="Document.PreviewVersion"/> 0) has only its desktop JPEG: that answers for the
     /// phone JPEG too, and its WebP files are 404 (the reader's <c>&lt;picture&gt;</c> falls back to JPEG).
     /// </summary>
-    public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> PageFileAsync(
+    public static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult, StatusCodeHttpResult>> PageFileAsync(
         long id, int n, PreviewVersions.Size size, bool webp, HttpContext http, DocumentAccess access, IFileStore store,
         IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
@@ -76,9 +76,15 @@ public static class DocumentFiles
         var doc = found.Document;
         if (doc is null || n < 1 || n > doc.PageCount) return TypedResults.NotFound();
         if (!await access.CanSeePageAsync(doc, n, http.User, ct))
-            return TypedResults.Problem(statusCode: 403,
-                title: T.Text("全文预览已结束：预览到第 {0} 页为止。", doc.PreviewPages),
-                detail: T["下载（或购买）文档以阅读其余页面。"]);
+        {
+            var title = T.Text("全文预览已结束：预览到第 {0} 页为止。", doc.PreviewPages);
+            var detail = T["下载（或购买）文档以阅读其余页面。"].Value;
+            if (http.Request.Path.StartsWithSegments("/api")) return TypedResults.Problem(statusCode: 403, title: title, detail: detail);
+            // The site's address (a reader opened the image, or a script fetched it): a bare 403, which the status code
+            // pages turn into the site's error page, told why and with the way to the rest of the document.
+            Web.ErrorModel.Explain(http, new(403, title, detail, $"/d/{id}#download", T["下载或购买全文"]));
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
         var key = doc.PreviewVersion >= PreviewVersions.Sized ? PreviewVersions.PageKey(id, n, size, webp)
             : webp ? null
             : Document.PageKey(id, n);

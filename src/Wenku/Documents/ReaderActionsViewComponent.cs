@@ -15,7 +15,7 @@ namespace Wenku.Documents;
 public sealed class ReaderActionsViewComponent(WenkuDb db, IStringLocalizer<SharedResource> T) : ViewComponent
 {
     public sealed record State(long DocumentId, bool SignedIn, bool IsUploader, bool Ready, bool Favourite, int? Stars,
-        int RatingCount, double? AverageRating, string ShareUrl, IHtmlContent Qr, string? Message);
+        int RatingCount, double? AverageRating, string ShareUrl, IHtmlContent Qr, string? Message, string? EmbedSnippet);
 
     public async Task<IViewComponentResult> InvokeAsync(Document document)
     {
@@ -29,7 +29,9 @@ public sealed class ReaderActionsViewComponent(WenkuDb db, IStringLocalizer<Shar
         var message = request.Query["rating"] == "invalid" ? T["请选择 1 到 5 颗星。"].Value : null;
         return View("/Documents/_ReaderActions.cshtml", new State(id, userId is not null, userId == document.UploaderId,
             document.Status == DocumentStatus.Ready, favourite, stars, document.RatingCount, document.AverageRating, url,
-            new HtmlString(QrSvg.Of(url, T["本文档链接的二维码"])), message));
+            new HtmlString(QrSvg.Of(url, T["本文档链接的二维码"])), message,
+            // Only a published document has an embed (/embed/{id} shows nothing else).
+            document.Status == DocumentStatus.Ready ? Discovery.FindAndEmbed.EmbedSnippet(Discovery.DocumentSeo.Origin(request), id, document.Title) : null));
     }
 }
 

@@ -26,6 +26,17 @@ public sealed class ErrorModel(Microsoft.Extensions.Options.IOptions<WenkuOption
     /// <summary>Where a too-large upload can be tried again.</summary>
     public bool ShowUpload { get; private set; }
 
+    /// <summary>The refusing endpoint's own words and way on (<see cref="Explain"/>), when it gave them.</summary>
+    public Explanation? Explained { get; private set; }
+
+    /// <summary>What an endpoint that answers a bare status (for this page to show) knows better than the status alone.</summary>
+    /// <param name="Status">The status it answers with: the explanation is shown only for that one.</param>
+    /// <param name="WayOnUrl">A local address that helps (e.g. the document's download), shown as the first way on.</param>
+    public sealed record Explanation(int Status, string Title, string Message, string WayOnUrl, string WayOnText);
+
+    /// <summary>Gives this page <paramref name="explanation"/> for the status the endpoint is about to answer (the re-executed request shares the context's items).</summary>
+    public static void Explain(HttpContext http, Explanation explanation) => http.Items[typeof(Explanation)] = explanation;
+
     // No handler parameters: binding one would read the form of a re-executed POST, which ASP.NET refuses (with an
     // exception) after a failed antiforgery check, turning the 400 page into a 500.
     public IActionResult OnGet() => Describe();
@@ -50,6 +61,8 @@ public sealed class ErrorModel(Microsoft.Extensions.Options.IOptions<WenkuOption
             _ when Status < 500 => (T["请求有误"].Value, T["请返回上一页重试。"].Value),
             _ => (T["出错了"].Value, T["错误已记录，请稍后再试。"].Value),
         };
+        if (code is not null && HttpContext.Items[typeof(Explanation)] is Explanation explained && explained.Status == Status)
+            (Title, Message, Explained) = (explained.Title, explained.Message, explained);
         // Opened on its own (no code, no exception) the page is just a page: 200.
         if (code is not null) Response.StatusCode = Status;
 

@@ -77,14 +77,14 @@ public class BrowserSite : CommerceSite, IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDir);
     }
 
-    /// <summary>A fresh browser context at <paramref name="viewport"/>, nobody signed in.</summary>
-    public Task<IBrowserContext> ContextAsync(BrowserViewport viewport) => Chromium.NewContextAsync(new BrowserNewContextOptions
+    /// <summary>A fresh browser context at <paramref name="viewport"/>, nobody signed in (a phone at twice the pixels unless <paramref name="deviceScaleFactor"/> says otherwise).</summary>
+    public Task<IBrowserContext> ContextAsync(BrowserViewport viewport, float? deviceScaleFactor = null) => Chromium.NewContextAsync(new BrowserNewContextOptions
     {
         BaseURL = BaseAddress.ToString().TrimEnd('/'),
         ViewportSize = new ViewportSize { Width = viewport.Width, Height = viewport.Height },
         IsMobile = viewport.IsPhone,
         HasTouch = viewport.IsPhone,
-        DeviceScaleFactor = viewport.IsPhone ? 2 : 1,
+        DeviceScaleFactor = deviceScaleFactor ?? (viewport.IsPhone ? 2 : 1),
         Locale = "zh-CN",
         AcceptDownloads = true,
     });

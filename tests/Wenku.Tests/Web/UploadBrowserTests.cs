@@ -6,7 +6,7 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Tests.Web;
 
 /// <summary>The real site of <see cref="BrowserSite"/> with a conversion worker, so that uploads become ready while the page watches.</summary>
-public sealed class UploadBrowserSite : BrowserSite
+public class UploadBrowserSite : BrowserSite
 {
     protected override int Workers => 1;
 }
@@ -19,7 +19,7 @@ public sealed class UploadBrowserSite : BrowserSite
 public sealed class UploadBrowserTests(UploadBrowserSite site) : IClassFixture<UploadBrowserSite>
 {
     /// <summary>Every text a file's status line showed, in order, per file name (watched from before the first upload).</summary>
-    private const string WatchStatuses = """
+    internal const string WatchStatuses = """
         () => {
             window.__seen = {};
             window.__notReloaded = true;
