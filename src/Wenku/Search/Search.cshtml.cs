@@ -19,13 +19,14 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, WenkuMetrics met
     public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, string? category, string? format,
         string? price, string? pages, string? sort, CancellationToken ct)
     {
-        Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
+        // A signed-in reader may just have changed a document: their searches see it (a replica behind is skipped).
+        Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort) with { Fresh = User.Identity?.IsAuthenticated == true };
         CategoryLabels = await SearchApi.CategoryLabelsAsync(db, ct);
-        if (!SearchApi.IsBlank(Query))
-            Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
-            var ids = Results!.Hits.Select(h => h.DocumentId).ToList();
-            PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
-                .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
+        if (SearchApi.IsBlank(Query)) return;
+        Results = await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(Query, ct)), ct);
+        var ids = Results.Hits.Select(h => h.DocumentId).ToList();
+        PreviewVersionOf = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id))
+            .ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
     }
 
     /// <summary>This search's address with some parameters changed (null removes one); a filter change starts at page 1.</summary>
