@@ -84,6 +84,26 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
     public ValueTask DisposeAsync() => _reads?.DisposeAsync() ?? ValueTask.CompletedTask;
 
+    private volatile bool _formatChecked;
+
+    /// <summary>
+    /// Once a process: the tables are in format <see cref="Format"/>, or are brought to it before this search reads
+    /// them (a site's first search may come before its start-up check has built them; it waits for that instead of
+    /// reading tables of another layout).
+    /// </summary>
+    private async Task EnsureFormatAsync(CancellationToken ct)
+    {
+        if (_formatChecked) return;
+        bool current;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await OpenAsync(db, ct);
+            current = await FormatCurrentAsync(db, ct);
+        }
+        if (!current) await VerifyAsync(ct);
+        _formatChecked = true;
+    }
+
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
     {
         var syntax = SearchSyntax.Parse(query.Text);
@@ -96,6 +116,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         var excluded = syntax.Excluded.Select(c => ClausePlan.For(c) is { } p ? TsQuery.Match(p) : null).OfType<string>().ToList();
 
         var sort = query.Sort == SearchSort.Relevance && syntax.IsEmpty ? SearchSort.Newest : query.Sort;
+        await EnsureFormatAsync(ct);
         // A fresh search on a replica: what the primary has applied now is what the replica must have replayed.
         long? required = query.Fresh && _reads is not null ? await PrimaryAppliedAsync(ct) : null;
         var results = await ReadAsync(Search, onPrimary: false, ct);
@@ -173,6 +194,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         var terms = SuggestionTerm.For(prefix);
         if (terms.Count == 0) return [];
         var parts = terms.Select(t => t.Typing is null ? TsQuery.Lexeme(t.Term) : $"({TsQuery.Lexeme(t.Typing)}:* | {TsQuery.Lexeme(t.Term)})");
+        await EnsureFormatAsync(ct);
         return await ReadAsync<IReadOnlyList<Suggestion>>(async (connection, _, ct) =>
         {
             await using var command = new NpgsqlCommand(
