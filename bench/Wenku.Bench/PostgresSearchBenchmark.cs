@@ -32,6 +32,7 @@ public static class PostgresSearchBenchmark
             var dbFactory = provider.GetRequiredService<IDbContextFactory<WenkuDb>>();
             await using var pg = new PostgresSearchIndex(dbFactory, NullLogger<PostgresSearchIndex>.Instance);
             await using var pgEarlier = new PostgresSearchIndex(dbFactory, NullLogger<PostgresSearchIndex>.Instance) { EarlierPlan = true };
+            await pg.VerifyAsync(CancellationToken.None); // creates the search tables (format PostgresSearchIndex.Format)
 
             // ---- build both from the same documents ----
             var luceneDir = Path.Combine(work, "lucene-vs-pg");
@@ -152,7 +153,8 @@ public static class PostgresSearchBenchmark
         }
         finally
         {
-            await ScaleOutServices.DropPostgresDatabaseAsync(connection);
+            if (args.Contains("--keep-db")) Console.WriteLine($"Database kept (--keep-db): {new NpgsqlConnectionStringBuilder(connection).Database}");
+            else await ScaleOutServices.DropPostgresDatabaseAsync(connection);
             if (!args.Contains("--keep")) try { Directory.Delete(work, true); } catch (IOException) { }
         }
     }

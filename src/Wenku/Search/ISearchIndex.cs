@@ -32,7 +32,14 @@ public sealed record SearchQuery(
     string? Format = null,
     string? Price = null,
     string? Pages = null,
-    SearchSort Sort = SearchSort.Relevance);
+    SearchSort Sort = SearchSort.Relevance)
+{
+    /// <summary>
+    /// The answer must hold every change search had applied when it began (a reader who has just changed something):
+    /// a backend that reads a replica checks the replica has caught up and otherwise asks the primary.
+    /// </summary>
+    public bool Fresh { get; init; }
+}
 
 /// <summary>A stretch of text, marked when it matched the query. Rendered encoded, never as raw HTML.</summary>
 public sealed record TextPart(string Text, bool Marked);
@@ -91,8 +98,19 @@ public sealed record SearchFacets(
 
 public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Total, int Page, int PageSize, SearchFacets Facets)
 {
+    /// <summary>Where the answer was read and how fresh it is (the PostgreSQL backend; null for the embedded index, always current).</summary>
+    public SearchFreshness? Freshness { get; init; }
+
     public int PageTotal => Math.Max(1, (Total + PageSize - 1) / PageSize);
 }
+
+/// <summary>
+/// Where a search was answered: <paramref name="Source"/> <c>primary</c> or <c>replica</c>; <paramref name="Applied"/>
+/// the outbox rounds the search tables it read had applied (a counter that only grows, the same on every copy of the
+/// database); <paramref name="Current"/> whether that was checked to be everything the primary had applied when the
+/// search began (always on the primary; on a replica only for a <see cref="SearchQuery.Fresh"/> search).
+/// </summary>
+public sealed record SearchFreshness(string Source, long Applied, bool Current);
 
 /// <summary>A title offered while typing.</summary>
 public sealed record Suggestion(long Id, string Title);

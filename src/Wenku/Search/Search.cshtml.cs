@@ -18,7 +18,8 @@ public sealed class SearchModel(ISearchIndex index, WenkuDb db, CategoryNames ca
     public async Task OnGetAsync(string? q, [FromQuery(Name = "page")] int? page, string? category, string? format,
         string? price, string? pages, string? sort, CancellationToken ct)
     {
-        Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort);
+        // A signed-in reader may just have changed a document: their searches see it (a replica behind is skipped).
+        Query = SearchApi.ToQuery(q, page, category, format, price, pages, sort) with { Fresh = User.Identity?.IsAuthenticated == true };
         CategoryLabels = await categories.BySlugAsync(db, ct);
         if (SearchApi.IsBlank(Query)) return;
         // One database query whatever the number of hits: their status and their preview files together.

@@ -22,7 +22,16 @@ public sealed record SearchFacetsDto(
     public bool Estimated { get; init; }
 }
 
-public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, int PageCount, IReadOnlyList<SearchHitDto> Hits, SearchFacetsDto Facets);
+public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, int PageCount, IReadOnlyList<SearchHitDto> Hits, SearchFacetsDto Facets)
+{
+    /// <summary>
+    /// PostgreSQL search only (null on the embedded index): <c>source</c> <c>primary</c> or <c>replica</c> (with
+    /// <c>Wenku:Search:ReadConnectionString</c>), <c>applied</c> the outbox rounds the answer reflects, <c>current</c>
+    /// whether that is all the primary had applied. A signed-in caller's search is always current: a replica that
+    /// has not caught up is skipped for the primary.
+    /// </summary>
+    public SearchFreshness? Freshness { get; init; }
+}
 
 public static class SearchApi
 {
@@ -39,6 +48,7 @@ public static class SearchApi
                 Snippets and highlighted titles mark matches with « and »; `snippetParts` gives the same as marked/unmarked
                 parts. `page` of a hit is the page the snippet comes from. `facets` count results per filter value with the
                 other filters applied (`facets.estimated`: counted in 10,000 of more matches and scaled; `total` is exact). An empty `q` with a filter lists that filter's documents, newest first.
+                `freshness` (PostgreSQL search): where the answer was read and whether it holds every applied change; a signed-in caller's is always current.
                 """);
         api.MapGet("/search/suggest", SuggestAsync).AllowAnonymous().RequireRateLimiting(Web.RateLimits.Search)
             .WithSummary("Title suggestions while typing")
@@ -59,9 +69,10 @@ public static class SearchApi
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static async Task<Ok<SearchResponse>> SearchAsync(string? q, int? page, string? category, string? format, string? price,
-        string? pages, string? sort, ISearchIndex index, WenkuDb db, CategoryNames categories, WenkuMetrics metrics, TimeProvider clock, IStringLocalizer<SharedResource> T, CancellationToken ct)
+        string? pages, string? sort, ISearchIndex index, WenkuDb db, CategoryNames categories, WenkuMetrics metrics, TimeProvider clock, IStringLocalizer<SharedResource> T,
+        System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
-        var query = ToQuery(q, page, category, format, price, pages, sort);
+        var query = ToQuery(q, page, category, format, price, pages, sort) with { Fresh = user.Identity?.IsAuthenticated == true };
         var results = IsBlank(query) ? new SearchResults([], 0, 1, query.PageSize, SearchFacets.None)
             : await SearchListing.OnlyReadyAsync(db, await metrics.TimeSearchAsync(index, clock, () => index.SearchAsync(query, ct)), ct);
         var labels = await categories.BySlugAsync(db, ct);
@@ -74,7 +85,8 @@ public static class SearchApi
             f.Format.Select(v => new FacetValueDto(v.Value, FacetLabels.Format(v.Value), v.Count)).ToList(),
             f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(T, v.Value), v.Count)).ToList(),
             f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(T, v.Value), v.Count)).ToList()) { Estimated = f.Estimated };
-        return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets));
+        return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets)
+            { Freshness = results.Freshness });
     }
 
     private static async Task<Ok<IReadOnlyList<Suggestion>>> SuggestAsync(string? q, int? max, ISearchIndex index, WenkuDb db, CancellationToken ct) =>

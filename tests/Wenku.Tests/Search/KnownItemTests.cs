@@ -46,10 +46,12 @@ public sealed class KnownItemTests(ITestOutputHelper output)
         using var db = new PostgresSearchDatabase();
         foreach (var chunk in Enumerable.Range(0, articles.Count).Chunk(200))
             db.Write([], chunk.Select(i => AsDocument(i + 1, articles[i].Category, articles[i].Text)).ToList());
-        Measure(articles, q => Task.Run(() => db.Index.SearchAsync(q, CancellationToken.None)).GetAwaiter().GetResult(), "postgres");
+        // Issue 16's bar for the scale-out backend: first for 90% of the phrases, top 3 for 97%.
+        Measure(articles, q => Task.Run(() => db.Index.SearchAsync(q, CancellationToken.None)).GetAwaiter().GetResult(), "postgres", top1Target: 0.90, top3Target: 0.97);
     }
 
-    private void Measure(IReadOnlyList<(string Category, string Text)> articles, Func<SearchQuery, SearchResults> search, string backend)
+    private void Measure(IReadOnlyList<(string Category, string Text)> articles, Func<SearchQuery, SearchResults> search, string backend,
+        double top1Target = 0, double top3Target = 0.95)
     {
         var random = new Random(20261125);
         const int queries = 400;
@@ -70,6 +72,7 @@ public sealed class KnownItemTests(ITestOutputHelper output)
         }
         output.WriteLine($"known-item ({backend}): top1 {top1 * 100.0 / queries:F1}%, top3 {top3 * 100.0 / queries:F1}% of {queries} phrases");
         foreach (var m in misses.Take(30)) output.WriteLine("  miss: " + m);
-        (top3 / (double)queries).ShouldBeGreaterThanOrEqualTo(0.95);
+        (top3 / (double)queries).ShouldBeGreaterThanOrEqualTo(top3Target);
+        (top1 / (double)queries).ShouldBeGreaterThanOrEqualTo(top1Target);
     }
 }

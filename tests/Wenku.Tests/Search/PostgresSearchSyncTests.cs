@@ -267,6 +267,78 @@ public sealed class PostgresSearchSyncTests : IDisposable
         (await replica.SearchAsync(new SearchQuery("轨道交通"), CancellationToken.None)).Total.ShouldBe(3);
     }
 
+    [Fact]
+    public async Task A_fresh_search_skips_a_replica_that_has_not_replayed_the_latest_changes()
+    {
+        await SeedAsync();
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(_pg.ConnectionString).Database!;
+        var replicaConnection = ScaleOutServices.ReplicaDatabase(database);
+        await using var replica = new PostgresSearchIndex(_pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance, replicaConnection);
+        Task<SearchResults> OnReplica(string q, bool fresh) => replica.SearchAsync(new SearchQuery(q) { Fresh = fresh }, CancellationToken.None);
+
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        var first = await AddAsync(db, "主库写入的文档", "极地冰川消融观测");
+        await _pg.Index.SyncAsync(CancellationToken.None);
+        await ReplicaCaughtUpAsync(replicaConnection);
+        var caughtUp = await OnReplica("冰川消融", fresh: true);
+        caughtUp.Hits.Select(h => h.DocumentId).ShouldBe([first.Id]);
+        caughtUp.Freshness.ShouldNotBeNull();
+        caughtUp.Freshness.Source.ShouldBe("replica"); // caught up: the replica answers
+        caughtUp.Freshness.Current.ShouldBeTrue();
+
+        await ReplicaAsync(replicaConnection, "SELECT pg_wal_replay_pause()");
+        try
+        {
+            // The reader's own new document is applied on the primary; the standby has not replayed it.
+            var second = await AddAsync(db, "暂停期间写入", "热带雨林保护计划");
+            await _pg.Index.SyncAsync(CancellationToken.None);
+            var stale = await OnReplica("热带雨林", fresh: false);
+            stale.Hits.ShouldBeEmpty();
+            stale.Freshness!.Source.ShouldBe("replica");
+            stale.Freshness.Current.ShouldBeFalse();
+            stale.Freshness.Applied.ShouldBe(caughtUp.Freshness.Applied);
+
+            var fresh = await OnReplica("热带雨林", fresh: true);
+            fresh.Hits.Select(h => h.DocumentId).ShouldBe([second.Id]);
+            fresh.Freshness!.Source.ShouldBe("primary");
+            fresh.Freshness.Current.ShouldBeTrue();
+            fresh.Freshness.Applied.ShouldBeGreaterThan(stale.Freshness.Applied);
+        }
+        finally
+        {
+            await ReplicaAsync(replicaConnection, "SELECT pg_wal_replay_resume()");
+        }
+        await ReplicaCaughtUpAsync(replicaConnection);
+        var again = await OnReplica("热带雨林", fresh: true);
+        again.Hits.Count.ShouldBe(1);
+        again.Freshness!.Source.ShouldBe("replica");
+    }
+
+    [Fact]
+    public async Task Search_tables_of_an_earlier_format_are_rebuilt_at_start()
+    {
+        await SeedAsync();
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        var doc = await AddAsync(db, "格式升级", "旧格式的表在启动时重建");
+        // The tables as the migration SearchTables made them (format 1: a row a page, one text), empty.
+        await db.Database.ExecuteSqlRawAsync("""
+            DROP TABLE "SearchParts", "SearchEntries";
+            CREATE TABLE "SearchEntries" ("DocumentId" bigint NOT NULL PRIMARY KEY, "Title" text NOT NULL, "Category" text NOT NULL,
+                "Format" text NOT NULL, "Price" integer NOT NULL, "PageCount" integer NOT NULL, "Downloads" bigint NOT NULL,
+                "CreatedAt" timestamp with time zone NOT NULL, "Uploader" text NOT NULL);
+            CREATE TABLE "SearchParts" ("DocumentId" bigint NOT NULL, "Part" integer NOT NULL, "Page" integer NOT NULL, "Text" text NOT NULL,
+                "Terms" tsvector NOT NULL, PRIMARY KEY ("DocumentId", "Part"));
+            """);
+
+        await _pg.Index.VerifyAsync(CancellationToken.None);
+
+        (await FindAsync("启动时重建")).ShouldBe([doc.Id]);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        await db.Database.OpenConnectionAsync();
+        command.CommandText = """SELECT obj_description('"SearchParts"'::regclass, 'pg_class')""";
+        (await command.ExecuteScalarAsync()).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
+    }
+
     private static async Task ReplicaAsync(string replicaConnection, string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(replicaConnection);

@@ -248,6 +248,7 @@ public sealed class PostgresSearchDatabase : IDisposable
         Db = Services.GetRequiredService<IDbContextFactory<WenkuDb>>();
         Index = new PostgresSearchIndex(Db, NullLogger<PostgresSearchIndex>.Instance,
             readConnectionString?.Invoke(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!));
+        Task.Run(() => Index.VerifyAsync(CancellationToken.None)).GetAwaiter().GetResult(); // creates the search tables, as a site's start does
     }
 
     /// <summary>Writes documents (and removes ids) in a transaction of its own, as the outbox does.</summary>
