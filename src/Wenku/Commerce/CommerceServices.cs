@@ -9,6 +9,7 @@ public static class CommerceServices
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
+        services.AddSingleton<PurchaseQueue>();
         services.AddScoped<PointGrants>();
         services.AddScoped<RechargeService>();
         services.AddScoped<Withdrawals>();
