@@ -24,7 +24,7 @@ public sealed record Throughput(string What, int Operations, double Seconds, dou
     public double PerSecond => Operations / Seconds;
 }
 
-public sealed record PurchaseResult(string Database, Throughput Purchases, Throughput InProcess, Throughput BareUpdate, string Verify)
+public sealed record PurchaseResult(string Database, Throughput Purchases, Throughput InProcess, Throughput InProcessAlone, Throughput BareUpdate, string Verify)
 {
     public double Ratio => Purchases.PerSecond / BareUpdate.PerSecond;
     public double InProcessRatio => InProcess.PerSecond / BareUpdate.PerSecond;
@@ -94,12 +94,12 @@ public static class PurchaseBenchmark
         var buys = new Throughput("purchases (HTTP API, group commit)", purchases.Count, purchases.Seconds, purchases.P50, purchases.P99,
             (ProcessCpu.Seconds(site.Pid) - siteCpu) * 1000 / purchases.Count, "site");
         Print(buys);
-        Throughput inProcessResult;
-
         // The same purchases without HTTP: Purchases.BuyAsync (the ledger transaction the API runs) from N tasks, each
-        // with its own scope and database connection, in this process beside the running site.
-        await using (var services = CliServices.Build(data, siteSettings.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value))))
+        // with its own scope, in this process beside the running site — with group commit, then without (batches of
+        // one, as many PostgreSQL writers as buyers: a transaction per purchase, as before group commit).
+        async Task<Throughput> InProcessAsync(string what, Dictionary<string, string?> extra)
         {
+            await using var services = CliServices.Build(data, siteSettings.Concat(extra).Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
             async Task<bool> BuyInProcessAsync(int buyer)
             {
                 var i = next[buyer]++;
@@ -114,13 +114,17 @@ public static class PurchaseBenchmark
             await LoadAsync(buyers, settings.WrkWarmupSeconds, BuyInProcessAsync);
             var ownCpu = ProcessCpu.Seconds(Environment.ProcessId);
             var inProcess = await LoadAsync(buyers, settings.WrkSeconds, BuyInProcessAsync);
-            inProcessResult = new Throughput("purchases in process (Purchases.BuyAsync, no HTTP)", inProcess.Count, inProcess.Seconds, inProcess.P50, inProcess.P99,
+            var result = new Throughput(what, inProcess.Count, inProcess.Seconds, inProcess.P50, inProcess.P99,
                 (ProcessCpu.Seconds(Environment.ProcessId) - ownCpu) * 1000 / inProcess.Count, "bench");
-            Print(inProcessResult);
+            Print(result);
             var sizes = services.GetRequiredService<PurchaseQueue>().BatchSizes.ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  group commit in process: {sizes.Count} batches, {sizes.Average():0.0} purchases each on average, at most {sizes.Max()}"));
+                $"    {sizes.Count} batches, {sizes.Average():0.0} purchases each on average, at most {sizes.Max()}"));
+            return result;
         }
+        var inProcessResult = await InProcessAsync("purchases in process (Purchases.BuyAsync, group commit)", []);
+        var aloneResult = await InProcessAsync("purchases in process, one transaction each (no group commit)",
+            new() { ["Wenku:Purchases:MaxBatch"] = "1", ["Wenku:Purchases:PostgresWriters"] = buyers.ToString(CultureInfo.InvariantCulture) });
 
         var verify = (await Commands.CheckAsync("dotnet", [settings.WenkuDll, "admin", "ledger", "verify", "--data", data],
             WenkuSite.SiteEnvironment(data, siteSettings))).StdOut.Trim();
@@ -155,7 +159,7 @@ public static class PurchaseBenchmark
         var bare = new Throughput("bare conditional UPDATE of one balance row", updates.Count, updates.Seconds, updates.P50, updates.P99, bareCpu, "bench");
         Print(bare);
         foreach (var c in clients) c.Dispose();
-        return new PurchaseResult(database, buys, inProcessResult, bare, verify);
+        return new PurchaseResult(database, buys, inProcessResult, aloneResult, bare, verify);
     }
 
     /// <summary>N loops of <paramref name="operation"/> for <paramref name="seconds"/>: count and latency percentiles.</summary>
@@ -229,7 +233,8 @@ public static class PurchaseBenchmark
         Console.WriteLine("| database | purchase through | purchases/s | p50 | p99 | CPU/purchase | bare UPDATE/s | p50 | p99 | CPU/update | ratio | target |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
-            foreach (var (how, t, ratio) in new[] { ("HTTP API", r.Purchases, r.Ratio), ("in process", r.InProcess, r.InProcessRatio) })
+            foreach (var (how, t, ratio) in new[] { ("HTTP API", r.Purchases, r.Ratio), ("in process", r.InProcess, r.InProcessRatio),
+                         ("in process, no group commit", r.InProcessAlone, r.InProcessAlone.PerSecond / r.BareUpdate.PerSecond) })
             {
                 var met = ratio >= 0.3 && t.P99Ms < 50 ? "met" : "missed";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -10,6 +10,7 @@ public static class CommerceServices
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddSingleton<PurchaseQueue>();
+        services.AddOptions<PurchaseOptions>().Bind(config.GetSection(PurchaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<PointGrants>();
         services.AddScoped<RechargeService>();
         services.AddScoped<Withdrawals>();

@@ -1,28 +1,25 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Wenku.Data;
 
 namespace Wenku.Commerce;
 
 /// <summary>
 /// Group commit for purchases: every purchase of this process waits here, and a writer takes all that are waiting (up to
-/// <see cref="MaxBatch"/>) and runs them in one database transaction with one commit (<see cref="Purchases.RunBatchAsync"/>).
+/// <see cref="PurchaseOptions.MaxBatch"/>) and runs them in one database transaction with one commit (<see cref="Purchases.RunBatchAsync"/>).
 /// A commit — its fsync, on SQLite and on PostgreSQL — is the largest cost of a purchase; shared by a batch, it is paid
 /// once. Nothing waits for a batch to fill: a writer starts as soon as a purchase arrives, and the purchases arriving
 /// while it works form the next batch, so a lone purchase is not delayed and a busy site makes larger batches.
 /// <para>
 /// Every caller is answered only after its batch committed (or failed: then every caller of the batch gets the
 /// failure, and nothing of it was written). SQLite has one writer (it has one write lock anyway); PostgreSQL has
-/// <see cref="PostgresWriters"/>, whose batches lock their rows in one order and so wait for each other, not deadlock.
+/// <see cref="PurchaseOptions.PostgresWriters"/>, whose batches lock their rows in one order and so wait for each other, not deadlock.
 /// </para>
 /// </summary>
-public sealed class PurchaseQueue(IServiceScopeFactory scopes, ILogger<PurchaseQueue> log) : IDisposable
+public sealed class PurchaseQueue(IServiceScopeFactory scopes, IOptions<PurchaseOptions> options, ILogger<PurchaseQueue> log) : IDisposable
 {
-    /// <summary>The most purchases in one transaction: bounds how long a batch holds its locks and what one failure costs.</summary>
-    public const int MaxBatch = 64;
-
-    /// <summary>Writers per process on PostgreSQL: one batch commits while the next is written.</summary>
-    public const int PostgresWriters = 2;
+    private readonly int maxBatch = options.Value.MaxBatch;
 
     private readonly Channel<Waiting> waiting = Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly CancellationTokenSource stopping = new();
@@ -69,7 +66,7 @@ public sealed class PurchaseQueue(IServiceScopeFactory scopes, ILogger<PurchaseQ
             bool postgres;
             using (var scope = scopes.CreateScope())
                 postgres = scope.ServiceProvider.GetRequiredService<WenkuDb>().Database.IsNpgsql();
-            for (var w = 0; w < (postgres ? PostgresWriters : 1); w++)
+            for (var w = 0; w < (postgres ? options.Value.PostgresWriters : 1); w++)
                 _ = Task.Run(WriteAsync);
             Volatile.Write(ref started, true);
         }
@@ -77,13 +74,13 @@ public sealed class PurchaseQueue(IServiceScopeFactory scopes, ILogger<PurchaseQ
 
     private async Task WriteAsync()
     {
-        var batch = new List<Waiting>(MaxBatch);
+        var batch = new List<Waiting>(maxBatch);
         try
         {
             while (await waiting.Reader.WaitToReadAsync(stopping.Token))
             {
                 batch.Clear();
-                while (batch.Count < MaxBatch && waiting.Reader.TryRead(out var entry)) batch.Add(entry);
+                while (batch.Count < maxBatch && waiting.Reader.TryRead(out var entry)) batch.Add(entry);
                 if (batch.Count > 0) await RunAsync(batch);
             }
         }
@@ -132,4 +129,21 @@ public sealed class PurchaseQueue(IServiceScopeFactory scopes, ILogger<PurchaseQ
         waiting.Writer.TryComplete();
         stopping.Cancel(); // not disposed: a batch still finishing reads its token
     }
+}
+
+/// <summary>Group commit of purchases (<c>Wenku:Purchases</c>).</summary>
+public sealed class PurchaseOptions
+{
+    public const string Section = "Wenku:Purchases";
+
+    /// <summary>
+    /// The most purchases in one database transaction (default 64): bounds how long a batch holds its row locks and how
+    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int MaxBatch { get; set; } = 64;
+
+    /// <summary>Purchase writers per process on PostgreSQL (default 2: one batch commits while the next is written). SQLite has one.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 64)]
+    public int PostgresWriters { get; set; } = 2;
 }
