@@ -143,7 +143,13 @@ public sealed class PurchaseOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1000)]
     public int MaxBatch { get; set; } = 64;
 
-    /// <summary>Purchase writers per process on PostgreSQL (default 2: one batch commits while the next is written). SQLite has one.</summary>
+    /// <summary>
+    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). A PostgreSQL purchase costs about fourteen
+    /// round trips and a cheap commit (the server flushes its log for concurrent commits together anyway), so several
+    /// purchases in flight at once matter more than one commit for many: measured on a loaded machine, two writers made
+    /// a third of the purchases a transaction per purchase on sixteen connections made. Batches form when more
+    /// purchases wait than there are writers.
+    /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int PostgresWriters { get; set; } = 2;
+    public int PostgresWriters { get; set; } = 16;
 }
