@@ -17,12 +17,14 @@ using Wenku.Tests.Infrastructure;
 namespace Wenku.Bench;
 
 /// <summary>One side of the comparison: operations per second and latency percentiles.</summary>
-public sealed record Throughput(string What, int Operations, double Seconds, double P50Ms, double P99Ms)
+/// <param name="CpuMsPerOp">CPU milliseconds per operation of the process named in <paramref name="CpuOf"/> (the site for
+/// the API, this process in process; PostgreSQL's own server processes are not counted).</param>
+public sealed record Throughput(string What, int Operations, double Seconds, double P50Ms, double P99Ms, double CpuMsPerOp = 0, string CpuOf = "")
 {
     public double PerSecond => Operations / Seconds;
 }
 
-public sealed record PurchaseResult(string Database, Throughput Purchases, Throughput InProcess, Throughput BareUpdate, string Verify)
+public sealed record PurchaseResult(string Database, Throughput Purchases, Throughput InProcess, Throughput InProcessAlone, Throughput BareUpdate, string Verify)
 {
     public double Ratio => Purchases.PerSecond / BareUpdate.PerSecond;
     public double InProcessRatio => InProcess.PerSecond / BareUpdate.PerSecond;
@@ -87,15 +89,17 @@ public static class PurchaseBenchmark
             return true;
         }
         await LoadAsync(buyers, settings.WrkWarmupSeconds, BuyAsync);
+        var siteCpu = ProcessCpu.Seconds(site.Pid);
         var purchases = await LoadAsync(buyers, settings.WrkSeconds, BuyAsync);
-        var buys = new Throughput("purchases (HTTP API, one ledger transaction each)", purchases.Count, purchases.Seconds, purchases.P50, purchases.P99);
+        var buys = new Throughput("purchases (HTTP API, group commit)", purchases.Count, purchases.Seconds, purchases.P50, purchases.P99,
+            (ProcessCpu.Seconds(site.Pid) - siteCpu) * 1000 / purchases.Count, "site");
         Print(buys);
-        Throughput inProcessResult;
-
         // The same purchases without HTTP: Purchases.BuyAsync (the ledger transaction the API runs) from N tasks, each
-        // with its own scope and database connection, in this process beside the running site.
-        await using (var services = CliServices.Build(data, siteSettings.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value))))
+        // with its own scope, in this process beside the running site — with group commit, then without (batches of
+        // one, as many PostgreSQL writers as buyers: a transaction per purchase, as before group commit).
+        async Task<Throughput> InProcessAsync(string what, Dictionary<string, string?> extra)
         {
+            await using var services = CliServices.Build(data, siteSettings.Concat(extra).Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
             async Task<bool> BuyInProcessAsync(int buyer)
             {
                 var i = next[buyer]++;
@@ -108,10 +112,19 @@ public static class PurchaseBenchmark
                 return true;
             }
             await LoadAsync(buyers, settings.WrkWarmupSeconds, BuyInProcessAsync);
+            var ownCpu = ProcessCpu.Seconds(Environment.ProcessId);
             var inProcess = await LoadAsync(buyers, settings.WrkSeconds, BuyInProcessAsync);
-            inProcessResult = new Throughput("purchases in process (Purchases.BuyAsync, no HTTP)", inProcess.Count, inProcess.Seconds, inProcess.P50, inProcess.P99);
-            Print(inProcessResult);
+            var result = new Throughput(what, inProcess.Count, inProcess.Seconds, inProcess.P50, inProcess.P99,
+                (ProcessCpu.Seconds(Environment.ProcessId) - ownCpu) * 1000 / inProcess.Count, "bench");
+            Print(result);
+            var sizes = services.GetRequiredService<PurchaseQueue>().BatchSizes.ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    {sizes.Count} batches, {sizes.Average():0.0} purchases each on average, at most {sizes.Max()}"));
+            return result;
         }
+        var inProcessResult = await InProcessAsync("purchases in process (Purchases.BuyAsync, group commit)", []);
+        var aloneResult = await InProcessAsync("purchases in process, one transaction each (no group commit)",
+            new() { ["Wenku:Purchases:MaxBatch"] = "1", ["Wenku:Purchases:PostgresWriters"] = buyers.ToString(CultureInfo.InvariantCulture) });
 
         var verify = (await Commands.CheckAsync("dotnet", [settings.WenkuDll, "admin", "ledger", "verify", "--data", data],
             WenkuSite.SiteEnvironment(data, siteSettings))).StdOut.Trim();
@@ -139,12 +152,14 @@ public static class PurchaseBenchmark
             return true;
         }
         await LoadAsync(buyers, settings.WrkWarmupSeconds, UpdateAsync);
+        var updateCpu = ProcessCpu.Seconds(Environment.ProcessId);
         var updates = await LoadAsync(buyers, settings.WrkSeconds, UpdateAsync);
+        var bareCpu = (ProcessCpu.Seconds(Environment.ProcessId) - updateCpu) * 1000 / updates.Count;
         foreach (var c in connections) await c.DisposeAsync();
-        var bare = new Throughput("bare conditional UPDATE of one balance row", updates.Count, updates.Seconds, updates.P50, updates.P99);
+        var bare = new Throughput("bare conditional UPDATE of one balance row", updates.Count, updates.Seconds, updates.P50, updates.P99, bareCpu, "bench");
         Print(bare);
         foreach (var c in clients) c.Dispose();
-        return new PurchaseResult(database, buys, inProcessResult, bare, verify);
+        return new PurchaseResult(database, buys, inProcessResult, aloneResult, bare, verify);
     }
 
     /// <summary>N loops of <paramref name="operation"/> for <paramref name="seconds"/>: count and latency percentiles.</summary>
@@ -210,19 +225,20 @@ public static class PurchaseBenchmark
     }
 
     private static void Print(Throughput t) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  {t.What}: {t.PerSecond:0} /s, p50 {Stats.Ms(t.P50Ms)}, p99 {Stats.Ms(t.P99Ms)} ({t.Operations} in {t.Seconds:0.0} s)"));
+        $"  {t.What}: {t.PerSecond:0} /s, p50 {Stats.Ms(t.P50Ms)}, p99 {Stats.Ms(t.P99Ms)} ({t.Operations} in {t.Seconds:0.0} s; CPU of the {t.CpuOf} {t.CpuMsPerOp:0.000} ms each)"));
 
     public static void PrintSummary(IReadOnlyList<PurchaseResult> results, BenchSettings settings)
     {
         Console.WriteLine($"\n== Purchases at {settings.WrkConnections} concurrent buyers vs a bare conditional UPDATE (target ≥ 0.3×, purchase p99 < 50 ms) ==");
-        Console.WriteLine("| database | purchase through | purchases/s | p50 | p99 | bare UPDATE/s | p50 | p99 | ratio | target |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| database | purchase through | purchases/s | p50 | p99 | CPU/purchase | bare UPDATE/s | p50 | p99 | CPU/update | ratio | target |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
-            foreach (var (how, t, ratio) in new[] { ("HTTP API", r.Purchases, r.Ratio), ("in process", r.InProcess, r.InProcessRatio) })
+            foreach (var (how, t, ratio) in new[] { ("HTTP API", r.Purchases, r.Ratio), ("in process", r.InProcess, r.InProcessRatio),
+                         ("in process, no group commit", r.InProcessAlone, r.InProcessAlone.PerSecond / r.BareUpdate.PerSecond) })
             {
                 var met = ratio >= 0.3 && t.P99Ms < 50 ? "met" : "missed";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Database} | {how} | {t.PerSecond:0} | {Stats.Ms(t.P50Ms)} | {Stats.Ms(t.P99Ms)} | {r.BareUpdate.PerSecond:0} | {Stats.Ms(r.BareUpdate.P50Ms)} | {Stats.Ms(r.BareUpdate.P99Ms)} | {Stats.Ratio(ratio)} | {met} |"));
+                    $"| {r.Database} | {how} | {t.PerSecond:0} | {Stats.Ms(t.P50Ms)} | {Stats.Ms(t.P99Ms)} | {t.CpuMsPerOp:0.000} ms ({t.CpuOf}) | {r.BareUpdate.PerSecond:0} | {Stats.Ms(r.BareUpdate.P50Ms)} | {Stats.Ms(r.BareUpdate.P99Ms)} | {r.BareUpdate.CpuMsPerOp:0.000} ms | {Stats.Ratio(ratio)} | {met} |"));
             }
     }
 }

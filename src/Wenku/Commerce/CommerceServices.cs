@@ -9,6 +9,8 @@ public static class CommerceServices
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
+        services.AddSingleton<PurchaseQueue>();
+        services.AddOptions<PurchaseOptions>().Bind(config.GetSection(PurchaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<PointGrants>();
         services.AddScoped<RechargeService>();
         services.AddScoped<Withdrawals>();

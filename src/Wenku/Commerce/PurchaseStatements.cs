@@ -56,6 +56,27 @@ internal sealed class PurchaseStatements(WenkuDb db)
             reader.IsDBNull(5) ? null : reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6));
     }
 
+    /// <summary>
+    /// PostgreSQL, at the start of a batch: locks the batch's documents and then its buyers' and uploaders' accounts, each
+    /// in id order — the order every purchase batch takes them in, so batches of several writers and processes queue for
+    /// each other instead of deadlocking (a single purchase locked its document, then its accounts in id order, too).
+    /// </summary>
+    public async Task LockInOrderAsync(IEnumerable<long> documentIds, IEnumerable<string> buyerIds, CancellationToken ct)
+    {
+        var uploaders = new List<string>();
+        await using (var documents = Command("""
+            SELECT d."UploaderId" FROM "Documents" d WHERE d."Id" = ANY(@docs) ORDER BY d."Id" FOR NO KEY UPDATE
+            """).With("docs", documentIds.Distinct().ToArray()))
+        await using (var reader = await documents.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                uploaders.Add(reader.GetString(0));
+        await using var accounts = Command("""
+            SELECT a."Id" FROM "LedgerAccounts" a WHERE a."Owner" = ANY(@owners) ORDER BY a."Id" FOR NO KEY UPDATE
+            """).With("owners", buyerIds.Concat(uploaders).Distinct().ToArray());
+        await using var rows = await accounts.ExecuteReaderAsync(ct);
+        while (await rows.ReadAsync(ct)) { }
+    }
+
     /// <summary>The buyer's and uploader's accounts and the platform's revenue account; null when any is missing yet.</summary>
     public async Task<(LedgerAccount BuyerSpendable, LedgerAccount BuyerEarned, LedgerAccount UploaderEarned, LedgerAccount Revenue)?> AccountsAsync(
         string buyerId, string uploaderId, CancellationToken ct)
