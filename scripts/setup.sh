@@ -4,13 +4,16 @@
 # (the fallback for PDFs poppler cannot open), CJK fonts (rendering and demo PDFs),
 # prlimit (converter limits), LibreOffice without its GUI (Office, WPS, ODF, RTF to PDF), tesseract with Chinese and
 # English (OCR), 7zip (writes the 7z archives the tests read), e2fsprogs and mount (the full-disk tests mount a small
-# ext4 image), openssl (the Alipay tests check our RSA2 signatures with it), chromium (the browser tests drive Debian's headless chromium through Playwright; nothing is downloaded), libwebp7 (WebP previews at libwebp's fastest method),
-# and for the benchmarks wrk and nginx. With --tests also what only the tests use: Node.js and npm, axe-core (npm;
-# the browser tests run it on every page they check), and pngquant (scripts/screenshots.sh shrinks the README's PNGs). Safe to run again: it installs only what is missing.
+# ext4 image), openssl (the Alipay tests check our RSA2 signatures with it), chromium (the browser tests drive Debian's
+# headless chromium through Playwright; nothing is downloaded), libwebp7 (WebP previews at libwebp's fastest method),
+# libturbojpeg0 (JPEG previews through TurboJPEG with the fast DCT; without it SkiaSharp's encoder is used), and for the
+# benchmarks wrk and nginx. With --tests also what only the tests use: Node.js and npm, axe-core (npm; the browser tests
+# run it on every page they check), and pngquant (scripts/screenshots.sh shrinks the README's PNGs). Safe to run again:
+# it installs only what is missing.
 set -euo pipefail
 packages=(poppler-utils poppler-data mupdf-tools fonts-noto-cjk util-linux wrk nginx-light
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui libreoffice-draw-nogui
-  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl chromium libwebp7)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng libtiff-tools 7zip e2fsprogs mount openssl chromium libwebp7 libturbojpeg0)
 for_tests=false
 [ "${1:-}" = "--tests" ] && for_tests=true
 # (Node.js from Debian unless the machine has a node and npm already, as services.sh does for s3rver.)

@@ -163,6 +163,12 @@ public static class BenchRun
                 $"CPU time, median: wenku {Stats.Median(ingest.Ours.Select(r => r.CpuSeconds)):0.0} s, bare {Stats.Median(ingest.BareCpuSeconds):0.0} s. " +
                 $"Wenku converts {conversion.PageBatchSize}-page batches {conversion.Parallelism} at a time, text beside images; bare runs one process after the other, " +
                 $"so on {Environment.ProcessorCount} CPUs wall time favours Wenku while CPU time shows its overhead."));
+            foreach (var (label, steps) in new[] { ("text PDF", ingest.Steps), ("scanned PDF", ingest.ScannedSteps) })
+            {
+                if (steps is null) continue;
+                Console.WriteLine($"\nWhere a page's CPU goes ({label}; `alt:` rows are the alternatives weighed, not run by Wenku):");
+                EncodeSteps.Print(steps);
+            }
         }
         if (page is not null)
         {

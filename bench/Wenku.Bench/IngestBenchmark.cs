@@ -14,7 +14,8 @@ public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload,
 public sealed record IngestResult(
     int Pages, IReadOnlyList<IngestRun> Ours, IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> BareRender, IReadOnlyList<TimeSpan> BareText,
     IReadOnlyList<double> BareCpuSeconds, TimeSpan WatermarkAll, long ReadyDocumentId,
-    IReadOnlyList<IngestRun> OursScanned, IReadOnlyList<TimeSpan> BareScanned, IReadOnlyList<double> BareScannedCpuSeconds)
+    IReadOnlyList<IngestRun> OursScanned, IReadOnlyList<TimeSpan> BareScanned, IReadOnlyList<double> BareScannedCpuSeconds,
+    EncodeSteps.Result? Steps = null, EncodeSteps.Result? ScannedSteps = null)
 {
     public TimeSpan OursMedian => Stats.Median(Ours.Select(r => r.Total));
     public TimeSpan BareMedian => Stats.Median(Bare);
@@ -106,8 +107,11 @@ public static class IngestBenchmark
 
         // Diagnostic: what Wenku's watermark + JPEG step alone costs on the same pages, in one thread.
         var watermark = WatermarkAll(Path.Combine(dir, $"bare-{settings.IngestRuns}"));
+        // Diagnostic: where one page's CPU goes, step by step, for the text and the scanned PDF.
+        var steps = await EncodeSteps.RunAsync(Path.Combine(dir, $"bench-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps"));
+        var scannedSteps = await EncodeSteps.RunAsync(Path.Combine(dir, $"scanned-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps-scanned"));
         return new IngestResult(settings.IngestPages, ours, bare, render, text, bareCpu, watermark, ours[0].DocumentId,
-            oursScanned, bareScanned, bareScannedCpu);
+            oursScanned, bareScanned, bareScannedCpu, steps, scannedSteps);
     }
 
     /// <summary>POSTs the file and polls the document until it is ready.</summary>

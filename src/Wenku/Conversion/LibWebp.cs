@@ -23,6 +23,9 @@ internal static unsafe class LibWebp
     private const int PictureWidth = 8, PictureHeight = 12, PictureWriter = 96, PictureCustomPtr = 104;
     private const int ConfigMethod = 2; // int index: lossless, quality (float), method
 
+    /// <summary>int fields of WebPConfig after <c>method</c> (encode.h): segments, spatial noise shaping, loop filter, entropy passes.</summary>
+    public const int ConfigSegments = 6, ConfigSnsStrength = 7, ConfigFilterStrength = 8, ConfigPass = 15, ConfigPartitions = 18;
+
     private static readonly Lazy<bool> Usable = new(Probe);
 
     /// <summary>Whether libwebp is loaded and its encoder passed the check.</summary>
@@ -34,13 +37,13 @@ internal static unsafe class LibWebp
     /// Encodes an opaque 8-bit RGBA or BGRA bitmap as lossy WebP at <paramref name="quality"/> and
     /// <paramref name="method"/> (0 fastest … 6 smallest); null when the library is missing or refuses.
     /// </summary>
-    public static byte[]? Encode(SKBitmap bitmap, float quality, int method)
+    public static byte[]? Encode(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null)
     {
         if (!Available) return null;
-        return EncodeCore(bitmap, quality, method);
+        return EncodeCore(bitmap, quality, method, tuning);
     }
 
-    private static byte[]? EncodeCore(SKBitmap bitmap, float quality, int method)
+    private static byte[]? EncodeCore(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null)
     {
         if (bitmap.ColorType is not (SKColorType.Rgba8888 or SKColorType.Bgra8888 or SKColorType.Rgb888x)) return null;
         var config = stackalloc int[64];
@@ -50,6 +53,7 @@ internal static unsafe class LibWebp
         new Span<byte>(writer, 64).Clear();
         if (WebPConfigInitInternal(config, 0, quality, AbiVersion) == 0) return null;
         config[ConfigMethod] = method;
+        foreach (var (field, value) in tuning ?? []) config[field] = value;
         if (WebPPictureInitInternal(picture, AbiVersion) == 0) return null;
         *(int*)(picture + PictureWidth) = bitmap.Width;
         *(int*)(picture + PictureHeight) = bitmap.Height;

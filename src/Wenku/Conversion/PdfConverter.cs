@@ -130,14 +130,14 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     }
 
     /// <summary>
-    /// Renders pages <paramref name="first"/> to <paramref name="last"/> as <c>{prefix}-{n}.ppm</c> (poppler; raw
-    /// pixels: PNG compression was most of the cost of a conversion, and the pixels are encoded again here anyway)
-    /// or <c>.png</c> (MuPDF, and the gray pages OCR reads), the longest side <paramref name="size"/>.
+    /// Renders pages <paramref name="first"/> to <paramref name="last"/> as <c>{prefix}-{n}.ppm</c> (raw pixels: PNG
+    /// compression was most of the cost of a conversion, and the pixels are encoded again here anyway; MuPDF writes
+    /// PPM too when it is given the name) or <c>.png</c> (the gray pages OCR reads), the longest side <paramref name="size"/>.
     /// </summary>
     private Task<ProcessOutcome> RenderAsync(Engine engine, string inputPath, int first, int last, int size, string prefix, bool gray, CancellationToken ct) =>
         engine == Engine.Poppler
             ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray", "-png"] : Array.Empty<string>(), inputPath, prefix], 1024, ct)
-            : RunAsync("mutool", ["draw", "-q", "-o", prefix + "-%d.png", "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct);
+            : RunAsync("mutool", ["draw", "-q", "-o", prefix + (gray ? "-%d.png" : "-%d.ppm"), "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct);
 
     /// <summary>The text of pages <paramref name="first"/> to <paramref name="last"/>, pages separated by form feeds.</summary>
     private Task<ProcessOutcome> ExtractTextAsync(Engine engine, string inputPath, int first, int last, int maxChars, CancellationToken ct) =>

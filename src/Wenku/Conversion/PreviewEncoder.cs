@@ -82,9 +82,11 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     }
 
     /// <summary>
-    /// The bitmap at most <paramref name="width"/> wide, same ratio. Bilinear drawing, halving first while the target is
+    /// The bitmap at most <paramref name="width"/> wide, same ratio. Bilinear scaling, halving first while the target is
     /// less than half as wide: down to half, bilinear averages neighbouring pixels like a box filter (measured: half the
-    /// cost of a cubic filter, a quarter of mipmaps), below that it would skip pixels and alias thin strokes.
+    /// cost of a cubic filter, a quarter of mipmaps), below that it would skip pixels and alias thin strokes. Pixmap to
+    /// pixmap (<see cref="SKPixmap.ScalePixels(SKPixmap, SKSamplingOptions)"/>), not drawn through a canvas: the same
+    /// filter at ~60 % of the CPU (8 vs 13 ms for a 990 px page to 720, bench step table).
     /// </summary>
     public static SKBitmap Downscale(SKBitmap source, int width)
     {
@@ -95,36 +97,44 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
             var step = Math.Max(width, (current.Width + 1) / 2);
             var height = Math.Max(1, (int)Math.Round(source.Height * (double)step / source.Width));
             var target = new SKBitmap(new SKImageInfo(step, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-            using (var canvas = new SKCanvas(target))
-            using (var image = SKImage.FromBitmap(current))
-                canvas.DrawImage(image, new SKRect(0, 0, step, height), new SKSamplingOptions(SKFilterMode.Linear), null);
+            using (var from = current.PeekPixels())
+            using (var to = target.PeekPixels())
+                if (!from.ScalePixels(to, new SKSamplingOptions(SKFilterMode.Linear)))
+                    throw new InvalidOperationException("downscaling failed");
             if (!ReferenceEquals(current, source)) current.Dispose();
             if (step == width) return target;
             current = target;
         }
     }
 
-    private static void WriteJpeg(SKBitmap bitmap, string path, int quality)
+    /// <summary>The encoders, by name (the benchmark's step table times each).</summary>
+    public static readonly string[] Formats = ["JPEG", "WebP"];
+
+    /// <summary>The bitmap encoded as <paramref name="format"/> (one of <see cref="Formats"/>) at the configured quality.</summary>
+    public byte[] Encode(SKBitmap bitmap, string format) =>
+        format == "WebP" ? EncodeWebp(bitmap, _o.WebpQuality) : EncodeJpeg(bitmap, _o.JpegQuality);
+
+    private static void WriteJpeg(SKBitmap bitmap, string path, int quality) => File.WriteAllBytes(path, EncodeJpeg(bitmap, quality));
+
+    private static void WriteWebp(SKBitmap bitmap, string path, int quality) => File.WriteAllBytes(path, EncodeWebp(bitmap, quality));
+
+    private static byte[] EncodeJpeg(SKBitmap bitmap, int quality)
     {
+        // TurboJPEG's fast DCT: a fifth of SkiaSharp's CPU for ~5 % more bytes (3.8 vs 18.9 ms for a 990 px text page).
+        if (TurboJpeg.Encode(bitmap, quality) is { } bytes) return bytes;
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(new SKJpegEncoderOptions(quality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))
             ?? throw new InvalidOperationException("JPEG encoding failed");
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        return data.ToArray();
     }
 
-    private static void WriteWebp(SKBitmap bitmap, string path, int quality)
+    private static byte[] EncodeWebp(SKBitmap bitmap, int quality)
     {
-        if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes)
-        {
-            File.WriteAllBytes(path, bytes);
-            return;
-        }
+        if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes) return bytes;
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality))
             ?? throw new InvalidOperationException("WebP encoding failed");
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        return data.ToArray();
     }
 
     /// <summary>

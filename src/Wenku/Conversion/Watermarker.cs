@@ -30,10 +30,16 @@ public sealed class Watermarker(IOptions<WenkuOptions> site, IOptions<Conversion
     /// </summary>
     public (int Width, int Height) Apply(SKBitmap bitmap, string jpgPath)
     {
-        using (var canvas = new SKCanvas(bitmap))
-            Draw(canvas, bitmap.Width, bitmap.Height);
+        Draw(bitmap);
         encoder.Write(bitmap, jpgPath);
         return (bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>Draws the watermark on <paramref name="bitmap"/> in place.</summary>
+    public void Draw(SKBitmap bitmap)
+    {
+        using var canvas = new SKCanvas(bitmap);
+        Draw(canvas, bitmap.Width, bitmap.Height);
     }
 
     /// <summary>An A4-shaped page that says it could not be previewed, for a page the converter could not render.</summary>

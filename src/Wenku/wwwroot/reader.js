@@ -55,12 +55,14 @@
   }
 
   // Zoom: fit the width of the window, the page's own size (the reading column), or half as large again.
-  var sizes = { fit: '100vw', '100': '(max-width: 50rem) 100vw, 50rem', '150': '(max-width: 50rem) 150vw, 75rem' };
+  var sizes = { fit: '100vw', '100': '(max-width: 40rem) calc(100vw - 1rem), (max-width: 52rem) calc(100vw - 2rem), 50rem', '150': '(max-width: 50rem) 150vw, 75rem' };
   function zoom(level) {
     if (!pagesBox) return;
     pagesBox.classList.remove('zoom-fit', 'zoom-150');
     if (level !== '100') pagesBox.classList.add('zoom-' + level);
     Array.prototype.forEach.call(pagesBox.querySelectorAll('img[sizes], source[sizes]'), function (el) { el.setAttribute('sizes', sizes[level]); });
+    // A phone shows the phone-size image at fit and 100 %; zoomed to 150 % it picks from the srcset like any screen.
+    Array.prototype.forEach.call(pagesBox.querySelectorAll('source[data-phone]'), function (el) { el.setAttribute('media', level === '150' ? 'not all' : el.getAttribute('data-phone')); });
     Array.prototype.forEach.call(tools.querySelectorAll('[data-zoom]'), function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-zoom') === level)); });
     var keep = document.getElementById('page-' + current);
     if (keep) keep.scrollIntoView({ block: 'start' });

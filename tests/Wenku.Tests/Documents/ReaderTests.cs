@@ -26,10 +26,16 @@ public sealed class ReaderTests(WenkuNoWorkerFactory site) : IClassFixture<Wenku
         var pictures = page.QuerySelectorAll("#reader section.pages picture");
         pictures.Length.ShouldBe(3);
         var first = pictures[0];
-        var source = first.One("source");
-        source.GetAttribute("type").ShouldBe("image/webp");
-        source.GetAttribute("srcset").ShouldBe($"/d/{id}/page/1.m.webp 720w, /d/{id}/page/1.webp 1400w");
-        source.GetAttribute("sizes").ShouldNotBeNullOrEmpty();
+        var sources = first.QuerySelectorAll("source");
+        // A phone window takes the phone size at any pixel density (a DPR-3 phone would otherwise pick the desktop
+        // image); wider windows choose by width: WebP first, then the JPEG fallback.
+        sources.Select(x => (x.GetAttribute("type"), x.GetAttribute("media"), x.GetAttribute("srcset"))).ToArray().ShouldBe(new (string?, string?, string?)[]
+        {
+            ("image/webp", PageImagesView.PhoneMedia, $"/d/{id}/page/1.m.webp"),
+            ("image/webp", null, $"/d/{id}/page/1.m.webp 720w, /d/{id}/page/1.webp 1400w"),
+            (null, PageImagesView.PhoneMedia, $"/d/{id}/page/1.m.jpg"),
+        });
+        sources[1].GetAttribute("sizes").ShouldBe(PageImagesView.Sizes);
         var img = first.One("img");
         img.GetAttribute("src").ShouldBe($"/d/{id}/page/1.jpg");
         img.GetAttribute("srcset").ShouldBe($"/d/{id}/page/1.m.jpg 720w, /d/{id}/page/1.jpg 1400w");
