@@ -4,6 +4,7 @@ using Wenku.Bench;
 // Usually started by bench/run.sh, which builds Release first and cleans up afterwards.
 if (args is ["search", ..]) return await SearchBenchmark.RunAsync(args[1..]);
 if (args is ["search-load", ..]) return await SearchLoadBenchmark.RunAsync(args[1..]);
+if (args is ["reads", ..]) return await ReadsBenchmark.RunAsync(args[1..]);
 if (args is ["encode-steps", var stepsDir, ..])
 {
     // Where one page's CPU goes, step by step (also printed by the ingest benchmark): encode-steps <folder> [pages | file.pdf]

@@ -102,7 +102,7 @@ public sealed class WenkuSite : IAsyncDisposable
     }
 
     /// <summary>An admin and an API token, made with <c>wenku admin create-user</c> and <c>create-token</c>.</summary>
-    private static async Task<string> CreateAdminAsync(string wenkuDll, string data, Dictionary<string, string> environment)
+    internal static async Task<string> CreateAdminAsync(string wenkuDll, string data, Dictionary<string, string> environment)
     {
         await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-user", "--data", data, "--email", Email, "--password", Password, "--role", "admin"], environment);
         return (await Commands.CheckAsync("dotnet", [wenkuDll, "admin", "create-token", "--data", data, "--email", Email], environment)).StdOut.Trim();

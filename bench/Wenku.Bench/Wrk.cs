@@ -29,11 +29,12 @@ public static partial class Wrk
         end
         """;
 
-    public static async Task<WrkResult> RunAsync(Uri url, int threads, int connections, int seconds, string workDir)
+    /// <param name="requestScript">Lua that chooses each request's path (e.g. a random document), or null for <paramref name="url"/> alone.</param>
+    public static async Task<WrkResult> RunAsync(Uri url, int threads, int connections, int seconds, string workDir, string? requestScript = null)
     {
         if (!url.IsLoopback) throw new ArgumentException($"load only goes to loopback addresses, not {url}");
-        var script = Path.Combine(workDir, "tail.lua");
-        await File.WriteAllTextAsync(script, TailScript);
+        var script = Path.Combine(workDir, requestScript is null ? "tail.lua" : "request.lua");
+        await File.WriteAllTextAsync(script, requestScript is null ? TailScript : requestScript + "\n" + TailScript);
         var result = await Commands.CheckAsync("wrk",
             ["-t", N(threads), "-c", N(connections), "-d", N(seconds) + "s", "--timeout", "10s", "--latency", "-s", script, url.AbsoluteUri],
             timeout: TimeSpan.FromSeconds(seconds + 60));

@@ -33,6 +33,13 @@ public sealed class WenkuOptions : IValidatableObject
     [Range(0, 64)]
     public int Workers { get; set; } = 1;
 
+    /// <summary>
+    /// How long an anonymous reader's document page is served from the output cache (seconds); 0 turns the cache off
+    /// (what <c>bench/reads.sh</c> does to measure every read as a miss).
+    /// </summary>
+    [Range(0, 3600)]
+    public int DocumentPageCacheSeconds { get; set; } = 10;
+
     /// <summary>Seed demo documents into an empty library on first start.</summary>
     public bool Demo { get; set; } = true;
 

@@ -93,6 +93,11 @@ public class WenkuDb : IdentityDbContext<WenkuUser, IdentityRole, string>
             e.HasIndex(d => new { d.CategoryId, d.Status, d.CreatedAt });
             e.HasIndex(d => new { d.UploaderId, d.CreatedAt });
             e.HasIndex(d => d.Downloads);
+            // The read paths (ReadPathIndexes): a document page's related documents (a category's most downloaded) and
+            // an uploader's published documents, walked in order and stopped after a page, instead of sorting every
+            // document of the category (a temporary B-tree over thousands of rows in a large library).
+            e.HasIndex(d => new { d.CategoryId, d.Status, d.Downloads, d.Id });
+            e.HasIndex(d => new { d.UploaderId, d.Status, d.CreatedAt, d.Id });
             e.HasOne(d => d.Uploader).WithMany().HasForeignKey(d => d.UploaderId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne(d => d.Category).WithMany().HasForeignKey(d => d.CategoryId).OnDelete(DeleteBehavior.Restrict);
             e.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);

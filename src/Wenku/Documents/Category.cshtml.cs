@@ -13,6 +13,7 @@ public sealed class CategoryModel(WenkuDb db) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string slug, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
+        await db.Database.OpenConnectionAsync(ct); // one connection for the page's queries, not one each
         var category = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
         if (category is null) return NotFound();
         (Slug, Name) = (category.Slug, category.Name);

@@ -13,9 +13,9 @@ public static class DocumentPageCache
     public const string Policy = "document-page";
     private const string AllTag = "document-pages";
 
-    public static IServiceCollection AddDocumentPageCache(this IServiceCollection services) =>
-        services.AddOutputCache(o => o.AddPolicy(Policy, b => b
-            .Expire(TimeSpan.FromSeconds(10))
+    public static IServiceCollection AddDocumentPageCache(this IServiceCollection services, WenkuOptions options) =>
+        services.AddOutputCache(o => o.AddPolicy(Policy, b => (options.DocumentPageCacheSeconds > 0 ? b : b.NoCache())
+            .Expire(TimeSpan.FromSeconds(Math.Max(1, options.DocumentPageCacheSeconds)))
             .SetVaryByQuery("comment", "lang")
             // One cached copy per language (the language comes from ?lang=, the cookie or Accept-Language).
             .VaryByValue(_ => new KeyValuePair<string, string>("culture", System.Globalization.CultureInfo.CurrentUICulture.Name))

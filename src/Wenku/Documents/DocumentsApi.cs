@@ -107,6 +107,7 @@ public static class DocumentsApi
     private static async Task<Results<Ok<DocumentDto>, NotFound, ProblemHttpResult>> GetAsync(long id, HttpContext http, WenkuDb db, DocumentAccess access,
         IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
+        await db.Database.OpenConnectionAsync(ct); // one connection for the answer's queries, not one each
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
             .SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);

@@ -23,6 +23,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public sealed record CommentView(long Id, string Author, string Body, DateTime CreatedAt, bool CanDelete,
         Moderation.CommentState State = Moderation.CommentState.Visible, bool CanReport = false);
 
+    /// <summary>The newest comments shown on the page.</summary>
+    private const int MaxComments = 100;
+
     public Document Doc { get; private set; } = null!;
     public IReadOnlyList<DocumentPage> Pages { get; private set; } = [];
     public IReadOnlyList<string> Chunks { get; private set; } = [];
@@ -81,6 +84,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
 
     public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, string? takedown, CancellationToken ct, string? word = null, string? draft = null)
     {
+        // One connection for the page's dozen small queries (and the layout's): opening one per query (the default)
+        // took the SQLite pool's lock a dozen times a request, and cost more than most of the queries.
+        await db.Database.OpenConnectionAsync(ct);
         var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefaultAsync(d => d.Id == id, ct);
         if (doc is not null && DocumentAccess.IsRemoved(doc))
         {
@@ -104,14 +110,14 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         if (comment is "blocked" or "toolong" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
         if (comment == "pending" && User.Identity?.IsAuthenticated == true)
             CommentNotice = T.Text("评论已提交，将在审核后显示。");
-        var settings = await db.SiteSettings.AsNoTracking().SingleAsync(ct);
+        var settings = await db.SiteSettings.AsNoTracking().Select(s => new { s.Notices, s.NearDuplicateThreshold }).SingleAsync(ct);
         Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);
         if (doc.Status == DocumentStatus.Failed) FailureText = StoredMessages.Render(T, doc.ErrorCode, doc.ErrorArgs, doc.Error);
         // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
-        Similar = await SimilarDocuments.ForAsync(db, id, User, ct);
+        Similar = await SimilarDocuments.ForAsync(db, id, User, settings.NearDuplicateThreshold, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
         if (doc.Status == DocumentStatus.Held)
         {
@@ -151,12 +157,15 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         var staff = User.IsStaff();
         // Readers see visible comments and their own pending ones; staff see every comment, hidden ones marked. The
         // count is of visible comments only.
-        CommentCount = await db.Comments.CountAsync(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible, ct);
-        Comments = (await db.Comments.AsNoTracking()
+        var comments = await db.Comments.AsNoTracking()
                 .Where(c => c.DocumentId == id && (staff || c.State == Moderation.CommentState.Visible
                                                    || (c.State == Moderation.CommentState.Pending && c.UserId == userId)))
-                .OrderByDescending(c => c.CreatedAt).Take(100)
-                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State }).ToListAsync(ct))
+                .OrderByDescending(c => c.CreatedAt).Take(MaxComments)
+                .Select(c => new { c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State }).ToListAsync(ct);
+        // The list holds every visible comment unless it is full: then they are counted.
+        CommentCount = comments.Count < MaxComments ? comments.Count(c => c.State == Moderation.CommentState.Visible)
+            : await db.Comments.CountAsync(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible, ct);
+        Comments = comments
             .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId, c.State,
                 userId is not null && c.UserId != userId && c.State != Moderation.CommentState.Hidden)).ToList();
         CanModerate = staff;

@@ -20,6 +20,7 @@ public sealed class UploaderModel(WenkuDb db) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
+        await db.Database.OpenConnectionAsync(ct); // one connection for the page's queries, not one each
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Slug == id, ct)
             ?? await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
         if (user is null) return NotFound();

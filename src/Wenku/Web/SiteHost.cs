@@ -74,7 +74,7 @@ public static class SiteHost
         builder.Services.AddDocumentChangeLimits();
         builder.Services.AddCommerce(builder.Configuration);
         builder.Services.AddModeration(builder.Configuration);
-        builder.Services.AddDocumentPageCache();
+        builder.Services.AddDocumentPageCache(options);
         builder.Services.AddFindAndEmbed(builder.Configuration);
         builder.Services.AddSiteCompression();
         builder.Services.AddSingleton<ViewCounter>();

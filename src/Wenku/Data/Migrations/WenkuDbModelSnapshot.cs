@@ -988,6 +988,10 @@ namespace Wenku.Data.Migrations
 
                     b.HasIndex("CategoryId", "Status", "CreatedAt");
 
+                    b.HasIndex("CategoryId", "Status", "Downloads", "Id");
+
+                    b.HasIndex("UploaderId", "Status", "CreatedAt", "Id");
+
                     b.ToTable("Documents");
                 });
 

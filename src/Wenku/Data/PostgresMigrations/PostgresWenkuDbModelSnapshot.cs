@@ -1042,6 +1042,10 @@ namespace Wenku.Data.PostgresMigrations
 
                     b.HasIndex("CategoryId", "Status", "CreatedAt");
 
+                    b.HasIndex("CategoryId", "Status", "Downloads", "Id");
+
+                    b.HasIndex("UploaderId", "Status", "CreatedAt", "Id");
+
                     b.ToTable("Documents");
                 });
 

@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+using Shouldly;
+using Wenku.Comments;
+using Wenku.Documents;
+using Wenku.Moderation;
+using Wenku.Tests.Infrastructure;
+using Xunit;
+
+namespace Wenku.Tests.Documents;
+
+/// <summary>
+/// What the read paths show after their queries were combined (issue 15, uncached reads): the comment count from the
+/// list, related documents and the uploader's other documents walked by their indexes, the lists past page 1.
+/// </summary>
+[Trait(WenkuFactory.Suite, WenkuFactory.OnBothStacks)]
+public sealed class ReadPathTests(LibrarySite site) : IClassFixture<LibrarySite>
+{
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    private Task<int> AddCommentsAsync(long documentId, IEnumerable<(string UserId, string Body, CommentState State, DateTime At)> comments) =>
+        site.WithDbAsync(async db =>
+        {
+            db.Comments.AddRange(comments.Select(c => new Comment { DocumentId = documentId, UserId = c.UserId, Body = c.Body, State = c.State, CreatedAt = c.At }));
+            return await db.SaveChangesAsync();
+        });
+
+    [Fact]
+    public async Task Document_page_counts_only_visible_comments_and_lists_them_newest_first()
+    {
+        var users = await site.BareUsersAsync(3, Unique("commenters"));
+        var doc = await site.DocumentAsync(users[0], "评论计数文档");
+        var t = DateTime.UtcNow.AddHours(-1);
+        await AddCommentsAsync(doc, [
+            (users[1], "第一条", CommentState.Visible, t), (users[2], "第二条", CommentState.Visible, t.AddMinutes(1)),
+            (users[1], "待审核的", CommentState.Pending, t.AddMinutes(2)), (users[2], "隐藏的", CommentState.Hidden, t.AddMinutes(3))]);
+
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{doc}");
+
+        page.One("#comments h2").Text().ShouldBe("评论（2）");
+        page.QuerySelectorAll("#comments .comment").Select(c => c.QuerySelectorAll("div")[1].TextContent).ShouldBe(["第二条", "第一条"]);
+    }
+
+    [Fact]
+    public async Task Document_page_counts_comments_past_the_hundred_it_shows()
+    {
+        var users = await site.BareUsersAsync(2, Unique("many"));
+        var doc = await site.DocumentAsync(users[0], "很多评论的文档");
+        var t = DateTime.UtcNow.AddHours(-3);
+        await AddCommentsAsync(doc, Enumerable.Range(0, 105).Select(i => (users[1], $"评论{i}", CommentState.Visible, t.AddMinutes(i)))
+            .Append((users[1], "待审核的", CommentState.Pending, t.AddMinutes(200))));
+
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{doc}");
+
+        page.One("#comments h2").Text().ShouldBe("评论（105）");
+        var shown = page.QuerySelectorAll("#comments .comment");
+        shown.Length.ShouldBe(100);
+        shown[0].QuerySelectorAll("div")[1].TextContent.ShouldBe("评论104");
+    }
+
+    [Fact]
+    public async Task Related_documents_are_the_categorys_most_downloaded_other_ready_documents()
+    {
+        var users = await site.BareUsersAsync(1, Unique("related"));
+        var ids = new List<long>();
+        for (var i = 0; i < 8; i++) ids.Add(await site.DocumentAsync(users[0], $"相关{i}"));
+        var held = await site.DocumentAsync(users[0], "待审核的相关", status: DocumentStatus.Held);
+        // Far above the other tests' documents in the same category: these are its most downloaded.
+        await site.WithDbAsync(async db =>
+        {
+            for (var i = 0; i < ids.Count; i++)
+            {
+                var (id, downloads) = (ids[i], 1_000_000L + i * 10);
+                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, downloads));
+            }
+            return await db.Documents.Where(d => d.Id == held).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, 5_000_000L));
+        });
+
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{ids[7]}");
+
+        var related = page.QuerySelectorAll("section.panel").Single(s => s.QuerySelector("h2")?.TextContent == "相关文档");
+        related.QuerySelectorAll(".doc-card").Select(c => long.Parse(c.GetAttribute("data-doc")!))
+            .ShouldBe([ids[6], ids[5], ids[4], ids[3], ids[2], ids[1]], "most downloaded first, without the page's own document or a held one");
+    }
+
+    [Fact]
+    public async Task More_from_the_uploader_lists_their_newest_other_ready_documents()
+    {
+        var users = await site.BareUsersAsync(1, Unique("more"));
+        var t = DateTime.UtcNow.AddDays(-1);
+        var ids = new List<long>();
+        for (var i = 0; i < 8; i++) ids.Add(await site.DocumentAsync(users[0], $"更多{i}", createdAt: t.AddMinutes(i)));
+        await site.DocumentAsync(users[0], "排队中的", status: DocumentStatus.Queued, createdAt: t.AddMinutes(30));
+
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{ids[0]}");
+
+        page.One(".more-from-uploader h2").Text().ShouldBe("读者0 的更多文档");
+        page.QuerySelectorAll(".more-from-uploader .doc-card").Select(c => long.Parse(c.GetAttribute("data-doc")!))
+            .ShouldBe([ids[7], ids[6], ids[5], ids[4], ids[3], ids[2]]);
+    }
+
+    [Fact]
+    public async Task Uploader_page_lists_ready_documents_newest_first_across_pages()
+    {
+        var (_, uploaderId) = await site.SignedInBrowserAsync($"{Unique("pager")}@test.local");
+        var slug = await site.WithDbAsync(db => db.Users.Where(u => u.Id == uploaderId).Select(u => u.Slug).SingleAsync());
+        var t = DateTime.UtcNow.AddDays(-2);
+        var ids = new List<long>();
+        for (var i = 0; i < DocListPage.PageSize + 3; i++) ids.Add(await site.DocumentAsync(uploaderId, $"翻页{i:00}", createdAt: t.AddMinutes(i)));
+        await site.DocumentAsync(uploaderId, "未发布的", status: DocumentStatus.Failed, createdAt: t.AddHours(1));
+        var client = site.CreateClient();
+
+        var first = await client.GetDocumentAsync($"/u/{slug}");
+        var second = await client.GetDocumentAsync($"/u/{slug}?page=2");
+
+        static long[] Cards(AngleSharp.Dom.IDocument page) => page.QuerySelectorAll(".doc-card").Select(c => long.Parse(c.GetAttribute("data-doc")!)).ToArray();
+        Cards(first).ShouldBe(Enumerable.Reverse(ids).Take(DocListPage.PageSize).ToArray());
+        Cards(second).ShouldBe(Enumerable.Reverse(ids).Skip(DocListPage.PageSize).ToArray());
+        first.One("a[rel=next]").GetAttribute("href").ShouldBe($"/u/{slug}?page=2");
+    }
+}
