@@ -29,10 +29,9 @@ public sealed class DocumentIngest(
     /// <summary>
     /// The upload limit of the site's doors (form, script, API) counted in files, not requests: a refusal (429) when
     /// <paramref name="uploaderId"/> has uploaded <see cref="WenkuOptions.UploadsPerHour"/> documents in the last hour
-    /// (one form may carry many files; the rate limiter in front counts only requests). <c>wenku import</c> and the
-    /// demo seeder do not ask.
+    /// (one form may carry many files; the rate limiter in front counts only requests).
     /// </summary>
-    public async Task<IngestRefusal?> HourlyLimitAsync(string uploaderId, CancellationToken ct)
+    private async Task<IngestRefusal?> HourlyLimitAsync(string uploaderId, CancellationToken ct)
     {
         var since = clock.GetUtcNow().UtcDateTime.AddHours(-1);
         var count = await db.Documents.AsNoTracking().CountAsync(d => d.UploaderId == uploaderId && d.CreatedAt >= since, ct);
@@ -41,9 +40,12 @@ public sealed class DocumentIngest(
         return new IngestRefusal(message, new() { ["file"] = message }, StatusCode: StatusCodes.Status429TooManyRequests);
     }
 
+    /// <param name="hourlyLimit">The site's doors count the file against the uploader's hourly limit;
+    /// <c>wenku import</c> and the demo seeder do not.</param>
     public async Task<(Document? Document, IngestRefusal? Refusal)> IngestAsync(
-        Stream content, string fileName, UploadForm form, string uploaderId, CancellationToken ct)
+        Stream content, string fileName, UploadForm form, string uploaderId, CancellationToken ct, bool hourlyLimit = false)
     {
+        if (hourlyLimit && await HourlyLimitAsync(uploaderId, ct) is { } tooMany) return (null, tooMany);
         if (!disk.HasRoomFor(0)) return (null, DiskFull());
         Directory.CreateDirectory(_o.TempDir);
         var temp = Path.Combine(_o.TempDir, $"upload-{Guid.NewGuid():N}.part");

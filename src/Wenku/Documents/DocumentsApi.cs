@@ -87,13 +87,9 @@ public static class DocumentsApi
     {
         if (file is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [T["请选择文件（multipart 字段 `file`）。"]] }, title: T["上传信息有误。"]);
-        var (doc, refusal) = (default(Document), await ingest.HourlyLimitAsync(http.User.UserId()!, ct));
-        if (refusal is null)
-        {
-            await using var stream = file.OpenReadStream();
-            (doc, refusal) = await ingest.IngestAsync(stream, file.FileName,
-                new UploadForm(title, description, category, tags, price, previewPages), http.User.UserId()!, ct);
-        }
+        await using var stream = file.OpenReadStream();
+        var (doc, refusal) = await ingest.IngestAsync(stream, file.FileName,
+            new UploadForm(title, description, category, tags, price, previewPages), http.User.UserId()!, ct, hourlyLimit: true);
         if (doc is not null)
             return TypedResults.Accepted($"/api/v1/documents/{doc.Id}", new UploadAccepted(doc.Id, "queued", $"/d/{doc.Id}"));
         if (refusal!.StatusCode == 400)

@@ -91,13 +91,9 @@ public sealed class UploadModel(WenkuDb db, DocumentIngest ingest, IStringLocali
 
     private async Task<UploadFileResult> IngestAsync(IFormFile file, string? title, CancellationToken ct)
     {
-        var (doc, refusal) = (default(Document), await ingest.HourlyLimitAsync(User.UserId()!, ct));
-        if (refusal is null)
-        {
-            await using var stream = file.OpenReadStream();
-            (doc, refusal) = await ingest.IngestAsync(stream, file.FileName,
-                new UploadForm(title, Description, Category, Tags, Price, PreviewPages), User.UserId()!, ct);
-        }
+        await using var stream = file.OpenReadStream();
+        var (doc, refusal) = await ingest.IngestAsync(stream, file.FileName,
+            new UploadForm(title, Description, Category, Tags, Price, PreviewPages), User.UserId()!, ct, hourlyLimit: true);
         Refusal = refusal;
         if (doc is not null)
             return new UploadFileResult(true, doc.Id, $"/d/{doc.Id}", ConversionWords.Css(doc.Status), ConversionWords.Describe(T, ConversionState.Of(doc)));

@@ -26,9 +26,9 @@ public sealed record Message(string Code, string Template)
     /// <summary>The message of a stored code, or null when the code no longer exists.</summary>
     public static Message? Find(string code) => All.GetValueOrDefault(code);
 
-    /// <summary>The arguments as they are stored: a JSON array of strings (invariant culture).</summary>
+    /// <summary>The arguments as they are stored: a JSON array of strings (invariant culture), nested <see cref="StoredText"/>s and <see cref="StoredList"/>s as objects.</summary>
     public static string StoreArgs(IEnumerable<object?> args) =>
-        JsonSerializer.Serialize(args.Select(a => Convert.ToString(a, CultureInfo.InvariantCulture) ?? "").ToArray(), StoredJson);
+        JsonSerializer.Serialize(args.Select(StoredMessages.ToJson).ToArray(), StoredJson);
 
     /// <summary>Chinese stays Chinese in stored arguments (one character, not six of <c>\uXXXX</c>): they are data, never
     /// written into HTML or script as they are.</summary>
@@ -53,7 +53,7 @@ public sealed record StoredText(Message Message, IReadOnlyList<object?> Args)
 
     /// <summary>The arguments as stored: a JSON array whose items are strings, nested messages
     /// (<c>{"code": …, "args": […]}</c>) or lists (<c>{"separator": …, "items": […]}</c>).</summary>
-    public string StoreArgs() => JsonSerializer.Serialize(Args.Select(StoredMessages.ToJson).ToArray(), Message.StoredJson);
+    public string StoreArgs() => Message.StoreArgs(Args);
 
     /// <summary>The text in the current language.</summary>
     public string Render(IStringLocalizer T) => StoredMessages.Render(T, Message.Code, StoreArgs(), null) ?? Format();
