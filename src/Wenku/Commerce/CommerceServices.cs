@@ -5,8 +5,7 @@ public static class CommerceServices
     /// <summary>The ledger and what moves points: purchases (recharges, codes, withdrawals and refunds register here too).</summary>
     public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration config)
     {
-        // Services here answer in the reader's language; hosts without the site (the CLI) need the localizer too.
-        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        // Services here answer in the reader's language: the localizer comes with AddWenkuCore, which every host calls first.
         services.AddScoped<Ledger>();
         services.AddScoped<Purchases>();
         services.AddSingleton<PurchaseQueue>();

@@ -170,11 +170,25 @@ public sealed class ConverterDependenciesHealthCheck(ConverterDependencies depen
         var report = dependencies.Current;
         var data = report.Checks.ToDictionary(c => c.Name, c => (object)(c.Ok ? $"ok: {c.Found}" : $"missing (install {c.Package}): {c.Found}"));
         var missing = report.Missing.Select(c => $"{c.Name} (install {c.Package})").ToList();
+        // The image encoders: without them previews are still made (SkiaSharp's encoders), only several times slower —
+        // reported, and "degraded" on a machine that converts, never "unhealthy".
+        var slow = new List<string>();
+        foreach (var (name, package, available) in Encoders())
+        {
+            data[name] = available ? "ok" : $"missing (install {package}): previews use SkiaSharp's slower encoder";
+            if (!available) slow.Add($"{name} (install {package})");
+        }
+        if (missing.Count == 0 && slow.Count > 0 && site.Value.Workers > 0)
+            return Task.FromResult(HealthCheckResult.Degraded($"slower without: {string.Join(", ", slow)}", data: data));
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy("every converter dependency is present", data)
             : new HealthCheckResult(site.Value.Workers > 0 ? HealthStatus.Unhealthy : HealthStatus.Degraded,
                 $"missing: {string.Join(", ", missing)}", data: data));
     }
+
+    /// <summary>The system image encoders the previews use when they load and pass their self-check.</summary>
+    internal static IEnumerable<(string Name, string Package, bool Available)> Encoders() =>
+        [("libturbojpeg", "libturbojpeg0", TurboJpeg.Available), ("libwebp", "libwebp7", LibWebp.Available)];
 }
 
 /// <summary>Checks the converter dependencies when a site or worker starts, so the log says at once what is missing.</summary>

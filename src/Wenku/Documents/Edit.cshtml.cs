@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Wenku.Data;
+using Wenku.Web.Localization;
 
 
 namespace Wenku.Documents;
@@ -14,7 +16,7 @@ namespace Wenku.Documents;
 /// </summary>
 [Authorize]
 [EnableRateLimiting(DocumentChangeLimits.Policy)]
-public sealed class EditModel(WenkuDb db, DocumentChanges changes) : PageModel
+public sealed class EditModel(WenkuDb db, DocumentChanges changes, IStringLocalizer<SharedResource> T) : PageModel
 {
     public Document Document { get; private set; } = null!;
     public IReadOnlyList<Category> Categories { get; private set; } = [];
@@ -42,7 +44,12 @@ public sealed class EditModel(WenkuDb db, DocumentChanges changes) : PageModel
         string? Sent(string name, string? value) => Request.Form.ContainsKey(name) ? value ?? "" : null;
         var edit = new DocumentEdit(Sent(nameof(Title), Title), Sent(nameof(Description), Description), Sent(nameof(Category), Category),
             Sent(nameof(Tags), Tags), Price, PreviewPages);
-        var result = await changes.EditAsync(id, edit, User, ct);
+        // "abc" or "1.5" for a number does not bind (it arrives as null, which means "unchanged"): refuse it instead of
+        // saving the rest and saying nothing about the price.
+        var unreadable = new Dictionary<string, string>();
+        if (!Bound(nameof(Price))) unreadable["price"] = T.Text("价格须在 0 到 {0} 积分之间。", DocumentRules.MaxPrice);
+        if (!Bound(nameof(PreviewPages))) unreadable["previewPages"] = T.Text("预览页数须在 1 到 {0} 之间。", DocumentRules.MaxPreviewPages);
+        var result = unreadable.Count > 0 ? new ChangeResult(ChangeOutcome.Invalid, null, unreadable) : await changes.EditAsync(id, edit, User, ct);
         switch (result.Outcome)
         {
             case ChangeOutcome.Done: return Redirect($"/me?edited={id}");
@@ -57,6 +64,8 @@ public sealed class EditModel(WenkuDb db, DocumentChanges changes) : PageModel
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }
+
+    private bool Bound(string field) => ModelState[field] is not { ValidationState: Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid };
 
     /// <summary>Loads the document and the categories; the answer when the reader may not edit it.</summary>
     private async Task<IActionResult?> FindAsync(long id, CancellationToken ct)

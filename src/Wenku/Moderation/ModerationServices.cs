@@ -5,8 +5,7 @@ public static class ModerationServices
     /// <summary>Reports, claims, takedowns, appeals, the review queue, sensitive words, users, the audit log, notifications.</summary>
     public static IServiceCollection AddModeration(this IServiceCollection services, IConfiguration config)
     {
-        // Services here answer in the reader's language; hosts without the site (the CLI) need the localizer too.
-        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        // Services here answer in the reader's language: the localizer comes with AddWenkuCore, which every host calls first.
         services.AddScoped<AuditLog>();
         services.AddScoped<DocumentRemovals>();
         services.AddScoped<ReportDecisions>();

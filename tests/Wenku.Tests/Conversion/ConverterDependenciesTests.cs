@@ -56,6 +56,20 @@ public sealed class ConverterDependenciesTests
     }
 
     [Fact]
+    public async Task Readiness_names_the_image_encoders_the_previews_use()
+    {
+        var check = new ConverterDependencies(Options.Create(new ConversionOptions()), TimeProvider.System, NullLogger<ConverterDependencies>.Instance);
+        var health = new ConverterDependenciesHealthCheck(check, Options.Create(new WenkuOptions { Workers = 1 }));
+
+        var result = await health.CheckHealthAsync(new HealthCheckContext());
+
+        // This machine has both (scripts/setup.sh installs libturbojpeg0 and libwebp7): each is reported, and all is healthy.
+        result.Data["libturbojpeg"].ShouldBe("ok");
+        result.Data["libwebp"].ShouldBe("ok");
+        result.Status.ShouldBe(HealthStatus.Healthy);
+    }
+
+    [Fact]
     public void A_package_installed_while_the_site_runs_is_seen_at_the_next_recheck_without_a_restart()
     {
         var poppler = TestPaths.NewTempDir("poppler-data");

@@ -100,6 +100,19 @@ public sealed class SiteEditDeleteTests(WenkuFactory site) : IClassFixture<Wenku
     }
 
     [Fact]
+    public async Task A_price_that_is_not_a_whole_number_is_refused_not_ignored()
+    {
+        var (browser, _, id) = await OwnerWithReadyDocumentAsync("unreadable-price");
+        foreach (var (field, value, error) in new[] { ("Price", "abc", "price"), ("Price", "1.5", "price"), ("PreviewPages", "两页", "previewPages") })
+        {
+            var response = await browser.PostFormAsync($"/d/{id}/edit", $"/d/{id}/edit", new() { ["Title"] = "不应保存的标题", [field] = value });
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{field}={value}");
+            Html.Parse(await response.Content.ReadAsStringAsync()).One($"[data-error-for={error}]").Text().ShouldNotBeNullOrWhiteSpace();
+        }
+        (await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id).Select(d => d.Title).SingleAsync())).ShouldBe("unreadable-price");
+    }
+
+    [Fact]
     public async Task Staff_edit_of_someone_elses_document_is_audited_and_others_are_refused()
     {
         var (_, _, id) = await OwnerWithReadyDocumentAsync("staff-edit");

@@ -28,7 +28,7 @@ public static class SiteCultures
 
     public static IServiceCollection AddSiteLocalization(this IServiceCollection services)
     {
-        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        // The localizer itself comes with AddWenkuCore (the CLI and workers speak too); here only how a request chooses.
         services.Configure<RequestLocalizationOptions>(o =>
         {
             var cultures = All.Select(c => new CultureInfo(c)).ToList();
