@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.EntityFrameworkCore;
 using Wenku.Accounts;
@@ -31,7 +32,7 @@ public static class CommentEndpoints
     }
 
     private static async Task<IResult> PostAsync(long id, [FromForm] string? body, HttpContext http, WenkuDb db, IOutputCacheStore cache,
-        Moderation.SensitiveWordScreen words, CancellationToken ct)
+        Moderation.SensitiveWordScreen words, ITempDataDictionaryFactory temp, CancellationToken ct)
     {
         var doc = await db.Documents.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
         // Comments belong to published documents: on one still converting or failed nobody would see them.
@@ -41,15 +42,17 @@ public static class CommentEndpoints
             // Too long: the typed text goes back into the box (cut to what the box holds), so nothing is lost.
             var kept = Text.SafeText.MultiLine(body);
             if (kept.Length > Comment.MaxStoredLength) kept = kept[..Comment.MaxStoredLength];
-            return Results.Redirect(error == "toolong" && kept.Length > 0
-                ? $"/d/{id}?comment={error}&draft={Uri.EscapeDataString(kept)}#comments"
-                : $"/d/{id}?comment={error}#comments");
+            if (error == "toolong" && kept.Length > 0) KeepForTheBox(http, temp, kept, word: null);
+            return Results.Redirect($"/d/{id}?comment={error}#comments");
         }
         var text = Text.SafeText.MultiLine(body);
         var verdict = await words.CheckAsync(text, ct);
-        // Refused with the word named; the draft goes back to the form (it is the commenter's own text, at most a few hundred characters).
+        // Refused with the word named; the draft goes back to the form.
         if (verdict.Block is { } blocked)
-            return Results.Redirect($"/d/{id}?comment=blocked&word={Uri.EscapeDataString(blocked.Word)}&draft={Uri.EscapeDataString(text)}#comments");
+        {
+            KeepForTheBox(http, temp, text, blocked.Word);
+            return Results.Redirect($"/d/{id}?comment=blocked#comments");
+        }
         var pending = verdict.Review.Count > 0;
         db.Comments.Add(new Comment
         {
@@ -60,6 +63,22 @@ public static class CommentEndpoints
         await db.SaveChangesAsync(ct);
         await DocumentPageCache.EvictAsync(cache, id, ct);
         return Results.Redirect(pending ? $"/d/{id}?comment=pending#comments" : $"/d/{id}#comments");
+    }
+
+    /// <summary>TempData keys of a refused comment's text and the word that refused it, read once by the document page.</summary>
+    public const string DraftKey = "CommentDraft", WordKey = "CommentWord";
+
+    /// <summary>
+    /// Keeps a refused comment's text (and the word that refused it) for the next page the commenter sees, in the
+    /// site's encrypted TempData cookie — not in the URL, where it would sit in histories and logs, and where a link
+    /// could fill someone's comment box or show them a refusal they never caused.
+    /// </summary>
+    private static void KeepForTheBox(HttpContext http, ITempDataDictionaryFactory temp, string draft, string? word)
+    {
+        var data = temp.GetTempData(http);
+        data[DraftKey] = draft;
+        if (word is not null) data[WordKey] = word;
+        data.Save();
     }
 
     private static async Task<IResult> DeleteAsync(long id, HttpContext http, WenkuDb db, IOutputCacheStore cache,

@@ -82,7 +82,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     /// <summary>Set when the document was taken down: the page answers 410 with only that (<c>/Moderation/_Removed.cshtml</c>).</summary>
     public Moderation.RemovedPage? Removed { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, string? takedown, CancellationToken ct, string? word = null, string? draft = null)
+    public async Task<IActionResult> OnGetAsync(long id, string? comment, string? purchase, string? takedown, CancellationToken ct)
     {
         // One connection for the page's dozen small queries (and the layout's): opening one per query (the default)
         // took the SQLite pool's lock a dozen times a request, and cost more than most of the queries.
@@ -99,15 +99,19 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         if (doc is null || !DocumentAccess.CanView(doc, User)) return NotFound();
         Doc = doc;
         TakedownNotice = takedown;
+        // A refused comment's text and word come from the commenter's own TempData cookie (set by the comment endpoint), never from the URL.
+        string? draft = null, word = null;
+        if (comment is "blocked" or "toolong" && User.Identity?.IsAuthenticated == true)
+            (draft, word) = (TempData[Wenku.Comments.CommentEndpoints.DraftKey] as string, TempData[Wenku.Comments.CommentEndpoints.WordKey] as string);
         CommentError = comment switch
         {
             "toolong" => T.Text("评论最多 {0} 个字。", Comment.MaxLength),
             "empty" => T.Text("评论不能为空。"),
-            "blocked" when User.Identity?.IsAuthenticated == true && word is { Length: > 0 and <= Moderation.SensitiveWord.MaxLength } =>
-                Moderation.SensitiveWordScreen.BlockMessage(word),
+            "blocked" when User.Identity?.IsAuthenticated == true => word is { Length: > 0 and <= Moderation.SensitiveWord.MaxLength }
+                ? Moderation.SensitiveWordScreen.BlockMessage(word) : T.Text("评论含有不允许的词语，未发布。"),
             _ => null,
         };
-        if (comment is "blocked" or "toolong" && User.Identity?.IsAuthenticated == true && draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
+        if (draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
         if (comment == "pending" && User.Identity?.IsAuthenticated == true)
             CommentNotice = T.Text("评论已提交，将在审核后显示。");
         var settings = await db.SiteSettings.AsNoTracking().Select(s => new { s.Notices, s.NearDuplicateThreshold }).SingleAsync(ct);

@@ -65,8 +65,23 @@ public sealed class CommentTests(WenkuFactory site) : IClassFixture<WenkuFactory
         var back = new Uri(new Uri("http://site"), response.Headers.Location!);
         var query = System.Web.HttpUtility.ParseQueryString(back.Query);
         query["comment"].ShouldBe("toolong");
-        query["draft"].ShouldBe(typed);
+        // The text comes back in the box, from the commenter's own cookie: never in the URL (histories, logs, links).
+        back.Query.ShouldNotContain("draft");
+        var page = await reader.GetDocumentAsync(response.Headers.Location!.ToString());
+        page.One("#comments textarea[name=body]").TextContent.ShouldBe(typed);
         (await site.WithDbAsync(db => db.Comments.AnyAsync(c => c.Body == typed))).ShouldBeFalse();
+        // Once: a reload shows an empty box.
+        (await reader.GetDocumentAsync(response.Headers.Location!.ToString())).One("#comments textarea[name=body]").TextContent.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_link_cannot_fill_someones_comment_box_or_name_a_word_they_never_typed()
+    {
+        var id = await DocumentAsync();
+        var (reader, _) = await site.SignedInBrowserAsync($"crafted-link-{Guid.NewGuid():N}@test.local");
+        var page = await reader.GetDocumentAsync($"/d/{id}?comment=blocked&word={Uri.EscapeDataString("假词")}&draft={Uri.EscapeDataString("点这里领积分")}");
+        page.One("#comments textarea[name=body]").TextContent.ShouldBeEmpty();
+        page.Body!.TextContent.ShouldNotContain("假词");
     }
 
     [Fact]
