@@ -81,6 +81,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// <summary>Documents a statement of the writer reads or writes at most (smaller in tests, to force batching).</summary>
     internal int BatchSize { get; init; } = Batch;
 
+    /// <summary>Outbox batches one round (one transaction) applies at most; a longer outbox takes more rounds.</summary>
+    internal int BatchesPerRound { get; init; } = 20;
+
     /// <summary>Matches the facets are counted in (<see cref="FacetLimit"/>; smaller in tests).</summary>
     internal int FacetSample { get; init; } = FacetLimit;
 
@@ -259,8 +262,20 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             if (!await db.SearchChanges.AnyAsync(ct)) return 0;
         // Another serve's round ends in moments; a rebuild may write for minutes (and leaves the outbox to the next
-        // round): wait a few seconds, then skip this round instead of failing on the command timeout.
-        return await WriteLockedAsync(ApplyOutboxAsync, ct, SyncLockWait);
+        // round): wait a few seconds, then skip this round instead of failing on the command timeout. A long outbox
+        // (a bulk import) is applied in rounds of their own transactions, so none grows with the outbox.
+        var total = 0;
+        while (true)
+        {
+            var more = false;
+            total += await WriteLockedAsync(async (db, ct) =>
+            {
+                var (applied, full) = await ApplyOutboxAsync(db, ct);
+                more = full;
+                return applied;
+            }, ct, SyncLockWait);
+            if (!more) return total;
+        }
     }
 
     /// <summary>The search rows; the outbox is consumed as it is applied, so every row still in it is pending.</summary>
@@ -283,7 +298,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             log.LogWarning("Search tables are not in format {Format}: rebuilding them from the documents", Format);
             return await RebuildLockedAsync(db, null, ct);
         }
-        var applied = await ApplyOutboxAsync(db, ct);
+        var (applied, _) = await ApplyOutboxAsync(db, ct); // a longer outbox: the rest by the next rounds
         var inDb = (await WithoutTimeLimit(db, () => db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).Select(d => d.Id).ToListAsync(ct))).ToHashSet();
         var inIndex = new HashSet<long>();
         await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db), Transaction(db)) { CommandTimeout = MaintenanceTimeoutSeconds })
@@ -434,13 +449,18 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         }
     }
 
-    private async Task<int> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
+    /// <summary>
+    /// One round: up to <see cref="BatchesPerRound"/> batches of the outbox, each consumed as it is applied. Returns the
+    /// documents written and whether the round stopped at its limit with more perhaps waiting.
+    /// </summary>
+    private async Task<(int Applied, bool More)> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
     {
         var total = 0;
-        while (true)
+        for (var round = 0; ; round++)
         {
+            if (round == BatchesPerRound) return (total, true);
             var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(BatchSize).Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
-            if (changes.Count == 0) return total;
+            if (changes.Count == 0) return (total, false);
             var ids = changes.Select(c => c.DocumentId).Distinct().ToList();
             await WriteAsync(db, ids, await SearchDocuments.LoadAsync(db, ids, ct), ct);
             var seqs = changes.Select(c => c.Seq).ToList();
@@ -654,7 +674,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     boost = $"""CASE WHEN p."Terms" @@ @b{i}::tsquery THEN 1 ELSE 0 END""";
                 }
                 // One group: every part the WHERE keeps matches it, so it is not tested again (each test unpacks the tsvector).
-                var score = $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""";
+                // Sorted by date or downloads, the score is not used: no ts_rank (each reads the tsvector again).
+                var score = sort == SearchSort.Relevance || earlierPlan ? $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""" : "0";
                 sql.Append(groups.Count == 1 && !earlierPlan
                     ? $""", max({score}) AS s{i}"""
                     : $""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {score} END) AS s{i}""");

@@ -339,7 +339,8 @@ public sealed class PostgresSearchSyncTests : IDisposable
     [Fact]
     public async Task Reindex_and_verification_work_in_batches_under_a_one_second_command_timeout()
     {
-        // Every statement without a limit of its own gives up after 1 s; batches of 3 documents force many statements.
+        // Every statement without a limit of its own gives up after 1 s; batches of 3 documents force many statements,
+        // and rounds of two batches several outbox transactions.
         using var pg = new PostgresSearchDatabase("Command Timeout=1");
         await using (var seed = await pg.Db.CreateDbContextAsync())
         {
@@ -350,12 +351,13 @@ public sealed class PostgresSearchSyncTests : IDisposable
             _userId = user.Id;
             _categoryId = category.Id;
         }
-        await using var index = new PostgresSearchIndex(pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance) { BatchSize = 3 };
+        await using var index = new PostgresSearchIndex(pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance) { BatchSize = 3, BatchesPerRound = 2 };
         await using var db = await pg.Db.CreateDbContextAsync();
         var ids = new List<long>();
         for (var i = 0; i < 10; i++) ids.Add((await AddAsync(db, $"分批重建{i}", $"第{i}份海底隧道施工记录")).Id);
 
-        (await index.SyncAsync(CancellationToken.None)).ShouldBe(10); // four batches of the outbox
+        // Four batches of the outbox in two rounds, each its own transaction.
+        (await index.SyncAsync(CancellationToken.None)).ShouldBe(10);
         (await db.SearchChanges.CountAsync()).ShouldBe(0);
         (await index.RebuildAsync(null, CancellationToken.None)).ShouldBe(10);
         var found = await index.SearchAsync(new SearchQuery("海底隧道") { PageSize = 20 }, CancellationToken.None);
