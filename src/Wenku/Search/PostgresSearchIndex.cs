@@ -174,23 +174,23 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
             // A facet whose matches (with the other filters) are more than the sample was counted in FacetSample of them:
             // its counts are scaled to all of them (a value seen at all counts at least one). The others are exact.
-            var estimated = false;
-            double Scale(string facet)
+            var estimated = new List<string>();
+            double Scale(string facet, string name)
             {
                 if (EarlierPlan || !counted.TryGetValue(facet, out var n) || n <= FacetSample) return 1;
-                estimated = true;
+                estimated.Add(name);
                 return (double)n / FacetSample;
             }
             static int Scaled(int n, double scale) => n == 0 || scale == 1 ? n : Math.Max(1, (int)Math.Round(n * scale));
-            var cs = Scale("c");
+            var cs = Scale("c", "category");
             foreach (var key in categories.Keys.ToList()) categories[key] = Scaled(categories[key], cs);
-            var fs = Scale("f");
+            var fs = Scale("f", "format");
             foreach (var key in formats.Keys.ToList()) formats[key] = Scaled(formats[key], fs);
-            var ps = Scale("p");
+            var ps = Scale("p", "price");
             for (var i = 0; i < price.Length; i++) price[i] = Scaled(price[i], ps);
-            var rs = Scale("r");
+            var rs = Scale("r", "pages");
             for (var i = 0; i < pages.Length; i++) pages[i] = Scaled(pages[i], rs);
-            return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages) with { Estimated = estimated })
+            return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages) with { EstimatedFacets = estimated })
             {
                 Freshness = new SearchFreshness(replica ? "replica" : "primary", applied, !replica),
             };
