@@ -284,7 +284,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         var ids = new HashSet<long>();
-        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db)))
+        // Every document's id: grows with the library, so without the command timeout.
+        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db)) { CommandTimeout = MaintenanceTimeoutSeconds })
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
         return new SearchContents(ids, 0);
