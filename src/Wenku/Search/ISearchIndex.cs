@@ -72,11 +72,15 @@ public sealed record SearchFacets(
     public static readonly SearchFacets None = new([], [], [], []);
 
     /// <summary>
-    /// Set when the counts are estimates: the query matched more documents than a backend counts facets in (the
-    /// PostgreSQL backend counts them in <see cref="PostgresSearchIndex.FacetLimit"/> of the matches and scales them
-    /// to all); the total is exact either way.
+    /// The facets whose counts are estimates (<c>category</c>, <c>format</c>, <c>price</c>, <c>pages</c>): the matches
+    /// a facet counts in (those that pass the other filters) were more than a backend counts facets in (the PostgreSQL
+    /// backend counts them in <see cref="PostgresSearchIndex.FacetLimit"/> of those and scales them to all); the other
+    /// facets and the total are exact.
     /// </summary>
-    public bool Estimated { get; init; }
+    public IReadOnlyList<string> EstimatedFacets { get; init; } = [];
+
+    /// <summary>Some of the counts are estimates (<see cref="EstimatedFacets"/>).</summary>
+    public bool Estimated => EstimatedFacets.Count > 0;
 
     /// <summary>
     /// The facets from counts as a backend gathers them: values with results only, most first (then by value); free

@@ -58,7 +58,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     internal const long WriterLock = 0x57656E6B7553; // "WenkuS"
 
     /// <summary>
-    /// Most matches whose filter values are counted for the facets. Past it the counts come from that many of the
+    /// Most matches whose filter values are counted for a facet (among the matches that pass the other filters, since
+    /// a facet's counts are with the other filters applied). Past it the facet's counts come from that many of those
     /// matches, scaled to all of them, and are marked <see cref="SearchFacets.Estimated"/>; the total stays exact.
     /// </summary>
     public const int FacetLimit = 10_000;
@@ -66,7 +67,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// <summary>
     /// Time limit of the writer's statements whose work grows with the library rather than with a batch (waiting for
     /// another writer, building the GIN index of a rebuild, swapping tables): none. Each batch statement has the
-    /// connection's usual limit, since its work is bounded by <see cref="Batch"/>.
+    /// connection's usual limit, since its work is bounded by <see cref="Batch"/>; so do reading the ids of every
+    /// document (verification, rebuild), which grows with the library.
     /// </summary>
     public const int MaintenanceTimeoutSeconds = 0;
 
@@ -75,6 +77,12 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
     /// <summary>Where searches read when <c>Wenku:Search:ReadConnectionString</c> is set (a streaming replica); else null.</summary>
     private readonly NpgsqlDataSource? _reads = string.IsNullOrWhiteSpace(readConnectionString) ? null : NpgsqlDataSource.Create(readConnectionString);
+
+    /// <summary>Documents a statement of the writer reads or writes at most (smaller in tests, to force batching).</summary>
+    internal int BatchSize { get; init; } = Batch;
+
+    /// <summary>Outbox batches one round (one transaction) applies at most; a longer outbox takes more rounds.</summary>
+    internal int BatchesPerRound { get; init; } = 20;
 
     /// <summary>Matches the facets are counted in (<see cref="FacetLimit"/>; smaller in tests).</summary>
     internal int FacetSample { get; init; } = FacetLimit;
@@ -132,7 +140,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         {
             var shown = new List<Row>();
             var total = 0;
-            long matched = 0, sampled = 0, applied = 0;
+            long applied = 0;
+            // How many matches pass the filters other than a facet's own (its counts are over those): c, f, p, r.
+            var counted = new Dictionary<string, long>();
             Dictionary<string, int> categories = [], formats = [];
             var price = new int[2];
             var pages = new int[PageRanges.All.Count];
@@ -145,14 +155,13 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     var count = reader.IsDBNull(2) ? 0 : (int)reader.GetInt64(2);
                     switch (kind)
                     {
-                        case "a": matched = count; break;
-                        case "s": sampled = count; break;
+                        case "n" when reader.GetString(1) == "t": total = count; break;
+                        case "n": counted[reader.GetString(1)] = reader.GetInt64(2); break;
                         case "g": applied = reader.GetInt64(2); break;
                         case "h":
                             shown.Add(new Row(count, reader.GetInt64(3), reader.GetString(1), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6),
                                 reader.GetFieldValue<DateTime>(7), reader.GetInt64(8), reader.GetDouble(9)));
                             break;
-                        case "t": total = count; break;
                         case "c": categories[reader.GetString(1)] = count; break;
                         case "f": formats[reader.GetString(1)] = count; break;
                         case "p": price[reader.GetString(1) == "paid" ? 1 : 0] = count; break;
@@ -163,18 +172,25 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 }
             shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
             var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
-            var estimated = matched > sampled && sampled > 0;
-            if (estimated)
+            // A facet whose matches (with the other filters) are more than the sample was counted in FacetSample of them:
+            // its counts are scaled to all of them (a value seen at all counts at least one). The others are exact.
+            var estimated = new List<string>();
+            double Scale(string facet, string name)
             {
-                // Counted in a sample of FacetLimit matches: scaled to all of them (a value seen at all counts at least one).
-                var scale = (double)matched / sampled;
-                int Scaled(int n) => n == 0 ? 0 : Math.Max(1, (int)Math.Round(n * scale));
-                foreach (var key in categories.Keys.ToList()) categories[key] = Scaled(categories[key]);
-                foreach (var key in formats.Keys.ToList()) formats[key] = Scaled(formats[key]);
-                for (var i = 0; i < price.Length; i++) price[i] = Scaled(price[i]);
-                for (var i = 0; i < pages.Length; i++) pages[i] = Scaled(pages[i]);
+                if (EarlierPlan || !counted.TryGetValue(facet, out var n) || n <= FacetSample) return 1;
+                estimated.Add(name);
+                return (double)n / FacetSample;
             }
-            return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages) with { Estimated = estimated })
+            static int Scaled(int n, double scale) => n == 0 || scale == 1 ? n : Math.Max(1, (int)Math.Round(n * scale));
+            var cs = Scale("c", "category");
+            foreach (var key in categories.Keys.ToList()) categories[key] = Scaled(categories[key], cs);
+            var fs = Scale("f", "format");
+            foreach (var key in formats.Keys.ToList()) formats[key] = Scaled(formats[key], fs);
+            var ps = Scale("p", "price");
+            for (var i = 0; i < price.Length; i++) price[i] = Scaled(price[i], ps);
+            var rs = Scale("r", "pages");
+            for (var i = 0; i < pages.Length; i++) pages[i] = Scaled(pages[i], rs);
+            return new SearchResults(hits, total, page, pageSize, SearchFacets.From(categories, formats, price, pages) with { EstimatedFacets = estimated })
             {
                 Freshness = new SearchFreshness(replica ? "replica" : "primary", applied, !replica),
             };
@@ -246,8 +262,20 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             if (!await db.SearchChanges.AnyAsync(ct)) return 0;
         // Another serve's round ends in moments; a rebuild may write for minutes (and leaves the outbox to the next
-        // round): wait a few seconds, then skip this round instead of failing on the command timeout.
-        return await WriteLockedAsync(ApplyOutboxAsync, ct, SyncLockWait);
+        // round): wait a few seconds, then skip this round instead of failing on the command timeout. A long outbox
+        // (a bulk import) is applied in rounds of their own transactions, so none grows with the outbox.
+        var total = 0;
+        while (true)
+        {
+            var more = false;
+            total += await WriteLockedAsync(async (db, ct) =>
+            {
+                var (applied, full) = await ApplyOutboxAsync(db, ct);
+                more = full;
+                return applied;
+            }, ct, SyncLockWait);
+            if (!more) return total;
+        }
     }
 
     /// <summary>The search rows; the outbox is consumed as it is applied, so every row still in it is pending.</summary>
@@ -256,7 +284,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         var ids = new HashSet<long>();
-        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db)))
+        // Every document's id: grows with the library, so without the command timeout.
+        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db)) { CommandTimeout = MaintenanceTimeoutSeconds })
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt64(0));
         return new SearchContents(ids, 0);
@@ -270,16 +299,16 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             log.LogWarning("Search tables are not in format {Format}: rebuilding them from the documents", Format);
             return await RebuildLockedAsync(db, null, ct);
         }
-        var applied = await ApplyOutboxAsync(db, ct);
-        var inDb = (await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).Select(d => d.Id).ToListAsync(ct)).ToHashSet();
+        var (applied, _) = await ApplyOutboxAsync(db, ct); // a longer outbox: the rest by the next rounds
+        var inDb = (await WithoutTimeLimit(db, () => db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).Select(d => d.Id).ToListAsync(ct))).ToHashSet();
         var inIndex = new HashSet<long>();
-        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db), Transaction(db)))
+        await using (var command = new NpgsqlCommand("""SELECT "DocumentId" FROM "SearchEntries" """, Connection(db), Transaction(db)) { CommandTimeout = MaintenanceTimeoutSeconds })
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) inIndex.Add(reader.GetInt64(0));
         var missing = inDb.Where(id => !inIndex.Contains(id)).ToList();
         var extra = inIndex.Where(id => !inDb.Contains(id)).ToList();
-        foreach (var chunk in extra.Chunk(Batch)) await RemoveAsync(db, chunk, SearchTables.Live, ct);
-        foreach (var chunk in missing.Chunk(Batch)) await WriteAsync(db, chunk, await SearchDocuments.LoadAsync(db, chunk, ct), ct);
+        foreach (var chunk in extra.Chunk(BatchSize)) await RemoveAsync(db, chunk, SearchTables.Live, ct);
+        foreach (var chunk in missing.Chunk(BatchSize)) await WriteAsync(db, chunk, await SearchDocuments.LoadAsync(db, chunk, ct), ct);
         if (missing.Count + extra.Count > 0)
             log.LogWarning("Search tables repaired: {Missing} documents added, {Extra} removed", missing.Count, extra.Count);
         return applied + missing.Count + extra.Count;
@@ -296,11 +325,11 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
     private async Task<int> RebuildLockedAsync(WenkuDb db, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
     {
-        var seen = await db.SearchChanges.AsNoTracking().Select(c => c.Seq).ToListAsync(ct);
-        var ids = await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct);
+        var seen = await WithoutTimeLimit(db, () => db.SearchChanges.AsNoTracking().Select(c => c.Seq).ToListAsync(ct));
+        var ids = await WithoutTimeLimit(db, () => db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Ready).OrderBy(d => d.Id).Select(d => d.Id).ToListAsync(ct));
         await ExecuteAsync(db, """DROP TABLE IF EXISTS "SearchParts_next", "SearchEntries_next";""" + TablesSql("_next"), ct);
         var done = 0;
-        foreach (var chunk in ids.Chunk(Batch))
+        foreach (var chunk in ids.Chunk(BatchSize))
         {
             await WriteAsync(db, [], await SearchDocuments.LoadAsync(db, chunk, ct), SearchTables.Next, ct);
             done += chunk.Length;
@@ -323,7 +352,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             CREATE TABLE IF NOT EXISTS "SearchProgress" ("Id" integer PRIMARY KEY, "Applied" bigint NOT NULL);
             INSERT INTO "SearchProgress" VALUES (1, 0) ON CONFLICT DO NOTHING;
             """ + $"""COMMENT ON TABLE "SearchParts" IS '{FormatComment}';""", ct, MaintenanceTimeoutSeconds);
-        foreach (var chunk in seen.Chunk(10_000))
+        foreach (var chunk in seen.Chunk(Math.Max(BatchSize, 1000)))
             await db.SearchChanges.Where(c => chunk.Contains(c.Seq)).ExecuteDeleteAsync(ct);
         return ids.Count;
     }
@@ -406,13 +435,33 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<int> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
+    /// <summary>A read of the whole library (every document's id), which grows with it: without the command timeout.</summary>
+    private static async Task<T> WithoutTimeLimit<T>(WenkuDb db, Func<Task<T>> read)
+    {
+        var before = db.Database.GetCommandTimeout();
+        db.Database.SetCommandTimeout(MaintenanceTimeoutSeconds);
+        try
+        {
+            return await read();
+        }
+        finally
+        {
+            db.Database.SetCommandTimeout(before);
+        }
+    }
+
+    /// <summary>
+    /// One round: up to <see cref="BatchesPerRound"/> batches of the outbox, each consumed as it is applied. Returns the
+    /// documents written and whether the round stopped at its limit with more perhaps waiting.
+    /// </summary>
+    private async Task<(int Applied, bool More)> ApplyOutboxAsync(WenkuDb db, CancellationToken ct)
     {
         var total = 0;
-        while (true)
+        for (var round = 0; ; round++)
         {
-            var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(Batch).Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
-            if (changes.Count == 0) return total;
+            if (round == BatchesPerRound) return (total, true);
+            var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(BatchSize).Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
+            if (changes.Count == 0) return (total, false);
             var ids = changes.Select(c => c.DocumentId).Distinct().ToList();
             await WriteAsync(db, ids, await SearchDocuments.LoadAsync(db, ids, ct), ct);
             var seqs = changes.Select(c => c.Seq).ToList();
@@ -593,8 +642,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
 
     /// <summary>
     /// One statement for a whole search: the matched documents with their scores (<c>m</c>), then rows of what the
-    /// page needs — the total with every filter (<c>t</c>), each facet's counts with the other filters (<c>c</c>
-    /// category, <c>f</c> format, <c>p</c> free/paid, <c>r</c> page range) and the page of results in order (<c>h</c>).
+    /// page needs — counts (<c>n</c>: <c>t</c> the total with every filter, <c>c</c>/<c>f</c>/<c>p</c>/<c>r</c> the
+    /// matches each facet counts in), the outbox rounds applied (<c>g</c>), each facet's counts with the other filters
+    /// (<c>c</c> category, <c>f</c> format, <c>p</c> free/paid, <c>r</c> page range) and the page of results in order (<c>h</c>).
     /// Everything typed arrives as parameters; the SQL is built only from the query's shape.
     /// </summary>
     private static NpgsqlCommand SearchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded,
@@ -625,7 +675,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     boost = $"""CASE WHEN p."Terms" @@ @b{i}::tsquery THEN 1 ELSE 0 END""";
                 }
                 // One group: every part the WHERE keeps matches it, so it is not tested again (each test unpacks the tsvector).
-                var score = $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""";
+                // Sorted by date or downloads, the score is not used: no ts_rank (each reads the tsvector again).
+                var score = sort == SearchSort.Relevance || earlierPlan ? $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""" : "0";
                 sql.Append(groups.Count == 1 && !earlierPlan
                     ? $""", max({score}) AS s{i}"""
                     : $""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {score} END) AS s{i}""");
@@ -666,20 +717,26 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             SearchSort.Downloads => """m."Downloads" DESC, m."CreatedAt" DESC, m."DocumentId" DESC""",
             _ => """m.score DESC, m."DocumentId" """,
         };
-        // Facets are counted in at most FacetLimit matches (s), the total (t) and the page (h) in all of them; a is
-        // how many matched before the filters, s how many of those the facets saw.
+        // One pass over the matches counts the total (n/t, every filter) and, per facet, the matches its counts are
+        // over (n/c … n/r: the other filters). Each facet is then counted in at most facetSample of those — the
+        // filters applied before the sample is taken, so a narrow filter is counted exactly —, and the reader scales a
+        // facet whose matches are more than the sample.
         const string none = "NULL::bigint, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8";
-        var source = earlierPlan ? "m" : "s";
-        if (!earlierPlan) sql.Append($", s AS MATERIALIZED (SELECT * FROM m LIMIT {facetSample.ToString(CultureInfo.InvariantCulture)}) ");
+        var sampleLimit = earlierPlan ? "" : $" LIMIT {facetSample.ToString(CultureInfo.InvariantCulture)}";
+        string Sample(string filters) => $"(SELECT * FROM m WHERE {filters}{sampleLimit}) m";
         sql.Append($"""
-            SELECT 't', '', count(*), {none} FROM m WHERE {category} AND {format} AND {price} AND {pages}
-            UNION ALL SELECT 'a', '', count(*), {none} FROM m
-            UNION ALL SELECT 's', '', count(*), {none} FROM {source}
+            SELECT 'n', k.kind, k.n, {none} FROM (SELECT
+                count(*) FILTER (WHERE {category} AND {format} AND {price} AND {pages}) AS t,
+                count(*) FILTER (WHERE {format} AND {price} AND {pages}) AS c,
+                count(*) FILTER (WHERE {category} AND {price} AND {pages}) AS f,
+                count(*) FILTER (WHERE {category} AND {format} AND {pages}) AS p,
+                count(*) FILTER (WHERE {category} AND {format} AND {price}) AS r FROM m) x
+              CROSS JOIN LATERAL (VALUES ('t', x.t), ('c', x.c), ('f', x.f), ('p', x.p), ('r', x.r)) k(kind, n)
             UNION ALL SELECT 'g', '', "Applied", {none} FROM "SearchProgress"
-            UNION ALL SELECT 'c', m."Category", count(*), {none} FROM {source} m WHERE {format} AND {price} AND {pages} GROUP BY m."Category"
-            UNION ALL SELECT 'f', m."Format", count(*), {none} FROM {source} m WHERE {category} AND {price} AND {pages} GROUP BY m."Format"
-            UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM {source} m WHERE {category} AND {format} AND {pages} GROUP BY 2
-            UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM {source} m WHERE {category} AND {format} AND {price} AND {rangeOf} IS NOT NULL GROUP BY 2
+            UNION ALL SELECT 'c', m."Category", count(*), {none} FROM {Sample($"{format} AND {price} AND {pages}")} GROUP BY m."Category"
+            UNION ALL SELECT 'f', m."Format", count(*), {none} FROM {Sample($"{category} AND {price} AND {pages}")} GROUP BY m."Format"
+            UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM {Sample($"{category} AND {format} AND {pages}")} GROUP BY 2
+            UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM {Sample($"{category} AND {format} AND {price} AND {rangeOf} IS NOT NULL")} GROUP BY 2
             UNION ALL (SELECT 'h', m."Category", row_number() OVER (ORDER BY {order}), m."DocumentId", m."Format", m."Price", m."PageCount", m."CreatedAt", m."Downloads", m.score
                 FROM m WHERE {category} AND {format} AND {price} AND {pages} ORDER BY {order} LIMIT @limit OFFSET @offset)
             """);

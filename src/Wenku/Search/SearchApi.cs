@@ -16,10 +16,14 @@ public sealed record SearchFacetsDto(
     IReadOnlyList<FacetValueDto> Category, IReadOnlyList<FacetValueDto> Format, IReadOnlyList<FacetValueDto> Price, IReadOnlyList<FacetValueDto> Pages)
 {
     /// <summary>
-    /// True when the counts are estimates: on the PostgreSQL backend a query with more than 10,000 matches has its
-    /// facets counted in 10,000 of them and scaled to all; <c>total</c> is always exact.
+    /// True when some counts are estimates (those of <c>estimatedFacets</c>): on the PostgreSQL backend a facet whose
+    /// matches (with the other filters applied) are more than 10,000 is counted in 10,000 of them and scaled to all;
+    /// <c>total</c> is always exact, and so is every facet not listed.
     /// </summary>
     public bool Estimated { get; init; }
+
+    /// <summary>The facets whose counts are estimates: any of <c>category</c>, <c>format</c>, <c>price</c>, <c>pages</c>; empty when all are exact.</summary>
+    public IReadOnlyList<string> EstimatedFacets { get; init; } = [];
 }
 
 public sealed record SearchResponse(string Query, int Total, int Page, int PageSize, int PageCount, IReadOnlyList<SearchHitDto> Hits, SearchFacetsDto Facets)
@@ -84,7 +88,7 @@ public static class SearchApi
             f.Category.Select(v => new FacetValueDto(v.Value, FacetLabels.Category(T, labels, v.Value), v.Count)).ToList(),
             f.Format.Select(v => new FacetValueDto(v.Value, FacetLabels.Format(v.Value), v.Count)).ToList(),
             f.Price.Select(v => new FacetValueDto(v.Value, FacetLabels.Price(T, v.Value), v.Count)).ToList(),
-            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(T, v.Value), v.Count)).ToList()) { Estimated = f.Estimated };
+            f.Pages.Select(v => new FacetValueDto(v.Value, FacetLabels.Pages(T, v.Value), v.Count)).ToList()) { Estimated = f.Estimated, EstimatedFacets = f.EstimatedFacets };
         return TypedResults.Ok(new SearchResponse(query.Text, results.Total, results.Page, results.PageSize, results.PageTotal, hits, facets)
             { Freshness = results.Freshness });
     }

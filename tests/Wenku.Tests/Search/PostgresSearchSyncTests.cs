@@ -35,9 +35,10 @@ public sealed class PostgresSearchSyncTests : IDisposable
     /// A document as upload and conversion make it: queued, then pages (a preview page holding <paramref name="text"/>
     /// and a second one beyond the preview) and ready — the change search follows.
     /// </summary>
-    private async Task<Document> AddAsync(WenkuDb db, string title, string text)
+    private async Task<Document> AddAsync(WenkuDb db, string title, string text, string format = "pdf")
     {
         var doc = NewDocument(title);
+        doc.Format = format;
         db.Documents.Add(doc);
         await db.SaveChangesAsync();
         db.DocumentPages.AddRange(new DocumentPage { DocumentId = doc.Id, Number = 1, Text = text }, new DocumentPage { DocumentId = doc.Id, Number = 2, Text = "第二页不公开：机密内容" });
@@ -206,7 +207,29 @@ public sealed class PostgresSearchSyncTests : IDisposable
         var estimate = await sampled.SearchAsync(new SearchQuery("气候变化"), CancellationToken.None);
         estimate.Total.ShouldBe(12);
         estimate.Facets.Estimated.ShouldBeTrue();
+        estimate.Facets.EstimatedFacets.ShouldBe(["category", "format", "price", "pages"]);
         estimate.Facets.Format.ShouldBe([new FacetValue("pdf", 12)]); // 5 counted, scaled by 12/5
+    }
+
+    [Fact]
+    public async Task Facets_are_sampled_after_the_other_filters_so_a_narrow_filter_counts_exactly()
+    {
+        await SeedAsync();
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        for (var i = 0; i < 12; i++) await AddAsync(db, $"气候报告第{i}号", "全球气候变化趋势分析");
+        for (var i = 0; i < 2; i++) await AddAsync(db, $"气候讲义第{i}号", "全球气候变化趋势分析", format: "docx");
+        await _pg.Index.SyncAsync(CancellationToken.None);
+
+        // 14 matches, 2 of them DOCX; the facets are counted in 5 matches at most.
+        await using var sampled = new PostgresSearchIndex(_pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance) { FacetSample = 5 };
+        var docx = await sampled.SearchAsync(new SearchQuery("气候变化") { Format = "docx" }, CancellationToken.None);
+        docx.Total.ShouldBe(2);
+        // The category counts are over the 2 DOCX matches (the format filter applies first): exact, not a sample of
+        // all 14 that may hold no DOCX at all.
+        docx.Facets.Category.Select(f => f.Count).ShouldBe([2]);
+        // The format counts are over all 14 matches (a facet ignores its own filter): counted in 5, scaled.
+        docx.Facets.EstimatedFacets.ShouldBe(["format"]); // the other three counted over the 2 DOCX: exact
+        docx.Facets.Format.Sum(f => f.Count).ShouldBeInRange(12, 16);
     }
 
     [Fact]
@@ -312,6 +335,45 @@ public sealed class PostgresSearchSyncTests : IDisposable
         var again = await OnReplica("热带雨林", fresh: true);
         again.Hits.Count.ShouldBe(1);
         again.Freshness!.Source.ShouldBe("replica");
+    }
+
+    [Fact]
+    public async Task Reindex_and_verification_work_in_batches_under_a_one_second_command_timeout()
+    {
+        // Every statement without a limit of its own gives up after 1 s; batches of 3 documents force many statements,
+        // and rounds of two batches several outbox transactions.
+        using var pg = new PostgresSearchDatabase("Command Timeout=1");
+        await using (var seed = await pg.Db.CreateDbContextAsync())
+        {
+            var user = new WenkuUser { UserName = "batch@test.local", Email = "batch@test.local", DisplayName = "分批" };
+            var category = new Category { Slug = "tech", Name = "科技" };
+            seed.AddRange(user, category);
+            await seed.SaveChangesAsync();
+            _userId = user.Id;
+            _categoryId = category.Id;
+        }
+        await using var index = new PostgresSearchIndex(pg.Db, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresSearchIndex>.Instance) { BatchSize = 3, BatchesPerRound = 2 };
+        await using var db = await pg.Db.CreateDbContextAsync();
+        var ids = new List<long>();
+        for (var i = 0; i < 10; i++) ids.Add((await AddAsync(db, $"分批重建{i}", $"第{i}份海底隧道施工记录")).Id);
+
+        // Four batches of the outbox in two rounds, each its own transaction.
+        (await index.SyncAsync(CancellationToken.None)).ShouldBe(10);
+        (await db.SearchChanges.CountAsync()).ShouldBe(0);
+        (await index.RebuildAsync(null, CancellationToken.None)).ShouldBe(10);
+        var found = await index.SearchAsync(new SearchQuery("海底隧道") { PageSize = 20 }, CancellationToken.None);
+        found.Total.ShouldBe(10);
+        found.Hits.Select(h => h.DocumentId).Order().ShouldBe(ids);
+
+        // Verification puts back what is missing, in batches too.
+        await using (var drop = new Npgsql.NpgsqlConnection(pg.ConnectionString))
+        {
+            await drop.OpenAsync();
+            await using var delete = new Npgsql.NpgsqlCommand("""DELETE FROM "SearchParts"; DELETE FROM "SearchEntries";""", drop);
+            await delete.ExecuteNonQueryAsync();
+        }
+        (await index.VerifyAsync(CancellationToken.None)).ShouldBe(10);
+        (await index.SearchAsync(new SearchQuery("海底隧道"), CancellationToken.None)).Total.ShouldBe(10);
     }
 
     [Fact]
