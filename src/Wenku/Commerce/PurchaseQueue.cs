@@ -97,30 +97,24 @@ public sealed class PurchaseQueue(IServiceScopeFactory scopes, IOptions<Purchase
             await using var scope = scopes.CreateAsyncScope();
             var orders = batch.Select(w => w.Order).ToList();
             var hook = BeforeCommit;
+            // Not cancelled by the queue's stop: a batch once started commits or fails as a whole and answers every
+            // caller (at shutdown the host has drained its requests before it disposes the queue).
             var answers = await scope.ServiceProvider.GetRequiredService<Purchases>()
-                .RunBatchAsync(orders, hook is null ? null : () => hook(orders), stopping.Token);
+                .RunBatchAsync(orders, hook is null ? null : () => hook(orders), CancellationToken.None);
             BatchSizes.Enqueue(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (answers[i].Error is { } error)
-                {
-                    log.LogError(error, "Purchase of document {DocumentId} failed", batch[i].Order.DocumentId);
-                    batch[i].Answer.TrySetException(error);
-                }
-                else batch[i].Answer.TrySetResult(answers[i].Outcome!);
-            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(answers[i]);
         }
-        catch (Exception e) when (batch.Count > 1 && !stopping.IsCancellationRequested)
+        catch (Exception e) when (batch.Count > 1)
         {
-            // The batch was lost (its commit failed, or a purchase left the transaction unusable): nothing of it was
-            // written and nobody answered. Each purchase runs again alone, so one bad purchase does not fail the others.
+            // The batch was lost (a statement or its commit failed): nothing of it was written and nobody was answered.
+            // Each purchase runs again alone, so one bad purchase does not fail the others.
             log.LogWarning(e, "A batch of {Count} purchases failed; running them one by one", batch.Count);
             foreach (var entry in batch) await RunAsync([entry]);
         }
         catch (Exception e)
         {
             log.LogError(e, "Purchase of document {DocumentId} failed", batch[0].Order.DocumentId);
-            foreach (var entry in batch) entry.Answer.TrySetException(e);
+            batch[0].Answer.TrySetException(e);
         }
     }
 
