@@ -12,6 +12,26 @@ public static class ProcessCpu
     /// <summary>CPU of this process's children that have exited and been reaped (the bare poppler runs).</summary>
     public static double ReapedChildrenSeconds() => Fields(Environment.ProcessId) is { } f ? (f[13] + f[14]) / TicksPerSecond : 0;
 
+    /// <summary>
+    /// CPU of every process whose command is <paramref name="command"/> (e.g. all of PostgreSQL's server processes), with
+    /// the children they reaped; whoever else uses those processes meanwhile is counted too.
+    /// </summary>
+    public static double SecondsOfAll(string command)
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != command) continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            total += Seconds(pid);
+        }
+        return total;
+    }
+
     /// <summary>The numeric fields after the command name: index 0 is field 3 (state, read as 0) of proc(5).</summary>
     private static long[]? Fields(int pid)
     {
