@@ -13,10 +13,10 @@ public static class ProcessCpu
     public static double ReapedChildrenSeconds() => Fields(Environment.ProcessId) is { } f ? (f[13] + f[14]) / TicksPerSecond : 0;
 
     /// <summary>
-    /// CPU of every process whose command is <paramref name="command"/> (e.g. all of PostgreSQL's server processes), with
-    /// the children they reaped; whoever else uses those processes meanwhile is counted too.
+    /// CPU of every process whose command is <paramref name="command"/> and whose command line contains
+    /// <paramref name="argument"/> (PostgreSQL's backends name their database there), with the children they reaped.
     /// </summary>
-    public static double SecondsOfAll(string command)
+    public static double SecondsOfAll(string command, string argument)
     {
         double total = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -25,6 +25,7 @@ public static class ProcessCpu
             try
             {
                 if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != command) continue;
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(argument, StringComparison.Ordinal)) continue;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
             total += Seconds(pid);
