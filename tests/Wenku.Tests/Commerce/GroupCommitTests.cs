@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Wenku.Commerce;
 using Wenku.Tests.Infrastructure;
 
@@ -202,6 +203,36 @@ public sealed class GroupCommitTests(CommerceSite site) : IClassFixture<Commerce
         }
         (await site.BalanceAsync(uploader)).Earned.ShouldBe(Readers * 2 * (Price * 70 / 100));
         Queue.BatchSizes.Skip(batchesBefore).Sum().ShouldBe(Readers * Tries);
+        (await LedgerMoves.VerifyViolationAsync(site)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Two_purchase_queues_on_one_database_like_two_processes_never_let_a_balance_go_below_zero()
+    {
+        const int Readers = 6, Tries = 6, Price = 10, Points = 35; // each can pay for three, never a fourth
+        var uploaders = new[] { await ReaderAsync(0), await ReaderAsync(0) };
+        var docs = new List<long>();
+        for (var i = 0; i < Tries; i++) docs.Add(await site.ReadyDocAsync(uploaders[i % 2], Price));
+        var readers = new List<string>();
+        for (var r = 0; r < Readers; r++) readers.Add(await ReaderAsync(Points));
+        // A second queue with its own writers and connections: what another `serve` process on the database would run.
+        using var second = new PurchaseQueue(site.Services.GetRequiredService<IServiceScopeFactory>(),
+            site.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PurchaseOptions>>(), NullLogger<PurchaseQueue>.Instance);
+        var queues = new[] { Queue, second };
+
+        var outcomes = await Task.WhenAll(readers.SelectMany((reader, r) => docs.Select(async (doc, d) =>
+            (Reader: reader, Outcome: await queues[(r + d) % 2].BuyAsync(new PurchaseOrder(doc, reader, false, Price, Guid.NewGuid().ToString()), CancellationToken.None)))));
+
+        foreach (var reader in readers)
+        {
+            var mine = outcomes.Where(o => o.Reader == reader).Select(o => o.Outcome).ToList();
+            mine.Count(o => o is PurchaseOutcome.Done { Receipt.Charged: Price }).ShouldBe(3, string.Join("\n", mine));
+            mine.Count(o => o is PurchaseOutcome.TooFewPoints).ShouldBe(Tries - 3);
+            (await site.BalanceAsync(reader)).ShouldBe(new WalletBalance(Points - 3 * Price, 0, 0));
+            (await PurchasesOfAsync(reader)).ShouldBe(3);
+        }
+        (await site.BalanceAsync(uploaders[0])).Earned.ShouldBe(
+            outcomes.Count(o => o.Outcome is PurchaseOutcome.Done { Receipt: var receipt } && docs.IndexOf(receipt.DocumentId) % 2 == 0) * (Price * 70 / 100));
         (await LedgerMoves.VerifyViolationAsync(site)).ShouldBeNull();
     }
 
