@@ -61,8 +61,8 @@ internal sealed class Sale
 /// ledger, and a statement per row per purchase costs many times the work itself (see <c>bench/README.md</c>). The SQL is
 /// the same on SQLite and PostgreSQL (both have <c>RETURNING</c>, <c>UPDATE … FROM (VALUES …)</c> and multi-row
 /// <c>INSERT</c>); the rows are the ones the EF model describes (<c>wenku admin ledger verify</c> and the purchase tests
-/// read them back through EF). Four round trips per batch, whatever its size, plus the commit: the facts, the balances
-/// (one conditional update), the purchases, and one command with everything else.
+/// read them back through EF). Five round trips per batch, whatever its size, plus the commit: the facts, the balances
+/// (one conditional update), the purchases, their ledger transactions, and one command with everything else.
 /// </summary>
 internal sealed class PurchaseStatements(WenkuDb db)
 {
@@ -85,6 +85,8 @@ internal sealed class PurchaseStatements(WenkuDb db)
         var command = Command("");
         var docs = command.List("d", orders.Select(o => o.DocumentId).Distinct());
         var buyers = command.List("b", orders.Select(o => o.BuyerId).Distinct());
+        // One IN over a UNION, not two INs joined by OR: the unique (Owner, Kind) index finds each account.
+        var buyerRows = string.Join(", ", buyers.Split(", ").Select(b => $"({b})"));
         var keys = orders.Select(o => o.IdempotencyKey).OfType<string>().Distinct().ToList();
         var lockDocuments = postgres ? " FOR NO KEY UPDATE" : "";
         var lockAccounts = postgres ? " FOR NO KEY UPDATE OF a" : "";
@@ -92,7 +94,7 @@ internal sealed class PurchaseStatements(WenkuDb db)
             SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" IN ({docs}) ORDER BY d."Id"{lockDocuments};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
             WHERE a."Kind" IN ('Spendable', 'Earned')
-              AND (a."Owner" IN ({buyers}) OR a."Owner" IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" IN ({docs})))
+              AND a."Owner" IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" IN ({docs}) UNION ALL VALUES {buyerRows})
             ORDER BY a."Id"{lockAccounts};
             SELECT a."Id" FROM "LedgerAccounts" a WHERE a."Owner" = '' AND a."Kind" = 'PlatformRevenue';
             SELECT s."UploaderSharePercent" FROM "SiteSettings" s LIMIT 1;
@@ -179,24 +181,37 @@ internal sealed class PurchaseStatements(WenkuDb db)
     }
 
     /// <summary>
-    /// The rest of the batch, in one command: a ledger transaction per purchase and its postings (found by the
-    /// transaction's unique reference, <c>purchase:{id}</c>), each purchase's transaction id, the entitlements, the first
+    /// The batch's ledger transactions, one per purchase (reference <c>purchase:{id}</c>), in one statement; returns each
+    /// one's id by its reference.
+    /// </summary>
+    public async Task<Dictionary<string, long>> InsertTransactionsAsync(IReadOnlyList<Sale> sales, DateTime at, CancellationToken ct)
+    {
+        await using var command = Command("").With("at", at);
+        command.CommandText = $"""
+            INSERT INTO "LedgerTransactions" ("Kind", "Memo", "ActorId", "DocumentId", "Reference", "At") VALUES {command.Rows("t",
+                sales.Select(s => new object?[] { $"purchase of document #{s.DocumentId}", s.BuyerId, s.DocumentId, s.Reference }), after: "@at", before: "'Purchase'")}
+            RETURNING "Id", "Reference"
+            """;
+        var ids = new Dictionary<string, long>(sales.Count);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids[reader.GetString(1)] = reader.GetInt64(0);
+        return ids;
+    }
+
+    /// <summary>
+    /// The rest of the batch, in one command: the postings, each purchase's transaction id, the entitlements, the first
     /// downloads (rows, counts and a search outbox row per document) and the idempotency records.
     /// </summary>
-    public async Task FinishAsync(IReadOnlyList<Sale> sales, Func<Sale, string> receiptJson, DateTime at, CancellationToken ct)
+    public async Task FinishAsync(IReadOnlyList<Sale> sales, IReadOnlyDictionary<string, long> transactions, Func<Sale, string> receiptJson, DateTime at, CancellationToken ct)
     {
         await using var command = Command("").With("at", at).With("source", Entitlement.PurchaseSource);
         var sql = new StringBuilder();
         sql.Append(CultureInfo.InvariantCulture, $"""
-            INSERT INTO "LedgerTransactions" ("Kind", "Memo", "ActorId", "DocumentId", "Reference", "At") VALUES {command.Rows("t",
-                sales.Select(s => new object?[] { $"purchase of document #{s.DocumentId}", s.BuyerId, s.DocumentId, s.Reference }), after: "@at", before: "'Purchase'")};
-            INSERT INTO "LedgerPostings" ("TransactionId", "AccountId", "Amount")
-            SELECT t."Id", v.column2, v.column3 FROM (VALUES {command.Rows("l",
-                sales.SelectMany(s => s.Postings.Select(p => new object?[] { s.Reference, p.AccountId, p.Amount })))}) AS v
-            JOIN "LedgerTransactions" t ON t."Kind" = 'Purchase' AND t."Reference" = v.column1;
-            UPDATE "Purchases" SET "TransactionId" = t."Id"
-            FROM (VALUES {command.Rows("u", sales.Select(s => new object?[] { s.PurchaseId, s.Reference }))}) AS v, "LedgerTransactions" t
-            WHERE "Purchases"."Id" = v.column1 AND t."Kind" = 'Purchase' AND t."Reference" = v.column2;
+            INSERT INTO "LedgerPostings" ("TransactionId", "AccountId", "Amount") VALUES {command.Rows("l",
+                sales.SelectMany(s => s.Postings.Select(p => new object?[] { transactions[s.Reference], p.AccountId, p.Amount })))};
+            UPDATE "Purchases" SET "TransactionId" = v.column2
+            FROM (VALUES {command.Rows("u", sales.Select(s => new object?[] { s.PurchaseId, transactions[s.Reference] }))}) AS v
+            WHERE "Purchases"."Id" = v.column1;
             INSERT INTO "Entitlements" ("DocumentId", "UserId", "Source", "GrantedAt") VALUES {command.Rows("e",
                 sales.Select(s => new object?[] { s.DocumentId, s.BuyerId }), "@source, @at")};
             """);

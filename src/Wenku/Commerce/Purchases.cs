@@ -89,7 +89,8 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, Pur
                 var now = clock.GetUtcNow().UtcDateTime;
                 await sql.MoveBalancesAsync(book.NetMoves(), ct);
                 await sql.InsertPurchasesAsync(sales, now, ct);
-                await sql.FinishAsync(sales, s => JsonSerializer.Serialize(s.Receipt, Json), now, ct);
+                var transactions = await sql.InsertTransactionsAsync(sales, now, ct);
+                await sql.FinishAsync(sales, transactions, s => JsonSerializer.Serialize(s.Receipt, Json), now, ct);
             }
             if (beforeCommit is not null) await beforeCommit();
             return decided.Select(d => d.Outcome()).ToArray();
