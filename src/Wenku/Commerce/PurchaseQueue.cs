@@ -12,8 +12,8 @@ namespace Wenku.Commerce;
 /// once. Nothing waits for a batch to fill: a writer starts as soon as a purchase arrives, and the purchases arriving
 /// while it works form the next batch, so a lone purchase is not delayed and a busy site makes larger batches.
 /// <para>
-/// Every caller is answered only after its batch committed (or failed: then every caller of the batch gets the
-/// failure, and nothing of it was written). SQLite has one writer (it has one write lock anyway); PostgreSQL has
+/// Every caller is answered only after its batch committed. A batch that fails wrote nothing; its purchases run again
+/// one by one, so one bad purchase fails only its own caller. SQLite has one writer (it has one write lock anyway); PostgreSQL has
 /// <see cref="PurchaseOptions.PostgresWriters"/>, whose batches lock their rows in one order and so wait for each other, not deadlock.
 /// </para>
 /// </summary>
@@ -132,9 +132,10 @@ public sealed class PurchaseOptions
 
     /// <summary>
     /// The most purchases in one database transaction (default 64): bounds how long a batch holds its row locks and how
-    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase).
+    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500:
+    /// a batch's statements carry about 35 parameters a purchase, and SQLite takes at most 32,766 in one statement.
     /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    [System.ComponentModel.DataAnnotations.Range(1, 500)]
     public int MaxBatch { get; set; } = 64;
 
     /// <summary>
