@@ -139,11 +139,11 @@ public sealed class PurchaseOptions
     public int MaxBatch { get; set; } = 64;
 
     /// <summary>
-    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). A PostgreSQL purchase costs about fourteen
-    /// round trips and a cheap commit (the server flushes its log for concurrent commits together anyway), so several
-    /// purchases in flight at once matter more than one commit for many: measured on a loaded machine, two writers made
-    /// a third of the purchases a transaction per purchase on sixteen connections made. Batches form when more
-    /// purchases wait than there are writers.
+    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). Chosen when a purchase was about fourteen
+    /// round trips of its own, so several purchases in flight mattered more than one commit for many. A batch is now five
+    /// round trips whatever its size, and its locks on uploaders' accounts make writers wait for each other, so fewer
+    /// writers (bigger batches) may do better: on a loaded machine 4 writers made 1.3× the purchases of a transaction
+    /// each, 16 writers 1.35–1.6× (noisy; the quiet re-run in <c>bench/README.md</c> should decide).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int PostgresWriters { get; set; } = 16;
