@@ -12,6 +12,27 @@ public static class ProcessCpu
     /// <summary>CPU of this process's children that have exited and been reaped (the bare poppler runs).</summary>
     public static double ReapedChildrenSeconds() => Fields(Environment.ProcessId) is { } f ? (f[13] + f[14]) / TicksPerSecond : 0;
 
+    /// <summary>
+    /// CPU of every process whose command is <paramref name="command"/> and whose command line contains
+    /// <paramref name="argument"/> (PostgreSQL's backends name their database there), with the children they reaped.
+    /// </summary>
+    public static double SecondsOfAll(string command, string argument)
+    {
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != command) continue;
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(argument, StringComparison.Ordinal)) continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            total += Seconds(pid);
+        }
+        return total;
+    }
+
     /// <summary>The numeric fields after the command name: index 0 is field 3 (state, read as 0) of proc(5).</summary>
     private static long[]? Fields(int pid)
     {

@@ -60,7 +60,7 @@ public static class CommerceApi
     }
 
     private static async Task<Results<Ok<PurchaseReceipt>, ProblemHttpResult, NotFound>> PurchaseAsync(long id, HttpContext http,
-        [FromBody] PurchaseRequest? body, Purchases purchases, IStringLocalizer<SharedResource> T, CancellationToken ct)
+        [FromBody] PurchaseRequest? body, PurchaseQueue purchases, IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         if (body?.ExpectedPrice is not { } expected || expected < 0)
             return TypedResults.Problem(statusCode: 400, title: T["请求须含 expectedPrice（页面上显示的价格）。"]);
@@ -72,7 +72,8 @@ public static class CommerceApi
                 return TypedResults.Problem(statusCode: 400,
                     title: T.Text("Idempotency-Key 须为 1 到 {0} 个可见 ASCII 字符。", Idempotency.MaxKeyLength));
         }
-        var outcome = await purchases.BuyAsync(id, http.User.UserId()!, http.User.IsStaff(), expected, key, ct);
+        // Straight to the queue (a singleton): the request needs no DbContext of its own, the batch's writer has one.
+        var outcome = await purchases.BuyAsync(new PurchaseOrder(id, http.User.UserId()!, http.User.IsStaff(), expected, key), ct);
         return ToResult(outcome, http);
     }
 

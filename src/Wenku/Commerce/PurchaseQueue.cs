@@ -12,8 +12,8 @@ namespace Wenku.Commerce;
 /// once. Nothing waits for a batch to fill: a writer starts as soon as a purchase arrives, and the purchases arriving
 /// while it works form the next batch, so a lone purchase is not delayed and a busy site makes larger batches.
 /// <para>
-/// Every caller is answered only after its batch committed (or failed: then every caller of the batch gets the
-/// failure, and nothing of it was written). SQLite has one writer (it has one write lock anyway); PostgreSQL has
+/// Every caller is answered only after its batch committed. A batch that fails wrote nothing; its purchases run again
+/// one by one, so one bad purchase fails only its own caller. SQLite has one writer (it has one write lock anyway); PostgreSQL has
 /// <see cref="PurchaseOptions.PostgresWriters"/>, whose batches lock their rows in one order and so wait for each other, not deadlock.
 /// </para>
 /// </summary>
@@ -97,30 +97,24 @@ public sealed class PurchaseQueue(IServiceScopeFactory scopes, IOptions<Purchase
             await using var scope = scopes.CreateAsyncScope();
             var orders = batch.Select(w => w.Order).ToList();
             var hook = BeforeCommit;
+            // Not cancelled by the queue's stop: a batch once started commits or fails as a whole and answers every
+            // caller (at shutdown the host has drained its requests before it disposes the queue).
             var answers = await scope.ServiceProvider.GetRequiredService<Purchases>()
-                .RunBatchAsync(orders, hook is null ? null : () => hook(orders), stopping.Token);
+                .RunBatchAsync(orders, hook is null ? null : () => hook(orders), CancellationToken.None);
             BatchSizes.Enqueue(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                if (answers[i].Error is { } error)
-                {
-                    log.LogError(error, "Purchase of document {DocumentId} failed", batch[i].Order.DocumentId);
-                    batch[i].Answer.TrySetException(error);
-                }
-                else batch[i].Answer.TrySetResult(answers[i].Outcome!);
-            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(answers[i]);
         }
-        catch (Exception e) when (batch.Count > 1 && !stopping.IsCancellationRequested)
+        catch (Exception e) when (batch.Count > 1)
         {
-            // The batch was lost (its commit failed, or a purchase left the transaction unusable): nothing of it was
-            // written and nobody answered. Each purchase runs again alone, so one bad purchase does not fail the others.
+            // The batch was lost (a statement or its commit failed): nothing of it was written and nobody was answered.
+            // Each purchase runs again alone, so one bad purchase does not fail the others.
             log.LogWarning(e, "A batch of {Count} purchases failed; running them one by one", batch.Count);
             foreach (var entry in batch) await RunAsync([entry]);
         }
         catch (Exception e)
         {
             log.LogError(e, "Purchase of document {DocumentId} failed", batch[0].Order.DocumentId);
-            foreach (var entry in batch) entry.Answer.TrySetException(e);
+            batch[0].Answer.TrySetException(e);
         }
     }
 
@@ -138,17 +132,18 @@ public sealed class PurchaseOptions
 
     /// <summary>
     /// The most purchases in one database transaction (default 64): bounds how long a batch holds its row locks and how
-    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase).
+    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500:
+    /// a batch's statements carry about 35 parameters a purchase, and SQLite takes at most 32,766 in one statement.
     /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    [System.ComponentModel.DataAnnotations.Range(1, 500)]
     public int MaxBatch { get; set; } = 64;
 
     /// <summary>
-    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). A PostgreSQL purchase costs about fourteen
-    /// round trips and a cheap commit (the server flushes its log for concurrent commits together anyway), so several
-    /// purchases in flight at once matter more than one commit for many: measured on a loaded machine, two writers made
-    /// a third of the purchases a transaction per purchase on sixteen connections made. Batches form when more
-    /// purchases wait than there are writers.
+    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). Chosen when a purchase was about fourteen
+    /// round trips of its own, so several purchases in flight mattered more than one commit for many. A batch is now five
+    /// round trips whatever its size, and its locks on uploaders' accounts make writers wait for each other, so fewer
+    /// writers (bigger batches) may do better: on a loaded machine 4 writers made 1.3× the purchases of a transaction
+    /// each, 16 writers 1.35–1.6× (noisy; the quiet re-run in <c>bench/README.md</c> should decide).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int PostgresWriters { get; set; } = 16;

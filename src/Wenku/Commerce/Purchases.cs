@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Wenku.Data;
 using Wenku.Documents;
 
@@ -44,8 +42,10 @@ public sealed record PurchaseOrder(long DocumentId, string BuyerId, bool BuyerIs
 /// download count and the idempotency record.
 /// <para>
 /// Group commit: purchases wait in the process's <see cref="PurchaseQueue"/>, and its writer runs the ones waiting together
-/// in one database transaction (<see cref="RunBatchAsync"/>), each inside its own savepoint, so a refused or failed purchase
-/// undoes only itself; one commit for all of them, and only then is any of them answered.
+/// in one database transaction (<see cref="RunBatchAsync"/>): it reads what they all decide on in one command (their rows
+/// locked), decides each purchase in order in memory — so a refused purchase just has its answer and writes nothing — and
+/// writes the effects of all of them in a few statements shared by the batch; one commit for all of them, and only then
+/// is any of them answered.
 /// </para>
 /// </summary>
 public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, PurchaseQueue queue)
@@ -56,152 +56,148 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, Pur
     public Task<PurchaseOutcome> BuyAsync(long documentId, string buyerId, bool buyerIsStaff, int expectedPrice, string? idempotencyKey, CancellationToken ct) =>
         queue.BuyAsync(new PurchaseOrder(documentId, buyerId, buyerIsStaff, expectedPrice, idempotencyKey), ct);
 
-    /// <summary>The answer to one order of a batch: an outcome, or the failure its caller gets.</summary>
-    internal readonly record struct BatchAnswer(PurchaseOutcome? Outcome, Exception? Error);
-
-    /// <summary>A purchase failed on its own (its savepoint was rolled back); the batch goes on.</summary>
-    private sealed class OrderFailedException(Exception inner) : Exception(inner.Message, inner);
-
-    private const string Savepoint = "purchase";
-
     /// <summary>
-    /// Runs <paramref name="orders"/> in one database transaction, in order, each in its own savepoint, and commits once.
-    /// On PostgreSQL the batch first locks the rows it will change — documents, then the buyers' and uploaders' accounts,
-    /// each in id order — so two batches (of this process or another) meet in the same order and cannot deadlock.
-    /// <paramref name="beforeCommit"/> runs after the last purchase, before the commit (tests fail it there).
+    /// Runs <paramref name="orders"/> in one database transaction, in order, and commits once: the facts of the whole batch
+    /// in one command (on PostgreSQL its documents and then its buyers' and uploaders' accounts locked, each in id order,
+    /// so batches of several writers and processes queue instead of deadlocking), each purchase decided in memory against
+    /// the balances and ownerships the earlier purchases of the batch left, then the sales written together: the balances
+    /// in one conditional update (the guard against a negative balance), the purchases, and one command with the rest.
+    /// Any failure fails the whole batch and nothing of it is written (<see cref="PurchaseQueue"/> runs it again one by
+    /// one); a conflict with a transaction outside the batch runs the batch again from the start (<see cref="Ledger.InTransactionAsync"/>).
+    /// <paramref name="beforeCommit"/> runs after the writes, before the commit (tests fail it there).
     /// </summary>
-    internal Task<BatchAnswer[]> RunBatchAsync(IReadOnlyList<PurchaseOrder> orders, Func<Task>? beforeCommit, CancellationToken ct) =>
+    internal Task<PurchaseOutcome[]> RunBatchAsync(IReadOnlyList<PurchaseOrder> orders, Func<Task>? beforeCommit, CancellationToken ct) =>
         ledger.InTransactionAsync(async () =>
         {
-            var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
-            if (db.Database.IsNpgsql())
-                await new PurchaseStatements(db).LockInOrderAsync(orders.Select(o => o.DocumentId), orders.Select(o => o.BuyerId), ct);
-            var answers = new BatchAnswer[orders.Count];
-            for (var i = 0; i < orders.Count; i++)
+            var sql = new PurchaseStatements(db);
+            var facts = await sql.FactsAsync(orders, ct);
+            var owners = orders.Select(o => o.BuyerId).Concat(facts.Documents.Values.Select(d => d.UploaderId)).ToList();
+            if (facts.RevenueAccountId is null || facts.MissingAccounts(owners).Count > 0)
             {
-                try
-                {
-                    answers[i] = new BatchAnswer(await BuyInBatchAsync(orders[i], transaction, ct), null);
-                }
-                catch (OrderFailedException e)
-                {
-                    answers[i] = new BatchAnswer(null, e.InnerException);
-                }
+                // New buyers or uploaders (rare): create their accounts, then read (and lock) everything again.
+                foreach (var owner in facts.MissingAccounts(owners).DefaultIfEmpty(null)) await Ledger.EnsureAccountsAsync(db, owner, ct);
+                facts = await sql.FactsAsync(orders, ct);
+                owners = orders.Select(o => o.BuyerId).Concat(facts.Documents.Values.Select(d => d.UploaderId)).ToList();
+                if (facts.RevenueAccountId is null || facts.MissingAccounts(owners).Count > 0) throw new InvalidOperationException("ledger accounts missing");
+            }
+
+            var book = new BatchBook(facts);
+            var decided = orders.Select(book.Decide).ToList();
+            var sales = decided.OfType<Decision.Sell>().Select(s => s.Sale).ToList();
+            if (sales.Count > 0)
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                await sql.MoveBalancesAsync(book.NetMoves(), ct);
+                await sql.InsertPurchasesAsync(sales, now, ct);
+                var transactions = await sql.InsertTransactionsAsync(sales, now, ct);
+                await sql.FinishAsync(sales, transactions, s => JsonSerializer.Serialize(s.Receipt, Json), now, ct);
             }
             if (beforeCommit is not null) await beforeCommit();
-            return answers;
+            return decided.Select(d => d.Outcome()).ToArray();
         }, ct);
 
-    /// <summary>
-    /// One purchase of a batch, inside its savepoint. A debit that fails because a transaction outside the batch spent or
-    /// moved the points meanwhile, or a unique key another transaction took first, undoes the purchase and runs it again
-    /// (reading afresh); a failure of the purchase alone becomes <see cref="OrderFailedException"/> for its caller. A
-    /// failure to roll back escapes: the batch is lost, and nobody was answered yet.
-    /// </summary>
-    private async Task<PurchaseOutcome> BuyInBatchAsync(PurchaseOrder order, System.Data.Common.DbTransaction transaction, CancellationToken ct)
+    /// <summary>What a batch decided for one order; a sale's answer is known once its purchase has an id.</summary>
+    private abstract record Decision
     {
-        for (var attempt = 1; ; attempt++)
+        public abstract PurchaseOutcome Outcome();
+
+        public sealed record Answer(PurchaseOutcome Value) : Decision
         {
-            await transaction.SaveAsync(Savepoint, ct);
-            try
-            {
-                var outcome = await TryBuyAsync(order.DocumentId, order.BuyerId, order.BuyerIsStaff, order.ExpectedPrice, order.IdempotencyKey, ct);
-                await transaction.ReleaseAsync(Savepoint, ct);
-                return outcome;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await transaction.RollbackAsync(Savepoint, ct);
-                db.ChangeTracker.Clear();
-                if (attempt < 5 && (e is InsufficientPointsException || Ledger.IsConflict(e))) continue;
-                if (e is InsufficientPointsException)
-                {
-                    var balance = await ledger.BalanceAsync(order.BuyerId, ct);
-                    return new PurchaseOutcome.TooFewPoints(order.ExpectedPrice, balance.Spendable, balance.Earned);
-                }
-                if (Ledger.IsForeignKeyViolation(e) || Ledger.IsForeignKeyViolation(e.InnerException))
-                    return new PurchaseOutcome.NotFound(); // the document was deleted while it was being bought
-                throw new OrderFailedException(e);
-            }
+            public override PurchaseOutcome Outcome() => Value;
+        }
+
+        public sealed record Sell(Sale Sale) : Decision
+        {
+            public override PurchaseOutcome Outcome() => new PurchaseOutcome.Done(Sale.Receipt, Replayed: false);
+        }
+
+        /// <summary>The same request as an earlier sale of the batch (same key, same body): its answer again.</summary>
+        public sealed record Replay(Sale First) : Decision
+        {
+            public override PurchaseOutcome Outcome() => new PurchaseOutcome.Done(First.Receipt, Replayed: true);
         }
     }
 
-    private async Task<PurchaseOutcome> TryBuyAsync(long documentId, string buyerId, bool buyerIsStaff, int expectedPrice, string? idempotencyKey, CancellationToken ct)
+    /// <summary>
+    /// The batch's view of the ledger while it decides: balances, ownerships, downloads and idempotency keys as read under
+    /// lock, changed by each sale in order, so a later order of the batch sees what the earlier ones did.
+    /// </summary>
+    private sealed class BatchBook(BatchFacts facts)
     {
-        var hash = Idempotency.RequestHash("purchase", documentId, expectedPrice);
-        var sql = new PurchaseStatements(db);
-        // Everything the decision needs, in one statement (one snapshot on PostgreSQL): a purchase commits its
-        // entitlement and its idempotency key together, so a request that sees the entitlement a parallel twin just
-        // made also sees the twin's key, and replays its answer instead of saying "owned".
-        var facts = await sql.FactsAsync(documentId, buyerId, idempotencyKey, ct);
+        private readonly Dictionary<long, long> moved = [];
+        private readonly Dictionary<(string UserId, string Key), Sale> sold = [];
 
-        var priorHash = facts is not null ? facts.PriorHash
-            : idempotencyKey is null ? null // a document gone since: its purchase may still be replayed
-            : await db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.RequestHash).FirstOrDefaultAsync(ct);
-        if (idempotencyKey is not null && priorHash is not null)
+        public List<(long AccountId, long Amount)> NetMoves() => moved.Where(m => m.Value != 0).Select(m => (m.Key, m.Value)).ToList();
+
+        private LedgerAccount Account(string owner, AccountKind kind) => facts.Accounts[(owner, kind)];
+
+        private long Balance(string owner, AccountKind kind) => facts.Accounts.TryGetValue((owner, kind), out var a) ? a.Balance : 0;
+
+        private void Move(LedgerAccount account, long amount)
         {
-            if (priorHash != hash) return new PurchaseOutcome.KeyReused();
-            var first = await db.IdempotencyRecords.Where(r => r.UserId == buyerId && r.Key == idempotencyKey).Select(r => r.ResponseJson).SingleAsync(ct);
-            return new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(first, Json)!, Replayed: true);
+            if (amount == 0) return;
+            account.Balance += amount;
+            moved[account.Id] = moved.GetValueOrDefault(account.Id) + amount;
         }
-        if (facts is null) return new PurchaseOutcome.NotFound();
-        if (facts.Status == DocumentStatus.Removed) return new PurchaseOutcome.Removed();
-        var owns = facts.UploaderId == buyerId || buyerIsStaff || facts.Owned;
-        if (facts.Status != DocumentStatus.Ready && !owns)
-            return facts.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady();
 
-        // Whoever has the document already is never charged again, whatever the key or the price.
-        if (owns || facts.Price == 0)
+        public Decision Decide(PurchaseOrder order)
         {
-            if (facts.Price != expectedPrice && !owns) return new PurchaseOutcome.PriceChanged(facts.Price);
-            var balance = await ledger.BalanceAsync(buyerId, ct);
-            return new PurchaseOutcome.Done(new PurchaseReceipt(documentId, facts.Price, 0, owns, null, balance.Spendable, balance.Earned), Replayed: false);
-        }
-        if (facts.Price != expectedPrice) return new PurchaseOutcome.PriceChanged(facts.Price);
+            var (documentId, buyerId, key) = (order.DocumentId, order.BuyerId, order.IdempotencyKey);
+            var hash = Idempotency.RequestHash("purchase", documentId, order.ExpectedPrice);
+            // A key seen before (committed, or an earlier sale of this batch): the same request gets the first answer,
+            // another request is refused. Checked first: a document gone since may still have its purchase replayed.
+            if (key is not null && sold.TryGetValue((buyerId, key), out var first))
+                return first.Idempotency!.Value.Hash == hash ? new Decision.Replay(first) : Answer(new PurchaseOutcome.KeyReused());
+            if (key is not null && facts.Kept.TryGetValue((buyerId, key), out var kept))
+                return Answer(kept.Hash == hash
+                    ? new PurchaseOutcome.Done(JsonSerializer.Deserialize<PurchaseReceipt>(kept.Json, Json)!, Replayed: true)
+                    : new PurchaseOutcome.KeyReused());
 
-        var accounts = await sql.AccountsAsync(buyerId, facts.UploaderId, ct);
-        if (accounts is null)
-        {
-            await Ledger.EnsureAccountsAsync(db, buyerId, ct);
-            await Ledger.EnsureAccountsAsync(db, facts.UploaderId, ct);
-            accounts = await sql.AccountsAsync(buyerId, facts.UploaderId, ct) ?? throw new InvalidOperationException("ledger accounts missing");
-        }
-        var (spendable, earned, uploaderEarned, revenue) = accounts.Value;
-        if (spendable.Balance + earned.Balance < facts.Price)
-            return new PurchaseOutcome.TooFewPoints(facts.Price, spendable.Balance, earned.Balance);
-        var (uploaderShare, platformShare) = Shares.Split(facts.Price, facts.Percent ?? Shares.DefaultUploaderPercent);
-        var fromSpendable = (int)Math.Min(spendable.Balance, facts.Price);
-        var fromEarned = facts.Price - fromSpendable;
+            if (!facts.Documents.TryGetValue(documentId, out var document)) return Answer(new PurchaseOutcome.NotFound());
+            if (document.Status == DocumentStatus.Removed) return Answer(new PurchaseOutcome.Removed());
+            var owns = document.UploaderId == buyerId || order.BuyerIsStaff || facts.Entitled.Contains((documentId, buyerId));
+            if (document.Status != DocumentStatus.Ready && !owns)
+                return Answer(document.Status == DocumentStatus.Failed ? new PurchaseOutcome.NotFound() : new PurchaseOutcome.NotReady());
 
-        // The postings of one Purchase transaction (summing to zero), in account-id order like every ledger posting.
-        var lines = new (LedgerAccount Account, long Amount)[]
+            var (spendable, earned) = (Balance(buyerId, AccountKind.Spendable), Balance(buyerId, AccountKind.Earned));
+            // Whoever has the document already is never charged again, whatever the key or the price.
+            if (owns || document.Price == 0)
             {
-                (spendable, -fromSpendable), (earned, -fromEarned), (uploaderEarned, uploaderShare), (revenue, platformShare),
+                if (document.Price != order.ExpectedPrice && !owns) return Answer(new PurchaseOutcome.PriceChanged(document.Price));
+                return Answer(new PurchaseOutcome.Done(new PurchaseReceipt(documentId, document.Price, 0, owns, null, spendable, earned), Replayed: false));
             }
-            .GroupBy(p => p.Account.Id).Select(g => (Account: g.First().Account, Amount: g.Sum(p => p.Amount)))
-            .Where(p => p.Amount != 0).OrderBy(p => p.Account.Id).ToList();
-        // Debits first: a balance spent meanwhile by another purchase fails here, before anything is written.
-        var balances = await ledger.MoveBalancesAsync(lines, ct);
+            if (document.Price != order.ExpectedPrice) return Answer(new PurchaseOutcome.PriceChanged(document.Price));
+            if (spendable + earned < document.Price) return Answer(new PurchaseOutcome.TooFewPoints(document.Price, spendable, earned));
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        var purchase = new Purchase
-        {
-            DocumentId = documentId, BuyerId = buyerId, UploaderId = facts.UploaderId, Price = facts.Price,
-            UploaderShare = uploaderShare, PlatformShare = platformShare, FromSpendable = fromSpendable, FromEarned = fromEarned,
-        };
-        // The unique (document, buyer) index among live purchases stops a parallel second purchase here.
-        var purchaseId = await sql.InsertPurchaseAsync(purchase, now, ct);
-        var transactionId = await sql.InsertTransactionAsync(TransactionKind.Purchase, $"purchase of document #{documentId}", buyerId, documentId,
-            $"purchase:{purchaseId}", now, ct);
+            var (uploaderShare, platformShare) = Shares.Split(document.Price, facts.Percent ?? Shares.DefaultUploaderPercent);
+            var fromSpendable = (int)Math.Min(spendable, document.Price);
+            var fromEarned = document.Price - fromSpendable;
+            var (buyerSpendable, buyerEarned, uploaderEarned) =
+                (Account(buyerId, AccountKind.Spendable), Account(buyerId, AccountKind.Earned), Account(document.UploaderId, AccountKind.Earned));
+            // The postings of one Purchase transaction (summing to zero), in account-id order like every ledger posting.
+            var postings = new (long AccountId, long Amount)[]
+                {
+                    (buyerSpendable.Id, -fromSpendable), (buyerEarned.Id, -fromEarned), (uploaderEarned.Id, uploaderShare), (facts.RevenueAccountId!.Value, platformShare),
+                }
+                .GroupBy(p => p.AccountId).Select(g => (AccountId: g.Key, Amount: g.Sum(p => p.Amount)))
+                .Where(p => p.Amount != 0).OrderBy(p => p.AccountId).ToList();
+            Move(buyerSpendable, -fromSpendable);
+            Move(buyerEarned, -fromEarned);
+            Move(uploaderEarned, uploaderShare); // the platform's revenue account keeps no cached balance
 
-        // The balances the debits left; an account the purchase did not touch as read at its start (on PostgreSQL a
-        // concurrent credit to it may be missing from this receipt; the ledger itself is exact).
-        var receipt = new PurchaseReceipt(documentId, facts.Price, facts.Price, false, purchaseId,
-            balances.GetValueOrDefault(spendable.Id, spendable.Balance), balances.GetValueOrDefault(earned.Id, earned.Balance));
-        // A purchase counts as a download (once per reader, like a free download); "most downloaded" follows.
-        await sql.FinishAsync(purchaseId, transactionId, lines.Select(l => (l.Account.Id, l.Amount)).ToList(), documentId, buyerId,
-            countDownload: !facts.Downloaded,
-            idempotencyKey is null ? null : (idempotencyKey, hash, JsonSerializer.Serialize(receipt, Json)), now, ct);
-        return new PurchaseOutcome.Done(receipt, Replayed: false);
+            var countDownload = facts.Downloaded.Add((documentId, buyerId));
+            facts.Entitled.Add((documentId, buyerId));
+            var sale = new Sale
+            {
+                DocumentId = documentId, BuyerId = buyerId, UploaderId = document.UploaderId, Price = document.Price,
+                UploaderShare = uploaderShare, PlatformShare = platformShare, FromSpendable = fromSpendable, FromEarned = fromEarned,
+                Postings = postings, CountDownload = countDownload, Idempotency = key is null ? null : (key, hash),
+                SpendableAfter = buyerSpendable.Balance, EarnedAfter = buyerEarned.Balance,
+            };
+            if (key is not null) sold[(buyerId, key)] = sale;
+            return new Decision.Sell(sale);
+        }
+
+        private static Decision.Answer Answer(PurchaseOutcome outcome) => new(outcome);
     }
 }
