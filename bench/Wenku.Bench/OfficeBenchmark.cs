@@ -12,8 +12,11 @@ namespace Wenku.Bench;
 /// <summary>Office results: the first (cold) and the median of the later (warm) runs of each side.</summary>
 public sealed record OfficeResult(
     int Pages, TimeSpan OursEndToEndCold, TimeSpan OursEndToEndWarm, TimeSpan OursStepCold, TimeSpan OursStepWarm,
-    TimeSpan BareCold, TimeSpan BareWarm)
+    TimeSpan BareCold, TimeSpan BareWarm, double OursEndToEndCpuWarm = 0, double OursStepCpuWarm = 0, double BareCpuWarm = 0)
 {
+    /// <summary>CPU of upload → ready previews (site, worker, LibreOffice, poppler) over bare soffice's, warm: target at most 1.5.</summary>
+    public double EndToEndCpuRatio => OursEndToEndCpuWarm / BareCpuWarm;
+
     /// <summary>Wenku's LibreOffice step (own fresh profile, limits) over bare soffice, warm: target at most 1.2.</summary>
     public double StepRatio => OursStepWarm / BareWarm;
 
@@ -43,6 +46,7 @@ public static class OfficeBenchmark
         var endToEnd = new List<TimeSpan>();
         var step = new List<TimeSpan>();
         var bare = new List<TimeSpan>();
+        var (endToEndCpu, stepCpu, bareCpu) = (new List<double>(), new List<double>(), new List<double>());
         var runs = Math.Max(2, settings.IngestRuns + 1);
         for (var run = 1; run <= runs; run++)
         {
@@ -53,19 +57,27 @@ public static class OfficeBenchmark
             var stepDir = Path.Combine(dir, "work", $"w{Environment.ProcessId}-step-{run}");
             Directory.CreateDirectory(stepDir);
             var clock = Stopwatch.StartNew();
+            var cpu = ProcessCpu.ReapedChildrenSeconds();
             await office.ToPdfAsync(docx, stepDir, CancellationToken.None);
             step.Add(clock.Elapsed);
+            stepCpu.Add(ProcessCpu.ReapedChildrenSeconds() - cpu);
 
             var bareOut = Path.Combine(dir, $"bare-{run}");
+            cpu = ProcessCpu.ReapedChildrenSeconds();
             var result = await Commands.CheckAsync("soffice", ["--headless", "--convert-to", "pdf", "--outdir", bareOut, docx],
                 new Dictionary<string, string> { ["HOME"] = bareHome });
             bare.Add(result.Elapsed);
+            bareCpu.Add(ProcessCpu.ReapedChildrenSeconds() - cpu);
 
-            endToEnd.Add((await IngestBenchmark.IngestAsync(site, docx)).Total);
+            var ingest = await IngestBenchmark.IngestAsync(site, docx);
+            endToEnd.Add(ingest.Total);
+            endToEndCpu.Add(ingest.CpuSeconds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}{(run == 1 ? " (cold)" : "")}: wenku upload→ready {Stats.Seconds(endToEnd[^1])}, wenku LibreOffice step {Stats.Seconds(step[^1])}, bare soffice {Stats.Seconds(bare[^1])}"));
+                $"  run {run}{(run == 1 ? " (cold)" : "")}: wenku upload→ready {Stats.Seconds(endToEnd[^1])} (CPU {ingest.CpuSeconds:0.00} s), " +
+                $"wenku LibreOffice step {Stats.Seconds(step[^1])} (CPU {stepCpu[^1]:0.00} s), bare soffice {Stats.Seconds(bare[^1])} (CPU {bareCpu[^1]:0.00} s)"));
         }
-        return new OfficeResult(pages, endToEnd[0], Stats.Median(endToEnd.Skip(1)), step[0], Stats.Median(step.Skip(1)), bare[0], Stats.Median(bare.Skip(1)));
+        return new OfficeResult(pages, endToEnd[0], Stats.Median(endToEnd.Skip(1)), step[0], Stats.Median(step.Skip(1)), bare[0], Stats.Median(bare.Skip(1)),
+            Stats.Median(endToEndCpu.Skip(1)), Stats.Median(stepCpu.Skip(1)), Stats.Median(bareCpu.Skip(1)));
     }
 
     /// <summary>A DOCX of exactly <paramref name="pages"/> pages (page breaks), each a paragraph of real Chinese news text.</summary>

@@ -7,12 +7,43 @@ if (args is ["search-load", ..]) return await SearchLoadBenchmark.RunAsync(args[
 if (args is ["reads", ..]) return await ReadsBenchmark.RunAsync(args[1..]);
 if (args is ["encode-steps", var stepsDir, ..])
 {
-    // Where one page's CPU goes, step by step (also printed by the ingest benchmark): encode-steps <folder> [pages | file.pdf]
+    // Where one page's CPU goes, step by step (also printed by the ingest benchmark):
+    // encode-steps <folder> [pages | file.pdf | latin pages | scanned pages]
     var pdf = Path.Combine(stepsDir, "steps.pdf");
     Directory.CreateDirectory(stepsDir);
+    int PagesArg(int i) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : 100;
     if (args.Length > 2 && args[2].EndsWith(".pdf", StringComparison.Ordinal)) pdf = args[2];
-    else BenchPdf.Write(pdf, "基准文档 Encode steps", args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
+    else if (args.Length > 2 && args[2] == "latin") BenchPdf.WriteLatin(pdf, "Latin encode steps", PagesArg(3));
+    else if (args.Length > 2 && args[2] == "scanned")
+    {
+        var text = Path.Combine(stepsDir, "steps-text.pdf");
+        BenchPdf.Write(text, "基准文档 Encode steps", PagesArg(3));
+        await BenchPdf.WriteScannedAsync(pdf, text, Path.Combine(stepsDir, "scan"));
+    }
+    else BenchPdf.Write(pdf, "基准文档 Encode steps", PagesArg(2));
     EncodeSteps.Print(await EncodeSteps.RunAsync(pdf, Path.Combine(stepsDir, "steps")));
+    return 0;
+}
+if (args is ["webp-knobs", var ppmDir, ..])
+{
+    // libwebp settings against CPU and bytes on rendered pages (p-*.ppm as encode-steps leaves them): webp-knobs <folder>
+    var files = Directory.GetFiles(ppmDir, "p-*.ppm").Order(StringComparer.Ordinal).Take(20).ToArray();
+    var bitmaps = files.Select(f => Wenku.Conversion.PreviewEncoder.ReadRendered(f)!).ToArray();
+    (string, float, int, (int, int)[])[] knobs =
+    [
+        ("m0 q75 (ours)", 75, 0, []), ("m0 q75 again", 75, 0, []), ("m1", 75, 1, []), ("m2", 75, 2, []),
+        ("m0 segments 1", 75, 0, [(6, 1)]), ("m0 sns 0", 75, 0, [(7, 0)]), ("m0 filter 0", 75, 0, [(8, 0)]),
+        ("m0 partitions 3", 75, 0, [(18, 3)]), ("m0 preprocessing 0", 75, 0, [(17, 0)]), ("m0 q50", 50, 0, []), ("m0 q90", 90, 0, []),
+        ("m0 thread_level 1", 75, 0, [(21, 1)]), ("m0 low_memory", 75, 0, [(22, 1)]),
+    ];
+    foreach (var (name, q, m, tuning) in knobs)
+    {
+        long bytes = 0;
+        var before = ThreadClock.Nanoseconds();
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var bitmap in bitmaps) bytes += Wenku.Conversion.LibWebp.Encode(bitmap, q, m, tuning)?.Length ?? 0;
+        Console.WriteLine($"{name,-24} {(ThreadClock.Nanoseconds() - before) / 1e6 / bitmaps.Length,7:0.0} ms CPU/page {wall.Elapsed.TotalMilliseconds / bitmaps.Length,7:0.0} ms wall  {bytes / 1024.0 / bitmaps.Length,7:0.0} KB");
+    }
     return 0;
 }
 var settings = BenchSettings.Parse(args);

@@ -76,4 +76,48 @@ public sealed class PreviewEncoderTests
         Enumerable.Range(row - 1, 3).Min(y => small.GetPixel(width / 2, y).Red).ShouldBeLessThan((byte)200);
         small.GetPixel(width / 2, height / 4).Red.ShouldBeGreaterThan((byte)240);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(17, 2)]
+    [InlineData(990, 4)]
+    public void A_ppm_page_is_read_pixel_for_pixel(int width, int height)
+    {
+        var rgb = new byte[width * height * 3];
+        new Random(width * 31 + height).NextBytes(rgb);
+        var path = Path.Combine(Path.GetTempPath(), $"wenku-ppm-{Guid.NewGuid():N}.ppm");
+        File.WriteAllBytes(path, [.. System.Text.Encoding.ASCII.GetBytes($"P6\n# pdftoppm\n{width} {height}\n255\n"), .. rgb]);
+        try
+        {
+            using var bitmap = PreviewEncoder.ReadRendered(path)!;
+
+            (bitmap.Width, bitmap.Height, bitmap.ColorType).ShouldBe((width, height, SKColorType.Rgba8888));
+            for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var i = (y * width + x) * 3;
+                    bitmap.GetPixel(x, y).ShouldBe(new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]), $"pixel {x},{y}");
+                }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_ppm_cut_short_is_not_read()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wenku-ppm-{Guid.NewGuid():N}.ppm");
+        File.WriteAllBytes(path, [.. System.Text.Encoding.ASCII.GetBytes("P6\n20 20\n255\n"), .. new byte[20 * 19 * 3]]);
+        try
+        {
+            PreviewEncoder.ReadRendered(path).ShouldBeNull();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
