@@ -208,7 +208,8 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
 
         // ── Embed: the snippet the document page offers, pasted into a blog on another origin.
         var snippet = await page.Locator("textarea[data-embed-snippet]").InputValueAsync();
-        snippet.ShouldStartWith($"<iframe src=\"{site.BaseAddress.ToString().TrimEnd('/')}/embed/{longDoc}\"");
+        // In the reader's language now: the snippet carries it, so the viewer speaks it on any other site.
+        snippet.ShouldStartWith($"<iframe src=\"{site.BaseAddress.ToString().TrimEnd('/')}/embed/{longDoc}?lang=en\"");
         var origin = site.BaseAddress.ToString().TrimEnd('/');
         var embedPage = await walk.OpenAsync(readerContext);
         await walk.GotoAsync(embedPage, $"/embed/{longDoc}", "embed-page");
