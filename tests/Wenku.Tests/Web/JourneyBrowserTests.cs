@@ -222,7 +222,7 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
         var blogPage = await readerContext.NewPageAsync();
         var blogConsole = PageCheck.Listen(blogPage);
         await blogPage.GotoAsync(other.Url);
-        var embed = blogPage.FrameLocator($"iframe[src='{origin}/embed/{longDoc}']");
+        var embed = blogPage.FrameLocator($"iframe[src='{origin}/embed/{longDoc}?lang=en']");
         await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(embed.Locator("img[src*='/page/']")).ToHaveCountAsync(PreviewPages);
         (await embed.Locator("h1").TextContentAsync())!.ShouldContain("线性代数讲义");

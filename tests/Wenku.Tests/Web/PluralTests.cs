@@ -34,7 +34,6 @@ public sealed class PluralTests
     [InlineData(1, "1 document found", "找到 1 篇文档")]
     [InlineData(0, "0 documents found", "找到 0 篇文档")]
     [InlineData(25, "25 documents found", "找到 25 篇文档")]
-    [InlineData(1234, "1,234 documents found", "找到 1,234 篇文档")]
     public void The_search_count_is_singular_for_one_document_in_english(int count, string english, string chinese)
     {
         var T = Localizer();

@@ -224,7 +224,7 @@ public sealed class ReaderBrowserTests(BrowserSite site) : IClassFixture<Browser
             var embedder = embedderSite.Url;
             var console = PageCheck.Listen(page);
             await page.GotoAsync(embedder);
-            var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "']");
+            var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "?lang=zh-CN']");
             try
             {
                 await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
