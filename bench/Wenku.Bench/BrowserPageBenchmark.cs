@@ -119,11 +119,11 @@ public static class BrowserPageBenchmark
 
     public static void Print(Result result)
     {
-        Console.WriteLine($"  (a {result.Pages}-page text PDF; the same page before = previews of version 0, one 1400 px JPEG per page; now = sized WebP/JPEG)");
+        Console.WriteLine($"  (a {result.Pages}-page text PDF; v0 JPEG = previews of version 0, one 1400 px JPEG per page; now = sized WebP/JPEG, gray text pages lossless; both rows with the reader's deferred pages)");
         Console.WriteLine($"  {"profile",-26} {"",-8} {"LCP ms",9} {"CLS",7} {"KB to see 3 pages",18} {"of it images",13} {"images",7}");
         foreach (var (profile, before, now) in result.Rows)
         {
-            foreach (var (label, m) in new[] { ("before", before), ("now", now) })
+            foreach (var (label, m) in new[] { ("v0 JPEG", before), ("now", now) })
                 Console.WriteLine($"  {profile,-26} {label,-8} {m.LcpMs,9:0} {m.Cls,7:0.000} {m.Bytes / 1024.0,18:0} {m.ImageBytes / 1024.0,13:0} {m.Images,7}");
         }
         Console.WriteLine("  targets: CLS < 0.02; under 400 KB for the first three pages on a phone");

@@ -165,6 +165,6 @@ public sealed class PreviewEncoderTests
         levels.Count.ShouldBe(PreviewEncoder.GrayLevels);
         levels.ShouldContain((byte)0);
         levels.ShouldContain((byte)255);
-        levels.ShouldContain((byte)17);
+        levels.ShouldContain((byte)Math.Round(255.0 / (PreviewEncoder.GrayLevels - 1)));
     }
 }

@@ -82,19 +82,21 @@ public sealed class SiteBrowserTests(BrowserSite site) : IClassFixture<BrowserSi
         }
     }
 
-    [Fact]
-    public async Task In_english_on_a_phone_the_header_menus_keep_to_one_line_and_one_hit_is_one_document()
+    [Theory]
+    [InlineData(Wenku.Accounts.Roles.User)]
+    [InlineData(Wenku.Accounts.Roles.Admin)]
+    public async Task In_english_on_a_phone_the_header_menus_keep_to_one_line_and_one_hit_is_one_document(string role)
     {
         await SceneAsync();
         var viewport = BrowserViewport.Phone;
-        var context = await site.SignedInContextAsync("english@sitebrowser.test", viewport);
+        var context = await site.SignedInContextAsync($"english-{role.ToLowerInvariant()}@sitebrowser.test", viewport, role);
         var page = await context.NewPageAsync();
         try
         {
             await page.GotoAsync("/lang/en?returnUrl=" + Uri.EscapeDataString("/search?q=" + Uri.EscapeDataString("线性代数")));
             (await page.Locator("html").GetAttributeAsync("lang")).ShouldBe("en");
             (await page.Locator(".results > .meta").TextContentAsync())!.Trim().ShouldStartWith("1 document found");
-            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, "site-header-english-phone.png") });
+            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-header-english-{role.ToLowerInvariant()}-phone.png") });
             // "English ▾" and the user's name with its arrow: each a single line, not cut short.
             foreach (var summary in new[] { "#lang-menu > summary", "#user-menu > summary" })
             {
@@ -105,8 +107,8 @@ public sealed class SiteBrowserTests(BrowserSite site) : IClassFixture<BrowserSi
                 lines.ShouldBeLessThan(1.5, $"{summary} takes {lines:0.0} lines");
             }
             (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(viewport.Width);
-            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, "site-header-english-phone.png") });
-            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, "site-search-one-hit-english-phone.png") });
+            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-header-english-{role.ToLowerInvariant()}-phone.png") });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-search-one-hit-english-{role.ToLowerInvariant()}-phone.png") });
         }
         finally
         {
