@@ -37,6 +37,19 @@
     els.forEach(function (el) { el.setAttribute('srcset', el.getAttribute('data-srcset')); el.removeAttribute('data-srcset'); });
     if (img.hasAttribute('data-src')) { img.setAttribute('src', img.getAttribute('data-src')); img.removeAttribute('data-src'); }
   }
+  // Below the reader (related documents, more from this uploader) the covers' own lazy loading would also start
+  // 1,250 px ahead; those that have not started yet (farther than that) wait for the same half window.
+  Array.prototype.forEach.call(document.querySelectorAll('img[loading="lazy"]'), function (img) {
+    if (reader.contains(img) || img.complete || img.getBoundingClientRect().top < window.innerHeight + 1400) return;
+    var picture = img.parentNode && img.parentNode.tagName === 'PICTURE' ? img.parentNode : null;
+    if (picture) Array.prototype.forEach.call(picture.querySelectorAll('source[srcset]'), function (el) { el.setAttribute('data-srcset', el.getAttribute('srcset')); el.removeAttribute('srcset'); });
+    img.setAttribute('data-src', img.getAttribute('src'));
+    // A blank of the same proportions holds the cover's box.
+    img.setAttribute('src', 'data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 viewBox=%270 0 ' +
+      (img.getAttribute('width') || 1) + ' ' + (img.getAttribute('height') || 1) + '%27/%3E');
+    img.removeAttribute('loading');
+    waiting.push(img);
+  });
   if (waiting.length) {
     if ('IntersectionObserver' in window) {
       var near = new IntersectionObserver(function (entries) {
