@@ -114,6 +114,11 @@ public static class BrowserPageBenchmark
             () => { const r = performance.getEntriesByType('resource').filter(e => e.initiatorType === 'img' || /\/page\/|\/cover/.test(e.name));
                     return [Math.round(r.reduce((s, e) => s + (e.transferSize || 0), 0)), r.length]; }
             """);
+        if (Environment.GetEnvironmentVariable("WENKU_BENCH_SHOW_IMAGES") == "1")
+            Console.WriteLine("    images: " + await page.EvaluateAsync<string>("""
+                () => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'img' || /\/page\/|\/cover/.test(e.name))
+                    .map(e => new URL(e.name).pathname + ' ' + Math.round(e.transferSize / 1024) + ' KB').join(', ') + ' | scrollY ' + window.scrollY
+                """));
         return new Measure(lcp, cls, bytes, images[0], (int)images[1]);
     }
 

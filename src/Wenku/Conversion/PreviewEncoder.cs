@@ -84,12 +84,13 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
 
     /// <summary>
     /// Gray levels of a page without colour in its phone WebP. Anti-aliased black text on white needs few. Measured on a
-    /// 720 px bench text page (PSNR of the luma against the full-gray page; lossy q75 today: 130 KB, 38.9 dB; q60: 36.7 dB):
-    /// 16 levels 94 KB, 39.6 dB; 12 levels 80 KB, 37.1 dB; 8 levels 67 KB, 33.4 dB (edges visibly stepped). At 12 the
-    /// glyphs look the same as at 16 at 1:1 and 2:1 and the page is 39 % smaller than lossy; that is what brings three
-    /// pages on a phone under 400 KB (issue 14).
+    /// 720 px bench text page (PSNR of the luma against the full-gray page; lossy q75 today: 130 KB, 38.9 dB; q60: 103 KB,
+    /// 36.7 dB): 16 levels 94 KB, 39.6 dB; 12 levels 80 KB, 37.1 dB; 10 levels 74 KB, 35.0 dB; 8 levels 67 KB, 33.4 dB
+    /// (edges visibly stepped). At 10 the glyphs look the same as at 16 at 1:1 (the lower PSNR is the half-tones of
+    /// glyph edges rounded to a coarser step, not blur or ringing) and the page is ~43 % smaller than lossy: what brings
+    /// the pages a phone scrolls through to see three under 400 KB (issue 14). Raise it if a page type shows banding.
     /// </summary>
-    public const int GrayLevels = 12;
+    public const int GrayLevels = 10;
 
     /// <summary>
     /// The phone WebP of a page: most pages are black text on white, and for a page without colour a lossless image of
