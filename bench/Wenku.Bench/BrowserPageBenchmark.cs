@@ -114,16 +114,21 @@ public static class BrowserPageBenchmark
             () => { const r = performance.getEntriesByType('resource').filter(e => e.initiatorType === 'img' || /\/page\/|\/cover/.test(e.name));
                     return [Math.round(r.reduce((s, e) => s + (e.transferSize || 0), 0)), r.length]; }
             """);
+        if (Environment.GetEnvironmentVariable("WENKU_BENCH_SHOW_IMAGES") == "1")
+            Console.WriteLine("    images: " + await page.EvaluateAsync<string>("""
+                () => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'img' || /\/page\/|\/cover/.test(e.name))
+                    .map(e => new URL(e.name).pathname + ' ' + Math.round(e.transferSize / 1024) + ' KB').join(', ') + ' | scrollY ' + window.scrollY
+                """));
         return new Measure(lcp, cls, bytes, images[0], (int)images[1]);
     }
 
     public static void Print(Result result)
     {
-        Console.WriteLine($"  (a {result.Pages}-page text PDF; the same page before = previews of version 0, one 1400 px JPEG per page; now = sized WebP/JPEG)");
+        Console.WriteLine($"  (a {result.Pages}-page text PDF; v0 JPEG = previews of version 0, one 1400 px JPEG per page; now = sized WebP/JPEG, gray text pages lossless; both rows with the reader's deferred pages)");
         Console.WriteLine($"  {"profile",-26} {"",-8} {"LCP ms",9} {"CLS",7} {"KB to see 3 pages",18} {"of it images",13} {"images",7}");
         foreach (var (profile, before, now) in result.Rows)
         {
-            foreach (var (label, m) in new[] { ("before", before), ("now", now) })
+            foreach (var (label, m) in new[] { ("v0 JPEG", before), ("now", now) })
                 Console.WriteLine($"  {profile,-26} {label,-8} {m.LcpMs,9:0} {m.Cls,7:0.000} {m.Bytes / 1024.0,18:0} {m.ImageBytes / 1024.0,13:0} {m.Images,7}");
         }
         Console.WriteLine("  targets: CLS < 0.02; under 400 KB for the first three pages on a phone");

@@ -20,8 +20,8 @@ internal static unsafe class LibWebp
     // Offsets into WebPPicture (encode.h, stable across 1.x: the padding fields keep them): the size, and the writer
     // with its custom pointer. The structs are allocated larger than the library's own sizes (WebPConfig 116 bytes,
     // WebPPicture 256, WebPMemoryWriter 32) and filled by its init functions.
-    private const int PictureWidth = 8, PictureHeight = 12, PictureWriter = 96, PictureCustomPtr = 104;
-    private const int ConfigMethod = 2; // int index: lossless, quality (float), method
+    private const int PictureUseArgb = 0, PictureWidth = 8, PictureHeight = 12, PictureWriter = 96, PictureCustomPtr = 104;
+    private const int ConfigLossless = 0, ConfigMethod = 2; // int index: lossless, quality (float), method
 
     /// <summary>int fields of WebPConfig after <c>method</c> (encode.h): segments, spatial noise shaping, loop filter, entropy passes.</summary>
     public const int ConfigSegments = 6, ConfigSnsStrength = 7, ConfigFilterStrength = 8, ConfigPass = 15, ConfigPartitions = 18;
@@ -34,6 +34,16 @@ internal static unsafe class LibWebp
     private static nint _write;
 
     /// <summary>
+    /// Encodes an opaque 8-bit RGBA or BGRA bitmap as lossless WebP (VP8L) with <paramref name="effort"/> (0 … 100) and
+    /// <paramref name="method"/>; an image of at most 256 colours is stored with a palette. Null as for <see cref="Encode"/>.
+    /// </summary>
+    public static byte[]? EncodeLossless(SKBitmap bitmap, float effort, int method)
+    {
+        if (!Available) return null;
+        return EncodeCore(bitmap, effort, method, null, lossless: true);
+    }
+
+    /// <summary>
     /// Encodes an opaque 8-bit RGBA or BGRA bitmap as lossy WebP at <paramref name="quality"/> and
     /// <paramref name="method"/> (0 fastest … 6 smallest); null when the library is missing or refuses.
     /// </summary>
@@ -43,7 +53,7 @@ internal static unsafe class LibWebp
         return EncodeCore(bitmap, quality, method, tuning);
     }
 
-    private static byte[]? EncodeCore(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null)
+    private static byte[]? EncodeCore(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null, bool lossless = false)
     {
         if (bitmap.ColorType is not (SKColorType.Rgba8888 or SKColorType.Bgra8888 or SKColorType.Rgb888x)) return null;
         var config = stackalloc int[64];
@@ -52,9 +62,12 @@ internal static unsafe class LibWebp
         new Span<byte>(picture, 512).Clear();
         new Span<byte>(writer, 64).Clear();
         if (WebPConfigInitInternal(config, 0, quality, AbiVersion) == 0) return null;
+        config[ConfigLossless] = lossless ? 1 : 0;
         config[ConfigMethod] = method;
         foreach (var (field, value) in tuning ?? []) config[field] = value;
         if (WebPPictureInitInternal(picture, AbiVersion) == 0) return null;
+        // Lossless keeps the pixels as ARGB; lossy converts them to YUV on import.
+        *(int*)(picture + PictureUseArgb) = lossless ? 1 : 0;
         *(int*)(picture + PictureWidth) = bitmap.Width;
         *(int*)(picture + PictureHeight) = bitmap.Height;
         try

@@ -208,10 +208,13 @@ public static class FindAndEmbed
 
     /// <summary>
     /// The HTML another site pastes to show the preview of document <paramref name="id"/>: an iframe of
-    /// <c>/embed/{id}</c>. The same text in oEmbed's <c>html</c> and in the document page's embed box.
+    /// <c>/embed/{id}</c>. The same text in oEmbed's <c>html</c> and in the document page's embed box. It carries the
+    /// language it was asked in (<c>?lang=</c>: the reader's language on the document page, oEmbed's <c>lang</c> parameter
+    /// or its caller's <c>Accept-Language</c>), so the viewer speaks what the embedding page chose, whatever the language
+    /// cookie of the person who later looks at it (<see cref="Web.Localization.EmbedCultureProvider"/>).
     /// </summary>
     public static string EmbedSnippet(string origin, long id, string title, int width = EmbedWidth, int height = EmbedHeight) =>
-        $"<iframe src=\"{origin}/embed/{id}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" allowfullscreen " +
+        $"<iframe src=\"{origin}/embed/{id}?lang={Web.Localization.SiteCultures.HtmlLang}\" width=\"{width}\" height=\"{height}\" style=\"border:0\" loading=\"lazy\" allowfullscreen " +
         $"title=\"{System.Net.WebUtility.HtmlEncode(title)}\"></iframe>";
 
     /// <summary>The document id of <c>{this site}/d/{id}</c> or <c>/embed/{id}</c>; null for any other URL.</summary>

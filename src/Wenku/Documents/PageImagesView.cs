@@ -5,8 +5,25 @@ namespace Wenku.Documents;
 /// width and height so nothing moves while it loads; sized documents (<see cref="PreviewVersions.Sized"/>) offer the
 /// phone and desktop sizes in WebP and JPEG, older ones their one JPEG.
 /// </summary>
-public sealed record PageImagesView(Document Doc, IReadOnlyList<DocumentPage> Pages, bool AsDrawing = false)
+/// With <paramref name="Deferred"/> (the reader, whose script loads them), pages past the first
+/// <see cref="EagerPages"/> are sent inside <c>&lt;noscript&gt;</c> behind a blank placeholder of the same size:
+/// without JavaScript the browser shows them as usual (lazily); with it, reader.js fetches each only when it comes near
+/// the window — Chromium's own lazy loading starts ~1,250 px (2½ phone pages) ahead, which a phone pays for in bytes.
+public sealed record PageImagesView(Document Doc, IReadOnlyList<DocumentPage> Pages, bool AsDrawing = false, bool Deferred = false)
 {
+    /// <summary>Pages the reader fetches at once: the first (the largest paint) and the one a phone shows under it.</summary>
+    public const int EagerPages = 2;
+
+    /// <summary>Whether the page at <paramref name="index"/> (0-based) waits for the reader's script.</summary>
+    public bool Defers(int index) => Deferred && !AsDrawing && index >= EagerPages;
+
+    /// <summary>
+    /// A blank image of the page's proportions, inline (no request; <c>img-src data:</c> allows it): it holds the page's
+    /// place, so nothing moves when the real image replaces it.
+    /// </summary>
+    public static string Placeholder(DocumentPage page) =>
+        $"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {page.Width} {page.Height}'/%3E";
+
     /// <summary>The width of a phone-size image (the desktop one is <see cref="DocumentPage.Width"/>, about 1400).</summary>
     public const int PhoneWidth = 720;
 

@@ -7,6 +7,62 @@
   var reader = document.getElementById('reader');
   if (!reader) return;
   var pagesBox = reader.querySelector('[data-reader-pages]');
+
+  // Pages past the first two come inside <noscript> (shown as they are without a script) behind a blank placeholder of
+  // the same size. Each is put in its placeholder's place with its sources set aside, so it fetches nothing, and is
+  // fetched when it comes within half a window of the screen — Chromium's own lazy loading would start ~2½ phone pages
+  // ahead. Placeholder and image share one box: nothing moves.
+  var later = Array.prototype.slice.call(reader.querySelectorAll('img.page-later[data-later]'));
+  var waiting = [];
+  later.forEach(function (placeholder) {
+    var source = reader.querySelector('noscript[data-later="' + placeholder.getAttribute('data-later') + '"]');
+    if (!source) return;
+    var box = document.createElement('template');
+    box.innerHTML = source.textContent; // our own markup, encoded by the server; inert inside a template
+    var fragment = box.content;
+    Array.prototype.forEach.call(fragment.querySelectorAll('[srcset]'), function (el) { el.setAttribute('data-srcset', el.getAttribute('srcset')); el.removeAttribute('srcset'); });
+    var img = fragment.querySelector('img[data-page]');
+    if (!img) return;
+    img.setAttribute('data-src', img.getAttribute('src'));
+    img.setAttribute('src', placeholder.getAttribute('src'));
+    img.removeAttribute('loading');
+    placeholder.parentNode.replaceChild(fragment, placeholder);
+    source.parentNode.removeChild(source);
+    waiting.push(img);
+  });
+  function fetchPage(img) {
+    var picture = img.parentNode && img.parentNode.tagName === 'PICTURE' ? img.parentNode : null;
+    var els = picture ? Array.prototype.slice.call(picture.querySelectorAll('[data-srcset]')) : [];
+    if (img.hasAttribute('data-srcset') && els.indexOf(img) < 0) els.push(img);
+    els.forEach(function (el) { el.setAttribute('srcset', el.getAttribute('data-srcset')); el.removeAttribute('data-srcset'); });
+    if (img.hasAttribute('data-src')) { img.setAttribute('src', img.getAttribute('data-src')); img.removeAttribute('data-src'); }
+  }
+  // Below the reader (related documents, more from this uploader) the covers' own lazy loading would also start
+  // 1,250 px ahead; those that have not started yet (farther than that) wait for the same half window.
+  Array.prototype.forEach.call(document.querySelectorAll('img[loading="lazy"]'), function (img) {
+    if (reader.contains(img) || img.complete || img.getBoundingClientRect().top < window.innerHeight + 1400) return;
+    var picture = img.parentNode && img.parentNode.tagName === 'PICTURE' ? img.parentNode : null;
+    if (picture) Array.prototype.forEach.call(picture.querySelectorAll('source[srcset]'), function (el) { el.setAttribute('data-srcset', el.getAttribute('srcset')); el.removeAttribute('srcset'); });
+    img.setAttribute('data-src', img.getAttribute('src'));
+    // A blank of the same proportions holds the cover's box.
+    img.setAttribute('src', 'data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 viewBox=%270 0 ' +
+      (img.getAttribute('width') || 1) + ' ' + (img.getAttribute('height') || 1) + '%27/%3E');
+    img.removeAttribute('loading');
+    waiting.push(img);
+  });
+  if (waiting.length) {
+    if ('IntersectionObserver' in window) {
+      var near = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { if (e.isIntersecting) { near.unobserve(e.target); fetchPage(e.target); } });
+      }, { rootMargin: '50% 0px 50% 0px' });
+      waiting.forEach(function (img) { near.observe(img); });
+    } else {
+      waiting.forEach(fetchPage);
+    }
+  }
+  // Printing shows every page.
+  window.addEventListener('beforeprint', function () { waiting.forEach(fetchPage); });
+
   var images = Array.prototype.slice.call(reader.querySelectorAll('img[data-page]'));
   var counter = reader.querySelector('[data-reader-counter]');
   var template = counter ? counter.getAttribute('data-template') : null;
@@ -63,13 +119,20 @@
     Array.prototype.forEach.call(pagesBox.querySelectorAll('img[sizes], source[sizes]'), function (el) { el.setAttribute('sizes', sizes[level]); });
     // A phone shows the phone-size image at fit and 100 %; zoomed to 150 % it picks from the srcset like any screen.
     Array.prototype.forEach.call(pagesBox.querySelectorAll('source[data-phone]'), function (el) { el.setAttribute('media', level === '150' ? 'not all' : el.getAttribute('data-phone')); });
-    Array.prototype.forEach.call(tools.querySelectorAll('[data-zoom]'), function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-zoom') === level)); });
+    press(level);
     var keep = document.getElementById('page-' + current);
     if (keep) keep.scrollIntoView({ block: 'start' });
   }
 
+  function press(level) {
+    Array.prototype.forEach.call(tools.querySelectorAll('[data-zoom]'), function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-zoom') === level)); });
+  }
+
   reader.classList.add('scripted');
   if (tools) {
+    // Narrower than the 50rem reading column (a phone), the page at 100 % already fills the width: "fit" is what is shown.
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    if (pagesBox && pagesBox.clientWidth < 50 * rem) press('fit');
     Array.prototype.forEach.call(tools.querySelectorAll('[data-zoom]'), function (b) {
       b.addEventListener('click', function () { zoom(b.getAttribute('data-zoom')); });
     });
@@ -123,5 +186,10 @@
 
   // Opened at #page-n (the jump form without a script, a shared link): the counter starts there.
   var m = /^#page-(\d+)$/.exec(location.hash);
-  if (m && document.getElementById('page-' + m[1])) { current = opened = Number(m[1]); if (counter && template) counter.textContent = template.replace('{0}', m[1]); }
+  if (m && document.getElementById('page-' + m[1])) {
+    current = opened = Number(m[1]);
+    if (counter && template) counter.textContent = template.replace('{0}', m[1]);
+    // A page that came from <noscript> did not exist while the browser looked for the fragment.
+    if (later.length) document.getElementById('page-' + m[1]).scrollIntoView({ block: 'start' });
+  }
 })();

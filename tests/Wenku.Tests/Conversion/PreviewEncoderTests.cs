@@ -120,4 +120,96 @@ public sealed class PreviewEncoderTests
             File.Delete(path);
         }
     }
+
+    /// <summary>A phone-size page of black text lines on white, as pdftoppm renders a text PDF (anti-aliased, exactly gray).</summary>
+    private static SKBitmap TextPage(SKColor? ink = null)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(PreviewEncoder.PhoneWidth, 1018, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(SKColors.White);
+        using var font = new SKFont(SKTypeface.Default, 15);
+        using var paint = new SKPaint { Color = ink ?? SKColors.Black, IsAntialias = true };
+        for (var line = 0; line < 50; line++)
+            canvas.DrawText($"Line {line}: the quick brown fox jumps over the lazy dog, 0123456789 times.", 40, 40 + line * 19, font, paint);
+        return bitmap;
+    }
+
+    private static string WebpKind(byte[] webp) => System.Text.Encoding.ASCII.GetString(webp, 12, 4);
+
+    [Fact]
+    public void A_text_page_without_colour_gets_a_smaller_lossless_gray_phone_webp_that_keeps_its_ink()
+    {
+        using var page = TextPage();
+        var lossy = _encoder.Encode(page, "WebP");
+
+        var (bytes, encoding) = _encoder.EncodePhoneWebp(page);
+
+        encoding.ShouldBe(PreviewEncoder.PhoneWebp.GrayPalette);
+        WebpKind(bytes).ShouldBe("VP8L");
+        bytes.Length.ShouldBeLessThan(lossy.Length);
+        using var decoded = SKBitmap.Decode(bytes);
+        (decoded.Width, decoded.Height).ShouldBe((PreviewEncoder.PhoneWidth, 1018));
+        PreviewEncoder.IsGray(decoded).ShouldBeTrue();
+        // The glyphs are still there and still black: the darkest pixel of the first line, the white margin.
+        Enumerable.Range(40, 300).SelectMany(x => Enumerable.Range(28, 14).Select(y => decoded.GetPixel(x, y).Red)).Min().ShouldBeLessThan((byte)40);
+        decoded.GetPixel(10, 10).Red.ShouldBe((byte)255);
+    }
+
+    [Fact]
+    public void A_page_with_colour_keeps_a_lossy_phone_webp_with_its_colour()
+    {
+        using var page = Page();
+        using var phone = PreviewEncoder.Downscale(page, PreviewEncoder.PhoneWidth);
+        PreviewEncoder.IsGray(phone).ShouldBeFalse();
+
+        var (bytes, encoding) = _encoder.EncodePhoneWebp(phone);
+
+        encoding.ShouldBe(PreviewEncoder.PhoneWebp.Lossy);
+        WebpKind(bytes).ShouldBe("VP8 ");
+        using var decoded = SKBitmap.Decode(bytes);
+        decoded.GetPixel(145, 109).Blue.ShouldBeGreaterThan((byte)180);
+        decoded.GetPixel(145, 109).Red.ShouldBeLessThan((byte)80);
+    }
+
+    [Fact]
+    public void Coloured_text_is_not_turned_gray()
+    {
+        using var page = TextPage(new SKColor(200, 20, 20));
+        _encoder.EncodePhoneWebp(page).Encoding.ShouldBe(PreviewEncoder.PhoneWebp.Lossy);
+    }
+
+    [Fact]
+    public void A_gray_photograph_stays_lossy_where_a_palette_image_would_be_larger()
+    {
+        // A scanned photo: smooth shading with grain, no colour. Sixteen levels would band it and cost more bytes.
+        using var photo = new SKBitmap(new SKImageInfo(PreviewEncoder.PhoneWidth, 1018, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var random = new Random(7);
+        for (var y = 0; y < photo.Height; y++)
+            for (var x = 0; x < photo.Width; x++)
+            {
+                var l = (byte)Math.Clamp(128 + 90 * Math.Sin(x / 37.0) * Math.Cos(y / 53.0) + random.Next(-12, 13), 0, 255);
+                photo.SetPixel(x, y, new SKColor(l, l, l));
+            }
+        PreviewEncoder.IsGray(photo).ShouldBeTrue();
+
+        var (bytes, encoding) = _encoder.EncodePhoneWebp(photo);
+
+        encoding.ShouldBe(PreviewEncoder.PhoneWebp.Lossy);
+        WebpKind(bytes).ShouldBe("VP8 ");
+    }
+
+    [Fact]
+    public void Gray_levels_are_evenly_spaced_and_keep_black_and_white()
+    {
+        using var ramp = new SKBitmap(new SKImageInfo(256, 1, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var x = 0; x < 256; x++) ramp.SetPixel(x, 0, new SKColor((byte)x, (byte)x, (byte)x));
+
+        using var gray = PreviewEncoder.ToGrayLevels(ramp, PreviewEncoder.GrayLevels);
+
+        var levels = Enumerable.Range(0, 256).Select(x => gray.GetPixel(x, 0).Red).Distinct().ToList();
+        levels.Count.ShouldBe(PreviewEncoder.GrayLevels);
+        levels.ShouldContain((byte)0);
+        levels.ShouldContain((byte)255);
+        levels.ShouldContain((byte)Math.Round(255.0 / (PreviewEncoder.GrayLevels - 1)));
+    }
 }

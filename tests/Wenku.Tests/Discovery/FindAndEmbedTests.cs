@@ -219,7 +219,7 @@ public sealed class FindAndEmbedTests(SmallSitemapSite site) : IClassFixture<Sma
         json.GetProperty("thumbnail_url").GetString().ShouldBe($"http://localhost/d/{id}/page/1.jpg");
         var width = json.GetProperty("width").GetInt32();
         var iframe = Html.Parse(json.GetProperty("html").GetString()!).One("iframe");
-        iframe.GetAttribute("src").ShouldBe($"http://localhost/embed/{id}");
+        iframe.GetAttribute("src").ShouldBe($"http://localhost/embed/{id}?lang=zh-CN");
         iframe.GetAttribute("width").ShouldBe(width.ToString(System.Globalization.CultureInfo.InvariantCulture));
         iframe.GetAttribute("title").ShouldBe("嵌入 <b>标题</b>");
         JsonDocument.Parse(await client.GetStringAsync($"/oembed?url={url}&format=json&maxwidth=300")).RootElement.GetProperty("width").GetInt32().ShouldBe(300);
@@ -229,6 +229,42 @@ public sealed class FindAndEmbedTests(SmallSitemapSite site) : IClassFixture<Sma
         (await client.GetAsync($"/oembed?url={Uri.EscapeDataString("http://localhost/search?q=x")}&format=json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await client.GetAsync($"/oembed?url={Uri.EscapeDataString("http://localhost/d/987654")}&format=json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await client.GetAsync("/oembed?format=json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Embed_speaks_the_embedding_pages_language_not_the_readers_cookie()
+    {
+        var uploader = await site.CreateUserAsync("embed-lang@test.local");
+        var id = await site.AddAsync(uploader, title: "嵌入语言", pages: 3, previewPages: 2);
+        var client = site.CreateClient();
+        string LangOf(string html) => Html.Parse(html).DocumentElement.GetAttribute("lang")!;
+        async Task<string> GetAsync(string url, string? cookie = null, string? acceptLanguage = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (cookie is not null) request.Headers.Add("Cookie", $".AspNetCore.Culture={Uri.EscapeDataString(cookie)}");
+            if (acceptLanguage is not null) request.Headers.Add("Accept-Language", acceptLanguage);
+            var response = await client.SendAsync(request);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        // A reader who reads this site in English opens a Chinese blog with our viewer: the viewer stays Chinese …
+        LangOf(await GetAsync($"/embed/{id}", cookie: "c=en|uic=en")).ShouldBe("zh-CN");
+        // … while the document page itself follows their cookie.
+        LangOf(await GetAsync($"/d/{id}", cookie: "c=en|uic=en")).ShouldBe("en");
+        // The embedding page's choice (the snippet's ?lang=) wins; without one, the browser's languages.
+        var english = Html.Parse(await GetAsync($"/embed/{id}?lang=en", cookie: "c=zh-CN|uic=zh-CN"));
+        english.DocumentElement.GetAttribute("lang").ShouldBe("en");
+        english.One("a[data-action=read-on-site]").TextContent.ShouldStartWith("Read it all on");
+        english.One(".embed-bar .meta").TextContent.ShouldStartWith("3 pages ·");
+        var single = await site.AddAsync(uploader, title: "单页文档", pages: 1, previewPages: 1);
+        Html.Parse(await GetAsync($"/embed/{single}?lang=en")).One(".embed-bar .meta").TextContent.ShouldStartWith("1 page ·");
+        LangOf(await GetAsync($"/embed/{id}", acceptLanguage: "en-US,en;q=0.9")).ShouldBe("en");
+
+        // oEmbed hands out a snippet in the language it was asked for, which the viewer then speaks.
+        var url = Uri.EscapeDataString($"http://localhost/d/{id}");
+        var json = JsonDocument.Parse(await GetAsync($"/oembed?url={url}&format=json&lang=en", cookie: "c=zh-CN|uic=zh-CN")).RootElement;
+        Html.Parse(json.GetProperty("html").GetString()!).One("iframe").GetAttribute("src").ShouldBe($"http://localhost/embed/{id}?lang=en");
     }
 
     [Fact]

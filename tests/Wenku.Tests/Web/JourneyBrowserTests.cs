@@ -208,7 +208,8 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
 
         // ── Embed: the snippet the document page offers, pasted into a blog on another origin.
         var snippet = await page.Locator("textarea[data-embed-snippet]").InputValueAsync();
-        snippet.ShouldStartWith($"<iframe src=\"{site.BaseAddress.ToString().TrimEnd('/')}/embed/{longDoc}\"");
+        // In the reader's language now: the snippet carries it, so the viewer speaks it on any other site.
+        snippet.ShouldStartWith($"<iframe src=\"{site.BaseAddress.ToString().TrimEnd('/')}/embed/{longDoc}?lang=en\"");
         var origin = site.BaseAddress.ToString().TrimEnd('/');
         var embedPage = await walk.OpenAsync(readerContext);
         await walk.GotoAsync(embedPage, $"/embed/{longDoc}", "embed-page");
@@ -221,7 +222,7 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
         var blogPage = await readerContext.NewPageAsync();
         var blogConsole = PageCheck.Listen(blogPage);
         await blogPage.GotoAsync(other.Url);
-        var embed = blogPage.FrameLocator($"iframe[src='{origin}/embed/{longDoc}']");
+        var embed = blogPage.FrameLocator($"iframe[src='{origin}/embed/{longDoc}?lang=en']");
         await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(embed.Locator("img[src*='/page/']")).ToHaveCountAsync(PreviewPages);
         (await embed.Locator("h1").TextContentAsync())!.ShouldContain("线性代数讲义");

@@ -224,7 +224,7 @@ public sealed class ReaderBrowserTests(BrowserSite site) : IClassFixture<Browser
             var embedder = embedderSite.Url;
             var console = PageCheck.Listen(page);
             await page.GotoAsync(embedder);
-            var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "']");
+            var embed = page.FrameLocator("iframe[src$='/embed/" + scene.Document + "?lang=zh-CN']");
             try
             {
                 await Assertions.Expect(embed.Locator("#page-1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
@@ -239,6 +239,111 @@ public sealed class ReaderBrowserTests(BrowserSite site) : IClassFixture<Browser
             // The browser refuses to show the document page in a frame (DENY): an error page stands in for it.
             page.Frames.Single(f => f.Name == "page").Url.ShouldStartWith("chrome-error:");
             await page.ScreenshotAsync(new() { Path = Shot($"embedded-{width}"), FullPage = true });
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_phone_fetches_pages_far_below_only_when_the_reader_scrolls_near_them()
+    {
+        var scene = await SceneAsync();
+        var context = await site.ContextAsync(BrowserViewport.Phone);
+        try
+        {
+            var page = await context.NewPageAsync();
+            var problems = PageCheck.Listen(page);
+            var fetched = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
+            page.Request += (_, r) =>
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(r.Url, @"/d/\d+/page/(\d+)\.");
+                if (m.Success) fetched[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = true;
+            };
+            await page.GotoAsync($"/d/{scene.Document}", new() { WaitUntil = WaitUntilState.Load });
+            await page.WaitForTimeoutAsync(1000);
+            // 390 px wide, a page is ~530 px high: pages 1 and 2 load at once; 5 and 6 lie three screens below and wait
+            // (Chromium's own lazy loading, 1,250 px ahead, would already have taken page 4).
+            fetched.Keys.ShouldContain(1);
+            fetched.Keys.ShouldNotContain(5);
+            fetched.Keys.ShouldNotContain(6);
+            (await page.Locator("img.page-later").CountAsync()).ShouldBe(0, "reader.js put every page in its placeholder's place");
+            (await page.Locator("#reader img[data-page]").CountAsync()).ShouldBe(6);
+
+            // Reading down, a screen at a time: each page arrives before it is on screen, and all six are shown.
+            for (var i = 0; i < 30 && await page.EvaluateAsync<bool>("() => document.getElementById('page-6').getBoundingClientRect().bottom > window.innerHeight"); i++)
+            {
+                await page.EvaluateAsync("() => window.scrollBy(0, window.innerHeight * 0.7)");
+                await page.WaitForTimeoutAsync(150);
+            }
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#reader img[data-page]')].every(i => i.complete && i.naturalWidth > 100 && /\\/page\\/\\d+\\./.test(i.currentSrc))",
+                null, new() { Timeout = 20_000 });
+            fetched.Keys.Order().ShouldBe([1, 2, 3, 4, 5, 6]);
+            await page.ScreenshotAsync(new() { Path = Shot("scrolled-phone") });
+            problems.ShouldBeEmpty();
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public async Task Without_javascript_every_preview_page_is_shown(string width)
+    {
+        var scene = await SceneAsync();
+        var viewport = BrowserViewport.Both.Single(v => v.Name == width);
+        await using var context = await site.Chromium.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = site.BaseAddress.ToString().TrimEnd('/'),
+            ViewportSize = new ViewportSize { Width = viewport.Width, Height = viewport.Height },
+            IsMobile = viewport.IsPhone, HasTouch = viewport.IsPhone, DeviceScaleFactor = viewport.IsPhone ? 2 : 1,
+            Locale = "zh-CN", JavaScriptEnabled = false,
+        });
+        var page = await context.NewPageAsync();
+        var answered = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
+        page.Response += (_, r) =>
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(r.Url, @"/d/\d+/page/(\d+)\.");
+            if (m.Success) answered[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] = r.Status;
+        };
+        await page.GotoAsync($"/d/{scene.Document}");
+        // The blank placeholders are hidden; the <noscript> images are the pages, and each loads as it comes into view.
+        (await page.Locator("img.page-later").First.IsVisibleAsync()).ShouldBeFalse();
+        for (var n = 1; n <= 6; n++)
+        {
+            var image = page.Locator($"#page-{n}");
+            await image.ScrollIntoViewIfNeededAsync();
+            await Assertions.Expect(image).ToBeVisibleAsync();
+            (await image.BoundingBoxAsync())!.Height.ShouldBeGreaterThan(200);
+        }
+        for (var i = 0; i < 50 && answered.Count < 6; i++) await page.WaitForTimeoutAsync(100);
+        answered.Keys.Order().ShouldBe([1, 2, 3, 4, 5, 6]);
+        answered.Values.ShouldAllBe(status => status == 200);
+        await Assertions.Expect(page.Locator("#preview-end")).ToContainTextAsync("全文预览已结束");
+        await page.ScreenshotAsync(new() { Path = Shot($"no-script-{width}") });
+        await page.ScreenshotAsync(new() { Path = Shot($"no-script-{width}-full"), FullPage = true });
+    }
+
+    [Theory]
+    [InlineData("phone", "fit")]
+    [InlineData("desktop", "100")]
+    public async Task The_pressed_zoom_button_says_what_the_page_shows(string width, string pressed)
+    {
+        var scene = await SceneAsync();
+        var context = await site.ContextAsync(BrowserViewport.Both.Single(v => v.Name == width));
+        try
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync($"/d/{scene.Document}");
+            // On a phone the page at "100 %" already fills the width: "fit width" is the one pressed.
+            await Assertions.Expect(page.Locator($"[data-zoom='{pressed}']")).ToHaveAttributeAsync("aria-pressed", "true");
+            (await page.Locator("[data-zoom][aria-pressed=true]").CountAsync()).ShouldBe(1);
+            var pagesWidth = (await page.Locator("[data-reader-pages]").BoundingBoxAsync())!.Width;
+            if (pressed == "fit") (await page.Locator("#page-1").BoundingBoxAsync())!.Width.ShouldBe(pagesWidth, 3);
+            await page.ScreenshotAsync(new() { Path = Shot($"zoom-initial-{width}") });
         }
         finally
         {

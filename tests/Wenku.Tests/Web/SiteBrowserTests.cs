@@ -83,6 +83,40 @@ public sealed class SiteBrowserTests(BrowserSite site) : IClassFixture<BrowserSi
     }
 
     [Theory]
+    [InlineData(Wenku.Accounts.Roles.User)]
+    [InlineData(Wenku.Accounts.Roles.Admin)]
+    public async Task In_english_on_a_phone_the_header_menus_keep_to_one_line_and_one_hit_is_one_document(string role)
+    {
+        await SceneAsync();
+        var viewport = BrowserViewport.Phone;
+        var context = await site.SignedInContextAsync($"english-{role.ToLowerInvariant()}@sitebrowser.test", viewport, role);
+        var page = await context.NewPageAsync();
+        try
+        {
+            await page.GotoAsync("/lang/en?returnUrl=" + Uri.EscapeDataString("/search?q=" + Uri.EscapeDataString("线性代数")));
+            (await page.Locator("html").GetAttributeAsync("lang")).ShouldBe("en");
+            (await page.Locator(".results > .meta").TextContentAsync())!.Trim().ShouldStartWith("1 document found");
+            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-header-english-{role.ToLowerInvariant()}-phone.png") });
+            // "English ▾" and the user's name with its arrow: each a single line, not cut short.
+            foreach (var summary in new[] { "#lang-menu > summary", "#user-menu > summary" })
+            {
+                var lines = await page.EvaluateAsync<double>("""
+                    s => { const e = document.querySelector(s), c = getComputedStyle(e);
+                           return (e.getBoundingClientRect().height - parseFloat(c.paddingTop) - parseFloat(c.paddingBottom)) / parseFloat(c.lineHeight); }
+                    """, summary);
+                lines.ShouldBeLessThan(1.5, $"{summary} takes {lines:0.0} lines");
+            }
+            (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth")).ShouldBeLessThanOrEqualTo(viewport.Width);
+            await page.Locator("header.top").ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-header-english-{role.ToLowerInvariant()}-phone.png") });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserSite.ScreenshotDir, $"site-search-one-hit-english-{role.ToLowerInvariant()}-phone.png") });
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    [Theory]
     [InlineData("desktop")]
     [InlineData("phone")]
     public async Task The_user_menu_opens_without_scrolling_sideways_and_lists_the_readers_pages(string width)

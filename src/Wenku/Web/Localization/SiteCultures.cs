@@ -28,7 +28,13 @@ public static class SiteCultures
 
     public static IServiceCollection AddSiteLocalization(this IServiceCollection services)
     {
+<<<<<<< HEAD
         // The localizer itself comes with AddWenkuCore (the CLI and workers speak too); here only how a request chooses.
+=======
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        // Before the open generic StringLocalizer<T>: English's singular and plural (PluralLocalizer).
+        services.AddSingleton<IStringLocalizer<SharedResource>, PluralLocalizer>();
+>>>>>>> phone
         services.Configure<RequestLocalizationOptions>(o =>
         {
             var cultures = All.Select(c => new CultureInfo(c)).ToList();
@@ -38,10 +44,11 @@ public static class SiteCultures
             o.FallBackToParentCultures = true;
             o.FallBackToParentUICultures = true;
             // ?lang= first (the URL of each hreflang alternate, for search engines and shared links), then the reader's
-            // cookie, then the browser's languages.
+            // cookie, then the browser's languages. The embedded viewer and oEmbed skip the cookie (EmbedCultureProvider).
             o.RequestCultureProviders =
             [
                 new QueryStringRequestCultureProvider { QueryStringKey = "lang", UIQueryStringKey = "lang" },
+                new EmbedCultureProvider(),
                 new CookieRequestCultureProvider(),
                 new AcceptLanguageHeaderRequestCultureProvider(),
             ];
@@ -110,6 +117,25 @@ public static class SiteCultures
         var kept = query.Split('&').Where(p => p.Length > 0 && !p.StartsWith("lang=", StringComparison.OrdinalIgnoreCase) && !p.Equals("lang", StringComparison.OrdinalIgnoreCase));
         var rest = string.Join('&', kept);
         return url[..q] + (rest.Length > 0 ? "?" + rest : "") + (hash < 0 ? "" : url[hash..]);
+    }
+}
+
+/// <summary>
+/// <c>/embed/{id}</c> sits in another site's page and <c>/oembed</c> is asked by another site's server: they speak the
+/// language that site chose — the <c>lang</c> parameter the embed snippet carries (the provider before this one) — else
+/// the browser's <c>Accept-Language</c>, else zh-CN; never this site's language cookie, which is a choice made for
+/// reading here, not for someone else's page.
+/// </summary>
+public sealed class EmbedCultureProvider : RequestCultureProvider
+{
+    private readonly AcceptLanguageHeaderRequestCultureProvider _browser = new();
+
+    public override async Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
+    {
+        var path = httpContext.Request.Path;
+        if (!path.StartsWithSegments("/embed") && !path.StartsWithSegments("/oembed")) return null;
+        _browser.Options ??= Options;
+        return await _browser.DetermineProviderCultureResult(httpContext) ?? new ProviderCultureResult(SiteCultures.Chinese);
     }
 }
 
