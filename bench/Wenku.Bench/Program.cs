@@ -44,6 +44,27 @@ if (args is ["webp-knobs", var ppmDir, ..])
         foreach (var bitmap in bitmaps) bytes += Wenku.Conversion.LibWebp.Encode(bitmap, q, m, tuning)?.Length ?? 0;
         Console.WriteLine($"{name,-24} {(ThreadClock.Nanoseconds() - before) / 1e6 / bitmaps.Length,7:0.0} ms CPU/page {wall.Elapsed.TotalMilliseconds / bitmaps.Length,7:0.0} ms wall  {bytes / 1024.0 / bitmaps.Length,7:0.0} KB");
     }
+    // The phone WebP of a gray page: lossy as every preview, against the gray-level palette image at a few efforts.
+    var phones = bitmaps.Select(b => Wenku.Conversion.PreviewEncoder.Downscale(b, Wenku.Conversion.PreviewEncoder.PhoneWidth)).ToArray();
+    var grays = phones.Select(p => Wenku.Conversion.PreviewEncoder.ToGrayLevels(p, Wenku.Conversion.PreviewEncoder.GrayLevels)).ToArray();
+    (string, Func<int, byte[]?>)[] phoneKnobs =
+    [
+        ("phone lossy m0 q75", i => Wenku.Conversion.LibWebp.Encode(phones[i], 75, 0)),
+        ("phone is-gray check", i => Wenku.Conversion.PreviewEncoder.IsGray(phones[i]) ? [] : []),
+        ("phone paper share", i => { Console.Write($"{Wenku.Conversion.PreviewEncoder.PaperShare(grays[i]):0.00} "); return []; }),
+        ("phone to gray levels", i => { using var g = Wenku.Conversion.PreviewEncoder.ToGrayLevels(phones[i], Wenku.Conversion.PreviewEncoder.GrayLevels); return []; }),
+        ("phone palette m0 e0", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 0, 0)),
+        ("phone palette m1 e25", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 25, 1)),
+        ("phone palette m0 e25", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 25, 0)),
+        ("phone as the site does", i => new Wenku.Conversion.PreviewEncoder(Microsoft.Extensions.Options.Options.Create(new Wenku.ConversionOptions())).EncodePhoneWebp(phones[i]).Bytes),
+    ];
+    foreach (var (name, encode) in phoneKnobs)
+    {
+        long bytes = 0;
+        var before = ThreadClock.Nanoseconds();
+        for (var i = 0; i < phones.Length; i++) bytes += encode(i)?.Length ?? 0;
+        Console.WriteLine($"{name,-24} {(ThreadClock.Nanoseconds() - before) / 1e6 / phones.Length,7:0.0} ms CPU/page {bytes / 1024.0 / phones.Length,7:0.0} KB");
+    }
     return 0;
 }
 var settings = BenchSettings.Parse(args);

@@ -40,7 +40,7 @@ public static class WenkuServices
         Directory.CreateDirectory(options.DataDir);
         services.AddWenkuDatabase(database, options);
         // Text in the reader's language (the site sets the culture per request; the CLI and worker use the process's).
-        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Web.Localization.SiteCultures.AddWenkuText(services);
 
         // Keys for cookies and tokens: with the data on the embedded default, so sign-ins survive restarts; in the
         // database on PostgreSQL, so that every serve of a scale-out site reads every other's cookies.

@@ -12,7 +12,7 @@ public sealed class PluralTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSiteLocalization();
+        services.AddWenkuText();
         return services.BuildServiceProvider().GetRequiredService<IStringLocalizer<SharedResource>>();
     }
 

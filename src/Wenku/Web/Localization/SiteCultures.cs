@@ -26,15 +26,20 @@ public static class SiteCultures
     /// <summary>The cookie that holds the reader's choice (ASP.NET's own format: <c>c=en|uic=en</c>).</summary>
     public static readonly string CookieName = CookieRequestCultureProvider.DefaultCookieName;
 
+    /// <summary>
+    /// T for every host (site, CLI, workers): the resource files' text, with English's singular and plural
+    /// (<see cref="PluralLocalizer"/>, registered before the open generic <c>StringLocalizer&lt;T&gt;</c> would serve it).
+    /// </summary>
+    public static IServiceCollection AddWenkuText(this IServiceCollection services)
+    {
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddSingleton<IStringLocalizer<SharedResource>, PluralLocalizer>();
+        return services;
+    }
+
     public static IServiceCollection AddSiteLocalization(this IServiceCollection services)
     {
-<<<<<<< HEAD
         // The localizer itself comes with AddWenkuCore (the CLI and workers speak too); here only how a request chooses.
-=======
-        services.AddLocalization(o => o.ResourcesPath = "Resources");
-        // Before the open generic StringLocalizer<T>: English's singular and plural (PluralLocalizer).
-        services.AddSingleton<IStringLocalizer<SharedResource>, PluralLocalizer>();
->>>>>>> phone
         services.Configure<RequestLocalizationOptions>(o =>
         {
             var cultures = All.Select(c => new CultureInfo(c)).ToList();
