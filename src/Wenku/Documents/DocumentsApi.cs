@@ -104,8 +104,7 @@ public static class DocumentsApi
         IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct); // one connection for the answer's queries, not one each
-        var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
-            .SingleOrDefaultAsync(d => d.Id == id, ct);
+        var doc = await DocumentReads.WithCategoryAndUploader(db, id, ct); // compiled, as the document page's
         if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
         return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, T, ct));
