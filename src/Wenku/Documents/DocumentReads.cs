@@ -22,6 +22,21 @@ public static class DocumentReads
         EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
             db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefault(d => d.Id == id));
 
+    /// <summary>
+    /// The document page's first statement: the document with its category and uploader, and how many live purchases,
+    /// OCR pages, archive entries and similarity matches it has — so that the page asks for those lists only when
+    /// there is something in them (most documents have no OCR pages, entries or matches): five statements in one.
+    /// </summary>
+    public sealed record DocumentHead(Document Document, Category Category, Accounts.WenkuUser Uploader, int Sales, int OcrPages, int ArchiveEntries, int Matches);
+
+    public static readonly Func<WenkuDb, long, CancellationToken, Task<DocumentHead?>> Head =
+        EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
+            db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new DocumentHead(d, d.Category, d.Uploader,
+                db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null),
+                db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
+                db.ArchiveEntries.Count(e => e.DocumentId == id),
+                db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault());
+
     /// <summary>What the document page reads of the site's settings.</summary>
     public sealed record PageSettings(string Notices, double NearDuplicateThreshold);
 

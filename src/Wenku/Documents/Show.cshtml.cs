@@ -88,7 +88,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // took the SQLite pool's lock a dozen times a request, and cost more than most of the queries.
         await db.Database.OpenConnectionAsync(ct);
         // The read path's queries are compiled once (DocumentReads): EF Core's per-query preparation was a fifth of the page.
-        Document? doc = await DocumentReads.WithCategoryAndUploader(db, id, ct);
+        var head = await DocumentReads.Head(db, id, ct);
+        var doc = head?.Document;
+        if (head is not null) (head.Document.Category, head.Document.Uploader) = (head.Category, head.Uploader);
         if (doc is not null && DocumentAccess.IsRemoved(doc))
         {
             Doc = doc;
@@ -118,7 +120,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
-        Similar = await SimilarDocuments.ForAsync(db, id, User, settings.NearDuplicateThreshold, ct);
+        Similar = head!.Matches == 0 ? [] : await SimilarDocuments.ForAsync(db, id, User, settings.NearDuplicateThreshold, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
         if (doc.Status == DocumentStatus.Held)
         {
@@ -134,7 +136,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // Image sizes of every page the reader may see; text only of the preview pages (the 文档简介).
         Pages = await DocumentReads.ListAsync(DocumentReads.VisiblePages(db, id, visible, doc.PreviewPages), ct);
         RemainingPages = doc.PageCount - visible;
-        Facts = await ConversionFacts.LoadAsync(db, id, ct);
+        if (head.OcrPages > 0 || head.ArchiveEntries > 0) Facts = await ConversionFacts.LoadAsync(db, id, ct);
         // Page numbers glued to a page's text by older conversions (…结束。—1—) are left out of what is shown.
         var previewTexts = Pages.Where(p => p.Number <= doc.PreviewPages).Select(p => TextNormalizer.TrimPageFurniture(p.Text)).ToList();
         Chunks = TextChunker.Chunk(string.Join("\n", previewTexts));
@@ -147,7 +149,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
             var stoppedAt = await db.ReadingProgress.AsNoTracking().Where(r => r.UserId == userId && r.DocumentId == id).Select(r => (int?)r.Page).SingleOrDefaultAsync(ct);
             if (stoppedAt > 1 && stoppedAt <= Pages.Count) ContinuePage = stoppedAt;
         }
-        Sales = await DocumentReads.Sales(db, id, ct);
+        Sales = head.Sales;
         if (userId is not null && !doc.IsFree)
         {
             Bought = await db.Purchases.AnyAsync(p => p.DocumentId == id && p.BuyerId == userId && p.RefundedAt == null, ct);

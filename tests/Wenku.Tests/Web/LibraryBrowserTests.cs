@@ -133,7 +133,7 @@ public sealed class LibraryBrowserTests(LibraryBrowserSite site) : IClassFixture
         await page.Locator(".share-qr summary").ClickAsync();
         await Assertions.Expect(page.Locator("img.qr")).ToBeVisibleAsync();
         // The image loaded (the SVG from /d/{id}/qr.svg), not a broken-image box.
-        (await page.Locator("img.qr").EvaluateAsync<int>("img => img.complete ? img.naturalWidth : 0")).ShouldBeGreaterThan(0);
+        await page.WaitForFunctionAsync("() => { const img = document.querySelector('img.qr'); return img && img.complete && img.naturalWidth > 0; }");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserSite.ScreenshotDir, $"library-widget-used-{viewport.Name}.png"), FullPage = true });
         problems.ShouldBeEmpty();
         await page.CloseAsync();
