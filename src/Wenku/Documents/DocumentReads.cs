@@ -17,11 +17,6 @@ namespace Wenku.Documents;
 /// </remarks>
 public static class DocumentReads
 {
-    /// <summary>The document with its category and uploader (the document page's first query).</summary>
-    public static readonly Func<WenkuDb, long, CancellationToken, Task<Document?>> WithCategoryAndUploader =
-        EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
-            db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader).SingleOrDefault(d => d.Id == id));
-
     /// <summary>
     /// The document page's first statement: the document with its category and uploader, and how many live purchases,
     /// OCR pages, archive entries and similarity matches it has — so that the page asks for those lists only when
@@ -57,11 +52,6 @@ public static class DocumentReads
     public static readonly Func<WenkuDb, long, int, IAsyncEnumerable<ArchiveEntry>> ArchiveEntries =
         EF.CompileAsyncQuery((WenkuDb db, long id, int take) =>
             db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == id).OrderBy(e => e.Number).Take(take));
-
-    /// <summary>Live (not refunded) purchases of a document.</summary>
-    public static readonly Func<WenkuDb, long, CancellationToken, Task<int>> Sales =
-        EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
-            db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null));
 
     /// <summary>A match of a document with another (either side of the pair).</summary>
     public sealed record MatchRow(long Other, double Score);
