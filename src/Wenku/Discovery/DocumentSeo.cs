@@ -94,9 +94,11 @@ public sealed partial record DocumentSeo(string Canonical, string Description, s
     /// <summary>At most <paramref name="max"/> text elements, cut after a sentence end or a space where one is near, with "…".</summary>
     public static string Shorten(string text, int max)
     {
-        var info = new StringInfo(text);
-        if (info.LengthInTextElements <= max) return text;
-        var head = info.SubstringByTextElements(0, max);
+        // Walks the first max text elements only (StringInfo counted the whole text, on every document page).
+        var cut = 0;
+        for (var n = 0; n < max && cut < text.Length; n++) cut += StringInfo.GetNextTextElementLength(text.AsSpan(cut));
+        if (cut >= text.Length) return text;
+        var head = text[..cut];
         var end = head.LastIndexOfAny(SentenceEnds);
         if (end >= max * 2 / 3) head = head[..(end + 1)];
         return head.TrimEnd() + "…";

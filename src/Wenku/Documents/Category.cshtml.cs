@@ -14,11 +14,12 @@ public sealed class CategoryModel(WenkuDb db) : PageModel
     public async Task<IActionResult> OnGetAsync(string slug, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct); // one connection for the page's queries, not one each
-        var category = await db.Categories.AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
+        Category? category = await DocumentReads.CategoryBySlug(db, slug, ct);
         if (category is null) return NotFound();
         (Slug, Name) = (category.Slug, category.Name);
-        var docs = db.Documents.AsNoTracking().Where(d => d.CategoryId == category.Id && d.Status == DocumentStatus.Ready);
-        List = await DocListPage.LoadAsync(docs, page, ct);
+        // Compiled queries (DocumentReads), in DocListPage.LoadAsync's order: newest first.
+        var id = category.Id;
+        List = await DocumentReads.ListPageAsync(DocumentReads.CategoryCount(db, id, ct), skip => DocumentReads.CategoryPage(db, id, skip, DocListPage.PageSize), page, ct);
         return Page();
     }
 }

@@ -13,11 +13,10 @@ public sealed record ConversionFacts(IReadOnlyList<int> OcrPages, int EntryCount
 
     public static async Task<ConversionFacts> LoadAsync(WenkuDb db, long documentId, CancellationToken ct)
     {
-        var ocr = await db.DocumentPages.Where(p => p.DocumentId == documentId && p.Ocr).OrderBy(p => p.Number).Select(p => p.Number).ToListAsync(ct);
+        var ocr = await DocumentReads.ListAsync(DocumentReads.OcrPages(db, documentId), ct);
         // The shown entries tell how many there are unless they fill the limit (then they are counted): one query for
         // the documents that are not archives, as for small archives.
-        var entries = await db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == documentId)
-            .OrderBy(e => e.Number).Take(MaxEntriesShown).ToListAsync(ct);
+        var entries = await DocumentReads.ListAsync(DocumentReads.ArchiveEntries(db, documentId, MaxEntriesShown), ct);
         var count = entries.Count < MaxEntriesShown ? entries.Count : await db.ArchiveEntries.CountAsync(e => e.DocumentId == documentId, ct);
         return new ConversionFacts(ocr, count, entries);
     }

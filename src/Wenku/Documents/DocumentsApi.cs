@@ -104,11 +104,13 @@ public static class DocumentsApi
         IStringLocalizer<SharedResource> T, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct); // one connection for the answer's queries, not one each
-        var doc = await db.Documents.AsNoTracking().Include(d => d.Category).Include(d => d.Uploader)
-            .SingleOrDefaultAsync(d => d.Id == id, ct);
+        // The document page's first statement (compiled): the document, and whether it has OCR pages or archive entries.
+        var head = await DocumentReads.Head(db, id, ct);
+        var doc = head?.Document;
+        if (head is not null) (head.Document.Category, head.Document.Uploader) = (head.Category, head.Uploader);
         if (doc is not null && DocumentAccess.IsRemoved(doc)) return await GoneAsync(access, doc, http);
         if (doc is null || !DocumentAccess.CanView(doc, http.User)) return TypedResults.NotFound();
-        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, T, ct));
+        return TypedResults.Ok(await ToDtoAsync(db, access, doc, http.User, T, ct, loadFacts: head!.OcrPages > 0 || head.ArchiveEntries > 0));
     }
 
     private static async Task<Results<Ok<DocumentText>, NotFound, ProblemHttpResult>> TextAsync(
@@ -175,9 +177,10 @@ public static class DocumentsApi
     /// it nearly duplicates only if <paramref name="user"/> may see that one.
     /// </summary>
     private static async Task<DocumentDto> ToDtoAsync(WenkuDb db, DocumentAccess access, Document d, System.Security.Claims.ClaimsPrincipal user,
-        IStringLocalizer T, CancellationToken ct)
+        IStringLocalizer T, CancellationToken ct, bool loadFacts = true)
     {
-        var facts = await ConversionFacts.LoadAsync(db, d.Id, ct);
+        // loadFacts false: the caller knows the document has no OCR pages and no archive entries.
+        var facts = loadFacts ? await ConversionFacts.LoadAsync(db, d.Id, ct) : new ConversionFacts([], 0, []);
         var hideOriginal = d.NearDuplicateOfId is { } of && !(await access.VisibleNearDuplicatesAsync([d], user, ct)).Contains(of);
         return ToDto(d) with
         {

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
@@ -15,7 +14,7 @@ namespace Wenku.Documents;
 public sealed class ReaderActionsViewComponent(WenkuDb db, IStringLocalizer<SharedResource> T) : ViewComponent
 {
     public sealed record State(long DocumentId, bool SignedIn, bool IsUploader, bool Ready, bool Favourite, int? Stars,
-        int RatingCount, double? AverageRating, string ShareUrl, IHtmlContent Qr, string? Message, string? EmbedSnippet);
+        int RatingCount, double? AverageRating, string ShareUrl, string QrUrl, string? Message, string? EmbedSnippet);
 
     public async Task<IViewComponentResult> InvokeAsync(Document document)
     {
@@ -29,7 +28,8 @@ public sealed class ReaderActionsViewComponent(WenkuDb db, IStringLocalizer<Shar
         var message = request.Query["rating"] == "invalid" ? T["请选择 1 到 5 颗星。"].Value : null;
         return View("/Documents/_ReaderActions.cshtml", new State(id, userId is not null, userId == document.UploaderId,
             document.Status == DocumentStatus.Ready, favourite, stars, document.RatingCount, document.AverageRating, url,
-            new HtmlString(QrSvg.Of(url, T["本文档链接的二维码"])), message,
+            // The QR code is an image of its own (cached by the browser), not drawn on every read of the page.
+            request.PathBase + QrSvg.PathOf(id), message,
             // Only a published document has an embed (/embed/{id} shows nothing else).
             document.Status == DocumentStatus.Ready ? Discovery.FindAndEmbed.EmbedSnippet(Discovery.DocumentSeo.Origin(request), id, document.Title) : null));
     }
@@ -47,10 +47,7 @@ public sealed class MoreFromUploaderViewComponent(WenkuDb db) : ViewComponent
 
     public async Task<IViewComponentResult> InvokeAsync(Document document)
     {
-        var others = await DocSummary.Project(db.Documents.AsNoTracking()
-                .Where(d => d.UploaderId == document.UploaderId && d.Id != document.Id && d.Status == DocumentStatus.Ready)
-                .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id))
-            .Take(Count).ToListAsync();
+        var others = await DocumentReads.ListAsync(DocumentReads.NewestOfUploader(db, document.UploaderId, document.Id, Count), HttpContext.RequestAborted);
         if (others.Count == 0) return Content("");
         return View("/Documents/_MoreFromUploader.cshtml", new Model(others[0].Uploader, others[0].UploaderUrl, others));
     }

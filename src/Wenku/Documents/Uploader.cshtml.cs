@@ -21,13 +21,13 @@ public sealed class UploaderModel(WenkuDb db) : PageModel
     public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct); // one connection for the page's queries, not one each
-        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Slug == id, ct)
-            ?? await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
+        WenkuUser? user = await DocumentReads.UserBySlug(db, id, ct) ?? await DocumentReads.UserById(db, id, ct);
         if (user is null) return NotFound();
         if (!string.IsNullOrEmpty(user.Slug) && user.Slug != id) return RedirectPermanent(UserLinks.Url(user) + Request.QueryString);
         (Id, Name, Joined) = (user.Slug ?? user.Id, user.DisplayName, user.CreatedAt);
-        var docs = db.Documents.AsNoTracking().Where(d => d.UploaderId == user.Id && d.Status == DocumentStatus.Ready);
-        List = await DocListPage.LoadAsync(docs, page, ct);
+        // Compiled queries (DocumentReads), in DocListPage.LoadAsync's order: newest first.
+        var uploaderId = user.Id;
+        List = await DocumentReads.ListPageAsync(DocumentReads.UploaderCount(db, uploaderId, ct), skip => DocumentReads.UploaderPage(db, uploaderId, skip, DocListPage.PageSize), page, ct);
         return Page();
     }
 }

@@ -101,7 +101,9 @@ public sealed class ViewCounter(IDbContextFactory<WenkuDb> dbFactory, TimeProvid
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             foreach (var (id, n) in batch)
             {
-                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.Views, d => d.Views + n), ct);
+                // Plain SQL (as below): on a long tail of documents a flush holds a row per page read, and a LINQ
+                // ExecuteUpdate per row cost more than the statement (bench/reads.sh).
+                await db.Database.ExecuteSqlAsync($"""UPDATE "Documents" SET "Views" = "Views" + {n} WHERE "Id" = {id}""", ct);
                 // The uploader's chart reads the days; a document deleted meanwhile gets no row (no foreign-key failure
                 // that would lose the whole batch).
                 await db.Database.ExecuteSqlAsync($"""

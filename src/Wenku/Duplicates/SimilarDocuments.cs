@@ -20,10 +20,7 @@ public static class SimilarDocuments
     public static async Task<List<SimilarDocument>> ForAsync(WenkuDb db, long documentId, ClaimsPrincipal viewer, double threshold, CancellationToken ct)
     {
         if (threshold <= 0) threshold = NearDuplicates.DefaultThreshold;
-        var matches = await db.DocumentMatches.AsNoTracking()
-            .Where(m => m.DocumentId == documentId || m.MatchId == documentId)
-            .Select(m => new { Other = m.DocumentId == documentId ? m.MatchId : m.DocumentId, m.Score })
-            .ToListAsync(ct);
+        var matches = await Documents.DocumentReads.ListAsync(Documents.DocumentReads.Matches(db, documentId), ct);
         if (matches.Count == 0) return []; // most documents: no query for the others
         var ids = matches.Select(m => m.Other).ToList();
         var others = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);

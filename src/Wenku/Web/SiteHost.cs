@@ -140,6 +140,7 @@ public static class SiteHost
         app.MapDocumentFiles();
         app.MapCommentEndpoints();
         app.MapReaderEndpoints();
+        app.MapDocumentQrCode();
         app.MapReadingEndpoints();
         app.MapFindAndEmbed();
         app.MapAccountEndpoints();

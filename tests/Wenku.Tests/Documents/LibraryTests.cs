@@ -287,7 +287,16 @@ public sealed class LibraryTests(LibrarySite site) : IClassFixture<LibrarySite>
         url.ShouldBe($"http://localhost/d/{doc}");
         page.One("a[href^='/account/login']").Text().ShouldBe("登录后收藏");
 
-        var svg = XElement.Parse(page.One("svg.qr").OuterHtml);
+        // The QR code is an image of its own, the same for every reader, kept by browsers for a month.
+        var qr = page.One("img.qr");
+        qr.GetAttribute("src").ShouldBe($"/d/{doc}/qr.svg");
+        qr.GetAttribute("alt").ShouldBe("本文档链接的二维码");
+        using var response = await site.CreateClient().GetAsync(qr.GetAttribute("src"));
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("image/svg+xml");
+        response.Headers.CacheControl!.Public.ShouldBeTrue();
+        response.Headers.CacheControl.MaxAge.ShouldBe(TimeSpan.FromSeconds(QrSvg.CacheSeconds));
+        var svg = XElement.Parse(await response.Content.ReadAsStringAsync());
         QrCodes.Decode(svg).ShouldBe(url);
     }
 }

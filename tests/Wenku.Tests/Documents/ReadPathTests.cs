@@ -117,4 +117,46 @@ public sealed class ReadPathTests(LibrarySite site) : IClassFixture<LibrarySite>
         Cards(second).ShouldBe(Enumerable.Reverse(ids).Skip(DocListPage.PageSize).ToArray());
         first.One("a[rel=next]").GetAttribute("href").ShouldBe($"/u/{slug}?page=2");
     }
+
+    // reads (issue 15, compiled read queries): the category page's count, order and page clamp; a reader's own pending comment.
+    [Fact]
+    public async Task Category_page_counts_its_ready_documents_lists_the_newest_first_and_clamps_the_page()
+    {
+        var users = await site.BareUsersAsync(1, Unique("catpage"));
+        // Newer than every other test's document in the category "other": these open its first page.
+        var t = DateTime.UtcNow.AddYears(1);
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++) ids.Add(await site.DocumentAsync(users[0], $"分类最新{i}", createdAt: t.AddMinutes(i)));
+        await site.DocumentAsync(users[0], "分类里待审核的", status: DocumentStatus.Held, createdAt: t.AddHours(1));
+        var client = site.CreateClient();
+
+        var first = await client.GetDocumentAsync("/c/other");
+        var ready = await site.WithDbAsync(db => db.Documents.CountAsync(d => d.Category.Slug == "other" && d.Status == DocumentStatus.Ready));
+        var pages = (ready + DocListPage.PageSize - 1) / DocListPage.PageSize;
+        var past = await client.GetDocumentAsync("/c/other?page=999");
+
+        first.One("section.panel p.meta").Text().ShouldBe($"{ready} 篇文档");
+        first.QuerySelectorAll(".doc-card").Take(3).Select(c => long.Parse(c.GetAttribute("data-doc")!)).ShouldBe([ids[2], ids[1], ids[0]]);
+        var card = first.QuerySelectorAll(".doc-card")[0];
+        card.One(".doc-card-title").Text().ShouldBe("分类最新2");
+        card.One(".cover").ClassList.ShouldContain("cover-pdf");
+        card.One(".badge").Text().ShouldBe("PDF");
+        past.QuerySelectorAll(".doc-card").Length.ShouldBe(ready - (pages - 1) * DocListPage.PageSize);
+        if (pages > 1) past.One("a[rel=prev]").GetAttribute("href").ShouldBe($"/c/other?page={pages - 1}");
+    }
+
+    [Fact]
+    public async Task A_readers_own_pending_comment_is_shown_to_them_and_to_no_one_else()
+    {
+        var (author, authorId) = await site.SignedInBrowserAsync($"{Unique("pend")}@test.local");
+        var (other, _) = await site.SignedInBrowserAsync($"{Unique("pendo")}@test.local");
+        var doc = await site.DocumentAsync(authorId, "待审核评论的文档");
+        await AddCommentsAsync(doc, [(authorId, "我的待审核评论", CommentState.Pending, DateTime.UtcNow.AddMinutes(-1))]);
+
+        static string[] Bodies(AngleSharp.Dom.IDocument page) =>
+            page.QuerySelectorAll("#comments .comment").Select(c => c.QuerySelectorAll("div")[1].TextContent).ToArray();
+        Bodies(await author.GetDocumentAsync($"/d/{doc}")).ShouldBe(["我的待审核评论"]);
+        Bodies(await other.GetDocumentAsync($"/d/{doc}")).ShouldBeEmpty();
+        Bodies(await site.CreateClient().GetDocumentAsync($"/d/{doc}")).ShouldBeEmpty();
+    }
 }

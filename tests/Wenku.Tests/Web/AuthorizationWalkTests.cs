@@ -409,6 +409,10 @@ public sealed class AuthorizationWalkTests(WalkSite site) : IClassFixture<WalkSi
         new("GET /d/{id:long}/cover.webp", "no such document", _ => "/d/999999/cover.webp", Everyone(NotFound)),
         new("HEAD /d/{id:long}/cover.webp", "ready document", w => $"/d/{w.FreeDoc}/cover.webp", Everyone(Ok)),
 
+        // reads: the share link's QR code, an image of the link alone (no database), the same for everyone.
+        new("GET /d/{id:long}/qr.svg", "ready document", w => $"/d/{w.FreeDoc}/qr.svg", Everyone(Ok)),
+        new("GET /d/{id:long}/qr.svg", "no such document", _ => "/d/999999/qr.svg", Everyone(Ok)),
+
         // The API: bearer tokens only.
         new("POST /api/v1/documents/", "upload without a file", _ => "/api/v1/documents", SignedIn(Unauthorized, BadRequest))
             { Body = () => new MultipartFormDataContent { { new StringContent("无文件 no file"), "title" } } },

@@ -218,7 +218,8 @@ public static class PageCheck
                 """).WaitAsync(TimeSpan.FromSeconds(60)); // a page script that never returns fails the check, not the run
             try
             {
-                await page.WaitForFunctionAsync("() => [...document.images].every(i => i.complete)", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
+                // A lazy image inside a closed <details> (the share box's QR code) loads when the box opens, not before.
+                await page.WaitForFunctionAsync("() => [...document.images].every(i => i.complete || (i.loading === 'lazy' && i.closest('details:not([open])')))", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
             }
             catch (TimeoutException)
             {
@@ -229,7 +230,7 @@ public static class PageCheck
 
             problems.AddRange(await page.EvaluateAsync<string[]>("() => window.__csp.map(v => 'CSP: ' + v)"));
             problems.AddRange(await page.EvaluateAsync<string[]>(
-                "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => 'image not loaded: ' + i.currentSrc)"));
+                "() => [...document.images].filter(i => !(i.naturalWidth > 0) && !(i.loading === 'lazy' && i.closest('details:not([open])'))).map(i => 'image not loaded: ' + i.currentSrc)"));
             if (viewport.IsPhone)
             {
                 // Against the phone's width, not window.innerWidth alone: a mobile browser zooms out to show a page that is

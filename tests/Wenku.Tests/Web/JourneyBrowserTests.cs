@@ -359,7 +359,7 @@ public sealed class JourneyBrowserTests(UploadBrowserSite site) : IClassFixture<
             // Lazy images in view first, so the picture shows the page as a reader sees it.
             try
             {
-                await page.WaitForFunctionAsync("() => [...document.images].filter(i => i.loading !== 'lazy' || i.getBoundingClientRect().top < innerHeight).every(i => i.complete)",
+                await page.WaitForFunctionAsync("() => [...document.images].filter(i => !(i.loading === 'lazy' && i.closest('details:not([open])')) && (i.loading !== 'lazy' || i.getBoundingClientRect().top < innerHeight)).every(i => i.complete)",
                     null, new PageWaitForFunctionOptions { Timeout = 5_000 });
             }
             catch (TimeoutException)

@@ -131,7 +131,9 @@ public sealed class LibraryBrowserTests(LibraryBrowserSite site) : IClassFixture
         (await site.WithDbAsync(db => db.Ratings.SingleAsync(r => r.UserId == readerId && r.DocumentId == doc))).Stars.ShouldBe(4);
 
         await page.Locator(".share-qr summary").ClickAsync();
-        (await page.Locator("svg.qr").IsVisibleAsync()).ShouldBeTrue();
+        await Assertions.Expect(page.Locator("img.qr")).ToBeVisibleAsync();
+        // The image loaded (the SVG from /d/{id}/qr.svg), not a broken-image box.
+        await page.WaitForFunctionAsync("() => { const img = document.querySelector('img.qr'); return img && img.complete && img.naturalWidth > 0; }");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserSite.ScreenshotDir, $"library-widget-used-{viewport.Name}.png"), FullPage = true });
         problems.ShouldBeEmpty();
         await page.CloseAsync();

@@ -118,7 +118,7 @@ public sealed class ReadmeScreenshots
         await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         // The element a little below the top, with what comes just before it (the document's facts above the reader).
         if (scrollTo is not null) await page.EvaluateAsync("s => window.scrollTo(0, document.querySelector(s).getBoundingClientRect().top + window.scrollY - 220)", scrollTo);
-        await page.WaitForFunctionAsync("() => [...document.images].filter(i => i.getBoundingClientRect().top < innerHeight).every(i => i.complete)",
+        await page.WaitForFunctionAsync("() => [...document.images].filter(i => !(i.loading === 'lazy' && i.closest('details:not([open])')) && i.getBoundingClientRect().top < innerHeight).every(i => i.complete)",
             null, new PageWaitForFunctionOptions { Timeout = 10_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, Scale = ScreenshotScale.Css });
     }
