@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Wenku.Comments;
 using Wenku.Data;
 using Wenku.Duplicates;
@@ -17,6 +19,45 @@ namespace Wenku.Documents;
 /// </remarks>
 public static class DocumentReads
 {
+    // A compiled query belongs to the model it first ran with, and throws with another ("executed with a different model
+    // than it was compiled against"): one process can hold two models (the SQLite and the PostgreSQL context, as in the
+    // tests and `wenku admin move`), so each query is compiled once per model. The lookup is a dictionary read.
+    private static Func<WenkuDb, CancellationToken, Task<R>> PerModel<R>(Func<Func<WenkuDb, CancellationToken, Task<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, CancellationToken, Task<R>>>();
+        return (db, ct) => byModel.GetOrAdd(db.Model, _ => compile())(db, ct);
+    }
+
+    private static Func<WenkuDb, A, CancellationToken, Task<R>> PerModel<A, R>(Func<Func<WenkuDb, A, CancellationToken, Task<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, A, CancellationToken, Task<R>>>();
+        return (db, a, ct) => byModel.GetOrAdd(db.Model, _ => compile())(db, a, ct);
+    }
+
+    private static Func<WenkuDb, A, IAsyncEnumerable<R>> PerModel<A, R>(Func<Func<WenkuDb, A, IAsyncEnumerable<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, A, IAsyncEnumerable<R>>>();
+        return (db, a) => byModel.GetOrAdd(db.Model, _ => compile())(db, a);
+    }
+
+    private static Func<WenkuDb, A, B, IAsyncEnumerable<R>> PerModel<A, B, R>(Func<Func<WenkuDb, A, B, IAsyncEnumerable<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, A, B, IAsyncEnumerable<R>>>();
+        return (db, a, b) => byModel.GetOrAdd(db.Model, _ => compile())(db, a, b);
+    }
+
+    private static Func<WenkuDb, A, B, C, IAsyncEnumerable<R>> PerModel<A, B, C, R>(Func<Func<WenkuDb, A, B, C, IAsyncEnumerable<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, A, B, C, IAsyncEnumerable<R>>>();
+        return (db, a, b, c) => byModel.GetOrAdd(db.Model, _ => compile())(db, a, b, c);
+    }
+
+    private static Func<WenkuDb, A, B, C, D, IAsyncEnumerable<R>> PerModel<A, B, C, D, R>(Func<Func<WenkuDb, A, B, C, D, IAsyncEnumerable<R>>> compile)
+    {
+        var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, A, B, C, D, IAsyncEnumerable<R>>>();
+        return (db, a, b, c, d) => byModel.GetOrAdd(db.Model, _ => compile())(db, a, b, c, d);
+    }
+
     /// <summary>
     /// The document page's first statement: the document with its category and uploader, and how many live purchases,
     /// OCR pages, archive entries and similarity matches it has — so that the page asks for those lists only when
@@ -25,41 +66,41 @@ public static class DocumentReads
     public sealed record DocumentHead(Document Document, Category Category, Accounts.WenkuUser Uploader, int Sales, int OcrPages, int ArchiveEntries, int Matches);
 
     public static readonly Func<WenkuDb, long, CancellationToken, Task<DocumentHead?>> Head =
-        EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
             db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new DocumentHead(d, d.Category, d.Uploader,
                 db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null),
                 db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
                 db.ArchiveEntries.Count(e => e.DocumentId == id),
-                db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault());
+                db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault()));
 
     /// <summary>What the document page reads of the site's settings.</summary>
     public sealed record PageSettings(string Notices, double NearDuplicateThreshold);
 
     public static readonly Func<WenkuDb, CancellationToken, Task<PageSettings>> Settings =
-        EF.CompileAsyncQuery((WenkuDb db, CancellationToken ct) =>
-            db.SiteSettings.AsNoTracking().Select(s => new PageSettings(s.Notices, s.NearDuplicateThreshold)).Single());
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, CancellationToken ct) =>
+            db.SiteSettings.AsNoTracking().Select(s => new PageSettings(s.Notices, s.NearDuplicateThreshold)).Single()));
 
     /// <summary>Image sizes of pages 1..<c>visible</c>; the text only of pages 1..<c>preview</c>.</summary>
     public static readonly Func<WenkuDb, long, int, int, IAsyncEnumerable<DocumentPage>> VisiblePages =
-        EF.CompileAsyncQuery((WenkuDb db, long id, int visible, int preview) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, int visible, int preview) =>
             db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == id && p.Number <= visible).OrderBy(p => p.Number)
-                .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height, Text = p.Number <= preview ? p.Text : "" }));
+                .Select(p => new DocumentPage { DocumentId = p.DocumentId, Number = p.Number, Width = p.Width, Height = p.Height, Text = p.Number <= preview ? p.Text : "" })));
 
     public static readonly Func<WenkuDb, long, IAsyncEnumerable<int>> OcrPages =
-        EF.CompileAsyncQuery((WenkuDb db, long id) =>
-            db.DocumentPages.Where(p => p.DocumentId == id && p.Ocr).OrderBy(p => p.Number).Select(p => p.Number));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id) =>
+            db.DocumentPages.Where(p => p.DocumentId == id && p.Ocr).OrderBy(p => p.Number).Select(p => p.Number)));
 
     public static readonly Func<WenkuDb, long, int, IAsyncEnumerable<ArchiveEntry>> ArchiveEntries =
-        EF.CompileAsyncQuery((WenkuDb db, long id, int take) =>
-            db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == id).OrderBy(e => e.Number).Take(take));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, int take) =>
+            db.ArchiveEntries.AsNoTracking().Where(e => e.DocumentId == id).OrderBy(e => e.Number).Take(take)));
 
     /// <summary>A match of a document with another (either side of the pair).</summary>
     public sealed record MatchRow(long Other, double Score);
 
     public static readonly Func<WenkuDb, long, IAsyncEnumerable<MatchRow>> Matches =
-        EF.CompileAsyncQuery((WenkuDb db, long id) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id) =>
             db.DocumentMatches.AsNoTracking().Where(m => m.DocumentId == id || m.MatchId == id)
-                .Select(m => new MatchRow(m.DocumentId == id ? m.MatchId : m.DocumentId, m.Score)));
+                .Select(m => new MatchRow(m.DocumentId == id ? m.MatchId : m.DocumentId, m.Score))));
 
     public sealed record CommentRow(long Id, string DisplayName, string Body, DateTime CreatedAt, string UserId, Moderation.CommentState State);
 
@@ -67,70 +108,70 @@ public static class DocumentReads
     /// The newest <c>take</c> comments a reader sees: visible ones and their own pending ones; staff every comment.
     /// </summary>
     public static readonly Func<WenkuDb, long, bool, string?, int, IAsyncEnumerable<CommentRow>> Comments =
-        EF.CompileAsyncQuery((WenkuDb db, long id, bool staff, string? userId, int take) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, bool staff, string? userId, int take) =>
             db.Comments.AsNoTracking()
                 .Where(c => c.DocumentId == id && (staff || c.State == Moderation.CommentState.Visible
                                                    || (c.State == Moderation.CommentState.Pending && c.UserId == userId)))
                 .OrderByDescending(c => c.CreatedAt).Take(take)
-                .Select(c => new CommentRow(c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State)));
+                .Select(c => new CommentRow(c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State))));
 
     public static readonly Func<WenkuDb, long, CancellationToken, Task<int>> VisibleComments =
-        EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
-            db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
+            db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible)));
 
     /// <summary>Published documents of a category, most downloaded first, but <c>except</c> (相关文档).</summary>
     public static readonly Func<WenkuDb, int, long, int, IAsyncEnumerable<DocSummary>> Related =
-        EF.CompileAsyncQuery((WenkuDb db, int categoryId, long except, int take) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, long except, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == categoryId && d.Id != except && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id).Take(take)
                 .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum)));
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
 
     /// <summary>An uploader's newest published documents but <c>except</c> (… 的更多文档).</summary>
     public static readonly Func<WenkuDb, string, long, int, IAsyncEnumerable<DocSummary>> NewestOfUploader =
-        EF.CompileAsyncQuery((WenkuDb db, string uploaderId, long except, int take) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string uploaderId, long except, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.UploaderId == uploaderId && d.Id != except && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take)
                 .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum)));
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
 
     /// <summary>A page of a category's published documents, newest first (<see cref="DocListPage"/>'s order).</summary>
     public static readonly Func<WenkuDb, int, int, int, IAsyncEnumerable<DocSummary>> CategoryPage =
-        EF.CompileAsyncQuery((WenkuDb db, int categoryId, int skip, int take) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, int skip, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == categoryId && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Skip(skip).Take(take)
                 .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum)));
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
 
     public static readonly Func<WenkuDb, int, CancellationToken, Task<int>> CategoryCount =
-        EF.CompileAsyncQuery((WenkuDb db, int categoryId, CancellationToken ct) =>
-            db.Documents.Count(d => d.CategoryId == categoryId && d.Status == DocumentStatus.Ready));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, CancellationToken ct) =>
+            db.Documents.Count(d => d.CategoryId == categoryId && d.Status == DocumentStatus.Ready)));
 
     /// <summary>A page of an uploader's published documents, newest first (<see cref="DocListPage"/>'s order).</summary>
     public static readonly Func<WenkuDb, string, int, int, IAsyncEnumerable<DocSummary>> UploaderPage =
-        EF.CompileAsyncQuery((WenkuDb db, string uploaderId, int skip, int take) =>
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string uploaderId, int skip, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.UploaderId == uploaderId && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Skip(skip).Take(take)
                 .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum)));
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
 
     public static readonly Func<WenkuDb, string, CancellationToken, Task<int>> UploaderCount =
-        EF.CompileAsyncQuery((WenkuDb db, string uploaderId, CancellationToken ct) =>
-            db.Documents.Count(d => d.UploaderId == uploaderId && d.Status == DocumentStatus.Ready));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string uploaderId, CancellationToken ct) =>
+            db.Documents.Count(d => d.UploaderId == uploaderId && d.Status == DocumentStatus.Ready)));
 
     public static readonly Func<WenkuDb, string, CancellationToken, Task<Category?>> CategoryBySlug =
-        EF.CompileAsyncQuery((WenkuDb db, string slug, CancellationToken ct) =>
-            db.Categories.AsNoTracking().SingleOrDefault(c => c.Slug == slug));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string slug, CancellationToken ct) =>
+            db.Categories.AsNoTracking().SingleOrDefault(c => c.Slug == slug)));
 
     public static readonly Func<WenkuDb, string, CancellationToken, Task<Accounts.WenkuUser?>> UserBySlug =
-        EF.CompileAsyncQuery((WenkuDb db, string slug, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefault(u => u.Slug == slug));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string slug, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefault(u => u.Slug == slug)));
 
     public static readonly Func<WenkuDb, string, CancellationToken, Task<Accounts.WenkuUser?>> UserById =
-        EF.CompileAsyncQuery((WenkuDb db, string id, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefault(u => u.Id == id));
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, string id, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefault(u => u.Id == id)));
 
     /// <summary>A page of a list read with the compiled count and page queries, clamped as <see cref="DocListPage.LoadOrderedAsync"/> does.</summary>
     public static async Task<DocListPage> ListPageAsync(Task<int> count, Func<int, IAsyncEnumerable<DocSummary>> page, int? requested, CancellationToken ct)

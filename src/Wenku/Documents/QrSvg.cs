@@ -47,7 +47,10 @@ public static class QrSvg
     public static void MapDocumentQrCode(this IEndpointRouteBuilder app) =>
         app.MapGet("/d/{id:long}/qr.svg", (long id, HttpContext http) =>
         {
-            http.Response.Headers.CacheControl = $"public, max-age={CacheSeconds.ToString(CultureInfo.InvariantCulture)}, immutable";
+            // The link's origin comes from the request (Host, scheme): vary by Host, and no "immutable", so a wrong origin
+            // (a proxy set up later) is not kept for good.
+            http.Response.Headers.CacheControl = $"public, max-age={CacheSeconds.ToString(CultureInfo.InvariantCulture)}";
+            http.Response.Headers.Vary = "Host";
             return Results.Text(Of($"{Discovery.DocumentSeo.Origin(http.Request)}/d/{id}"), "image/svg+xml", Encoding.UTF8);
         }).AllowAnonymous().ExcludeFromDescription();
 }

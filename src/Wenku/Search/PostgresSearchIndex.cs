@@ -730,7 +730,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 count(*) FILTER (WHERE {format} AND {price} AND {pages}) AS c,
                 count(*) FILTER (WHERE {category} AND {price} AND {pages}) AS f,
                 count(*) FILTER (WHERE {category} AND {format} AND {pages}) AS p,
-                count(*) FILTER (WHERE {category} AND {format} AND {price}) AS r FROM m) x
+                count(*) FILTER (WHERE {category} AND {format} AND {price} AND {rangeOf} IS NOT NULL) AS r FROM m) x
               CROSS JOIN LATERAL (VALUES ('t', x.t), ('c', x.c), ('f', x.f), ('p', x.p), ('r', x.r)) k(kind, n)
             UNION ALL SELECT 'g', '', "Applied", {none} FROM "SearchProgress"
             UNION ALL SELECT 'c', m."Category", count(*), {none} FROM {Sample($"{format} AND {price} AND {pages}")} GROUP BY m."Category"

@@ -260,6 +260,8 @@ public sealed class FindAndEmbedTests(SmallSitemapSite site) : IClassFixture<Sma
         var single = await site.AddAsync(uploader, title: "单页文档", pages: 1, previewPages: 1);
         Html.Parse(await GetAsync($"/embed/{single}?lang=en")).One(".embed-bar .meta").TextContent.ShouldStartWith("1 page ·");
         LangOf(await GetAsync($"/embed/{id}", acceptLanguage: "en-US,en;q=0.9")).ShouldBe("en");
+        // A browser asking only for a language this site does not speak gets the default, still not the cookie.
+        LangOf(await GetAsync($"/embed/{id}", cookie: "c=en|uic=en", acceptLanguage: "fr-FR,fr;q=0.9")).ShouldBe("zh-CN");
 
         // oEmbed hands out a snippet in the language it was asked for, which the viewer then speaks.
         var url = Uri.EscapeDataString($"http://localhost/d/{id}");

@@ -38,6 +38,8 @@ public sealed class PluralLocalizer(IStringLocalizerFactory factory) : IStringLo
     private static long? Count(object? argument) => argument switch
     {
         int i => i, long l => l, short s => s, byte b => b, uint u => u,
+        // Stored messages keep their arguments as text.
+        string t when long.TryParse(t, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
         _ => null,
     };
 }

@@ -140,7 +140,10 @@ public sealed class EmbedCultureProvider : RequestCultureProvider
         var path = httpContext.Request.Path;
         if (!path.StartsWithSegments("/embed") && !path.StartsWithSegments("/oembed")) return null;
         _browser.Options ??= Options;
-        return await _browser.DetermineProviderCultureResult(httpContext) ?? new ProviderCultureResult(SiteCultures.Chinese);
+        // Only a language this site speaks: a browser asking for French alone would otherwise fall through to the cookie.
+        var asked = await _browser.DetermineProviderCultureResult(httpContext);
+        var spoken = asked?.UICultures.Select(c => c.Value ?? "").FirstOrDefault(c => SiteCultures.All.Any(s => c.StartsWith(s.Split('-')[0], StringComparison.OrdinalIgnoreCase)));
+        return new ProviderCultureResult(spoken is null ? SiteCultures.Chinese : SiteCultures.All.First(s => spoken.StartsWith(s.Split('-')[0], StringComparison.OrdinalIgnoreCase)));
     }
 }
 
