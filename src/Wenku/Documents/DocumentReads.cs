@@ -21,7 +21,7 @@ public static class DocumentReads
 {
     // A compiled query belongs to the model it first ran with, and throws with another ("executed with a different model
     // than it was compiled against"): one process can hold two models (the SQLite and the PostgreSQL context, as in the
-    // tests and `wenku admin move`), so each query is compiled once per model. The lookup is a dictionary read.
+    // tests and `wenku admin migrate-storage`), so each query is compiled once per model. The lookup is a dictionary read.
     private static Func<WenkuDb, CancellationToken, Task<R>> PerModel<R>(Func<Func<WenkuDb, CancellationToken, Task<R>>> compile)
     {
         var byModel = new ConcurrentDictionary<IModel, Func<WenkuDb, CancellationToken, Task<R>>>();
