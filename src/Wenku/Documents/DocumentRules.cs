@@ -32,6 +32,12 @@ public static class DocumentRules
         return ids;
     }
 
+    /// <summary>Why a price is refused: outside 0..<see cref="MaxPrice"/>, or not a whole number at all (the edit form).</summary>
+    public static string PriceRefused(IStringLocalizer T) => T.Text("价格须在 0 到 {0} 积分之间。", MaxPrice);
+
+    /// <summary>Why a preview page count is refused: outside 1..<see cref="MaxPreviewPages"/>, or not a whole number.</summary>
+    public static string PreviewPagesRefused(IStringLocalizer T) => T.Text("预览页数须在 1 到 {0} 之间。", MaxPreviewPages);
+
     /// <summary>Validates a form; <paramref name="categoryIds"/> maps category slugs and ids to ids (<see cref="CategoryIds"/>).</summary>
     public static (UploadMetadata? Metadata, Dictionary<string, string> Errors) Validate(
         UploadForm form, string fileName, IReadOnlyDictionary<string, int> categoryIds, int defaultPreviewPages, IStringLocalizer T)
@@ -58,10 +64,10 @@ public static class DocumentRules
         else if (tags.Any(t => t.Length > MaxTagLength)) errors["tags"] = T.Text("每个标签最多 {0} 个字符。", MaxTagLength);
 
         var price = form.Price ?? 0;
-        if (price is < 0 or > MaxPrice) errors["price"] = T.Text("价格须在 0 到 {0} 积分之间。", MaxPrice);
+        if (price is < 0 or > MaxPrice) errors["price"] = PriceRefused(T);
 
         var preview = form.PreviewPages ?? defaultPreviewPages;
-        if (preview is < 1 or > MaxPreviewPages) errors["previewPages"] = T.Text("预览页数须在 1 到 {0} 之间。", MaxPreviewPages);
+        if (preview is < 1 or > MaxPreviewPages) errors["previewPages"] = PreviewPagesRefused(T);
 
         return errors.Count > 0
             ? (null, errors)

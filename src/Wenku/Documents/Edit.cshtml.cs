@@ -47,8 +47,8 @@ public sealed class EditModel(WenkuDb db, DocumentChanges changes, IStringLocali
         // "abc" or "1.5" for a number does not bind (it arrives as null, which means "unchanged"): refuse it instead of
         // saving the rest and saying nothing about the price.
         var unreadable = new Dictionary<string, string>();
-        if (!Bound(nameof(Price))) unreadable["price"] = T.Text("价格须在 0 到 {0} 积分之间。", DocumentRules.MaxPrice);
-        if (!Bound(nameof(PreviewPages))) unreadable["previewPages"] = T.Text("预览页数须在 1 到 {0} 之间。", DocumentRules.MaxPreviewPages);
+        if (!Bound(nameof(Price))) unreadable["price"] = DocumentRules.PriceRefused(T);
+        if (!Bound(nameof(PreviewPages))) unreadable["previewPages"] = DocumentRules.PreviewPagesRefused(T);
         var result = unreadable.Count > 0 ? new ChangeResult(ChangeOutcome.Invalid, null, unreadable) : await changes.EditAsync(id, edit, User, ct);
         switch (result.Outcome)
         {
