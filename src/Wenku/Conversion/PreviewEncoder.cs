@@ -55,10 +55,7 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     {
         var files = PreviewFiles.Of(jpegPath);
         WriteJpeg(page, files.Jpeg, _o.JpegQuality);
-        WriteWebp(page, files.Webp, _o.WebpQuality);
-        using var phone = Downscale(page, PhoneWidth);
-        WriteJpeg(phone, files.PhoneJpeg, _o.JpegQuality);
-        File.WriteAllBytes(files.PhoneWebp, EncodePhoneWebp(phone).Bytes);
+        WriteAfterJpeg(page, files);
     }
 
     /// <summary>Writes the WebP and the phone sizes of a page whose desktop JPEG exists (a converter that wrote only that, or a stored page of an older document).</summary>
@@ -67,6 +64,12 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
         var files = PreviewFiles.Of(jpegPath);
         if (File.Exists(files.Webp) && File.Exists(files.PhoneJpeg) && File.Exists(files.PhoneWebp)) return;
         using var page = SKBitmap.Decode(jpegPath) ?? throw new ConversionException(Unreadable);
+        WriteAfterJpeg(page, files);
+    }
+
+    /// <summary>The three images made from a page besides its desktop JPEG: the desktop WebP and both phone sizes.</summary>
+    private void WriteAfterJpeg(SKBitmap page, PreviewFiles files)
+    {
         WriteWebp(page, files.Webp, _o.WebpQuality);
         using var phone = Downscale(page, PhoneWidth);
         WriteJpeg(phone, files.PhoneJpeg, _o.JpegQuality);
