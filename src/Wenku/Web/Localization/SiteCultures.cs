@@ -140,10 +140,10 @@ public sealed class EmbedCultureProvider : RequestCultureProvider
         var path = httpContext.Request.Path;
         if (!path.StartsWithSegments("/embed") && !path.StartsWithSegments("/oembed")) return null;
         _browser.Options ??= Options;
-        // Only a language this site speaks: a browser asking for French alone would otherwise fall through to the cookie.
+        // The middleware takes the first of these the site speaks (parent cultures too, as for every provider); zh-CN
+        // last, so a browser asking only for French gets the default here instead of falling through to the cookie.
         var asked = await _browser.DetermineProviderCultureResult(httpContext);
-        var spoken = asked?.UICultures.Select(c => c.Value ?? "").FirstOrDefault(c => SiteCultures.All.Any(s => c.StartsWith(s.Split('-')[0], StringComparison.OrdinalIgnoreCase)));
-        return new ProviderCultureResult(spoken is null ? SiteCultures.Chinese : SiteCultures.All.First(s => spoken.StartsWith(s.Split('-')[0], StringComparison.OrdinalIgnoreCase)));
+        return new ProviderCultureResult([.. asked?.Cultures ?? [], SiteCultures.Chinese], [.. asked?.UICultures ?? [], SiteCultures.Chinese]);
     }
 }
 
