@@ -70,15 +70,16 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, Pur
         ledger.InTransactionAsync(async () =>
         {
             var sql = new PurchaseStatements(db);
+            // The buyers' and the uploaders' accounts the batch needs that do not exist yet (and whether the platform's does).
+            static List<string> Missing(IReadOnlyList<PurchaseOrder> orders, BatchFacts facts) =>
+                facts.MissingAccounts([.. orders.Select(o => o.BuyerId), .. facts.Documents.Values.Select(d => d.UploaderId)]);
             var facts = await sql.FactsAsync(orders, ct);
-            var owners = orders.Select(o => o.BuyerId).Concat(facts.Documents.Values.Select(d => d.UploaderId)).ToList();
-            if (facts.RevenueAccountId is null || facts.MissingAccounts(owners).Count > 0)
+            if (facts.RevenueAccountId is null || Missing(orders, facts).Count > 0)
             {
                 // New buyers or uploaders (rare): create their accounts, then read (and lock) everything again.
-                foreach (var owner in facts.MissingAccounts(owners).DefaultIfEmpty(null)) await Ledger.EnsureAccountsAsync(db, owner, ct);
+                foreach (var owner in Missing(orders, facts).DefaultIfEmpty(null)) await Ledger.EnsureAccountsAsync(db, owner, ct);
                 facts = await sql.FactsAsync(orders, ct);
-                owners = orders.Select(o => o.BuyerId).Concat(facts.Documents.Values.Select(d => d.UploaderId)).ToList();
-                if (facts.RevenueAccountId is null || facts.MissingAccounts(owners).Count > 0) throw new InvalidOperationException("ledger accounts missing");
+                if (facts.RevenueAccountId is null || Missing(orders, facts).Count > 0) throw new InvalidOperationException("ledger accounts missing");
             }
 
             var book = new BatchBook(facts);
