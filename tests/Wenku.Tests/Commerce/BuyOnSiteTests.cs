@@ -75,7 +75,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         var (reader, readerId) = await ReaderAsync(points: 100);
 
         var before = await reader.GetDocumentAsync($"/d/{doc}");
-        before.QuerySelectorAll("section.pages img:not(.page-later)").Length.ShouldBe(1);
+        before.QuerySelectorAll(Html.PreviewImages).Length.ShouldBe(1);
         before.One("#preview-end a[data-action=buy-from-preview-end]").GetAttribute("href").ShouldBe($"/d/{doc}/buy");
         before.One("#download [data-action=buy]").Text().ShouldStartWith("下载本文档（35 积分）");
         before.QuerySelectorAll("[data-purchased]").ShouldBeEmpty();
@@ -97,7 +97,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         after.One("#download [data-purchased]").Text().ShouldContain("已购买");
         after.QuerySelectorAll("#download [data-action=buy]").ShouldBeEmpty();
         after.QuerySelectorAll("#preview-end").ShouldBeEmpty();
-        after.QuerySelectorAll("section.pages img:not(.page-later)").Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{doc}/page/1.jpg", $"/d/{doc}/page/2.jpg", $"/d/{doc}/page/3.jpg"]);
+        after.QuerySelectorAll(Html.PreviewImages).Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{doc}/page/1.jpg", $"/d/{doc}/page/2.jpg", $"/d/{doc}/page/3.jpg"]);
         after.One("[data-fact=sales] [data-value]").Text().ShouldBe("1");
         after.One("[data-fact=downloads] [data-value]").Text().ShouldBe("1");
 
@@ -191,7 +191,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         page.QuerySelectorAll("[data-action=buy], [data-action=buy-from-preview-end]").ShouldBeEmpty();
         page.QuerySelectorAll("[data-purchased]").ShouldBeEmpty();
         page.One($"#download form[action='/d/{doc}/download'] button[data-action=download]").Text().ShouldContain("下载本文档");
-        page.QuerySelectorAll("section.pages img:not(.page-later)").Length.ShouldBe(3);
+        page.QuerySelectorAll(Html.PreviewImages).Length.ShouldBe(3);
 
         var toPage = await owner.GetAsync($"/d/{doc}/buy");
         toPage.StatusCode.ShouldBe(HttpStatusCode.Redirect);
@@ -222,7 +222,7 @@ public sealed class BuyOnSiteTests(CommerceSite site) : IClassFixture<CommerceSi
         var theirs = await other.GetDocumentAsync($"/d/{doc}?purchase=done");
         theirs.QuerySelectorAll("[data-purchased], #purchase-done").ShouldBeEmpty();
         theirs.One("#download a[data-action=buy]").GetAttribute("href").ShouldBe($"/d/{doc}/buy");
-        theirs.QuerySelectorAll("section.pages img:not(.page-later)").Length.ShouldBe(1);
+        theirs.QuerySelectorAll(Html.PreviewImages).Length.ShouldBe(1);
     }
 
     [Fact]

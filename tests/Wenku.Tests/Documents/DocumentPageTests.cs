@@ -36,8 +36,7 @@ public sealed class DocumentPageTests(WenkuFactory site) : IClassFixture<WenkuFa
         page.One("[data-fact=format] [data-value]").Text().ShouldBe("PDF");
         page.One("[data-fact=price] [data-value]").Text().ShouldBe("免费");
         // Previews of the first N pages only, lazy-loaded after the first, with the reference site's alt text.
-        // (Pages past the second come twice: a blank placeholder for the script, and the real image inside <noscript>.)
-        var previews = page.QuerySelectorAll("section.pages img:not(.page-later)");
+        var previews = page.QuerySelectorAll(Html.PreviewImages);
         previews.Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{id}/page/1.jpg", $"/d/{id}/page/2.jpg", $"/d/{id}/page/3.jpg"]);
         previews.Select(i => i.GetAttribute("alt")).ShouldBe(["创新驱动发展研究_第1页", "创新驱动发展研究_第2页", "创新驱动发展研究_第3页"]);
         previews.Skip(1).ShouldAllBe(i => i.GetAttribute("loading") == "lazy");

@@ -52,7 +52,7 @@ public sealed class ReaderTests(WenkuNoWorkerFactory site) : IClassFixture<Wenku
         var page = await site.CreateClient().GetDocumentAsync($"/d/{id}");
 
         page.QuerySelectorAll("#reader picture, #reader source").ShouldBeEmpty();
-        var images = page.QuerySelectorAll("#reader section.pages img:not(.page-later)");
+        var images = page.QuerySelectorAll($"#reader {Html.PreviewImages}");
         images.Select(i => i.GetAttribute("src")).ShouldBe([$"/d/{id}/page/1.jpg", $"/d/{id}/page/2.jpg", $"/d/{id}/page/3.jpg"]);
         images.ShouldAllBe(i => i.GetAttribute("srcset") == null);
         images[0].GetAttribute("fetchpriority").ShouldBe("high");

@@ -8,6 +8,12 @@ public static class Html
 {
     private static readonly HtmlParser Parser = new();
 
+    /// <summary>
+    /// The reader's preview images, one per page: pages past the second come twice (a blank placeholder the script
+    /// swaps, and the real image inside <c>&lt;noscript&gt;</c>, which this parser reads as markup), so the placeholders are left out.
+    /// </summary>
+    public const string PreviewImages = "section.pages img:not(.page-later)";
+
     public static IDocument Parse(string html) => Parser.ParseDocument(html);
 
     public static async Task<IDocument> GetDocumentAsync(this HttpClient client, string url) => Parse(await client.GetStringAsync(url));
