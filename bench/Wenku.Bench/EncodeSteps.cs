@@ -64,6 +64,11 @@ public static class EncodeSteps
                     foreach (var (name, bitmap) in new[] { ("desktop", page), ("phone", phone) })
                         foreach (var format in PreviewEncoder.Formats)
                             Time($"{format} {name} ({bitmap.Width} px)", () => encoder.Encode(bitmap, format).Length);
+                    Time($"WebP phone as the site encodes it (gray palette or lossy)", () => encoder.EncodePhoneWebp(phone).Bytes.Length);
+                    var gray = false;
+                    Time("gray check (desktop bitmap, once a page)", () => { gray = PreviewEncoder.IsGray(page); return 0; });
+                    Time($"JPEG desktop as the site encodes it (progressive{(gray ? ", gray" : "")}, q{o.DesktopJpegQuality})", () => encoder.EncodeDesktopJpeg(page, gray).Length);
+                    Time($"JPEG phone as the site encodes it ({(gray ? "gray" : "colour")})", () => TurboJpeg.Encode(phone, o.JpegQuality, gray)?.Length ?? 0);
                     // The alternatives weighed, on the same bitmaps.
                     Time($"  alt: downscale by SKPixmap.ScalePixels", () =>
                     {
@@ -82,6 +87,11 @@ public static class EncodeSteps
                             return data?.Size ?? 0;
                         });
                         Time($"  alt: JPEG {name} TurboJPEG fast DCT", () => TurboJpeg.Encode(bitmap, o.JpegQuality)?.Length ?? 0);
+                        Time($"  alt: JPEG {name} gray (one channel)", () => TurboJpeg.Encode(bitmap, o.JpegQuality, gray: true)?.Length ?? 0);
+                        Time($"  alt: JPEG {name} gray progressive", () => TurboJpeg.Encode(bitmap, o.JpegQuality, gray: true, progressive: true)?.Length ?? 0);
+                        Time($"  alt: JPEG {name} colour progressive", () => TurboJpeg.Encode(bitmap, o.JpegQuality, progressive: true)?.Length ?? 0);
+                        Time($"  alt: JPEG {name} gray progressive q75", () => TurboJpeg.Encode(bitmap, 75, gray: true, progressive: true)?.Length ?? 0);
+                        Time($"  alt: JPEG {name} gray progressive q70", () => TurboJpeg.Encode(bitmap, 70, gray: true, progressive: true)?.Length ?? 0);
                         Time($"  alt: WebP {name} m0 1 segment, no SNS/filter", () => LibWebp.Encode(bitmap, o.WebpQuality, 0,
                             [(LibWebp.ConfigSegments, 1), (LibWebp.ConfigSnsStrength, 0), (LibWebp.ConfigFilterStrength, 0)])?.Length ?? 0);
                         Time($"  alt: WebP {name} m0 q60", () => LibWebp.Encode(bitmap, 60, 0)?.Length ?? 0);

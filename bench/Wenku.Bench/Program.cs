@@ -56,6 +56,9 @@ if (args is ["webp-knobs", var ppmDir, ..])
         ("phone palette m0 e0", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 0, 0)),
         ("phone palette m1 e25", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 25, 1)),
         ("phone palette m0 e25", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 25, 0)),
+        ("phone palette m1 e0", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 0, 1)),
+        ("phone palette m1 e10", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 10, 1)),
+        ("phone palette m2 e0", i => Wenku.Conversion.LibWebp.EncodeLossless(grays[i], 0, 2)),
         ("phone as the site does", i => new Wenku.Conversion.PreviewEncoder(Microsoft.Extensions.Options.Options.Create(new Wenku.ConversionOptions())).EncodePhoneWebp(phones[i]).Bytes),
     ];
     foreach (var (name, encode) in phoneKnobs)

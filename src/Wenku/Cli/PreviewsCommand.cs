@@ -10,9 +10,10 @@ namespace Wenku.Cli;
 
 /// <summary>
 /// <c>wenku admin previews [--missing | --all]</c>: gives documents converted before there were sizes and covers
-/// (<see cref="Document.PreviewVersion"/> 0) the files of version 1 — the phone size, WebP of both sizes, the cover —
-/// from the desktop JPEG each page already has (decoded once; the watermark is in it), with no new conversion. One
-/// document at a time, in batches by id; each is marked version 1 only when all its files are stored, so an
+/// (<see cref="Document.PreviewVersion"/> 0) the files of <see cref="PreviewVersions.Current"/> — the phone size in JPEG
+/// and WebP, the cover — from the desktop JPEG each page already has (decoded once; the watermark is in it), with no new
+/// conversion; that JPEG stays the desktop image. One document at a time, in batches by id; each gets its new version
+/// only when all its files are stored, so an
 /// interrupted run resumes where it stopped and a second run finds nothing to do. Safe beside a running site.
 /// </summary>
 public static class PreviewsCommand
@@ -34,7 +35,7 @@ public static class PreviewsCommand
             await using var services = CliServices.Build(p.GetValue(data));
             await DatabaseSetup.InitializeAsync(services, ct);
             var outcome = await RunAsync(services, p.GetValue(all), Console.Out, ct);
-            Console.WriteLine($"Previews: {outcome.Upgraded} document(s) given version-1 previews, {outcome.Skipped} skipped (a page image is missing: run `wenku admin check --repair`).");
+            Console.WriteLine($"Previews: {outcome.Upgraded} document(s) given sized previews, {outcome.Skipped} skipped (a page image is missing: run `wenku admin check --repair`).");
             return outcome.Skipped > 0 ? 1 : 0;
         });
         return command;
@@ -73,7 +74,9 @@ public static class PreviewsCommand
                     continue;
                 }
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
-                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.PreviewVersion, PreviewVersions.Sized), ct);
+                // A version-1 document (with --all) keeps its desktop WebP files and the markup that offers them.
+                await db.Documents.Where(d => d.Id == id).ExecuteUpdateAsync(s => s.SetProperty(d => d.PreviewVersion,
+                    d => d.PreviewVersion >= PreviewVersions.Sized ? d.PreviewVersion : PreviewVersions.Current), ct);
                 upgraded++;
             }
             after = batch[^1].Id;
@@ -103,7 +106,7 @@ public static class PreviewsCommand
                     }
                     try { encoder.WriteMissing(jpeg); }
                     catch (ConversionException) { problem = $"the image of page {n} cannot be decoded"; return; }
-                    foreach (var (path, size, webp) in PreviewFiles.Of(jpeg).All.Where(f => f.Size != PreviewVersions.Size.Desktop || f.Webp))
+                    foreach (var (path, size, webp) in PreviewFiles.Of(jpeg).Written.Where(f => f.Size == PreviewVersions.Size.Phone))
                         await store.PutFileAsync(PreviewVersions.PageKey(id, n, size, webp), path, token);
                 });
             if (problem is not null) return problem;

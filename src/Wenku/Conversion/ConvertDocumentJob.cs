@@ -121,7 +121,7 @@ public sealed class ConvertDocumentJob(
             {
                 if (!await ExistsAsync(id, ct)) throw new DocumentDeletedException();
                 var files = result.Pages.Skip(first).Take(DeletedCheckEvery)
-                    .SelectMany(p => PreviewFiles.Of(p.ImagePath).All.Select(f => (Key: PreviewVersions.PageKey(id, p.Number, f.Size, f.Webp), f.Path)));
+                    .SelectMany(p => PreviewFiles.Of(p.ImagePath).Written.Select(f => (Key: PreviewVersions.PageKey(id, p.Number, f.Size, f.Webp), f.Path)));
                 // Side by side: an object store answers each put after a round trip.
                 await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
                     async (file, token) => await store.PutFileAsync(file.Key, file.Path, token));
@@ -178,7 +178,7 @@ public sealed class ConvertDocumentJob(
                 var done = await db.Documents.SingleAsync(d => d.Id == id, ct);
                 done.PageCount = result.Pages.Count;
                 done.ConvertedPages = result.Pages.Count;
-                done.PreviewVersion = PreviewVersions.Sized;
+                done.PreviewVersion = PreviewVersions.Current;
                 done.Drawing = result.Drawing;
                 done.Details = null;
                 if (done.Status == DocumentStatus.Removed)

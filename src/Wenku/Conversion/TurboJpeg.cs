@@ -16,18 +16,23 @@ internal static unsafe class TurboJpeg
 
     // turbojpeg.h: pixel formats, chroma subsampling, flags.
     private const int PixelFormatRgbx = 2, PixelFormatBgrx = 3;
-    private const int Subsampling420 = 2;
-    private const int FlagFastDct = 2048;
+    private const int Subsampling420 = 2, SubsamplingGray = 3;
+    private const int FlagFastDct = 2048, FlagProgressive = 16384;
 
     private static readonly Lazy<bool> Usable = new(Probe);
 
     /// <summary>Whether libturbojpeg is loaded and its encoder passed the check.</summary>
     public static bool Available => Usable.Value;
 
-    /// <summary>Encodes an opaque 8-bit RGBA or BGRA bitmap as a baseline JPEG; null when the library is missing or refuses.</summary>
-    public static byte[]? Encode(SKBitmap bitmap, int quality) => Available ? EncodeCore(bitmap, quality) : null;
+    /// <summary>
+    /// Encodes an opaque 8-bit RGBA or BGRA bitmap as a baseline JPEG; null when the library is missing or refuses. With
+    /// <paramref name="gray"/> the JPEG has one channel, the luma (for a page without colour: no chroma to compute or
+    /// store); with <paramref name="progressive"/> it is progressive, which also optimises its Huffman tables.
+    /// </summary>
+    public static byte[]? Encode(SKBitmap bitmap, int quality, bool gray = false, bool progressive = false) =>
+        Available ? EncodeCore(bitmap, quality, gray, progressive) : null;
 
-    private static byte[]? EncodeCore(SKBitmap bitmap, int quality)
+    private static byte[]? EncodeCore(SKBitmap bitmap, int quality, bool gray = false, bool progressive = false)
     {
         var format = bitmap.ColorType switch
         {
@@ -43,7 +48,7 @@ internal static unsafe class TurboJpeg
         {
             nuint size = 0;
             if (tjCompress2(handle, (byte*)bitmap.GetPixels(), bitmap.Width, bitmap.RowBytes, bitmap.Height, format,
-                    &jpeg, &size, Subsampling420, quality, FlagFastDct) != 0 || jpeg is null)
+                    &jpeg, &size, gray ? SubsamplingGray : Subsampling420, quality, FlagFastDct | (progressive ? FlagProgressive : 0)) != 0 || jpeg is null)
                 return null;
             return new ReadOnlySpan<byte>(jpeg, checked((int)size)).ToArray();
         }

@@ -168,11 +168,23 @@ public sealed class Document
     public static string PagePrefix(long documentId) => $"pages/{documentId}/";
 }
 
-/// <summary>The preview files of <see cref="Document.PreviewVersion"/> 1 and where they are stored.</summary>
+/// <summary>The preview files of <see cref="Document.PreviewVersion"/> 1 and later, and where they are stored.</summary>
 public static class PreviewVersions
 {
     /// <summary>Desktop and phone sizes of every page in WebP and JPEG, and a cover.</summary>
     public const int Sized = 1;
+
+    /// <summary>
+    /// As <see cref="Sized"/> without the desktop WebP: the desktop size is one progressive JPEG, with one channel (gray)
+    /// for a page without colour. The desktop WebP was half of a page's encoding CPU for ~20 % fewer bytes than that JPEG.
+    /// </summary>
+    public const int DesktopJpeg = 2;
+
+    /// <summary>What a conversion makes now.</summary>
+    public const int Current = DesktopJpeg;
+
+    /// <summary>Whether documents of <paramref name="version"/> have a desktop WebP of each page.</summary>
+    public static bool HasDesktopWebp(int version) => version == Sized;
 
     /// <summary>The size of a stored page image: <see cref="Desktop"/> (the page as rendered) or <see cref="Phone"/>.</summary>
     public enum Size { Desktop, Phone }

@@ -18,7 +18,8 @@ public static class DocumentFiles
 
     /// <summary>
     /// Every preview file a converted document has in storage: one JPEG per page for <see cref="Document.PreviewVersion"/> 0;
-    /// for version 1 the four sizes and formats of each page and the cover (backups and checks list these).
+    /// for version 1 the four sizes and formats of each page and the cover, for version 2 the same without the desktop
+    /// WebP (backups and checks list these).
     /// </summary>
     public static IEnumerable<string> PreviewKeys(long id, int pageCount, int previewVersion)
     {
@@ -31,7 +32,8 @@ public static class DocumentFiles
             }
             foreach (var size in new[] { PreviewVersions.Size.Desktop, PreviewVersions.Size.Phone })
                 foreach (var webp in new[] { false, true })
-                    yield return PreviewVersions.PageKey(id, n, size, webp);
+                    if (!webp || size == PreviewVersions.Size.Phone || PreviewVersions.HasDesktopWebp(previewVersion))
+                        yield return PreviewVersions.PageKey(id, n, size, webp);
         }
         if (previewVersion >= PreviewVersions.Sized && pageCount > 0)
         {

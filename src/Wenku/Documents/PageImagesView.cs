@@ -43,6 +43,9 @@ public sealed record PageImagesView(Document Doc, IReadOnlyList<DocumentPage> Pa
 
     public bool Sized => Doc.PreviewVersion >= PreviewVersions.Sized;
 
+    /// <summary>Whether the pages have a desktop WebP (version 1); later documents offer the desktop size as JPEG alone.</summary>
+    public bool DesktopWebp => PreviewVersions.HasDesktopWebp(Doc.PreviewVersion);
+
     public string Jpeg(int page) => $"/d/{Doc.Id}/page/{page}.jpg";
 
     /// <summary>The phone-size image of a page.</summary>

@@ -136,6 +136,117 @@ public sealed class PreviewEncoderTests
 
     private static string WebpKind(byte[] webp) => System.Text.Encoding.ASCII.GetString(webp, 12, 4);
 
+    /// <summary>What a JPEG's frame header (SOF0 baseline, SOF2 progressive) says: its kind, channels and size.</summary>
+    private static (bool Progressive, int Channels, int Width, int Height) JpegFrame(byte[] jpeg)
+    {
+        for (var i = 2; i + 9 < jpeg.Length;)
+        {
+            if (jpeg[i] != 0xFF) throw new InvalidOperationException("not a JPEG marker");
+            var marker = jpeg[i + 1];
+            if (marker is 0xC0 or 0xC2)
+                return (marker == 0xC2, jpeg[i + 9], jpeg[i + 7] << 8 | jpeg[i + 8], jpeg[i + 5] << 8 | jpeg[i + 6]);
+            i += 2 + (jpeg[i + 2] << 8 | jpeg[i + 3]);
+        }
+        throw new InvalidOperationException("no frame header");
+    }
+
+    /// <summary>A desktop-size page of black text on white (rendered text is exactly gray), as pdftoppm writes it.</summary>
+    private static SKBitmap DesktopTextPage()
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(990, 1400, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(SKColors.White);
+        using var font = new SKFont(SKTypeface.Default, 20);
+        using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        for (var line = 0; line < 60; line++)
+            canvas.DrawText($"Line {line}: the quick brown fox jumps over the lazy dog, 0123456789 times.", 60, 60 + line * 21, font, paint);
+        return bitmap;
+    }
+
+    [Fact]
+    public void A_page_without_colour_is_written_as_a_gray_progressive_desktop_jpeg_of_its_size_and_no_desktop_webp()
+    {
+        if (!TurboJpeg.Available) return; // gray and progressive JPEGs are TurboJPEG's; SkiaSharp writes colour baseline
+        var dir = Directory.CreateTempSubdirectory("wenku-gray-").FullName;
+        try
+        {
+            using var page = DesktopTextPage();
+            var files = PreviewFiles.Of(Path.Combine(dir, "page-1.jpg"));
+
+            _encoder.Write(page, files.Jpeg);
+
+            Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ShouldBe(["page-1.jpg", "page-1.m.jpg", "page-1.m.webp"]);
+            files.Written.Select(f => f.Path).ShouldBe([files.Jpeg, files.PhoneJpeg, files.PhoneWebp]);
+            JpegFrame(File.ReadAllBytes(files.Jpeg)).ShouldBe((true, 1, 990, 1400));
+            JpegFrame(File.ReadAllBytes(files.PhoneJpeg)).ShouldBe((false, 1, PreviewEncoder.PhoneWidth, 1018));
+            WebpKind(File.ReadAllBytes(files.PhoneWebp)).ShouldBe("VP8L"); // the gray palette image, as before
+            // The text is still there: dark glyphs on a white margin.
+            using var decoded = SKBitmap.Decode(files.Jpeg);
+            (decoded.Width, decoded.Height).ShouldBe((990, 1400));
+            Enumerable.Range(60, 400).SelectMany(x => Enumerable.Range(44, 20).Select(y => decoded.GetPixel(x, y).Red)).Min().ShouldBeLessThan((byte)60);
+            decoded.GetPixel(20, 20).Red.ShouldBeGreaterThan((byte)245);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_page_with_a_small_red_stamp_keeps_colour_jpegs_and_its_red()
+    {
+        if (!TurboJpeg.Available) return;
+        var dir = Directory.CreateTempSubdirectory("wenku-colour-").FullName;
+        try
+        {
+            using var page = DesktopTextPage();
+            using (var canvas = new SKCanvas(page))
+            using (var red = new SKPaint { Color = new SKColor(220, 20, 20) })
+                canvas.DrawRect(800, 1300, 12, 12, red);
+            PreviewEncoder.IsGray(page).ShouldBeFalse();
+            var files = PreviewFiles.Of(Path.Combine(dir, "page-1.jpg"));
+
+            _encoder.Write(page, files.Jpeg);
+
+            JpegFrame(File.ReadAllBytes(files.Jpeg)).ShouldBe((true, 3, 990, 1400));
+            JpegFrame(File.ReadAllBytes(files.PhoneJpeg)).Channels.ShouldBe(3);
+            File.Exists(files.Webp).ShouldBeFalse();
+            using var decoded = SKBitmap.Decode(files.Jpeg);
+            var stamp = decoded.GetPixel(806, 1306);
+            stamp.Red.ShouldBeGreaterThan((byte)180);
+            stamp.Green.ShouldBeLessThan((byte)80);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_phone_sizes_of_a_stored_gray_jpeg_are_made_from_it()
+    {
+        if (!TurboJpeg.Available) return;
+        var dir = Directory.CreateTempSubdirectory("wenku-missing-").FullName;
+        try
+        {
+            using var page = DesktopTextPage();
+            var files = PreviewFiles.Of(Path.Combine(dir, "page-1.jpg"));
+            File.WriteAllBytes(files.Jpeg, _encoder.EncodeDesktopJpeg(page, gray: true));
+
+            // A one-channel JPEG decodes as gray pixels: the phone sizes and the cover are still made from it.
+            _encoder.WriteMissing(files.Jpeg);
+            _encoder.WriteCover(files.PhoneJpeg, Path.Combine(dir, "cover.jpg"), Path.Combine(dir, "cover.webp"));
+
+            JpegFrame(File.ReadAllBytes(files.PhoneJpeg)).ShouldBe((false, 1, PreviewEncoder.PhoneWidth, 1018));
+            WebpKind(File.ReadAllBytes(files.PhoneWebp)).ShouldBe("VP8L");
+            JpegFrame(File.ReadAllBytes(Path.Combine(dir, "cover.jpg"))).Width.ShouldBe(PreviewEncoder.CoverWidth);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_text_page_without_colour_gets_a_smaller_lossless_gray_phone_webp_that_keeps_its_ink()
     {

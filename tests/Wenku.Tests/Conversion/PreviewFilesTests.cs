@@ -18,12 +18,12 @@ namespace Wenku.Tests.Conversion;
 public sealed class PreviewFilesTests(WenkuFactory site) : IClassFixture<WenkuFactory>
 {
     [Fact]
-    public async Task A_converted_pdf_has_both_sizes_of_every_page_in_webp_and_jpeg_a_cover_and_progress_at_its_page_count()
+    public async Task A_converted_pdf_has_a_desktop_jpeg_and_a_phone_jpeg_and_webp_of_every_page_a_cover_and_progress_at_its_page_count()
     {
         var (api, _) = await site.ApiClientAsync("previews-pdf@test.local");
         var doc = await site.UploadAndWaitAsync(api, TestPdfs.Upload(TestPdfs.MultiPage(3, salt: "previews-sizes"), previewPages: 2));
         doc.Status.ShouldBe(DocumentStatus.Ready);
-        doc.PreviewVersion.ShouldBe(PreviewVersions.Sized);
+        doc.PreviewVersion.ShouldBe(PreviewVersions.Current);
         doc.ConvertedPages.ShouldBe(doc.PageCount);
         doc.PageCount.ShouldBe(3);
         var page1 = await site.WithDbAsync(db => db.DocumentPages.AsNoTracking().SingleAsync(p => p.DocumentId == doc.Id && p.Number == 1));
@@ -33,7 +33,6 @@ public sealed class PreviewFilesTests(WenkuFactory site) : IClassFixture<WenkuFa
         foreach (var (url, format, type, width) in new[]
         {
             ($"/d/{doc.Id}/page/1.jpg", SKEncodedImageFormat.Jpeg, "image/jpeg", page1.Width),
-            ($"/d/{doc.Id}/page/1.webp", SKEncodedImageFormat.Webp, "image/webp", page1.Width),
             ($"/d/{doc.Id}/page/1.m.jpg", SKEncodedImageFormat.Jpeg, "image/jpeg", PreviewEncoder.PhoneWidth),
             ($"/d/{doc.Id}/page/1.m.webp", SKEncodedImageFormat.Webp, "image/webp", PreviewEncoder.PhoneWidth),
             ($"/d/{doc.Id}/page/2.m.webp", SKEncodedImageFormat.Webp, "image/webp", PreviewEncoder.PhoneWidth),
@@ -52,6 +51,8 @@ public sealed class PreviewFilesTests(WenkuFactory site) : IClassFixture<WenkuFa
             Math.Abs(h - Math.Round(page1.Height * (double)width / page1.Width)).ShouldBeLessThanOrEqualTo(1, url);
         }
         (await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/d/{doc.Id}/page/1.m.webp"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        // No desktop WebP since version 2: desktop readers get the JPEG (the reader offers no such source).
+        (await anonymous.GetAsync($"/d/{doc.Id}/page/1.webp")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         // Past the preview limit every size and format is refused, as the JPEG always was.
         foreach (var name in new[] { "3.jpg", "3.webp", "3.m.jpg", "3.m.webp" })
@@ -102,16 +103,16 @@ public sealed class PreviewFilesTests(WenkuFactory site) : IClassFixture<WenkuFa
 
         var first = await site.RunCliAsync("admin", "previews");
         first.ShouldContain("0 skipped"); // other tests of this site may leave version-0 documents too
-        (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == doc.Id))).PreviewVersion.ShouldBe(PreviewVersions.Sized);
+        (await site.WithDbAsync(db => db.Documents.AsNoTracking().SingleAsync(d => d.Id == doc.Id))).PreviewVersion.ShouldBe(PreviewVersions.Current);
 
         var anonymous = site.CreateClient();
         (await anonymous.GetByteArrayAsync($"/d/{doc.Id}/page/1.jpg")).ShouldBe(desktop); // untouched
-        foreach (var (url, width) in new[] { ($"/d/{doc.Id}/page/2.webp", Decode(desktop).Width), ($"/d/{doc.Id}/page/2.m.jpg", PreviewEncoder.PhoneWidth),
+        foreach (var (url, width) in new[] { ($"/d/{doc.Id}/page/2.m.jpg", PreviewEncoder.PhoneWidth),
                      ($"/d/{doc.Id}/page/2.m.webp", PreviewEncoder.PhoneWidth), ($"/d/{doc.Id}/cover.webp", PreviewEncoder.CoverWidth) })
             Decode(await anonymous.GetByteArrayAsync(url)).Width.ShouldBe(width, url);
 
         var second = await site.RunCliAsync("admin", "previews", "--missing");
-        second.ShouldContain("0 document(s) given version-1 previews");
+        second.ShouldContain("0 document(s) given sized previews");
     }
 
     private static (SKEncodedImageFormat Format, int Width, int Height) Decode(byte[] bytes)

@@ -46,6 +46,27 @@ public sealed class ReaderTests(WenkuNoWorkerFactory site) : IClassFixture<Wenku
     }
 
     [Fact]
+    public async Task A_document_without_desktop_webp_offers_the_phone_webp_and_otherwise_its_jpegs()
+    {
+        var id = await site.AddAsync(await UploaderAsync("reader-v2@test.local"), previewVersion: PreviewVersions.DesktopJpeg);
+        var page = await site.CreateClient().GetDocumentAsync($"/d/{id}");
+
+        var first = page.QuerySelectorAll("#reader section.pages picture")[0];
+        // Phones take the phone WebP as before; wider windows choose by width among the JPEGs (the desktop one is the
+        // only desktop image since version 2).
+        first.QuerySelectorAll("source").Select(x => (x.GetAttribute("type"), x.GetAttribute("media"), x.GetAttribute("srcset"))).ToArray().ShouldBe(new (string?, string?, string?)[]
+        {
+            ("image/webp", PageImagesView.PhoneMedia, $"/d/{id}/page/1.m.webp"),
+            (null, PageImagesView.PhoneMedia, $"/d/{id}/page/1.m.jpg"),
+        });
+        var img = first.One("img");
+        img.GetAttribute("src").ShouldBe($"/d/{id}/page/1.jpg");
+        img.GetAttribute("srcset").ShouldBe($"/d/{id}/page/1.m.jpg 720w, /d/{id}/page/1.jpg 1400w");
+        img.GetAttribute("sizes").ShouldBe(PageImagesView.Sizes);
+        EveryImageHasItsSize(page);
+    }
+
+    [Fact]
     public async Task Older_document_keeps_its_one_jpeg_per_page()
     {
         var id = await site.AddAsync(await UploaderAsync("reader-v0@test.local"));
