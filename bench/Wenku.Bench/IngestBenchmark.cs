@@ -9,7 +9,11 @@ using Wenku.Conversion;
 namespace Wenku.Bench;
 
 /// <summary>One upload through Wenku: wall time from the start of the POST until the API says <c>ready</c>.</summary>
-public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload, double CpuSeconds);
+public sealed record IngestRun(long DocumentId, TimeSpan Total, TimeSpan Upload, double CpuSeconds, double ServeCpuSeconds = 0)
+{
+    /// <summary>Where the CPU was spent: the worker and its converters, and <c>serve</c> (the upload, search, and this bench's status polls).</summary>
+    public string Split => string.Create(CultureInfo.InvariantCulture, $"worker {CpuSeconds - ServeCpuSeconds:0.0} s + serve {ServeCpuSeconds:0.0} s");
+}
 
 public sealed record IngestResult(
     int Pages, IReadOnlyList<IngestRun> Ours, IReadOnlyList<TimeSpan> Bare, IReadOnlyList<TimeSpan> BareRender, IReadOnlyList<TimeSpan> BareText,
@@ -107,7 +111,7 @@ public static class IngestBenchmark
             text.Add(b.Text);
             bareCpu.Add(b.Cpu);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}: wenku {Stats.Seconds(o.Total)} (upload {o.Upload.TotalMilliseconds:0} ms, CPU {o.CpuSeconds:0.0} s)   " +
+                $"  run {run}: wenku {Stats.Seconds(o.Total)} (upload {o.Upload.TotalMilliseconds:0} ms, CPU {o.CpuSeconds:0.0} s: {o.Split})   " +
                 $"bare {Stats.Seconds(b.Render + b.Text)} (pdftoppm {Stats.Seconds(b.Render)} + pdftotext {Stats.Seconds(b.Text)}, CPU {b.Cpu:0.0} s)"));
 
             var scanned = Path.Combine(dir, $"scanned-{run}.pdf");
@@ -118,7 +122,7 @@ public static class IngestBenchmark
             bareScanned.Add(sb.Render + sb.Text);
             bareScannedCpu.Add(sb.Cpu);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}, scanned: wenku {Stats.Seconds(so.Total)} (CPU {so.CpuSeconds:0.0} s)   bare {Stats.Seconds(sb.Render + sb.Text)} (CPU {sb.Cpu:0.0} s)"));
+                $"  run {run}, scanned: wenku {Stats.Seconds(so.Total)} (CPU {so.CpuSeconds:0.0} s: {so.Split})   bare {Stats.Seconds(sb.Render + sb.Text)} (CPU {sb.Cpu:0.0} s)"));
 
             var latin = Path.Combine(dir, $"latin-{run}.pdf");
             BenchPdf.WriteLatin(latin, $"Latin ingest benchmark #{run}", settings.IngestPages);
@@ -128,7 +132,7 @@ public static class IngestBenchmark
             bareLatin.Add(lb.Render + lb.Text);
             bareLatinCpu.Add(lb.Cpu);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}, Latin: wenku {Stats.Seconds(lo.Total)} (CPU {lo.CpuSeconds:0.0} s)   bare {Stats.Seconds(lb.Render + lb.Text)} " +
+                $"  run {run}, Latin: wenku {Stats.Seconds(lo.Total)} (CPU {lo.CpuSeconds:0.0} s: {lo.Split})   bare {Stats.Seconds(lb.Render + lb.Text)} " +
                 $"(pdftoppm {Stats.Seconds(lb.Render)} + pdftotext {Stats.Seconds(lb.Text)}, CPU {lb.Cpu:0.0} s)"));
         }
 
@@ -148,11 +152,12 @@ public static class IngestBenchmark
         // CPU of the site and its worker (poppler children are counted into the worker once it reaps them).
         var wenku = (int[])[site.Pid, .. Commands.Descendants(site.Pid)];
         var cpuBefore = wenku.Sum(ProcessCpu.Seconds);
+        var serveBefore = ProcessCpu.Seconds(site.Pid);
         var clock = Stopwatch.StartNew();
         var id = await UploadAsync(site, pdf);
         var upload = clock.Elapsed;
         await WaitUntilReadyAsync(site, [id], TimeSpan.FromMinutes(3));
-        return new IngestRun(id, clock.Elapsed, upload, wenku.Sum(ProcessCpu.Seconds) - cpuBefore);
+        return new IngestRun(id, clock.Elapsed, upload, wenku.Sum(ProcessCpu.Seconds) - cpuBefore, ProcessCpu.Seconds(site.Pid) - serveBefore);
     }
 
     /// <summary>POSTs the file to <c>/api/v1/documents</c> as the site's admin; returns the new document's id.</summary>
