@@ -178,14 +178,45 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
         {
             var pixels = (byte*)bitmap.GetPixels();
             for (var y = 0; y < bitmap.Height; y++)
+                if (!IsGrayRow(new ReadOnlySpan<uint>(pixels + (long)y * bitmap.RowBytes, bitmap.Width))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="IsGray"/> of one row of 32-bit pixels, eight or four at a time where the CPU has vectors (the check runs
+    /// on every desktop page: ~1.5 ms pixel by pixel, a fraction of that in vectors); the rest one by one.
+    /// </summary>
+    internal static bool IsGrayRow(ReadOnlySpan<uint> row)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (mask, limit) = (Vector256.Create(0xFFu), Vector256.Create(24u));
+            for (; x + 8 <= row.Length; x += 8)
             {
-                var row = new ReadOnlySpan<uint>(pixels + (long)y * bitmap.RowBytes, bitmap.Width);
-                foreach (var p in row)
-                {
-                    int a = (int)(p & 0xFF), b = (int)(p >> 8 & 0xFF), c = (int)(p >> 16 & 0xFF);
-                    if (Math.Max(a, Math.Max(b, c)) - Math.Min(a, Math.Min(b, c)) > 24) return false;
-                }
+                var p = Vector256.Create(row.Slice(x, 8));
+                var (a, b, c) = (p & mask, (p >> 8) & mask, (p >> 16) & mask);
+                var spread = Vector256.Max(a, Vector256.Max(b, c)) - Vector256.Min(a, Vector256.Min(b, c));
+                if (Vector256.GreaterThanAny(spread, limit)) return false;
             }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var (mask, limit) = (Vector128.Create(0xFFu), Vector128.Create(24u));
+            for (; x + 4 <= row.Length; x += 4)
+            {
+                var p = Vector128.Create(row.Slice(x, 4));
+                var (a, b, c) = (p & mask, (p >> 8) & mask, (p >> 16) & mask);
+                var spread = Vector128.Max(a, Vector128.Max(b, c)) - Vector128.Min(a, Vector128.Min(b, c));
+                if (Vector128.GreaterThanAny(spread, limit)) return false;
+            }
+        }
+        for (; x < row.Length; x++)
+        {
+            var p = row[x];
+            int a = (int)(p & 0xFF), b = (int)(p >> 8 & 0xFF), c = (int)(p >> 16 & 0xFF);
+            if (Math.Max(a, Math.Max(b, c)) - Math.Min(a, Math.Min(b, c)) > 24) return false;
         }
         return true;
     }

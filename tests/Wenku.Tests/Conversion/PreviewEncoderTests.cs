@@ -192,6 +192,24 @@ public sealed class PreviewEncoderTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(13)]
+    [InlineData(20)]
+    public void One_coloured_pixel_anywhere_in_a_row_makes_it_coloured_and_near_gray_stays_gray(int at)
+    {
+        // 21 pixels: two vectors of eight (or five of four) and a tail, so every path of the check sees the pixel.
+        var row = Enumerable.Repeat(0xFF808080u, 21).ToArray();
+        row[at] = 0xFF809880u; // green 24 above the others: still gray (JPEG chroma noise)
+        PreviewEncoder.IsGrayRow(row).ShouldBeTrue();
+        row[at] = 0xFF809980u; // 25 above: colour
+        PreviewEncoder.IsGrayRow(row).ShouldBeFalse();
+        row[at] = 0xFF7F8098u; // red 0x98, blue 0x7F: spread 25 between the outer channels
+        PreviewEncoder.IsGrayRow(row).ShouldBeFalse();
+    }
+
     [Fact]
     public void A_page_with_a_small_red_stamp_keeps_colour_jpegs_and_its_red()
     {
