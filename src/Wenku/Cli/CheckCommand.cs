@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -156,15 +155,24 @@ public sealed partial class LibraryCheck(IServiceProvider services)
         var cutoff = _time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(_options.OrphanMinAgeSeconds);
         var byId = documents.ToDictionary(d => d.Id);
         var originals = documents.Select(d => d.StorageKey).ToHashSet(StringComparer.Ordinal);
+        // A document's files come one after the other in key order: its expected keys are listed once.
+        (long Id, HashSet<string> Keys) named = (0, []);
+        bool Names(long id, int pages, int version, string key)
+        {
+            if (named.Id != id) named = (id, DocumentFiles.PreviewKeys(id, pages, version).ToHashSet(StringComparer.Ordinal));
+            return named.Keys.Contains(key);
+        }
         foreach (var file in stored.Values.Where(f => f.LastModifiedUtc < cutoff).OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             var orphan = file.Key.Split('/') switch
             {
                 ["originals", ..] => !originals.Contains(file.Key),
-                ["pages", var folder, var name] when long.TryParse(folder, out var id) && PreviewName().Match(name) is { Success: true } preview =>
+                ["pages", var folder, var name] when long.TryParse(folder, out var id) && PreviewName().IsMatch(name) =>
                     !byId.TryGetValue(id, out var d) || d.Status == DocumentStatus.Failed
+                    // A converted document names exactly its version's files: a page past its count, a cover of none,
+                    // the desktop WebP a version-1 document had before it was converted again are not among them.
                     || (d.Status is DocumentStatus.Ready or DocumentStatus.Held
-                        && (preview.Groups["n"].Success ? int.Parse(preview.Groups["n"].Value, CultureInfo.InvariantCulture) > d.PageCount : d.PageCount == 0)),
+                        && !Names(id, d.PageCount, d.PreviewVersion, file.Key)),
                 ["pages", ..] => true,
                 _ => false, // not ours to judge (another site's prefix, a health probe)
             };

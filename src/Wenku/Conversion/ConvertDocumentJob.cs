@@ -196,6 +196,7 @@ public sealed class ConvertDocumentJob(
                 await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             });
             log.LogInformation("Document {DocumentId} {Status}: {Pages} pages", id, status, result.Pages.Count);
+            await RemoveStaleFilesAsync(id, result.Pages.Count, ct);
         }
         catch (Exception e) when (e is DocumentDeletedException or OperationCanceledException or InvalidOperationException or DbUpdateException)
         {
@@ -284,6 +285,27 @@ public sealed class ConvertDocumentJob(
     {
         await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
             await store.DeleteAsync(file.Key, ct);
+    }
+
+    /// <summary>
+    /// Removes what an earlier conversion stored that this one did not write: the pages past a shorter new count, the
+    /// desktop WebP of a version-1 document converted again. The document is converted either way; a file left here is
+    /// an orphan for <c>wenku admin check --repair</c>.
+    /// </summary>
+    private async Task RemoveStaleFilesAsync(long id, int pageCount, CancellationToken ct)
+    {
+        try
+        {
+            var current = DocumentFiles.PreviewKeys(id, pageCount, PreviewVersions.Current).ToHashSet(StringComparer.Ordinal);
+            var stale = new List<string>();
+            await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
+                if (!current.Contains(file.Key)) stale.Add(file.Key);
+            foreach (var key in stale) await store.DeleteAsync(key, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Could not remove the earlier preview files of document {DocumentId}", id);
+        }
     }
 
     private sealed class DocumentDeletedException : Exception;
