@@ -132,8 +132,8 @@ public sealed class PurchaseOptions
 
     /// <summary>
     /// The most purchases in one database transaction (default 64): bounds how long a batch holds its row locks and how
-    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500:
-    /// a batch's statements carry about 35 parameters a purchase, and SQLite takes at most 32,766 in one statement.
+    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500,
+    /// for those two reasons (a batch's rows travel as arrays or JSON, so no parameter limit of the database applies).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 500)]
     public int MaxBatch { get; set; } = 64;
