@@ -242,7 +242,12 @@ internal sealed class BatchSql
         var (docs, buyers, keys) = (Documents.Select(postgres), Buyers.Select(postgres), Keys.Select(postgres));
         var lockDocuments = postgres ? " FOR NO KEY UPDATE" : "";
         var lockAccounts = postgres ? " FOR NO KEY UPDATE OF a" : "";
-        Facts = $"""
+        // PostgreSQL keeps planning a prepared statement afresh at every execution while its custom plans look cheaper
+        // than the generic one — which a join with unnest always does (pg_stat_statements: ~0.1 ms of planning a
+        // statement a batch). These statements' plans do not depend on the values (index lookups by key), so the batch
+        // uses the generic plans; SET LOCAL ends with the transaction.
+        var genericPlans = postgres ? "SET LOCAL plan_cache_mode = force_generic_plan;\n" : "";
+        Facts = genericPlans + $"""
             SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" IN ({docs}) ORDER BY d."Id"{lockDocuments};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
             WHERE a."Kind" IN ('Spendable', 'Earned')
