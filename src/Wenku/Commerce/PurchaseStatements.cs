@@ -93,7 +93,8 @@ internal sealed class PurchaseStatements(WenkuDb db)
         await using var command = Command(Sql.Facts);
         BatchSql.Documents.Bind(command, postgres, orders.Select(o => o.DocumentId).Distinct().Select(d => new object?[] { d }));
         BatchSql.Buyers.Bind(command, postgres, orders.Select(o => o.BuyerId).Distinct().Select(b => new object?[] { b }));
-        BatchSql.Keys.Bind(command, postgres, orders.Select(o => o.IdempotencyKey).OfType<string>().Distinct().Select(k => new object?[] { k }));
+        BatchSql.Keys.Bind(command, postgres, orders.Where(o => o.IdempotencyKey is not null).Select(o => (o.BuyerId, o.IdempotencyKey!)).Distinct()
+            .Select(k => new object?[] { k.BuyerId, k.Item2 }));
         await PrepareAsync(command, ct);
 
         var facts = new BatchFacts();
@@ -215,7 +216,8 @@ internal sealed class BatchSql
 {
     public static readonly RowSet Documents = new("docs", ("id", RowType.Bigint));
     public static readonly RowSet Buyers = new("buyers", ("id", RowType.Text));
-    public static readonly RowSet Keys = new("keys", ("id", RowType.Text));
+    /// <summary>The (buyer, key) pairs of the batch's orders that carry an idempotency key: looked up by the records' primary key.</summary>
+    public static readonly RowSet Keys = new("keys", ("buyer", RowType.Text), ("idem", RowType.Text));
     public static readonly RowSet Moves = new("m", ("id", RowType.Bigint), ("amount", RowType.Bigint));
     public static readonly RowSet PurchaseRows = new("p",
         ("document", RowType.Bigint), ("buyer", RowType.Text), ("uploader", RowType.Text), ("price", RowType.Integer),
@@ -239,7 +241,7 @@ internal sealed class BatchSql
 
     private BatchSql(bool postgres)
     {
-        var (docs, buyers, keys) = (Documents.Select(postgres), Buyers.Select(postgres), Keys.Select(postgres));
+        var (docs, buyers) = (Documents.Select(postgres), Buyers.Select(postgres));
         var lockDocuments = postgres ? " FOR NO KEY UPDATE" : "";
         var lockAccounts = postgres ? " FOR NO KEY UPDATE OF a" : "";
         // PostgreSQL keeps planning a prepared statement afresh at every execution while its custom plans look cheaper
@@ -257,7 +259,8 @@ internal sealed class BatchSql
             SELECT s."UploaderSharePercent" FROM "SiteSettings" s LIMIT 1;
             SELECT e."DocumentId", e."UserId" FROM "Entitlements" e WHERE e."DocumentId" IN ({docs}) AND e."UserId" IN ({buyers});
             SELECT x."DocumentId", x."UserId" FROM "Downloads" x WHERE x."DocumentId" IN ({docs}) AND x."UserId" IN ({buyers});
-            SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM "IdempotencyRecords" r WHERE r."UserId" IN ({buyers}) AND r."Key" IN ({keys});
+            SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM {Keys.From(postgres)}
+            JOIN "IdempotencyRecords" r ON r."UserId" = keys.buyer AND r."Key" = keys.idem;
             """;
         MoveBalances = $"""
             UPDATE "LedgerAccounts" SET "Balance" = "LedgerAccounts"."Balance" + m.amount
