@@ -139,12 +139,12 @@ public sealed class PurchaseOptions
     public int MaxBatch { get; set; } = 64;
 
     /// <summary>
-    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). Chosen when a purchase was about fourteen
-    /// round trips of its own, so several purchases in flight mattered more than one commit for many. A batch is now five
-    /// round trips whatever its size, and its locks on uploaders' accounts make writers wait for each other, so fewer
-    /// writers (bigger batches) may do better: on a loaded machine 4 writers made 1.3× the purchases of a transaction
-    /// each, 16 writers 1.35–1.6× (noisy; the quiet re-run in <c>bench/README.md</c> should decide).
+    /// Purchase writers per process on PostgreSQL (default 4; SQLite has one). A batch is five round trips whatever its
+    /// size, and batches that sell documents of the same uploaders wait for each other's row locks on those uploaders'
+    /// accounts, so more writers mostly make more, smaller batches waiting in line: on a loaded 2-CPU machine 4 writers
+    /// made 1.4–1.6× the purchases of 16 at ~0.7× the database CPU a purchase (pg_stat_statements: the lock wait is
+    /// most of a batch's time; see <c>bench/README.md</c>).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int PostgresWriters { get; set; } = 16;
+    public int PostgresWriters { get; set; } = 4;
 }
