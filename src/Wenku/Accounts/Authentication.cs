@@ -93,16 +93,18 @@ public sealed class TokenAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         // Failed password sign-ins never touch tokens: a token works until it expires or is revoked.
-        var user = await tokens.FindUserAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
+        var holder = await tokens.FindHolderAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+        if (holder is null) return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         // The user's claims (roles) take four queries to make: they are kept a minute per version of the user's row. Any
         // change of the user (a role, the password, the security stamp) changes its concurrency stamp, so the next
         // request makes them afresh; the token itself is still checked on every request.
-        var claims = await cache.GetOrCreateAsync($"token-claims:{user.Id}:{user.SecurityStamp}:{user.ConcurrencyStamp}", async entry =>
+        var claims = await cache.GetOrCreateAsync($"token-claims:{holder.UserId}:{holder.SecurityStamp}:{holder.ConcurrencyStamp}", async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
-            return (await principals.CreateAsync(user)).Claims.ToArray();
+            var user = await tokens.UserAsync(holder.UserId, Context.RequestAborted);
+            return user is null ? null : (await principals.CreateAsync(user)).Claims.ToArray();
         });
+        if (claims is null) return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         return AuthenticateResult.Success(new AuthenticationTicket(
             new ClaimsPrincipal(new ClaimsIdentity(claims, Authentication.Bearer)), Authentication.Bearer));
     }

@@ -132,19 +132,19 @@ public sealed class PurchaseOptions
 
     /// <summary>
     /// The most purchases in one database transaction (default 64): bounds how long a batch holds its row locks and how
-    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500:
-    /// a batch's statements carry about 35 parameters a purchase, and SQLite takes at most 32,766 in one statement.
+    /// much a failed commit has to redo one by one. 1 turns group commit off (a transaction per purchase). At most 500,
+    /// for those two reasons (a batch's rows travel as arrays or JSON, so no parameter limit of the database applies).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 500)]
     public int MaxBatch { get; set; } = 64;
 
     /// <summary>
-    /// Purchase writers per process on PostgreSQL (default 16; SQLite has one). Chosen when a purchase was about fourteen
-    /// round trips of its own, so several purchases in flight mattered more than one commit for many. A batch is now five
-    /// round trips whatever its size, and its locks on uploaders' accounts make writers wait for each other, so fewer
-    /// writers (bigger batches) may do better: on a loaded machine 4 writers made 1.3× the purchases of a transaction
-    /// each, 16 writers 1.35–1.6× (noisy; the quiet re-run in <c>bench/README.md</c> should decide).
+    /// Purchase writers per process on PostgreSQL (default 4; SQLite has one). A batch is five round trips whatever its
+    /// size, and batches that sell documents of the same uploaders wait for each other's row locks on those uploaders'
+    /// accounts, so more writers mostly make more, smaller batches waiting in line: on a loaded 2-CPU machine 4 writers
+    /// made 1.4–1.6× the purchases of 16 at ~0.7× the database CPU a purchase (pg_stat_statements: the lock wait is
+    /// most of a batch's time; see <c>bench/README.md</c>).
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int PostgresWriters { get; set; } = 16;
+    public int PostgresWriters { get; set; } = 4;
 }

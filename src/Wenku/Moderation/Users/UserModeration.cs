@@ -14,7 +14,7 @@ public sealed record UserDecision(Decision Decision, int Documents = 0);
 /// transaction with its audit entry and the user's notification. A ban sets <see cref="WenkuUser.BannedAt"/> and a new
 /// security stamp: the user's cookies stop authenticating on their next request (the stamp, and the ban itself, are
 /// checked on every request by <see cref="BanAwareSignInManager"/>) and their API tokens are refused
-/// (<see cref="ApiTokens.FindUserAsync"/>). Hiding their documents removes each one through
+/// (<see cref="ApiTokens.FindHolderAsync"/>). Hiding their documents removes each one through
 /// <see cref="DocumentRemovals"/> (category <see cref="RemovalCategory.UploaderBanned"/>), after the ban commits.
 /// </summary>
 public sealed class UserModeration(WenkuDb db, Ledger ledger, AuditLog audit, DocumentRemovals removals, TimeProvider clock,
