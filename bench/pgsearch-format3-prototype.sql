@@ -1,0 +1,48 @@
+-- Issue 16, format 3 worked out by hand: sizes of three designs and the cost of matching with exact keys, on a
+-- sample of a database kept by bench/search.sh --postgres --keep-db. psql "$DB" -v n=1000 -f bench/pgsearch-format3-prototype.sql
+-- (n: documents 1..n of the sample). Drops its own proto_* tables first; drop them after: DROP TABLE proto_parts, proto_postings, proto_tf, proto_keys;
+\timing on
+SET jit = off;
+DROP TABLE IF EXISTS proto_parts, proto_postings, proto_tf, proto_keys;
+CREATE TABLE proto_parts AS SELECT * FROM "SearchParts" WHERE "DocumentId" <= :n;
+CREATE INDEX ON proto_parts USING GIN ("Terms");
+-- (A) one row a (lexeme, part) with positions: an inverted index as a B-tree in lexeme order.
+CREATE TABLE proto_postings AS SELECT u.lexeme, p."DocumentId", p."Part", u.positions FROM proto_parts p, unnest(p."Terms") u;
+ALTER TABLE proto_postings ADD PRIMARY KEY (lexeme, "DocumentId", "Part");
+-- (A') the same without positions, tf only.
+CREATE TABLE proto_tf AS SELECT lexeme, "DocumentId", "Part", cardinality(positions)::smallint AS tf FROM proto_postings;
+ALTER TABLE proto_tf ADD PRIMARY KEY (lexeme, "DocumentId", "Part");
+-- (B) exact candidate keys: every run of 3 and 4 CJK characters as a 64-bit hash, GIN without recheck (@>).
+CREATE TABLE proto_keys AS
+SELECT p."DocumentId", p."Part", array_agg(DISTINCT hashtextextended(g, 0)) AS keys
+FROM proto_parts p, unnest(p."Texts") t, generate_series(1, length(t)) i, (VALUES (3), (4)) k(n), LATERAL (SELECT substr(t, i, k.n) AS g) s
+WHERE length(g) = k.n AND g ~ '^[一-鿿]+$'
+GROUP BY 1, 2;
+CREATE INDEX ON proto_keys USING GIN (keys);
+VACUUM ANALYZE proto_parts; VACUUM ANALYZE proto_postings; VACUUM ANALYZE proto_tf; VACUUM ANALYZE proto_keys;
+SELECT 'parts (format 2): heap+toast+gin' AS what, round(pg_total_relation_size('proto_parts') / 1e6, 1) AS mb,
+       round(pg_total_relation_size('proto_parts') / 1e3 / :n, 1) AS kb_per_doc
+UNION ALL SELECT 'postings with positions, table+pk', round(pg_total_relation_size('proto_postings') / 1e6, 1), round(pg_total_relation_size('proto_postings') / 1e3 / :n, 1)
+UNION ALL SELECT 'postings pk alone', round(pg_indexes_size('proto_postings') / 1e6, 1), round(pg_indexes_size('proto_postings') / 1e3 / :n, 1)
+UNION ALL SELECT 'tf rows, table+pk', round(pg_total_relation_size('proto_tf') / 1e6, 1), round(pg_total_relation_size('proto_tf') / 1e3 / :n, 1)
+UNION ALL SELECT 'exact keys, table+gin', round(pg_total_relation_size('proto_keys') / 1e6, 1), round(pg_total_relation_size('proto_keys') / 1e3 / :n, 1)
+UNION ALL SELECT 'exact keys gin alone', round(pg_indexes_size('proto_keys') / 1e6, 1), round(pg_indexes_size('proto_keys') / 1e3 / :n, 1);
+SELECT count(*) AS postings, round(count(*)::numeric / :n) AS per_doc FROM proto_postings;
+
+\echo === 发展的: format 2 match, match+rank; exact keys match
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_parts WHERE "Terms" @@ '''发展'' <-> ''展的'''::tsquery;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT "DocumentId", max(ts_rank("Terms", '''发展'' <-> ''展的'''::tsquery, 1)) FROM proto_parts WHERE "Terms" @@ '''发展'' <-> ''展的'''::tsquery GROUP BY 1;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_keys WHERE keys @> ARRAY[hashtextextended('发展的', 0)];
+\echo === 经济发展
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_parts WHERE "Terms" @@ '''经济'' <2> ''发展'''::tsquery;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_keys WHERE keys @> ARRAY[hashtextextended('经济发展', 0)];
+\echo === 中国的
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_parts WHERE "Terms" @@ '''中国'' <-> ''国的'''::tsquery;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) SELECT count(*) FROM proto_keys WHERE keys @> ARRAY[hashtextextended('中国的', 0)];
+\echo === exactness over 40 pieces of 3 and 4 characters taken from the texts: parts matched by the tsquery vs by the key
+WITH pieces AS (SELECT DISTINCT g FROM (SELECT substr(t, 1 + (d * 37) % 800, 3 + d % 2) AS g FROM proto_parts p, unnest(p."Texts") t, generate_series(1, 3) d WHERE p."Page" > 0 LIMIT 400) x WHERE g ~ '^[一-鿿]+$' LIMIT 40)
+SELECT count(*) AS pieces, sum(CASE WHEN a = b THEN 1 ELSE 0 END) AS identical, sum(a) AS by_tsquery, sum(b) AS by_key FROM (
+  SELECT g,
+    (SELECT count(*) FROM proto_parts WHERE "Terms" @@ (CASE WHEN length(g) = 3 THEN format('%L <-> %L', substr(g,1,2), substr(g,2,2)) ELSE format('%L <2> %L', substr(g,1,2), substr(g,3,2)) END)::tsquery) AS a,
+    (SELECT count(*) FROM proto_keys WHERE keys @> ARRAY[hashtextextended(g, 0)]) AS b
+  FROM pieces) y;
