@@ -1,9 +1,9 @@
 -- Issue 16, format 3 worked out by hand: sizes of three designs and the cost of matching with exact keys, on a
 -- sample of a database kept by bench/search.sh --postgres --keep-db. psql "$DB" -v n=1000 -f bench/pgsearch-format3-prototype.sql
--- (n: documents 1..n of the sample). Drops its own proto_* tables first; drop them after: DROP TABLE proto_parts, proto_postings, proto_tf, proto_keys;
+-- (n: documents 1..n of the sample). Drops its own proto_* tables first; drop them after: DROP TABLE proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni;
 \timing on
 SET jit = off;
-DROP TABLE IF EXISTS proto_parts, proto_postings, proto_tf, proto_keys;
+DROP TABLE IF EXISTS proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni;
 CREATE TABLE proto_parts AS SELECT * FROM "SearchParts" WHERE "DocumentId" <= :n;
 CREATE INDEX ON proto_parts USING GIN ("Terms");
 -- (A) one row a (lexeme, part) with positions: an inverted index as a B-tree in lexeme order.
@@ -46,3 +46,27 @@ SELECT count(*) AS pieces, sum(CASE WHEN a = b THEN 1 ELSE 0 END) AS identical, 
     (SELECT count(*) FROM proto_parts WHERE "Terms" @@ (CASE WHEN length(g) = 3 THEN format('%L <-> %L', substr(g,1,2), substr(g,2,2)) ELSE format('%L <2> %L', substr(g,1,2), substr(g,3,2)) END)::tsquery) AS a,
     (SELECT count(*) FROM proto_keys WHERE keys @> ARRAY[hashtextextended(g, 0)]) AS b
   FROM pieces) y;
+
+-- (B) with 32-bit keys; format 2 without the unigrams' positions (CREATE TABLE AS writes pglz: an upper bound).
+DROP TABLE IF EXISTS proto_keys4, proto_nouni;
+CREATE TABLE proto_keys4 AS SELECT "DocumentId", "Part", ARRAY(SELECT (k % 2147483647)::int4 FROM unnest(keys) k) AS keys FROM proto_keys;
+CREATE INDEX ON proto_keys4 USING GIN (keys);
+CREATE TABLE proto_nouni AS
+SELECT p."DocumentId", p."Part", p."Page", p."Texts",
+       ts_delete(p."Terms", u.unigrams) || array_to_tsvector(u.unigrams) AS "Terms"
+FROM proto_parts p, LATERAL (SELECT coalesce(array_agg(lexeme), '{}') AS unigrams FROM unnest(p."Terms") WHERE char_length(lexeme) = 1 AND lexeme ~ '^[一-鿿]$') u;
+ALTER TABLE proto_nouni ALTER COLUMN "Terms" SET COMPRESSION lz4, ALTER COLUMN "Texts" SET COMPRESSION lz4;
+CREATE INDEX ON proto_nouni USING GIN ("Terms");
+VACUUM ANALYZE proto_keys4; VACUUM ANALYZE proto_nouni;
+SELECT 'exact keys int4, table+gin' AS what, round(pg_total_relation_size('proto_keys4') / 1e3 / :n, 1) AS kb_per_doc
+UNION ALL SELECT 'exact keys int4, gin alone', round(pg_indexes_size('proto_keys4') / 1e3 / :n, 1)
+UNION ALL SELECT 'format 2 (parts heap+toast+gin)', round(pg_total_relation_size('proto_parts') / 1e3 / :n, 1)
+UNION ALL SELECT 'format 2 without unigram positions', round(pg_total_relation_size('proto_nouni') / 1e3 / :n, 1);
+
+-- The floor: the statement's work after matching, for every document of the library as a match (no vector read).
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+WITH m AS MATERIALIZED (SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", (e."DocumentId" % 97)::float8 AS score FROM "SearchEntries" e)
+SELECT count(*) FILTER (WHERE m."Category" = 'fashion') AS t, count(*) AS c FROM m
+UNION ALL SELECT count(*), 0 FROM (SELECT m."Category" FROM (SELECT * FROM m LIMIT 10000) m GROUP BY 1) x
+UNION ALL SELECT count(*), 0 FROM (SELECT m."Format" FROM (SELECT * FROM m LIMIT 10000) m GROUP BY 1) x
+UNION ALL (SELECT m."DocumentId", 0 FROM m WHERE m."Category" = 'fashion' ORDER BY m.score DESC, m."DocumentId" LIMIT 20);
