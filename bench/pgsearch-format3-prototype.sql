@@ -1,9 +1,9 @@
 -- Issue 16, format 3 worked out by hand: sizes of three designs and the cost of matching with exact keys, on a
 -- sample of a database kept by bench/search.sh --postgres --keep-db. psql "$DB" -v n=1000 -f bench/pgsearch-format3-prototype.sql
--- (n: documents 1..n of the sample). Drops its own proto_* tables first; drop them after: DROP TABLE proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni;
+-- (n: documents 1..n of the sample). Drops its own proto_* tables first; drop them after: DROP TABLE proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni, proto_pairs;
 \timing on
 SET jit = off;
-DROP TABLE IF EXISTS proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni;
+DROP TABLE IF EXISTS proto_parts, proto_postings, proto_tf, proto_keys, proto_keys4, proto_nouni, proto_pairs;
 CREATE TABLE proto_parts AS SELECT * FROM "SearchParts" WHERE "DocumentId" <= :n;
 CREATE INDEX ON proto_parts USING GIN ("Terms");
 -- (A) one row a (lexeme, part) with positions: an inverted index as a B-tree in lexeme order.
@@ -70,3 +70,29 @@ SELECT count(*) FILTER (WHERE m."Category" = 'fashion') AS t, count(*) AS c FROM
 UNION ALL SELECT count(*), 0 FROM (SELECT m."Category" FROM (SELECT * FROM m LIMIT 10000) m GROUP BY 1) x
 UNION ALL SELECT count(*), 0 FROM (SELECT m."Format" FROM (SELECT * FROM m LIMIT 10000) m GROUP BY 1) x
 UNION ALL (SELECT m."DocumentId", 0 FROM m WHERE m."Category" = 'fashion' ORDER BY m.score DESC, m."DocumentId" LIMIT 20);
+
+-- (B) from the analyzer's own tokens: a key for every two tokens one or two positions apart (from the vector's lexemes
+-- and positions), and its exactness against the tsquery over pairs drawn from the texts.
+DROP TABLE IF EXISTS proto_pairs;
+CREATE TABLE proto_pairs AS
+SELECT p."DocumentId", p."Part", k.keys FROM proto_parts p, LATERAL (
+  -- (documents 1..:n only)
+  WITH t AS (SELECT u.lexeme, pos FROM unnest(p."Terms") u, unnest(u.positions) pos WHERE char_length(u.lexeme) > 1 AND u.lexeme NOT LIKE '~%')
+  SELECT array_agg(DISTINCT hashtextextended(a.lexeme || chr(1) || d || chr(1) || b.lexeme, 0)) AS keys
+  FROM t a, (VALUES (1), (2)) dd(d), t b WHERE b.pos = a.pos + d) k
+WHERE k.keys IS NOT NULL AND p."DocumentId" <= :n;
+CREATE INDEX proto_pairs_keys ON proto_pairs USING GIN (keys);
+VACUUM ANALYZE proto_pairs;
+SELECT 'pair keys, table+gin' AS what, round(pg_total_relation_size('proto_pairs') / 1e3 / :n, 1) AS kb_per_doc
+UNION ALL SELECT 'pair keys, gin alone', round(pg_indexes_size('proto_pairs') / 1e3 / :n, 1);
+-- Exactness: 300 pairs drawn from the texts' own vectors (every 997th adjacent or second-next pair), parts by tsquery vs by key.
+SET enable_seqscan = off;
+WITH t AS (SELECT p."DocumentId", p."Part", u.lexeme, pos FROM proto_parts p, unnest(p."Terms") u, unnest(u.positions) pos
+           WHERE p."DocumentId" % 30 = 0 AND p."DocumentId" <= :n AND char_length(u.lexeme) > 1 AND u.lexeme NOT LIKE '~%'),
+pairs AS (SELECT DISTINCT a.lexeme AS a, b.pos - a.pos AS d, b.lexeme AS b FROM t a JOIN t b ON a."DocumentId" = b."DocumentId" AND a."Part" = b."Part" AND b.pos = a.pos + 1
+           UNION SELECT DISTINCT a.lexeme, 2, b.lexeme FROM t a JOIN t b ON a."DocumentId" = b."DocumentId" AND a."Part" = b."Part" AND b.pos = a.pos + 2),
+sample AS (SELECT * FROM (SELECT *, row_number() OVER (ORDER BY hashtext(a || b)) AS r FROM pairs) x WHERE r <= 300)
+SELECT count(*) AS pairs, count(*) FILTER (WHERE by_query = by_key) AS identical, sum(by_query) AS parts_by_query, sum(by_key) AS parts_by_key FROM (
+  SELECT (SELECT count(*) FROM proto_parts WHERE "DocumentId" <= :n AND "Terms" @@ format('%L <%s> %L', a, d, b)::tsquery) AS by_query,
+         (SELECT count(*) FROM proto_pairs WHERE keys @> ARRAY[hashtextextended(a || chr(1) || d || chr(1) || b, 0)]) AS by_key
+  FROM sample) y;
