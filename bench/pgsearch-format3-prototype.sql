@@ -96,3 +96,31 @@ SELECT count(*) AS pairs, count(*) FILTER (WHERE by_query = by_key) AS identical
   SELECT (SELECT count(*) FROM proto_parts WHERE "DocumentId" <= :n AND "Terms" @@ format('%L <%s> %L', a, d, b)::tsquery) AS by_query,
          (SELECT count(*) FROM proto_pairs WHERE keys @> ARRAY[hashtextextended(a || chr(1) || d || chr(1) || b, 0)]) AS by_key
   FROM sample) y;
+
+-- ===== Format 3 as a whole on the full database (run alone: psql "$DB" -f with the part below; then per query
+-- psql "$DB" -v a=发展 -v d=1 -v b=展的 -f the f3 query part). Drop after: DROP TABLE f3_parts;
+DROP TABLE IF EXISTS f3_parts;
+CREATE TABLE f3_parts AS
+SELECT p."DocumentId", p."Part", p."Page", length(p."Terms") AS "Length", k.keys AS "Keys" FROM "SearchParts" p, LATERAL (
+  WITH t AS (SELECT u.lexeme, pos FROM unnest(p."Terms") u, unnest(u.positions) pos WHERE char_length(u.lexeme) > 1 AND u.lexeme NOT LIKE '~%')
+  SELECT array_agg(DISTINCT hashtextextended(a.lexeme || chr(1) || d || chr(1) || b.lexeme, 0)) AS keys
+  FROM t a, (VALUES (1), (2)) dd(d), t b WHERE b.pos = a.pos + d) k
+WHERE k.keys IS NOT NULL;
+ALTER TABLE f3_parts ALTER COLUMN "Keys" SET STORAGE EXTERNAL;
+SET maintenance_work_mem = '256MB';
+CREATE INDEX f3_parts_keys ON f3_parts USING GIN ("Keys");
+VACUUM ANALYZE f3_parts;
+SELECT round(pg_relation_size('f3_parts') / 1e6, 1) AS heap_mb, round(pg_total_relation_size('f3_parts') / 1e6, 1) AS total_mb, round(pg_indexes_size('f3_parts') / 1e6, 1) AS gin_mb;
+
+-- The search statement from f3_parts alone (needs -v a= -v d= -v b=).
+SET enable_seqscan = off;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+WITH hits AS (SELECT k."DocumentId" AS id, max(CASE WHEN k."Page" = 0 THEN 4 ELSE 1 END * 0.1 / log(2, k."Length" + 1)) AS s0
+  FROM f3_parts k WHERE k."Keys" @> ARRAY[hashtextextended(:'a' || chr(1) || :'d' || chr(1) || :'b', 0)] GROUP BY 1),
+m AS MATERIALIZED (SELECT e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads", h.s0::float8 AS score
+  FROM hits h JOIN "SearchEntries" e ON e."DocumentId" = h.id)
+SELECT count(*) FILTER (WHERE m."Category" = 'fashion') AS t, count(*) AS c FROM m
+UNION ALL SELECT count(*), 0 FROM (SELECT m."Category" FROM (SELECT * FROM m LIMIT 10000) m GROUP BY 1) x
+UNION ALL (SELECT m."DocumentId", 0 FROM m WHERE m."Category" = 'fashion' ORDER BY m.score DESC, m."DocumentId" LIMIT 20);
+SELECT count(DISTINCT "DocumentId") AS docs_by_key FROM f3_parts WHERE "Keys" @> ARRAY[hashtextextended(:'a' || chr(1) || :'d' || chr(1) || :'b', 0)];
+SELECT count(DISTINCT "DocumentId") AS docs_by_tsquery FROM "SearchParts" WHERE "Terms" @@ format('%L <%s> %L', :'a', :'d', :'b')::tsquery;
