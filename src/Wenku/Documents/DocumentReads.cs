@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Wenku.Comments;
@@ -73,12 +74,24 @@ public static class DocumentReads
                 db.ArchiveEntries.Count(e => e.DocumentId == id),
                 db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault()));
 
-    /// <summary>What the document page reads of the site's settings.</summary>
-    public sealed record PageSettings(string Notices, double NearDuplicateThreshold);
+    /// <summary>
+    /// The document page's first statement: <see cref="Head"/> with what the page reads of the site's settings (the
+    /// notices, the near-duplicate threshold) and how many visible comments the document has — three statements fewer
+    /// than asking each apart: an anonymous reader of a document without comments needs no comment query at all.
+    /// </summary>
+    public sealed record PageHead(DocumentHead Head, string? Notices, double? NearDuplicateThreshold, int VisibleComments);
 
-    public static readonly Func<WenkuDb, CancellationToken, Task<PageSettings>> Settings =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, CancellationToken ct) =>
-            db.SiteSettings.AsNoTracking().Select(s => new PageSettings(s.Notices, s.NearDuplicateThreshold)).Single()));
+    public static readonly Func<WenkuDb, long, CancellationToken, Task<PageHead?>> PageHeadOf =
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
+            db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new PageHead(
+                new DocumentHead(d, d.Category, d.Uploader,
+                    db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null),
+                    db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
+                    db.ArchiveEntries.Count(e => e.DocumentId == id),
+                    db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id)),
+                db.SiteSettings.Select(s => s.Notices).FirstOrDefault(),
+                db.SiteSettings.Select(s => (double?)s.NearDuplicateThreshold).FirstOrDefault(),
+                db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible))).SingleOrDefault()));
 
     /// <summary>Image sizes of pages 1..<c>visible</c>; the text only of pages 1..<c>preview</c>.</summary>
     public static readonly Func<WenkuDb, long, int, int, IAsyncEnumerable<DocumentPage>> VisiblePages =
@@ -115,18 +128,34 @@ public static class DocumentReads
                 .OrderByDescending(c => c.CreatedAt).Take(take)
                 .Select(c => new CommentRow(c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State))));
 
-    public static readonly Func<WenkuDb, long, CancellationToken, Task<int>> VisibleComments =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
-            db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible)));
+    /// <summary>A card of one of the document page's two lists (<see cref="RelatedAndNewest"/>).</summary>
+    /// <param name="List">0: 相关文档 (the category's most downloaded); 1: the uploader's newest (… 的更多文档).</param>
+    public sealed record ListedCard(int List, long Id, string Title, string Format, int PageCount, int Price, long Downloads, DateTime CreatedAt,
+        string Uploader, DocumentStatus Status, string UploaderId, string? UploaderSlug, int PreviewVersion, int RatingCount, int RatingSum)
+    {
+        public DocSummary Summary => new(Id, Title, Format, PageCount, Price, Downloads, CreatedAt, Uploader, Status, UploaderId, UploaderSlug,
+            PreviewVersion, RatingCount, RatingSum);
+    }
 
-    /// <summary>Published documents of a category, most downloaded first, but <c>except</c> (相关文档).</summary>
-    public static readonly Func<WenkuDb, int, long, int, IAsyncEnumerable<DocSummary>> Related =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, long except, int take) =>
+    /// <summary>
+    /// 相关文档 (a category's most downloaded) and <see cref="NewestOfUploader"/> in one statement (<c>UNION ALL</c>, each side still
+    /// walking its own index and stopping after <c>take</c> rows): one parse and plan instead of two.
+    /// </summary>
+    public static readonly Func<WenkuDb, int, string, long, int, IAsyncEnumerable<ListedCard>> RelatedAndNewest =
+        // Anonymous rows until after the Concat: EF Core translates a set operation of columns, not of constructor calls.
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, string uploaderId, long except, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == categoryId && d.Id != except && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id).Take(take)
-                .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
+                .Select(d => new { List = 0, d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum })
+                .Concat(db.Documents.AsNoTracking()
+                    .Where(d => d.UploaderId == uploaderId && d.Id != except && d.Status == DocumentStatus.Ready)
+                    .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take)
+                    .Select(d => new { List = 1, d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
+                        d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum }))
+                .Select(c => new ListedCard(c.List, c.Id, c.Title, c.Format, c.PageCount, c.Price, c.Downloads, c.CreatedAt, c.DisplayName, c.Status,
+                    c.UploaderId, c.Slug, c.PreviewVersion, c.RatingCount, c.RatingSum))));
 
     /// <summary>An uploader's newest published documents but <c>except</c> (… 的更多文档).</summary>
     public static readonly Func<WenkuDb, string, long, int, IAsyncEnumerable<DocSummary>> NewestOfUploader =
@@ -183,6 +212,14 @@ public static class DocumentReads
         return new DocListPage(list, total, current, pages);
     }
 
+    /// <summary><see cref="ListPageAsync"/> with the count read and a page read at once.</summary>
+    private static DocListPage ListPage(int total, Func<int, List<DocSummary>> page, int? requested)
+    {
+        var pages = Math.Max(1, (total + DocListPage.PageSize - 1) / DocListPage.PageSize);
+        var current = Math.Clamp(requested ?? 1, 1, pages);
+        return new DocListPage(page((current - 1) * DocListPage.PageSize), total, current, pages);
+    }
+
     /// <summary>The rows of a compiled query.</summary>
     public static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
     {
@@ -190,4 +227,81 @@ public static class DocumentReads
         await foreach (var row in rows.WithCancellation(ct)) list.Add(row);
         return list;
     }
+
+    // The same reads as statements prepared once per connection on SQLite (PreparedSqliteReads); on PostgreSQL the
+    // compiled queries above. The SQL is what EF Core generates for those queries: keep the two the same (ReadPathTests
+    // run on both stacks).
+    private const string CardColumns = """
+        d."Id", d."Title", d."Format", d."PageCount", d."Price", d."Downloads", d."CreatedAt", u."DisplayName", d."Status",
+        d."UploaderId", u."Slug", d."PreviewVersion", d."RatingCount", d."RatingSum"
+        """;
+
+    private const string CardsFrom = """FROM "Documents" AS d INNER JOIN "AspNetUsers" AS u ON d."UploaderId" = u."Id" """;
+
+    private static DocSummary Card(SqliteDataReader r, int o = 0) => new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), r.GetInt32(o + 3),
+        r.GetInt32(o + 4), r.GetInt64(o + 5), r.GetDateTime(o + 6), r.GetString(o + 7), Enum.Parse<DocumentStatus>(r.GetString(o + 8)),
+        r.GetString(o + 9), r.IsDBNull(o + 10) ? null : r.GetString(o + 10), r.GetInt32(o + 11), r.GetInt32(o + 12), r.GetInt32(o + 13));
+
+    private static readonly PreparedSqliteReads.Statement RelatedAndNewestSql = new($"""
+        SELECT 0, * FROM (SELECT {CardColumns} {CardsFrom}
+            WHERE d."CategoryId" = $category AND d."Id" <> $except AND d."Status" = 'Ready'
+            ORDER BY d."Downloads" DESC, d."Id" DESC LIMIT $take)
+        UNION ALL
+        SELECT 1, * FROM (SELECT {CardColumns} {CardsFrom}
+            WHERE d."UploaderId" = $uploader AND d."Id" <> $except AND d."Status" = 'Ready'
+            ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take)
+        """, "$category", "$uploader", "$except", "$take");
+
+    /// <summary>相关文档 (List 0) and the uploader's newest (List 1): <see cref="RelatedAndNewest"/>.</summary>
+    public static async Task<List<(int List, DocSummary Card)>> RelatedAndNewestAsync(WenkuDb db, PreparedSqliteReads prepared,
+        int categoryId, string uploaderId, long except, int take, CancellationToken ct) =>
+        prepared.Enabled
+            ? prepared.List(RelatedAndNewestSql, [categoryId, uploaderId, except, take], r => (r.GetInt32(0), Card(r, 1)))
+            : [.. (await ListAsync(RelatedAndNewest(db, categoryId, uploaderId, except, take), ct)).Select(c => (c.List, c.Summary))];
+
+    private static readonly PreparedSqliteReads.Statement VisiblePagesSql = new("""
+        SELECT p."Number", p."Width", p."Height", CASE WHEN p."Number" <= $preview THEN p."Text" ELSE '' END
+        FROM "DocumentPages" AS p WHERE p."DocumentId" = $id AND p."Number" <= $visible ORDER BY p."Number"
+        """, "$id", "$visible", "$preview");
+
+    /// <summary><see cref="VisiblePages"/>.</summary>
+    public static async Task<List<DocumentPage>> VisiblePagesAsync(WenkuDb db, PreparedSqliteReads prepared, long id, int visible, int preview, CancellationToken ct) =>
+        prepared.Enabled
+            ? prepared.List(VisiblePagesSql, [id, visible, preview],
+                r => new DocumentPage { DocumentId = id, Number = r.GetInt32(0), Width = r.GetInt32(1), Height = r.GetInt32(2), Text = r.GetString(3) })
+            : await ListAsync(VisiblePages(db, id, visible, preview), ct);
+
+    private static readonly PreparedSqliteReads.Statement CategoryCountSql = new("""
+        SELECT COUNT(*) FROM "Documents" AS d WHERE d."CategoryId" = $category AND d."Status" = 'Ready'
+        """, "$category");
+
+    private static readonly PreparedSqliteReads.Statement CategoryPageSql = new($"""
+        SELECT {CardColumns} {CardsFrom}
+        WHERE d."CategoryId" = $category AND d."Status" = 'Ready'
+        ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take OFFSET $skip
+        """, "$category", "$take", "$skip");
+
+    /// <summary>A category's page of cards: <see cref="CategoryCount"/> and <see cref="CategoryPage"/>.</summary>
+    public static Task<DocListPage> CategoryListAsync(WenkuDb db, PreparedSqliteReads prepared, int categoryId, int? page, CancellationToken ct) =>
+        prepared.Enabled
+            ? Task.FromResult(ListPage((int)prepared.Scalar(CategoryCountSql, [categoryId]),
+                skip => prepared.List(CategoryPageSql, [categoryId, DocListPage.PageSize, skip], r => Card(r)), page))
+            : ListPageAsync(CategoryCount(db, categoryId, ct), skip => CategoryPage(db, categoryId, skip, DocListPage.PageSize), page, ct);
+
+    private static readonly PreparedSqliteReads.Statement UploaderCountSql = new("""
+        SELECT COUNT(*) FROM "Documents" AS d WHERE d."UploaderId" = $uploader AND d."Status" = 'Ready'
+        """, "$uploader");
+
+    private static readonly PreparedSqliteReads.Statement UploaderPageSql = new($"""
+        SELECT {CardColumns} {CardsFrom}
+        WHERE d."UploaderId" = $uploader AND d."Status" = 'Ready'
+        ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take OFFSET $skip
+        """, "$uploader", "$take", "$skip");
+
+    /// <summary>An uploader's page of cards: <see cref="UploaderCount"/> and <see cref="UploaderPage"/>.</summary>
+    public static Task<DocListPage> UploaderListAsync(WenkuDb db, PreparedSqliteReads prepared, string uploaderId, int? page, CancellationToken ct) =>
+        prepared.Enabled
+            ? Task.FromResult(ListPage((int)prepared.Scalar(UploaderCountSql, [uploaderId]),
+                skip => prepared.List(UploaderPageSql, [uploaderId, DocListPage.PageSize, skip], r => Card(r)), page))
+            : ListPageAsync(UploaderCount(db, uploaderId, ct), skip => UploaderPage(db, uploaderId, skip, DocListPage.PageSize), page, ct);
 }
