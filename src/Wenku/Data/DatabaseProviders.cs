@@ -24,7 +24,6 @@ public static class DatabaseProviders
                 .AddInterceptors(new InsertTimes(sp.GetService<TimeProvider>() ?? TimeProvider.System)));
             services.AddSingleton<IDbContextFactory<WenkuDb>, PostgresAsWenkuDb>();
             services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PostgresWenkuDb>>().CreateDbContext());
-            services.AddSingleton(_ => new PreparedSqliteReads(null)); // off: the read paths use their compiled queries
         }
         else
         {
@@ -36,10 +35,6 @@ public static class DatabaseProviders
             }.ToString();
             services.AddPooledDbContextFactory<WenkuDb>((sp, o) => o.UseSqlite(connection)
                 .AddInterceptors(SqliteBusyTimeout.Instance, new InsertTimes(sp.GetService<TimeProvider>() ?? TimeProvider.System)));
-            // The read paths' own connections, open for the process's life with their statements prepared: not pooled
-            // by Microsoft.Data.Sqlite (they are kept by PreparedSqliteReads, and closed when the site stops).
-            var reads = new SqliteConnectionStringBuilder(connection) { Pooling = false }.ToString();
-            services.AddSingleton(_ => new PreparedSqliteReads(reads));
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WenkuDb>>().CreateDbContext());
         return services;

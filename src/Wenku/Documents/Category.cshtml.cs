@@ -5,7 +5,7 @@ using Wenku.Data;
 
 namespace Wenku.Documents;
 
-public sealed class CategoryModel(WenkuDb db, PreparedSqliteReads prepared) : PageModel
+public sealed class CategoryModel(WenkuDb db) : PageModel
 {
     public string Slug { get; private set; } = "";
     public string Name { get; private set; } = "";
@@ -17,8 +17,9 @@ public sealed class CategoryModel(WenkuDb db, PreparedSqliteReads prepared) : Pa
         Category? category = await DocumentReads.CategoryBySlug(db, slug, ct);
         if (category is null) return NotFound();
         (Slug, Name) = (category.Slug, category.Name);
-        // Prepared statements on SQLite, compiled queries on PostgreSQL (DocumentReads), in DocListPage.LoadAsync's order: newest first.
-        List = await DocumentReads.CategoryListAsync(db, prepared, category.Id, page, ct);
+        // Compiled queries (DocumentReads), in DocListPage.LoadAsync's order: newest first.
+        var id = category.Id;
+        List = await DocumentReads.ListPageAsync(DocumentReads.CategoryCount(db, id, ct), skip => DocumentReads.CategoryPage(db, id, skip, DocListPage.PageSize), page, ct);
         return Page();
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Wenku.Comments;
@@ -212,14 +211,6 @@ public static class DocumentReads
         return new DocListPage(list, total, current, pages);
     }
 
-    /// <summary><see cref="ListPageAsync"/> with the count read and a page read at once.</summary>
-    private static DocListPage ListPage(int total, Func<int, List<DocSummary>> page, int? requested)
-    {
-        var pages = Math.Max(1, (total + DocListPage.PageSize - 1) / DocListPage.PageSize);
-        var current = Math.Clamp(requested ?? 1, 1, pages);
-        return new DocListPage(page((current - 1) * DocListPage.PageSize), total, current, pages);
-    }
-
     /// <summary>The rows of a compiled query.</summary>
     public static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken ct)
     {
@@ -227,81 +218,4 @@ public static class DocumentReads
         await foreach (var row in rows.WithCancellation(ct)) list.Add(row);
         return list;
     }
-
-    // The same reads as statements prepared once per connection on SQLite (PreparedSqliteReads); on PostgreSQL the
-    // compiled queries above. The SQL is what EF Core generates for those queries: keep the two the same (ReadPathTests
-    // run on both stacks).
-    private const string CardColumns = """
-        d."Id", d."Title", d."Format", d."PageCount", d."Price", d."Downloads", d."CreatedAt", u."DisplayName", d."Status",
-        d."UploaderId", u."Slug", d."PreviewVersion", d."RatingCount", d."RatingSum"
-        """;
-
-    private const string CardsFrom = """FROM "Documents" AS d INNER JOIN "AspNetUsers" AS u ON d."UploaderId" = u."Id" """;
-
-    private static DocSummary Card(SqliteDataReader r, int o = 0) => new(r.GetInt64(o), r.GetString(o + 1), r.GetString(o + 2), r.GetInt32(o + 3),
-        r.GetInt32(o + 4), r.GetInt64(o + 5), r.GetDateTime(o + 6), r.GetString(o + 7), Enum.Parse<DocumentStatus>(r.GetString(o + 8)),
-        r.GetString(o + 9), r.IsDBNull(o + 10) ? null : r.GetString(o + 10), r.GetInt32(o + 11), r.GetInt32(o + 12), r.GetInt32(o + 13));
-
-    private static readonly PreparedSqliteReads.Statement RelatedAndNewestSql = new($"""
-        SELECT 0, * FROM (SELECT {CardColumns} {CardsFrom}
-            WHERE d."CategoryId" = $category AND d."Id" <> $except AND d."Status" = 'Ready'
-            ORDER BY d."Downloads" DESC, d."Id" DESC LIMIT $take)
-        UNION ALL
-        SELECT 1, * FROM (SELECT {CardColumns} {CardsFrom}
-            WHERE d."UploaderId" = $uploader AND d."Id" <> $except AND d."Status" = 'Ready'
-            ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take)
-        """, "$category", "$uploader", "$except", "$take");
-
-    /// <summary>相关文档 (List 0) and the uploader's newest (List 1): <see cref="RelatedAndNewest"/>.</summary>
-    public static async Task<List<(int List, DocSummary Card)>> RelatedAndNewestAsync(WenkuDb db, PreparedSqliteReads prepared,
-        int categoryId, string uploaderId, long except, int take, CancellationToken ct) =>
-        prepared.Enabled
-            ? prepared.List(RelatedAndNewestSql, [categoryId, uploaderId, except, take], r => (r.GetInt32(0), Card(r, 1)))
-            : [.. (await ListAsync(RelatedAndNewest(db, categoryId, uploaderId, except, take), ct)).Select(c => (c.List, c.Summary))];
-
-    private static readonly PreparedSqliteReads.Statement VisiblePagesSql = new("""
-        SELECT p."Number", p."Width", p."Height", CASE WHEN p."Number" <= $preview THEN p."Text" ELSE '' END
-        FROM "DocumentPages" AS p WHERE p."DocumentId" = $id AND p."Number" <= $visible ORDER BY p."Number"
-        """, "$id", "$visible", "$preview");
-
-    /// <summary><see cref="VisiblePages"/>.</summary>
-    public static async Task<List<DocumentPage>> VisiblePagesAsync(WenkuDb db, PreparedSqliteReads prepared, long id, int visible, int preview, CancellationToken ct) =>
-        prepared.Enabled
-            ? prepared.List(VisiblePagesSql, [id, visible, preview],
-                r => new DocumentPage { DocumentId = id, Number = r.GetInt32(0), Width = r.GetInt32(1), Height = r.GetInt32(2), Text = r.GetString(3) })
-            : await ListAsync(VisiblePages(db, id, visible, preview), ct);
-
-    private static readonly PreparedSqliteReads.Statement CategoryCountSql = new("""
-        SELECT COUNT(*) FROM "Documents" AS d WHERE d."CategoryId" = $category AND d."Status" = 'Ready'
-        """, "$category");
-
-    private static readonly PreparedSqliteReads.Statement CategoryPageSql = new($"""
-        SELECT {CardColumns} {CardsFrom}
-        WHERE d."CategoryId" = $category AND d."Status" = 'Ready'
-        ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take OFFSET $skip
-        """, "$category", "$take", "$skip");
-
-    /// <summary>A category's page of cards: <see cref="CategoryCount"/> and <see cref="CategoryPage"/>.</summary>
-    public static Task<DocListPage> CategoryListAsync(WenkuDb db, PreparedSqliteReads prepared, int categoryId, int? page, CancellationToken ct) =>
-        prepared.Enabled
-            ? Task.FromResult(ListPage((int)prepared.Scalar(CategoryCountSql, [categoryId]),
-                skip => prepared.List(CategoryPageSql, [categoryId, DocListPage.PageSize, skip], r => Card(r)), page))
-            : ListPageAsync(CategoryCount(db, categoryId, ct), skip => CategoryPage(db, categoryId, skip, DocListPage.PageSize), page, ct);
-
-    private static readonly PreparedSqliteReads.Statement UploaderCountSql = new("""
-        SELECT COUNT(*) FROM "Documents" AS d WHERE d."UploaderId" = $uploader AND d."Status" = 'Ready'
-        """, "$uploader");
-
-    private static readonly PreparedSqliteReads.Statement UploaderPageSql = new($"""
-        SELECT {CardColumns} {CardsFrom}
-        WHERE d."UploaderId" = $uploader AND d."Status" = 'Ready'
-        ORDER BY d."CreatedAt" DESC, d."Id" DESC LIMIT $take OFFSET $skip
-        """, "$uploader", "$take", "$skip");
-
-    /// <summary>An uploader's page of cards: <see cref="UploaderCount"/> and <see cref="UploaderPage"/>.</summary>
-    public static Task<DocListPage> UploaderListAsync(WenkuDb db, PreparedSqliteReads prepared, string uploaderId, int? page, CancellationToken ct) =>
-        prepared.Enabled
-            ? Task.FromResult(ListPage((int)prepared.Scalar(UploaderCountSql, [uploaderId]),
-                skip => prepared.List(UploaderPageSql, [uploaderId, DocListPage.PageSize, skip], r => Card(r)), page))
-            : ListPageAsync(UploaderCount(db, uploaderId, ct), skip => UploaderPage(db, uploaderId, skip, DocListPage.PageSize), page, ct);
 }

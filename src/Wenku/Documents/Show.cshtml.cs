@@ -16,7 +16,7 @@ namespace Wenku.Documents;
 /// comments, and what search engines and link previews read (<see cref="Discovery.DocumentSeo"/>).
 /// </summary>
 [OutputCache(PolicyName = DocumentPageCache.Policy)]
-public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views, PreparedSqliteReads prepared, IStringLocalizer<SharedResource> T) : PageModel
+public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter views, IStringLocalizer<SharedResource> T) : PageModel
 {
     /// <param name="CanReport">A signed-in reader other than its author (举报).</param>
     /// <param name="State">Visible; Pending (shown to its author and staff); Hidden (shown to staff only, marked).</param>
@@ -143,7 +143,7 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         doc.Views += views.Pending(id);
         var visible = await access.VisiblePagesAsync(doc, User, ct);
         // Image sizes of every page the reader may see; text only of the preview pages (the 文档简介).
-        Pages = await DocumentReads.VisiblePagesAsync(db, prepared, id, visible, doc.PreviewPages, ct);
+        Pages = await DocumentReads.ListAsync(DocumentReads.VisiblePages(db, id, visible, doc.PreviewPages), ct);
         RemainingPages = doc.PageCount - visible;
         if (head.OcrPages > 0 || head.ArchiveEntries > 0) Facts = await ConversionFacts.LoadAsync(db, id, ct);
         // Page numbers glued to a page's text by older conversions (…结束。—1—) are left out of what is shown.
@@ -176,9 +176,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
                 userId is not null && c.UserId != userId && c.State != Moderation.CommentState.Hidden)).ToList();
         CanModerate = staff;
         // 相关文档 and the uploader's newest (MoreFromUploader) in one statement.
-        var cards = await DocumentReads.RelatedAndNewestAsync(db, prepared, doc.CategoryId, doc.UploaderId, id, MoreFromUploaderViewComponent.Count, ct);
-        Related = [.. cards.Where(c => c.List == 0).Select(c => c.Card)];
-        NewestOfUploader = [.. cards.Where(c => c.List == 1).Select(c => c.Card)];
+        var cards = await DocumentReads.ListAsync(DocumentReads.RelatedAndNewest(db, doc.CategoryId, doc.UploaderId, id, MoreFromUploaderViewComponent.Count), ct);
+        Related = [.. cards.Where(c => c.List == 0).Select(c => c.Summary)];
+        NewestOfUploader = [.. cards.Where(c => c.List == 1).Select(c => c.Summary)];
         return Page();
     }
 }

@@ -10,7 +10,7 @@ namespace Wenku.Documents;
 /// A user's public page at <c>/u/{slug}</c>. The older <c>/u/{id}</c> keeps working: it answers 301 to the slug (with
 /// the same query), so links and search engines move over; a user without a slug yet is shown at their id.
 /// </summary>
-public sealed class UploaderModel(WenkuDb db, PreparedSqliteReads prepared) : PageModel
+public sealed class UploaderModel(WenkuDb db) : PageModel
 {
     /// <summary>The part of the URL that names the user: the slug, or the id until they have one.</summary>
     public string Id { get; private set; } = "";
@@ -25,8 +25,9 @@ public sealed class UploaderModel(WenkuDb db, PreparedSqliteReads prepared) : Pa
         if (user is null) return NotFound();
         if (!string.IsNullOrEmpty(user.Slug) && user.Slug != id) return RedirectPermanent(UserLinks.Url(user) + Request.QueryString);
         (Id, Name, Joined) = (user.Slug ?? user.Id, user.DisplayName, user.CreatedAt);
-        // Prepared statements on SQLite, compiled queries on PostgreSQL (DocumentReads), in DocListPage.LoadAsync's order: newest first.
-        List = await DocumentReads.UploaderListAsync(db, prepared, user.Id, page, ct);
+        // Compiled queries (DocumentReads), in DocListPage.LoadAsync's order: newest first.
+        var uploaderId = user.Id;
+        List = await DocumentReads.ListPageAsync(DocumentReads.UploaderCount(db, uploaderId, ct), skip => DocumentReads.UploaderPage(db, uploaderId, skip, DocListPage.PageSize), page, ct);
         return Page();
     }
 }
