@@ -88,9 +88,11 @@ public static class DocumentReads
                     db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
                     db.ArchiveEntries.Count(e => e.DocumentId == id),
                     db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id)),
-                db.SiteSettings.Select(s => s.Notices).FirstOrDefault(),
-                db.SiteSettings.Select(s => (double?)s.NearDuplicateThreshold).FirstOrDefault(),
-                db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible))).SingleOrDefault()));
+                db.SiteSettings.OrderBy(s => s.Id).Select(s => s.Notices).FirstOrDefault(),
+                db.SiteSettings.OrderBy(s => s.Id).Select(s => (double?)s.NearDuplicateThreshold).FirstOrDefault(),
+                // A sum over the document's comments, not a count of visible ones: with "State = 'Visible'" in the WHERE
+                // SQLite chose the (State, CreatedAt) index and walked every visible comment of the site on each read.
+                db.Comments.Where(c => c.DocumentId == id).Sum(c => c.State == Moderation.CommentState.Visible ? 1 : 0))).SingleOrDefault()));
 
     /// <summary>Image sizes of pages 1..<c>visible</c>; the text only of pages 1..<c>preview</c>.</summary>
     public static readonly Func<WenkuDb, long, int, int, IAsyncEnumerable<DocumentPage>> VisiblePages =
