@@ -73,12 +73,26 @@ public static class DocumentReads
                 db.ArchiveEntries.Count(e => e.DocumentId == id),
                 db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault()));
 
-    /// <summary>What the document page reads of the site's settings.</summary>
-    public sealed record PageSettings(string Notices, double NearDuplicateThreshold);
+    /// <summary>
+    /// The document page's first statement: <see cref="Head"/> with what the page reads of the site's settings (the
+    /// notices, the near-duplicate threshold) and how many visible comments the document has — three statements fewer
+    /// than asking each apart: an anonymous reader of a document without comments needs no comment query at all.
+    /// </summary>
+    public sealed record PageHead(DocumentHead Head, string? Notices, double? NearDuplicateThreshold, int VisibleComments);
 
-    public static readonly Func<WenkuDb, CancellationToken, Task<PageSettings>> Settings =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, CancellationToken ct) =>
-            db.SiteSettings.AsNoTracking().Select(s => new PageSettings(s.Notices, s.NearDuplicateThreshold)).Single()));
+    public static readonly Func<WenkuDb, long, CancellationToken, Task<PageHead?>> PageHeadOf =
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
+            db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new PageHead(
+                new DocumentHead(d, d.Category, d.Uploader,
+                    db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null),
+                    db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
+                    db.ArchiveEntries.Count(e => e.DocumentId == id),
+                    db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id)),
+                db.SiteSettings.OrderBy(s => s.Id).Select(s => s.Notices).FirstOrDefault(),
+                db.SiteSettings.OrderBy(s => s.Id).Select(s => (double?)s.NearDuplicateThreshold).FirstOrDefault(),
+                // A sum over the document's comments, not a count of visible ones: with "State = 'Visible'" in the WHERE
+                // SQLite chose the (State, CreatedAt) index and walked every visible comment of the site on each read.
+                db.Comments.Where(c => c.DocumentId == id).Sum(c => c.State == Moderation.CommentState.Visible ? 1 : 0))).SingleOrDefault()));
 
     /// <summary>Image sizes of pages 1..<c>visible</c>; the text only of pages 1..<c>preview</c>.</summary>
     public static readonly Func<WenkuDb, long, int, int, IAsyncEnumerable<DocumentPage>> VisiblePages =
@@ -115,18 +129,34 @@ public static class DocumentReads
                 .OrderByDescending(c => c.CreatedAt).Take(take)
                 .Select(c => new CommentRow(c.Id, c.User.DisplayName, c.Body, c.CreatedAt, c.UserId, c.State))));
 
-    public static readonly Func<WenkuDb, long, CancellationToken, Task<int>> VisibleComments =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
-            db.Comments.Count(c => c.DocumentId == id && c.State == Moderation.CommentState.Visible)));
+    /// <summary>A card of one of the document page's two lists (<see cref="RelatedAndNewest"/>).</summary>
+    /// <param name="List">0: 相关文档 (the category's most downloaded); 1: the uploader's newest (… 的更多文档).</param>
+    public sealed record ListedCard(int List, long Id, string Title, string Format, int PageCount, int Price, long Downloads, DateTime CreatedAt,
+        string Uploader, DocumentStatus Status, string UploaderId, string? UploaderSlug, int PreviewVersion, int RatingCount, int RatingSum)
+    {
+        public DocSummary Summary => new(Id, Title, Format, PageCount, Price, Downloads, CreatedAt, Uploader, Status, UploaderId, UploaderSlug,
+            PreviewVersion, RatingCount, RatingSum);
+    }
 
-    /// <summary>Published documents of a category, most downloaded first, but <c>except</c> (相关文档).</summary>
-    public static readonly Func<WenkuDb, int, long, int, IAsyncEnumerable<DocSummary>> Related =
-        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, long except, int take) =>
+    /// <summary>
+    /// 相关文档 (a category's most downloaded) and <see cref="NewestOfUploader"/> in one statement (<c>UNION ALL</c>, each side still
+    /// walking its own index and stopping after <c>take</c> rows): one parse and plan instead of two.
+    /// </summary>
+    public static readonly Func<WenkuDb, int, string, long, int, IAsyncEnumerable<ListedCard>> RelatedAndNewest =
+        // Anonymous rows until after the Concat: EF Core translates a set operation of columns, not of constructor calls.
+        PerModel(() => EF.CompileAsyncQuery((WenkuDb db, int categoryId, string uploaderId, long except, int take) =>
             db.Documents.AsNoTracking()
                 .Where(d => d.CategoryId == categoryId && d.Id != except && d.Status == DocumentStatus.Ready)
                 .OrderByDescending(d => d.Downloads).ThenByDescending(d => d.Id).Take(take)
-                .Select(d => new DocSummary(d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
-                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum))));
+                .Select(d => new { List = 0, d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
+                    d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum })
+                .Concat(db.Documents.AsNoTracking()
+                    .Where(d => d.UploaderId == uploaderId && d.Id != except && d.Status == DocumentStatus.Ready)
+                    .OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id).Take(take)
+                    .Select(d => new { List = 1, d.Id, d.Title, d.Format, d.PageCount, d.Price, d.Downloads, d.CreatedAt, d.Uploader.DisplayName, d.Status,
+                        d.UploaderId, d.Uploader.Slug, d.PreviewVersion, d.RatingCount, d.RatingSum }))
+                .Select(c => new ListedCard(c.List, c.Id, c.Title, c.Format, c.PageCount, c.Price, c.Downloads, c.CreatedAt, c.DisplayName, c.Status,
+                    c.UploaderId, c.Slug, c.PreviewVersion, c.RatingCount, c.RatingSum))));
 
     /// <summary>An uploader's newest published documents but <c>except</c> (… 的更多文档).</summary>
     public static readonly Func<WenkuDb, string, long, int, IAsyncEnumerable<DocSummary>> NewestOfUploader =

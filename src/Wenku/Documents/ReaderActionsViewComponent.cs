@@ -45,9 +45,11 @@ public sealed class MoreFromUploaderViewComponent(WenkuDb db) : ViewComponent
 
     public sealed record Model(string UploaderName, string UploaderUrl, IReadOnlyList<DocSummary> Documents);
 
-    public async Task<IViewComponentResult> InvokeAsync(Document document)
+    /// <param name="documents">The list when the page has read it already (the document page reads it with 相关文档).</param>
+    public async Task<IViewComponentResult> InvokeAsync(Document document, IReadOnlyList<DocSummary>? documents = null)
     {
-        var others = await DocumentReads.ListAsync(DocumentReads.NewestOfUploader(db, document.UploaderId, document.Id, Count), HttpContext.RequestAborted);
+        var others = documents
+            ?? await DocumentReads.ListAsync(DocumentReads.NewestOfUploader(db, document.UploaderId, document.Id, Count), HttpContext.RequestAborted);
         if (others.Count == 0) return Content("");
         return View("/Documents/_MoreFromUploader.cshtml", new Model(others[0].Uploader, others[0].UploaderUrl, others));
     }

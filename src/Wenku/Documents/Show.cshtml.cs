@@ -33,6 +33,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
     public IReadOnlyList<CommentView> Comments { get; private set; } = [];
     public int CommentCount { get; private set; }
     public IReadOnlyList<DocSummary> Related { get; private set; } = [];
+
+    /// <summary>The uploader's newest other published documents (shown by <see cref="MoreFromUploaderViewComponent"/>).</summary>
+    public IReadOnlyList<DocSummary> NewestOfUploader { get; private set; } = [];
     public IReadOnlyList<SimilarDocument> Similar { get; private set; } = [];
     public int RemainingPages { get; private set; }
 
@@ -88,7 +91,9 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // took the SQLite pool's lock a dozen times a request, and cost more than most of the queries.
         await db.Database.OpenConnectionAsync(ct);
         // The read path's queries are compiled once (DocumentReads): EF Core's per-query preparation was a fifth of the page.
-        var head = await DocumentReads.Head(db, id, ct);
+        // Its first statement also reads the settings the page shows and the count of visible comments (PageHeadOf).
+        var pageHead = await DocumentReads.PageHeadOf(db, id, ct);
+        var head = pageHead?.Head;
         var doc = head?.Document;
         if (head is not null) (head.Document.Category, head.Document.Uploader) = (head.Category, head.Uploader);
         if (doc is not null && DocumentAccess.IsRemoved(doc))
@@ -117,14 +122,14 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         if (draft is { Length: <= Comment.MaxStoredLength }) CommentDraft = draft;
         if (comment == "pending" && User.Identity?.IsAuthenticated == true)
             CommentNotice = T.Text("评论已提交，将在审核后显示。");
-        var settings = await DocumentReads.Settings(db, ct);
-        Notices = settings.Notices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Notices = (pageHead!.Notices ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (doc.Status != DocumentStatus.Ready) ViewCounter.DoNotCount(HttpContext);
         if (doc.Status == DocumentStatus.Failed) FailureText = StoredMessages.Render(T, doc.ErrorCode, doc.ErrorArgs, doc.Error);
         // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
-        Similar = head!.Matches == 0 ? [] : await SimilarDocuments.ForAsync(db, id, User, settings.NearDuplicateThreshold, ct);
+        Similar = head!.Matches == 0 ? [] : await SimilarDocuments.ForAsync(db, id, User,
+            pageHead.NearDuplicateThreshold ?? new SiteSettings().NearDuplicateThreshold, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
         if (doc.Status == DocumentStatus.Held)
         {
@@ -162,15 +167,18 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         var staff = User.IsStaff();
         // Readers see visible comments and their own pending ones; staff see every comment, hidden ones marked. The
         // count is of visible comments only.
-        var comments = await DocumentReads.ListAsync(DocumentReads.Comments(db, id, staff, userId, MaxComments), ct);
-        // The list holds every visible comment unless it is full: then they are counted.
-        CommentCount = comments.Count < MaxComments ? comments.Count(c => c.State == Moderation.CommentState.Visible)
-            : await DocumentReads.VisibleComments(db, id, ct);
+        // The head counted the visible comments: an anonymous reader sees nothing else, so with none there is no list to read.
+        CommentCount = pageHead.VisibleComments;
+        var comments = CommentCount == 0 && userId is null && !staff ? []
+            : await DocumentReads.ListAsync(DocumentReads.Comments(db, id, staff, userId, MaxComments), ct);
         Comments = comments
             .Select(c => new CommentView(c.Id, c.DisplayName, c.Body, c.CreatedAt, staff || c.UserId == userId, c.State,
                 userId is not null && c.UserId != userId && c.State != Moderation.CommentState.Hidden)).ToList();
         CanModerate = staff;
-        Related = await DocumentReads.ListAsync(DocumentReads.Related(db, doc.CategoryId, id, 6), ct);
+        // 相关文档 and the uploader's newest (MoreFromUploader) in one statement.
+        var cards = await DocumentReads.ListAsync(DocumentReads.RelatedAndNewest(db, doc.CategoryId, doc.UploaderId, id, MoreFromUploaderViewComponent.Count), ct);
+        Related = [.. cards.Where(c => c.List == 0).Select(c => c.Summary)];
+        NewestOfUploader = [.. cards.Where(c => c.List == 1).Select(c => c.Summary)];
         return Page();
     }
 }

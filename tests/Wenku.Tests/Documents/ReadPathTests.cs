@@ -159,4 +159,40 @@ public sealed class ReadPathTests(LibrarySite site) : IClassFixture<LibrarySite>
         Bodies(await other.GetDocumentAsync($"/d/{doc}")).ShouldBeEmpty();
         Bodies(await site.CreateClient().GetDocumentAsync($"/d/{doc}")).ShouldBeEmpty();
     }
+
+    // reads (issue 15, round three): 相关文档 and the uploader's newest come from one statement; the comment count from the page's head.
+    [Fact]
+    public async Task A_document_in_both_lists_shows_in_related_and_in_more_from_the_uploader()
+    {
+        var users = await site.BareUsersAsync(1, Unique("both"));
+        var page = await site.DocumentAsync(users[0], "两个列表的页面", createdAt: DateTime.UtcNow.AddDays(-2));
+        var both = await site.DocumentAsync(users[0], "两个列表都有的", createdAt: DateTime.UtcNow.AddDays(-1));
+        // The category's most downloaded by far (the other tests stay under 6,000,000).
+        await site.WithDbAsync(db => db.Documents.Where(d => d.Id == both).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, 9_000_000L)));
+
+        var html = await site.CreateClient().GetDocumentAsync($"/d/{page}");
+
+        var related = html.QuerySelectorAll("section.panel").Single(s => s.QuerySelector("h2")?.TextContent == "相关文档");
+        long.Parse(related.QuerySelectorAll(".doc-card")[0].GetAttribute("data-doc")!).ShouldBe(both);
+        related.QuerySelectorAll(".doc-card").Select(c => long.Parse(c.GetAttribute("data-doc")!)).ShouldNotContain(page);
+        html.QuerySelectorAll(".more-from-uploader .doc-card").Select(c => long.Parse(c.GetAttribute("data-doc")!)).ShouldBe([both]);
+        html.One(".more-from-uploader .doc-card-title").Text().ShouldBe("两个列表都有的");
+    }
+
+    [Fact]
+    public async Task Without_visible_comments_anonymous_readers_see_none_and_staff_still_see_the_hidden_one()
+    {
+        var users = await site.BareUsersAsync(1, Unique("nocomm"));
+        var (staff, _) = await site.SignedInBrowserAsync($"{Unique("staffc")}@test.local", Wenku.Accounts.Roles.Moderator);
+        var doc = await site.DocumentAsync(users[0], "只有隐藏评论的文档");
+        await AddCommentsAsync(doc, [(users[0], "隐藏的那条", CommentState.Hidden, DateTime.UtcNow.AddMinutes(-1))]);
+
+        var anonymous = await site.CreateClient().GetDocumentAsync($"/d/{doc}");
+        anonymous.One("#comments h2").Text().ShouldBe("评论（0）");
+        anonymous.QuerySelectorAll("#comments .comment").ShouldBeEmpty();
+
+        var moderator = await staff.GetDocumentAsync($"/d/{doc}");
+        moderator.One("#comments h2").Text().ShouldBe("评论（0）");
+        moderator.QuerySelectorAll("#comments .comment").Select(c => c.GetAttribute("data-state")).ShouldBe(["hidden"]);
+    }
 }
