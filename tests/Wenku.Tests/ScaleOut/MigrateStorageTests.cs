@@ -54,8 +54,8 @@ public sealed class MigrateStorageTests : IDisposable
             var library = await embedded.WithDbAsync(LibraryAsync);
             var files = Directory.EnumerateFiles(Path.Combine(dataDir, "files"), "*", SearchOption.AllDirectories)
                 .ToDictionary(f => Path.GetRelativePath(Path.Combine(dataDir, "files"), f).Replace('\\', '/'), File.ReadAllBytes);
-            // Five pages, each in four files (desktop and phone, JPEG and WebP), and a cover in two for each of the two documents.
-            files.Keys.Count(k => k.StartsWith("pages/", StringComparison.Ordinal)).ShouldBe(5 * 4 + 2 * 2);
+            // Five pages, each in three files (desktop JPEG, phone JPEG and WebP: preview version 2), and a cover in two for each of the two documents.
+            files.Keys.Count(k => k.StartsWith("pages/", StringComparison.Ordinal)).ShouldBe(5 * 3 + 2 * 2);
             embedded.StopKeepingData();
 
             // The scale-out site, not started yet: its database does not exist, its bucket is empty.

@@ -71,7 +71,7 @@ public sealed class ScaleOutSiteTests(ScaleOutSite site) : IClassFixture<ScaleOu
 
         using var s3 = S3FileStore.CreateClient(site.S3);
         var pages = await s3.ListObjectsV2Async(new() { BucketName = site.S3.Bucket, Prefix = Document.PagePrefix(id) });
-        pages.S3Objects.Count.ShouldBe(4 * 4 + 2); // four pages in four files each (desktop and phone, JPEG and WebP) and the cover in two
+        pages.S3Objects.Count.ShouldBe(4 * 3 + 2); // four pages in three files each (desktop JPEG, phone JPEG and WebP: preview version 2) and the cover in two
         Directory.Exists(Path.Combine(site.DataDir, "files")).ShouldBeFalse();
     }
 

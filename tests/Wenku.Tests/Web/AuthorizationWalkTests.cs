@@ -840,6 +840,21 @@ public sealed class WalkSite : WenkuFactory, IAsyncLifetime
             doc.Status.ShouldBe(status, doc.Error);
             if (status == DocumentStatus.Ready) doc.PageCount.ShouldBe(6);
         }
+        // The desktop WebP (/d/{id}/page/{n}.webp) exists only for documents converted as preview version 1; today's
+        // conversions (version 2) have none. The walk's documents are made version-1 documents, so that route's doors
+        // are walked with a file behind them.
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<Wenku.Storage.IFileStore>();
+            foreach (var id in new[] { FreeDoc, PaidDoc, RemovedDoc })
+                for (var n = 1; n <= 6; n++)
+                {
+                    await using var phone = (await store.OpenReadAsync(PreviewVersions.PageKey(id, n, PreviewVersions.Size.Phone, webp: true), default))!;
+                    await store.PutAsync(PreviewVersions.PageKey(id, n, PreviewVersions.Size.Desktop, webp: true), phone, default);
+                }
+        }
+        await WithDbAsync(db => db.Documents.Where(d => d.Id == FreeDoc || d.Id == PaidDoc || d.Id == RemovedDoc)
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.PreviewVersion, PreviewVersions.Sized)));
         await RemoveAsync(RemovedDoc);
     }
 
