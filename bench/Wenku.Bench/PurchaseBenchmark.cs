@@ -38,8 +38,11 @@ public sealed record PurchaseResult(string Database, Throughput Purchases, Throu
 /// </summary>
 public static class PurchaseBenchmark
 {
-    /// <summary>Paid documents seeded: each buyer buys each once, so few buyers need more of them to last the run.</summary>
-    private static int DocumentsFor(int buyers) => Math.Max(2000, 20_000 / Math.Max(1, buyers));
+    /// <summary>
+    /// Paid documents seeded. Each buyer buys a document once, through every phase (API, in process with and without
+    /// group commit, each after its warm-up): enough for ~4,000 purchases a second in all of them, at most 50,000.
+    /// </summary>
+    private static int DocumentsFor(int buyers, int seconds) => Math.Clamp(seconds * 3 * 4000 / Math.Max(1, buyers), 2000, 50_000);
 
     public static async Task<List<PurchaseResult>> RunAsync(BenchSettings settings)
     {
@@ -65,7 +68,7 @@ public static class PurchaseBenchmark
         Console.WriteLine($"\n-- {database}: {buyers} buyers, {settings.WrkSeconds} s (after {settings.WrkWarmupSeconds} s warm-up) --");
         await using var site = await WenkuSite.StartAsync(settings.WenkuDll, settings.WorkDir, name, siteSettings);
         var data = Path.Combine(settings.WorkDir, name + "-data");
-        var (tokens, accounts, buyerIds, docs) = await SeedAsync(data, siteSettings, buyers);
+        var (tokens, accounts, buyerIds, docs) = await SeedAsync(data, siteSettings, buyers, settings.WrkWarmupSeconds + settings.WrkSeconds);
 
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = buyers * 2 };
         var clients = tokens.Select(t =>
@@ -200,7 +203,7 @@ public static class PurchaseBenchmark
     }
 
     /// <summary>Buyers with tokens and points, and paid documents of one uploader, written as the site writes them.</summary>
-    private static async Task<(List<string> Tokens, List<long> Accounts, List<string> BuyerIds, List<long> Docs)> SeedAsync(string data, Dictionary<string, string?> settings, int buyers)
+    private static async Task<(List<string> Tokens, List<long> Accounts, List<string> BuyerIds, List<long> Docs)> SeedAsync(string data, Dictionary<string, string?> settings, int buyers, int seconds)
     {
         await using var services = CliServices.Build(data, settings.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
         await using var scope = services.CreateAsyncScope();
@@ -213,7 +216,7 @@ public static class PurchaseBenchmark
         for (var u = 0; u < buyers; u++)
             uploaders.Add((await users.CreateOrUpdateAsync($"uploader{u}@bench.invalid", "bench-password-1", Roles.User)).User!.Id);
         var category = await db.Categories.OrderBy(c => c.Id).Select(c => c.Id).FirstAsync();
-        var docs = Enumerable.Range(0, DocumentsFor(buyers)).Select(i => new Document
+        var docs = Enumerable.Range(0, DocumentsFor(buyers, seconds)).Select(i => new Document
         {
             Title = $"付费文档 bench {i}", CategoryId = category, UploaderId = uploaders[i % uploaders.Count], OriginalFileName = "paid.pdf", Format = "pdf", SizeBytes = 1,
             Sha256 = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N"), StorageKey = $"originals/bench/{Guid.NewGuid():N}.pdf",
