@@ -14,11 +14,13 @@ public sealed record BenchSettings(
     int DiagnosticSeconds,
     int IndexSize = 1_000_000,
     int ScaleOutDocs = 12,
-    int ScaleOutPages = 10)
+    int ScaleOutPages = 10,
+    bool IngestSteps = true)
 {
     public const string Usage = """
         usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases|browser] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3] [--docs 12] [--doc-pages 10]
+                           [--steps 1]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
           --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
@@ -26,6 +28,7 @@ public sealed record BenchSettings(
           --only         one benchmark; without it, all but scaleout and purchases (which need PostgreSQL and s3rver: scripts/services.sh)
                          and browser (the document page in headless Chromium as a phone: LCP, CLS, bytes for 3 pages)
           --docs         documents in the scaleout batch, each of --doc-pages pages
+          --steps        0: the ingest benchmark skips its step tables (where a page's CPU goes), for a short before/after run
         """;
 
     public bool Runs(string benchmark) => Benchmarks.Contains(benchmark);
@@ -59,7 +62,8 @@ public sealed record BenchSettings(
             DiagnosticSeconds: Int("diagnostics", 3),
             IndexSize: Int("index", 1_000_000),
             ScaleOutDocs: Int("docs", 12),
-            ScaleOutPages: Int("doc-pages", 10));
+            ScaleOutPages: Int("doc-pages", 10),
+            IngestSteps: Int("steps", 1) != 0);
     }
 
     /// <summary>The Release build of the site in the repository this benchmark was built from.</summary>

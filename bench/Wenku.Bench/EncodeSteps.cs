@@ -69,6 +69,29 @@ public static class EncodeSteps
                     Time("gray check (desktop bitmap, once a page)", () => { gray = PreviewEncoder.IsGray(page); return 0; });
                     Time($"JPEG desktop as the site encodes it (progressive{(gray ? ", gray" : "")}, q{o.DesktopJpegQuality})", () => encoder.EncodeDesktopJpeg(page, gray).Length);
                     Time($"JPEG phone as the site encodes it ({(gray ? "gray" : "colour")})", () => TurboJpeg.Encode(phone, o.JpegQuality, gray)?.Length ?? 0);
+                    if (gray)
+                    {
+                        // What the site does with a page without colour: one luma plane through every later step.
+                        SKBitmap luma = null!, phoneLuma = null!;
+                        Time("gray page: luma plane of the desktop bitmap", () => { luma = PreviewEncoder.ToLuma(page); return 0; });
+                        using (luma)
+                        {
+                            Time($"gray page: downscale luma to {PreviewEncoder.PhoneWidth} px", () => { phoneLuma = PreviewEncoder.Downscale(luma, PreviewEncoder.PhoneWidth); return 0; });
+                            using (phoneLuma)
+                            {
+                                Time($"gray page: JPEG desktop from luma (progressive, q{o.DesktopJpegQuality})", () => encoder.EncodeDesktopJpeg(luma, true).Length);
+                                Time("gray page: JPEG phone from luma", () => TurboJpeg.Encode(phoneLuma, o.JpegQuality)?.Length ?? 0);
+                                Time("gray page: WebP phone from luma as the site encodes it", () => encoder.EncodePhoneWebp(phoneLuma, true).Bytes.Length);
+                            }
+                        }
+                    }
+                    // Everything the site writes for the page after the watermark (the steps above that it runs, in one call).
+                    var written = Path.Combine(dir, "w-page.jpg");
+                    Time("site: all previews of the page (PreviewEncoder.Write)", () =>
+                    {
+                        encoder.Write(page, written);
+                        return PreviewFiles.Of(written).Written.Sum(f => new FileInfo(f.Path).Length);
+                    });
                     // The alternatives weighed, on the same bitmaps.
                     Time($"  alt: downscale by SKPixmap.ScalePixels", () =>
                     {

@@ -137,11 +137,15 @@ public static class IngestBenchmark
         }
 
         // Diagnostic: what Wenku's watermark + JPEG step alone costs on the same pages, in one thread.
-        var watermark = WatermarkAll(Path.Combine(dir, $"bare-{settings.IngestRuns}"));
+        var watermark = settings.IngestSteps ? WatermarkAll(Path.Combine(dir, $"bare-{settings.IngestRuns}")) : TimeSpan.Zero;
         // Diagnostic: where one page's CPU goes, step by step, for the text and the scanned PDF.
-        var steps = await EncodeSteps.RunAsync(Path.Combine(dir, $"bench-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps"));
-        var scannedSteps = await EncodeSteps.RunAsync(Path.Combine(dir, $"scanned-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps-scanned"));
-        var latinSteps = await EncodeSteps.RunAsync(Path.Combine(dir, $"latin-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps-latin"));
+        EncodeSteps.Result? steps = null, scannedSteps = null, latinSteps = null;
+        if (settings.IngestSteps)
+        {
+            steps = await EncodeSteps.RunAsync(Path.Combine(dir, $"bench-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps"));
+            scannedSteps = await EncodeSteps.RunAsync(Path.Combine(dir, $"scanned-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps-scanned"));
+            latinSteps = await EncodeSteps.RunAsync(Path.Combine(dir, $"latin-{settings.IngestRuns}.pdf"), Path.Combine(dir, "steps-latin"));
+        }
         return new IngestResult(settings.IngestPages, ours, bare, render, text, bareCpu, watermark, ours[0].DocumentId,
             oursScanned, bareScanned, bareScannedCpu, steps, scannedSteps, oursLatin, bareLatin, bareLatinCpu, latinSteps);
     }

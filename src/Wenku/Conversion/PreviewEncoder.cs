@@ -63,9 +63,17 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     {
         var files = PreviewFiles.Of(jpegPath);
         // One look at the desktop bitmap decides for both sizes: the phone image averages its pixels, so it has no colour either.
-        var gray = IsGray(page);
-        File.WriteAllBytes(files.Jpeg, EncodeDesktopJpeg(page, gray));
-        WritePhone(page, files, gray);
+        if (!IsGray(page))
+        {
+            File.WriteAllBytes(files.Jpeg, EncodeDesktopJpeg(page, gray: false));
+            WritePhone(page, files, gray: false);
+            return;
+        }
+        // A page without colour goes on as one plane of luma: a quarter of the bytes through the downscale and both
+        // JPEG encoders (which then skip their colour conversion), and the phone WebP's gray levels are a table lookup.
+        using var luma = ToLuma(page);
+        File.WriteAllBytes(files.Jpeg, EncodeDesktopJpeg(luma, gray: true));
+        WritePhone(luma, files, gray: true);
     }
 
     /// <summary>
@@ -76,11 +84,17 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     {
         var files = PreviewFiles.Of(jpegPath);
         if (File.Exists(files.PhoneJpeg) && File.Exists(files.PhoneWebp)) return;
-        using var page = DecodeRgba(jpegPath);
-        WritePhone(page, files, IsGray(page));
+        using var decoded = SKBitmap.Decode(jpegPath) ?? throw new ConversionException(Unreadable);
+        if (decoded.ColorType == SKColorType.Gray8)
+        {
+            WritePhone(decoded, files, gray: true); // a one-channel JPEG: already the luma plane
+            return;
+        }
+        using var page = decoded.ColorType == SKColorType.Rgba8888 ? null : decoded.Copy(SKColorType.Rgba8888) ?? throw new ConversionException(Unreadable);
+        WritePhone(page ?? decoded, files, IsGray(page ?? decoded));
     }
 
-    /// <summary>The phone JPEG and WebP of a page, from its desktop bitmap.</summary>
+    /// <summary>The phone JPEG and WebP of a page, from its desktop bitmap (RGBA, or its luma plane when <paramref name="gray"/>).</summary>
     private void WritePhone(SKBitmap page, PreviewFiles files, bool gray)
     {
         using var phone = Downscale(page, PhoneWidth);
@@ -224,7 +238,7 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     /// <summary>An opaque RGBA copy of the bitmap whose pixels are its luma rounded to <paramref name="levels"/> evenly spaced grays.</summary>
     public static SKBitmap ToGrayLevels(SKBitmap bitmap, int levels)
     {
-        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? null : bitmap.Copy(SKColorType.Rgba8888);
+        using var rgba = bitmap.ColorType is SKColorType.Rgba8888 or SKColorType.Gray8 ? null : bitmap.Copy(SKColorType.Rgba8888);
         var source = rgba ?? bitmap;
         var step = 255.0 / (levels - 1);
         Span<uint> table = stackalloc uint[256];
@@ -239,8 +253,14 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
             byte* from = (byte*)source.GetPixels(), to = (byte*)gray.GetPixels();
             for (var y = 0; y < source.Height; y++)
             {
-                var src = new ReadOnlySpan<uint>(from + (long)y * source.RowBytes, source.Width);
                 var dst = new Span<uint>(to + (long)y * gray.RowBytes, source.Width);
+                if (source.ColorType == SKColorType.Gray8)
+                {
+                    var plane = new ReadOnlySpan<byte>(from + (long)y * source.RowBytes, source.Width);
+                    for (var x = 0; x < plane.Length; x++) dst[x] = table[plane[x]];
+                    continue;
+                }
+                var src = new ReadOnlySpan<uint>(from + (long)y * source.RowBytes, source.Width);
                 for (var x = 0; x < src.Length; x++)
                 {
                     var p = src[x];
@@ -288,13 +308,15 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     /// </summary>
     public static SKBitmap Downscale(SKBitmap source, int width)
     {
-        if (source.Width <= width) return source.Copy(SKColorType.Rgba8888);
+        // A luma plane stays one: a quarter of the bytes through the scaler.
+        var type = source.ColorType == SKColorType.Gray8 ? SKColorType.Gray8 : SKColorType.Rgba8888;
+        if (source.Width <= width) return source.Copy(type);
         var current = source;
         while (true)
         {
             var step = Math.Max(width, (current.Width + 1) / 2);
             var height = Math.Max(1, (int)Math.Round(source.Height * (double)step / source.Width));
-            var target = new SKBitmap(new SKImageInfo(step, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var target = new SKBitmap(new SKImageInfo(step, height, type, SKAlphaType.Opaque));
             using (var from = current.PeekPixels())
             using (var to = target.PeekPixels())
                 if (!from.ScalePixels(to, new SKSamplingOptions(SKFilterMode.Linear)))
@@ -329,11 +351,76 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
 
     private static byte[] EncodeWebp(SKBitmap bitmap, int quality)
     {
+        if (bitmap.ColorType == SKColorType.Gray8)
+        {
+            // libwebp imports RGB(X) only.
+            using var rgba = ToRgba(bitmap);
+            return EncodeWebp(rgba, quality);
+        }
         if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes) return bytes;
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality))
             ?? throw new InvalidOperationException("WebP encoding failed");
         return data.ToArray();
+    }
+
+    /// <summary>
+    /// The luma plane of an opaque RGBA page (Rec. 601 in integers, as libjpeg computes it: a gray pixel keeps its value),
+    /// eight pixels at a time where the CPU has vectors.
+    /// </summary>
+    public static SKBitmap ToLuma(SKBitmap bitmap)
+    {
+        if (bitmap.ColorType == SKColorType.Gray8) return bitmap.Copy();
+        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? null : bitmap.Copy(SKColorType.Rgba8888);
+        var source = rgba ?? bitmap;
+        var luma = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+        unsafe
+        {
+            byte* from = (byte*)source.GetPixels(), to = (byte*)luma.GetPixels();
+            for (var y = 0; y < source.Height; y++)
+                LumaRow(new ReadOnlySpan<uint>(from + (long)y * source.RowBytes, source.Width), new Span<byte>(to + (long)y * luma.RowBytes, source.Width));
+        }
+        return luma;
+    }
+
+    /// <summary>One row of <see cref="ToLuma"/>: (77 R + 150 G + 29 B + 128) / 256 (R at the low byte of RGBA).</summary>
+    internal static void LumaRow(ReadOnlySpan<uint> row, Span<byte> luma)
+    {
+        var x = 0;
+        if (Vector256.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        {
+            var (mask, r, g, b, half) = (Vector256.Create(0xFFu), Vector256.Create(77u), Vector256.Create(150u), Vector256.Create(29u), Vector256.Create(128u));
+            for (; x + 8 <= row.Length; x += 8)
+            {
+                var p = Vector256.Create(row.Slice(x, 8));
+                var y = ((p & mask) * r + ((p >> 8) & mask) * g + ((p >> 16) & mask) * b + half) >> 8;
+                // Narrow keeps the element order: the eight lumas are the first eight bytes.
+                var bytes = Vector256.Narrow(Vector256.Narrow(y, Vector256<uint>.Zero), Vector256<ushort>.Zero).AsUInt64().ToScalar();
+                System.Runtime.InteropServices.MemoryMarshal.Write(luma.Slice(x, 8), in bytes);
+            }
+        }
+        for (; x < row.Length; x++)
+        {
+            var p = row[x];
+            luma[x] = (byte)(((p & 0xFF) * 77 + (p >> 8 & 0xFF) * 150 + (p >> 16 & 0xFF) * 29 + 128) >> 8);
+        }
+    }
+
+    /// <summary>A luma plane as opaque RGBA (for encoders that take colour pixels only).</summary>
+    private static SKBitmap ToRgba(SKBitmap gray)
+    {
+        var rgba = new SKBitmap(new SKImageInfo(gray.Width, gray.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        unsafe
+        {
+            byte* from = (byte*)gray.GetPixels(), to = (byte*)rgba.GetPixels();
+            for (var y = 0; y < gray.Height; y++)
+            {
+                var src = new ReadOnlySpan<byte>(from + (long)y * gray.RowBytes, gray.Width);
+                var dst = new Span<uint>(to + (long)y * rgba.RowBytes, gray.Width);
+                for (var x = 0; x < src.Length; x++) dst[x] = src[x] * 0x010101u | 0xFF000000u;
+            }
+        }
+        return rgba;
     }
 
     /// <summary>

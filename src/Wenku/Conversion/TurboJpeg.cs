@@ -15,7 +15,7 @@ internal static unsafe class TurboJpeg
     private const string Library = "libturbojpeg.so.0";
 
     // turbojpeg.h: pixel formats, chroma subsampling, flags.
-    private const int PixelFormatRgbx = 2, PixelFormatBgrx = 3;
+    private const int PixelFormatRgbx = 2, PixelFormatBgrx = 3, PixelFormatGray = 6;
     private const int Subsampling420 = 2, SubsamplingGray = 3;
     private const int FlagFastDct = 2048, FlagProgressive = 16384;
 
@@ -25,7 +25,8 @@ internal static unsafe class TurboJpeg
     public static bool Available => Usable.Value;
 
     /// <summary>
-    /// Encodes an opaque 8-bit RGBA or BGRA bitmap as a baseline JPEG; null when the library is missing or refuses. With
+    /// Encodes an opaque 8-bit RGBA or BGRA bitmap, or a luma plane (<see cref="SKColorType.Gray8"/>, always one channel),
+    /// as a baseline JPEG; null when the library is missing or refuses. With
     /// <paramref name="gray"/> the JPEG has one channel, the luma (for a page without colour: no chroma to compute or
     /// store); with <paramref name="progressive"/> it is progressive, which also optimises its Huffman tables.
     /// </summary>
@@ -38,8 +39,11 @@ internal static unsafe class TurboJpeg
         {
             SKColorType.Rgba8888 or SKColorType.Rgb888x => PixelFormatRgbx,
             SKColorType.Bgra8888 => PixelFormatBgrx,
+            SKColorType.Gray8 => PixelFormatGray,
             _ => -1,
         };
+        // A luma plane has no colour to keep: a one-channel JPEG, without the colour conversion.
+        gray |= format == PixelFormatGray;
         if (format < 0) return null;
         var handle = tjInitCompress();
         if (handle == 0) return null;

@@ -55,12 +55,62 @@ public sealed class PreviewEncoderTests
     [Fact]
     public void A_bitmap_turbojpeg_does_not_take_is_encoded_by_skiasharp()
     {
-        // Gray pixels are not a format this pipeline hands TurboJPEG: the SkiaSharp encoder answers instead.
-        using var gray = Page(400, 300, SKColorType.Gray8);
-        TurboJpeg.Encode(gray, 80).ShouldBeNull();
+        // 16-bit pixels are not a format this pipeline hands TurboJPEG: the SkiaSharp encoder answers instead.
+        using var rgb565 = Page(400, 300, SKColorType.Rgb565);
+        TurboJpeg.Encode(rgb565, 80).ShouldBeNull();
 
-        using var decoded = SKBitmap.Decode(_encoder.Encode(gray, "JPEG"));
+        using var decoded = SKBitmap.Decode(_encoder.Encode(rgb565, "JPEG"));
         (decoded.Width, decoded.Height).ShouldBe((400, 300));
+    }
+
+    [Fact]
+    public void A_luma_plane_is_encoded_as_a_one_channel_jpeg_of_its_pixels()
+    {
+        if (!TurboJpeg.Available) return;
+        using var page = DesktopTextPage();
+        using var luma = PreviewEncoder.ToLuma(page);
+
+        var bytes = TurboJpeg.Encode(luma, 80, progressive: true)!;
+
+        JpegFrame(bytes).ShouldBe((true, 1, 990, 1400));
+        using var decoded = SKBitmap.Decode(bytes);
+        Enumerable.Range(60, 400).SelectMany(x => Enumerable.Range(44, 20).Select(y => decoded.GetPixel(x, y).Red)).Min().ShouldBeLessThan((byte)60);
+        decoded.GetPixel(20, 20).Red.ShouldBeGreaterThan((byte)245);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(21)]
+    [InlineData(990)]
+    public void Luma_of_every_pixel_is_the_rec601_weighted_sum_and_gray_keeps_its_value(int width)
+    {
+        // Vectors of eight and a tail: every path of the row loop sees pixels.
+        var random = new Random(width);
+        var row = Enumerable.Range(0, width).Select(_ => (uint)random.Next() | 0xFF000000u).ToArray();
+        row[0] = 0xFF7B7B7Bu; // gray 123
+        var luma = new byte[width];
+
+        PreviewEncoder.LumaRow(row, luma);
+
+        for (var x = 0; x < width; x++)
+        {
+            var p = row[x];
+            luma[x].ShouldBe((byte)(((p & 0xFF) * 77 + (p >> 8 & 0xFF) * 150 + (p >> 16 & 0xFF) * 29 + 128) >> 8), $"pixel {x}");
+        }
+        luma[0].ShouldBe((byte)123);
+    }
+
+    [Fact]
+    public void A_luma_plane_is_downscaled_as_one_and_keeps_a_one_pixel_rule()
+    {
+        using var page = Page();
+        using var luma = PreviewEncoder.ToLuma(page);
+        using var small = PreviewEncoder.Downscale(luma, PreviewEncoder.PhoneWidth);
+
+        (small.Width, small.Height, small.ColorType).ShouldBe((PreviewEncoder.PhoneWidth, 1018, SKColorType.Gray8));
+        Enumerable.Range(508, 3).Min(y => small.GetPixel(PreviewEncoder.PhoneWidth / 2, y).Red).ShouldBeLessThan((byte)200);
+        small.GetPixel(PreviewEncoder.PhoneWidth / 2, 1018 / 4).Red.ShouldBeGreaterThan((byte)240);
     }
 
     [Theory]
@@ -282,6 +332,38 @@ public sealed class PreviewEncoderTests
         // The glyphs are still there and still black: the darkest pixel of the first line, the white margin.
         Enumerable.Range(40, 300).SelectMany(x => Enumerable.Range(28, 14).Select(y => decoded.GetPixel(x, y).Red)).Min().ShouldBeLessThan((byte)40);
         decoded.GetPixel(10, 10).Red.ShouldBe((byte)255);
+    }
+
+    [Fact]
+    public void A_text_page_as_a_luma_plane_gets_the_same_gray_phone_webp()
+    {
+        using var page = TextPage();
+        using var luma = PreviewEncoder.ToLuma(page);
+
+        var fromRgba = _encoder.EncodePhoneWebp(page);
+        var fromLuma = _encoder.EncodePhoneWebp(luma);
+
+        fromLuma.Encoding.ShouldBe(PreviewEncoder.PhoneWebp.GrayPalette);
+        fromLuma.Bytes.ShouldBe(fromRgba.Bytes);
+    }
+
+    [Fact]
+    public void A_gray_photograph_as_a_luma_plane_gets_a_lossy_phone_webp()
+    {
+        using var photo = new SKBitmap(new SKImageInfo(PreviewEncoder.PhoneWidth, 1018, SKColorType.Gray8, SKAlphaType.Opaque));
+        var random = new Random(7);
+        var pixels = new byte[photo.RowBytes * photo.Height];
+        for (var y = 0; y < photo.Height; y++)
+            for (var x = 0; x < photo.Width; x++)
+                pixels[y * photo.RowBytes + x] = (byte)Math.Clamp(128 + 90 * Math.Sin(x / 37.0) * Math.Cos(y / 53.0) + random.Next(-12, 13), 0, 255);
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, photo.GetPixels(), pixels.Length);
+
+        var (bytes, encoding) = _encoder.EncodePhoneWebp(photo);
+
+        encoding.ShouldBe(PreviewEncoder.PhoneWebp.Lossy);
+        WebpKind(bytes).ShouldBe("VP8 ");
+        using var decoded = SKBitmap.Decode(bytes);
+        (decoded.Width, decoded.Height).ShouldBe((PreviewEncoder.PhoneWidth, 1018));
     }
 
     [Fact]
