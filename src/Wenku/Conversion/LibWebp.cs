@@ -21,6 +21,8 @@ internal static unsafe class LibWebp
     // with its custom pointer. The structs are allocated larger than the library's own sizes (WebPConfig 116 bytes,
     // WebPPicture 256, WebPMemoryWriter 32) and filled by its init functions.
     private const int PictureUseArgb = 0, PictureWidth = 8, PictureHeight = 12, PictureWriter = 96, PictureCustomPtr = 104;
+    // The YUV 4:2:0 planes (colorspace 0) WebPPictureAlloc makes when use_argb is 0: pointers, then strides.
+    private const int PictureY = 16, PictureU = 24, PictureV = 32, PictureYStride = 40, PictureUvStride = 44;
     private const int ConfigLossless = 0, ConfigMethod = 2; // int index: lossless, quality (float), method
 
     /// <summary>int fields of WebPConfig after <c>method</c> (encode.h): segments, spatial noise shaping, loop filter, entropy passes.</summary>
@@ -44,7 +46,7 @@ internal static unsafe class LibWebp
     }
 
     /// <summary>
-    /// Encodes an opaque 8-bit RGBA or BGRA bitmap as lossy WebP at <paramref name="quality"/> and
+    /// Encodes an opaque 8-bit RGBA or BGRA bitmap, or a luma plane (<see cref="SKColorType.Gray8"/>), as lossy WebP at <paramref name="quality"/> and
     /// <paramref name="method"/> (0 fastest … 6 smallest); null when the library is missing or refuses.
     /// </summary>
     public static byte[]? Encode(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null)
@@ -53,9 +55,17 @@ internal static unsafe class LibWebp
         return EncodeCore(bitmap, quality, method, tuning);
     }
 
+    /// <summary>
+    /// libwebp's luma of a gray pixel <c>v</c> (its RGB→YUV with R = G = B = v: limited range, 16 + 219 v / 255 rounded
+    /// as the library rounds), so that a luma plane imported here encodes to the bytes its RGBA copy would.
+    /// </summary>
+    private static readonly byte[] GrayToY = [.. Enumerable.Range(0, 256).Select(v => (byte)((16839 * v + 33059 * v + 6420 * v + (1 << 15) + (16 << 16)) >> 16))];
+
     private static byte[]? EncodeCore(SKBitmap bitmap, float quality, int method, IReadOnlyList<(int Field, int Value)>? tuning = null, bool lossless = false)
     {
-        if (bitmap.ColorType is not (SKColorType.Rgba8888 or SKColorType.Bgra8888 or SKColorType.Rgb888x)) return null;
+        var luma = bitmap.ColorType == SKColorType.Gray8;
+        if (luma && lossless) return null;
+        if (!luma && bitmap.ColorType is not (SKColorType.Rgba8888 or SKColorType.Bgra8888 or SKColorType.Rgb888x)) return null;
         var config = stackalloc int[64];
         var picture = stackalloc byte[512];
         var writer = stackalloc byte[64];
@@ -73,9 +83,10 @@ internal static unsafe class LibWebp
         try
         {
             var pixels = (byte*)bitmap.GetPixels();
-            var imported = bitmap.ColorType == SKColorType.Bgra8888
-                ? WebPPictureImportBGRX(picture, pixels, bitmap.RowBytes)
-                : WebPPictureImportRGBX(picture, pixels, bitmap.RowBytes);
+            var imported = luma ? ImportLuma(picture, pixels, bitmap.RowBytes, bitmap.Width, bitmap.Height)
+                : bitmap.ColorType == SKColorType.Bgra8888
+                    ? WebPPictureImportBGRX(picture, pixels, bitmap.RowBytes)
+                    : WebPPictureImportRGBX(picture, pixels, bitmap.RowBytes);
             if (imported == 0) return null;
             WebPMemoryWriterInit(writer);
             *(nint*)(picture + PictureWriter) = _write;
@@ -90,6 +101,31 @@ internal static unsafe class LibWebp
             WebPPictureFree(picture);
             WebPMemoryWriterClear(writer);
         }
+    }
+
+    /// <summary>
+    /// A luma plane straight into the picture's YUV planes: Y through <see cref="GrayToY"/>, U and V neutral (128, what
+    /// the library computes for gray). Skips an RGBA copy of the page and the library's colour conversion.
+    /// </summary>
+    private static int ImportLuma(byte* picture, byte* pixels, int rowBytes, int width, int height)
+    {
+        if (WebPPictureAlloc(picture) == 0) return 0;
+        byte* y = *(byte**)(picture + PictureY), u = *(byte**)(picture + PictureU), v = *(byte**)(picture + PictureV);
+        int yStride = *(int*)(picture + PictureYStride), uvStride = *(int*)(picture + PictureUvStride);
+        if (y is null || u is null || v is null) return 0;
+        for (var row = 0; row < height; row++)
+        {
+            var from = new ReadOnlySpan<byte>(pixels + (long)row * rowBytes, width);
+            var to = new Span<byte>(y + (long)row * yStride, width);
+            for (var x = 0; x < width; x++) to[x] = GrayToY[from[x]];
+        }
+        var (uvWidth, uvHeight) = ((width + 1) / 2, (height + 1) / 2);
+        for (var row = 0; row < uvHeight; row++)
+        {
+            new Span<byte>(u + (long)row * uvStride, uvWidth).Fill(128);
+            new Span<byte>(v + (long)row * uvStride, uvWidth).Fill(128);
+        }
+        return 1;
     }
 
     private static bool Probe()
@@ -115,6 +151,7 @@ internal static unsafe class LibWebp
     [DllImport(Library)] private static extern int WebPPictureImportRGBX(byte* picture, byte* rgbx, int stride);
     [DllImport(Library)] private static extern int WebPPictureImportBGRX(byte* picture, byte* bgrx, int stride);
     [DllImport(Library)] private static extern int WebPEncode(int* config, byte* picture);
+    [DllImport(Library)] private static extern int WebPPictureAlloc(byte* picture);
     [DllImport(Library)] private static extern void WebPPictureFree(byte* picture);
     [DllImport(Library)] private static extern void WebPMemoryWriterInit(byte* writer);
     [DllImport(Library)] private static extern void WebPMemoryWriterClear(byte* writer);

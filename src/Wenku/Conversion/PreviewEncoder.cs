@@ -151,6 +151,8 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
     public (byte[] Bytes, PhoneWebp Encoding) EncodePhoneWebp(SKBitmap phone, bool noColour)
     {
         if (!noColour) return (EncodeWebp(phone, _o.WebpQuality), PhoneWebp.Lossy);
+        // A luma plane tells its paper share before the gray-level image is made: a scan goes lossy without it.
+        if (phone.ColorType == SKColorType.Gray8 && LumaPaperShare(phone) < MinPaperShare) return (EncodeWebp(phone, _o.WebpQuality), PhoneWebp.Lossy);
         using var gray = ToGrayLevels(phone, GrayLevels);
         // Decided from the page, not by encoding it both ways (that cost a second encode, ~2× the lossy one, on every
         // gray page, scans included): text on paper is mostly white, a gray photograph or a noisy scan is not.
@@ -178,6 +180,23 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
         for (var y = 0; y < gray.Height; y += 8)
             for (var x = 0; x < gray.Width; x += 8, seen++)
                 if ((gray.GetPixel(x, y).Red) == 255) white++;
+        return seen == 0 ? 0 : (double)white / seen;
+    }
+
+    /// <summary>The lowest luma that <see cref="ToGrayLevels"/> at <see cref="GrayLevels"/> makes white.</summary>
+    private static readonly int WhiteFrom = Enumerable.Range(0, 256).First(l => Math.Round(Math.Round(l / (255.0 / (GrayLevels - 1))) * (255.0 / (GrayLevels - 1))) >= 255);
+
+    /// <summary><see cref="PaperShare"/> of a luma plane's gray-level image, read from the plane (the same pixels sampled).</summary>
+    public static double LumaPaperShare(SKBitmap luma)
+    {
+        long white = 0, seen = 0;
+        unsafe
+        {
+            var pixels = (byte*)luma.GetPixels();
+            for (var y = 0; y < luma.Height; y += 8)
+                for (var x = 0; x < luma.Width; x += 8, seen++)
+                    if (pixels[(long)y * luma.RowBytes + x] >= WhiteFrom) white++;
+        }
         return seen == 0 ? 0 : (double)white / seen;
     }
 
@@ -351,13 +370,12 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
 
     private static byte[] EncodeWebp(SKBitmap bitmap, int quality)
     {
+        if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes) return bytes; // a luma plane too
         if (bitmap.ColorType == SKColorType.Gray8)
         {
-            // libwebp imports RGB(X) only.
             using var rgba = ToRgba(bitmap);
             return EncodeWebp(rgba, quality);
         }
-        if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes) return bytes;
         using var pixmap = bitmap.PeekPixels();
         using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality))
             ?? throw new InvalidOperationException("WebP encoding failed");

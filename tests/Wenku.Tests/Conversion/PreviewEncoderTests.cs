@@ -345,6 +345,8 @@ public sealed class PreviewEncoderTests
 
         fromLuma.Encoding.ShouldBe(PreviewEncoder.PhoneWebp.GrayPalette);
         fromLuma.Bytes.ShouldBe(fromRgba.Bytes);
+        using var levels = PreviewEncoder.ToGrayLevels(luma, PreviewEncoder.GrayLevels);
+        PreviewEncoder.LumaPaperShare(luma).ShouldBe(PreviewEncoder.PaperShare(levels));
     }
 
     [Fact]
@@ -364,6 +366,10 @@ public sealed class PreviewEncoderTests
         WebpKind(bytes).ShouldBe("VP8 ");
         using var decoded = SKBitmap.Decode(bytes);
         (decoded.Width, decoded.Height).ShouldBe((PreviewEncoder.PhoneWidth, 1018));
+        // The plane goes into libwebp's YUV as its own RGB→YUV would put an RGBA copy: the same file.
+        using var rgba = photo.Copy(SKColorType.Rgba8888);
+        rgba.GetPixel(100, 100).Red.ShouldBe(photo.GetPixel(100, 100).Red);
+        _encoder.EncodePhoneWebp(rgba).Bytes.ShouldBe(bytes);
     }
 
     [Fact]
