@@ -282,7 +282,7 @@ internal sealed class BatchSql
             INSERT INTO "Entitlements" ("DocumentId", "UserId", "Source", "GrantedAt") SELECT e.document, e.buyer, @source, @at FROM {Entitlements.From(postgres)};
             INSERT INTO "Downloads" ("DocumentId", "UserId", "At") SELECT w.document, w.buyer, @at FROM {Downloads.From(postgres)};
             UPDATE "Documents" SET "Downloads" = "Documents"."Downloads" + c.n FROM {DownloadCounts.From(postgres)} WHERE "Documents"."Id" = c.id;
-            INSERT INTO "SearchChanges" ("DocumentId", "At") SELECT c.id, @at FROM {DownloadCounts.From(postgres)};
+            INSERT INTO "SearchChanges" ("DocumentId", "CountsOnly", "At") SELECT c.id, TRUE, @at FROM {DownloadCounts.From(postgres)};
             INSERT INTO "IdempotencyRecords" ("StatusCode", "UserId", "Key", "RequestHash", "ResponseJson", "CreatedAt")
             SELECT 200, i.buyer, i.idem, i.hash, i.answer, @at FROM {Kept.From(postgres)};
             """;
