@@ -19,8 +19,14 @@ internal sealed record KeptAnswer(string Hash, string Json);
 internal sealed class BatchFacts
 {
     public Dictionary<long, SaleDocument> Documents { get; } = [];
-    /// <summary>The user accounts (spendable, earned) of the batch's buyers and uploaders, balances as read under lock.</summary>
+    /// <summary>
+    /// The user accounts (spendable, earned) of the batch's buyers and uploaders. The buyers' balances are as read under
+    /// lock; an uploader who buys nothing in the batch is only credited, and their accounts are read without a lock
+    /// (<see cref="Credited"/>), so their balances here may be stale and are never decided on.
+    /// </summary>
     public Dictionary<(string Owner, AccountKind Kind), LedgerAccount> Accounts { get; } = [];
+    /// <summary>The ids of the accounts read without a lock: the batch may only add to them.</summary>
+    public HashSet<long> Credited { get; } = [];
     public long? RevenueAccountId { get; set; }
     public int? Percent { get; set; }
     public HashSet<(long DocumentId, string UserId)> Entitled { get; } = [];
@@ -102,15 +108,20 @@ internal sealed class PurchaseStatements(WenkuDb db)
         while (await reader.ReadAsync(ct))
             facts.Documents[reader.GetInt64(0)] = new SaleDocument(reader.GetInt32(1), Enum.Parse<DocumentStatus>(reader.GetString(2)), reader.GetString(3));
         await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct))
+        for (var credited = 0; credited < 2; credited++)
         {
-            var account = new LedgerAccount
+            // First the buyers' accounts (locked on PostgreSQL), then those of uploaders who buy nothing in the batch (not locked).
+            while (await reader.ReadAsync(ct))
             {
-                Id = reader.GetInt64(0), Owner = reader.GetString(1), Kind = Enum.Parse<AccountKind>(reader.GetString(2)), Balance = reader.GetInt64(3),
-            };
-            facts.Accounts[(account.Owner, account.Kind)] = account;
+                var account = new LedgerAccount
+                {
+                    Id = reader.GetInt64(0), Owner = reader.GetString(1), Kind = Enum.Parse<AccountKind>(reader.GetString(2)), Balance = reader.GetInt64(3),
+                };
+                facts.Accounts[(account.Owner, account.Kind)] = account;
+                if (credited == 1) facts.Credited.Add(account.Id);
+            }
+            await reader.NextResultAsync(ct);
         }
-        await reader.NextResultAsync(ct);
         if (await reader.ReadAsync(ct)) facts.RevenueAccountId = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
         if (await reader.ReadAsync(ct) && !reader.IsDBNull(0)) facts.Percent = reader.GetInt32(0);
@@ -129,7 +140,8 @@ internal sealed class PurchaseStatements(WenkuDb db)
     /// balance would go below zero is not updated, and then fewer rows than accounts changed — the batch decided on
     /// balances read under lock, so that means something changed them beside it: <see cref="LedgerRaceException"/>, and
     /// the batch runs again from the start. The guard, not the decision in memory, is what keeps balances from going
-    /// negative.
+    /// negative. Called for the buyers' accounts first and, on PostgreSQL, once more for the uploaders' credits last,
+    /// just before the commit (<see cref="Purchases.RunBatchAsync"/>).
     /// </summary>
     public async Task MoveBalancesAsync(IReadOnlyList<(long AccountId, long Amount)> moves, CancellationToken ct)
     {
@@ -243,6 +255,9 @@ internal sealed class BatchSql
     {
         var (docs, buyers) = (Documents.Select(postgres), Buyers.Select(postgres));
         var lockDocuments = postgres ? " FOR NO KEY UPDATE" : "";
+        // Only the buyers' accounts are locked: the batch decides on their balances and takes from them. An uploader who
+        // buys nothing in the batch is only credited, which can never overdraw, so batches crediting the same uploader
+        // do not wait for each other's whole length (only for the credit statement and the commit, see RunBatchAsync).
         var lockAccounts = postgres ? " FOR NO KEY UPDATE OF a" : "";
         // PostgreSQL keeps planning a prepared statement afresh at every execution while its custom plans look cheaper
         // than the generic one — which a join with unnest always does (pg_stat_statements: ~0.1 ms of planning a
@@ -252,9 +267,11 @@ internal sealed class BatchSql
         Facts = genericPlans + $"""
             SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" IN ({docs}) ORDER BY d."Id"{lockDocuments};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
-            WHERE a."Kind" IN ('Spendable', 'Earned')
-              AND a."Owner" IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" IN ({docs}) UNION ALL {buyers})
+            WHERE a."Kind" IN ('Spendable', 'Earned') AND a."Owner" IN ({buyers})
             ORDER BY a."Id"{lockAccounts};
+            SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
+            WHERE a."Kind" IN ('Spendable', 'Earned')
+              AND a."Owner" IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" IN ({docs})) AND a."Owner" NOT IN ({buyers});
             SELECT a."Id" FROM "LedgerAccounts" a WHERE a."Owner" = '' AND a."Kind" = 'PlatformRevenue';
             SELECT s."UploaderSharePercent" FROM "SiteSettings" s LIMIT 1;
             SELECT e."DocumentId", e."UserId" FROM "Entitlements" e WHERE e."DocumentId" IN ({docs}) AND e."UserId" IN ({buyers});
@@ -282,7 +299,7 @@ internal sealed class BatchSql
             INSERT INTO "Entitlements" ("DocumentId", "UserId", "Source", "GrantedAt") SELECT e.document, e.buyer, @source, @at FROM {Entitlements.From(postgres)};
             INSERT INTO "Downloads" ("DocumentId", "UserId", "At") SELECT w.document, w.buyer, @at FROM {Downloads.From(postgres)};
             UPDATE "Documents" SET "Downloads" = "Documents"."Downloads" + c.n FROM {DownloadCounts.From(postgres)} WHERE "Documents"."Id" = c.id;
-            INSERT INTO "SearchChanges" ("DocumentId", "At") SELECT c.id, @at FROM {DownloadCounts.From(postgres)};
+            INSERT INTO "SearchChanges" ("DocumentId", "CountsOnly", "At") SELECT c.id, TRUE, @at FROM {DownloadCounts.From(postgres)};
             INSERT INTO "IdempotencyRecords" ("StatusCode", "UserId", "Key", "RequestHash", "ResponseJson", "CreatedAt")
             SELECT 200, i.buyer, i.idem, i.hash, i.answer, @at FROM {Kept.From(postgres)};
             """;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Wenku.Data;
 using Wenku.Documents;
 
@@ -58,8 +59,9 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, Pur
 
     /// <summary>
     /// Runs <paramref name="orders"/> in one database transaction, in order, and commits once: the facts of the whole batch
-    /// in one command (on PostgreSQL its documents and then its buyers' and uploaders' accounts locked, each in id order,
-    /// so batches of several writers and processes queue instead of deadlocking), each purchase decided in memory against
+    /// in one command (on PostgreSQL its documents and then its buyers' accounts locked, each in id order, so batches of
+    /// several writers and processes queue instead of deadlocking; uploaders who buy nothing in the batch are only
+    /// credited, without a lock until the credit, written last), each purchase decided in memory against
     /// the balances and ownerships the earlier purchases of the batch left, then the sales written together: the balances
     /// in one conditional update (the guard against a negative balance), the purchases, and one command with the rest.
     /// Any failure fails the whole batch and nothing of it is written (<see cref="PurchaseQueue"/> runs it again one by
@@ -88,10 +90,20 @@ public sealed class Purchases(WenkuDb db, Ledger ledger, TimeProvider clock, Pur
             if (sales.Count > 0)
             {
                 var now = clock.GetUtcNow().UtcDateTime;
-                await sql.MoveBalancesAsync(book.NetMoves(), ct);
+                var moves = book.NetMoves();
+                // The buyers' accounts (locked by the facts) first; the credits of uploaders who buy nothing in the batch
+                // (not locked) last, so their rows are held only from that statement to the commit. A credit is never
+                // negative; the conditional update still guards it. Id order within each statement; a deadlock with a
+                // batch whose buyer is this batch's uploader (and the other way round) is rare, and PostgreSQL breaks it:
+                // the loser runs again (Ledger.IsConflict).
+                var credits = moves.Where(m => facts.Credited.Contains(m.AccountId)).ToList();
+                if (credits.Any(c => c.Amount < 0)) throw new InvalidOperationException("a purchase batch debits an account it did not lock");
+                var creditsLast = credits.Count > 0 && db.Database.IsNpgsql();
+                await sql.MoveBalancesAsync(creditsLast ? moves.Where(m => !facts.Credited.Contains(m.AccountId)).ToList() : moves, ct);
                 await sql.InsertPurchasesAsync(sales, now, ct);
                 var transactions = await sql.InsertTransactionsAsync(sales, now, ct);
                 await sql.FinishAsync(sales, transactions, s => JsonSerializer.Serialize(s.Receipt, Json), now, ct);
+                if (creditsLast) await sql.MoveBalancesAsync(credits, ct);
             }
             if (beforeCommit is not null) await beforeCommit();
             return decided.Select(d => d.Outcome()).ToArray();

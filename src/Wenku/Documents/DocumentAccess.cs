@@ -117,7 +117,7 @@ public sealed class DocumentAccess(WenkuDb db)
     {
         var download = db.Downloads.Add(new Download { DocumentId = documentId, UserId = userId });
         await db.Documents.Where(d => d.Id == documentId).ExecuteUpdateAsync(s => s.SetProperty(d => d.Downloads, d => d.Downloads + 1), ct);
-        var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId });
+        var change = db.SearchChanges.Add(new Search.SearchChange { DocumentId = documentId, CountsOnly = true });
         return [download, change];
     }
 

@@ -117,6 +117,25 @@ public sealed class LuceneIndex : IDisposable
 
     public void Delete(long id) => _writer.DeleteDocuments(new Term(IdField, Id(id)));
 
+    /// <summary>
+    /// Sets a document's download count (what "most downloaded" sorts by and its hit shows) without indexing it again:
+    /// a doc-values update, applied with the next commit. Its page entries, which carry the id term, get the value too
+    /// (nothing reads it there). False when no document of the index has the field yet (Lucene updates only existing
+    /// doc-values fields): the caller indexes the document instead.
+    /// </summary>
+    public bool UpdateDownloads(long id, long downloads)
+    {
+        try
+        {
+            _writer.UpdateNumericDocValue(new Term(IdField, Id(id)), DownloadsField, downloads);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public void DeleteAll() => _writer.DeleteAll();
 
     /// <summary>Makes everything written so far durable, recording the outbox position it reflects.</summary>
@@ -382,12 +401,20 @@ public sealed class LuceneIndex : IDisposable
             d.Get(FormatField) ?? "",
             d.GetField(PageCountField)?.GetInt32Value() ?? 0,
             d.GetField(PriceField)?.GetInt32Value() ?? 0,
-            d.GetField(DownloadsField)?.GetInt64Value() ?? 0,
+            Downloads(searcher, sd.Doc),
             created,
             d.Get(UploaderField) ?? "");
     }
 
     private static readonly HashSet<string> PageFields = [PageTextField, PageNumberField];
+
+    /// <summary>A hit's download count from its doc values, which <see cref="UpdateDownloads"/> updates (the stored field keeps the count it was indexed with).</summary>
+    private static long Downloads(IndexSearcher searcher, int doc)
+    {
+        var leaves = searcher.IndexReader.Leaves;
+        var leaf = leaves[ReaderUtil.SubIndex(doc, leaves)];
+        return leaf.AtomicReader.GetNumericDocValues(DownloadsField)?.Get(doc - leaf.DocBase) ?? 0;
+    }
 
     /// <summary>
     /// The entry of the page a hit's snippet comes from, found in the postings of the query's terms within the block

@@ -125,15 +125,19 @@ public sealed class LuceneSearchIndex(
         {
             var from = index.Watermark;
             var changes = await db.SearchChanges.AsNoTracking().Where(c => c.Seq > from).OrderBy(c => c.Seq).Take(Batch)
-                .Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
+                .Select(c => new { c.Seq, c.DocumentId, c.CountsOnly }).ToListAsync(ct);
             if (changes.Count == 0) break;
-            var ids = changes.Select(c => c.DocumentId).Distinct().ToList();
+            var ids = changes.Where(c => !c.CountsOnly).Select(c => c.DocumentId).Distinct().ToList();
+            // A download or a sale changed only the count: its doc value is updated, the document is not read again.
+            var counted = await SearchDocuments.DownloadCountsAsync(db, changes.Where(c => c.CountsOnly).Select(c => c.DocumentId).Except(ids).ToList(), ct);
+            foreach (var (id, downloads) in counted.Counts)
+                if (!index.UpdateDownloads(id, downloads)) ids.Add(id);
             var docs = await SearchDocuments.LoadAsync(db, ids, ct);
             foreach (var doc in docs) index.Upsert(doc);
-            foreach (var gone in ids.Except(docs.Select(d => d.Id))) index.Delete(gone);
+            foreach (var gone in ids.Except(docs.Select(d => d.Id)).Concat(counted.NotReady)) index.Delete(gone);
             await OnBeforeCommitAsync(ct);
             index.Commit(changes[^1].Seq);
-            total += ids.Count;
+            total += ids.Count + counted.Counts.Count + counted.NotReady.Count;
         }
         if (total > 0)
         {
@@ -271,6 +275,18 @@ public sealed class LuceneSearchIndex(
 /// <summary>Reads what search may see of documents from the database.</summary>
 public static class SearchDocuments
 {
+    /// <summary>
+    /// The download counts of those of <paramref name="ids"/> that are ready, and the others (no longer searchable: a
+    /// change of status has its own outbox row too, this only keeps an index from showing them meanwhile).
+    /// </summary>
+    public static async Task<(Dictionary<long, long> Counts, List<long> NotReady)> DownloadCountsAsync(WenkuDb db, IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return ([], []);
+        var counts = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
+            .Select(d => new { d.Id, d.Downloads }).ToDictionaryAsync(d => d.Id, d => d.Downloads, ct);
+        return (counts, ids.Where(id => !counts.ContainsKey(id)).ToList());
+    }
+
     /// <summary>The searchable form of those of <paramref name="ids"/> that are ready; the others are absent.</summary>
     public static async Task<List<SearchDocument>> LoadAsync(WenkuDb db, IReadOnlyCollection<long> ids, CancellationToken ct)
     {

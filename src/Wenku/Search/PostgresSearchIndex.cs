@@ -460,10 +460,13 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         for (var round = 0; ; round++)
         {
             if (round == BatchesPerRound) return (total, true);
-            var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(BatchSize).Select(c => new { c.Seq, c.DocumentId }).ToListAsync(ct);
+            var changes = await db.SearchChanges.AsNoTracking().OrderBy(c => c.Seq).Take(BatchSize).Select(c => new { c.Seq, c.DocumentId, c.CountsOnly }).ToListAsync(ct);
             if (changes.Count == 0) return (total, false);
-            var ids = changes.Select(c => c.DocumentId).Distinct().ToList();
+            var ids = changes.Where(c => !c.CountsOnly).Select(c => c.DocumentId).Distinct().ToList();
             await WriteAsync(db, ids, await SearchDocuments.LoadAsync(db, ids, ct), ct);
+            var counted = changes.Where(c => c.CountsOnly).Select(c => c.DocumentId).Except(ids).ToArray();
+            await UpdateDownloadsAsync(db, counted, ct);
+            total += counted.Length;
             var seqs = changes.Select(c => c.Seq).ToList();
             await db.SearchChanges.Where(c => seqs.Contains(c.Seq)).ExecuteDeleteAsync(ct);
             total += ids.Count;
@@ -519,6 +522,26 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             }
         }
         await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A download or a sale changed only these documents' counts: their entries take the count from the document, and
+    /// nothing is analysed or written again (a document no longer ready is removed, as a full change would).
+    /// </summary>
+    private static async Task UpdateDownloadsAsync(WenkuDb db, long[] ids, CancellationToken ct)
+    {
+        if (ids.Length == 0) return;
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE "SearchEntries" e SET "Downloads" = d."Downloads" FROM "Documents" d
+            WHERE e."DocumentId" = ANY(@ids) AND d."Id" = e."DocumentId" AND d."Status" = 'Ready' AND e."Downloads" <> d."Downloads";
+            DELETE FROM "SearchParts" p WHERE p."DocumentId" = ANY(@ids)
+              AND NOT EXISTS (SELECT 1 FROM "Documents" d WHERE d."Id" = p."DocumentId" AND d."Status" = 'Ready');
+            DELETE FROM "SearchEntries" e WHERE e."DocumentId" = ANY(@ids)
+              AND NOT EXISTS (SELECT 1 FROM "Documents" d WHERE d."Id" = e."DocumentId" AND d."Status" = 'Ready');
+            """, Connection(db), Transaction(db));
+        command.Parameters.AddWithValue("ids", ids);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task RemoveAsync(WenkuDb db, long[] ids, SearchTables tables, CancellationToken ct)

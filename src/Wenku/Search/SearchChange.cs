@@ -20,6 +20,13 @@ public sealed class SearchChange
 
     public long DocumentId { get; set; }
 
+    /// <summary>
+    /// Only the document's download count changed (a first download, a purchase): the index updates that count instead
+    /// of reading and analysing the whole document again, which a sale would otherwise cost (a purchase's first download
+    /// moves it in "most downloaded").
+    /// </summary>
+    public bool CountsOnly { get; set; }
+
     [SetOnInsert]
     public DateTime At { get; set; }
 

@@ -1686,6 +1686,9 @@ namespace Wenku.Data.Migrations
                     b.Property<DateTime>("At")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("CountsOnly")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("DocumentId")
                         .HasColumnType("INTEGER");
 

@@ -1760,6 +1760,9 @@ namespace Wenku.Data.PostgresMigrations
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("CountsOnly")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("DocumentId")
                         .HasColumnType("bigint");
 
