@@ -192,6 +192,8 @@ public sealed class ConvertDocumentJob(
                 done.NearDuplicateScore = nearDuplicate ? check.BestScore : null;
                 done.ReadyAt = readyAt;
                 (done.Error, done.ErrorCode, done.ErrorArgs) = (null, null, null); // e.g. a deferral for missing packages, now converted
+                // The page's description and language, made once here instead of on every read of the page.
+                Discovery.DocumentSeo.Keep(done, result.Pages.Select((p, i) => (p.Number, texts[i])));
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct); // the search outbox entry for "ready" is part of this transaction
             });

@@ -35,12 +35,32 @@ public sealed partial record DocumentSeo(string Canonical, string Description, s
     public static string CoverPath(Document d) =>
         d.PreviewVersion >= PreviewVersions.Sized ? $"/d/{d.Id}/cover.jpg" : $"/d/{d.Id}/page/1.jpg";
 
+    /// <summary>
+    /// The description and language of a document: what changes only when its text, title, description or preview
+    /// pages change, so it is kept on the document (<see cref="Document.SeoDescription"/>) by <see cref="Keep"/>.
+    /// </summary>
+    public static (string Description, string Language) TextFacts(Document d, IEnumerable<string> previewPageTexts)
+    {
+        var text = MeaningfulText(previewPageTexts);
+        return (Shorten(text.Length > 0 ? text : d.Description.Length > 0 ? d.Description : d.Title, DescriptionLength),
+            LanguageOf(text.Length > 0 ? text : d.Title));
+    }
+
+    /// <summary>
+    /// Keeps <see cref="TextFacts"/> on the document. Call it wherever the text, title, description or preview pages
+    /// change (conversion, edit), with the document's pages in order (those past the preview are left out here).
+    /// </summary>
+    public static void Keep(Document d, IEnumerable<(int Number, string Text)> pages) =>
+        // As the page does it: page furniture trimmed from each preview page, then the text made meaningful.
+        (d.SeoDescription, d.SeoLanguage) = TextFacts(d,
+            pages.Where(p => p.Number <= d.PreviewPages).Select(p => TextNormalizer.TrimPageFurniture(p.Text)).ToList());
+
     public static DocumentSeo For(HttpRequest request, Document d, IReadOnlyList<string> previewPageTexts, string uploaderName)
     {
         var origin = Origin(request);
         var canonical = $"{origin}/d/{d.Id}";
-        var text = MeaningfulText(previewPageTexts);
-        var description = Shorten(text.Length > 0 ? text : d.Description.Length > 0 ? d.Description : d.Title, DescriptionLength);
+        // Kept at conversion and edit time; made here only for rows that do not have it yet (the backfill fills them).
+        var (description, language) = d is { SeoDescription: { } kept, SeoLanguage: { } lang } ? (kept, lang) : TextFacts(d, previewPageTexts);
         var cover = origin + CoverPath(d);
         var jsonLd = new Dictionary<string, object?>
         {
@@ -53,7 +73,7 @@ public sealed partial record DocumentSeo(string Canonical, string Description, s
             ["author"] = new Dictionary<string, object?> { ["@type"] = "Person", ["name"] = uploaderName },
             ["datePublished"] = (d.ReadyAt ?? d.CreatedAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["numberOfPages"] = d.PageCount,
-            ["inLanguage"] = LanguageOf(text.Length > 0 ? text : d.Title),
+            ["inLanguage"] = language,
             ["thumbnailUrl"] = cover,
             ["encodingFormat"] = d.Format,
             ["isAccessibleForFree"] = d.IsFree,

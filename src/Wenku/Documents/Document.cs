@@ -150,6 +150,17 @@ public sealed class Document
     /// <summary>What the conversion of a CAD drawing found (version, entities, embedded preview …).</summary>
     public DrawingFacts? Drawing { get; set; }
 
+    /// <summary>
+    /// The meta description of the document page (<see cref="Discovery.DocumentSeo"/>): made from the preview pages'
+    /// text, the description or the title when the document is converted or edited, not on every read. Null until then
+    /// (rows written before it was kept, or by hand): the page makes it as it is read.
+    /// </summary>
+    public string? SeoDescription { get; set; }
+
+    /// <summary>The language of the document's text for JSON-LD's <c>inLanguage</c> (<c>zh-CN</c> or <c>en</c>); kept with <see cref="SeoDescription"/>.</summary>
+    [MaxLength(16)]
+    public string? SeoLanguage { get; set; }
+
     [SetOnInsert]
     public DateTime CreatedAt { get; set; }
     public DateTime? ReadyAt { get; set; }

@@ -58,6 +58,11 @@ public sealed class DocumentChanges(
             doc.Price = meta.Price;
             doc.PreviewPages = meta.PreviewPages;
             hold?.ApplyTo(doc);
+            // The page's description and language follow the title, description and preview pages (DocumentSeo.Keep).
+            var previewPages = meta.PreviewPages;
+            Discovery.DocumentSeo.Keep(doc, (await db.DocumentPages.AsNoTracking()
+                .Where(p => p.DocumentId == id && p.Number <= previewPages).OrderBy(p => p.Number)
+                .Select(p => new { p.Number, p.Text }).ToListAsync(ct)).Select(p => (p.Number, p.Text)));
             await db.SaveChangesAsync(ct); // with the search outbox entry
             if (IsSomeoneElses(doc, user))
                 await audit.RecordAsync(new AuditRecord(user.UserId()!, AuditEdit, "document", id.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -74,22 +74,41 @@ public static class DocumentReads
                 db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id))).SingleOrDefault()));
 
     /// <summary>
-    /// The document page's first statement: <see cref="Head"/> with what the page reads of the site's settings (the
-    /// notices, the near-duplicate threshold) and how many visible comments the document has — three statements fewer
-    /// than asking each apart: an anonymous reader of a document without comments needs no comment query at all.
+    /// The document page's first statement: the columns of <see cref="Head"/> that the page shows, with the site's notices
+    /// and how many visible comments the document has — three statements fewer than asking each apart: an anonymous
+    /// reader of a document without comments needs no comment query at all.
     /// </summary>
-    public sealed record PageHead(DocumentHead Head, string? Notices, double? NearDuplicateThreshold, int VisibleComments);
+    /// <remarks>
+    /// A projection, not the entities: SQLite parses and plans this statement on every read (Microsoft.Data.Sqlite keeps
+    /// no prepared statement across commands), and the uploader's row alone has twenty Identity columns the page never
+    /// shows. The document leaves out only what no part of the page reads (the original's name, hash and storage key).
+    /// The near-duplicate threshold is read only for a document with matches (<see cref="Duplicates.SimilarDocuments"/>).
+    /// </remarks>
+    public sealed record PageHead(DocumentHead Head, string? Notices, int VisibleComments);
 
     public static readonly Func<WenkuDb, long, CancellationToken, Task<PageHead?>> PageHeadOf =
         PerModel(() => EF.CompileAsyncQuery((WenkuDb db, long id, CancellationToken ct) =>
             db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new PageHead(
-                new DocumentHead(d, d.Category, d.Uploader,
+                new DocumentHead(
+                    new Document
+                    {
+                        Id = d.Id, Title = d.Title, Description = d.Description, CategoryId = d.CategoryId, Tags = d.Tags,
+                        UploaderId = d.UploaderId, OriginalFileName = "", Format = d.Format, SizeBytes = d.SizeBytes, Sha256 = "",
+                        StorageKey = "", Price = d.Price, PreviewPages = d.PreviewPages, PageCount = d.PageCount, Status = d.Status,
+                        Error = d.Error, ErrorCode = d.ErrorCode, ErrorArgs = d.ErrorArgs, ConvertedPages = d.ConvertedPages,
+                        PreviewVersion = d.PreviewVersion, RatingCount = d.RatingCount, RatingSum = d.RatingSum,
+                        NearDuplicateOfId = d.NearDuplicateOfId, NearDuplicateScore = d.NearDuplicateScore, HoldReason = d.HoldReason,
+                        HoldDetails = d.HoldDetails, HoldDetailsCode = d.HoldDetailsCode, HoldDetailsArgs = d.HoldDetailsArgs,
+                        RemovalId = d.RemovalId, Details = d.Details, Drawing = d.Drawing, CreatedAt = d.CreatedAt, ReadyAt = d.ReadyAt,
+                        Views = d.Views, Downloads = d.Downloads, SeoDescription = d.SeoDescription, SeoLanguage = d.SeoLanguage,
+                    },
+                    new Category { Id = d.Category.Id, Slug = d.Category.Slug, Name = d.Category.Name, SortOrder = d.Category.SortOrder },
+                    new Accounts.WenkuUser { Id = d.Uploader.Id, DisplayName = d.Uploader.DisplayName, Slug = d.Uploader.Slug },
                     db.Purchases.Count(p => p.DocumentId == id && p.RefundedAt == null),
                     db.DocumentPages.Count(p => p.DocumentId == id && p.Ocr),
                     db.ArchiveEntries.Count(e => e.DocumentId == id),
                     db.DocumentMatches.Count(m => m.DocumentId == id || m.MatchId == id)),
                 db.SiteSettings.OrderBy(s => s.Id).Select(s => s.Notices).FirstOrDefault(),
-                db.SiteSettings.OrderBy(s => s.Id).Select(s => (double?)s.NearDuplicateThreshold).FirstOrDefault(),
                 // A sum over the document's comments, not a count of visible ones: with "State = 'Visible'" in the WHERE
                 // SQLite chose the (State, CreatedAt) index and walked every visible comment of the site on each read.
                 db.Comments.Where(c => c.DocumentId == id).Sum(c => c.State == Moderation.CommentState.Visible ? 1 : 0))).SingleOrDefault()));

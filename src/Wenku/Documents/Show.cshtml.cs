@@ -128,8 +128,8 @@ public sealed class ShowModel(WenkuDb db, DocumentAccess access, ViewCounter vie
         // A held document (a near duplicate waiting for a moderator) is shown to its uploader and staff whole, so that
         // they can compare it with the one it matches.
         if (doc.Status is not (DocumentStatus.Ready or DocumentStatus.Held)) return Page();
-        Similar = head!.Matches == 0 ? [] : await SimilarDocuments.ForAsync(db, id, User,
-            pageHead.NearDuplicateThreshold ?? new SiteSettings().NearDuplicateThreshold, ct);
+        // The threshold is read only here: most documents have no matches.
+        Similar = head!.Matches == 0 ? [] : await SimilarDocuments.ForAsync(db, id, User, ct);
         if (doc.NearDuplicateOfId is { } of && (await access.VisibleNearDuplicatesAsync([doc], User, ct)).Contains(of)) NearDuplicateLink = of;
         if (doc.Status == DocumentStatus.Held)
         {

@@ -70,6 +70,7 @@ public static class SiteHost
         builder.Services.AddScoped<DocumentAccess>();
         builder.Services.AddScoped<Ratings>();
         builder.Services.AddHostedService<UserSlugBackfill>();
+        builder.Services.AddHostedService<Discovery.SeoBackfill>();
         builder.Services.AddScoped<DocumentChanges>();
         builder.Services.AddDocumentChangeLimits();
         builder.Services.AddCommerce(builder.Configuration);

@@ -76,6 +76,48 @@ public sealed class SiteEditDeleteTests(WenkuFactory site) : IClassFixture<Wenku
         (await site.WithDbAsync(db => db.AuditEntries.CountAsync(a => a.ObjectId == id.ToString() && a.Kind == DocumentChanges.AuditEdit))).ShouldBe(0);
     }
 
+    private static (string Description, string Language) SeoOf(AngleSharp.Dom.IDocument page) =>
+        (page.One("meta[property='og:description']").GetAttribute("content")!,
+         JsonDocument.Parse(page.One("script[type='application/ld+json']").TextContent).RootElement.GetProperty("inLanguage").GetString()!);
+
+    [Fact]
+    public async Task The_page_description_is_kept_at_conversion_and_an_edit_updates_it()
+    {
+        var (browser, _, id) = await OwnerWithReadyDocumentAsync("seo-edit", pages: 2);
+        var kept = await site.WithDbAsync(db => db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.SeoDescription, d.SeoLanguage }).SingleAsync());
+        kept.SeoDescription.ShouldNotBeNull().ShouldContain("第1段创新是引领发展的第一动力。"); // the text of page 1, shortened
+        kept.SeoLanguage.ShouldBe("zh-CN");
+        SeoOf(await site.CreateClient().GetDocumentAsync($"/d/{id}")).ShouldBe((kept.SeoDescription, "zh-CN"));
+
+        // Without text the description is the document's own (else its title), and the language the title's: an edit
+        // of either must change what the page shows.
+        await site.WithDbAsync(db => db.DocumentPages.Where(p => p.DocumentId == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Text, "")));
+        var response = await browser.PostFormAsync($"/d/{id}/edit", $"/d/{id}/edit", new()
+        {
+            ["Title"] = "An English title", ["Description"] = "A description in plain words.", ["Category"] = "other", ["Price"] = "0", ["PreviewPages"] = "2",
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var edited = await site.WithDbAsync(db => db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.SeoDescription, d.SeoLanguage }).SingleAsync());
+        (edited.SeoDescription, edited.SeoLanguage).ShouldBe(("A description in plain words.", "en"));
+        SeoOf(await site.CreateClient().GetDocumentAsync($"/d/{id}")).ShouldBe(("A description in plain words.", "en"));
+    }
+
+    [Fact]
+    public async Task Documents_stored_without_a_page_description_show_the_same_one_and_the_backfill_keeps_it()
+    {
+        var (_, _, id) = await OwnerWithReadyDocumentAsync("seo-backfill", pages: 2);
+        var anonymous = site.CreateClient();
+        var shown = SeoOf(await anonymous.GetDocumentAsync($"/d/{id}"));
+        await site.WithDbAsync(db => db.Documents.Where(d => d.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.SeoDescription, (string?)null).SetProperty(d => d.SeoLanguage, (string?)null)));
+        // Made as the page is read meanwhile (the cached page varies by "comment": this read misses the cache).
+        SeoOf(await anonymous.GetDocumentAsync($"/d/{id}?comment=unknown")).ShouldBe(shown);
+
+        (await Wenku.Discovery.SeoBackfill.RunAsync(site.Services.GetRequiredService<IServiceScopeFactory>(), CancellationToken.None)).ShouldBeGreaterThanOrEqualTo(1);
+        var kept = await site.WithDbAsync(db => db.Documents.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.SeoDescription, d.SeoLanguage }).SingleAsync());
+        (kept.SeoDescription, kept.SeoLanguage).ShouldBe(shown);
+    }
+
     [Fact]
     public async Task An_invalid_edit_comes_back_with_the_reason_beside_the_field_and_a_block_word_is_refused()
     {

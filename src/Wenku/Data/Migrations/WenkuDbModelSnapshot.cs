@@ -938,6 +938,13 @@ namespace Wenku.Data.Migrations
                     b.Property<long?>("RemovalId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SeoDescription")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeoLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -992,6 +992,13 @@ namespace Wenku.Data.PostgresMigrations
                     b.Property<long?>("RemovalId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("SeoDescription")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SeoLanguage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)
