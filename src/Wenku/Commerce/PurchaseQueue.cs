@@ -140,10 +140,10 @@ public sealed class PurchaseOptions
 
     /// <summary>
     /// Purchase writers per process on PostgreSQL (default 4; SQLite has one). A batch is five round trips whatever its
-    /// size, and batches that sell documents of the same uploaders wait for each other's row locks on those uploaders'
-    /// accounts, so more writers mostly make more, smaller batches waiting in line: on a loaded 2-CPU machine 4 writers
-    /// made 1.4–1.6× the purchases of 16 at ~0.7× the database CPU a purchase (pg_stat_statements: the lock wait is
-    /// most of a batch's time; see <c>bench/README.md</c>).
+    /// size. Chosen when batches that sold documents of the same uploaders waited for each other's row locks on those
+    /// uploaders' accounts for their whole length: on a loaded 2-CPU machine 4 writers then made 1.4–1.6× the purchases
+    /// of 16 at ~0.7× the database CPU a purchase (see <c>bench/README.md</c>). Uploaders are now credited without a
+    /// lock until a batch's last statement; 4 against 2 or 16 has not been measured again since.
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 64)]
     public int PostgresWriters { get; set; } = 4;

@@ -339,7 +339,7 @@ internal sealed class RowSet(string alias, params (string Name, RowType Type)[] 
                     RowType.Integer => list.Select(r => Convert.ToInt32(r[c], CultureInfo.InvariantCulture)).ToArray(),
                     _ => list.Select(r => (string)r[c]!).ToArray(),
                 };
-                AddParameter(command, alias + c.ToString(CultureInfo.InvariantCulture), values);
+                command.With(alias + c.ToString(CultureInfo.InvariantCulture), values);
             }
             return;
         }
@@ -359,15 +359,7 @@ internal sealed class RowSet(string alias, params (string Name, RowType Type)[] 
             }
             writer.WriteEndArray();
         }
-        AddParameter(command, alias, Encoding.UTF8.GetString(json.WrittenSpan));
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
+        command.With(alias, Encoding.UTF8.GetString(json.WrittenSpan));
     }
 
     private static string PostgresType(RowType type) => type switch

@@ -206,7 +206,7 @@ public sealed class ConvertDocumentJob(
             // processes), or the final transaction found no document. What this attempt stored belongs to nothing.
             if (await ExistsAsync(id, CancellationToken.None)) throw;
             log.LogInformation("Document {DocumentId} was deleted while it converted; removing its pages", id);
-            await RemovePagesAsync(id, CancellationToken.None);
+            await store.DeletePreviewFilesAsync(id, CancellationToken.None);
         }
         finally
         {
@@ -242,7 +242,7 @@ public sealed class ConvertDocumentJob(
         doc.Status = DocumentStatus.Failed;
         db.Entry(doc).Property(d => d.Status).IsModified = false;
         // Pages an earlier attempt stored belong to nothing now.
-        await RemovePagesAsync(doc.Id, ct);
+        await store.DeletePreviewFilesAsync(doc.Id, ct);
     }
 
     /// <summary>
@@ -283,12 +283,6 @@ public sealed class ConvertDocumentJob(
         return await db.Documents.AnyAsync(d => d.Id == id, ct);
     }
 
-    private async Task RemovePagesAsync(long id, CancellationToken ct)
-    {
-        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
-            await store.DeleteAsync(file.Key, ct);
-    }
-
     /// <summary>
     /// Removes what an earlier conversion stored that this one did not write: the pages past a shorter new count, the
     /// desktop WebP of a version-1 document converted again. The document is converted either way; a file left here is
@@ -298,11 +292,7 @@ public sealed class ConvertDocumentJob(
     {
         try
         {
-            var current = DocumentFiles.PreviewKeys(id, pageCount, PreviewVersions.Current).ToHashSet(StringComparer.Ordinal);
-            var stale = new List<string>();
-            await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
-                if (!current.Contains(file.Key)) stale.Add(file.Key);
-            foreach (var key in stale) await store.DeleteAsync(key, ct);
+            await store.DeletePreviewFilesAsync(id, ct, keep: DocumentFiles.PreviewKeys(id, pageCount, PreviewVersions.Current).ToHashSet(StringComparer.Ordinal));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

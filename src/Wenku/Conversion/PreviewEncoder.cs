@@ -373,7 +373,8 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
         if (LibWebp.Encode(bitmap, quality, WebpMethod) is { } bytes) return bytes; // a luma plane too
         if (bitmap.ColorType == SKColorType.Gray8)
         {
-            using var rgba = ToRgba(bitmap);
+            // SkiaSharp's encoder takes colour pixels only.
+            using var rgba = bitmap.Copy(SKColorType.Rgba8888) ?? throw new InvalidOperationException("WebP encoding failed");
             return EncodeWebp(rgba, quality);
         }
         using var pixmap = bitmap.PeekPixels();
@@ -422,23 +423,6 @@ public sealed class PreviewEncoder(IOptions<ConversionOptions> options)
             var p = row[x];
             luma[x] = (byte)(((p & 0xFF) * 77 + (p >> 8 & 0xFF) * 150 + (p >> 16 & 0xFF) * 29 + 128) >> 8);
         }
-    }
-
-    /// <summary>A luma plane as opaque RGBA (for encoders that take colour pixels only).</summary>
-    private static SKBitmap ToRgba(SKBitmap gray)
-    {
-        var rgba = new SKBitmap(new SKImageInfo(gray.Width, gray.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        unsafe
-        {
-            byte* from = (byte*)gray.GetPixels(), to = (byte*)rgba.GetPixels();
-            for (var y = 0; y < gray.Height; y++)
-            {
-                var src = new ReadOnlySpan<byte>(from + (long)y * gray.RowBytes, gray.Width);
-                var dst = new Span<uint>(to + (long)y * rgba.RowBytes, gray.Width);
-                for (var x = 0; x < src.Length; x++) dst[x] = src[x] * 0x010101u | 0xFF000000u;
-            }
-        }
-        return rgba;
     }
 
     /// <summary>

@@ -97,7 +97,7 @@ public sealed class DocumentChanges(
         if (result.Outcome != ChangeOutcome.Done) return result;
         // Then the files; if this process dies here, the janitor removes files that belong to no document.
         await store.DeleteAsync(result.Document!.StorageKey, ct);
-        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct)) await store.DeleteAsync(file.Key, ct);
+        await store.DeletePreviewFilesAsync(id, ct);
         await AfterChangeAsync(id, ct);
         log.LogInformation("Document {DocumentId} deleted by {UserId}", id, user.UserId());
         return result;

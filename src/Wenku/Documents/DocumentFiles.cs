@@ -42,6 +42,16 @@ public static class DocumentFiles
         }
     }
 
+    /// <summary>
+    /// Deletes a document's preview files (everything stored under <see cref="Document.PagePrefix"/>), but those in
+    /// <paramref name="keep"/>: all of them when a document goes, the stale ones after a conversion.
+    /// </summary>
+    public static async Task DeletePreviewFilesAsync(this IFileStore store, long id, CancellationToken ct, IReadOnlySet<string>? keep = null)
+    {
+        await foreach (var file in store.ListAsync(Document.PagePrefix(id), ct))
+            if (keep is null || !keep.Contains(file.Key)) await store.DeleteAsync(file.Key, ct);
+    }
+
     public static void MapDocumentFiles(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/d/{id:long}/page/{n:int}.jpg", GetAndHead, PageImageAsync).AllowAnonymous().ExcludeFromDescription();

@@ -13,15 +13,12 @@ public sealed record SimilarDocument(long Id, string Title, double Score, bool N
 /// <summary>Stored matches of a document in both directions, limited to the documents the viewer may see.</summary>
 public static class SimilarDocuments
 {
-    public static async Task<List<SimilarDocument>> ForAsync(WenkuDb db, long documentId, ClaimsPrincipal viewer, CancellationToken ct) =>
-        await ForAsync(db, documentId, viewer, await db.SiteSettings.AsNoTracking().Select(s => s.NearDuplicateThreshold).SingleOrDefaultAsync(ct), ct);
-
-    /// <param name="threshold">The site's <see cref="SiteSettings.NearDuplicateThreshold"/>, when the caller has read the settings already.</param>
-    public static async Task<List<SimilarDocument>> ForAsync(WenkuDb db, long documentId, ClaimsPrincipal viewer, double threshold, CancellationToken ct)
+    public static async Task<List<SimilarDocument>> ForAsync(WenkuDb db, long documentId, ClaimsPrincipal viewer, CancellationToken ct)
     {
-        if (threshold <= 0) threshold = NearDuplicates.DefaultThreshold;
         var matches = await Documents.DocumentReads.ListAsync(Documents.DocumentReads.Matches(db, documentId), ct);
-        if (matches.Count == 0) return []; // most documents: no query for the others
+        if (matches.Count == 0) return []; // most documents: no query for the others, nor for the settings
+        var threshold = await db.SiteSettings.AsNoTracking().Select(s => s.NearDuplicateThreshold).SingleOrDefaultAsync(ct);
+        if (threshold <= 0) threshold = NearDuplicates.DefaultThreshold;
         var ids = matches.Select(m => m.Other).ToList();
         var others = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
         return matches

@@ -61,8 +61,7 @@ public sealed class HeldDecisions(WenkuDb db, Ledger ledger, AuditLog audit, Dup
         if (action == Reject)
         {
             await detector.ForgetAsync(db, documentId, ct);
-            await foreach (var file in store.ListAsync(Document.PagePrefix(documentId), ct))
-                await store.DeleteAsync(file.Key, ct);
+            await store.DeletePreviewFilesAsync(documentId, ct);
         }
         await DocumentPageCache.EvictAsync(cache, documentId, ct);
         log.LogInformation("Held document {DocumentId}: {Decision} by {UserId}", documentId, action, actorId);

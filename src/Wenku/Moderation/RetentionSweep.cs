@@ -92,7 +92,7 @@ public sealed class RemovedFilesRetention(WenkuDb db, Ledger ledger, AuditLog au
     private async Task DeleteFilesAsync(long documentId, string storageKey, CancellationToken ct)
     {
         await store.DeleteAsync(storageKey, ct);
-        await foreach (var file in store.ListAsync(Document.PagePrefix(documentId), ct)) await store.DeleteAsync(file.Key, ct);
+        await store.DeletePreviewFilesAsync(documentId, ct);
         log.LogInformation("Files of removed document {DocumentId} deleted after the retention period", documentId);
     }
 }
