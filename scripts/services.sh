@@ -9,6 +9,8 @@
 #   scripts/services.sh status   exit 0 if all run
 #   scripts/services.sh env      print the settings as VAR=value lines (also in .artifacts/services/env)
 #   scripts/services.sh clean    stop both and remove their data
+#   scripts/services.sh start-durable   also a third cluster with PostgreSQL's durable defaults (fsync and
+#                                synchronous_commit on) for benchmarks of commits (bench/purchases.sh); prints its setting
 #
 # PostgreSQL refuses to run as root. Run as root (CI, this machine), the cluster is run by the `postgres` system user
 # that Debian's package creates (runuser); the data folder then has to be reachable by that user, so if the project
@@ -26,6 +28,7 @@ root_dir=$(pwd)
 dir="$root_dir/.artifacts/services"
 pg_port=${WENKU_PG_PORT:-55432}
 replica_port=${WENKU_PG_REPLICA_PORT:-$((pg_port + 1))}
+durable_port=${WENKU_PG_DURABLE_PORT:-$((pg_port + 2))}
 s3_port=${WENKU_S3_PORT:-45680}
 s3rver_version=3.7.1
 bucket=wenku
@@ -129,6 +132,41 @@ stop_replica() {
   if replica_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/replica" -m fast -w stop >/dev/null; fi
 }
 
+durable_running() {
+  local d; d=$(pg_dir)
+  [ -f "$d/durable/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/durable" status >/dev/null 2>&1
+}
+
+# The tests' clusters run with fsync and synchronous_commit off (speed; their data is thrown away). A benchmark of
+# commits against them would flatter whatever commits most often (a bare one-row update most of all), so the purchase
+# benchmark also runs on this one: a fresh initdb with PostgreSQL's own durable defaults, as a site would run it.
+start_durable() {
+  apt_install postgresql
+  local bin d; bin=$(pg_bin); d=$(pg_dir)
+  if durable_running; then return; fi
+  mkdir -p "$d"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$d"
+  if [ ! -f "$d/durable/PG_VERSION" ]; then
+    local pw="$d/pwfile"
+    echo wenku > "$pw"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
+    as_pg "$bin/initdb" -D "$d/durable" -U wenku --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$d/initdb-durable.log" 2>&1 || { cat "$d/initdb-durable.log" >&2; exit 1; }
+    rm -f "$pw"
+  fi
+  if (echo >/dev/tcp/127.0.0.1/"$durable_port") 2>/dev/null; then
+    echo "Port $durable_port is taken by another program; set WENKU_PG_DURABLE_PORT." >&2; exit 1
+  fi
+  as_pg "$bin/pg_ctl" -D "$d/durable" -l "$d/durable.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $durable_port -k $d -c max_connections=200" start >/dev/null \
+    || { tail -20 "$d/durable.log" >&2; exit 1; }
+}
+
+stop_durable() {
+  local d; d=$(pg_dir)
+  if durable_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/durable" -m fast -w stop >/dev/null; fi
+}
+
 s3_running() {
   [ -f "$dir/s3rver.pid" ] && kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null
 }
@@ -175,6 +213,7 @@ actual_ports() {
   local d; d=$(pg_dir)
   if pg_running && [ -f "$d/data/postmaster.pid" ]; then pg_port=$(sed -n 4p "$d/data/postmaster.pid"); fi
   if replica_running && [ -f "$d/replica/postmaster.pid" ]; then replica_port=$(sed -n 4p "$d/replica/postmaster.pid"); fi
+  if durable_running && [ -f "$d/durable/postmaster.pid" ]; then durable_port=$(sed -n 4p "$d/durable/postmaster.pid"); fi
   if s3_running && [ -f "$dir/s3rver.port" ]; then s3_port=$(cat "$dir/s3rver.port"); fi
 }
 
@@ -186,6 +225,7 @@ WENKU_PG_REPLICA_PORT=$replica_port
 WENKU_TEST_S3=http://127.0.0.1:$s3_port
 WENKU_TEST_S3_BUCKET=$bucket
 EOF
+  if durable_running; then echo "WENKU_TEST_POSTGRES_DURABLE=Host=127.0.0.1;Port=$durable_port;Username=wenku;Password=wenku"; fi
 }
 
 case "${1:-start}" in
@@ -197,12 +237,18 @@ case "${1:-start}" in
     actual_ports
     print_env | tee "$dir/env"
     ;;
-  stop) stop_s3; stop_replica; stop_postgres ;;
+  start-durable)
+    mkdir -p "$dir"
+    start_durable
+    actual_ports
+    print_env
+    ;;
+  stop) stop_s3; stop_durable; stop_replica; stop_postgres ;;
   status) pg_running && replica_running && s3_running ;;
   env) actual_ports; print_env ;;
   clean)
-    stop_s3; stop_replica; stop_postgres
+    stop_s3; stop_durable; stop_replica; stop_postgres
     rm -rf "$dir/s3" "$(pg_dir)" "$dir/env"
     ;;
-  *) echo "usage: $0 start|stop|status|env|clean" >&2; exit 2 ;;
+  *) echo "usage: $0 start|start-durable|stop|status|env|clean" >&2; exit 2 ;;
 esac

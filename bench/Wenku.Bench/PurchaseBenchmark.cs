@@ -48,15 +48,22 @@ public static class PurchaseBenchmark
     {
         var results = new List<PurchaseResult>();
         results.Add(await RunOnAsync(settings, "SQLite", "purchases-sqlite", new Dictionary<string, string?> { ["Wenku:Workers"] = "0" }, null));
-        var postgres = ScaleOutServices.NewPostgresDatabase("bench_purchases");
-        try
+        // The tests' cluster (fsync and synchronous_commit off), then, when scripts/services.sh started it, one with
+        // PostgreSQL's durable defaults: SQLite's connections are durable (synchronous=FULL), so that is the like-for-like row.
+        var clusters = new List<(string Name, string Server)> { ("PostgreSQL (fsync off)", ScaleOutServices.NewPostgresDatabase("bench_purchases")) };
+        if (Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES_DURABLE") is { Length: > 0 } durable)
+            clusters.Add(("PostgreSQL (durable)", $"{durable};Database=wenku_bench_purchases_{Guid.NewGuid():N}"));
+        foreach (var (name, postgres) in clusters)
         {
-            results.Add(await RunOnAsync(settings, "PostgreSQL", "purchases-postgres",
-                new Dictionary<string, string?> { ["Wenku:Workers"] = "0", ["Wenku:Database:Provider"] = "postgres", ["Wenku:Database:ConnectionString"] = postgres }, postgres));
-        }
-        finally
-        {
-            await ScaleOutServices.DropPostgresDatabaseAsync(postgres);
+            try
+            {
+                results.Add(await RunOnAsync(settings, name, name.Contains("durable") ? "purchases-postgres-durable" : "purchases-postgres",
+                    new Dictionary<string, string?> { ["Wenku:Workers"] = "0", ["Wenku:Database:Provider"] = "postgres", ["Wenku:Database:ConnectionString"] = postgres }, postgres));
+            }
+            finally
+            {
+                await ScaleOutServices.DropPostgresDatabaseAsync(postgres);
+            }
         }
         PrintSummary(results, settings);
         return results;
