@@ -15,12 +15,13 @@ public sealed record BenchSettings(
     int IndexSize = 1_000_000,
     int ScaleOutDocs = 12,
     int ScaleOutPages = 10,
-    bool IngestSteps = true)
+    bool IngestSteps = true,
+    IReadOnlySet<string>? PurchaseDatabases = null)
 {
     public const string Usage = """
         usage: Wenku.Bench --work <dir> [--wenku <Wenku.dll>] [--only ingest|page|duplicates|office|ocr|words|scaleout|purchases|browser] [--index 1000000] [--runs 3] [--pages 100]
                            [--threads 2] [--connections 16] [--duration 10] [--warmup 3] [--diagnostics 3] [--docs 12] [--doc-pages 10]
-                           [--steps 1]
+                           [--steps 1] [--databases sqlite,postgres,durable]
           --work         empty scratch folder (data, PDFs, nginx config, logs); the caller removes it
           --wenku        the built site (default: src/Wenku/bin/Release/net10.0/Wenku.dll of this repository)
           --diagnostics  seconds per extra Wenku-only load run that shows where page time goes (0 = skip)
@@ -29,9 +30,13 @@ public sealed record BenchSettings(
                          and browser (the document page in headless Chromium as a phone: LCP, CLS, bytes for 3 pages)
           --docs         documents in the scaleout batch, each of --doc-pages pages
           --steps        0: the ingest benchmark skips its step tables (where a page's CPU goes), for a short before/after run
+          --databases    purchases: which of SQLite, the tests' PostgreSQL (fsync off) and the durable PostgreSQL to run on
         """;
 
     public bool Runs(string benchmark) => Benchmarks.Contains(benchmark);
+
+    /// <summary>Whether the purchase benchmark runs on <paramref name="database"/> (sqlite, postgres or durable; all by default).</summary>
+    public bool PurchasesOn(string database) => PurchaseDatabases is null || PurchaseDatabases.Contains(database);
 
     public static BenchSettings? Parse(string[] args)
     {
@@ -63,7 +68,8 @@ public sealed record BenchSettings(
             IndexSize: Int("index", 1_000_000),
             ScaleOutDocs: Int("docs", 12),
             ScaleOutPages: Int("doc-pages", 10),
-            IngestSteps: Int("steps", 1) != 0);
+            IngestSteps: Int("steps", 1) != 0,
+            PurchaseDatabases: values.TryGetValue("databases", out var dbs) ? dbs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() : null);
     }
 
     /// <summary>The Release build of the site in the repository this benchmark was built from.</summary>

@@ -47,11 +47,13 @@ public static class PurchaseBenchmark
     public static async Task<List<PurchaseResult>> RunAsync(BenchSettings settings)
     {
         var results = new List<PurchaseResult>();
-        results.Add(await RunOnAsync(settings, "SQLite", "purchases-sqlite", new Dictionary<string, string?> { ["Wenku:Workers"] = "0" }, null));
+        if (settings.PurchasesOn("sqlite"))
+            results.Add(await RunOnAsync(settings, "SQLite", "purchases-sqlite", new Dictionary<string, string?> { ["Wenku:Workers"] = "0" }, null));
         // The tests' cluster (fsync and synchronous_commit off), then, when scripts/services.sh started it, one with
         // PostgreSQL's durable defaults: SQLite's connections are durable (synchronous=FULL), so that is the like-for-like row.
-        var clusters = new List<(string Name, string Server)> { ("PostgreSQL (fsync off)", ScaleOutServices.NewPostgresDatabase("bench_purchases")) };
-        if (Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES_DURABLE") is { Length: > 0 } durable)
+        var clusters = new List<(string Name, string Server)>();
+        if (settings.PurchasesOn("postgres")) clusters.Add(("PostgreSQL (fsync off)", ScaleOutServices.NewPostgresDatabase("bench_purchases")));
+        if (settings.PurchasesOn("durable") && Environment.GetEnvironmentVariable("WENKU_TEST_POSTGRES_DURABLE") is { Length: > 0 } durable)
             clusters.Add(("PostgreSQL (durable)", $"{durable};Database=wenku_bench_purchases_{Guid.NewGuid():N}"));
         foreach (var (name, postgres) in clusters)
         {
