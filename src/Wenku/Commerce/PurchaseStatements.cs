@@ -253,7 +253,14 @@ internal sealed class BatchSql
 
     private BatchSql(bool postgres)
     {
-        var (docs, buyers) = (Documents.Select(postgres), Buyers.Select(postgres));
+        // Each table is reached through a condition on its own key (`"Id" = ANY(@docs0)` on PostgreSQL), never through a
+        // join the planner could turn into a scan of the table (see the comment on genericPlans below).
+        var (docs, buyers) = (Documents.In(postgres, 0), Buyers.In(postgres, 0));
+        // The uploaders of the batch's documents: on PostgreSQL an array computed once (an InitPlan) that the accounts'
+        // (Owner, Kind) index is searched with.
+        var uploaders = postgres
+            ? $"""= ANY(ARRAY(SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" {docs}))"""
+            : $"""IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" {docs})""";
         var lockDocuments = postgres ? " FOR NO KEY UPDATE" : "";
         // Only the buyers' accounts are locked: the batch decides on their balances and takes from them. An uploader who
         // buys nothing in the batch is only credited, which can never overdraw, so batches crediting the same uploader
@@ -268,25 +275,29 @@ internal sealed class BatchSql
         // the table instead of its key: the purchase benchmark's batches scanned every Entitlements and Downloads row,
         // ~4 ms of the server's CPU a purchase at 26,000 rows, growing with the site. Every statement here has a key to
         // look up by, so sequential scans are off for the batch: its plans use the keys whatever the statistics said.
+        // That alone was not enough: with a join to the batch's rows (`IN (SELECT … FROM unnest(…))`) a plan made on
+        // small tables walked a whole index instead (every document of every uploader with an account, by the uploader
+        // index), so every lookup is a condition on the key itself, which only reads the rows asked for.
         var genericPlans = postgres ? "SET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off;\n" : "";
         Facts = genericPlans + $"""
-            SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" IN ({docs}) ORDER BY d."Id"{lockDocuments};
+            SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" {docs} ORDER BY d."Id"{lockDocuments};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
-            WHERE a."Kind" IN ('Spendable', 'Earned') AND a."Owner" IN ({buyers})
+            WHERE a."Kind" IN ('Spendable', 'Earned') AND a."Owner" {buyers}
             ORDER BY a."Id"{lockAccounts};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
-            WHERE a."Kind" IN ('Spendable', 'Earned')
-              AND a."Owner" IN (SELECT x."UploaderId" FROM "Documents" x WHERE x."Id" IN ({docs})) AND a."Owner" NOT IN ({buyers});
+            WHERE a."Kind" IN ('Spendable', 'Earned') AND a."Owner" {uploaders} AND NOT (a."Owner" {buyers});
             SELECT a."Id" FROM "LedgerAccounts" a WHERE a."Owner" = '' AND a."Kind" = 'PlatformRevenue';
             SELECT s."UploaderSharePercent" FROM "SiteSettings" s LIMIT 1;
-            SELECT e."DocumentId", e."UserId" FROM "Entitlements" e WHERE e."DocumentId" IN ({docs}) AND e."UserId" IN ({buyers});
-            SELECT x."DocumentId", x."UserId" FROM "Downloads" x WHERE x."DocumentId" IN ({docs}) AND x."UserId" IN ({buyers});
+            SELECT e."DocumentId", e."UserId" FROM "Entitlements" e WHERE e."DocumentId" {docs} AND e."UserId" {buyers};
+            SELECT x."DocumentId", x."UserId" FROM "Downloads" x WHERE x."DocumentId" {docs} AND x."UserId" {buyers};
             SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM {Keys.From(postgres)}
-            JOIN "IdempotencyRecords" r ON r."UserId" = keys.buyer AND r."Key" = keys.idem;
+            JOIN "IdempotencyRecords" r ON r."UserId" = keys.buyer AND r."Key" = keys.idem
+            WHERE r."UserId" {Keys.In(postgres, 0)} AND r."Key" {Keys.In(postgres, 1)};
             """;
         MoveBalances = $"""
             UPDATE "LedgerAccounts" SET "Balance" = "LedgerAccounts"."Balance" + m.amount
-            FROM {Moves.From(postgres)} WHERE "LedgerAccounts"."Id" = m.id AND "LedgerAccounts"."Balance" + m.amount >= 0
+            FROM {Moves.From(postgres)} WHERE "LedgerAccounts"."Id" = m.id AND "LedgerAccounts"."Id" {Moves.In(postgres, 0)}
+              AND "LedgerAccounts"."Balance" + m.amount >= 0
             """;
         InsertPurchases = $"""
             INSERT INTO "Purchases" ("DocumentId", "BuyerId", "UploaderId", "Price", "UploaderShare", "PlatformShare", "FromSpendable", "FromEarned", "TransactionId", "At")
@@ -300,10 +311,10 @@ internal sealed class BatchSql
             """;
         Finish = $"""
             INSERT INTO "LedgerPostings" ("TransactionId", "AccountId", "Amount") SELECT l.tx, l.account, l.amount FROM {Postings.From(postgres)};
-            UPDATE "Purchases" SET "TransactionId" = u.tx FROM {PurchaseTransactions.From(postgres)} WHERE "Purchases"."Id" = u.id;
+            UPDATE "Purchases" SET "TransactionId" = u.tx FROM {PurchaseTransactions.From(postgres)} WHERE "Purchases"."Id" = u.id AND "Purchases"."Id" {PurchaseTransactions.In(postgres, 0)};
             INSERT INTO "Entitlements" ("DocumentId", "UserId", "Source", "GrantedAt") SELECT e.document, e.buyer, @source, @at FROM {Entitlements.From(postgres)};
             INSERT INTO "Downloads" ("DocumentId", "UserId", "At") SELECT w.document, w.buyer, @at FROM {Downloads.From(postgres)};
-            UPDATE "Documents" SET "Downloads" = "Documents"."Downloads" + c.n FROM {DownloadCounts.From(postgres)} WHERE "Documents"."Id" = c.id;
+            UPDATE "Documents" SET "Downloads" = "Documents"."Downloads" + c.n FROM {DownloadCounts.From(postgres)} WHERE "Documents"."Id" = c.id AND "Documents"."Id" {DownloadCounts.In(postgres, 0)};
             INSERT INTO "SearchChanges" ("DocumentId", "CountsOnly", "At") SELECT c.id, TRUE, @at FROM {DownloadCounts.From(postgres)};
             INSERT INTO "IdempotencyRecords" ("StatusCode", "UserId", "Key", "RequestHash", "ResponseJson", "CreatedAt")
             SELECT 200, i.buyer, i.idem, i.hash, i.answer, @at FROM {Kept.From(postgres)};
@@ -327,8 +338,16 @@ internal sealed class RowSet(string alias, params (string Name, RowType Type)[] 
             ? $"(SELECT j.value AS {columns[0].Name} FROM json_each(@{alias}) j) AS {alias}"
             : $"(SELECT {string.Join(", ", columns.Select((c, i) => $"j.value ->> {i} AS {c.Name}"))} FROM json_each(@{alias}) j) AS {alias}";
 
-    /// <summary>A one-column set as a subquery, for an <c>IN (…)</c>.</summary>
-    public string Select(bool postgres) => $"SELECT {alias}.{columns[0].Name} FROM {From(postgres)}";
+    /// <summary>
+    /// A condition that a key is one of column <paramref name="column"/>'s values, written after the key: on PostgreSQL
+    /// <c>= ANY(@p0::bigint[])</c>, which an index searches directly (an <c>IN</c> over <c>unnest</c> is a join, which a
+    /// plan may turn into a walk of the whole index); on SQLite <c>IN (SELECT … FROM json_each(@p))</c>.
+    /// </summary>
+    public string In(bool postgres, int column) => postgres
+        ? $"= ANY(@{alias}{column}::{PostgresType(columns[column].Type)}[])"
+        : columns.Length == 1
+            ? $"IN (SELECT j.value FROM json_each(@{alias}) j)"
+            : $"IN (SELECT j.value ->> {column} FROM json_each(@{alias}) j)";
 
     /// <summary>Adds the rows' parameters to <paramref name="command"/> (none of them null; integers as long or int).</summary>
     public void Bind(DbCommand command, bool postgres, IEnumerable<object?[]> rows)
