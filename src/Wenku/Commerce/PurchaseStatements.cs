@@ -99,6 +99,7 @@ internal sealed class PurchaseStatements(WenkuDb db)
         await using var command = Command(Sql.Facts);
         BatchSql.Documents.Bind(command, postgres, orders.Select(o => o.DocumentId).Distinct().Select(d => new object?[] { d }));
         BatchSql.Buyers.Bind(command, postgres, orders.Select(o => o.BuyerId).Distinct().Select(b => new object?[] { b }));
+        BatchSql.Pairs.Bind(command, postgres, orders.Select(o => (o.DocumentId, o.BuyerId)).Distinct().Select(p => new object?[] { p.DocumentId, p.BuyerId }));
         BatchSql.Keys.Bind(command, postgres, orders.Where(o => o.IdempotencyKey is not null).Select(o => (o.BuyerId, o.IdempotencyKey!)).Distinct()
             .Select(k => new object?[] { k.BuyerId, k.Item2 }));
         await PrepareAsync(command, ct);
@@ -228,6 +229,8 @@ internal sealed class BatchSql
 {
     public static readonly RowSet Documents = new("docs", ("id", RowType.Bigint));
     public static readonly RowSet Buyers = new("buyers", ("id", RowType.Text));
+    /// <summary>The (document, buyer) pair of each order: whether that buyer has that document, or downloaded it.</summary>
+    public static readonly RowSet Pairs = new("pairs", ("document", RowType.Bigint), ("buyer", RowType.Text));
     /// <summary>The (buyer, key) pairs of the batch's orders that carry an idempotency key: looked up by the records' primary key.</summary>
     public static readonly RowSet Keys = new("keys", ("buyer", RowType.Text), ("idem", RowType.Text));
     public static readonly RowSet Moves = new("m", ("id", RowType.Bigint), ("amount", RowType.Bigint));
@@ -282,6 +285,24 @@ internal sealed class BatchSql
         // plan that costly is compiled by PostgreSQL's JIT at every execution (tens of milliseconds of the server's CPU
         // a batch): JIT is off for the batch too; its statements are key lookups that JIT cannot make faster.
         var genericPlans = postgres ? "SET LOCAL plan_cache_mode = force_generic_plan;\nSET LOCAL enable_seqscan = off;\nSET LOCAL jit = off;\n" : "";
+        // Whether each order's buyer has its document, or downloaded it, and the answers kept for the orders' keys: one
+        // search of a two-column key per pair. On PostgreSQL a lateral subquery that cannot be flattened (OFFSET 0): as a
+        // join, or with `= ANY` on both columns, the generic plan searched the first column and filtered the second,
+        // reading a document's every entitlement and a buyer's every kept answer. SQLite runs the join that way anyway.
+        var owned = postgres
+            ? $"""
+                SELECT e."DocumentId", e."UserId" FROM {Pairs.From(true)} CROSS JOIN LATERAL
+                  (SELECT x."DocumentId", x."UserId" FROM "Entitlements" x WHERE x."DocumentId" = pairs.document AND x."UserId" = pairs.buyer OFFSET 0) e;
+                SELECT w."DocumentId", w."UserId" FROM {Pairs.From(true)} CROSS JOIN LATERAL
+                  (SELECT x."DocumentId", x."UserId" FROM "Downloads" x WHERE x."DocumentId" = pairs.document AND x."UserId" = pairs.buyer OFFSET 0) w;
+                SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM {Keys.From(true)} CROSS JOIN LATERAL
+                  (SELECT x."UserId", x."Key", x."RequestHash", x."ResponseJson" FROM "IdempotencyRecords" x WHERE x."UserId" = keys.buyer AND x."Key" = keys.idem OFFSET 0) r
+                """
+            : $"""
+                SELECT e."DocumentId", e."UserId" FROM {Pairs.From(false)} JOIN "Entitlements" e ON e."DocumentId" = pairs.document AND e."UserId" = pairs.buyer;
+                SELECT w."DocumentId", w."UserId" FROM {Pairs.From(false)} JOIN "Downloads" w ON w."DocumentId" = pairs.document AND w."UserId" = pairs.buyer;
+                SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM {Keys.From(false)} JOIN "IdempotencyRecords" r ON r."UserId" = keys.buyer AND r."Key" = keys.idem
+                """;
         Facts = genericPlans + $"""
             SELECT d."Id", d."Price", d."Status", d."UploaderId" FROM "Documents" d WHERE d."Id" {docs} ORDER BY d."Id"{lockDocuments};
             SELECT a."Id", a."Owner", a."Kind", a."Balance" FROM "LedgerAccounts" a
@@ -291,11 +312,7 @@ internal sealed class BatchSql
             WHERE a."Kind" IN ('Spendable', 'Earned') AND a."Owner" {uploaders} AND NOT (a."Owner" {buyers});
             SELECT a."Id" FROM "LedgerAccounts" a WHERE a."Owner" = '' AND a."Kind" = 'PlatformRevenue';
             SELECT s."UploaderSharePercent" FROM "SiteSettings" s LIMIT 1;
-            SELECT e."DocumentId", e."UserId" FROM "Entitlements" e WHERE e."DocumentId" {docs} AND e."UserId" {buyers};
-            SELECT x."DocumentId", x."UserId" FROM "Downloads" x WHERE x."DocumentId" {docs} AND x."UserId" {buyers};
-            SELECT r."UserId", r."Key", r."RequestHash", r."ResponseJson" FROM {Keys.From(postgres)}
-            JOIN "IdempotencyRecords" r ON r."UserId" = keys.buyer AND r."Key" = keys.idem
-            WHERE r."UserId" {Keys.In(postgres, 0)} AND r."Key" {Keys.In(postgres, 1)};
+            {owned};
             """;
         MoveBalances = $"""
             UPDATE "LedgerAccounts" SET "Balance" = "LedgerAccounts"."Balance" + m.amount
