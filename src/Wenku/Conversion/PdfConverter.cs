@@ -48,61 +48,21 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     {
         var (pageCount, engine) = await CountPagesAsync(inputPath, ct);
         progress?.Start(pageCount);
-        var batchSize = BatchSize(pageCount, _o.PageBatchSize, _o.Parallelism);
-        var batches = Enumerable.Range(0, (pageCount + batchSize - 1) / batchSize)
-            .Select(i => (First: i * batchSize + 1, Last: Math.Min(pageCount, (i + 1) * batchSize)))
+        var batches = Enumerable.Range(0, (pageCount + _o.PageBatchSize - 1) / _o.PageBatchSize)
+            .Select(i => (First: i * _o.PageBatchSize + 1, Last: Math.Min(pageCount, (i + 1) * _o.PageBatchSize)))
             .ToList();
 
         var pages = new ConvertedPage[pageCount];
         var textBudget = new TextBudget(_o.MaxTextChars, _o.OcrMaxPages);
-        // The text of the whole document from one process when it has more than one batch: each poppler process
-        // costs ~40 ms of CPU to start (fontconfig, the document's parse) against ~1 ms a page of text. A batch whose
-        // pages that process did not give (it failed or timed out) reads its own, as before.
-        using var textCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var documentText = batches.Count > 1 && engine == Engine.Poppler ? ExtractDocumentTextAsync(engine, inputPath, pageCount, textBudget, textCancel.Token) : null;
-        try
-        {
-            await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
-                async (batch, token) =>
-                {
-                    foreach (var page in await ConvertBatchAsync(inputPath, workDir, engine, batch.First, batch.Last, textBudget, documentText, recognize, progress, token))
-                        pages[page.Number - 1] = page;
-                });
-        }
-        finally
-        {
-            await textCancel.CancelAsync();
-            if (documentText is not null) await documentText.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _o.Parallelism, CancellationToken = ct },
+            async (batch, token) =>
+            {
+                foreach (var page in await ConvertBatchAsync(inputPath, workDir, engine, batch.First, batch.Last, textBudget, recognize, progress, token))
+                    pages[page.Number - 1] = page;
+            });
         if (pages.All(p => p.Unrendered is not null))
             throw new ConversionException(NothingRendered, pages[0].Unrendered);
         return new ConversionResult(pages);
-    }
-
-    /// <summary>
-    /// Pages rendered by one converter process: as many as spread the document over <paramref name="parallelism"/>
-    /// processes, at least <paramref name="minimum"/> (<see cref="ConversionOptions.PageBatchSize"/>) and at most
-    /// two and a half times that (25 pages for the default 10). Each poppler process costs ~60–90 ms of CPU to start (measured on the
-    /// benchmark's PDFs: fontconfig and the document's parse), as much as several Latin pages' rendering, so a 100-page
-    /// document in 25-page batches saves six starts against 10-page ones; the bound keeps a batch's files and its time
-    /// limit (which grows with it) moderate.
-    /// </summary>
-    internal static int BatchSize(int pages, int minimum, int parallelism) =>
-        Math.Clamp((pages + parallelism - 1) / Math.Max(1, parallelism), minimum, minimum * 5 / 2);
-
-    /// <summary>The texts of every page from one process, or null when it failed (each batch then reads its own).</summary>
-    private async Task<string[]?> ExtractDocumentTextAsync(Engine engine, string inputPath, int pageCount, TextBudget budget, CancellationToken ct)
-    {
-        // The usual limit of one process: text is ~1 ms a page, and a batch whose text this misses reads its own.
-        var text = await ExtractTextAsync(engine, inputPath, 1, pageCount, budget.PerProcessLimit, ct);
-        if (text.OutputTruncated) throw new ConversionException(TooMuchText);
-        if (text.ExitCode != 0 || text.TimedOut)
-        {
-            log.LogInformation("pdftotext failed on the whole document ({Error}); each batch reads its own text", text.TimedOut ? "timed out" : Describe(text));
-            return null;
-        }
-        budget.Spend(text.StdOut.Length);
-        return text.StdOut.Split('\f');
     }
 
     /// <summary>Which program renders and reads a document: poppler, or MuPDF where poppler cannot open it.</summary>
@@ -176,21 +136,14 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     /// </summary>
     private Task<ProcessOutcome> RenderAsync(Engine engine, string inputPath, int first, int last, int size, string prefix, bool gray, CancellationToken ct) =>
         engine == Engine.Poppler
-            ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray", "-png"] : Array.Empty<string>(), inputPath, prefix], 1024, ct, BatchTimeout(last - first + 1))
-            : RunAsync("mutool", ["draw", "-q", "-o", prefix + (gray ? "-%d.png" : "-%d.ppm"), "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct, BatchTimeout(last - first + 1));
+            ? RunAsync("pdftoppm", ["-f", N(first), "-l", N(last), "-scale-to", N(size), .. gray ? ["-gray", "-png"] : Array.Empty<string>(), inputPath, prefix], 1024, ct)
+            : RunAsync("mutool", ["draw", "-q", "-o", prefix + (gray ? "-%d.png" : "-%d.ppm"), "-w", N(size), "-h", N(size), .. gray ? ["-c", "gray"] : Array.Empty<string>(), inputPath, $"{N(first)}-{N(last)}"], 1024, ct);
 
     /// <summary>The text of pages <paramref name="first"/> to <paramref name="last"/>, pages separated by form feeds.</summary>
     private Task<ProcessOutcome> ExtractTextAsync(Engine engine, string inputPath, int first, int last, int maxChars, CancellationToken ct) =>
         engine == Engine.Poppler
             ? RunAsync("pdftotext", ["-enc", "UTF-8", "-f", N(first), "-l", N(last), inputPath, "-"], maxChars, ct)
             : RunAsync("mutool", ["draw", "-q", "-F", "txt", "-o", "-", inputPath, $"{N(first)}-{N(last)}"], maxChars, ct);
-
-    /// <summary>
-    /// The time limit of a process that renders <paramref name="pages"/> pages: <see cref="ConversionOptions.ProcessTimeoutSeconds"/>
-    /// per <see cref="ConversionOptions.PageBatchSize"/> pages (a larger batch gets the same time a page), never less.
-    /// </summary>
-    private TimeSpan BatchTimeout(int pages) =>
-        TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds * Math.Max(1.0, pages / (double)_o.PageBatchSize));
 
     /// <summary>
     /// Whether a rendered page shows nothing: every pixel (nearly) white. Checked only for pages that have text, where
@@ -224,20 +177,19 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
     }
 
     private async Task<List<ConvertedPage>> ConvertBatchAsync(
-        string inputPath, string workDir, Engine engine, int first, int last, TextBudget budget, Task<string[]?>? documentText,
-        PageRecognizer? recognize, ConversionProgress? progress, CancellationToken ct)
+        string inputPath, string workDir, Engine engine, int first, int last, TextBudget budget, PageRecognizer? recognize,
+        ConversionProgress? progress, CancellationToken ct)
     {
         var prefix = Path.Combine(workDir, $"b{first}");
         var renderTask = RenderAsync(engine, inputPath, first, last, _o.PreviewSize, prefix, gray: false, ct);
-        // The document's text when one process read it all; else (or when that failed) this batch's, beside the render.
-        var fromDocument = documentText is null ? null : await documentText;
-        var textTask = fromDocument is null ? ExtractTextAsync(engine, inputPath, first, last, budget.PerProcessLimit, ct) : null;
+        var textTask = ExtractTextAsync(engine, inputPath, first, last, budget.PerProcessLimit, ct);
         var render = await renderTask;
+        var text = await textTask;
 
         var images = RenderedPages(workDir, $"b{first}", first, last);
         var missing = Enumerable.Range(first, last - first + 1).Where(n => !images.ContainsKey(n)).ToList();
         if (missing.Count > 0 && render.TimedOut)
-            throw new ConversionException(PageTimedOut, missing[0], (int)BatchTimeout(last - first + 1).TotalSeconds);
+            throw new ConversionException(PageTimedOut, missing[0], _o.ProcessTimeoutSeconds);
 
         // One broken page does not sink the document: a crash on it stops the rest of its batch, so the missing
         // pages are tried one by one, and a page that still fails is shown as a placeholder.
@@ -248,7 +200,7 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
                 ? await RenderAsync(engine, inputPath, n, n, _o.PreviewSize, $"{prefix}s", gray: false, ct)
                 : render;
             if (RenderedPages(workDir, $"b{first}s", n, n).TryGetValue(n, out var path)) images[n] = path;
-            else unrendered[n] = single.TimedOut ? $"the converter took longer than {(int)BatchTimeout(1).TotalSeconds} s" : Describe(single);
+            else unrendered[n] = single.TimedOut ? $"the converter took longer than {_o.ProcessTimeoutSeconds} s" : Describe(single);
         }
         foreach (var (n, why) in unrendered)
             log.LogInformation("Page {Page} could not be rendered and gets a placeholder: {Reason}", n, why);
@@ -256,18 +208,12 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             log.LogInformation("pdftoppm exited {Code} on pages {First}-{Last} but rendered them: {Error}", render.ExitCode, first, last, render.FirstErrorLine);
 
         // pdftotext separates pages with form feeds; a failure here costs the text, not the document.
-        string[] texts;
-        if (fromDocument is not null) texts = fromDocument[Math.Min(first - 1, fromDocument.Length)..Math.Min(last, fromDocument.Length)];
-        else
-        {
-            var text = await textTask!;
-            texts = text.ExitCode == 0 && !text.TimedOut ? text.StdOut.Split('\f') : [];
-            if (text.ExitCode != 0 || text.TimedOut)
-                log.LogWarning("pdftotext failed on pages {First}-{Last}: {Error}", first, last, text.TimedOut ? "timed out" : Describe(text));
-            if (text.OutputTruncated)
-                throw new ConversionException(TooMuchText);
-            budget.Spend(text.StdOut.Length);
-        }
+        var texts = text.ExitCode == 0 && !text.TimedOut ? text.StdOut.Split('\f') : [];
+        if (text.ExitCode != 0 || text.TimedOut)
+            log.LogWarning("pdftotext failed on pages {First}-{Last}: {Error}", first, last, text.TimedOut ? "timed out" : Describe(text));
+        if (text.OutputTruncated)
+            throw new ConversionException(TooMuchText);
+        budget.Spend(text.StdOut.Length);
 
         var result = new List<ConvertedPage>(last - first + 1);
         for (var n = first; n <= last; n++)
@@ -360,8 +306,8 @@ public sealed partial class PdfConverter(IOptions<ConversionOptions> options, Wa
             .Where(x => x.Number >= first && x.Number <= last && new FileInfo(x.Path).Length > 0)
             .ToDictionary(x => x.Number, x => x.Path);
 
-    private Task<ProcessOutcome> RunAsync(string program, string[] args, int maxStdOut, CancellationToken ct, TimeSpan? timeout = null) =>
-        LimitedProcess.RunAsync(program, args, timeout ?? TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds),
+    private Task<ProcessOutcome> RunAsync(string program, string[] args, int maxStdOut, CancellationToken ct) =>
+        LimitedProcess.RunAsync(program, args, TimeSpan.FromSeconds(_o.ProcessTimeoutSeconds),
             (long)_o.ProcessMemoryMb * 1024 * 1024, maxStdOut, ct);
 
     /// <summary>
