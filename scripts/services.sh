@@ -71,38 +71,47 @@ pg_dir() {
   echo "$d"
 }
 
-pg_running() {
+# cluster_running FOLDER: whether the cluster in $(pg_dir)/FOLDER runs.
+cluster_running() {
   local d; d=$(pg_dir)
-  [ -f "$d/data/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/data" status >/dev/null 2>&1
+  [ -f "$d/$1/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/$1" status >/dev/null 2>&1
 }
 
-start_postgres() {
+pg_running() { cluster_running data; }
+
+# start_cluster FOLDER LOG PORT PORT_VARIABLE OPTIONS: initdb's a cluster in $(pg_dir)/FOLDER once, then starts it on
+# PORT with OPTIONS, its log in $(pg_dir)/LOG.log (idempotent).
+start_cluster() {
+  local folder=$1 log=$2 port=$3 port_variable=$4 options=$5
   apt_install postgresql
   local bin d; bin=$(pg_bin); d=$(pg_dir)
-  if pg_running; then return; fi
+  if cluster_running "$folder"; then return; fi
   mkdir -p "$d"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$d"
-  if [ ! -f "$d/data/PG_VERSION" ]; then
+  if [ ! -f "$d/$folder/PG_VERSION" ]; then
     local pw="$d/pwfile"
     echo wenku > "$pw"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
-    as_pg "$bin/initdb" -D "$d/data" -U wenku --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
-      -E UTF8 --locale=C.UTF-8 >"$d/initdb.log" 2>&1 || { cat "$d/initdb.log" >&2; exit 1; }
+    as_pg "$bin/initdb" -D "$d/$folder" -U wenku --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$d/initdb-$log.log" 2>&1 || { cat "$d/initdb-$log.log" >&2; exit 1; }
     rm -f "$pw"
   fi
-  if (echo >/dev/tcp/127.0.0.1/"$pg_port") 2>/dev/null; then
-    echo "Port $pg_port is taken by another program; set WENKU_PG_PORT." >&2; exit 1
+  if (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+    echo "Port $port is taken by another program; set $port_variable." >&2; exit 1
   fi
   # Sockets in the cluster's own folder (not /var/run/postgresql, which may not exist or be someone else's).
-  as_pg "$bin/pg_ctl" -D "$d/data" -l "$d/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $d -c max_connections=200 -c fsync=off -c synchronous_commit=off -c wal_keep_size=512MB" start >/dev/null \
-    || { tail -20 "$d/postgres.log" >&2; exit 1; }
+  as_pg "$bin/pg_ctl" -D "$d/$folder" -l "$d/$log.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c max_connections=200 $options" start >/dev/null \
+    || { tail -20 "$d/$log.log" >&2; exit 1; }
 }
 
-stop_postgres() {
+stop_cluster() {
   local d; d=$(pg_dir)
-  if pg_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null; fi
+  if cluster_running "$1"; then as_pg "$(pg_bin)/pg_ctl" -D "$d/$1" -m fast -w stop >/dev/null; fi
 }
+
+start_postgres() { start_cluster data postgres "$pg_port" WENKU_PG_PORT "-c fsync=off -c synchronous_commit=off -c wal_keep_size=512MB"; }
+stop_postgres() { stop_cluster data; }
 
 replica_running() {
   local d; d=$(pg_dir)
@@ -132,40 +141,13 @@ stop_replica() {
   if replica_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/replica" -m fast -w stop >/dev/null; fi
 }
 
-durable_running() {
-  local d; d=$(pg_dir)
-  [ -f "$d/durable/PG_VERSION" ] && as_pg "$(pg_bin)/pg_ctl" -D "$d/durable" status >/dev/null 2>&1
-}
+durable_running() { cluster_running durable; }
 
 # The tests' clusters run with fsync and synchronous_commit off (speed; their data is thrown away). A benchmark of
 # commits against them would flatter whatever commits most often (a bare one-row update most of all), so the purchase
 # benchmark also runs on this one: a fresh initdb with PostgreSQL's own durable defaults, as a site would run it.
-start_durable() {
-  apt_install postgresql
-  local bin d; bin=$(pg_bin); d=$(pg_dir)
-  if durable_running; then return; fi
-  mkdir -p "$d"
-  [ "$(id -u)" -eq 0 ] && chown postgres: "$d"
-  if [ ! -f "$d/durable/PG_VERSION" ]; then
-    local pw="$d/pwfile"
-    echo wenku > "$pw"
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$pw"
-    as_pg "$bin/initdb" -D "$d/durable" -U wenku --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
-      -E UTF8 --locale=C.UTF-8 >"$d/initdb-durable.log" 2>&1 || { cat "$d/initdb-durable.log" >&2; exit 1; }
-    rm -f "$pw"
-  fi
-  if (echo >/dev/tcp/127.0.0.1/"$durable_port") 2>/dev/null; then
-    echo "Port $durable_port is taken by another program; set WENKU_PG_DURABLE_PORT." >&2; exit 1
-  fi
-  as_pg "$bin/pg_ctl" -D "$d/durable" -l "$d/durable.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $durable_port -k $d -c max_connections=200" start >/dev/null \
-    || { tail -20 "$d/durable.log" >&2; exit 1; }
-}
-
-stop_durable() {
-  local d; d=$(pg_dir)
-  if durable_running; then as_pg "$(pg_bin)/pg_ctl" -D "$d/durable" -m fast -w stop >/dev/null; fi
-}
+start_durable() { start_cluster durable durable "$durable_port" WENKU_PG_DURABLE_PORT ""; }
+stop_durable() { stop_cluster durable; }
 
 s3_running() {
   [ -f "$dir/s3rver.pid" ] && kill -0 "$(cat "$dir/s3rver.pid")" 2>/dev/null
