@@ -18,18 +18,22 @@ namespace Wenku.Search;
 /// <c>SearchEntries</c>, one row per searchable document with what filters, facets and sorting need;
 /// <c>SearchParts</c>, the title, each of tags/description/uploader, and the preview pages packed into pieces of at
 /// most <see cref="PieceChars"/> characters (several short pages in one piece, a long page cut into several), each
-/// with its pages' text (for highlighting) and a <c>tsvector</c> of the analyzer's tokens at the analyzer's positions
-/// (GIN-indexed), pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
+/// with its pages' text (for highlighting), a <c>tsvector</c> of the analyzer's tokens at the analyzer's positions
+/// (GIN-indexed, and its pair keys in a GIN expression index) and the vector's number of lexemes (<c>Length</c>), pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
 /// PostgreSQL's limit of 16,383 and every lexeme below its 256 positions, so phrases match as typed anywhere;
 /// <c>SearchProgress</c>, a counter of the outbox rounds applied, which tells a replica's reader how fresh it is.
 /// </para>
 /// <para>
 /// A clause is matched within one part (as Lucene matches it within one field), a query's clauses may match in
-/// different parts. Score: per clause the best part's <c>ts_rank</c> divided by the log of the part's length (so a
-/// long piece that repeats common bigrams does not outrank the short one that holds the words: KnownItemTests on
-/// PostgreSQL 92.2% first, 97.5% top 3, against 88.5% and 96.8% without) plus one where the text occurs as typed,
-/// times four in the title. The outbox is consumed by deleting the rows applied in the same transaction that writes the
-/// search tables, so a change that commits late (its <c>Seq</c> below one already applied) is still applied.
+/// different parts. Matching reads no vector where it can (format 3): single lexemes and their <c>&amp;</c>/<c>|</c>
+/// combinations through the GIN index of the vectors, a phrase through the pair keys (<see cref="PairKeysFunction"/>,
+/// an expression index: two tokens one or two positions apart), a phrase of three tokens or more through its keys and
+/// then the vectors of the parts that hold them all. Score: per clause the best part's one occurrence divided by log₂
+/// of its length, plus one where the text occurs as typed, times four in the title; the first
+/// <see cref="RerankDepth"/> results are then ranked again by <c>ts_rank</c> of their matched parts (KnownItemTests on
+/// PostgreSQL: 92.2% first, 97.2% top 3; by length alone 94.2% and 96.8%). The outbox is consumed by deleting the rows
+/// applied in the same transaction that writes the search tables, so a change that commits late (its <c>Seq</c> below
+/// one already applied) is still applied.
 /// </para>
 /// </summary>
 public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, ILogger<PostgresSearchIndex> log, string? readConnectionString = null)
@@ -39,9 +43,17 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     public const int PieceChars = 4000;
 
     /// <summary>The layout of the search tables; another value in the table comment makes the next start rebuild them.</summary>
-    public const int Format = 2;
+    public const int Format = 3;
 
-    private const string FormatComment = "wenku search format 2";
+    private const string FormatComment = "wenku search format 3";
+
+    /// <summary>
+    /// The function of the pair-key index (<see cref="IndexesSql"/>): a 64-bit hash of every two tokens of a part one or two
+    /// positions apart, read from its <c>tsvector</c>, so a key is in it exactly when the phrase <c>a &lt;d&gt; b</c>
+    /// matches the vector. Its body is part of the format: a change needs a new name (the live index keeps the old one
+    /// until a rebuild swaps the tables).
+    /// </summary>
+    internal const string PairKeysFunction = "wenku_search_pair_keys";
 
     /// <summary>Positions between two pages of a piece (Lucene's gap between values): a phrase never spans two pages.</summary>
     private const int PageGap = 100;
@@ -63,6 +75,13 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// matches, scaled to all of them, and are marked <see cref="SearchFacets.Estimated"/>; the total stays exact.
     /// </summary>
     public const int FacetLimit = 10_000;
+
+    /// <summary>
+    /// The first results (sorted by relevance) that are ranked again with <c>ts_rank</c>, reading their matched parts'
+    /// vectors: format 3 finds and orders matches without reading any, by length alone, which cannot tell a part that
+    /// holds the words once from one that holds them often.
+    /// </summary>
+    public const int RerankDepth = 20;
 
     /// <summary>
     /// Time limit of the writer's statements whose work grows with the library rather than with a batch (waiting for
@@ -87,8 +106,11 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// <summary>Matches the facets are counted in (<see cref="FacetLimit"/>; smaller in tests).</summary>
     internal int FacetSample { get; init; } = FacetLimit;
 
-    /// <summary>The query plan before issue 16 (facets over every match, every clause tested again, JIT allowed): the benchmark's baseline.</summary>
-    internal bool EarlierPlan { get; init; }
+    /// <summary>Searches with format 2's statement (every matching part ranked by <c>ts_rank</c>, phrases checked in the vectors) on the same tables: the benchmark's baseline.</summary>
+    internal bool Format2Statement { get; init; }
+
+    /// <summary>Tests: runs in a search's transaction right after its statement (before the texts of the hits are read).</summary>
+    internal Func<NpgsqlConnection, CancellationToken, Task>? AfterStatement { get; init; }
 
     public ValueTask DisposeAsync() => _reads?.DisposeAsync() ?? ValueTask.CompletedTask;
 
@@ -146,8 +168,10 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             Dictionary<string, int> categories = [], formats = [];
             var price = new int[2];
             var pages = new int[PageRanges.All.Count];
+            // A transaction of its own for the statement's SET LOCALs (on a replica too: a read-only one).
+            await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var command = SearchCommand(connection, groups, excluded, query, sort, (page - 1) * pageSize, pageSize,
-                EarlierPlan ? int.MaxValue : FacetSample, EarlierPlan))
+                FacetSample, Format2Statement))
             await using (var reader = await command.ExecuteReaderAsync(ct))
                 while (await reader.ReadAsync(ct))
                 {
@@ -171,13 +195,15 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     }
                 }
             shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
+            if (AfterStatement is not null) await AfterStatement(connection, ct);
             var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
+            await transaction.CommitAsync(ct);
             // A facet whose matches (with the other filters) are more than the sample was counted in FacetSample of them:
             // its counts are scaled to all of them (a value seen at all counts at least one). The others are exact.
             var estimated = new List<string>();
             double Scale(string facet, string name)
             {
-                if (EarlierPlan || !counted.TryGetValue(facet, out var n) || n <= FacetSample) return 1;
+                if (!counted.TryGetValue(facet, out var n) || n <= FacetSample) return 1;
                 estimated.Add(name);
                 return (double)n / FacetSample;
             }
@@ -349,6 +375,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             ALTER INDEX "SearchParts_next_pkey" RENAME TO "SearchParts_pkey";
             ALTER INDEX "SearchEntries_next_pkey" RENAME TO "SearchEntries_pkey";
             ALTER INDEX "IX_SearchParts_Terms_next" RENAME TO "IX_SearchParts_Terms";
+            ALTER INDEX "IX_SearchParts_Pairs_next" RENAME TO "IX_SearchParts_Pairs";
             CREATE TABLE IF NOT EXISTS "SearchProgress" ("Id" integer PRIMARY KEY, "Applied" bigint NOT NULL);
             INSERT INTO "SearchProgress" VALUES (1, 0) ON CONFLICT DO NOTHING;
             """ + $"""COMMENT ON TABLE "SearchParts" IS '{FormatComment}';""", ct, MaintenanceTimeoutSeconds);
@@ -374,7 +401,14 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             "Part" integer NOT NULL,
             "Page" integer NOT NULL,
             "Texts" text[] COMPRESSION lz4 NOT NULL,
-            "Terms" tsvector COMPRESSION lz4 NOT NULL);
+            "Terms" tsvector COMPRESSION lz4 NOT NULL,
+            "Length" integer NOT NULL);
+        CREATE OR REPLACE FUNCTION {PairKeysFunction}(v tsvector) RETURNS bigint[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
+            WITH t AS (SELECT u.lexeme, p AS pos FROM unnest(v) u, unnest(u.positions) p
+                       WHERE char_length(u.lexeme) > 1 AND left(u.lexeme, 1) <> '{GramPrefix}')
+            SELECT coalesce(array_agg(DISTINCT hashtextextended(a.lexeme || chr(1) || d.d || chr(1) || b.lexeme, 0)), ARRAY[]::bigint[])
+            FROM t a CROSS JOIN (VALUES (1), (2)) d(d) JOIN t b ON b.pos = a.pos + d.d
+        $f$;
         """;
 
     /// <summary>
@@ -384,6 +418,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     private static string IndexesSql(string suffix) => $"""
         ALTER TABLE "SearchParts{suffix}" ADD CONSTRAINT "SearchParts{suffix}_pkey" PRIMARY KEY ("DocumentId", "Part");
         CREATE INDEX "IX_SearchParts_Terms{suffix}" ON "SearchParts{suffix}" USING GIN ("Terms") WITH (gin_pending_list_limit = 512);
+        CREATE INDEX "IX_SearchParts_Pairs{suffix}" ON "SearchParts{suffix}" USING GIN ({PairKeysFunction}("Terms")) WITH (gin_pending_list_limit = 512);
         """;
 
     private static async Task<bool> FormatCurrentAsync(WenkuDb db, CancellationToken ct)
@@ -512,12 +547,14 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             for (var i = 0; i < parts.Count; i++)
             {
                 var insert = new NpgsqlBatchCommand(
-                    $"""INSERT INTO "SearchParts{suffix}" ("DocumentId", "Part", "Page", "Texts", "Terms") VALUES ($1, $2, $3, $4, $5::tsvector)""");
+                    $"""INSERT INTO "SearchParts{suffix}" ("DocumentId", "Part", "Page", "Texts", "Terms", "Length") VALUES ($1, $2, $3, $4, $5::tsvector, $6)""");
+                var (vector, lexemes) = Vector(parts[i].Texts);
                 insert.Parameters.Add(new() { Value = doc.Id });
                 insert.Parameters.Add(new() { Value = i });
                 insert.Parameters.Add(new() { Value = parts[i].Page });
                 insert.Parameters.Add(new() { Value = parts[i].Texts });
-                insert.Parameters.Add(new() { Value = Vector(parts[i].Texts) });
+                insert.Parameters.Add(new() { Value = vector });
+                insert.Parameters.Add(new() { Value = lexemes });
                 batch.BatchCommands.Add(insert);
             }
         }
@@ -621,9 +658,10 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// The <c>tsvector</c> of a piece's texts in PostgreSQL's input form: every token of <see cref="SearchAnalyzer.Tokens"/>
     /// at its position (1-based; each text <see cref="PageGap"/> positions after the previous one), and the character
     /// bigrams of each Latin word or number, prefixed <c>~</c>, at positions of their own (consecutive within a word,
-    /// a gap between words), for fragments.
+    /// a gap between words), for fragments; and its number of lexemes (PostgreSQL's <c>length(tsvector)</c>), the
+    /// length a part is ranked by.
     /// </summary>
-    public static string Vector(IReadOnlyList<string> texts)
+    private static (string Vector, int Length) Vector(IReadOnlyList<string> texts)
     {
         var lexemes = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         void Add(string lexeme, int position)
@@ -660,7 +698,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 last = p;
             }
         }
-        return sb.ToString();
+        return (sb.ToString(), lexemes.Count);
     }
 
     /// <summary>
@@ -671,20 +709,24 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// Everything typed arrives as parameters; the SQL is built only from the query's shape.
     /// </summary>
     private static NpgsqlCommand SearchCommand(NpgsqlConnection connection, List<GroupQuery> groups, List<string> excluded,
-        SearchQuery query, SearchSort sort, int offset, int limit, int facetSample, bool earlierPlan)
+        SearchQuery query, SearchSort sort, int offset, int limit, int facetSample, bool format2)
     {
         var command = new NpgsqlCommand { Connection = connection };
         // The planner's cost of a search grows with the matches it expects, and past jit_above_cost PostgreSQL compiles
-        // the query first, which takes longer than running it. (The reader skips the SET, which returns no rows.)
-        var sql = new StringBuilder(earlierPlan ? "" : "SET jit = off; ");
+        // the query first, which takes longer than running it. The planner has no useful statistics for the pair keys
+        // (hashes): it is kept on the indexes. (Both for the search's own transaction; the reader skips the SETs.)
+        var sql = new StringBuilder("SET LOCAL jit = off; SET LOCAL enable_seqscan = off; ");
+        var relevance = sort == SearchSort.Relevance;
+        var rerank = relevance && !format2 && groups.Count > 0;
         const string columns = """e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads" """;
+        const string weight = """CASE WHEN p."Page" = 0 THEN 4 ELSE 1 END""";
         if (groups.Count == 0)
         {
             sql.Append($"""WITH m AS MATERIALIZED (SELECT {columns}, 0::float8 AS score FROM "SearchEntries" e""");
         }
-        else
+        else if (format2)
         {
-            const string weight = """CASE WHEN p."Page" = 0 THEN 4 ELSE 1 END""";
+            // Format 2's statement (the benchmark's "today"): every matching part ranked by ts_rank, which reads its vector.
             sql.Append("WITH hits AS (SELECT p.\"DocumentId\" AS id");
             for (var i = 0; i < groups.Count; i++)
             {
@@ -697,10 +739,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                     command.Parameters.AddWithValue("b" + i, g.Boost);
                     boost = $"""CASE WHEN p."Terms" @@ @b{i}::tsquery THEN 1 ELSE 0 END""";
                 }
-                // One group: every part the WHERE keeps matches it, so it is not tested again (each test unpacks the tsvector).
-                // Sorted by date or downloads, the score is not used: no ts_rank (each reads the tsvector again).
-                var score = sort == SearchSort.Relevance || earlierPlan ? $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""" : "0";
-                sql.Append(groups.Count == 1 && !earlierPlan
+                var score = sort == SearchSort.Relevance ? $"""{weight} * (ts_rank(p."Terms", @r{i}::tsquery, 1) + {boost})""" : "0";
+                sql.Append(groups.Count == 1
                     ? $""", max({score}) AS s{i}"""
                     : $""", max(CASE WHEN p."Terms" @@ @m{i}::tsquery THEN {score} END) AS s{i}""");
             }
@@ -711,10 +751,39 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             sql.Append(""")::float8 AS score FROM hits h JOIN "SearchEntries" e ON e."DocumentId" = h.id WHERE """);
             sql.Append(string.Join(" AND ", groups.Select((_, i) => $"h.s{i} IS NOT NULL")));
         }
+        else
+        {
+            // Format 3: each group's parts found through the indexes alone — a phrase of two tokens by its pair key, a
+            // longer one by its pairs' keys and then the vector of the few parts that have them all —, and scored without
+            // reading a vector: one occurrence divided by log₂ of the part's length (lexemes), plus one where the text
+            // occurs as typed (the parts that do are found the same way), four times in the title. A document matches
+            // when every group has a part; its score is the sum of the groups' best parts. Each group also keeps the
+            // parts that matched (part × 2 + 1 where the text is as typed), for ranking the first results again below.
+            string Score(string boost) => relevance ? $"""{weight} * (0.1 / log(2, p."Length" + 1){boost})""" : "0";
+            sql.Append("WITH ");
+            for (var i = 0; i < groups.Count; i++)
+            {
+                var g = groups[i];
+                var boost = "";
+                if (g.Boosts.Count > 0 && relevance)
+                {
+                    sql.Append($"""b{i} AS MATERIALIZED (SELECT p."DocumentId", p."Part" FROM "SearchParts" p WHERE {Condition(command, $"b{i}", g.Boosts)}), """);
+                    boost = $""" + CASE WHEN b."Part" IS NULL THEN 0 ELSE 1 END""";
+                }
+                var parts = relevance ? $""", array_agg(p."Part" * 2{(boost.Length > 0 ? """ + CASE WHEN b."Part" IS NULL THEN 0 ELSE 1 END""" : "")}) AS ps""" : "";
+                sql.Append($"""g{i} AS (SELECT p."DocumentId" AS id, max({Score(boost)}) AS s{parts} FROM "SearchParts" p""");
+                if (boost.Length > 0) sql.Append($""" LEFT JOIN b{i} b ON b."DocumentId" = p."DocumentId" AND b."Part" = p."Part" """);
+                sql.Append($""" WHERE {Condition(command, $"m{i}", g.Matches)} GROUP BY 1), """);
+            }
+            var sum = string.Join(" + ", groups.Select((_, i) => $"g{i}.s"));
+            var kept = relevance ? ", " + string.Join(", ", groups.Select((_, i) => $"g{i}.ps AS ps{i}")) : "";
+            var joined = "g0" + string.Concat(groups.Skip(1).Select((_, i) => $" JOIN g{i + 1} ON g{i + 1}.id = g0.id"));
+            sql.Append($"""m AS MATERIALIZED (SELECT {columns}, ({sum})::float8 AS score{kept} FROM {joined} JOIN "SearchEntries" e ON e."DocumentId" = g0.id""");
+        }
         if (excluded.Count > 0)
         {
             command.Parameters.AddWithValue("x", string.Join(" | ", excluded.Select(x => "(" + x + ")")));
-            sql.Append(groups.Count == 0 ? " WHERE " : " AND ");
+            sql.Append(groups.Count == 0 || !format2 ? " WHERE " : " AND ");
             sql.Append("""NOT EXISTS (SELECT 1 FROM "SearchParts" x WHERE x."DocumentId" = e."DocumentId" AND x."Terms" @@ @x::tsquery)""");
         }
         sql.Append(") ");
@@ -738,14 +807,38 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
         {
             SearchSort.Newest => """m."CreatedAt" DESC, m."DocumentId" DESC""",
             SearchSort.Downloads => """m."Downloads" DESC, m."CreatedAt" DESC, m."DocumentId" DESC""",
+            _ when rerank => """rr.rs IS NULL, rr.rs DESC, m.score DESC, m."DocumentId" """,
             _ => """m.score DESC, m."DocumentId" """,
         };
+        var shownScore = rerank ? "coalesce(rr.rs, m.score)" : "m.score";
+        var reranked = "";
+        if (rerank)
+        {
+            // The first RerankDepth results (by the score above, with every filter) ranked again as format 2 ranks: per
+            // group the best of its matched parts by ts_rank (how often the words occur, over log₂ of the part's
+            // length), plus one where the text is as typed, four times in the title. Only these parts' vectors are
+            // read. They come first, in that order; the rest follow by the score above.
+            var again = new List<string>(groups.Count);
+            for (var i = 0; i < groups.Count; i++)
+            {
+                command.Parameters.AddWithValue("r" + i, groups[i].Rank);
+                again.Add($"""
+                    coalesce((SELECT max(CASE WHEN p."Page" = 0 THEN 4 ELSE 1 END * (ts_rank(p."Terms", @r{i}::tsquery, 1) + x % 2))
+                        FROM unnest(t.ps{i}) x JOIN "SearchParts" p ON p."DocumentId" = t."DocumentId" AND p."Part" = x / 2), 0)
+                    """);
+            }
+            sql.Append($"""
+                , top AS MATERIALIZED (SELECT * FROM m WHERE {category} AND {format} AND {price} AND {pages} ORDER BY m.score DESC, m."DocumentId" LIMIT {RerankDepth.ToString(CultureInfo.InvariantCulture)}),
+                rr AS MATERIALIZED (SELECT t."DocumentId" AS id, ({string.Join(" + ", again)})::float8 AS rs FROM top t)
+                """);
+            reranked = """ LEFT JOIN rr ON rr.id = m."DocumentId" """;
+        }
         // One pass over the matches counts the total (n/t, every filter) and, per facet, the matches its counts are
         // over (n/c … n/r: the other filters). Each facet is then counted in at most facetSample of those — the
         // filters applied before the sample is taken, so a narrow filter is counted exactly —, and the reader scales a
         // facet whose matches are more than the sample.
         const string none = "NULL::bigint, NULL::text, NULL::integer, NULL::integer, NULL::timestamptz, NULL::bigint, NULL::float8";
-        var sampleLimit = earlierPlan ? "" : $" LIMIT {facetSample.ToString(CultureInfo.InvariantCulture)}";
+        var sampleLimit = $" LIMIT {facetSample.ToString(CultureInfo.InvariantCulture)}";
         string Sample(string filters) => $"(SELECT * FROM m WHERE {filters}{sampleLimit}) m";
         sql.Append($"""
             SELECT 'n', k.kind, k.n, {none} FROM (SELECT
@@ -760,8 +853,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             UNION ALL SELECT 'f', m."Format", count(*), {none} FROM {Sample($"{category} AND {price} AND {pages}")} GROUP BY m."Format"
             UNION ALL SELECT 'p', CASE WHEN m."Price" > 0 THEN 'paid' ELSE 'free' END, count(*), {none} FROM {Sample($"{category} AND {format} AND {pages}")} GROUP BY 2
             UNION ALL SELECT 'r', {rangeOf}, count(*), {none} FROM {Sample($"{category} AND {format} AND {price} AND {rangeOf} IS NOT NULL")} GROUP BY 2
-            UNION ALL (SELECT 'h', m."Category", row_number() OVER (ORDER BY {order}), m."DocumentId", m."Format", m."Price", m."PageCount", m."CreatedAt", m."Downloads", m.score
-                FROM m WHERE {category} AND {format} AND {price} AND {pages} ORDER BY {order} LIMIT @limit OFFSET @offset)
+            UNION ALL (SELECT 'h', m."Category", row_number() OVER (ORDER BY {order}), m."DocumentId", m."Format", m."Price", m."PageCount", m."CreatedAt", m."Downloads", {shownScore}
+                FROM m{reranked} WHERE {category} AND {format} AND {price} AND {pages} ORDER BY {order} LIMIT @limit OFFSET @offset)
             """);
         command.Parameters.AddWithValue("limit", limit);
         command.Parameters.AddWithValue("offset", offset);
@@ -832,10 +925,11 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     private sealed record Row(int Rank, long Id, string Category, string Format, int Price, int PageCount, DateTime CreatedAt, long Downloads, double Score);
 
     /// <summary>
-    /// One group of alternatives (a b OR c → the group "b OR c") as three <c>tsquery</c> texts: what a part must match,
-    /// the terms whose frequency ranks it, and the text as typed that scores more where it occurs (if anything).
+    /// One group of alternatives (a b OR c → the group "b OR c"): for format 3, how a part matches each alternative and
+    /// how a part holds the text as typed (which scores more, if anything); for format 2's statement the same as three
+    /// <c>tsquery</c> texts: what a part must match, the terms whose frequency ranks it, and the text as typed.
     /// </summary>
-    private sealed record GroupQuery(string Match, string Rank, string? Boost)
+    private sealed record GroupQuery(IReadOnlyList<PartMatch> Matches, IReadOnlyList<PartMatch> Boosts, string Match, string Rank, string? Boost)
     {
         public static GroupQuery? For(IReadOnlyList<QueryClause> group)
         {
@@ -843,6 +937,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             if (plans.Count == 0) return null;
             var boosts = plans.Where(p => p.BoostPhrase).Select(p => TsQuery.Phrase(p.Phrase)).ToList();
             return new GroupQuery(
+                plans.Select(p => p.Exact ? PartMatch.Phrase(p.Phrase) : new PartMatch(TsQuery.Match(p), null, true)).ToList(),
+                plans.Where(p => p.BoostPhrase).Select(p => PartMatch.Phrase(p.Phrase)).ToList(),
                 Or(plans.Select(TsQuery.Match)),
                 Or(plans.Select(TsQuery.Rank)),
                 boosts.Count == 0 ? null : Or(boosts));
@@ -853,6 +949,62 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             var list = queries.ToList();
             return list.Count == 1 ? list[0] : string.Join(" | ", list.Select(q => "(" + q + ")"));
         }
+    }
+
+    /// <summary>
+    /// How a part is found to match: by its pair keys (<paramref name="Keys"/>, the texts hashed into the keys of
+    /// <see cref="PairKeysFunction"/>), by its vector (<paramref name="Query"/>, a <c>tsquery</c>), or by the keys and then the
+    /// vector (<paramref name="NeedsQuery"/>: the keys of a phrase of more than two tokens say only that every pair of it
+    /// occurs somewhere in the part). A single lexeme, or lexemes combined with <c>&amp;</c> and <c>|</c>, is answered by
+    /// the GIN index of the vectors without reading them.
+    /// </summary>
+    private sealed record PartMatch(string Query, string[]? Keys, bool NeedsQuery)
+    {
+        public static PartMatch Phrase(IReadOnlyList<SearchAnalyzer.Token> tokens)
+        {
+            var query = TsQuery.Phrase(tokens);
+            var keys = new List<string>();
+            var every = true;
+            for (var i = 1; i < tokens.Count; i++)
+            {
+                var distance = tokens[i].Position - tokens[i - 1].Position;
+                if (distance is 1 or 2 && Keyed(tokens[i - 1].Term) && Keyed(tokens[i].Term))
+                    keys.Add(PairKey(tokens[i - 1].Term, distance, tokens[i].Term));
+                else every = false;
+            }
+            if (keys.Count == 0) return new PartMatch(query, null, true);
+            var distinct = keys.Distinct(StringComparer.Ordinal).ToArray();
+            return new PartMatch(query, distinct, !every || keys.Count > 1);
+        }
+
+        /// <summary>Lexemes the pair keys are made of, as <see cref="PairKeysFunction"/> chooses them: not a single character (a CJK unigram), not a fragment's gram.</summary>
+        private static bool Keyed(string lexeme) => lexeme.EnumerateRunes().Take(2).Count() > 1 && !lexeme.StartsWith(GramPrefix, StringComparison.Ordinal);
+
+        /// <summary>The text <see cref="PairKeysFunction"/> hashes for <paramref name="a"/> followed by <paramref name="b"/> <paramref name="distance"/> positions later.</summary>
+        internal static string PairKey(string a, int distance, string b) => a + "\u0001" + distance.ToString(CultureInfo.InvariantCulture) + "\u0001" + b;
+    }
+
+    /// <summary>The SQL condition on a part <c>p</c> for any of <paramref name="matches"/>, its values added to <paramref name="command"/> as parameters named from <paramref name="name"/>.</summary>
+    private static string Condition(NpgsqlCommand command, string name, IReadOnlyList<PartMatch> matches)
+    {
+        var alternatives = new List<string>(matches.Count);
+        for (var j = 0; j < matches.Count; j++)
+        {
+            var m = matches[j];
+            var parts = new List<string>(2);
+            if (m.Keys is not null)
+            {
+                command.Parameters.AddWithValue($"{name}k{j}", m.Keys);
+                parts.Add($"""{PairKeysFunction}(p."Terms") @> ARRAY(SELECT hashtextextended(k, 0) FROM unnest(@{name}k{j}::text[]) k)""");
+            }
+            if (m.Keys is null || m.NeedsQuery)
+            {
+                command.Parameters.AddWithValue($"{name}q{j}", m.Query);
+                parts.Add($"""p."Terms" @@ @{name}q{j}::tsquery""");
+            }
+            alternatives.Add(string.Join(" AND ", parts));
+        }
+        return "(" + string.Join(" OR ", alternatives.Select(a => "(" + a + ")")) + ")";
     }
 }
 
