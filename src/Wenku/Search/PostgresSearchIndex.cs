@@ -19,7 +19,8 @@ namespace Wenku.Search;
 /// <c>SearchParts</c>, the title, each of tags/description/uploader, and the preview pages packed into pieces of at
 /// most <see cref="PieceChars"/> characters (several short pages in one piece, a long page cut into several), each
 /// with its pages' text (for highlighting), a <c>tsvector</c> of the analyzer's tokens at the analyzer's positions
-/// (GIN-indexed, and its pair keys in a GIN expression index) and the vector's number of lexemes (<c>Length</c>), pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
+/// (GIN-indexed, and its pair keys in a GIN expression index) and the vector's number of lexemes (<c>Length</c>),
+/// pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
 /// PostgreSQL's limit of 16,383 and every lexeme below its 256 positions, so phrases match as typed anywhere;
 /// <c>SearchProgress</c>, a counter of the outbox rounds applied, which tells a replica's reader how fresh it is.
 /// </para>
