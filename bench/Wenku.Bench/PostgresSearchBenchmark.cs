@@ -237,6 +237,7 @@ public static class PostgresSearchBenchmark
             UNION ALL SELECT 'parts TOAST', pg_total_relation_size(reltoastrelid) FROM pg_class WHERE oid = '"SearchParts"'::regclass
             UNION ALL SELECT 'parts GIN', pg_relation_size('"IX_SearchParts_Terms"')
             UNION ALL SELECT 'parts pair keys GIN', pg_relation_size('"IX_SearchParts_Pairs"')
+            UNION ALL SELECT 'of which pair keys (column, heap and TOAST)', sum(pg_column_size("Pairs"))::bigint FROM "SearchParts"
             UNION ALL SELECT 'parts key', pg_relation_size('"SearchParts_pkey"')
             UNION ALL SELECT 'entries', pg_total_relation_size('"SearchEntries"')
             UNION ALL SELECT 'total', pg_total_relation_size('"SearchParts"') + pg_total_relation_size('"SearchEntries"')

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Hashing;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -19,17 +20,17 @@ namespace Wenku.Search;
 /// <c>SearchParts</c>, the title, each of tags/description/uploader, and the preview pages packed into pieces of at
 /// most <see cref="PieceChars"/> characters (several short pages in one piece, a long page cut into several), each
 /// with its pages' text (for highlighting), a <c>tsvector</c> of the analyzer's tokens at the analyzer's positions
-/// (GIN-indexed, and its pair keys in a GIN expression index) and the vector's number of lexemes (<c>Length</c>),
-/// pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
+/// (GIN-indexed), its pair keys (<c>Pairs</c>, GIN-indexed, <see cref="PartMatch.PairKey"/>) and the vector's number
+/// of lexemes (<c>Length</c>), pages <see cref="PageGap"/> positions apart as in Lucene. Pieces keep positions far below
 /// PostgreSQL's limit of 16,383 and every lexeme below its 256 positions, so phrases match as typed anywhere;
 /// <c>SearchProgress</c>, a counter of the outbox rounds applied, which tells a replica's reader how fresh it is.
 /// </para>
 /// <para>
 /// A clause is matched within one part (as Lucene matches it within one field), a query's clauses may match in
-/// different parts. Matching reads no vector where it can (format 3): single lexemes and their <c>&amp;</c>/<c>|</c>
-/// combinations through the GIN index of the vectors, a phrase through the pair keys (<see cref="PairKeysFunction"/>,
-/// an expression index: two tokens one or two positions apart), a phrase of three tokens or more through its keys and
-/// then the vectors of the parts that hold them all. Score: per clause the best part's one occurrence divided by log₂
+/// different parts. Matching reads no vector where it can (since format 3): single lexemes and their <c>&amp;</c>/<c>|</c>
+/// combinations through the GIN index of the vectors, a phrase of two tokens through its pair key (a 64-bit hash
+/// of the two and their distance, every pair of a part one or two positions apart computed when it is written), a
+/// longer phrase through its keys and then the vectors of the parts that hold them all. Score: per clause the best part's one occurrence divided by log₂
 /// of its length, plus one where the text occurs as typed, times four in the title; the first
 /// <see cref="RerankDepth"/> results are then ranked again by <c>ts_rank</c> of their matched parts (KnownItemTests on
 /// PostgreSQL: 92.2% first, 97.2% top 3; by length alone 94.2% and 96.8%). The outbox is consumed by deleting the rows
@@ -44,17 +45,16 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     public const int PieceChars = 4000;
 
     /// <summary>The layout of the search tables; another value in the table comment makes the next start rebuild them.</summary>
-    public const int Format = 3;
+    public const int Format = 4;
 
-    private const string FormatComment = "wenku search format 3";
+    private const string FormatComment = "wenku search format 4";
 
     /// <summary>
-    /// The function of the pair-key index (<see cref="IndexesSql"/>): a 64-bit hash of every two tokens of a part one or two
-    /// positions apart, read from its <c>tsvector</c>, so a key is in it exactly when the phrase <c>a &lt;d&gt; b</c>
-    /// matches the vector. Its body is part of the format: a change needs a new name (the live index keeps the old one
-    /// until a rebuild swaps the tables).
+    /// Format 3's function of its pair-key expression index (keys at distances 1 and 2, hashed by PostgreSQL at every
+    /// insert: ~12 ms a piece, a tenth of the build's speed). Format 4 computes the keys in C# into a column; a rebuild
+    /// drops the function with format 3's tables.
     /// </summary>
-    internal const string PairKeysFunction = "wenku_search_pair_keys";
+    private const string Format3PairKeysFunction = "wenku_search_pair_keys";
 
     /// <summary>Positions between two pages of a piece (Lucene's gap between values): a phrase never spans two pages.</summary>
     private const int PageGap = 100;
@@ -379,7 +379,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             ALTER INDEX "IX_SearchParts_Pairs_next" RENAME TO "IX_SearchParts_Pairs";
             CREATE TABLE IF NOT EXISTS "SearchProgress" ("Id" integer PRIMARY KEY, "Applied" bigint NOT NULL);
             INSERT INTO "SearchProgress" VALUES (1, 0) ON CONFLICT DO NOTHING;
-            """ + $"""COMMENT ON TABLE "SearchParts" IS '{FormatComment}';""", ct, MaintenanceTimeoutSeconds);
+            """ + $"""DROP FUNCTION IF EXISTS {Format3PairKeysFunction}(tsvector); COMMENT ON TABLE "SearchParts" IS '{FormatComment}';""", ct, MaintenanceTimeoutSeconds);
         foreach (var chunk in seen.Chunk(Math.Max(BatchSize, 1000)))
             await db.SearchChanges.Where(c => chunk.Contains(c.Seq)).ExecuteDeleteAsync(ct);
         return ids.Count;
@@ -403,13 +403,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             "Page" integer NOT NULL,
             "Texts" text[] COMPRESSION lz4 NOT NULL,
             "Terms" tsvector COMPRESSION lz4 NOT NULL,
-            "Length" integer NOT NULL);
-        CREATE OR REPLACE FUNCTION {PairKeysFunction}(v tsvector) RETURNS bigint[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
-            WITH t AS (SELECT u.lexeme, p AS pos FROM unnest(v) u, unnest(u.positions) p
-                       WHERE char_length(u.lexeme) > 1 AND left(u.lexeme, 1) <> '{GramPrefix}')
-            SELECT coalesce(array_agg(DISTINCT hashtextextended(a.lexeme || chr(1) || d.d || chr(1) || b.lexeme, 0)), ARRAY[]::bigint[])
-            FROM t a CROSS JOIN (VALUES (1), (2)) d(d) JOIN t b ON b.pos = a.pos + d.d
-        $f$;
+            "Length" integer NOT NULL,
+            "Pairs" bigint[] NOT NULL);
+        ALTER TABLE "SearchParts{suffix}" ALTER COLUMN "Pairs" SET STORAGE EXTERNAL;
         """;
 
     /// <summary>
@@ -419,7 +415,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     private static string IndexesSql(string suffix) => $"""
         ALTER TABLE "SearchParts{suffix}" ADD CONSTRAINT "SearchParts{suffix}_pkey" PRIMARY KEY ("DocumentId", "Part");
         CREATE INDEX "IX_SearchParts_Terms{suffix}" ON "SearchParts{suffix}" USING GIN ("Terms") WITH (gin_pending_list_limit = 512);
-        CREATE INDEX "IX_SearchParts_Pairs{suffix}" ON "SearchParts{suffix}" USING GIN ({PairKeysFunction}("Terms")) WITH (gin_pending_list_limit = 512);
+        CREATE INDEX "IX_SearchParts_Pairs{suffix}" ON "SearchParts{suffix}" USING GIN ("Pairs") WITH (gin_pending_list_limit = 512);
         """;
 
     private static async Task<bool> FormatCurrentAsync(WenkuDb db, CancellationToken ct)
@@ -548,14 +544,15 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             for (var i = 0; i < parts.Count; i++)
             {
                 var insert = new NpgsqlBatchCommand(
-                    $"""INSERT INTO "SearchParts{suffix}" ("DocumentId", "Part", "Page", "Texts", "Terms", "Length") VALUES ($1, $2, $3, $4, $5::tsvector, $6)""");
-                var (vector, lexemes) = Vector(parts[i].Texts);
+                    $"""INSERT INTO "SearchParts{suffix}" ("DocumentId", "Part", "Page", "Texts", "Terms", "Length", "Pairs") VALUES ($1, $2, $3, $4, $5::tsvector, $6, $7)""");
+                var (vector, lexemes, pairs) = Vector(parts[i].Texts);
                 insert.Parameters.Add(new() { Value = doc.Id });
                 insert.Parameters.Add(new() { Value = i });
                 insert.Parameters.Add(new() { Value = parts[i].Page });
                 insert.Parameters.Add(new() { Value = parts[i].Texts });
                 insert.Parameters.Add(new() { Value = vector });
                 insert.Parameters.Add(new() { Value = lexemes });
+                insert.Parameters.Add(new() { Value = pairs });
                 batch.BatchCommands.Add(insert);
             }
         }
@@ -659,10 +656,12 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// The <c>tsvector</c> of a piece's texts in PostgreSQL's input form: every token of <see cref="SearchAnalyzer.Tokens"/>
     /// at its position (1-based; each text <see cref="PageGap"/> positions after the previous one), and the character
     /// bigrams of each Latin word or number, prefixed <c>~</c>, at positions of their own (consecutive within a word,
-    /// a gap between words), for fragments; and its number of lexemes (PostgreSQL's <c>length(tsvector)</c>), the
-    /// length a part is ranked by.
+    /// a gap between words), for fragments; its number of lexemes (PostgreSQL's <c>length(tsvector)</c>), the
+    /// length a part is ranked by; and its pair keys: <see cref="PartMatch.PairKey"/> of every two keyed lexemes (see
+    /// <see cref="PartMatch.Keyed"/>) the vector holds one or two positions apart, each once, taken from the positions
+    /// the vector keeps (so a key is there exactly when the phrase of the two at that distance matches the vector).
     /// </summary>
-    private static (string Vector, int Length) Vector(IReadOnlyList<string> texts)
+    private static (string Vector, int Length, long[] Pairs) Vector(IReadOnlyList<string> texts)
     {
         var lexemes = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         void Add(string lexeme, int position)
@@ -686,8 +685,15 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             gram += PageGap;
         }
         var sb = new StringBuilder(lexemes.Count * 12);
+        var keyed = new Dictionary<int, List<string>>();
         foreach (var (lexeme, positions) in lexemes)
         {
+            if (PartMatch.Keyed(lexeme))
+                foreach (var p in positions)
+                {
+                    if (!keyed.TryGetValue(p, out var at)) keyed[p] = at = new List<string>(1);
+                    if (!at.Contains(lexeme)) at.Add(lexeme);
+                }
             if (sb.Length > 0) sb.Append(' ');
             sb.Append(TsQuery.Lexeme(lexeme)).Append(':');
             var last = -1;
@@ -699,7 +705,15 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 last = p;
             }
         }
-        return (sb.ToString(), lexemes.Count);
+        var pairs = new HashSet<long>();
+        foreach (var (p, first) in keyed)
+            for (var distance = 1; distance <= 2; distance++)
+                if (keyed.TryGetValue(p + distance, out var next))
+                    foreach (var a in first)
+                        foreach (var b in next) pairs.Add(PartMatch.PairKey(a, distance, b));
+        var keys = pairs.ToArray();
+        Array.Sort(keys);
+        return (sb.ToString(), lexemes.Count, keys);
     }
 
     /// <summary>
@@ -714,8 +728,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     {
         var command = new NpgsqlCommand { Connection = connection };
         // The planner's cost of a search grows with the matches it expects, and past jit_above_cost PostgreSQL compiles
-        // the query first, which takes longer than running it. The planner has no useful statistics for the pair keys
-        // (hashes): it is kept on the indexes. (Both for the search's own transaction; the reader skips the SETs.)
+        // the query first, which takes longer than running it. The planner's statistics say little about a pair key
+        // (a hash, rarely among an array's most common elements): it is kept on the indexes. (Both for the search's own transaction; the reader skips the SETs.)
         var sql = new StringBuilder("SET LOCAL jit = off; SET LOCAL enable_seqscan = off; ");
         var relevance = sort == SearchSort.Relevance;
         var rerank = relevance && !format2 && groups.Count > 0;
@@ -954,18 +968,17 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     }
 
     /// <summary>
-    /// How a part is found to match: by its pair keys (<paramref name="Keys"/>, the texts hashed into the keys of
-    /// <see cref="PairKeysFunction"/>), by its vector (<paramref name="Query"/>, a <c>tsquery</c>), or by the keys and then the
+    /// How a part is found to match: by its pair keys (<paramref name="Keys"/>, see <see cref="PairKey"/>), by its vector (<paramref name="Query"/>, a <c>tsquery</c>), or by the keys and then the
     /// vector (<paramref name="NeedsQuery"/>: the keys of a phrase of more than two tokens say only that every pair of it
     /// occurs somewhere in the part). A single lexeme, or lexemes combined with <c>&amp;</c> and <c>|</c>, is answered by
     /// the GIN index of the vectors without reading them.
     /// </summary>
-    private sealed record PartMatch(string Query, string[]? Keys, bool NeedsQuery)
+    private sealed record PartMatch(string Query, long[]? Keys, bool NeedsQuery)
     {
         public static PartMatch Phrase(IReadOnlyList<SearchAnalyzer.Token> tokens)
         {
             var query = TsQuery.Phrase(tokens);
-            var keys = new List<string>();
+            var keys = new List<long>();
             var every = true;
             for (var i = 1; i < tokens.Count; i++)
             {
@@ -975,15 +988,31 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                 else every = false;
             }
             if (keys.Count == 0) return new PartMatch(query, null, true);
-            var distinct = keys.Distinct(StringComparer.Ordinal).ToArray();
+            var distinct = keys.Distinct().ToArray();
             return new PartMatch(query, distinct, !every || keys.Count > 1);
         }
 
-        /// <summary>Lexemes the pair keys are made of, as <see cref="PairKeysFunction"/> chooses them: not a single character (a CJK unigram), not a fragment's gram.</summary>
-        private static bool Keyed(string lexeme) => lexeme.EnumerateRunes().Take(2).Count() > 1 && !lexeme.StartsWith(GramPrefix, StringComparison.Ordinal);
+        /// <summary>Lexemes pair keys are made of: not a single character (a CJK unigram), not a fragment's gram.</summary>
+        internal static bool Keyed(string lexeme) => lexeme.EnumerateRunes().Take(2).Count() > 1 && !lexeme.StartsWith(GramPrefix, StringComparison.Ordinal);
 
-        /// <summary>The text <see cref="PairKeysFunction"/> hashes for <paramref name="a"/> followed by <paramref name="b"/> <paramref name="distance"/> positions later.</summary>
-        internal static string PairKey(string a, int distance, string b) => a + "\u0001" + distance.ToString(CultureInfo.InvariantCulture) + "\u0001" + b;
+        /// <summary>
+        /// The key of <paramref name="a"/> followed by <paramref name="b"/> <paramref name="distance"/> (1 or 2) positions
+        /// later: XXH3 (64 bits, seed 0) of their UTF-8 with U+0001, the distance's digit and U+0001 between. Part of
+        /// the format: stored in the tables, so a change needs a new one. At 64 bits a key shared by another pair is not
+        /// expected in a library's lifetime (a two-token phrase is answered by its key alone). The phrases of a query are
+        /// thinned (<see cref="ClausePlan"/>: 文库系统 is 文库 and 系统 two apart), hence distance 2.
+        /// </summary>
+        internal static long PairKey(string a, int distance, string b)
+        {
+            var length = Encoding.UTF8.GetByteCount(a) + 3 + Encoding.UTF8.GetByteCount(b);
+            Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+            var n = Encoding.UTF8.GetBytes(a, bytes);
+            bytes[n++] = 1;
+            bytes[n++] = (byte)('0' + distance);
+            bytes[n++] = 1;
+            Encoding.UTF8.GetBytes(b, bytes[n..]);
+            return unchecked((long)XxHash3.HashToUInt64(bytes));
+        }
     }
 
     /// <summary>
@@ -991,7 +1020,8 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// their values added to <paramref name="command"/> as parameters named from <paramref name="name"/>. Each alternative
     /// is a scan of its own, and a phrase's vector is checked with <c>ts_match_vq</c>, which no index answers: combined
     /// in one condition, a bitmap that needs a recheck (a phrase through the vectors' index, a lossy page) would
-    /// recheck the whole condition — computing every candidate's pair keys again (8 s instead of 30 ms, measured).
+    /// recheck the whole condition — in format 3, whose keys were an expression index, computing every candidate's
+    /// pair keys again (8 s instead of 30 ms, measured); now reading every candidate's keys and vector.
     /// </summary>
     private static string Matching(NpgsqlCommand command, string name, IReadOnlyList<PartMatch> matches)
     {
@@ -1003,7 +1033,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             if (m.Keys is not null)
             {
                 command.Parameters.AddWithValue($"{name}k{j}", m.Keys);
-                conditions.Add($"""{PairKeysFunction}(p."Terms") @> ARRAY(SELECT hashtextextended(k, 0) FROM unnest(@{name}k{j}::text[]) k)""");
+                conditions.Add($"""p."Pairs" @> @{name}k{j}::bigint[]""");
             }
             if (m.Keys is null || m.NeedsQuery)
             {

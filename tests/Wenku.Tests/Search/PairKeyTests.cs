@@ -7,8 +7,8 @@ using Xunit;
 namespace Wenku.Tests.Search;
 
 /// <summary>
-/// Format 3 of the PostgreSQL search tables finds phrases by pair keys (every two tokens one or two positions apart,
-/// hashed in an expression index over the vectors) instead of reading the vectors. The keys must be exact: every
+/// The PostgreSQL search tables (since format 3) find phrases by pair keys (every two tokens of a part one or two positions apart, hashed;
+/// format 4 computes them as a part is written, into a GIN-indexed column) instead of reading the vectors. The keys must be exact: every
 /// query finds exactly the documents that format 2's statement (the phrase tested against each vector) finds, on the
 /// same tables; and a phrase of two tokens must be answered without reading one vector.
 /// </summary>

@@ -401,6 +401,37 @@ public sealed class PostgresSearchSyncTests : IDisposable
         (await command.ExecuteScalarAsync()).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
     }
 
+    [Fact]
+    public async Task Format_3_tables_are_rebuilt_and_their_key_function_dropped()
+    {
+        await SeedAsync();
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        var doc = await AddAsync(db, "键函数", "第三版的表达式索引随旧表删除");
+        // Format 3: the pair keys were an expression index over the vectors, through a function of their own.
+        await db.Database.ExecuteSqlRawAsync("""
+            DROP TABLE "SearchParts", "SearchEntries";
+            CREATE TABLE "SearchEntries" ("DocumentId" bigint NOT NULL PRIMARY KEY, "Title" text NOT NULL, "Category" text NOT NULL,
+                "Format" text NOT NULL, "Price" integer NOT NULL, "PageCount" integer NOT NULL, "Downloads" bigint NOT NULL,
+                "CreatedAt" timestamp with time zone NOT NULL, "Uploader" text NOT NULL);
+            CREATE TABLE "SearchParts" ("DocumentId" bigint NOT NULL, "Part" integer NOT NULL, "Page" integer NOT NULL,
+                "Texts" text[] NOT NULL, "Terms" tsvector NOT NULL, "Length" integer NOT NULL, PRIMARY KEY ("DocumentId", "Part"));
+            CREATE OR REPLACE FUNCTION wenku_search_pair_keys(v tsvector) RETURNS bigint[] LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT ARRAY[]::bigint[] $f$;
+            CREATE INDEX "IX_SearchParts_Pairs" ON "SearchParts" USING GIN (wenku_search_pair_keys("Terms"));
+            COMMENT ON TABLE "SearchParts" IS 'wenku search format 3';
+            """);
+
+        await _pg.Index.VerifyAsync(CancellationToken.None);
+
+        (await FindAsync("\"表达式索引\"")).ShouldBe([doc.Id]);
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """SELECT to_regprocedure('wenku_search_pair_keys(tsvector)') IS NULL, obj_description('"SearchParts"'::regclass, 'pg_class')""";
+        await using var reader = await command.ExecuteReaderAsync();
+        (await reader.ReadAsync()).ShouldBeTrue();
+        reader.GetBoolean(0).ShouldBeTrue("format 3's function is dropped with its tables");
+        reader.GetString(1).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
+    }
+
     private static async Task ReplicaAsync(string replicaConnection, string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(replicaConnection);
