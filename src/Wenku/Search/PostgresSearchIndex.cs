@@ -941,7 +941,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     private sealed record Row(int Rank, long Id, string Category, string Format, int Price, int PageCount, DateTime CreatedAt, long Downloads, double Score);
 
     /// <summary>
-    /// One group of alternatives (a b OR c → the group "b OR c"): for format 3, how a part matches each alternative and
+    /// One group of alternatives (a b OR c → the group "b OR c"): since format 3, how a part matches each alternative and
     /// how a part holds the text as typed (which scores more, if anything); for format 2's statement the same as three
     /// <c>tsquery</c> texts: what a part must match, the terms whose frequency ranks it, and the text as typed.
     /// </summary>
