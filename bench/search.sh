@@ -4,8 +4,9 @@
 # both side by side: build rate, index size, p50/p99 latency and queries/s for 1–3 Chinese terms, quoted phrases and
 # a term with a category filter and facet counts, plus the serving process's memory.
 # Usage: bench/search.sh [--docs 100000] [--queries 200] [--work DIR [--reuse]] [--corpus cnews.val.tsv]
-#        bench/search.sh --postgres [--docs 10000] [--queries 200]   the PostgreSQL backend beside Lucene instead
-#        (starts PostgreSQL with scripts/services.sh and uses a database of its own, dropped at the end)
+#        bench/search.sh --postgres [--docs 10000] [--queries 200] [--keep-db] [--explain]   the PostgreSQL backend
+#        beside Lucene instead (starts PostgreSQL with scripts/services.sh and uses a database of its own, dropped at
+#        the end unless --keep-db; --explain prints EXPLAIN (ANALYZE, BUFFERS) of the two slowest queries of each class)
 # Needs ~5 GB of free disk for 100,000 documents (both indexes); takes roughly 20–40 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

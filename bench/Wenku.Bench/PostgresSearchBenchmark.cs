@@ -101,6 +101,9 @@ public static class PostgresSearchBenchmark
                 var (_, _, e) = SearchBenchmark.Measure(name, list.Take(Math.Max(20, list.Count / 2)).ToList(), q => lucene.Search(q).Total, PgEarlier);
                 results.Add((name, l, p, e));
             }
+            if (args.Contains("--explain"))
+                foreach (var (name, list) in classes)
+                    await ExplainSlowestAsync(dbFactory, name, list);
 
             // The same term queries while uploads arrive as a site has them: 10 a second, each a document row made
             // ready with its pages (the change goes to the outbox in the same transaction), applied by a sync loop
@@ -223,6 +226,44 @@ public static class PostgresSearchBenchmark
             if (args.Contains("--keep-db")) Console.WriteLine($"Database kept (--keep-db): {new NpgsqlConnectionStringBuilder(connection).Database}");
             else await ScaleOutServices.DropPostgresDatabaseAsync(connection);
             if (!args.Contains("--keep")) try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// <c>--explain</c>: each query of the class once more, timed, then <c>EXPLAIN (ANALYZE, BUFFERS)</c> of the search
+    /// statement of the two slowest — the site's own statement with its parameters, in its transaction and settings.
+    /// </summary>
+    private static async Task ExplainSlowestAsync(IDbContextFactory<WenkuDb> dbFactory, string name, List<SearchQuery> queries)
+    {
+        await using var timed = new PostgresSearchIndex(dbFactory, NullLogger<PostgresSearchIndex>.Instance);
+        var times = new List<(double Ms, SearchQuery Query)>(queries.Count);
+        foreach (var q in queries)
+        {
+            var sw = Stopwatch.StartNew();
+            await timed.SearchAsync(q, CancellationToken.None);
+            times.Add((sw.Elapsed.TotalMilliseconds, q));
+        }
+        foreach (var (ms, q) in times.OrderByDescending(t => t.Ms).Take(2))
+        {
+            var plan = new List<string>();
+            await using var explaining = new PostgresSearchIndex(dbFactory, NullLogger<PostgresSearchIndex>.Instance)
+            {
+                BeforeStatement = async (command, ct) =>
+                {
+                    if (!command.CommandText.StartsWith(PostgresSearchIndex.StatementSettings, StringComparison.Ordinal))
+                        throw new InvalidOperationException("The search statement no longer starts with its settings.");
+                    await using (var set = new NpgsqlCommand(PostgresSearchIndex.StatementSettings, command.Connection, command.Transaction))
+                        await set.ExecuteNonQueryAsync(ct);
+                    await using var explain = new NpgsqlCommand(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + command.CommandText[PostgresSearchIndex.StatementSettings.Length..], command.Connection, command.Transaction);
+                    foreach (NpgsqlParameter p in command.Parameters) explain.Parameters.Add(p.Clone());
+                    await using var reader = await explain.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct)) plan.Add(reader.GetString(0));
+                },
+            };
+            await explaining.SearchAsync(q, CancellationToken.None);
+            Console.WriteLine($"\n-- {name}: {q.Text}{(q.Category is null ? "" : " in " + q.Category)} ({ms:0.0} ms timed)");
+            foreach (var line in plan) Console.WriteLine(line);
         }
     }
 

@@ -110,6 +110,15 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     /// <summary>Searches with format 2's statement (every matching part ranked by <c>ts_rank</c>, phrases checked in the vectors) on the same tables: the benchmark's baseline.</summary>
     internal bool Format2Statement { get; init; }
 
+    /// <summary>
+    /// The benchmark's <c>--explain</c>: runs in a search's transaction with its statement before it is executed. The
+    /// statement's text is <see cref="StatementSettings"/> and then one statement.
+    /// </summary>
+    internal Func<NpgsqlCommand, CancellationToken, Task>? BeforeStatement { get; init; }
+
+    /// <summary>The <c>SET LOCAL</c>s a search statement starts with (see <see cref="SearchCommand"/>).</summary>
+    internal const string StatementSettings = "SET LOCAL jit = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; ";
+
     /// <summary>Tests: runs in a search's transaction right after its statement (before the texts of the hits are read).</summary>
     internal Func<NpgsqlConnection, CancellationToken, Task>? AfterStatement { get; init; }
 
@@ -173,7 +182,9 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var command = SearchCommand(connection, groups, excluded, query, sort, (page - 1) * pageSize, pageSize,
                 FacetSample, Format2Statement))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                if (BeforeStatement is not null) await BeforeStatement(command, ct);
+                await using var reader = await command.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
                     var kind = reader.GetString(0);
@@ -195,6 +206,7 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
                             break;
                     }
                 }
+            }
             shown.Sort((a, b) => a.Rank.CompareTo(b.Rank));
             if (AfterStatement is not null) await AfterStatement(connection, ct);
             var hits = await HitsAsync(connection, shown, new Highlighter(syntax.Terms), ct);
@@ -728,9 +740,12 @@ public sealed class PostgresSearchIndex(IDbContextFactory<WenkuDb> dbFactory, IL
     {
         var command = new NpgsqlCommand { Connection = connection };
         // The planner's cost of a search grows with the matches it expects, and past jit_above_cost PostgreSQL compiles
-        // the query first, which takes longer than running it. The planner's statistics say little about a pair key
-        // (a hash, rarely among an array's most common elements): it is kept on the indexes. (Both for the search's own transaction; the reader skips the SETs.)
-        var sql = new StringBuilder("SET LOCAL jit = off; SET LOCAL enable_seqscan = off; ");
+        // the query first, which takes longer than running it. A part's keys and vector are read only through their GIN
+        // indexes: no sequential scan, and no plain index scan — with statistics the planner would walk a small table's
+        // primary key in order and test `"Pairs" @>` on every part (reading every key array from TOAST: `@>` is cheap
+        // in its eyes), and a common key could make it do so on a large one. Lookups by key become bitmap scans.
+        // (Both for the search's own transaction; the reader skips the SETs.)
+        var sql = new StringBuilder(StatementSettings);
         var relevance = sort == SearchSort.Relevance;
         var rerank = relevance && !format2 && groups.Count > 0;
         const string columns = """e."DocumentId", e."Category", e."Format", e."Price", e."PageCount", e."CreatedAt", e."Downloads" """;
