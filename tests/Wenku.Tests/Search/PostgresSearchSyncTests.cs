@@ -377,59 +377,56 @@ public sealed class PostgresSearchSyncTests : IDisposable
     }
 
     [Fact]
-    public async Task Search_tables_of_an_earlier_format_are_rebuilt_at_start()
-    {
-        await SeedAsync();
-        await using var db = await _pg.Db.CreateDbContextAsync();
-        var doc = await AddAsync(db, "格式升级", "旧格式的表在启动时重建");
+    public async Task Search_tables_of_an_earlier_format_are_rebuilt_at_start() =>
         // The tables as the migration SearchTables made them (format 1: a row a page, one text), empty.
-        await db.Database.ExecuteSqlRawAsync("""
-            DROP TABLE "SearchParts", "SearchEntries";
-            CREATE TABLE "SearchEntries" ("DocumentId" bigint NOT NULL PRIMARY KEY, "Title" text NOT NULL, "Category" text NOT NULL,
-                "Format" text NOT NULL, "Price" integer NOT NULL, "PageCount" integer NOT NULL, "Downloads" bigint NOT NULL,
-                "CreatedAt" timestamp with time zone NOT NULL, "Uploader" text NOT NULL);
+        await RebuiltFromAsync("格式升级", "旧格式的表在启动时重建", "启动时重建", """
             CREATE TABLE "SearchParts" ("DocumentId" bigint NOT NULL, "Part" integer NOT NULL, "Page" integer NOT NULL, "Text" text NOT NULL,
                 "Terms" tsvector NOT NULL, PRIMARY KEY ("DocumentId", "Part"));
             """);
 
-        await _pg.Index.VerifyAsync(CancellationToken.None);
-
-        (await FindAsync("启动时重建")).ShouldBe([doc.Id]);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        await db.Database.OpenConnectionAsync();
-        command.CommandText = """SELECT obj_description('"SearchParts"'::regclass, 'pg_class')""";
-        (await command.ExecuteScalarAsync()).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
-    }
-
     [Fact]
     public async Task Format_3_tables_are_rebuilt_and_their_key_function_dropped()
     {
-        await SeedAsync();
-        await using var db = await _pg.Db.CreateDbContextAsync();
-        var doc = await AddAsync(db, "键函数", "第三版的表达式索引随旧表删除");
         // Format 3: the pair keys were an expression index over the vectors, through a function of their own.
-        await db.Database.ExecuteSqlRawAsync("""
-            DROP TABLE "SearchParts", "SearchEntries";
-            CREATE TABLE "SearchEntries" ("DocumentId" bigint NOT NULL PRIMARY KEY, "Title" text NOT NULL, "Category" text NOT NULL,
-                "Format" text NOT NULL, "Price" integer NOT NULL, "PageCount" integer NOT NULL, "Downloads" bigint NOT NULL,
-                "CreatedAt" timestamp with time zone NOT NULL, "Uploader" text NOT NULL);
+        await RebuiltFromAsync("键函数", "第三版的表达式索引随旧表删除", "\"表达式索引\"", """
             CREATE TABLE "SearchParts" ("DocumentId" bigint NOT NULL, "Part" integer NOT NULL, "Page" integer NOT NULL,
                 "Texts" text[] NOT NULL, "Terms" tsvector NOT NULL, "Length" integer NOT NULL, PRIMARY KEY ("DocumentId", "Part"));
             CREATE OR REPLACE FUNCTION wenku_search_pair_keys(v tsvector) RETURNS bigint[] LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT ARRAY[]::bigint[] $f$;
             CREATE INDEX "IX_SearchParts_Pairs" ON "SearchParts" USING GIN (wenku_search_pair_keys("Terms"));
             COMMENT ON TABLE "SearchParts" IS 'wenku search format 3';
             """);
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "SELECT to_regprocedure('wenku_search_pair_keys(tsvector)') IS NULL";
+        (await command.ExecuteScalarAsync()).ShouldBe(true, "format 3's function is dropped with its tables");
+    }
+
+    /// <summary>
+    /// Replaces the search tables with an earlier format's (<paramref name="oldParts"/>: its <c>SearchParts</c>; the entries
+    /// as every format had them), empty, beside a new document; the start-up check must rebuild them in the current
+    /// format, the document found by <paramref name="query"/>.
+    /// </summary>
+    private async Task RebuiltFromAsync(string title, string text, string query, string oldParts)
+    {
+        await SeedAsync();
+        await using var db = await _pg.Db.CreateDbContextAsync();
+        var doc = await AddAsync(db, title, text);
+        await db.Database.ExecuteSqlRawAsync("""
+            DROP TABLE "SearchParts", "SearchEntries";
+            CREATE TABLE "SearchEntries" ("DocumentId" bigint NOT NULL PRIMARY KEY, "Title" text NOT NULL, "Category" text NOT NULL,
+                "Format" text NOT NULL, "Price" integer NOT NULL, "PageCount" integer NOT NULL, "Downloads" bigint NOT NULL,
+                "CreatedAt" timestamp with time zone NOT NULL, "Uploader" text NOT NULL);
+            """);
+        await db.Database.ExecuteSqlRawAsync(oldParts);
 
         await _pg.Index.VerifyAsync(CancellationToken.None);
 
-        (await FindAsync("\"表达式索引\"")).ShouldBe([doc.Id]);
-        await db.Database.OpenConnectionAsync();
+        (await FindAsync(query)).ShouldBe([doc.Id]);
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = """SELECT to_regprocedure('wenku_search_pair_keys(tsvector)') IS NULL, obj_description('"SearchParts"'::regclass, 'pg_class')""";
-        await using var reader = await command.ExecuteReaderAsync();
-        (await reader.ReadAsync()).ShouldBeTrue();
-        reader.GetBoolean(0).ShouldBeTrue("format 3's function is dropped with its tables");
-        reader.GetString(1).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
+        await db.Database.OpenConnectionAsync();
+        command.CommandText = """SELECT obj_description('"SearchParts"'::regclass, 'pg_class')""";
+        (await command.ExecuteScalarAsync()).ShouldBe($"wenku search format {PostgresSearchIndex.Format}");
     }
 
     private static async Task ReplicaAsync(string replicaConnection, string sql)
