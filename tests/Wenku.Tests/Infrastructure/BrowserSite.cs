@@ -133,7 +133,10 @@ public class BrowserSite : CommerceSite, IAsyncLifetime
         }
     }
 
-    /// <summary>Builds something (the shop the tests look at) once for the whole class.</summary>
+    /// <summary>
+    /// Builds something (the shop the tests look at) once for the whole class. Bounded: a build that stalls fails each
+    /// test that waits for it, naming it, instead of hanging the run until the runner's hang timeout aborts it all.
+    /// </summary>
     public async Task<T> OnceAsync<T>(string name, Func<Task<T>> build) where T : class
     {
         Task<object> task;
@@ -141,7 +144,14 @@ public class BrowserSite : CommerceSite, IAsyncLifetime
         {
             if (!once.TryGetValue(name, out task!)) once[name] = task = Box(build);
         }
-        return (T)await task;
+        try
+        {
+            return (T)await task.WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            throw new TimeoutException($"building \"{name}\" for the browser tests took over 3 minutes");
+        }
 
         static async Task<object> Box(Func<Task<T>> build) => await build();
     }

@@ -164,7 +164,7 @@ public sealed class BrowserTests(BrowserSite site) : IClassFixture<BrowserSite>
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("button[data-action=download]"));
         var saved = Path.Combine(TestPaths.NewTempDir("download"), download.SuggestedFilename);
-        await download.SaveAsAsync(saved);
+        await download.SaveAsAsync(saved).WaitAsync(TimeSpan.FromSeconds(60));
         (await File.ReadAllBytesAsync(saved)).ShouldBe(Original);
         (await site.BalanceAsync(await site.EnsureUserAsync(reader))).Total.ShouldBe(60);
         problems.ShouldBeEmpty();
@@ -189,6 +189,23 @@ public static class PageCheck
     /// <summary>Opens <paramref name="path"/> in a new tab of <paramref name="context"/>, checks it, saves a full-page screenshot; returns what is wrong.</summary>
     /// <param name="expectedStatus">The status the page must answer with: 200, or e.g. 410 for a removed document's page.</param>
     public static async Task<List<string>> RunAsync(IBrowserContext context, string path, BrowserViewport viewport, string screenshot, int expectedStatus = 200)
+    {
+        // Every step has its own bound but not every Playwright call has one (an evaluated script, axe's run): a check that
+        // stalls fails this test, naming the page, instead of hanging the run until the runner's hang timeout aborts it all.
+        var check = CheckAsync(context, path, viewport, screenshot, expectedStatus);
+        try
+        {
+            return await check.WaitAsync(CheckTimeout);
+        }
+        catch (TimeoutException) when (!check.IsCompleted)
+        {
+            throw new TimeoutException($"checking {path} at {viewport.Name} width took over {CheckTimeout.TotalMinutes} minutes");
+        }
+    }
+
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromMinutes(3);
+
+    private static async Task<List<string>> CheckAsync(IBrowserContext context, string path, BrowserViewport viewport, string screenshot, int expectedStatus)
     {
         var page = await context.NewPageAsync();
         try
