@@ -24,20 +24,25 @@ public static class SearchListing
         WenkuDb db, SearchResults results, CancellationToken ct)
     {
         if (results.Hits.Count == 0) return (results, NoPreviews);
-        var ids = results.Hits.Select(h => h.DocumentId).ToList();
-        var ready = await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
-            .Select(d => new { d.Id, d.PreviewVersion }).ToDictionaryAsync(d => d.Id, d => d.PreviewVersion, ct);
-        if (ready.Count == ids.Count) return (results, ready);
+        var ids = results.Hits.Select(h => h.DocumentId).Distinct().ToArray();
+        var ready = await ReadyAsync(db, ids, ct);
+        if (ready.Count == results.Hits.Count) return (results, ready);
         var hits = results.Hits.Where(h => ready.ContainsKey(h.DocumentId)).ToList();
-        return (results with { Hits = hits, Total = Math.Max(hits.Count, results.Total - (ids.Count - hits.Count)) }, ready);
+        return (results with { Hits = hits, Total = Math.Max(hits.Count, results.Total - (results.Hits.Count - hits.Count)) }, ready);
+    }
+
+    /// <summary>The preview version of each of <paramref name="ids"/> that is ready (<see cref="DocumentReads.Ready"/>).</summary>
+    private static async Task<Dictionary<long, int>> ReadyAsync(WenkuDb db, long[] ids, CancellationToken ct)
+    {
+        var ready = new Dictionary<long, int>(ids.Length);
+        await foreach (var d in DocumentReads.Ready(db, ids).WithCancellation(ct)) ready[d.Id] = d.PreviewVersion;
+        return ready;
     }
 
     public static async Task<IReadOnlyList<Suggestion>> OnlyReadyAsync(WenkuDb db, IReadOnlyList<Suggestion> suggestions, CancellationToken ct)
     {
         if (suggestions.Count == 0) return suggestions;
-        var ids = suggestions.Select(s => s.Id).ToList();
-        var ready = (await db.Documents.AsNoTracking().Where(d => ids.Contains(d.Id) && d.Status == DocumentStatus.Ready)
-            .Select(d => d.Id).ToListAsync(ct)).ToHashSet();
-        return ready.Count == ids.Count ? suggestions : suggestions.Where(s => ready.Contains(s.Id)).ToList();
+        var ready = await ReadyAsync(db, suggestions.Select(s => s.Id).Distinct().ToArray(), ct);
+        return ready.Count == suggestions.Count ? suggestions : suggestions.Where(s => ready.ContainsKey(s.Id)).ToList();
     }
 }

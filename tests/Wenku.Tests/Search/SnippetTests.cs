@@ -137,6 +137,31 @@ public sealed class SnippetTests : IDisposable
     }
 
     [Fact]
+    public void Hits_of_one_segment_each_take_their_own_page_whatever_their_rank()
+    {
+        // One commit, so one segment: one page probe walks the three blocks in index order. The first document matches
+        // by its title only, so the look for its page runs on into the next block and stops at that document's first
+        // matching page, where the look for that document has to begin (not after it: that would give page 7).
+        List<string> Pages(params (int Page, string Text)[] marks)
+        {
+            var pages = Filler(8);
+            foreach (var (page, text) in marks) pages[page - 1] = text + pages[page - 1];
+            return pages;
+        }
+        void Upsert(long id, string title, List<string> pages) => _index.Upsert(new SearchDocument(id, title, "", "", "other", "pdf", 0,
+            pages.Count, 0, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(id), "u", pages));
+        Upsert(1, "磁悬浮 甲", Pages());
+        Upsert(2, "乙", Pages((4, "磁悬浮技术。"), (7, "磁悬浮列车。")));
+        Upsert(3, "丙", Pages((6, string.Concat(Enumerable.Repeat("磁悬浮，", 12)))));
+        _index.Commit(3);
+
+        var hits = _index.Search(new SearchQuery("磁悬浮")).Hits;
+        hits.Select(h => h.DocumentId).ShouldBe([1, 2, 3], ignoreOrder: true);
+        hits.Select(h => h.DocumentId).ShouldNotBe([1, 2, 3], "ranked out of index order");
+        hits.OrderBy(h => h.DocumentId).Select(h => h.PageNumber).ShouldBe([1, 4, 6]);
+    }
+
+    [Fact]
     public void A_title_only_match_shows_the_first_page_with_text_unmarked()
     {
         var pages = Filler(30);
