@@ -423,17 +423,15 @@ public sealed class LuceneIndex : IDisposable
 
         public long Number(string field) => reader.GetNumericDocValues(field)?.Get(local) ?? 0;
 
-        public string Text(string field)
-        {
-            if (reader.GetBinaryDocValues(field) is not { } values) return "";
-            var bytes = new BytesRef();
-            values.Get(local, bytes);
-            return bytes.Utf8ToString();
-        }
+        /// <summary>A binary doc value (title, uploader).</summary>
+        public string Text(string field) => Utf8(reader.GetBinaryDocValues(field));
 
-        public string Term(string field)
+        /// <summary>A sorted doc value (category, format): the reader hands those out only as sorted ones.</summary>
+        public string Term(string field) => Utf8(reader.GetSortedDocValues(field));
+
+        private string Utf8(BinaryDocValues? values)
         {
-            if (reader.GetSortedDocValues(field) is not { } values) return "";
+            if (values is null) return "";
             var bytes = new BytesRef();
             values.Get(local, bytes);
             return bytes.Utf8ToString();

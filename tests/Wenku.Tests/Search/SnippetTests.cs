@@ -29,10 +29,12 @@ public sealed class SnippetTests : IDisposable
 
     private void Add(long id, string title, List<string> pages)
     {
-        _index.Upsert(new SearchDocument(id, title, "", "", "other", "pdf", 0, pages.Count, 0,
-            new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(id), "u", pages));
+        Upsert(id, title, pages);
         _index.Commit(id);
     }
+
+    private void Upsert(long id, string title, List<string> pages) => _index.Upsert(new SearchDocument(id, title, "", "", "other", "pdf", 0,
+        pages.Count, 0, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(id), "u", pages));
 
     private SearchHit Hit(string q) => _index.Search(new SearchQuery(q)).Hits.ShouldHaveSingleItem();
 
@@ -148,8 +150,6 @@ public sealed class SnippetTests : IDisposable
             foreach (var (page, text) in marks) pages[page - 1] = text + pages[page - 1];
             return pages;
         }
-        void Upsert(long id, string title, List<string> pages) => _index.Upsert(new SearchDocument(id, title, "", "", "other", "pdf", 0,
-            pages.Count, 0, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(id), "u", pages));
         Upsert(1, "磁悬浮 甲", Pages());
         Upsert(2, "乙", Pages((4, "磁悬浮技术。"), (7, "磁悬浮列车。")));
         Upsert(3, "丙", Pages((6, string.Concat(Enumerable.Repeat("磁悬浮，", 12)))));
